@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+/**
+ * Generates data-samples/: a small, deterministic corpus made by this project that exercises every
+ * stage. Run `node scripts/make-samples.mjs` (after `npm run build` for the Parquet file); the output
+ * is committed so the quickstart needs no build step beyond `npm ci`.
+ *
+ *   rollouts.jsonl           flat layout: problem, response, answer, finish_reason, level, subject
+ *   generations.jsonl.gz     one row per problem, `generations[]` + `finish_reasons[]` exploded
+ *   chat.parquet             chat layout: messages [{role, content}], reference in `answer`
+ *   benchmark/mini-bench.jsonl  a project-made "benchmark" some rollouts copy (decontamination)
+ *
+ * Planted cases: exact duplicates, rephrased duplicate problems across sources, truncated traces
+ * (no end tag, finish_reason "length"), wrong answers, no answer, over-long traces, repetition loops,
+ * language mixing, and problems copied from the mini benchmark (verbatim, reformatted, numbers changed).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outDir = join(root, "data-samples");
+mkdirSync(join(outDir, "benchmark"), { recursive: true });
+
+function mulberry32(seed) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = mulberry32(20261128);
+const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
+const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+const gcd = (a, b) => (b ? gcd(b, a % b) : Math.abs(a));
+const frac = (p, q) => {
+  const g = gcd(p, q);
+  p /= g; q /= g;
+  if (q < 0) { p = -p; q = -q; }
+  return q === 1 ? String(p) : `\\frac{${p}}{${q}}`;
+};
+const choose = (n, k) => { let r = 1; for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i; return Math.round(r); };
+const sigma = (n) => { let s = 0; for (let d = 1; d <= n; d++) if (n % d === 0) s += d; return s; };
+const powmod = (a, b, m) => { let r = 1; a %= m; for (let i = 0; i < b; i++) r = (r * a) % m; return r; };
+
+/** problem templates: [subject, level, make(nums) -> {problem, rephrased, answer, steps}] */
+const templates = [
+  ["Number Theory", 2, () => {
+    const n = int(12, 99);
+    return { problem: `What is the sum of all positive divisors of $${n}$?`, rephrased: `Compute the sum of every positive divisor of the integer ${n}.`, answer: String(sigma(n)),
+      steps: [`We list the divisors of ${n} by checking each integer up to its square root.`, `Pairing each divisor d with ${n}/d gives all divisors.`, `Adding them up carefully gives ${sigma(n)}.`] };
+  }],
+  ["Algebra", 1, () => {
+    const a = int(2, 9), b = int(1, 20), c = int(21, 60);
+    return { problem: `Solve for $x$: $${a}x + ${b} = ${c}$.`, rephrased: `Find x if ${a}x+${b}=${c}.`, answer: frac(c - b, a),
+      steps: [`Subtract ${b} from both sides: ${a}x = ${c - b}.`, `Divide both sides by ${a}.`, `So x = ${frac(c - b, a)}.`] };
+  }],
+  ["Counting & Probability", 2, () => {
+    const n = int(6, 14), k = int(2, 4);
+    return { problem: `In how many ways can ${k} books be chosen from a shelf of ${n} different books?`, rephrased: `How many ways are there to choose ${k} of ${n} distinct books?`, answer: String(choose(n, k)),
+      steps: [`Order does not matter, so this is a combination.`, `The count is \\binom{${n}}{${k}}.`, `Evaluating, \\binom{${n}}{${k}} = ${choose(n, k)}.`] };
+  }],
+  ["Geometry", 2, () => {
+    const l = int(5, 20), w = int(2, l - 1);
+    return { problem: `A rectangle has perimeter $${2 * (l + w)}$ and length $${l}$. What is its area?`, rephrased: `The perimeter of a rectangle is ${2 * (l + w)} and its length is ${l}. Find the area of the rectangle.`, answer: String(l * w),
+      steps: [`The perimeter is 2(l + w), so l + w = ${l + w}.`, `With l = ${l}, the width is w = ${w}.`, `The area is l \\cdot w = ${l * w}.`] };
+  }],
+  ["Number Theory", 3, () => {
+    const a = int(2, 9), b = int(5, 30), m = int(5, 13);
+    return { problem: `Find the remainder when $${a}^{${b}}$ is divided by $${m}$.`, rephrased: `What is ${a}^${b} mod ${m}?`, answer: String(powmod(a, b, m)),
+      steps: [`We compute successive powers of ${a} modulo ${m}.`, `The powers cycle, so we reduce the exponent ${b} by the cycle length.`, `The remainder is ${powmod(a, b, m)}.`] };
+  }],
+  ["Prealgebra", 1, () => {
+    const a = int(1, 9), b = int(2, 9), c = int(1, 9), d = int(2, 9);
+    return { problem: `Compute $\\frac{${a}}{${b}} + \\frac{${c}}{${d}}$.`, rephrased: `What is ${a}/${b} + ${c}/${d}? Express your answer as a common fraction.`, answer: frac(a * d + c * b, b * d),
+      steps: [`Use the common denominator ${b * d}.`, `The numerators become ${a * d} and ${c * b}.`, `The sum is ${frac(a * d + c * b, b * d)}.`] };
+  }],
+];
+
+const filler = [
+  "Let me double-check this step before moving on.",
+  "Wait, I should make sure I have not made an arithmetic slip here.",
+  "Hmm, let me reconsider the setup of the problem once more.",
+  "That seems consistent with what I found earlier.",
+  "Alternatively, I could verify this by a different method.",
+  "Let me recompute to be safe.",
+];
+
+function reasoningText(steps, extra) {
+  const lines = [];
+  for (const s of steps) {
+    lines.push(s);
+    for (let i = 0; i < extra; i++) lines.push(pick(filler));
+  }
+  return lines.join("\n\n");
+}
+
+const styles = ["thought", "think", "think_answer"];
+function render(style, reasoning, solution, answer, { truncated = false } = {}) {
+  const boxed = answer === null ? solution : `${solution}\n\nThe final answer is $\\boxed{${answer}}$.`;
+  if (style === "thought") {
+    if (truncated) return `<|begin_of_thought|>\n\n${reasoning}`;
+    return `<|begin_of_thought|>\n\n${reasoning}\n\n<|end_of_thought|>\n\n<|begin_of_solution|>\n\n${boxed}\n\n<|end_of_solution|>`;
+  }
+  if (style === "think") {
+    if (truncated) return `<think>\n${reasoning}`;
+    return `<think>\n${reasoning}\n</think>\n\n${boxed}`;
+  }
+  if (truncated) return `<think>\n${reasoning}`;
+  return `<think>\n${reasoning}\n</think>\n<answer>\n${answer === null ? solution : `\\boxed{${answer}}`}\n</answer>`;
+}
+
+function wrongAnswer(answer) {
+  const n = Number(answer);
+  if (Number.isFinite(n)) return String(n + pick([1, -1, 2, 10]));
+  return answer.replace(/\d+/, (d) => String(Number(d) + 1));
+}
+
+// ---------------------------------------------------------------- mini benchmark
+const bench = [];
+for (let i = 0; i < 10; i++) {
+  const [subject, , make] = templates[i % templates.length];
+  const p = make();
+  bench.push({ id: `mini-bench/${i}`, problem: p.problem, answer: p.answer, subject, _p: p, _t: i % templates.length });
+}
+writeFileSync(join(outDir, "benchmark", "mini-bench.jsonl"), bench.map(({ _p, _t, ...b }) => JSON.stringify(b)).join("\n") + "\n");
+
+// ---------------------------------------------------------------- training problems
+const problems = [];
+for (let i = 0; i < 36; i++) {
+  const [subject, level, make] = templates[i % templates.length];
+  const p = make();
+  problems.push({ ...p, subject, level: `Level ${level + (i % 3)}` });
+}
+
+let counter = 0;
+function rollout(p, kind, style) {
+  const extra = kind === "overlong" ? 260 : int(1, 4);
+  let reasoning = reasoningText(p.steps, extra);
+  let answer = p.answer;
+  let finish = "stop";
+  let truncated = false;
+  if (kind === "wrong") answer = wrongAnswer(p.answer);
+  if (kind === "noanswer") answer = null;
+  if (kind === "truncated") { truncated = true; finish = "length"; }
+  if (kind === "loop") reasoning += "\n\n" + Array(120).fill("So the answer is the answer, so the answer is the answer.").join("\n");
+  if (kind === "mixed") reasoning += "\n\n" + "我们需要仔细检查这个计算过程，确保每一步都是正确的。".repeat(6);
+  const solution = `Therefore, following the steps above, ${p.steps[p.steps.length - 1]}`;
+  return {
+    id: `sample-${String(counter++).padStart(4, "0")}`,
+    problem: p.problem,
+    response: render(style, reasoning, kind === "noanswer" ? "I could not finish the computation." : solution, answer, { truncated }),
+    answer: p.answer,
+    finish_reason: finish,
+    level: p.level,
+    subject: p.subject,
+  };
+}
+
+const flat = [];
+problems.forEach((p, i) => {
+  const n = 4 + (i % 5); // 4..8 rollouts
+  for (let k = 0; k < n; k++) {
+    let kind = "correct";
+    if (k === 1 && i % 2 === 0) kind = "wrong";
+    if (k === 2 && i % 3 === 0) kind = "wrong";
+    if (k === 3 && i % 7 === 0) kind = "truncated";
+    if (k === 3 && i % 7 === 1) kind = "noanswer";
+    if (k === 3 && i % 7 === 2) kind = "loop";
+    if (k === 3 && i % 7 === 3) kind = "mixed";
+    if (k === 4 && i % 9 === 0) kind = "overlong";
+    flat.push(rollout(p, kind, styles[(i + k) % 3]));
+  }
+});
+// exact duplicates (same problem and response, new id)
+for (let i = 0; i < 8; i++) {
+  const src = flat[i * 11];
+  flat.push({ ...src, id: `sample-${String(counter++).padStart(4, "0")}` });
+}
+// problems copied from the mini benchmark: verbatim, reformatted, numbers changed
+bench.slice(0, 6).forEach((b, i) => {
+  let problem = b.problem;
+  if (i % 3 === 1) problem = `Problem: ${b.problem.replace(/\$/g, "").replace(/ /g, "  ")}`;
+  if (i % 3 === 2) problem = b.problem.replace(/\d+/, (d) => String(Number(d) + 3));
+  const r = rollout({ ...b._p, problem, level: "Level 3", subject: b.subject }, "correct", "think");
+  flat.push(r);
+});
+writeFileSync(join(outDir, "rollouts.jsonl"), flat.map((r) => JSON.stringify(r)).join("\n") + "\n");
+
+// ---------------------------------------------------------------- exploded layout, rephrased duplicates
+const grouped = [];
+for (let i = 0; i < 8; i++) {
+  const p = problems[i * 4];
+  const text = i < 5 ? p.rephrased : p.problem.replace(/\s+/g, " ").toUpperCase() === p.problem ? p.problem : `  ${p.problem}  `;
+  const gens = [];
+  const finish = [];
+  for (let k = 0; k < 4; k++) {
+    const kind = k === 3 ? (i % 2 ? "wrong" : "truncated") : "correct";
+    const r = rollout({ ...p, problem: text }, kind, styles[k % 3]);
+    gens.push(r.response);
+    finish.push(r.finish_reason);
+  }
+  grouped.push({ uid: `grouped-${i}`, question: text, gold: { answer: p.answer }, generations: gens, finish_reasons: finish, type: p.subject });
+}
+writeFileSync(join(outDir, "generations.jsonl.gz"), gzipSync(Buffer.from(grouped.map((r) => JSON.stringify(r)).join("\n") + "\n"), { level: 9, mtime: 0 }));
+
+// ---------------------------------------------------------------- chat layout in Parquet
+const chatRows = [];
+for (let i = 0; i < 24; i++) {
+  const p = problems[(i * 5 + 3) % problems.length];
+  const r = rollout(p, i % 6 === 5 ? "wrong" : "correct", styles[i % 3]);
+  chatRows.push({ id: `chat-${i}`, messages: JSON.stringify([{ role: "system", content: "Please reason step by step." }, { role: "user", content: p.problem }, { role: "assistant", content: r.response }]), answer: p.answer });
+}
+const { parquetWriteBuffer } = await import("hyparquet-writer");
+const buf = parquetWriteBuffer({
+  columnData: [
+    { name: "id", data: chatRows.map((r) => r.id), type: "STRING" },
+    { name: "messages", data: chatRows.map((r) => JSON.parse(r.messages)), type: "JSON" },
+    { name: "answer", data: chatRows.map((r) => r.answer), type: "STRING" },
+  ],
+  codec: "SNAPPY",
+  rowGroupSize: 10,
+});
+writeFileSync(join(outDir, "chat.parquet"), Buffer.from(buf));
+console.log(`data-samples: ${flat.length} flat rollouts, ${grouped.length} grouped rows (${grouped.length * 4} rollouts), ${chatRows.length} chat rows, ${bench.length} benchmark problems`);

@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { loadMix } from "../config/load.js";
+import { resolveSourceFiles } from "../io/sources.js";
+import { UsageError } from "./errors.js";
+
+export function register(program: Command): void {
+  program
+    .command("validate")
+    .description("check a mix file against the schema (unknown keys are errors) and that its source paths match files")
+    .argument("<mix>", "mix file (JSON)")
+    .option("--no-files", "skip checking that source paths match files")
+    .action(async (mixPath: string, o: { files: boolean }) => {
+      const loaded = loadMix(mixPath);
+      let fileCount = 0;
+      if (o.files) {
+        for (const s of loaded.config.sources) {
+          try {
+            fileCount += (await resolveSourceFiles(s, loaded.baseDir)).length;
+          } catch (e) {
+            throw new UsageError(`${mixPath}: ${(e as Error).message}`);
+          }
+        }
+      }
+      process.stdout.write(`${mixPath}: valid (${loaded.config.sources.length} source(s)${o.files ? `, ${fileCount} file(s)` : ""}, config hash ${loaded.hash.slice(0, 16)})\n`);
+    });
+}

@@ -1,0 +1,235 @@
+/**
+ * Streaming Parquet shard writer. Rows are buffered into row groups and written with hyparquet-writer's
+ * incremental ParquetWriter through a file writer that flushes every ~1 MB (memory bounded by one row
+ * group), hashes the bytes (sha-256) as they go, and writes to a temp file renamed into place only on
+ * `close()`. A shard that exists under its final name is complete.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { ByteWriter, ParquetWriter } from "hyparquet-writer";
+import type { SchemaElement } from "hyparquet";
+import { tempPathFor } from "./atomic.js";
+import { dirname } from "node:path";
+
+export type ColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "JSON";
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  /** default true */
+  nullable?: boolean;
+}
+
+export type Codec = "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED";
+
+let zstd: { compress: (b: Uint8Array, level?: number) => Uint8Array } | undefined;
+
+/** Load the zstd WASM compressor once per thread. */
+export async function initCompressors(): Promise<void> {
+  if (zstd) return;
+  const mod = await import("@bokuweb/zstd-wasm");
+  await mod.init();
+  zstd = { compress: (b, level) => mod.compress(b, level) };
+}
+
+function compressorsFor(codec: Codec) {
+  if (codec === "ZSTD") {
+    if (!zstd) throw new Error("zstd compressor not initialised: await initCompressors() first");
+    const z = zstd;
+    return { ZSTD: (b: Uint8Array) => z.compress(b, 3) };
+  }
+  if (codec === "GZIP") return { GZIP: (b: Uint8Array) => new Uint8Array(gzipSync(b)) };
+  return {};
+}
+
+function schemaFor(columns: ColumnSpec[]): SchemaElement[] {
+  const schema: SchemaElement[] = [{ name: "root", num_children: columns.length }];
+  for (const c of columns) {
+    const repetition_type = c.nullable === false ? "REQUIRED" : "OPTIONAL";
+    switch (c.type) {
+      case "STRING":
+        schema.push({ name: c.name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type });
+        break;
+      case "JSON":
+        schema.push({ name: c.name, type: "BYTE_ARRAY", converted_type: "JSON", repetition_type });
+        break;
+      case "INT32":
+        schema.push({ name: c.name, type: "INT32", repetition_type });
+        break;
+      case "INT64":
+        schema.push({ name: c.name, type: "INT64", repetition_type });
+        break;
+      case "DOUBLE":
+        schema.push({ name: c.name, type: "DOUBLE", repetition_type });
+        break;
+      case "BOOLEAN":
+        schema.push({ name: c.name, type: "BOOLEAN", repetition_type });
+        break;
+    }
+  }
+  return schema;
+}
+
+/** ByteWriter that streams to a file descriptor and hashes everything it writes. */
+class HashingFileWriter extends ByteWriter {
+  readonly hash: Hash = createHash("sha256");
+  constructor(private fd: number) {
+    super(1 << 16);
+  }
+  private flushOut() {
+    if (this.index === 0) return;
+    const chunk = new Uint8Array(this.buffer, 0, this.index);
+    this.hash.update(chunk);
+    let off = 0;
+    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    this.index = 0;
+  }
+  override ensure(size: number) {
+    if (this.index > 1_000_000) this.flushOut();
+    super.ensure(size);
+  }
+  override finish() {
+    this.flushOut();
+  }
+}
+
+export interface ClosedShard {
+  path: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export type RowValue = string | number | boolean | bigint | null | undefined | object;
+
+export class ParquetShardWriter {
+  private fd: number;
+  private tmp: string;
+  private writer: HashingFileWriter;
+  private pw: ParquetWriter;
+  private buffered: RowValue[][];
+  private bufferedRows = 0;
+  rows = 0;
+  textBytes = 0;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    readonly columns: ColumnSpec[],
+    private opts: { codec: Codec; rowGroupRows: number; kv?: Record<string, string> },
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.tmp = tempPathFor(path);
+    this.fd = openSync(this.tmp, "w");
+    this.writer = new HashingFileWriter(this.fd);
+    this.pw = new ParquetWriter({
+      writer: this.writer,
+      schema: schemaFor(columns) as never,
+      codec: opts.codec,
+      compressors: compressorsFor(opts.codec),
+      statistics: true,
+      createdBy: "curate",
+      kvMetadata: opts.kv ? Object.entries(opts.kv).map(([key, value]) => ({ key, value })) : undefined,
+    });
+    this.buffered = columns.map(() => []);
+  }
+
+  /** values in column order */
+  append(values: RowValue[]): void {
+    for (let i = 0; i < this.columns.length; i++) {
+      let v = values[i];
+      const c = this.columns[i]!;
+      if (v === undefined) v = null;
+      if (c.type === "JSON" && v !== null && typeof v !== "string") v = JSON.stringify(v);
+      if (c.type === "INT64" && typeof v === "number") v = BigInt(v);
+      if (typeof v === "string") this.textBytes += v.length;
+      this.buffered[i]!.push(v);
+    }
+    this.bufferedRows++;
+    this.rows++;
+    if (this.bufferedRows >= this.opts.rowGroupRows) this.flushGroup();
+  }
+
+  private flushGroup(): void {
+    if (this.bufferedRows === 0) return;
+    const columnData = this.columns.map((c, i) => ({
+      name: c.name,
+      data: this.buffered[i]! as never[],
+      nullable: c.nullable !== false,
+    }));
+    this.pw.write({ columnData, rowGroupSize: this.bufferedRows });
+    this.buffered = this.columns.map(() => []);
+    this.bufferedRows = 0;
+  }
+
+  close(): ClosedShard {
+    if (this.closed) throw new Error(`shard ${this.path} already closed`);
+    this.closed = true;
+    try {
+      this.flushGroup();
+      this.pw.finish();
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+    } catch (e) {
+      try { closeSync(this.fd); } catch { /* already closed */ }
+      rmSync(this.tmp, { force: true });
+      throw e;
+    }
+    renameSync(this.tmp, this.path);
+    return { path: this.path, rows: this.rows, bytes: this.writer.offset, sha256: this.writer.hash.digest("hex") };
+  }
+
+  /** abandon: remove the temp file, never leave a partial shard */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try { closeSync(this.fd); } catch { /* ignore */ }
+    rmSync(this.tmp, { force: true });
+  }
+}
+
+/**
+ * A folder of shards `<prefix>-00000.parquet`, `<prefix>-00001.parquet`, … rolled over when a shard
+ * reaches `shardRows` rows or `shardBytes` bytes of text.
+ */
+export class ShardSet {
+  private current: ParquetShardWriter | null = null;
+  readonly shards: (ClosedShard & { extra: Record<string, number> })[] = [];
+  private extra: Record<string, number> = {};
+
+  constructor(
+    readonly dir: string,
+    readonly prefix: string,
+    readonly columns: ColumnSpec[],
+    private opts: { codec: Codec; rowGroupRows: number; shardRows: number; shardBytes: number; kv?: Record<string, string> },
+  ) {}
+
+  append(values: RowValue[], extra?: Record<string, number>): void {
+    if (!this.current) {
+      const name = `${this.prefix}-${String(this.shards.length).padStart(5, "0")}.parquet`;
+      this.current = new ParquetShardWriter(`${this.dir}/${name}`, this.columns, this.opts);
+    }
+    this.current.append(values);
+    if (extra) for (const [k, v] of Object.entries(extra)) this.extra[k] = (this.extra[k] ?? 0) + v;
+    if (this.current.rows >= this.opts.shardRows || this.current.textBytes >= this.opts.shardBytes) this.roll();
+  }
+
+  private roll(): void {
+    if (!this.current) return;
+    const closed = this.current.close();
+    this.shards.push({ ...closed, extra: this.extra });
+    this.extra = {};
+    this.current = null;
+  }
+
+  close(): (ClosedShard & { extra: Record<string, number> })[] {
+    this.roll();
+    return this.shards;
+  }
+
+  abort(): void {
+    this.current?.abort();
+    this.current = null;
+  }
+}

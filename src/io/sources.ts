@@ -1,0 +1,373 @@
+/**
+ * Sources: expand globs, read JSONL / JSONL.gz / Parquet rows, and map each row to one or more
+ * rollouts through the source's field mapping.
+ *
+ * Field paths are dotted (`meta.answer`); `name[]` explodes an array into one rollout per element
+ * (`"response": "generations[]"`), and side fields with `[]` (`"finish_reason": "finish_reasons[]"`)
+ * take the element with the same index. `arr[].text` takes `.text` of each element. Chat layouts:
+ * `messages` (role/content) and `conversations` (from/value) give the first user turn as the problem
+ * and the last assistant turn as the response.
+ */
+import { statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { glob } from "tinyglobby";
+import type { SourceConfig } from "../config/types.js";
+import type { MetaValue, Rollout } from "../trace/record.js";
+import { readJsonl, type RawRow } from "./jsonl.js";
+import { readParquetRows } from "./parquet-read.js";
+
+export type SourceFormat = "jsonl" | "jsonl.gz" | "parquet";
+
+export interface SourceFile {
+  source: SourceConfig;
+  /** absolute path */
+  path: string;
+  /** path relative to the mix file folder (stored in records) */
+  rel: string;
+  format: SourceFormat;
+  bytes: number;
+}
+
+/** A row that could not become a rollout; written to rejected/ (quarantine) or raised (fail). */
+export interface BadRow {
+  source: string;
+  file: string;
+  row: number;
+  reason: string;
+  detail: string;
+  raw: string;
+}
+
+export function detectFormat(path: string, declared?: SourceFormat): SourceFormat | null {
+  if (declared) return declared;
+  const p = path.toLowerCase();
+  if (p.endsWith(".parquet") || p.endsWith(".pq")) return "parquet";
+  if (p.endsWith(".jsonl.gz") || p.endsWith(".json.gz") || p.endsWith(".ndjson.gz")) return "jsonl.gz";
+  if (p.endsWith(".jsonl") || p.endsWith(".json") || p.endsWith(".ndjson")) return "jsonl";
+  return null;
+}
+
+/** Resolve a source's path patterns to a sorted, de-duplicated file list. Throws when nothing matches. */
+export async function resolveSourceFiles(source: SourceConfig, baseDir: string): Promise<SourceFile[]> {
+  const patterns = Array.isArray(source.path) ? source.path : [source.path];
+  const seen = new Set<string>();
+  const out: SourceFile[] = [];
+  for (const pattern of patterns) {
+    const isGlob = /[*?[\]{}]/.test(pattern);
+    let matches: string[];
+    if (isGlob) {
+      matches = (await glob(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false })).sort();
+    } else {
+      const abs = resolve(baseDir, pattern);
+      let st;
+      try {
+        st = statSync(abs);
+      } catch {
+        throw new Error(`source "${source.name}": file ${pattern} does not exist (resolved to ${abs})`);
+      }
+      if (st.isDirectory()) {
+        matches = (await glob("**/*.{jsonl,jsonl.gz,json,json.gz,ndjson,parquet}", { cwd: abs, absolute: true, onlyFiles: true })).sort();
+      } else {
+        matches = [abs];
+      }
+    }
+    if (matches.length === 0) {
+      throw new Error(`source "${source.name}": path ${JSON.stringify(pattern)} matched no files (relative to ${baseDir})`);
+    }
+    for (const m of matches) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      const format = detectFormat(m, source.format);
+      if (!format) {
+        throw new Error(`source "${source.name}": cannot tell the format of ${m} from its extension; set "format" to jsonl, jsonl.gz or parquet`);
+      }
+      out.push({ source, path: m, rel: relative(baseDir, m) || m, format, bytes: statSync(m).size });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// field mapping
+
+interface ParsedPath {
+  /** path to the array (or the value when not exploded) */
+  head: string[];
+  exploded: boolean;
+  /** path inside each element */
+  tail: string[];
+}
+
+function parsePath(p: string): ParsedPath {
+  const i = p.indexOf("[]");
+  if (i < 0) return { head: p.split(".").filter(Boolean), exploded: false, tail: [] };
+  const head = p.slice(0, i).split(".").filter(Boolean);
+  const rest = p.slice(i + 2);
+  return { head, exploded: true, tail: rest.replace(/^\./, "").split(".").filter(Boolean) };
+}
+
+const MISSING = Symbol("missing");
+
+function dig(v: unknown, path: string[]): unknown {
+  let cur: unknown = v;
+  for (const k of path) {
+    if (cur === null || typeof cur !== "object" || !(k in (cur as object))) return MISSING;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+class MappingError extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+function asText(v: unknown, field: string, path: string, allowNumber: boolean): string {
+  if (typeof v === "string") return v;
+  if (allowNumber && (typeof v === "number" || typeof v === "bigint")) return String(v);
+  throw new MappingError("input:wrong_type", `field "${field}" (path ${path}) must be a string, found ${describeType(v)}`);
+}
+
+function chatTurns(v: unknown, field: string, path: string, roleKey: string, textKey: string): { user: string; assistant: string } {
+  if (!Array.isArray(v)) throw new MappingError("input:wrong_type", `field "${field}" (path ${path}) must be a list of turns, found ${describeType(v)}`);
+  let user: string | null = null;
+  let assistant: string | null = null;
+  for (let i = 0; i < v.length; i++) {
+    const t = v[i];
+    if (!t || typeof t !== "object") throw new MappingError("input:wrong_type", `${path}[${i}] must be an object with "${roleKey}" and "${textKey}"`);
+    const role = String((t as Record<string, unknown>)[roleKey] ?? "").toLowerCase();
+    const text = (t as Record<string, unknown>)[textKey];
+    if (role === "user" || role === "human") {
+      if (user === null) user = asText(text, field, `${path}[${i}].${textKey}`, false);
+    } else if (role === "assistant" || role === "gpt" || role === "model") {
+      assistant = asText(text, field, `${path}[${i}].${textKey}`, false);
+    }
+  }
+  if (user === null) throw new MappingError("input:missing_field", `${path} has no user turn`);
+  if (assistant === null) throw new MappingError("input:missing_field", `${path} has no assistant turn`);
+  return { user, assistant };
+}
+
+export interface MappedRollout {
+  id: string | null;
+  problem: string;
+  response: string;
+  reference: string | null;
+  finishReason: string | null;
+  meta: Record<string, MetaValue>;
+}
+
+function scalar(v: unknown): MetaValue {
+  if (v === undefined || v === MISSING || v === null) return null;
+  if (typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
+  if (typeof v === "bigint") return Number(v);
+  return JSON.stringify(v);
+}
+
+/** Map one source row to its rollouts. Throws MappingError (reason + message) on bad rows. */
+export function mapRow(row: unknown, source: SourceConfig): MappedRollout[] {
+  if (row === null || typeof row !== "object" || Array.isArray(row)) {
+    throw new MappingError("input:wrong_type", `row must be a JSON object, found ${describeType(row)}`);
+  }
+  const f = source.fields;
+  const paths: Record<string, ParsedPath> = {};
+  for (const key of ["id", "problem", "response", "reference", "finish_reason", "messages", "conversations"] as const) {
+    const p = f[key];
+    if (p) paths[key] = parsePath(p);
+  }
+  // how many rollouts: the length of the exploded response (or chat) array
+  let count = 1;
+  let explodeKey: string | null = null;
+  for (const key of ["response", "messages", "conversations"]) {
+    const p = paths[key];
+    if (p?.exploded) {
+      const arr = dig(row, p.head);
+      if (arr === MISSING) throw new MappingError("input:missing_field", `missing field "${key}" (path ${f[key as "response"]})`);
+      if (!Array.isArray(arr)) throw new MappingError("input:wrong_type", `field "${key}" (path ${f[key as "response"]}) must be an array to explode, found ${describeType(arr)}`);
+      if (arr.length === 0) throw new MappingError("input:missing_field", `field "${key}" (path ${f[key as "response"]}) is an empty array: no rollouts`);
+      count = arr.length;
+      explodeKey = key;
+      break;
+    }
+  }
+
+  const get = (key: string, k: number): unknown => {
+    const p = paths[key];
+    if (!p) return MISSING;
+    if (!p.exploded) return dig(row, p.head);
+    const arr = dig(row, p.head);
+    if (arr === MISSING) return MISSING;
+    if (!Array.isArray(arr)) throw new MappingError("input:wrong_type", `field "${key}" (path ${f[key as "id"]}) must be an array, found ${describeType(arr)}`);
+    if (arr.length !== count) {
+      throw new MappingError("input:shape_mismatch", `field "${key}" (path ${f[key as "id"]}) has ${arr.length} elements but ${explodeKey ?? "the row"} has ${count} rollouts`);
+    }
+    return p.tail.length ? dig(arr[k], p.tail) : arr[k];
+  };
+
+  const out: MappedRollout[] = [];
+  for (let k = 0; k < count; k++) {
+    let problem: string | null = null;
+    let response: string | null = null;
+    for (const [key, roleKey, textKey] of [["messages", "role", "content"], ["conversations", "from", "value"]] as const) {
+      if (!paths[key]) continue;
+      const v = get(key, k);
+      if (v === MISSING) throw new MappingError("input:missing_field", `missing field "${key}" (path ${f[key]})`);
+      const t = chatTurns(v, key, f[key]!, roleKey, textKey);
+      problem = t.user;
+      response = t.assistant;
+    }
+    if (paths.problem) {
+      const v = get("problem", k);
+      if (v === MISSING || v === null) throw new MappingError("input:missing_field", `missing field "problem" (path ${f.problem})`);
+      problem = asText(v, "problem", f.problem!, false);
+    }
+    if (paths.response) {
+      const v = get("response", k);
+      if (v === MISSING || v === null) throw new MappingError("input:missing_field", `missing field "response" (path ${f.response})`);
+      response = asText(v, "response", f.response!, false);
+    }
+    if (problem === null || response === null) {
+      throw new MappingError("input:missing_field", `source "${source.name}" maps no problem/response`);
+    }
+    let reference: string | null = null;
+    if (paths.reference) {
+      const v = get("reference", k);
+      if (v !== MISSING && v !== null) reference = asText(v, "reference", f.reference!, true);
+    }
+    let finishReason: string | null = null;
+    if (paths.finish_reason) {
+      const v = get("finish_reason", k);
+      if (v !== MISSING && v !== null) finishReason = asText(v, "finish_reason", f.finish_reason!, false);
+    }
+    let id: string | null = null;
+    if (paths.id) {
+      const v = get("id", k);
+      if (v !== MISSING && v !== null) {
+        id = asText(v, "id", f.id!, true);
+        if (count > 1 && !paths.id.exploded) id = `${id}#${k}`;
+      }
+    }
+    const meta: Record<string, MetaValue> = {};
+    for (const [name, p] of Object.entries(f.meta ?? {})) {
+      const pp = parsePath(p);
+      let v: unknown;
+      if (pp.exploded) {
+        const arr = dig(row, pp.head);
+        v = Array.isArray(arr) && arr.length === count ? (pp.tail.length ? dig(arr[k], pp.tail) : arr[k]) : MISSING;
+      } else v = dig(row, pp.head);
+      meta[name] = scalar(v);
+    }
+    out.push({ id, problem, response, reference, finishReason, meta });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading
+
+export type SourceItem = { kind: "rollout"; rollout: Rollout } | { kind: "bad"; bad: BadRow };
+
+export interface ReadOptions {
+  maxRowBytes: number;
+  onBytes?: (n: number) => void;
+  /** called when a file starts (for progress / logs) */
+  onFile?: (f: SourceFile) => void;
+}
+
+export class SourceError extends Error {
+  constructor(readonly file: string, readonly row: number | null, readonly reason: string, detail: string) {
+    super(`${file}${row === null ? "" : `, row ${row + 1}`}: ${detail}`);
+  }
+}
+
+async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow> {
+  if (f.format === "parquet") {
+    yield* readParquetRows(f.path, { onBytes: opts.onBytes });
+  } else {
+    yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes });
+  }
+}
+
+function truncateRaw(s: string): string {
+  return s.length > 65536 ? s.slice(0, 65536) + `… [${s.length.toLocaleString("en-US")} characters, truncated]` : s;
+}
+
+/**
+ * Read every file of every source in order, yielding rollouts (with global ordinals) and bad rows.
+ * With `onError: "fail"` (default) a bad row or file throws a SourceError naming file, row and cause.
+ */
+export async function* readSources(files: SourceFile[], opts: ReadOptions): AsyncGenerator<SourceItem> {
+  let ordinal = 0;
+  const perSource = new Map<string, number>();
+  for (const f of files) {
+    opts.onFile?.(f);
+    const src = f.source;
+    const quarantine = src.onError === "quarantine";
+    const limit = src.limit ?? Infinity;
+    let taken = perSource.get(src.name) ?? 0;
+    if (taken >= limit) continue;
+    let rowsInFile = 0;
+    const bad = (row: number | null, reason: string, detail: string, raw: string): SourceItem => {
+      if (!quarantine) throw new SourceError(f.rel, row, reason, detail);
+      return { kind: "bad", bad: { source: src.name, file: f.rel, row: row ?? -1, reason, detail, raw: truncateRaw(raw) } };
+    };
+    try {
+      for await (const r of rawRows(f, opts)) {
+        rowsInFile++;
+        if ("error" in r) {
+          yield bad(r.row, r.error.startsWith("invalid UTF-8") ? "input:invalid_utf8" : r.error.startsWith("line is") ? "input:row_too_large" : "input:malformed_json", r.error, r.raw);
+        } else {
+          let mapped: MappedRollout[];
+          try {
+            mapped = mapRow(r.value, src);
+          } catch (e) {
+            if (!(e instanceof MappingError)) throw e;
+            let raw = "";
+            try { raw = JSON.stringify(r.value) ?? ""; } catch { raw = String(r.value); }
+            yield bad(r.row, e.reason, e.message, raw);
+            continue;
+          }
+          for (let k = 0; k < mapped.length; k++) {
+            const m = mapped[k]!;
+            const id = m.id ?? `${src.name}:${f.rel}:${r.row + 1}${mapped.length > 1 ? `:${k}` : ""}`;
+            yield {
+              kind: "rollout",
+              rollout: {
+                id,
+                ordinal: ordinal++,
+                source: src.name,
+                file: f.rel,
+                row: r.row,
+                rolloutIndex: k,
+                problem: m.problem,
+                response: m.response,
+                reference: m.reference,
+                finishReason: m.finishReason,
+                meta: m.meta,
+              },
+            };
+          }
+        }
+        taken++;
+        if (taken >= limit) break;
+      }
+    } catch (e) {
+      if (e instanceof SourceError) throw e;
+      yield bad(null, "input:unreadable_file", (e as Error).message, "");
+      perSource.set(src.name, taken);
+      continue;
+    }
+    if (rowsInFile === 0) {
+      yield bad(null, "input:empty_file", "file holds no rows", "");
+    }
+    perSource.set(src.name, taken);
+  }
+}

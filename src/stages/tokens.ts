@@ -1,0 +1,104 @@
+/**
+ * Exact token counts (gpt-tokenizer, o200k_base by default) for problem, reasoning, solution and
+ * response, and the hash keys exact dedupe and grouping use.
+ *
+ * BPE is quadratic in the length of one pre-token, so a 200 KB run with no spaces would take tens of
+ * seconds. Texts are therefore counted in segments cut just before a space that follows a non-space
+ * character (a cut that never changes o200k/cl100k pre-tokenisation, so the sum is exact); only runs of
+ * more than 1,000 non-space characters are cut inside (counted in 1,000-character pieces, off by at
+ * most a token or two per piece, and only on such degenerate text).
+ */
+import { createHash } from "node:crypto";
+import type { MixConfig } from "../config/types.js";
+import type { Rollout } from "../trace/record.js";
+import { normalizeForKey, normalizeTrace } from "../trace/normalize.js";
+import type { Annotator, AnnotatorModule } from "./stage.js";
+
+type CountFn = (text: string, opts: { disallowedSpecial: Set<string> }) => number;
+
+const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
+const SEGMENT = 8192;
+const MAX_RUN = 1000;
+
+export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<(text: string) => number> {
+  const mod: { countTokens: CountFn } =
+    tokenizer === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
+  const count = mod.countTokens;
+  return (text: string) => countSegmented(text, (s) => count(s, NO_SPECIAL));
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0x3000;
+}
+
+/** Sum of counts over safe segments; see the module comment. Linear in text length. */
+export function countSegmented(text: string, count: (s: string) => number): number {
+  if (text.length <= SEGMENT && !hasLongRun(text)) return count(text);
+  let total = 0;
+  let start = 0;
+  let run = 0; // current non-space run length
+  let lastCut = -1; // last safe cut position (index of a space preceded by non-space)
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) {
+      if (c === 32 && run > 0) lastCut = i;
+      run = 0;
+    } else {
+      run++;
+      if (run > MAX_RUN) {
+        // cut inside a degenerate run (avoid splitting a surrogate pair)
+        let cut = i;
+        if (cut > 0 && (text.charCodeAt(cut) & 0xfc00) === 0xdc00) cut--;
+        if (cut > start) total += count(text.slice(start, cut));
+        start = cut;
+        run = i - cut + 1;
+        lastCut = -1;
+        continue;
+      }
+    }
+    if (i - start >= SEGMENT && lastCut > start) {
+      total += count(text.slice(start, lastCut));
+      start = lastCut;
+      lastCut = -1;
+    }
+  }
+  if (start < text.length) total += count(text.slice(start));
+  return total;
+}
+
+function hasLongRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (isSpace(text.charCodeAt(i))) run = 0;
+    else if (++run > MAX_RUN) return true;
+  }
+  return false;
+}
+
+export function hashKey(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+export function keysFor(problem: string, response: string): { exact: string; problem: string } {
+  const p = normalizeForKey(problem);
+  return { exact: hashKey(p + "\u0000" + normalizeForKey(response)), problem: hashKey(p) };
+}
+
+/** Trace split + token counts + keys: the first annotator, always on. */
+export const tokensModule: AnnotatorModule = {
+  async create(config: MixConfig): Promise<Annotator> {
+    const count = await loadCounter(config.tokenizer);
+    return {
+      name: "tokens",
+      annotate(batch: Rollout[]) {
+        for (const r of batch) {
+          r.trace ??= normalizeTrace(r.response);
+          const reasoning = r.trace.reasoning ? count(r.trace.reasoning) : 0;
+          const solution = r.trace.solution ? count(r.trace.solution) : 0;
+          r.tokens = { problem: count(r.problem), reasoning, solution, response: count(r.response) };
+          r.keys = keysFor(r.problem, r.response);
+        }
+      },
+    };
+  },
+};
