@@ -93,9 +93,18 @@ describe("truncation", () => {
     expect(length.finishLength).toBe(true);
     expect(length.truncated).toBe(true);
 
-    const noAnswer = computeSignals({ response: body, trace: thought(body, "We are done"), finishReason: null }, OPTIONS);
+    // no final answer but a clean end: not truncated (requireFinalAnswer handles it)
+    const noAnswer = computeSignals({ response: body + "We are done.", trace: thought(body, "We are done."), finishReason: null }, OPTIONS);
     expect(noAnswer.hasFinalAnswer).toBe(false);
-    expect(noAnswer.truncated).toBe(true);
+    expect(noAnswer.danglingEnd).toBe(false);
+    expect(noAnswer.truncated).toBe(false);
+    // no final answer and the text stops mid-sentence: cut off
+    const cut = computeSignals({ response: body + "Alternatively, maybe I", finishReason: null }, OPTIONS);
+    expect(cut.danglingEnd).toBe(true);
+    expect(cut.truncated).toBe(true);
+    // a dangling end with a final answer is not truncation
+    const answered = computeSignals({ response: "so \\boxed{4} and then", finishReason: null }, OPTIONS);
+    expect(answered.truncated).toBe(false);
 
     const phrase = computeSignals({ response: body, trace: thought(body, "Thus the final answer is 7."), finishReason: null }, OPTIONS);
     expect(phrase.hasFinalAnswer).toBe(true);
@@ -127,6 +136,7 @@ describe("boxed answers", () => {
     expect(boxedAnswers("\\boxed{\\{1,2\\}}")).toEqual(["\\{1,2\\}"]);
     expect(boxedAnswers("\\boxed 5$ and \\fbox{6}")).toEqual(["5", "6"]);
     expect(boxedAnswers("\\boxedsomething{7}")).toEqual([]);
+    expect(boxedAnswers("\\boxed{1.0} \\boxed{1} \\boxed{\\frac{1}{4p^{2}}} \\boxed{\\frac{1}{4p^2}}")).toEqual(["1", "1", "\\frac{1}{4p^2}", "\\frac{1}{4p^2}"]);
     const same = computeSignals({ response: "r", trace: thought("r", "\\boxed{\\left(1,2\\right)} so \\boxed{(1, 2)}"), finishReason: null }, OPTIONS);
     expect(same.boxedCount).toBe(2);
     expect(same.conflictingAnswers).toBe(false);
@@ -321,6 +331,9 @@ describe("annotator and filters", () => {
     const all = { dropTruncated: true, maxRepetition: 0.5, maxForeignScript: 0.2, maxCodeShare: 0.3, dropConflictingAnswers: true, minReasoningChars: 100 };
     expect(qualityDrop(good, all)).toBeNull();
     expect(qualityDrop(make("x", thought("x", null)), all)?.reason).toBe("quality:truncated");
+    const noBox = make(prose(4000, 7), thought(prose(4000, 7), "It is three."));
+    expect(qualityDrop(noBox, all)).toBeNull();
+    expect(qualityDrop(noBox, { ...all, requireFinalAnswer: true })?.reason).toBe("quality:no_final_answer");
     expect(qualityDrop(make("x", thought("short", "\\boxed{3}")), all)?.reason).toBe("quality:short_reasoning");
     expect(qualityDrop(make("x", thought(prose(500, 8), "\\boxed{3} \\boxed{4}")), all)?.reason).toBe("quality:conflicting_answers");
     const loop = prose(2000, 9) + "I think that the answer should be checked again.\n\n".repeat(100);

@@ -1,0 +1,171 @@
+/**
+ * End to end: the quickstart mix on data-samples/, read back by DuckDB (an independent Parquet reader),
+ * checked against the manifest; conservation; determinism across worker counts; refusing to overwrite.
+ */
+import { describe, expect, it, beforeAll } from "vitest";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+import { duck } from "./helpers/duckdb.js";
+
+interface ManifestShard { path: string; rows: number; tokens: number; bytes: number; sha256: string }
+
+function readManifest(dir: string) {
+  return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+}
+
+function allFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...allFiles(dir, rel));
+    else if (rel !== "timings.json") out.push(rel);
+  }
+  return out.sort();
+}
+
+describe("curate run pipelines/quickstart.json", () => {
+  const out = join(tempDir(), "qs");
+  let manifest: any;
+  beforeAll(() => {
+    const r = runCli(["run", "pipelines/quickstart.json", "--out", out, "--workers", "2", "--json"]);
+    expect(r.stderr).not.toMatch(/Error:/);
+    expect(r.code).toBe(0);
+    manifest = readManifest(out);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.counts.rowsIn).toBe(manifest.counts.rowsIn);
+  }, 120_000);
+
+  it("accounts for every input row: kept + dropped = in, per stage and per source", () => {
+    const c = manifest.counts;
+    expect(c.rowsIn).toBe(228 + 32 + 24);
+    expect(c.kept + c.dropped).toBe(c.rowsIn);
+    let prev = c.rowsIn;
+    for (const s of c.stages) {
+      expect(s.in).toBe(prev);
+      expect(s.kept + s.dropped).toBe(s.in);
+      prev = s.kept;
+    }
+    expect(prev).toBe(c.kept);
+    for (const s of Object.values<any>(c.bySource)) expect(s.kept + s.dropped).toBe(s.in);
+    expect(c.byReason["duplicate:exact"]).toBe(8);
+  });
+
+  it("every shard opens in DuckDB with the manifest's row count and sha256", async () => {
+    const groups: ManifestShard[][] = [manifest.shards.data, manifest.shards.rejected, manifest.shards.annotated];
+    for (const shards of groups) {
+      expect(shards.length).toBeGreaterThan(0);
+      for (const s of shards) {
+        const bytes = readFileSync(join(out, s.path));
+        expect(bytes.length).toBe(s.bytes);
+        expect(createHash("sha256").update(bytes).digest("hex")).toBe(s.sha256);
+        const [row] = await duck(`select count(*)::INTEGER as n, sum(tokens_response)::BIGINT as t from read_parquet('${join(out, s.path)}')`);
+        expect(row!.n).toBe(s.rows);
+        expect(Number(row!.t)).toBe(s.tokens);
+      }
+    }
+    const [k] = await duck(`select count(*)::INTEGER as n from read_parquet('${out}/data/*.parquet')`);
+    expect(k!.n).toBe(manifest.counts.kept);
+  });
+
+  it("rejected/ holds every dropped row with stage, reason and the kept row an exact duplicate repeats", async () => {
+    const rows = await duck(`select reason, count(*)::INTEGER as n from read_parquet('${out}/rejected/*.parquet') group by reason order by reason`);
+    const byReason = Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+    expect(byReason).toEqual(manifest.counts.byReason);
+    const dups = await duck(`select r.id, r.duplicate_of, k.id as kept_id, r.response = k.response as same from read_parquet('${out}/rejected/*.parquet') r join read_parquet('${out}/data/*.parquet') k on k.id = r.duplicate_of where r.reason = 'duplicate:exact'`);
+    expect(dups).toHaveLength(8);
+    for (const d of dups) expect(d.same).toBe(true);
+  });
+
+  it("ids are unique across kept and rejected and cover the input", async () => {
+    const [r] = await duck(`select count(*)::INTEGER as n, count(distinct id)::INTEGER as d from (select id from read_parquet('${out}/data/*.parquet') union all select id from read_parquet('${out}/rejected/*.parquet'))`);
+    expect(r!.n).toBe(manifest.counts.rowsIn);
+    expect(r!.d).toBe(manifest.counts.rowsIn);
+  });
+
+  it("writes a dataset card with the configs header datasets reads, and the manifest's provenance", () => {
+    const card = readFileSync(join(out, "README.md"), "utf8");
+    expect(card).toMatch(/^---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data\/\*\.parquet\n/);
+    expect(card).toContain(`config hash \`${manifest.configHash.slice(0, 16)}\``);
+    expect(manifest.tool.dependencies["hyparquet-writer"]).toMatch(/^\d+\.\d+\.\d+/);
+    expect(manifest.config.name).toBe("quickstart");
+  });
+
+  it("gives byte-identical outputs with 0, 1 and 2 workers", () => {
+    const outs = [0, 1].map((w) => {
+      const d = join(tempDir(), `w${w}`);
+      const r = runCli(["run", "pipelines/quickstart.json", "--out", d, "--workers", String(w), "--quiet"]);
+      expect(r.code).toBe(0);
+      return d;
+    });
+    const ref = allFiles(out);
+    for (const d of outs) {
+      expect(allFiles(d)).toEqual(ref);
+      for (const f of ref) expect(readFileSync(join(d, f)).equals(readFileSync(join(out, f))), f).toBe(true);
+    }
+  }, 120_000);
+
+  it("refuses to overwrite a finished run without --force (exit 2) and replaces it with --force", () => {
+    const r = runCli(["run", "pipelines/quickstart.json", "--out", out, "--quiet"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already holds a finished run .*--force/);
+    const f = runCli(["run", "pipelines/quickstart.json", "--out", out, "--quiet", "--force"]);
+    expect(f.code).toBe(0);
+    expect(readManifest(out).counts).toEqual(manifest.counts);
+  }, 120_000);
+});
+
+describe("curate run on bad input", () => {
+  function mix(dir: string, lines: string | Buffer, extra: Record<string, unknown> = {}) {
+    writeFileSync(join(dir, "in.jsonl"), lines);
+    writeFileSync(join(dir, "mix.json"), JSON.stringify({ name: "bad", sources: [{ name: "s", path: "in.jsonl", fields: { problem: "p", response: "r" }, ...extra }] }));
+    return join(dir, "mix.json");
+  }
+
+  it("stops with file, row and cause, exit 1, and leaves no finished-looking output", () => {
+    const d = tempDir();
+    const m = mix(d, '{"p":"a","r":"b"}\n{"p":"a","r":7}\n');
+    const r = runCli(["run", m, "--out", join(d, "out"), "--quiet", "--workers", "0"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/in\.jsonl, row 2: field "response" \(path r\) must be a string, found a number/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(d, "out", "manifest.json"))).toBe(false);
+    const leftovers = existsSync(join(d, "out")) ? allFiles(join(d, "out")) : [];
+    expect(leftovers.filter((f) => f.endsWith(".parquet"))).toEqual([]);
+  });
+
+  it("quarantines bad rows (malformed JSON, invalid UTF-8, wrong type) into rejected/ with reasons", async () => {
+    const d = tempDir();
+    const lines = Buffer.concat([
+      Buffer.from('{"p":"a","r":"b"}\n{"p":"a",\n{"p":"x","r":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}\n{"p":1,"r":"b"}\n{"p":"c","r":"d"}\n'),
+    ]);
+    const m = mix(d, lines, { onError: "quarantine" });
+    const r = runCli(["run", m, "--out", join(d, "out"), "--quiet", "--workers", "0"]);
+    expect(r.code).toBe(0);
+    const man = readManifest(join(d, "out"));
+    expect(man.counts.rowsIn).toBe(5);
+    expect(man.counts.kept).toBe(2);
+    expect(man.counts.byReason).toEqual({ "input:malformed_json": 1, "input:invalid_utf8": 1, "input:wrong_type": 1 });
+    const rows = await duck(`select row::INTEGER as row, reason, raw from read_parquet('${join(d, "out")}/rejected/*.parquet') order by row`);
+    expect(rows.map((x) => [x.row, x.reason])).toEqual([[1, "input:malformed_json"], [2, "input:invalid_utf8"], [3, "input:wrong_type"]]);
+    expect(rows[0]!.raw).toBe('{"p":"a",');
+  });
+
+  it("exits 2 when a glob matches nothing", () => {
+    const d = tempDir();
+    writeFileSync(join(d, "mix.json"), JSON.stringify({ name: "g", sources: [{ name: "s", path: "none/*.jsonl", fields: { problem: "p", response: "r" } }] }));
+    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/path "none\/\*\.jsonl" matched no files/);
+  });
+});
+
+it("the README's main command is the quickstart", () => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  expect(readme).toMatch(/npm ci/);
+  expect(readme).toMatch(/npm run quickstart/);
+  expect(readme).toMatch(/npm test/);
+});
