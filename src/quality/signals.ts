@@ -56,36 +56,83 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 0xa0 || c === 0x3000 || c === 11 || c === 12;
 }
 
-/** Lines that are code and not maths or prose: a conservative list of statement openings. */
-function isCodeLine(t: string): boolean {
-  const c0 = t.charCodeAt(0);
+/** does text[a, b) contain `needle`? */
+function rangeIncludes(text: string, a: number, b: number, needle: string): boolean {
+  const k = text.indexOf(needle, a);
+  return k >= 0 && k + needle.length <= b;
+}
+
+/** Lines text[a, b) (trimmed) that are code and not maths or prose: a conservative list of statement openings. */
+function isCodeLine(text: string, a: number, b: number): boolean {
+  const c0 = text.charCodeAt(a);
   // all openings below start with a lower-case ASCII letter, '#', '>' or '}'
   if (!((c0 >= 97 && c0 <= 122) || c0 === 35 || c0 === 62 || c0 === 125)) return false;
-  const last = t.charCodeAt(t.length - 1);
-  if (t.startsWith("def ") || t.startsWith("class ")) return t.includes("(") || last === 58;
-  if (t.startsWith("import ") || t.startsWith("#include") || t.startsWith(">>> ")) return true;
-  if (t.startsWith("from ")) return t.includes(" import ");
-  if (t.startsWith("print(") || t.startsWith("console.log(") || t.startsWith("printf(")) return true;
-  if (t.startsWith("return ")) return last === 59 || !t.includes(" the ");
-  if (t.startsWith("for ") || t.startsWith("while ") || t.startsWith("if ") || t.startsWith("elif ") || t.startsWith("else")) {
+  const last = text.charCodeAt(b - 1);
+  const at = (p: string): boolean => b - a >= p.length && text.startsWith(p, a);
+  if (at("def ") || at("class ")) return rangeIncludes(text, a, b, "(") || last === 58;
+  if (at("import ") || at("#include") || at(">>> ")) return true;
+  if (at("from ")) return rangeIncludes(text, a, b, " import ");
+  if (at("print(") || at("console.log(") || at("printf(")) return true;
+  if (at("return ")) return last === 59 || !rangeIncludes(text, a, b, " the ");
+  if (at("for ") || at("while ") || at("if ") || at("elif ") || at("else")) {
     return last === 58 /* : */ || last === 123 /* { */;
   }
-  if (t.startsWith("let ") || t.startsWith("const ") || t.startsWith("var ") || t.startsWith("int ")) {
-    return last === 59 /* ; */;
-  }
-  if (t.startsWith("} else")) return true;
-  return false;
+  if (at("let ") || at("const ") || at("var ") || at("int ")) return last === 59 /* ; */;
+  return at("} else");
 }
 
 /**
- * Repeated-line and repeated-paragraph shares (character weighted, lines with at least `minLineChars`
- * non-space characters only) and the code share. Exact-repeat lookups use a Map keyed by the trimmed
- * line, which is expected O(length) in total.
+ * Set of 64-bit keys (two 32-bit halves) over typed arrays, open addressing, grows at half load.
+ * `add` returns true when the key was already present.
+ */
+class KeySet {
+  private hi: Int32Array;
+  private lo: Int32Array;
+  private used: Uint8Array;
+  private mask: number;
+  private count = 0;
+  constructor(capacity = 256) {
+    let cap = 16;
+    while (cap < capacity) cap <<= 1;
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.used = new Uint8Array(cap);
+    this.mask = cap - 1;
+  }
+  add(h: number, l: number): boolean {
+    let slot = (l ^ Math.imul(h, 0x9e3779b1)) & this.mask;
+    while (this.used[slot] === 1) {
+      if (this.hi[slot] === h && this.lo[slot] === l) return true;
+      slot = (slot + 1) & this.mask;
+    }
+    this.used[slot] = 1;
+    this.hi[slot] = h;
+    this.lo[slot] = l;
+    if (++this.count * 2 > this.mask) this.grow();
+    return false;
+  }
+  private grow(): void {
+    const { hi, lo, used } = this;
+    const cap = (this.mask + 1) * 2;
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.used = new Uint8Array(cap);
+    this.mask = cap - 1;
+    this.count = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.add(hi[i]!, lo[i]!);
+  }
+}
+
+/**
+ * Repeated-line and repeated-paragraph shares (character weighted; lines and paragraphs with at least
+ * `minLineChars` non-blank characters only) and the code share, in one pass. Lines are compared by a
+ * 64-bit hash of their trimmed text, paragraphs by a hash of their lines' hashes (a false repeat needs a
+ * 64-bit collision); no substring is copied.
  */
 export function lineSignals(text: string, minLineChars: number): LineSignals {
   const n = text.length;
-  const seenLines = new Map<string, true>();
-  const seenParagraphs = new Map<string, true>();
+  const seenLines = new KeySet();
+  const seenParagraphs = new KeySet(64);
   let lineChars = 0;
   let repeatedLineChars = 0;
   let paragraphChars = 0;
@@ -94,20 +141,9 @@ export function lineSignals(text: string, minLineChars: number): LineSignals {
   let codeChars = 0;
   let codeBlocks = 0;
   let inFence = false;
-  let paraStart = -1; // index of the first non-blank char of the current paragraph
-  let paraEnd = -1; // index just past its last non-blank char
-
-  const closeParagraph = (): void => {
-    if (paraStart < 0) return;
-    const len = paraEnd - paraStart;
-    if (len >= minLineChars) {
-      const key = text.slice(paraStart, paraEnd);
-      paragraphChars += len;
-      if (seenParagraphs.has(key)) repeatedParagraphChars += len;
-      else seenParagraphs.set(key, true);
-    }
-    paraStart = -1;
-  };
+  let paraLen = 0; // non-blank characters of the current paragraph's lines
+  let paraH = 0;
+  let paraL = 0;
 
   let pos = 0;
   while (pos <= n) {
@@ -119,11 +155,15 @@ export function lineSignals(text: string, minLineChars: number): LineSignals {
     while (b > a && isBlank(text.charCodeAt(b - 1))) b--;
     const len = b - a;
     if (len === 0) {
-      closeParagraph();
+      if (paraLen >= minLineChars) {
+        paragraphChars += paraLen;
+        if (seenParagraphs.add(paraH, paraL ^ paraLen)) repeatedParagraphChars += paraLen;
+      }
+      paraLen = 0;
+      paraH = 0;
+      paraL = 0;
     } else {
       nonBlankChars += len;
-      if (paraStart < 0) paraStart = a;
-      paraEnd = b;
       // fences: ``` or ~~~ at the start of a trimmed line
       const c0 = text.charCodeAt(a);
       const fence = len >= 3 && (c0 === 96 || c0 === 126) && text.charCodeAt(a + 1) === c0 && text.charCodeAt(a + 2) === c0;
@@ -131,20 +171,32 @@ export function lineSignals(text: string, minLineChars: number): LineSignals {
         if (!inFence) codeBlocks++;
         inFence = !inFence;
         codeChars += len;
-      } else if (inFence) {
+      } else if (inFence || isCodeLine(text, a, b)) {
         codeChars += len;
       }
-      const line = text.slice(a, b);
-      if (!fence && !inFence && isCodeLine(line)) codeChars += len;
+      // two independent 32-bit hashes of the trimmed line
+      let h = 0x811c9dc5 ^ len;
+      let l = 0x2545f491;
+      for (let i = a; i < b; i++) {
+        const c = text.charCodeAt(i);
+        h = Math.imul(h ^ c, 0x01000193);
+        l = Math.imul(l + c, 0x5bd1e995);
+        l ^= l >>> 15;
+      }
       if (len >= minLineChars) {
         lineChars += len;
-        if (seenLines.has(line)) repeatedLineChars += len;
-        else seenLines.set(line, true);
+        if (seenLines.add(h, l)) repeatedLineChars += len;
       }
+      paraH = Math.imul(paraH ^ h, 0x01000193) ^ (paraH >>> 13);
+      paraL = Math.imul(paraL + l, 0x85ebca6b) ^ (paraL >>> 16);
+      paraLen += len;
     }
     pos = end + 1;
   }
-  closeParagraph();
+  if (paraLen >= minLineChars) {
+    paragraphChars += paraLen;
+    if (seenParagraphs.add(paraH, paraL ^ paraLen)) repeatedParagraphChars += paraLen;
+  }
   return {
     repeatedLineShare: lineChars === 0 ? 0 : repeatedLineChars / lineChars,
     repeatedParagraphShare: paragraphChars === 0 ? 0 : repeatedParagraphChars / paragraphChars,
@@ -164,6 +216,18 @@ export interface TailSignals {
 
 /** a word token is a run of ASCII letters/digits, capped so that "aaaa…" still yields many tokens */
 const MAX_WORD = 24;
+const BLANK = 0;
+const WORD = 1;
+const OTHER = 2;
+/** character class of ASCII code units: blank (≤ 32), word (letters, digits), other */
+const ASCII_CLASS = (() => {
+  const t = new Uint8Array(128).fill(OTHER);
+  for (let c = 0; c <= 32; c++) t[c] = BLANK;
+  for (let c = 48; c <= 57; c++) t[c] = WORD;
+  for (let c = 65; c <= 90; c++) t[c] = WORD;
+  for (let c = 97; c <= 122; c++) t[c] = WORD;
+  return t;
+})();
 
 function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -176,25 +240,25 @@ function isWordChar(c: number): boolean {
 export function tokenHashes(text: string, start: number): Uint32Array {
   const n = text.length;
   const out = new Uint32Array(Math.max(0, n - start));
+  const cls = ASCII_CLASS;
   let count = 0;
   let i = start;
   // do not start inside a word cut by the window edge
   if (i > 0) while (i < n && isWordChar(text.charCodeAt(i)) && isWordChar(text.charCodeAt(i - 1))) i++;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c <= 32 || isBlank(c)) {
+    const k = c < 128 ? cls[c]! : c === 0xa0 || c === 0x3000 ? BLANK : OTHER;
+    if (k === BLANK) {
       i++;
-      continue;
-    }
-    if (isWordChar(c)) {
-      let h = 0x811c9dc5;
-      let k = 0;
-      while (i < n && k < MAX_WORD) {
+    } else if (k === WORD) {
+      let h = Math.imul(0x811c9dc5 ^ c, 0x01000193);
+      const stop = Math.min(n, i + MAX_WORD);
+      i++;
+      while (i < stop) {
         const w = text.charCodeAt(i);
-        if (!isWordChar(w)) break;
+        if (w >= 128 || cls[w] !== WORD) break;
         h = Math.imul(h ^ w, 0x01000193);
         i++;
-        k++;
       }
       out[count++] = h >>> 0;
     } else {
@@ -457,13 +521,31 @@ export function normalizeBoxed(content: string): string {
     const c = content.charCodeAt(i);
     if (c === 92 || c === 36 || c <= 32 || isBlank(c)) plain = false;
   }
-  if (plain && !content.endsWith(".") && !content.endsWith(",")) return content;
+  if (plain && !content.endsWith(".") && !content.endsWith(",") && !content.includes("{")) return canonicalNumber(content);
   let s = content.replace(/\\(?:left|right|displaystyle|[,;:! ])/g, "");
   s = s.replace(/\\[dt]frac/g, "\\frac");
   s = s.replace(/\s+/g, "");
   s = s.replace(/\$/g, "");
+  s = s.replace(/([\^_])\{([^{}\\])\}/g, "$1$2"); // x^{2} → x^2
   while (s.endsWith(".") || s.endsWith(",")) s = s.slice(0, -1);
-  return s;
+  return canonicalNumber(s);
+}
+
+/** "1.0" → "1", "056" → "56", "-2.50" → "-2.5"; anything that is not a plain decimal is returned as is */
+function canonicalNumber(s: string): string {
+  if (s.length === 0 || s.length > 30) return s;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  let digits = 0;
+  let dots = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && dots === 0) dots++;
+    else return s;
+  }
+  if (digits === 0) return s;
+  const x = Number(s);
+  return Number.isFinite(x) ? String(x) : s;
 }
 
 /**
@@ -581,6 +663,7 @@ export function computeSignals(input: SignalInput, options: PreparedOptions): Qu
   const boxes = boxedAnswers(trace.solution);
   const distinct = new Set(boxes).size;
   const hasFinalAnswer = boxes.length > 0 || hasAnswerPhrase(trace.solution);
+  const dangling = endsDangling(response);
 
   const lines = lineSignals(response, options.minLineChars);
   const tailStart = Math.max(0, response.length - options.tailChars);
@@ -589,11 +672,11 @@ export function computeSignals(input: SignalInput, options: PreparedOptions): Qu
 
   const reasoningBlock = trace.format !== "plain" && trace.reasoning !== null;
   return {
-    truncated: unterminated || finishLength || !hasFinalAnswer,
+    truncated: unterminated || finishLength || (!hasFinalAnswer && dangling),
     unterminated,
     finishLength,
     hasFinalAnswer,
-    danglingEnd: endsDangling(response),
+    danglingEnd: dangling,
     repetition: round(Math.max(lines.repeatedParagraphShare, tail.tailRepeatShare)),
     repeatedLineShare: round(lines.repeatedLineShare),
     repeatedParagraphShare: round(lines.repeatedParagraphShare),

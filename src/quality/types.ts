@@ -12,7 +12,11 @@ export const SCRIPTS: readonly Script[] = ["latin", "greek", "cyrillic", "cjk", 
 /** Flat per-rollout signals, stored in `record.quality`. */
 export interface QualitySignals {
   // ── truncation ────────────────────────────────────────────────────────────
-  /** unterminated || finishLength || !hasFinalAnswer */
+  /**
+   * unterminated || finishLength || (!hasFinalAnswer && danglingEnd): the generation was cut off. A
+   * response that ends cleanly without a final answer is not truncated (see hasFinalAnswer and the
+   * requireFinalAnswer filter); one that stops mid-sentence with no answer is.
+   */
   truncated: boolean;
   /** reasoning block (or solution block) opened and never closed */
   unterminated: boolean;
@@ -20,7 +24,7 @@ export interface QualitySignals {
   finishLength: boolean;
   /** the solution holds a complete \boxed{…} / \fbox{…}, or an "answer is …" / "Answer:" phrase near its end */
   hasFinalAnswer: boolean;
-  /** the response's last non-space character is not a sentence/formula end (informational) */
+  /** the response's last non-blank character is not a sentence / formula / block end (. ! ? $ ) ] } > * etc.) */
   danglingEnd: boolean;
 
   // ── repetition ────────────────────────────────────────────────────────────
@@ -96,6 +100,7 @@ export interface QualityOptions {
 /** filters keys owned by this module (schemas/parts/filters.quality.schema.json) */
 export interface QualityFilters {
   dropTruncated?: boolean;
+  requireFinalAnswer?: boolean;
   maxRepetition?: number;
   maxTailLoopTokens?: number;
   maxForeignScript?: number;

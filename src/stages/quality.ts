@@ -58,6 +58,7 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
   };
   bool("dropTruncated");
   bool("dropConflictingAnswers");
+  bool("requireFinalAnswer");
   num("maxRepetition", 0, 1);
   num("maxForeignScript", 0, 1);
   num("maxCodeShare", 0, 1);
@@ -68,7 +69,7 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
 }
 
 /**
- * First quality filter that drops the record, or null. Checks in order: truncated, short reasoning,
+ * First quality filter that drops the record, or null. Checks in order: truncated, no final answer, short reasoning,
  * conflicting answers, repetition, language mixing, code. A record without `record.quality` (the
  * annotator disabled) is never dropped by the signal-based keys; `minReasoningTokens` reads
  * `record.tokens.reasoning`. Pass `qualityFilters(config.filters)` once, or the raw filters object.
@@ -81,8 +82,11 @@ export function qualityDrop(record: Rollout, filters: QualityFilters | FiltersCo
       ? "reasoning or solution block never closed"
       : q.finishLength
         ? "finish_reason length"
-        : "no final answer (no complete \\boxed{} or answer phrase)";
+        : "no final answer and the response stops mid-sentence";
     return { reason: "quality:truncated", detail: why };
+  }
+  if (q && f.requireFinalAnswer && !q.hasFinalAnswer) {
+    return { reason: "quality:no_final_answer", detail: "no complete \\boxed{} or answer phrase in the solution" };
   }
   if (f.minReasoningTokens !== undefined && record.tokens) {
     // plain traces have no reasoning block (tokens.reasoning 0): the response is the inline reasoning
