@@ -1,0 +1,269 @@
+/**
+ * Problem-text normalisation for near-duplicate detection, as a single linear scanner (no regexes):
+ *
+ * - case folded (`toLowerCase`), whitespace of any kind collapsed (tokens never see it);
+ * - LaTeX layout removed: `$`, `\(`, `\)`, `\[`, `\]`, grouping braces, `~`, spacing commands
+ *   (`\,` `\;` `\!` `\quad` `\hspace{..}` …), sizing (`\left` `\right` `\big` …), style wrappers
+ *   (`\text` `\mathrm` `\displaystyle` …); `\dfrac`/`\tfrac` → `\frac`, `\le` → `\leq`, …;
+ * - sentence punctuation (`. , ; : ? "`) dropped, except a decimal point between digits;
+ *   operators and brackets (`+ - * / = < > ^ _ ( ) [ ] | ! '`) kept as one-character tokens;
+ * - a leading statement number ("Problem 3.", "12)", "(4)", "Question #2:") removed;
+ * - stock prompt prefixes / suffixes ("Please reason step by step, and put your final answer
+ *   within \boxed{}." and the like) removed, compared token by token so spacing variants match.
+ *
+ * The output is a sequence of 32-bit token hashes (int32), ready for shingling.
+ */
+import { fmix32 } from "./hash.js";
+
+/** Instructions that sources append or prepend to the problem statement. */
+export const STOCK_PHRASES: readonly string[] = [
+  "Please reason step by step, and put your final answer within \\boxed{}.",
+  "Let's think step by step and output the final answer within \\boxed{}.",
+  "Let's think step by step and output the final answer in \\boxed{}.",
+  "Return your final response within \\boxed{}.",
+  "Please put your final answer within \\boxed{}.",
+  "Put your final answer within \\boxed{}.",
+  "Output the final answer within \\boxed{}.",
+  "Express your answer in \\boxed{}.",
+  "Solve the following math problem step by step. The last line of your response should be of the form Answer: $Answer (without quotes) where $Answer is the answer to the problem.",
+  "Solve the following math problem efficiently and clearly.",
+  "Remember to put your answer on its own line after \"Answer:\".",
+  "Please reason step by step.",
+  "Let's think step by step.",
+  "Think step by step.",
+];
+
+const FNV_INIT = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const CMD_SEED = 0x5c5c5c5c;
+const PUNCT_SEED = 0x2f2f2f2f;
+
+/** Commands that carry no content: skipped entirely. */
+const SKIP_COMMANDS = new Set([
+  "left", "right", "middle", "big", "bigl", "bigr", "bigm", "bigg", "biggl", "biggr", "biggm",
+  "displaystyle", "textstyle", "scriptstyle", "quad", "qquad", "enspace", "thinspace", "medspace",
+  "thickspace", "negthinspace", "negmedspace", "negthickspace", "space", "nobreakspace", "text",
+  "textbf", "textit", "textrm", "textsf", "texttt", "textnormal", "mathrm", "mathbf", "mathit",
+  "mathsf", "mathtt", "mathnormal", "boldsymbol", "bm", "mbox", "hbox", "limits", "nolimits",
+  "newline", "noindent", "par", "medskip", "smallskip", "bigskip", "centering", "nonumber",
+]);
+/** Commands whose one braced argument is layout too (`\hspace{1cm}`). */
+const SKIP_WITH_ARGUMENT = new Set(["hspace", "vspace", "hspace*", "vspace*", "label", "tag", "kern", "mkern"]);
+const COMMAND_ALIASES: Record<string, string> = {
+  dfrac: "frac", tfrac: "frac", cfrac: "frac", le: "leq", ge: "geq", ne: "neq", leqslant: "leq",
+  geqslant: "geq", lbrace: "{", rbrace: "}", lvert: "|", rvert: "|", vert: "|", lt: "<", gt: ">",
+  cdotp: "cdot", ldots: "dots", cdots: "dots", dotsc: "dots", dotsb: "dots",
+};
+
+function isSpace(c: number): boolean {
+  return c <= 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 ||
+    c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+function isAsciiLetter(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function punctHash(c: number): number {
+  return fmix32(Math.imul(c, 0x9e3779b1) ^ PUNCT_SEED);
+}
+function commandHash(name: string): number {
+  if (name.length === 1 && !isAsciiLetter(name.charCodeAt(0))) return punctHash(name.charCodeAt(0));
+  let h = FNV_INIT ^ CMD_SEED;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), FNV_PRIME);
+  return fmix32(h);
+}
+
+/** Growable int32 token buffer reused across calls. */
+export class TokenBuffer {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow();
+    this.data[this.length++] = v;
+  }
+  grow(): void {
+    const next = new Int32Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
+  }
+}
+
+/** Index after a leading statement number such as "Problem 3.", "12)", "(4)", "Question #2:"; 0 if none. */
+export function leadingNumberEnd(t: string): number {
+  const n = t.length;
+  let i = 0;
+  while (i < n && isSpace(t.charCodeAt(i))) i++;
+  let sawWord = false;
+  for (const word of ["problem", "question", "exercise", "example", "task"]) {
+    if (t.startsWith(word, i)) {
+      const after = i + word.length;
+      if (after < n && (isSpace(t.charCodeAt(after)) || t.charCodeAt(after) === 35 || isDigit(t.charCodeAt(after)))) {
+        i = after;
+        sawWord = true;
+      }
+      break;
+    }
+  }
+  while (i < n && isSpace(t.charCodeAt(i))) i++;
+  let paren = false;
+  if (i < n && t.charCodeAt(i) === 40) { paren = true; i++; }
+  if (i < n && t.charCodeAt(i) === 35) i++; // '#'
+  const digitsStart = i;
+  while (i < n && i - digitsStart < 6 && (isDigit(t.charCodeAt(i)) || (t.charCodeAt(i) === 46 && i + 1 < n && isDigit(t.charCodeAt(i + 1)) && i > digitsStart))) i++;
+  if (i === digitsStart) return 0;
+  const c = i < n ? t.charCodeAt(i) : 32;
+  if (paren) {
+    if (c !== 41) return 0;
+    i++;
+  } else if (c === 46 || c === 41 || c === 58) {
+    i++;
+  } else if (!(sawWord && isSpace(c))) {
+    return 0; // "3 people sit at a table": a number that belongs to the statement
+  }
+  if (i < n && !isSpace(t.charCodeAt(i))) return 0;
+  return i;
+}
+
+/** Character classes of ASCII code units (index = code unit). */
+const SPACE = 0, WORD = 1, DROP = 2, PUNCT = 3, BACKSLASH = 4, DOT = 5;
+const ASCII_CLASS = (() => {
+  const t = new Uint8Array(128).fill(PUNCT);
+  for (let c = 0; c <= 32; c++) t[c] = SPACE;
+  for (let c = 48; c <= 57; c++) t[c] = WORD;
+  for (let c = 65; c <= 90; c++) t[c] = WORD;
+  for (let c = 97; c <= 122; c++) t[c] = WORD;
+  for (const ch of "${}~,;:?\"`") t[ch.charCodeAt(0)] = DROP;
+  t[46] = DOT;
+  t[92] = BACKSLASH;
+  t[127] = SPACE;
+  return t;
+})();
+
+function classOf(c: number): number {
+  return c < 128 ? ASCII_CLASS[c]! : isSpace(c) ? SPACE : WORD;
+}
+
+/**
+ * Appends the token hashes of `text` (already lower-cased) from `start` to `out`.
+ * Linear time: every code unit is looked at a bounded number of times.
+ */
+export function tokenizeInto(text: string, start: number, out: TokenBuffer): void {
+  const n = text.length;
+  let i = start;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const cls = classOf(c);
+    if (cls === SPACE) { i++; continue; }
+    if (cls === WORD) {
+      let h = FNV_INIT;
+      while (i < n) {
+        let d = text.charCodeAt(i);
+        const k = classOf(d);
+        if (k === WORD) {
+          if (d >= 65 && d <= 90) d += 32;
+        } else if (!(k === DOT && isDigit(text.charCodeAt(i - 1)) && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) {
+          break;
+        }
+        h = Math.imul(h ^ d, FNV_PRIME);
+        i++;
+      }
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h ^= h >>> 16;
+      if (out.length === out.data.length) out.grow();
+      out.data[out.length++] = h;
+      continue;
+    }
+    if (cls === DROP || cls === DOT) { i++; continue; }
+    if (cls === BACKSLASH) {
+      // backslash: command, escaped symbol or layout
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 32;
+      if (isAsciiLetter(next) || (next >= 65 && next <= 90)) {
+        let j = i + 1;
+        while (j < n && (isAsciiLetter(text.charCodeAt(j)) || (text.charCodeAt(j) >= 65 && text.charCodeAt(j) <= 90))) j++;
+        let name = text.slice(i + 1, j).toLowerCase();
+        if (j < n && text.charCodeAt(j) === 42) { name += "*"; j++; }
+        i = j;
+        if (SKIP_COMMANDS.has(name)) continue;
+        if (SKIP_WITH_ARGUMENT.has(name)) {
+          while (i < n && isSpace(text.charCodeAt(i))) i++;
+          if (i < n && text.charCodeAt(i) === 123) {
+            const close = text.indexOf("}", i);
+            i = close < 0 ? n : close + 1;
+          }
+          continue;
+        }
+        out.push(commandHash(COMMAND_ALIASES[name] ?? name));
+        continue;
+      }
+      // `\,` `\;` `\:` `\!` `\ ` spacing; `\(` `\)` `\[` `\]` math delimiters; `\\` line break
+      if (next === 44 || next === 59 || next === 58 || next === 33 || isSpace(next) || next === 40 ||
+          next === 41 || next === 91 || next === 93 || next === 92) {
+        i += 2;
+        continue;
+      }
+      // `\{` `\}` set braces and escaped `$ % & # _` are content
+      if (next === 123 || next === 125 || next === 36 || next === 37 || next === 38 || next === 35 || next === 95) {
+        out.push(punctHash(next));
+        i += 2;
+        continue;
+      }
+      i += 1;
+      continue;
+    }
+    out.push(punctHash(c));
+    i++;
+  }
+}
+
+function tokenizePhrase(phrase: string): Int32Array {
+  const buf = new TokenBuffer();
+  tokenizeInto(phrase.toLowerCase(), 0, buf);
+  return buf.data.slice(0, buf.length);
+}
+
+/** Tokeniser for problem statements with a configurable list of stock phrases to remove. */
+export class ProblemTokenizer {
+  private readonly phrases: Int32Array[];
+  private readonly buffer = new TokenBuffer();
+
+  constructor(extraPhrases: readonly string[] = [], useStockPhrases = true) {
+    const all = [...(useStockPhrases ? STOCK_PHRASES : []), ...extraPhrases];
+    this.phrases = all.map(tokenizePhrase).filter((p) => p.length > 0);
+    // longest first so "please put your final answer…" wins over "put your final answer…"
+    this.phrases.sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * Token hashes of the normalised text. Returns a view into an internal buffer that the next call
+   * overwrites; copy it (`.slice()`) to keep it.
+   */
+  tokens(text: string, stripNumbering = true): Int32Array {
+    const lower = text.toLowerCase();
+    const buf = this.buffer;
+    buf.length = 0;
+    tokenizeInto(lower, stripNumbering ? leadingNumberEnd(lower) : 0, buf);
+    let lo = 0;
+    let hi = buf.length;
+    const d = buf.data;
+    for (let changed = true; changed && lo < hi; ) {
+      changed = false;
+      for (const p of this.phrases) {
+        const m = p.length;
+        if (m > hi - lo) continue;
+        let prefix = true;
+        for (let k = 0; k < m; k++) if (d[lo + k] !== p[k]) { prefix = false; break; }
+        if (prefix) { lo += m; changed = true; continue; }
+        let suffix = true;
+        for (let k = 0; k < m; k++) if (d[hi - m + k] !== p[k]) { suffix = false; break; }
+        if (suffix) { hi -= m; changed = true; }
+      }
+    }
+    return d.subarray(lo, hi);
+  }
+}

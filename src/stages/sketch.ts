@@ -1,0 +1,38 @@
+/**
+ * `sketch` annotator: stores a compact MinHash sketch of the problem (and optionally of the
+ * response) on every record, for the global group step (src/group/group.ts).
+ *
+ * record.sketch = { bands: int32[bands], bits: int32[permutations/32], response?: int32[responsePermutations/32] }
+ * — 52 bytes of numbers per row with the defaults (9 bands, 128 permutations), +32 with response
+ * sketches (256 one-bit permutations).
+ */
+import type { AnnotatorModule } from "./stage.js";
+import type { ProblemSketch } from "../group/types.js";
+import { resolveSketch } from "../group/params.js";
+import { oneBitSketch, TextSketcher } from "../group/minhash.js";
+
+export const sketchModule: AnnotatorModule = {
+  create(config) {
+    const resolved = resolveSketch(config.annotate?.sketch, config.dedupe);
+    const problems = config.dedupe?.problems?.enabled ?? true;
+    if (!problems && resolved.responsePermutations === 0) return null;
+    const problem = new TextSketcher(resolved.problem, resolved.stripPhrases, resolved.stockPhrases);
+    const response = resolved.responsePermutations > 0
+      ? new TextSketcher({ permutations: resolved.responsePermutations, ngram: resolved.problem.ngram, seed: resolved.problem.seed + 1, bands: 0, rows: 0 }, [], false)
+      : null;
+    return {
+      name: "sketch",
+      annotate(batch) {
+        for (const record of batch) {
+          const s = problem.sketch(record.problem);
+          const sketch: ProblemSketch = { bands: Array.from(s.bands), bits: Array.from(s.bits) };
+          if (response) {
+            const sh = response.shingles(record.response, false);
+            sketch.response = sh.length === 0 ? [] : Array.from(oneBitSketch(response.hasher.signatureOf(sh)));
+          }
+          record.sketch = sketch;
+        }
+      },
+    };
+  },
+};
