@@ -67,12 +67,14 @@ const KEYWORDS: Record<string, [number, number]> = {
   "\\gcd": [N, 3], factors: [N, 1], factor: [N, 0.5], digit: [N, 2], digits: [N, 2], base: [N, 1], multiple: [N, 1],
   multiples: [N, 2], integer: [N, 0.5], integers: [N, 0.5], residue: [N, 3], congruence: [N, 3], odd: [N, 0.5], even: [N, 0.5],
   "greatest common": [N, 3], "least common": [N, 3], "units digit": [N, 3], "perfect square": [N, 1], "repeating decimal": [N, 2],
+  "relatively prime": [N, 3], "base-notation": [N, 3], // 1011_2, 123_{10}
   // counting & probability
   probability: [C, 3], ways: [C, 2], arrangements: [C, 3], arrange: [C, 2], arranged: [C, 2], choose: [C, 2], "\\binom": [C, 2],
   committee: [C, 3], random: [C, 2], randomly: [C, 2], dice: [C, 3], die: [C, 2], coin: [C, 2], coins: [C, 2], cards: [C, 2],
   card: [C, 1], expected: [C, 1], permutations: [C, 3], combinations: [C, 3], outcomes: [C, 2], selected: [C, 1],
   select: [C, 1], paths: [C, 2], marbles: [C, 2], balls: [C, 1], socks: [C, 2], "at random": [C, 2], distinguishable: [C, 3],
-  indistinguishable: [C, 3], "how many": [C, 0.5], subsets: [C, 2], team: [C, 1], people: [C, 1], letters: [C, 1],
+  indistinguishable: [C, 3], "how many": [C, 0.5], spinner: [C, 3], spinners: [C, 3], spun: [C, 2], drawn: [C, 2],
+  replacement: [C, 2], venn: [C, 2], colored: [C, 1], committees: [C, 3], "\\dbinom": [C, 2], factorial: [C, 1], subsets: [C, 2], team: [C, 1], people: [C, 1], letters: [C, 1],
   // calculus / analysis / precalculus
   matrix: [A, 3], "\\begin": [A, 0.5], pmatrix: [A, 3], vector: [A, 3], vectors: [A, 3], "\\mathbf": [A, 2],
   "\\sin": [A, 2], "\\cos": [A, 2], "\\tan": [A, 2], "\\cot": [A, 2], "\\sec": [A, 2], "\\csc": [A, 2],
@@ -135,12 +137,18 @@ export function domainScores(problem: string): DomainScores {
       const word = text.slice(i, j).toLowerCase();
       vote(word);
       if (prev) vote(prev + " " + word);
-      if (j - i === 1) mathContent = true; // single-letter variable
+      if (j - i === 1 && c !== 97 && c !== 73) mathContent = true; // single-letter variable (not "a", "I")
       prev = word;
       i = j;
       continue;
     }
     if ((c >= 48 && c <= 57) || c === 36 || c === 61) mathContent = true;
+    // a number written in a base: a digit, "_", then a digit or "{digit"
+    if (c === 95 && i > 0 && i + 1 < n) {
+      const before = text.charCodeAt(i - 1);
+      const after = text.charCodeAt(i + 1) === 123 && i + 2 < n ? text.charCodeAt(i + 2) : text.charCodeAt(i + 1);
+      if (before >= 48 && before <= 57 && ((after >= 48 && after <= 57) || after === 98 /* _b */)) vote("base-notation");
+    }
     if (c !== 32) prev = c === 10 || c === 9 ? prev : "";
     i++;
   }
