@@ -14,7 +14,7 @@ let validator: ReturnType<Ajv2020["compile"]> | undefined;
 
 function loadValidator() {
   if (validator) return validator;
-  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false });
+  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, verbose: true });
   const dir = join(packageRoot, "schemas");
   for (const f of readdirSync(join(dir, "parts")).sort()) {
     if (f.endsWith(".json")) ajv.addSchema(JSON.parse(readFileSync(join(dir, "parts", f), "utf8")));

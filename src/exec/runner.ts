@@ -86,6 +86,8 @@ export interface RunTimings {
   inputBytes: number;
   rowsPerSecond: number;
   mbPerSecond: number;
+  /** peak resident set of the process (all worker threads included), MB */
+  peakRssMB: number;
 }
 
 const OUR_ENTRIES = ["data", "rejected", "annotated", "outputs", "manifest.json", "README.md", "timings.json", ".work"];
@@ -379,6 +381,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<{ man
       inputBytes: totalBytes,
       rowsPerSecond: rowsIn / seconds,
       mbPerSecond: totalBytes / 1e6 / seconds,
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     writeFileAtomic(join(outDir, "timings.json"), JSON.stringify(timings, null, 2) + "\n");
     rmSync(join(outDir, ".work"), { recursive: true, force: true });

@@ -16,10 +16,10 @@ export const ROLLOUT_COLUMNS: ColumnSpec[] = [
   { name: "row", type: "INT64", nullable: false },
   { name: "rollout_index", type: "INT32", nullable: false },
   { name: "problem", type: "STRING" },
-  { name: "response", type: "STRING" },
+  { name: "response", type: "STRING", longText: true },
   { name: "reference", type: "STRING" },
   { name: "finish_reason", type: "STRING" },
-  { name: "solution", type: "STRING" },
+  { name: "solution", type: "STRING", longText: true },
   { name: "trace_format", type: "STRING" },
   { name: "unterminated", type: "BOOLEAN" },
   { name: "tokens_problem", type: "INT32" },
@@ -33,7 +33,7 @@ export const ROLLOUT_COLUMNS: ColumnSpec[] = [
   { name: "problem_key", type: "STRING" },
   { name: "problem_group", type: "STRING" },
   { name: "meta", type: "JSON" },
-  { name: "annotations", type: "JSON" },
+  { name: "annotations", type: "JSON", longText: true },
 ];
 
 export const DECISION_COLUMNS: ColumnSpec[] = [
@@ -41,7 +41,7 @@ export const DECISION_COLUMNS: ColumnSpec[] = [
   { name: "reason", type: "STRING" },
   { name: "detail", type: "STRING" },
   { name: "duplicate_of", type: "STRING" },
-  { name: "raw", type: "STRING" },
+  { name: "raw", type: "STRING", longText: true },
 ];
 
 export const REJECTED_COLUMNS: ColumnSpec[] = [...ROLLOUT_COLUMNS, ...DECISION_COLUMNS];

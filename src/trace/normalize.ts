@@ -83,7 +83,8 @@ export function normalizeTrace(response: string): TraceSplit {
  */
 export function normalizeForKey(text: string): string {
   let s = text.normalize("NFKC").toLowerCase();
-  s = s.replace(/\\[,;:! ]|\\quad|\\qquad|\$|\\left|\\right/g, " ");
+  s = s.replace(/\$/g, "");
+  s = s.replace(/\\[,;:! ]|\\q?quad(?![a-z])|\\left(?![a-z])|\\right(?![a-z])/g, " ");
   s = s.replace(/\\[dt]frac/g, "\\frac");
   s = s.replace(/\s+/g, " ").trim();
   return s;
