@@ -7,7 +7,7 @@
 // and with --sample a seeded sample of 30 flagged and 30 unflagged traces (signals + the response's end)
 // for manual review. The tag splitter below is a tiny stand-in for src/trace/normalize.ts.
 import { readFileSync, existsSync } from "node:fs";
-import { computeSignals, prepareOptions, resolveQualityOptions } from "../dist/quality/signals.js";
+import { boxedAnswers, computeSignals, prepareOptions, resolveQualityOptions } from "../dist/quality/signals.js";
 import { qualityDrop } from "../dist/stages/quality.js";
 
 const file = process.argv.find((a, i) => i >= 2 && !a.startsWith("--")) ?? new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;
@@ -29,7 +29,7 @@ function split(s) {
 }
 
 /** the thresholds proposed in docs/quality.md */
-export const FILTERS = { dropTruncated: true, maxRepetition: 0.5, maxTailLoopTokens: 400, maxForeignScript: 0.2, maxCodeShare: 0.3, dropConflictingAnswers: true };
+export const FILTERS = { dropTruncated: true, maxRepetition: 0.5, maxTailLoopTokens: 800, maxForeignScript: 0.2, maxCodeShare: 0.3, dropConflictingAnswers: true };
 const LOOP_TOKENS = FILTERS.maxTailLoopTokens;
 
 const options = prepareOptions(resolveQualityOptions(undefined));
@@ -113,10 +113,18 @@ if (process.argv.includes("--sample")) {
   const show = (it) => {
     const q = it.q;
     const tail = it.r.response.slice(-220).replace(/\s+/g, " ");
-    return `${it.r.id} | drop=${it.drop?.reason ?? "-"} trunc=${q.truncated} unterm=${q.unterminated} ans=${q.hasFinalAnswer} rep=${q.repetition} loop=${q.tailLoopTokens} lz=${q.tailLzRatio} foreign=${q.foreignShareMax} code=${q.codeShare} boxes=${q.boxedCount}/${q.distinctBoxed} | label trunc=${label(it.r)} correct=${it.r.correct} fmt=${it.r.format}\n    …${tail}`;
+    const boxes = it.drop?.reason === "quality:conflicting_answers" ? ` boxed=${JSON.stringify(boxedAnswers(it.trace.solution))} gt=${it.r.gt_answer}` : "";
+    return `${it.r.id} | drop=${it.drop?.reason ?? "-"} trunc=${q.truncated} unterm=${q.unterminated} ans=${q.hasFinalAnswer} rep=${q.repetition} loop=${q.tailLoopTokens} lz=${q.tailLzRatio} foreign=${q.foreignShareMax} code=${q.codeShare} boxes=${q.boxedCount}/${q.distinctBoxed} | label trunc=${label(it.r)} correct=${it.r.correct} fmt=${it.r.format}${boxes}\n    …${tail}`;
   };
-  console.log("\n=== 30 flagged ===");
-  for (const it of shuffle(items.filter((it) => it.drop)).slice(0, 30)) console.log(show(it));
+  // flagged: stratified by drop reason (up to 6 of each minority reason, the rest truncated), seeded
+  const flagged = shuffle(items.filter((it) => it.drop));
+  const byReason = new Map();
+  for (const it of flagged) byReason.set(it.drop.reason, [...(byReason.get(it.drop.reason) ?? []), it]);
+  const picked = [];
+  for (const [reason, list] of [...byReason].sort()) if (reason !== "quality:truncated") picked.push(...list.slice(0, 6));
+  picked.push(...(byReason.get("quality:truncated") ?? []).slice(0, 30 - picked.length));
+  console.log("\n=== 30 flagged (stratified by reason) ===");
+  for (const it of picked) console.log(show(it));
   console.log("\n=== 30 unflagged ===");
   for (const it of shuffle(items.filter((it) => !it.drop)).slice(0, 30)) console.log(show(it));
 }

@@ -365,3 +365,15 @@ describe("annotator and filters", () => {
     expect(s.reasoningChars).toBe(s.solutionChars);
   });
 });
+
+describe("final answer position", () => {
+  it("a box far from the end of a long plain trace is not its final answer", () => {
+    const early = "so \\boxed{5} for now. " + prose(6000, 13) + "and then we";
+    const s = computeSignals({ response: early, finishReason: null }, OPTIONS);
+    expect(s.boxedCount).toBe(1);
+    expect(s.hasFinalAnswer).toBe(false);
+    expect(s.truncated).toBe(true);
+    const late = prose(6000, 13) + " Hence \\boxed{5}. A short remark follows";
+    expect(computeSignals({ response: late, finishReason: null }, OPTIONS).truncated).toBe(false);
+  });
+});

@@ -554,7 +554,13 @@ function canonicalNumber(s: string): string {
  * token. Linear: each character is scanned once.
  */
 export function boxedAnswers(text: string): string[] {
+  return scanBoxes(text).answers;
+}
+
+/** boxed answers and the index just past the last complete box (-1 when none) */
+export function scanBoxes(text: string): { answers: string[]; lastEnd: number } {
   const out: string[] = [];
+  let lastEnd = -1;
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -587,16 +593,26 @@ export function boxedAnswers(text: string): string[] {
       }
       if (e >= n) break; // unbalanced: cut off
       out.push(normalizeBoxed(text.slice(j + 1, e)));
+      lastEnd = e + 1;
       i = e + 1;
     } else {
       let e = j;
       while (e < n && !isBlank(text.charCodeAt(e)) && text.charCodeAt(e) !== 10 && text.charCodeAt(e) !== 36) e++;
-      if (e > j) out.push(normalizeBoxed(text.slice(j, e)));
+      if (e > j) {
+        out.push(normalizeBoxed(text.slice(j, e)));
+        lastEnd = e;
+      }
       i = e;
     }
   }
-  return out;
+  return { answers: out, lastEnd };
 }
+
+/**
+ * A final answer must sit near the end of the solution: a box this many characters before the end of
+ * a long plain trace is an intermediate result, not the answer (the text went on and may be cut off).
+ */
+export const FINAL_ANSWER_WINDOW = 3000;
 
 /** phrases that announce a final answer, searched (lower-cased) in the last 2,000 characters */
 const ANSWER_PHRASES = ["answer is", "answer:", "answer =", "final answer", "answer**", "answer\n"];
@@ -660,9 +676,11 @@ export function computeSignals(input: SignalInput, options: PreparedOptions): Qu
   const trace: TraceView = input.trace ?? { format: "plain", reasoning: null, solution: response.trim(), unterminated: false };
   const unterminated = trace.unterminated || trace.solutionUnterminated === true;
   const finishLength = input.finishReason !== null && input.finishReason.toLowerCase() === "length";
-  const boxes = boxedAnswers(trace.solution);
+  const scanned = scanBoxes(trace.solution);
+  const boxes = scanned.answers;
   const distinct = new Set(boxes).size;
-  const hasFinalAnswer = boxes.length > 0 || hasAnswerPhrase(trace.solution);
+  const hasFinalAnswer =
+    (scanned.lastEnd >= 0 && trace.solution.length - scanned.lastEnd <= FINAL_ANSWER_WINDOW) || hasAnswerPhrase(trace.solution);
   const dangling = endsDangling(response);
 
   const lines = lineSignals(response, options.minLineChars);

@@ -22,7 +22,7 @@ export interface QualitySignals {
   unterminated: boolean;
   /** the source recorded finish_reason "length" */
   finishLength: boolean;
-  /** the solution holds a complete \boxed{…} / \fbox{…}, or an "answer is …" / "Answer:" phrase near its end */
+  /** a complete \boxed{…} / \fbox{…} ends within the solution's last 3,000 characters, or an "answer is …" / "Answer:" phrase is in its last 2,000 */
   hasFinalAnswer: boolean;
   /** the response's last non-blank character is not a sentence / formula / block end (. ! ? $ ) ] } > * etc.) */
   danglingEnd: boolean;
