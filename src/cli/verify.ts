@@ -1,4 +1,103 @@
+/**
+ * `curate verify`: check answers ad hoc or in batch.
+ *
+ *   curate verify --gold '\frac12' --pred '0.5'          prints the verdict and why
+ *   curate verify --pairs pairs.jsonl                    {"id","gold","pred"} lines → {"id","verdict","extracted","rule"} lines
+ *
+ * `pred` may be a bare answer or a whole response (thought tags, \boxed{}, "Answer: …"); responses are
+ * split with the trace normaliser and the final answer extracted. Streaming: one line in, one line out.
+ */
 import type { Command } from "commander";
+import { createReadStream, existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { once } from "node:events";
+import { normalizeTrace } from "../trace/normalize.js";
+import { Verifier, type VerifyInput } from "../verify/verifier.js";
+import type { VerifyAnnotation, VerifyConfig } from "../verify/types.js";
+import { InputError, UsageError } from "./errors.js";
 
-// Placeholder registration; the owning issue replaces this file.
-export function register(_program: Command): void {}
+const RESPONSE_MARKERS = ["\\boxed", "\\fbox", "<answer>", "<think>", "</think>", "<|begin_of_thought|>", "answer", "Answer", "\n"];
+
+/** a bare answer is compared as is; anything that looks like a response goes through extraction */
+export function pairInput(gold: string, pred: string): VerifyInput {
+  if (!RESPONSE_MARKERS.some((m) => pred.includes(m))) return { reference: gold, solution: "", answer: pred };
+  const t = normalizeTrace(pred);
+  return { reference: gold, solution: t.solution, unterminated: t.unterminated };
+}
+
+function number(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`--${name}: expected a number in [${min}, ${max}], got "${value}"`);
+  return v;
+}
+
+function explain(v: VerifyAnnotation): string {
+  const lines = [`${v.verdict}`];
+  lines.push(`  extracted: ${v.extracted === null ? "(none)" : v.extracted}${v.extractedBy ? ` [${v.extractedBy}]` : ""}`);
+  lines.push(`  rule:      ${v.rule}`);
+  if (v.conflicting) lines.push(`  conflicting boxed answers: ${v.conflicting.join(" | ")}`);
+  lines.push(`  time:      ${v.ms.toFixed(2)} ms`);
+  return lines.join("\n") + "\n";
+}
+
+async function write(s: string): Promise<void> {
+  if (!process.stdout.write(s)) await once(process.stdout, "drain");
+}
+
+async function runPairs(file: string, verifier: Verifier): Promise<void> {
+  if (file !== "-" && !existsSync(file)) throw new UsageError(`--pairs: file not found: ${file}`);
+  const input = file === "-" ? process.stdin : createReadStream(file);
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let row = -1;
+  for await (const line of rl) {
+    row++;
+    if (line.trim().length === 0) continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch (e) {
+      throw new InputError(file, row, `expected one JSON object per line: ${(e as Error).message}`);
+    }
+    const o = obj as Record<string, unknown>;
+    if (typeof o !== "object" || o === null || typeof o.pred !== "string" || !(typeof o.gold === "string" || o.gold === null)) {
+      throw new InputError(file, row, `expected {"id", "gold": string, "pred": string}, got ${line.length > 120 ? line.slice(0, 117) + "..." : line}`);
+    }
+    const v = await verifier.verify(pairInput((o.gold as string | null) ?? "", o.pred));
+    await write(JSON.stringify({ id: o.id ?? row, verdict: v.verdict, extracted: v.extracted, rule: v.rule }) + "\n");
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command("verify")
+    .description("check final answers against references: one pair (--gold/--pred) or a JSONL file of pairs (--pairs)")
+    .option("--gold <latex>", "reference answer")
+    .option("--pred <text>", "predicted answer or a whole response")
+    .option("--pairs <file>", 'JSONL with {"id","gold","pred"} per line ("-" for stdin); writes {"id","verdict","extracted","rule"} lines')
+    .option("--timeout-ms <n>", "hard per-pair limit for the symbolic engine (default 1000)")
+    .option("--rel-tol <x>", "relative tolerance for non-integer numbers (default 1e-4)")
+    .option("--json", "with --gold/--pred: print the full annotation as JSON")
+    .action(async (o: { gold?: string; pred?: string; pairs?: string; timeoutMs?: string; relTol?: string; json?: boolean }) => {
+      const single = o.gold !== undefined || o.pred !== undefined;
+      if (single && o.pairs !== undefined) throw new UsageError("use either --gold/--pred or --pairs, not both");
+      if (!single && o.pairs === undefined) throw new UsageError("expected --gold and --pred, or --pairs <file>");
+      if (single && (o.gold === undefined || o.pred === undefined)) throw new UsageError("--gold and --pred go together");
+      const config: VerifyConfig = {};
+      const timeoutMs = number("timeout-ms", o.timeoutMs, 10, 600000);
+      const relTol = number("rel-tol", o.relTol, 0, 0.5);
+      if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
+      if (relTol !== undefined) config.relTol = relTol;
+      const verifier = new Verifier(config);
+      try {
+        if (single) {
+          const v = await verifier.verify(pairInput(o.gold!, o.pred!));
+          await write(o.json ? JSON.stringify(v) + "\n" : explain(v));
+        } else {
+          await runPairs(o.pairs!, verifier);
+        }
+      } finally {
+        await verifier.close();
+      }
+    });
+}

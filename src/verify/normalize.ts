@@ -1,0 +1,437 @@
+/**
+ * String layer: canonical form of a LaTeX answer, so most equal pairs compare as plain strings.
+ *
+ * Handles: surrounding `$`/`\(`/`\[`, whitespace, `\left`/`\right` (and `\big…`), `\dfrac`/`\tfrac`,
+ * spacing commands (`\!`, `\,`, `\;`, `\quad`, `~`), `^\circ` / `°` (flag `degrees`), `\%` (flag
+ * `percent`), `\text{…}` / `\mathrm{…}` / `\textbf{…}` (unit words after a value are dropped, other text
+ * unwrapped), thousands separators (`1{,}000`, `1\,000`), single-token arguments (`\frac12`,
+ * `\sqrt3`, `^{2}`), Unicode operators, trailing periods.
+ *
+ * Scanners and single-pass literal replacements only; inputs are capped by the caller.
+ */
+import { matchBrace } from "./extract.js";
+
+export interface Normalized {
+  /** canonical LaTeX, no insignificant whitespace */
+  text: string;
+  percent: boolean;
+  degrees: boolean;
+}
+
+const TEXT_COMMANDS = new Set([
+  "\\text",
+  "\\textbf",
+  "\\textit",
+  "\\textrm",
+  "\\textnormal",
+  "\\mathrm",
+  "\\mathbf",
+  "\\mathit",
+  "\\mathsf",
+  "\\mathtt",
+  "\\mbox",
+  "\\operatorname",
+  "\\emph",
+  "\\boldsymbol",
+  "\\bm",
+  "\\mathnormal",
+]);
+
+/** unit words that may follow a value and carry no mathematical meaning for grading */
+const UNIT_WORDS = new Set(
+  (
+    "cm m mm km in inch inches ft feet foot yd yard yards mi mile miles meter meters metre metres centimeter centimeters " +
+    "kilometer kilometers millimeter millimeters unit units sq square cubic degree degrees deg radian radians rad " +
+    "second seconds sec s minute minutes min hour hours hr hrs h day days week weeks month months year years " +
+    "dollar dollars cent cents g kg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces l liter liters litre " +
+    "ml gallon gallons mph kmh kph people students person persons ways way times point points cup cups " +
+    "apples marbles coins cards pages boxes books tiles handshakes games players days. inches. feet. " +
+    "k K J eV W Hz N Pa V A mol pc kpc Mpc au AU ly yr erg ergs s^{-1} nm um μm Å angstrom angstroms"
+  ).split(" "),
+);
+
+const SPACING = ["\\!", "\\,", "\\;", "\\:", "\\>", "\\ ", "\\quad", "\\qquad", "\\displaystyle", "\\textstyle", "\\limits"];
+const SIZING = ["\\left", "\\right", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\big", "\\Big", "\\bigg", "\\Bigg"];
+
+const UNICODE: Record<string, string> = {
+  "−": "-",
+  "–": "-",
+  "×": "\\times ",
+  "·": "\\cdot ",
+  "⋅": "\\cdot ",
+  "÷": "\\div ",
+  "π": "\\pi ",
+  "√": "\\sqrt",
+  "≤": "\\leq ",
+  "≥": "\\geq ",
+  "≠": "\\neq ",
+  "∞": "\\infty ",
+  "∪": "\\cup ",
+  "∩": "\\cap ",
+  "±": "\\pm ",
+  "θ": "\\theta ",
+  "\u00a0": " ",
+};
+
+const COMMAND_ALIASES: Record<string, string> = {
+  "\\dfrac": "\\frac",
+  "\\tfrac": "\\frac",
+  "\\cfrac": "\\frac",
+  "\\le": "\\leq",
+  "\\ge": "\\geq",
+  "\\leqslant": "\\leq",
+  "\\geqslant": "\\geq",
+  "\\ne": "\\neq",
+  "\\lbrace": "\\{",
+  "\\rbrace": "\\}",
+  "\\lbrack": "[",
+  "\\rbrack": "]",
+  "\\lvert": "|",
+  "\\rvert": "|",
+  "\\vert": "|",
+  "\\lparen": "(",
+  "\\rparen": ")",
+  "\\infinity": "\\infty",
+  "\\dots": "\\ldots",
+  "\\cdots": "\\ldots",
+  "\\varepsilon": "\\epsilon",
+  "\\varphi": "\\phi",
+  "\\vartheta": "\\theta",
+  "\\tan^{-1}": "\\arctan",
+};
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * First pass: a tokenising rewrite. Commands are read whole, aliases applied, spacing/sizing dropped,
+ * whitespace removed except where it separates a command from a following letter.
+ */
+function rewrite(src: string): { out: string; percent: boolean; degrees: boolean } {
+  let out = "";
+  let percent = false;
+  let degrees = false;
+  const n = src.length;
+  let i = 0;
+  /** `30^\circ C`, `700°C`, `^{\circ}\text{F}`: the temperature scale letter goes with the degree sign */
+  const skipTemperatureUnit = (): void => {
+    let k = i;
+    while (k < n && src[k] === " ") k++;
+    if (src.startsWith("\\text{", k) || src.startsWith("\\mathrm{", k)) {
+      const open = src.indexOf("{", k);
+      const close = src.indexOf("}", open);
+      const inner = close > 0 ? src.slice(open + 1, close).trim() : "";
+      if (inner === "C" || inner === "F" || inner === "K") i = close + 1;
+      return;
+    }
+    if ((src[k] === "C" || src[k] === "F") && !(k + 1 < n && isLetter(src.charCodeAt(k + 1)))) i = k + 1;
+  };
+  while (i < n) {
+    const ch = src[i]!;
+    const c = src.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      // command
+      let j = i + 1;
+      if (j < n && isLetter(src.charCodeAt(j))) {
+        while (j < n && isLetter(src.charCodeAt(j))) j++;
+      } else j = Math.min(n, j + 1);
+      let cmd = src.slice(i, j);
+      i = j;
+      if (cmd === "\\$") continue; // currency
+      if (cmd === "\\%") {
+        percent = true;
+        continue;
+      }
+      if (cmd === "\\circ" || cmd === "\\degree") {
+        degrees = true;
+        // drop a preceding "^" or "^{"
+        if (out.endsWith("^")) out = out.slice(0, -1);
+        else if (out.endsWith("^{") && src[i] === "}") {
+          out = out.slice(0, -2);
+          i++;
+        }
+        skipTemperatureUnit();
+        continue;
+      }
+      if (SPACING.includes(cmd)) {
+        out += out.length > 0 && isLetter(out.charCodeAt(out.length - 1)) && /\\[A-Za-z]+$/.test(out.slice(-12)) ? " " : "";
+        continue;
+      }
+      if (SIZING.includes(cmd)) {
+        // `\left.` / `\right.` are invisible delimiters
+        if (src[i] === ".") i++;
+        continue;
+      }
+      if (cmd === "\\{" || cmd === "\\}") {
+        out += cmd;
+        continue;
+      }
+      const alias = COMMAND_ALIASES[cmd];
+      if (alias) cmd = alias;
+      if (cmd === "\\tan" && src.startsWith("^{-1}", i)) {
+        cmd = "\\arctan";
+        i += 5;
+      }
+      out += cmd;
+      continue;
+    }
+    if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r" || ch === "~") {
+      // keep one space only between a command name and a following letter (`\pi r`)
+      while (i < n && (src[i] === " " || src[i] === "\t" || src[i] === "\n" || src[i] === "\r" || src[i] === "~")) i++;
+      if (i < n && isLetter(src.charCodeAt(i)) && /\\[A-Za-z]+$/.test(out.slice(-16))) out += " ";
+      continue;
+    }
+    if (ch === "%") {
+      percent = true;
+      i++;
+      continue;
+    }
+    if (ch === "°") {
+      degrees = true;
+      i++;
+      skipTemperatureUnit();
+      continue;
+    }
+    const u = UNICODE[ch];
+    if (u !== undefined) {
+      out += u.trim() === u ? u : u.trimEnd();
+      if (u.endsWith(" ") && i + 1 < n && isLetter(src.charCodeAt(i + 1))) out += " ";
+      i++;
+      continue;
+    }
+    // `1{,}000` thousands separator
+    if (ch === "{" && src[i + 1] === "," && src[i + 2] === "}") {
+      i += 3;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return { out, percent, degrees };
+}
+
+/** unwrap / drop text commands; `and`/`or` between values become commas */
+function stripText(s: string): string {
+  let out = "";
+  let i = 0;
+  while (i < s.length) {
+    if (s[i] === "\\") {
+      let j = i + 1;
+      while (j < s.length && isLetter(s.charCodeAt(j))) j++;
+      const cmd = s.slice(i, j);
+      if (TEXT_COMMANDS.has(cmd) && s[j] === "{") {
+        const end = matchBrace(s, j);
+        if (end > 0) {
+          const inner = s.slice(j + 1, end - 1).trim();
+          const word = trimPunct(inner);
+          const before = out.trimEnd();
+          const after = s.slice(end).trim();
+          if (word === "and" || word === "or" || word === ",") {
+            out = before + ",";
+          } else if (before.length > 0 && /[0-9}a-zA-Z)]$/.test(before) && unitTail(s, i)) {
+            // value then units to the end ("\text{ kcal m}^{-2}\text{yr}^{-1}"): drop them
+            i = s.length;
+            continue;
+          } else if (before.length === 0 && after.length > 0 && word.length === 0) {
+            // empty text at the front
+          } else {
+            out += inner;
+          }
+          i = end;
+          continue;
+        }
+      }
+      out += cmd;
+      i = j;
+      continue;
+    }
+    out += s[i];
+    i++;
+  }
+  return out;
+}
+
+const UNITISH = /^[A-Za-z°µμÅ/·⋅.\-^⁻¹²³⁰0-9() ]*$/;
+const NOT_UNITS = new Set(["and", "or", "for", "with", "if", "where", "when", "is", "are", "since", "because", "probability", "only", "all", "none", "no", "yes"]);
+
+/** is the rest of `s` from `i` only units: text commands with unit-like words, powers, `/`, `\cdot`? */
+function unitTail(s: string, i: number): boolean {
+  let k = i;
+  let sawText = false;
+  while (k < s.length) {
+    const ch = s[k]!;
+    if (ch === " " || ch === "/" || ch === "." ) {
+      k++;
+      continue;
+    }
+    if (s.startsWith("\\cdot", k)) {
+      k += 5;
+      continue;
+    }
+    if (ch === "^") {
+      k++;
+      if (s[k] === "{") {
+        const e = matchBrace(s, k);
+        if (e < 0) return false;
+        k = e;
+      } else k++;
+      continue;
+    }
+    if (ch === "\\") {
+      let j = k + 1;
+      while (j < s.length && isLetter(s.charCodeAt(j))) j++;
+      if (!TEXT_COMMANDS.has(s.slice(k, j)) || s[j] !== "{") return false;
+      const e = matchBrace(s, j);
+      if (e < 0) return false;
+      const inner = trimPunct(s.slice(j + 1, e - 1));
+      if (!UNITISH.test(inner) || inner.length > 40) return false;
+      for (const w of inner.toLowerCase().split(" ")) if (NOT_UNITS.has(w)) return false;
+      if (/^[A-E]$/.test(inner) || /^\([A-E]\)$/.test(inner)) return false;
+      sawText = true;
+      k = e;
+      continue;
+    }
+    return false;
+  }
+  return sawText;
+}
+
+function trimPunct(s: string): string {
+  let a = 0;
+  let b = s.length;
+  const junk = (ch: string | undefined) => ch === " " || ch === "." || ch === "," || ch === "\t" || ch === "\n";
+  while (a < b && junk(s[a])) a++;
+  while (b > a && junk(s[b - 1])) b--;
+  return s.slice(a, b);
+}
+
+function isUnitPhrase(word: string): boolean {
+  if (word.length === 0) return true;
+  const parts = word.split(/\s+/);
+  for (const p of parts) if (!UNIT_WORDS.has(p) && !UNIT_WORDS.has(p.toLowerCase())) return false;
+  return true;
+}
+
+/** `\frac12` → `\frac{1}{2}`, `\sqrt3` → `\sqrt{3}`, `^{2}` → `^2`, `_{8}` → `_8` */
+function braceArguments(s: string): string {
+  let out = "";
+  let i = 0;
+  const oneToken = (k: number): [string, number] | null => {
+    if (k >= s.length) return null;
+    const c = s.charCodeAt(k);
+    if (c === 123 /* { */) {
+      const e = matchBrace(s, k);
+      if (e < 0) return null;
+      return ["{" + braceArguments(s.slice(k + 1, e - 1)) + "}", e];
+    }
+    if (c === 92 /* \ */) {
+      let j = k + 1;
+      while (j < s.length && isLetter(s.charCodeAt(j))) j++;
+      if (j === k + 1) j++;
+      return [`{${s.slice(k, j)}}`, j];
+    }
+    if (isDigit(c) || isLetter(c)) return [`{${s[k]}}`, k + 1];
+    return null;
+  };
+  while (i < s.length) {
+    if (s.startsWith("\\frac", i) && !isLetter(s.charCodeAt(i + 5))) {
+      const a = oneToken(i + 5);
+      const b = a ? oneToken(a[1]) : null;
+      if (a && b) {
+        out += "\\frac" + a[0] + b[0];
+        i = b[1];
+        continue;
+      }
+    }
+    if (s.startsWith("\\sqrt", i) && !isLetter(s.charCodeAt(i + 5)) && s[i + 5] !== "[") {
+      const a = oneToken(i + 5);
+      if (a) {
+        out += "\\sqrt" + a[0];
+        i = a[1];
+        continue;
+      }
+    }
+    if ((s[i] === "^" || s[i] === "_") && s[i + 1] === "{") {
+      const e = matchBrace(s, i + 1);
+      if (e === i + 4 && s[i + 2] !== "\\") {
+        // single character in braces
+        out += s[i]! + s[i + 2]!;
+        i = e;
+        continue;
+      }
+    }
+    out += s[i];
+    i++;
+  }
+  return out;
+}
+
+function stripOuter(s: string): string {
+  let t = s.trim();
+  for (let guard = 0; guard < 4; guard++) {
+    const before = t;
+    if (t.startsWith("$$") && t.endsWith("$$") && t.length >= 4) t = t.slice(2, -2).trim();
+    else if (t.startsWith("$") && t.endsWith("$") && t.length >= 2) t = t.slice(1, -1).trim();
+    else if ((t.startsWith("\\(") && t.endsWith("\\)")) || (t.startsWith("\\[") && t.endsWith("\\]"))) t = t.slice(2, -2).trim();
+    if (t.startsWith("\\boxed{") || t.startsWith("\\fbox{")) {
+      const open = t.indexOf("{");
+      if (matchBrace(t, open) === t.length) t = t.slice(open + 1, -1).trim();
+    }
+    if (t === before) break;
+  }
+  return t;
+}
+
+/** Canonical string form of an answer. */
+const ORDINALS = ["^{\\mathrm{th}}", "^{\\text{th}}", "^{th}", "^\\text{th}", "^{\\rm th}", "^{\\text{st}}", "^{\\text{nd}}", "^{\\text{rd}}", "^{st}", "^{nd}", "^{rd}"];
+
+export function normalizeAnswer(raw: string): Normalized {
+  let s = stripOuter(raw);
+  if (s.includes("^")) for (const o of ORDINALS) if (s.includes(o)) s = s.split(o).join("");
+  // a stray `$` inside (e.g. "$5$ cm") is noise
+  if (s.includes("\\$")) s = s.split("\\$").join(""); // currency
+  if (s.includes("$")) s = s.split("$").join("");
+  const r = rewrite(s);
+  s = stripText(r.out);
+  s = braceArguments(s);
+  // trailing punctuation
+  for (;;) {
+    const t = s.trimEnd();
+    if (t.endsWith(".") && !/\d\.$/.test(t.slice(-2)) ) s = t.slice(0, -1);
+    else if (t.endsWith("\\.") || t.endsWith(",") || t.endsWith(";")) s = t.slice(0, -1);
+    else {
+      s = t;
+      break;
+    }
+  }
+  if (s.endsWith(".") && /^\d+\.$/.test(s)) s = s.slice(0, -1); // "5." → "5"
+  s = s.trim();
+  // `{5}` whole answer wrapped in braces
+  while (s.startsWith("{") && matchBrace(s, 0) === s.length) s = s.slice(1, -1).trim();
+  return { text: s, percent: r.percent, degrees: r.degrees };
+}
+
+/** true when the text contains a word of three or more letters outside command names */
+export function hasWord(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92) {
+      // skip the command name
+      i++;
+      while (i < s.length && isLetter(s.charCodeAt(i))) i++;
+      i--;
+      run = 0;
+      continue;
+    }
+    if (isLetter(c)) {
+      run++;
+      if (run >= 3) return true;
+    } else run = 0;
+  }
+  return false;
+}

@@ -1,0 +1,45 @@
+/**
+ * Symbolic worker entry (loaded with workerUrl("verify/symbolic-worker")). Compares whole answer pairs
+ * with the same layered code as the fast path, but with compute-engine as the scalar fallback. The
+ * parent terminates this thread when an item exceeds its time limit.
+ */
+import { parentPort } from "node:worker_threads";
+import { compareAnswers, UngradableReference, RefusedError } from "./equivalence.js";
+import { createSymbolicCompare } from "./symbolic.js";
+
+export interface SymbolicRequest {
+  id: number;
+  gold: string;
+  pred: string;
+  relTol: number;
+  maxDepth: number;
+}
+export interface SymbolicResponse {
+  id: number;
+  outcome: "equal" | "unequal" | "ungradable" | "refused" | "error";
+  rule: string;
+  message?: string;
+}
+
+const port = parentPort;
+if (port) {
+  const compares = new Map<number, ReturnType<typeof createSymbolicCompare>>();
+  port.on("message", (req: SymbolicRequest) => {
+    let res: SymbolicResponse;
+    try {
+      let symbolic = compares.get(req.relTol);
+      if (!symbolic) {
+        symbolic = createSymbolicCompare(req.relTol);
+        compares.set(req.relTol, symbolic);
+      }
+      const c = compareAnswers(req.gold, req.pred, { relTol: req.relTol, maxDepth: req.maxDepth, symbolic });
+      res = { id: req.id, outcome: c.equal ? "equal" : "unequal", rule: c.rule };
+    } catch (e) {
+      if (e instanceof UngradableReference) res = { id: req.id, outcome: "ungradable", rule: "reference_unparseable", message: e.message };
+      else if (e instanceof RefusedError) res = { id: req.id, outcome: "refused", rule: "refused:depth", message: e.message };
+      else res = { id: req.id, outcome: "error", rule: "symbolic_error", message: e instanceof Error ? e.message : String(e) };
+    }
+    port.postMessage(res);
+  });
+  port.postMessage({ ready: true });
+}
