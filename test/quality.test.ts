@@ -168,6 +168,11 @@ describe("repetition", () => {
     expect(b.repeatedParagraphShare).toBeGreaterThan(0.3);
   });
 
+  it("longest paragraph counts non-blank characters between blank lines", () => {
+    const text = "short one\n\n" + "x".repeat(50) + "\n" + "y".repeat(30) + "\n\n  \nend";
+    expect(lineSignals(text, 16).longestParagraphChars).toBe(80);
+  });
+
   it("repeated line share is character weighted and ignores short lines", () => {
     const text = ["\\[", "x = 1", "\\]", "\\[", "x = 1", "\\]", "This line is long enough to count.", "This line is long enough to count."].join("\n");
     const s = lineSignals(text, 16);
@@ -306,6 +311,22 @@ describe("options and schema", () => {
   });
 });
 
+describe("mix file", () => {
+  it("the full mix schema (lead's validateMix) accepts the quality keys and names an unknown one", async () => {
+    const { validateMix } = await import("../src/config/load.js");
+    const mix = {
+      name: "q",
+      sources: [{ name: "s", path: "x.jsonl", fields: { problem: "problem", response: "response" } }],
+      annotate: { quality: { ngram: 10, expectedScripts: ["latin", "greek", "cyrillic"] } },
+      filters: { dropTruncated: true, maxRepetition: 0.5, maxTailLoopTokens: 800, maxForeignScript: 0.2, maxCodeShare: 0.3, maxParagraphChars: 2000, requireFinalAnswer: false },
+    };
+    const config = validateMix(mix, "q.json");
+    expect(qualityFilters(config.filters)).toMatchObject({ dropTruncated: true, maxTailLoopTokens: 800, maxParagraphChars: 2000 });
+    expect(() => validateMix({ ...mix, filters: { maxRepetitions: 0.5 } }, "q.json")).toThrow(/maxRepetitions/);
+    expect(() => validateMix({ ...mix, annotate: { quality: { tailChars: 10 } } }, "q.json")).toThrow(/tailChars/);
+  });
+});
+
 describe("annotator and filters", () => {
   const config = { name: "t", seed: 1, tokenizer: "o200k_base", sources: [] } as unknown as MixConfig;
 
@@ -344,6 +365,9 @@ describe("annotator and filters", () => {
     expect(mixDrop?.detail).toMatch(/expected scripts/);
     const code = prose(300, 11) + "\n```python\n" + Array.from({ length: 50 }, (_, i) => `v${i} = v${i - 1} * ${i} + ${i * i}`).join("\n") + "\n```\n";
     expect(qualityDrop(make(code, thought(code, "\\boxed{3}")), all)?.reason).toBe("quality:code");
+    const wall = make("A".repeat(3000) + "\n\nok.", thought("A".repeat(3000), "\\boxed{3}"));
+    expect(qualityDrop(wall, { maxParagraphChars: 2000 })?.reason).toBe("quality:long_paragraph");
+    expect(qualityDrop(wall, { maxParagraphChars: 5000 })).toBeNull();
     // thresholds change the decision without recomputing
     expect(qualityDrop(make(code, thought(code, "\\boxed{3}")), { maxCodeShare: 0.99 })).toBeNull();
     // minReasoningTokens reads record.tokens

@@ -50,6 +50,7 @@ export interface LineSignals {
   repeatedParagraphShare: number;
   codeShare: number;
   codeBlocks: number;
+  longestParagraphChars: number;
 }
 
 function isBlank(c: number): boolean {
@@ -141,6 +142,7 @@ export function lineSignals(text: string, minLineChars: number): LineSignals {
   let codeChars = 0;
   let codeBlocks = 0;
   let inFence = false;
+  let longestParagraph = 0;
   let paraLen = 0; // non-blank characters of the current paragraph's lines
   let paraH = 0;
   let paraL = 0;
@@ -155,6 +157,7 @@ export function lineSignals(text: string, minLineChars: number): LineSignals {
     while (b > a && isBlank(text.charCodeAt(b - 1))) b--;
     const len = b - a;
     if (len === 0) {
+      if (paraLen > longestParagraph) longestParagraph = paraLen;
       if (paraLen >= minLineChars) {
         paragraphChars += paraLen;
         if (seenParagraphs.add(paraH, paraL ^ paraLen)) repeatedParagraphChars += paraLen;
@@ -193,6 +196,7 @@ export function lineSignals(text: string, minLineChars: number): LineSignals {
     }
     pos = end + 1;
   }
+  if (paraLen > longestParagraph) longestParagraph = paraLen;
   if (paraLen >= minLineChars) {
     paragraphChars += paraLen;
     if (seenParagraphs.add(paraH, paraL ^ paraLen)) repeatedParagraphChars += paraLen;
@@ -202,6 +206,7 @@ export function lineSignals(text: string, minLineChars: number): LineSignals {
     repeatedParagraphShare: paragraphChars === 0 ? 0 : repeatedParagraphChars / paragraphChars,
     codeShare: nonBlankChars === 0 ? 0 : codeChars / nonBlankChars,
     codeBlocks,
+    longestParagraphChars: longestParagraph,
   };
 }
 
@@ -706,6 +711,7 @@ export function computeSignals(input: SignalInput, options: PreparedOptions): Qu
     foreignLetters: scripts.foreignLetters,
     codeShare: round(lines.codeShare),
     codeBlocks: lines.codeBlocks,
+    longestParagraphChars: lines.longestParagraphChars,
     boxedCount: boxes.length,
     distinctBoxed: distinct,
     conflictingAnswers: distinct > 1,

@@ -34,6 +34,8 @@ export interface QualitySignals {
   repeatedLineShare: number;
   /** same over blank-line separated paragraphs */
   repeatedParagraphShare: number;
+  /** non-blank characters of the longest blank-line separated paragraph (R1 dropped over-long paragraphs) */
+  longestParagraphChars: number;
   /** in the tail window: share of token n-grams already seen earlier in the window (1 − distinct ratio) */
   tailRepeatShare: number;
   /** in the tail window: longest run of consecutive already-seen n-grams, in tokens (the loop length) */
@@ -105,6 +107,7 @@ export interface QualityFilters {
   maxTailLoopTokens?: number;
   maxForeignScript?: number;
   maxCodeShare?: number;
+  maxParagraphChars?: number;
   dropConflictingAnswers?: boolean;
   minReasoningChars?: number;
   minReasoningTokens?: number;

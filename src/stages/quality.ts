@@ -63,6 +63,7 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
   num("maxForeignScript", 0, 1);
   num("maxCodeShare", 0, 1);
   num("maxTailLoopTokens", 0, Number.MAX_SAFE_INTEGER);
+  num("maxParagraphChars", 0, Number.MAX_SAFE_INTEGER);
   num("minReasoningChars", 0, Number.MAX_SAFE_INTEGER);
   num("minReasoningTokens", 0, Number.MAX_SAFE_INTEGER);
   return out;
@@ -70,7 +71,7 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
 
 /**
  * First quality filter that drops the record, or null. Checks in order: truncated, no final answer, short reasoning,
- * conflicting answers, repetition, language mixing, code. A record without `record.quality` (the
+ * conflicting answers, repetition, language mixing, code, long paragraph. A record without `record.quality` (the
  * annotator disabled) is never dropped by the signal-based keys; `minReasoningTokens` reads
  * `record.tokens.reasoning`. Pass `qualityFilters(config.filters)` once, or the raw filters object.
  */
@@ -119,6 +120,9 @@ export function qualityDrop(record: Rollout, filters: QualityFilters | FiltersCo
   }
   if (f.maxCodeShare !== undefined && q.codeShare > f.maxCodeShare) {
     return { reason: "quality:code", detail: `code ${pct(q.codeShare)} of the response > ${pct(f.maxCodeShare)}` };
+  }
+  if (f.maxParagraphChars !== undefined && q.longestParagraphChars > f.maxParagraphChars) {
+    return { reason: "quality:long_paragraph", detail: `a paragraph of ${q.longestParagraphChars} characters > ${f.maxParagraphChars}` };
   }
   return null;
 }
