@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadMix } from "../config/load.js";
-import { runMix } from "../exec/runner.js";
+import { runMix, type Phase } from "../exec/runner.js";
 import { UsageError } from "./errors.js";
 
 export function parseIntOption(name: string, min = 0) {
@@ -11,27 +11,62 @@ export function parseIntOption(name: string, min = 0) {
   };
 }
 
+interface RunFlags {
+  out?: string;
+  workers?: number;
+  force?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+  rank?: number;
+  worldSize?: number;
+  phase?: string;
+  waitSeconds?: number;
+}
+
 export function register(program: Command): void {
   program
     .command("run")
-    .description("run a mix file end to end: read, annotate, filter, group, write shards, manifest and dataset card")
+    .description("run a mix file end to end: read, annotate, filter, group, write shards, outputs, manifest and dataset card")
     .argument("<mix>", "mix file (JSON)")
     .option("-o, --out <dir>", "output folder (default: runs/<name>)")
     .option("-w, --workers <n>", "annotate worker threads (0 = inline; default: CPU cores)", parseIntOption("--workers"))
-    .option("--force", "replace an existing finished run in the output folder")
+    .option("--rank <i>", "this process's rank in an array job (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0)", parseIntOption("--rank"))
+    .option("--world-size <n>", "number of ranks (default: SLURM_ARRAY_TASK_COUNT, else 1)", parseIntOption("--world-size", 1))
+    .option("--phase <phase>", "all (default) | annotate (this rank's units only) | finalize (group, write, outputs once all units are done)")
+    .option("--wait-seconds <s>", "finalize: give up waiting for other ranks' units after this long (default: wait)", parseIntOption("--wait-seconds"))
+    .option("--force", "start over: replace a finished run, or discard an unfinished one")
     .option("-q, --quiet", "no progress output")
     .option("--json", "print the run summary as JSON on stdout")
-    .action(async (mixPath: string, o: { out?: string; workers?: number; force?: boolean; quiet?: boolean; json?: boolean }) => {
+    .action(async (mixPath: string, o: RunFlags) => {
       const loaded = loadMix(mixPath);
       const outDir = o.out ?? `runs/${loaded.config.name}`;
-      const { manifest, timings } = await runMix(loaded, { outDir, workers: o.workers, force: o.force, quiet: o.quiet });
+      if (o.phase !== undefined && !["all", "annotate", "finalize"].includes(o.phase)) {
+        throw new UsageError(`--phase must be all, annotate or finalize, found ${JSON.stringify(o.phase)}`);
+      }
+      const res = await runMix(loaded, {
+        outDir,
+        workers: o.workers,
+        force: o.force,
+        quiet: o.quiet,
+        rank: o.rank,
+        worldSize: o.worldSize,
+        phase: (o.phase ?? "all") as Phase,
+        waitMs: o.waitSeconds === undefined ? undefined : o.waitSeconds * 1000,
+      });
+      if (!res.finished) {
+        if (o.json) process.stdout.write(JSON.stringify({ out: outDir, finished: false, message: res.message, timings: res.timings }, null, 2) + "\n");
+        else if (!o.quiet) process.stderr.write(`${res.message}\n`);
+        return;
+      }
+      const { manifest, timings } = res;
       if (o.json) {
-        process.stdout.write(JSON.stringify({ out: outDir, counts: manifest.counts, outputs: manifest.outputs, timings }, null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ out: outDir, finished: true, counts: manifest.counts, groups: manifest.groups, outputs: manifest.outputs, timings }, null, 2) + "\n");
       } else if (!o.quiet) {
         const c = manifest.counts;
+        const n = (x: number) => x.toLocaleString("en-US");
         const lines = [
-          `${manifest.name}: ${c.rowsIn.toLocaleString("en-US")} rows in → ${c.kept.toLocaleString("en-US")} kept, ${c.dropped.toLocaleString("en-US")} dropped (${timings.seconds.toFixed(1)} s, ${timings.rowsPerSecond.toFixed(0)} rows/s)`,
-          ...c.stages.map((s) => `  ${s.stage.padEnd(16)} in ${String(s.in).padStart(8)}  kept ${String(s.kept).padStart(8)}  dropped ${String(s.dropped).padStart(7)}  ${Object.entries(s.reasons).map(([r, n]) => `${r}=${n}`).join(" ")}`),
+          `${manifest.name}: ${n(c.rowsIn)} rows in → ${n(c.kept)} kept, ${n(c.dropped)} dropped (${timings.seconds.toFixed(1)} s, ${timings.rowsPerSecond.toFixed(0)} rows/s)`,
+          ...c.stages.map((s) => `  ${s.stage.padEnd(14)} in ${n(s.in).padStart(9)}  kept ${n(s.kept).padStart(9)}  dropped ${n(s.dropped).padStart(8)}  ${Object.entries(s.reasons).map(([r, k]) => `${r}=${k}`).join(" ")}`),
           `  output: ${outDir} (data/, rejected/, annotated/, manifest.json, README.md)`,
         ];
         process.stderr.write(lines.join("\n") + "\n");

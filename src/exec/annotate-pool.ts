@@ -1,7 +1,8 @@
 /**
- * Runs the annotator chain over a stream of record batches, on `workers` threads (piscina) or inline
+ * Runs the annotator chain over streams of record batches, on `workers` threads (piscina) or inline
  * (workers = 0), and yields the annotated batches **in input order** whatever the number of workers,
- * so every later decision is independent of scheduling.
+ * so every later decision is independent of scheduling. One pool serves every unit of a run (workers
+ * load the tokeniser and other state once).
  */
 import { Piscina } from "piscina";
 import type { MixConfig } from "../config/types.js";
@@ -15,55 +16,70 @@ export interface AnnotateStats {
   ms: Record<string, number>;
 }
 
-export async function* annotateStream(
-  batches: AsyncIterable<Rollout[]>,
-  config: MixConfig,
-  ctx: AnnotateContext,
-  workers: number,
-  stats: AnnotateStats,
-): AsyncGenerator<Rollout[]> {
-  const add = (res: AnnotateResult) => {
-    for (const [k, v] of Object.entries(res.ms)) stats.ms[k] = (stats.ms[k] ?? 0) + v;
-  };
-  if (workers <= 0) {
-    const chain = await AnnotatorChain.create(config, ctx);
-    try {
+export class AnnotatePool {
+  private pool: Piscina | null = null;
+  private chain: Promise<AnnotatorChain> | null = null;
+  readonly stats: AnnotateStats = { ms: {} };
+
+  constructor(
+    private config: MixConfig,
+    private ctx: AnnotateContext,
+    private workers: number,
+  ) {
+    if (workers > 0) {
+      this.pool = new Piscina({
+        filename: workerUrl("exec/annotate-worker").href,
+        minThreads: workers,
+        maxThreads: workers,
+        idleTimeout: 60_000,
+        workerData: { config, ctx },
+      });
+    } else {
+      this.chain = AnnotatorChain.create(config, ctx);
+    }
+  }
+
+  private add(res: AnnotateResult) {
+    for (const [k, v] of Object.entries(res.ms)) this.stats.ms[k] = (this.stats.ms[k] ?? 0) + v;
+  }
+
+  async *stream(batches: AsyncIterable<Rollout[]>): AsyncGenerator<Rollout[]> {
+    if (!this.pool) {
+      const chain = await this.chain!;
       for await (const batch of batches) {
         const res = await chain.run(batch);
-        add(res);
+        this.add(res);
+        yield res.batch;
+      }
+      return;
+    }
+    const pool = this.pool;
+    const inflight: Promise<AnnotateResult>[] = [];
+    const window = this.workers * 2;
+    try {
+      for await (const batch of batches) {
+        const p = pool.run(batch) as Promise<AnnotateResult>;
+        p.catch(() => undefined); // surfaced when awaited in order
+        inflight.push(p);
+        while (inflight.length >= window) {
+          const res = await inflight.shift()!;
+          this.add(res);
+          yield res.batch;
+        }
+      }
+      while (inflight.length) {
+        const res = await inflight.shift()!;
+        this.add(res);
         yield res.batch;
       }
     } finally {
-      await chain.close();
+      // on early exit, let in-flight tasks settle before the caller tears the pool down
+      await Promise.allSettled(inflight);
     }
-    return;
   }
-  const pool = new Piscina({
-    filename: workerUrl("exec/annotate-worker").href,
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 60_000,
-    workerData: { config, ctx },
-  });
-  const inflight: Promise<AnnotateResult>[] = [];
-  const window = workers * 2;
-  try {
-    for await (const batch of batches) {
-      const p = pool.run(batch) as Promise<AnnotateResult>;
-      p.catch(() => undefined); // surfaced when awaited in order
-      inflight.push(p);
-      while (inflight.length >= window) {
-        const res = await inflight.shift()!;
-        add(res);
-        yield res.batch;
-      }
-    }
-    while (inflight.length) {
-      const res = await inflight.shift()!;
-      add(res);
-      yield res.batch;
-    }
-  } finally {
-    await pool.destroy();
+
+  async close(): Promise<void> {
+    if (this.pool) await this.pool.destroy();
+    if (this.chain) await (await this.chain).close();
   }
 }

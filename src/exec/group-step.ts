@@ -1,33 +1,104 @@
 /**
- * The global step between annotate and write: collects a compact summary per row while annotated
- * rows stream by (in input order), then decides problem groups and group-level drops.
+ * The global step between annotate and write. Rows arrive in global order (index = dense position);
+ * the step keeps compact per-row data only (no response text), then decides:
+ *
+ *  1. `exact_dedupe` — a row whose normalised problem + response equals an earlier surviving row's is
+ *     dropped (`duplicate:exact`, duplicate_of = that row);
+ *  2. `dedupe` — problem groups (exact problem keys merged by MinHash-LSH near-duplicate clusters),
+ *     rollout caps and near-copy responses (src/group/group.ts).
+ *
+ * Rows already dropped by a row-local stage stay in their problem group (for pass rates) but never
+ * take a cap slot or become a group's representative.
  */
 import type { MixConfig } from "../config/types.js";
 import type { DropReason, Rollout } from "../trace/record.js";
-import type { RowGroupInfo } from "../group/types.js";
+import type { GroupStats, ClusterSummary, RowGroupInfo } from "../group/types.js";
+import { ProblemGrouper, type GroupResult } from "../group/group.js";
 
-export interface GroupResult {
+export interface GroupOutcome {
   /** names of the group-level stages, in order (for per-stage counts) */
   stages: string[];
-  info(ordinal: number): RowGroupInfo;
-  dropFor(ordinal: number): DropReason | null;
+  info(index: number): RowGroupInfo;
+  dropFor(index: number): DropReason | null;
+  stats: GroupStats & { exactDuplicates: number };
+  clusters(): ClusterSummary[];
 }
 
 export class GroupStep {
-  private problemKeys: string[] = [];
+  private exactFirst = new Map<string, number>();
+  /** per row: index of the earlier row it exactly duplicates, or -1 */
+  private exactDupOf: number[] = [];
+  private ids: string[] = [];
+  private grouper: ProblemGrouper;
+  private index = 0;
+  private exactDuplicates = 0;
 
-  constructor(private config: MixConfig) {}
-
-  add(record: Rollout, _localDrop: DropReason | null): void {
-    this.problemKeys[record.ordinal] = record.keys?.problem ?? record.id;
+  constructor(private config: MixConfig, tmpDir: string) {
+    this.grouper = new ProblemGrouper(
+      { dedupe: config.dedupe, sketch: config.annotate?.sketch, seed: config.seed, sources: config.sources.map((s) => ({ name: s.name, priority: s.priority })) },
+      tmpDir,
+    );
   }
 
-  async finish(_tmpDir: string): Promise<GroupResult> {
-    const keys = this.problemKeys;
+  /** A row the group step does not see (a bad input row): keeps indexes aligned with the write pass. */
+  skip(): void {
+    this.index++;
+    this.exactDupOf.push(-1);
+    this.ids.push("");
+  }
+
+  /** Add the next row (global order). `localDrop` is the row-local decision, if any. Returns its index. */
+  add(record: Rollout, localDrop: DropReason | null): number {
+    const i = this.index++;
+    let dupOf = -1;
+    if (!localDrop && record.keys && this.config.filters?.exactDuplicates !== false) {
+      const prev = this.exactFirst.get(record.keys.exact);
+      if (prev === undefined) this.exactFirst.set(record.keys.exact, i);
+      else {
+        dupOf = prev;
+        this.exactDuplicates++;
+      }
+    }
+    this.exactDupOf.push(dupOf);
+    this.ids.push(record.id);
+    this.grouper.add({
+      ordinal: i,
+      id: record.id,
+      source: record.source,
+      problemKey: record.keys?.problem ?? record.id,
+      sketch: record.sketch ?? null,
+      problemText: record.problem,
+      problemChars: record.problem.length,
+      // the group pass reads no response text: tokens stand in for length
+      responseChars: record.response.length || (record.tokens?.response ?? 0),
+      responseTokens: record.tokens?.response ?? null,
+      verdict: record.verify?.verdict ?? null,
+      eligible: !localDrop && dupOf < 0,
+    });
+    return i;
+  }
+
+  async finish(): Promise<GroupOutcome> {
+    const result: GroupResult = await this.grouper.finish();
+    const { exactDupOf, ids } = this;
+    const exactOn = this.config.filters?.exactDuplicates !== false;
+    this.exactFirst.clear();
     return {
-      stages: [],
-      info: (ordinal) => ({ problemGroup: keys[ordinal] ?? "" }),
-      dropFor: () => null,
+      stages: [...(exactOn ? ["exact_dedupe"] : []), "dedupe"],
+      info: (i) => {
+        const info = result.info(i);
+        const d = exactDupOf[i]!;
+        if (d >= 0) info.duplicateOf = ids[d];
+        return info;
+      },
+      dropFor: (i) => {
+        const d = exactDupOf[i]!;
+        if (d >= 0) return { stage: "exact_dedupe", reason: "duplicate:exact", detail: `same problem and response as ${ids[d]}`, duplicateOf: ids[d] };
+        const g = result.dropFor(i);
+        return g ? { stage: "dedupe", reason: g.reason, detail: g.detail, duplicateOf: g.duplicateOf } : null;
+      },
+      stats: { ...result.stats, exactDuplicates: this.exactDuplicates },
+      clusters: () => result.clusters(),
     };
   }
 }

@@ -1,29 +1,27 @@
 /**
  * `curate run`: the whole flow for one mix file.
  *
- *   read sources ─▶ annotate (worker pool, input order kept) ─▶ row-local filter stages
- *        │                                                        │
- *        └─ bad rows ─▶ rejected/                                 ▼
- *                                         annotated/ shards (every row, annotations, local decision)
- *   group step (global, on compact per-row summaries) ─▶ final decision per row
- *   annotated/ ─▶ data/ (kept) + rejected/ (dropped, with stage and reason) ─▶ outputs ─▶ manifest
- *
- * Conservation is checked before the manifest is written: rows in = kept + dropped, per stage and in
- * total. The manifest is written last, atomically: a folder without one is not a finished run.
+ *   annotate (per input file = unit; resumable; rank-splittable)
+ *     read ─▶ annotator chain on a worker pool (input order kept) ─▶ row-local filter stages
+ *     ─▶ annotated/u<unit>-*.parquet (every row incl. bad input rows, with its local decision) ─▶ unit marker
+ *   finalize (one process, after every unit is marked done)
+ *     group:  stream annotated/ (compact columns) ─▶ exact duplicates, problem groups, caps
+ *     write:  stream annotated/ ─▶ data/ (kept) + rejected/ (dropped, stage + reason) ─▶ problem stats
+ *     outputs, conservation check, dataset card, manifest (last, atomic: its presence = finished run)
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { cpus } from "node:os";
 import type { LoadedMix } from "../config/load.js";
 import type { DropReason, Rollout } from "../trace/record.js";
 import type { Candidate, FilterStage } from "../stages/stage.js";
 import type { RowGroupInfo } from "../group/types.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
-import { annotateStream, type AnnotateStats } from "./annotate-pool.js";
+import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
 import { prepareAnnotators } from "./annotate-core.js";
 import { localFilterStages } from "../stages/filters.js";
 import { ShardSet, initCompressors, type Codec } from "../io/parquet-write.js";
-import { REJECTED_COLUMNS, ROLLOUT_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
+import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
 import { readParquetRows } from "../io/parquet-read.js";
 import { writeFileAtomic, removeStaleTemps } from "../io/atomic.js";
 import { UsageError, InputError } from "../cli/errors.js";
@@ -31,6 +29,10 @@ import { createProgress, type Progress } from "./progress.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { datasetCard } from "./card.js";
 import { GroupStep } from "./group-step.js";
+import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
+import { clearUnit, readMarker, readState, rankOwns, unitName, unitsOf, writeMarker, writeState, type UnitMarker } from "./units.js";
+
+export type Phase = "all" | "annotate" | "finalize";
 
 export interface RunOptions {
   outDir: string;
@@ -38,6 +40,13 @@ export interface RunOptions {
   force?: boolean;
   quiet?: boolean;
   tty?: boolean;
+  rank?: number;
+  worldSize?: number;
+  phase?: Phase;
+  /** finalize: how long to wait for other ranks' units (ms); default: forever */
+  waitMs?: number;
+  /** test hook: stop (throw) after this many units were annotated by this process */
+  stopAfterUnits?: number;
 }
 
 export interface StageCount {
@@ -63,7 +72,7 @@ export interface Manifest {
   seed: number;
   tokenizer: string;
   config: unknown;
-  inputs: { source: string; file: string; format: string; bytes: number }[];
+  inputs: { unit: string; source: string; file: string; format: string; bytes: number; rows: number }[];
   counts: {
     rowsIn: number;
     kept: number;
@@ -74,6 +83,7 @@ export interface Manifest {
     byReason: Record<string, number>;
   };
   conservation: { ok: true; rule: string };
+  groups: Record<string, unknown>;
   shards: { data: ShardEntry[]; rejected: ShardEntry[]; annotated: ShardEntry[] };
   outputs: Record<string, unknown>;
 }
@@ -88,24 +98,22 @@ export interface RunTimings {
   mbPerSecond: number;
   /** peak resident set of the process (all worker threads included), MB */
   peakRssMB: number;
+  unitsAnnotated: number;
+  unitsSkipped: number;
 }
 
-const OUR_ENTRIES = ["data", "rejected", "annotated", "outputs", "manifest.json", "README.md", "timings.json", ".work"];
+export type RunResult =
+  | { finished: true; manifest: Manifest; timings: RunTimings }
+  | { finished: false; message: string; timings: RunTimings };
 
-function prepareOutDir(outDir: string, force: boolean): void {
-  if (existsSync(join(outDir, "manifest.json"))) {
-    if (!force) {
-      throw new UsageError(`output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it, or choose another --out`);
-    }
-  }
-  // a finished run being replaced, or the leftovers of a crashed one: remove only what curate writes
-  for (const e of OUR_ENTRIES) rmSync(join(outDir, e), { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  removeStaleTemps(outDir);
-}
+const FINAL_ENTRIES = ["data", "rejected", "outputs", "manifest.json", "README.md", "timings.json"];
+const ALL_ENTRIES = [...FINAL_ENTRIES, "annotated", ".work"];
 
 class StageCounter {
   readonly counts = new Map<string, StageCount>();
+  constructor(order: string[]) {
+    for (const s of order) this.get(s);
+  }
   get(stage: string): StageCount {
     let c = this.counts.get(stage);
     if (!c) {
@@ -114,10 +122,19 @@ class StageCounter {
     }
     return c;
   }
-  drop(stage: string, reason: string) {
-    const c = this.get(stage);
-    c.dropped++;
-    c.reasons[reason] = (c.reasons[reason] ?? 0) + 1;
+  /** a row that reached `upTo` stages in order and was dropped by the last one (or kept by all) */
+  record(order: string[], drop: DropReason | null) {
+    for (const s of order) {
+      const c = this.get(s);
+      c.in++;
+      if (drop && drop.stage === s) {
+        c.dropped++;
+        c.reasons[drop.reason] = (c.reasons[drop.reason] ?? 0) + 1;
+        return;
+      }
+      c.kept++;
+    }
+    if (drop) throw new Error(`row dropped by unknown stage "${drop.stage}" (${drop.reason})`);
   }
 }
 
@@ -135,13 +152,9 @@ async function* batched<T>(items: AsyncIterable<T>, size: number): AsyncGenerato
 
 /**
  * Run filter stages over candidate batches. Each stage sees only rows still alive and must yield
- * every batch it receives, in order (marking drops); the runner counts in / kept / dropped per stage.
+ * every batch it receives, in order (marking drops); the full batches come out in order.
  */
-async function* runFilterChain(
-  input: AsyncIterable<Candidate[]>,
-  stages: FilterStage[],
-  counter: StageCounter,
-): AsyncGenerator<Candidate[]> {
+export async function* runFilterChain(input: AsyncIterable<Candidate[]>, stages: FilterStage[]): AsyncGenerator<Candidate[]> {
   const fullBatches: Candidate[][] = [];
   async function* head(): AsyncGenerator<Candidate[]> {
     for await (const b of input) {
@@ -152,24 +165,9 @@ async function* runFilterChain(
   let it: AsyncIterable<Candidate[]> = head();
   for (const stage of stages) {
     const upstream = it;
-    const count = counter.get(stage.name);
-    async function* live(): AsyncGenerator<Candidate[]> {
-      for await (const b of upstream) {
-        const alive = b.filter((c) => !c.drop);
-        count.in += alive.length;
-        yield alive;
-      }
-    }
-    const out = stage.run(live());
-    it = (async function* () {
-      for await (const b of out) {
-        for (const c of b) {
-          if (c.drop && c.drop.stage === stage.name) counter.drop(stage.name, c.drop.reason);
-        }
-        count.kept = count.in - count.dropped;
-        yield b;
-      }
-    })();
+    it = stage.run((async function* () {
+      for await (const b of upstream) yield b.filter((c) => !c.drop);
+    })());
   }
   for await (const _ of it) {
     const full = fullBatches.shift();
@@ -179,24 +177,161 @@ async function* runFilterChain(
   if (fullBatches.length) throw new Error(`a filter stage swallowed ${fullBatches.length} batch(es): every batch must be yielded`);
 }
 
-export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<{ manifest: Manifest; timings: RunTimings }> {
-  const t0 = performance.now();
-  const phaseSecs: Record<string, number> = {};
-  const { config, baseDir } = loaded;
-  const outDir = resolve(opts.outDir);
-  prepareOutDir(outDir, opts.force ?? false);
-  const workers = opts.workers ?? config.workers ?? Math.max(1, cpus().length);
-  const batchSize = config.batchSize ?? 256;
-  const out = config.output ?? {};
-  const shardOpts = {
+function rankFromEnv(opts: RunOptions): { rank: number; world: number } {
+  let rank = opts.rank;
+  let world = opts.worldSize;
+  const env = process.env;
+  if (rank === undefined && env.SLURM_ARRAY_TASK_ID !== undefined) {
+    rank = Number(env.SLURM_ARRAY_TASK_ID) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
+    world ??= env.SLURM_ARRAY_TASK_COUNT !== undefined ? Number(env.SLURM_ARRAY_TASK_COUNT) : undefined;
+  }
+  if (rank === undefined && env.JOB_COMPLETION_INDEX !== undefined) rank = Number(env.JOB_COMPLETION_INDEX);
+  rank ??= 0;
+  world ??= 1;
+  if (!Number.isInteger(world) || world < 1) throw new UsageError(`--world-size must be an integer ≥ 1, found ${world}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= world) throw new UsageError(`--rank must be an integer in [0, ${world - 1}], found ${rank}`);
+  return { rank, world };
+}
+
+function prepareOutDir(outDir: string, hash: string, files: string[], force: boolean): void {
+  if (existsSync(join(outDir, "manifest.json")) && !force) {
+    throw new UsageError(`output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it, or choose another --out`);
+  }
+  const state = readState(outDir);
+  if (force) {
+    for (const e of ALL_ENTRIES) rmSync(join(outDir, e), { recursive: true, force: true });
+  } else if (state && state.configHash !== hash) {
+    throw new UsageError(
+      `output folder ${outDir} holds an unfinished run of a different config (hash ${state.configHash.slice(0, 16)}, now ${hash.slice(0, 16)}); pass --force to start over`,
+    );
+  } else if (state && JSON.stringify(state.files) !== JSON.stringify(files)) {
+    throw new UsageError(`output folder ${outDir} holds an unfinished run over different input files; pass --force to start over`);
+  }
+  mkdirSync(join(outDir, ".work", "units"), { recursive: true });
+  removeStaleTemps(outDir);
+  writeState(outDir, { configHash: hash, files });
+}
+
+function shardOptions(loaded: LoadedMix) {
+  const out = loaded.config.output ?? {};
+  return {
     codec: (out.codec ?? "ZSTD") as Codec,
     rowGroupRows: out.rowGroupRows ?? 1000,
     shardRows: out.shardRows ?? 50_000,
     shardBytes: out.shardBytes ?? 256 * 1024 * 1024,
   };
+}
+
+/** The stages every row passes, in order: read, then the row-local filters, then the group stages. */
+function localStageOrder(loaded: LoadedMix): string[] {
+  return ["read", ...localFilterStages(loaded.config).map((s) => s.name)];
+}
+
+async function annotateUnit(
+  loaded: LoadedMix,
+  unit: number,
+  file: SourceFile,
+  outDir: string,
+  pool: AnnotatePool,
+  progress: Progress,
+): Promise<UnitMarker> {
+  const { config } = loaded;
+  clearUnit(outDir, unit);
+  const shards = new ShardSet(join(outDir, "annotated"), unitName(unit), REJECTED_COLUMNS, shardOptions(loaded));
+  let rows = 0;
+  try {
+    const badRows: { row: Rollout; drop: DropReason; raw: string }[] = [];
+    async function* rollouts(): AsyncGenerator<Rollout> {
+      try {
+        for await (const item of readSources([file], { maxRowBytes: 16 * 1024 * 1024, onBytes: (n) => progress.bytes(n) })) {
+          rows++;
+          if (item.kind === "bad") {
+            const b = item.bad;
+            const placeholder: Rollout = {
+              id: `${b.source}:${b.file}:${b.row + 1}`, ordinal: -1, source: b.source, file: b.file, row: Math.max(b.row, 0),
+              rolloutIndex: 0, problem: "", response: "", reference: null, finishReason: null, meta: {},
+            };
+            badRows.push({ row: placeholder, drop: { stage: "read", reason: b.reason, detail: b.detail }, raw: b.raw });
+            progress.log(`quarantined ${b.file}${b.row >= 0 ? ` row ${b.row + 1}` : ""}: ${b.detail}`);
+            continue;
+          }
+          yield item.rollout;
+        }
+      } catch (e) {
+        if (e instanceof SourceError) throw new InputError(e.file, e.row, e.message.slice(e.message.indexOf(": ") + 2));
+        throw e;
+      }
+    }
+    const annotated = pool.stream(batched(rollouts(), config.batchSize ?? 256));
+    async function* candidates(): AsyncGenerator<Candidate[]> {
+      for await (const batch of annotated) yield batch.map((record) => ({ record, group: {} as RowGroupInfo }));
+    }
+    // bad rows are written at their place in the file order: before the batch that follows them
+    const flushBad = (beforeRow: number) => {
+      while (badRows.length && badRows[0]!.row.row < beforeRow) {
+        const b = badRows.shift()!;
+        shards.append([...rolloutValues(b.row, undefined, { blank: true }), ...decisionValues(b.drop, b.raw)]);
+      }
+    };
+    for await (const batch of runFilterChain(candidates(), localFilterStages(config))) {
+      for (const c of batch) {
+        flushBad(c.record.row);
+        shards.append([...rolloutValues(c.record), ...decisionValues(c.drop ?? { stage: "", reason: "" })], { tokens: c.record.tokens?.response ?? 0 });
+      }
+      progress.rows(batch.length);
+    }
+    flushBad(Infinity);
+    const closed = shards.close();
+    const marker: UnitMarker = {
+      unit,
+      source: file.source.name,
+      file: file.rel,
+      rows,
+      shards: closed.map((s) => ({ path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 })),
+    };
+    writeMarker(outDir, marker);
+    return marker;
+  } catch (e) {
+    shards.abort();
+    throw e;
+  }
+}
+
+function rowDrop(v: Record<string, unknown>): DropReason | null {
+  if (!v.stage) return null;
+  return {
+    stage: v.stage as string,
+    reason: v.reason as string,
+    detail: (v.detail as string | null) ?? undefined,
+    duplicateOf: (v.duplicate_of as string | null) ?? undefined,
+  };
+}
+
+/** Every annotated row in global order (unit order, then row order), with its dense index. */
+async function* annotatedRows(outDir: string, markers: UnitMarker[], columns?: string[]) {
+  let index = 0;
+  for (const m of markers) {
+    for (const s of m.shards) {
+      for await (const raw of readParquetRows(join(outDir, s.path), { columns })) {
+        yield { index: index++, value: (raw as { value: Record<string, unknown> }).value };
+      }
+    }
+  }
+}
+
+const GROUP_COLUMNS = ["id", "source", "file", "row", "rollout_index", "problem", "tokens_response", "exact_key", "problem_key", "verdict", "annotations", "stage", "reason", "detail", "duplicate_of"];
+
+export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const phaseSecs: Record<string, number> = {};
+  const { config, baseDir } = loaded;
+  const outDir = resolve(opts.outDir);
+  const phase = opts.phase ?? "all";
+  const { rank, world } = rankFromEnv(opts);
+  const workers = opts.workers ?? config.workers ?? Math.max(1, cpus().length);
   await initCompressors();
 
-  // -------------------------------------------------------------------- inputs
+  // -------------------------------------------------------------------- inputs and run state
   const files: SourceFile[] = [];
   for (const s of config.sources) {
     try {
@@ -205,195 +340,249 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<{ man
       throw new UsageError(`${relative(process.cwd(), loaded.path) || loaded.path}: ${(e as Error).message}`);
     }
   }
+  const fileList = files.map((f) => `${f.source.name}:${f.rel}`);
+  if (phase === "finalize" && existsSync(join(outDir, "manifest.json")) && !opts.force) {
+    throw new UsageError(`output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it`);
+  }
+  if (phase !== "finalize") prepareOutDir(outDir, loaded.hash, fileList, opts.force ?? false);
+  else {
+    const st = readState(outDir);
+    if (!st) throw new UsageError(`${outDir} holds no annotate phase of this run (.work/state.json missing); run the annotate phase first`);
+    if (st.configHash !== loaded.hash) throw new UsageError(`${outDir} was annotated with a different config (hash ${st.configHash.slice(0, 16)}, now ${loaded.hash.slice(0, 16)})`);
+  }
   const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
   const progress: Progress = createProgress({ quiet: opts.quiet ?? false, totalBytes, tty: opts.tty });
-  const ctx = { baseDir, runDir: outDir, seed: config.seed };
-  let tPhase = performance.now();
-  await prepareAnnotators(config, ctx);
-  phaseSecs.prepare = (performance.now() - tPhase) / 1000;
-
-  const counter = new StageCounter();
-  const readCount = counter.get("read");
-  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
-  const src = (name: string) => (bySource[name] ??= { in: 0, kept: 0, dropped: 0 });
-  for (const s of config.sources) src(s.name);
-
-  const annotated = new ShardSet(join(outDir, "annotated"), "part", REJECTED_COLUMNS, shardOpts);
-  const rejected = new ShardSet(join(outDir, "rejected"), "rejected", REJECTED_COLUMNS, shardOpts);
-  const kept = new ShardSet(join(outDir, "data"), "train", ROLLOUT_COLUMNS, shardOpts);
-  const all = [annotated, rejected, kept];
-  const annotateStats: AnnotateStats = { ms: {} };
-  const group = new GroupStep(config);
-
-  try {
-    // ------------------------------------------------------------ phase A: read, annotate, local filters
-    progress.phase("annotate");
-    tPhase = performance.now();
-    async function* rollouts(): AsyncGenerator<Rollout> {
-      try {
-        for await (const item of readSources(files, { maxRowBytes: 16 * 1024 * 1024, onBytes: (n) => progress.bytes(n) })) {
-          readCount.in++;
-          if (item.kind === "bad") {
-            const b = item.bad;
-            src(b.source).in++;
-            src(b.source).dropped++;
-            counter.drop("read", b.reason);
-            const id = `${b.source}:${b.file}:${b.row + 1}`;
-            const fake: Rollout = { id, ordinal: -1, source: b.source, file: b.file, row: Math.max(b.row, 0), rolloutIndex: 0, problem: "", response: "", reference: null, finishReason: null, meta: {} };
-            const values = rolloutValues(fake);
-            values[6] = null; // problem
-            values[7] = null; // response
-            values[10] = null;
-            values[11] = null;
-            values[12] = null;
-            rejected.append([...values, ...decisionValues({ stage: "read", reason: b.reason, detail: b.detail }, b.raw)]);
-            progress.log(`quarantined ${b.file}${b.row >= 0 ? ` row ${b.row + 1}` : ""}: ${b.detail}`);
-            continue;
-          }
-          src(item.rollout.source).in++;
-          yield item.rollout;
-        }
-      } catch (e) {
-        if (e instanceof SourceError) throw new InputError(e.file, e.row, e.message.slice(e.message.indexOf(": ") + 2));
-        throw e;
-      }
-    }
-    const annotatedBatches = annotateStream(batched(rollouts(), batchSize), config, ctx, workers, annotateStats);
-    async function* candidates(): AsyncGenerator<Candidate[]> {
-      for await (const batch of annotatedBatches) yield batch.map((record) => ({ record, group: { problemGroup: "" } as RowGroupInfo }));
-    }
-    const stages = localFilterStages(config);
-    for await (const batch of runFilterChain(candidates(), stages, counter)) {
-      for (const c of batch) {
-        annotated.append([...rolloutValues(c.record), ...decisionValues(c.drop ?? { stage: "", reason: "" })], { tokens: c.record.tokens?.response ?? 0 });
-        group.add(c.record, c.drop ?? null);
-      }
-      progress.rows(batch.length);
-    }
-    readCount.kept = readCount.in - readCount.dropped;
-    const annotatedShards = annotated.close();
-    phaseSecs.annotate = (performance.now() - tPhase) / 1000;
-
-    // ------------------------------------------------------------ phase B: group (global)
-    progress.phase("group");
-    tPhase = performance.now();
-    const groupResult = await group.finish(join(outDir, ".work"));
-    phaseSecs.group = (performance.now() - tPhase) / 1000;
-
-    // ------------------------------------------------------------ phase C: decide and write
-    progress.phase("write");
-    tPhase = performance.now();
-    const groupStages = groupResult.stages;
-    for (const s of groupStages) counter.get(s);
-    let keptRows = 0;
-    let keptTokens = 0;
-    for (const shard of annotatedShards) {
-      for await (const raw of readParquetRows(shard.path)) {
-        const row = raw as { value: Record<string, unknown> };
-        const { record } = rolloutFromRow(row.value);
-        const info = groupResult.info(record.ordinal);
-        let drop: DropReason | null = row.value.stage ? {
-          stage: row.value.stage as string,
-          reason: row.value.reason as string,
-          detail: (row.value.detail as string | null) ?? undefined,
-          duplicateOf: (row.value.duplicate_of as string | null) ?? undefined,
-        } : null;
-        if (!drop) {
-          const gd = groupResult.dropFor(record.ordinal);
-          for (const s of groupStages) {
-            const c = counter.get(s);
-            c.in++;
-            if (gd && gd.stage === s) {
-              drop = gd;
-              counter.drop(s, gd.reason);
-            }
-            c.kept = c.in - c.dropped;
-            if (drop) break;
-          }
-          if (gd && !drop) throw new Error(`group step dropped ${record.id} in unknown stage ${gd.stage}`);
-        }
-        if (drop) {
-          src(record.source).dropped++;
-          rejected.append([...rolloutValues(record, info, { sketch: false }), ...decisionValues(drop)], { tokens: record.tokens?.response ?? 0 });
-        } else {
-          src(record.source).kept++;
-          keptRows++;
-          keptTokens += record.tokens?.response ?? 0;
-          kept.append(rolloutValues(record, info, { sketch: false }), { tokens: record.tokens?.response ?? 0 });
-        }
-      }
-    }
-    const dataShards = kept.close();
-    const rejectedShards = rejected.close();
-    phaseSecs.write = (performance.now() - tPhase) / 1000;
-
-    // ------------------------------------------------------------ conservation
-    const stageList = [...counter.counts.values()];
-    const droppedTotal = stageList.reduce((a, s) => a + s.dropped, 0);
-    const rowsIn = readCount.in;
-    const rejectedRows = rejectedShards.reduce((a, s) => a + s.rows, 0);
-    const problems: string[] = [];
-    if (rowsIn !== keptRows + droppedTotal) problems.push(`rows in ${rowsIn} ≠ kept ${keptRows} + dropped ${droppedTotal}`);
-    if (rejectedRows !== droppedTotal) problems.push(`rejected/ holds ${rejectedRows} rows but stages dropped ${droppedTotal}`);
-    let prevKept = rowsIn;
-    for (const s of stageList) {
-      if (s.in !== prevKept) problems.push(`stage ${s.stage} received ${s.in} rows but the stage before kept ${prevKept}`);
-      if (s.in !== s.kept + s.dropped) problems.push(`stage ${s.stage}: in ${s.in} ≠ kept ${s.kept} + dropped ${s.dropped}`);
-      const reasons = Object.values(s.reasons).reduce((a, b) => a + b, 0);
-      if (reasons !== s.dropped) problems.push(`stage ${s.stage}: reasons add to ${reasons}, dropped ${s.dropped}`);
-      prevKept = s.kept;
-    }
-    if (prevKept !== keptRows) problems.push(`last stage kept ${prevKept} but ${keptRows} rows were written`);
-    for (const [name, c] of Object.entries(bySource)) {
-      if (c.in !== c.kept + c.dropped) problems.push(`source ${name}: in ${c.in} ≠ kept ${c.kept} + dropped ${c.dropped}`);
-    }
-    if (problems.length) throw new Error(`conservation check failed, run not finished:\n  ${problems.join("\n  ")}`);
-
-    const byReason: Record<string, number> = {};
-    for (const s of stageList) for (const [r, n] of Object.entries(s.reasons)) byReason[r] = (byReason[r] ?? 0) + n;
-    const entry = (s: { path: string; rows: number; bytes: number; sha256: string; extra: Record<string, number> }): ShardEntry => ({
-      path: relative(outDir, s.path),
-      rows: s.rows,
-      tokens: s.extra.tokens ?? 0,
-      bytes: s.bytes,
-      sha256: s.sha256,
-    });
-    const manifest: Manifest = {
-      tool: { name: "curate", version: toolVersion(), dependencies: dependencyVersions() },
-      name: config.name,
-      configHash: loaded.hash,
-      seed: config.seed,
-      tokenizer: config.tokenizer,
-      config,
-      inputs: files.map((f) => ({ source: f.source.name, file: f.rel, format: f.format, bytes: f.bytes })),
-      counts: { rowsIn, kept: keptRows, dropped: droppedTotal, keptTokens, stages: stageList, bySource, byReason },
-      conservation: { ok: true, rule: "rows in = kept + dropped, per stage, per source and in total; rejected/ holds every dropped row" },
-      shards: { data: dataShards.map(entry), rejected: rejectedShards.map(entry), annotated: annotatedShards.map(entry) },
-      outputs: {},
-    };
-    writeFileAtomic(join(outDir, "README.md"), datasetCard(manifest));
+  let annotateStats: AnnotateStats = { ms: {} };
+  const units = unitsOf(files);
+  let unitsAnnotated = 0;
+  let unitsSkipped = 0;
+  const timings = (): RunTimings => {
     const seconds = (performance.now() - t0) / 1000;
-    const timings: RunTimings = {
+    return {
       seconds,
       phases: phaseSecs,
       annotatorMs: annotateStats.ms,
       workers,
       inputBytes: totalBytes,
-      rowsPerSecond: rowsIn / seconds,
+      rowsPerSecond: 0,
       mbPerSecond: totalBytes / 1e6 / seconds,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      unitsAnnotated,
+      unitsSkipped,
     };
-    writeFileAtomic(join(outDir, "timings.json"), JSON.stringify(timings, null, 2) + "\n");
-    rmSync(join(outDir, ".work"), { recursive: true, force: true });
-    // last: the manifest marks the run finished
-    writeFileAtomic(join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-    progress.done();
-    return { manifest, timings };
+  };
+
+  // -------------------------------------------------------------------- annotate
+  if (phase !== "finalize") {
+    let tPhase = performance.now();
+    const ctx = { baseDir, runDir: outDir, seed: config.seed };
+    await prepareAnnotators(config, ctx);
+    phaseSecs.prepare = (performance.now() - tPhase) / 1000;
+    tPhase = performance.now();
+    progress.phase(world > 1 ? `annotate (rank ${rank}/${world})` : "annotate");
+    const todo = units.filter(({ unit }) => rankOwns(unit, rank, world) && !readMarker(outDir, unit));
+    unitsSkipped = units.filter(({ unit }) => rankOwns(unit, rank, world)).length - todo.length;
+    if (todo.length) {
+      const pool = new AnnotatePool(config, ctx, workers);
+      annotateStats = pool.stats;
+      try {
+        for (const { unit, file } of todo) {
+          if (opts.stopAfterUnits !== undefined && unitsAnnotated >= opts.stopAfterUnits) {
+            throw new Error(`stopped after ${unitsAnnotated} unit(s) (test hook)`);
+          }
+          await annotateUnit(loaded, unit, file, outDir, pool, progress);
+          unitsAnnotated++;
+        }
+      } finally {
+        await pool.close();
+      }
+    }
+    if (unitsSkipped) progress.log(`resumed: ${unitsSkipped} unit(s) already annotated were skipped`);
+    phaseSecs.annotate = (performance.now() - tPhase) / 1000;
+    if (phase === "annotate" || (world > 1 && rank !== 0)) {
+      progress.done();
+      return { finished: false, message: `annotate phase done for rank ${rank}/${world} (${unitsAnnotated} unit(s) annotated, ${unitsSkipped} skipped)`, timings: timings() };
+    }
+  }
+
+  // -------------------------------------------------------------------- wait for every unit
+  const markers: UnitMarker[] = [];
+  const waitStart = Date.now();
+  for (const { unit, file } of units) {
+    let m = readMarker(outDir, unit);
+    while (!m) {
+      if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) {
+        throw new Error(`unit ${unitName(unit)} (${file.rel}) has no completion marker after ${opts.waitMs} ms; is its rank still running?`);
+      }
+      progress.log(`waiting for unit ${unitName(unit)} (${file.rel}) from rank ${unit % world}`);
+      await new Promise((r) => setTimeout(r, 2000));
+      m = readMarker(outDir, unit);
+    }
+    markers.push(m);
+  }
+
+  // -------------------------------------------------------------------- finalize: group
+  for (const e of FINAL_ENTRIES) rmSync(join(outDir, e), { recursive: true, force: true });
+  rmSync(join(outDir, ".work", "group"), { recursive: true, force: true });
+  let tPhase = performance.now();
+  progress.phase("group");
+  const group = new GroupStep(config, join(outDir, ".work", "group"));
+  for await (const { value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
+    const drop = rowDrop(value);
+    if (drop?.stage === "read") {
+      group.skip();
+      continue;
+    }
+    const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
+    group.add(record, drop);
+  }
+  const groupOutcome = await group.finish();
+  phaseSecs.group = (performance.now() - tPhase) / 1000;
+
+  // -------------------------------------------------------------------- finalize: write
+  tPhase = performance.now();
+  progress.phase("write");
+  const order = [...localStageOrder(loaded), ...groupOutcome.stages];
+  const counter = new StageCounter(order);
+  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
+  for (const s of config.sources) bySource[s.name] = { in: 0, kept: 0, dropped: 0 };
+  const sOpts = shardOptions(loaded);
+  const rejected = new ShardSet(join(outDir, "rejected"), "rejected", REJECTED_COLUMNS, sOpts);
+  const kept = new ShardSet(join(outDir, "data"), "train", KEPT_COLUMNS, sOpts);
+  const problems = new ProblemStats();
+  let keptRows = 0;
+  let keptTokens = 0;
+  let rowsIn = 0;
+  try {
+    for await (const { index, value } of annotatedRows(outDir, markers)) {
+      rowsIn++;
+      const { record } = rolloutFromRow(value);
+      record.ordinal = index;
+      let drop = rowDrop(value);
+      let info: RowGroupInfo | undefined;
+      const src = (bySource[record.source] ??= { in: 0, kept: 0, dropped: 0 });
+      src.in++;
+      if (drop?.stage === "read") {
+        counter.record(order, drop);
+        src.dropped++;
+        rejected.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(drop, (value.raw as string | null) ?? null)]);
+        continue;
+      }
+      info = groupOutcome.info(index);
+      drop ??= groupOutcome.dropFor(index);
+      counter.record(order, drop);
+      problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
+      const tokens = record.tokens?.response ?? 0;
+      if (drop) {
+        src.dropped++;
+        rejected.append([...rolloutValues(record, info, { sketch: false }), ...decisionValues(drop)], { tokens });
+      } else {
+        src.kept++;
+        keptRows++;
+        keptTokens += tokens;
+        kept.append(rolloutValues(record, info, { sketch: false }), { tokens });
+      }
+      if (rowsIn % 1000 === 0) progress.rows(1000);
+    }
   } catch (e) {
-    for (const s of all) s.abort();
-    progress.done();
+    rejected.abort();
+    kept.abort();
     throw e;
   }
+  const dataShards = kept.close();
+  const rejectedShards = rejected.close();
+  phaseSecs.write = (performance.now() - tPhase) / 1000;
+  const problemSummaries = new Map<string, ProblemSummary>();
+  for (const p of problems.summaries()) problemSummaries.set(p.problemGroup, p);
+
+  // -------------------------------------------------------------------- conservation
+  const stageList = order.map((s) => counter.get(s));
+  const droppedTotal = stageList.reduce((a, s) => a + s.dropped, 0);
+  const markerRows = markers.reduce((a, m) => a + m.rows, 0);
+  const rejectedRows = rejectedShards.reduce((a, s) => a + s.rows, 0);
+  const problemsFound: string[] = [];
+  // rows in = rows the readers produced (a bad input row counts once; an exploded row counts per rollout)
+  const annotatedRowsTotal = markers.reduce((a, m) => a + m.shards.reduce((b, s) => b + s.rows, 0), 0);
+  if (rowsIn !== annotatedRowsTotal) problemsFound.push(`read ${rowsIn} annotated rows, unit markers list ${annotatedRowsTotal}`);
+  if (markerRows !== annotatedRowsTotal) problemsFound.push(`unit markers count ${markerRows} input rows, annotated/ holds ${annotatedRowsTotal}`);
+  if (rowsIn !== keptRows + droppedTotal) problemsFound.push(`rows in ${rowsIn} ≠ kept ${keptRows} + dropped ${droppedTotal}`);
+  if (rejectedRows !== droppedTotal) problemsFound.push(`rejected/ holds ${rejectedRows} rows but stages dropped ${droppedTotal}`);
+  let prevKept = rowsIn;
+  for (const s of stageList) {
+    if (s.in !== prevKept) problemsFound.push(`stage ${s.stage} received ${s.in} rows but the stage before kept ${prevKept}`);
+    if (s.in !== s.kept + s.dropped) problemsFound.push(`stage ${s.stage}: in ${s.in} ≠ kept ${s.kept} + dropped ${s.dropped}`);
+    const reasons = Object.values(s.reasons).reduce((a, b) => a + b, 0);
+    if (reasons !== s.dropped) problemsFound.push(`stage ${s.stage}: reasons add to ${reasons}, dropped ${s.dropped}`);
+    prevKept = s.kept;
+  }
+  if (prevKept !== keptRows) problemsFound.push(`last stage kept ${prevKept} but ${keptRows} rows were written`);
+  for (const [name, c] of Object.entries(bySource)) {
+    if (c.in !== c.kept + c.dropped) problemsFound.push(`source ${name}: in ${c.in} ≠ kept ${c.kept} + dropped ${c.dropped}`);
+  }
+  if (problemsFound.length) throw new Error(`conservation check failed, run not finished:\n  ${problemsFound.join("\n  ")}`);
+
+  // -------------------------------------------------------------------- outputs, card, manifest
+  tPhase = performance.now();
+  const outputs = await buildRunOutputs(loaded, outDir, markers, groupOutcome, problemSummaries, sOpts);
+  phaseSecs.outputs = (performance.now() - tPhase) / 1000;
+
+  const byReason: Record<string, number> = {};
+  for (const s of stageList) for (const [r, n] of Object.entries(s.reasons)) byReason[r] = (byReason[r] ?? 0) + n;
+  const entry = (s: { path: string; rows: number; bytes: number; sha256: string; extra?: Record<string, number>; tokens?: number }): ShardEntry => ({
+    path: isAbsolute(s.path) ? relative(outDir, s.path) : s.path,
+    rows: s.rows,
+    tokens: s.tokens ?? s.extra?.tokens ?? 0,
+    bytes: s.bytes,
+    sha256: s.sha256,
+  });
+  const gs = groupOutcome.stats;
+  const manifest: Manifest = {
+    tool: { name: "curate", version: toolVersion(), dependencies: dependencyVersions() },
+    name: config.name,
+    configHash: loaded.hash,
+    seed: config.seed,
+    tokenizer: config.tokenizer,
+    config,
+    inputs: markers.map((m, i) => ({ unit: unitName(m.unit), source: m.source, file: m.file, format: files[i]!.format, bytes: files[i]!.bytes, rows: m.rows })),
+    counts: { rowsIn, kept: keptRows, dropped: droppedTotal, keptTokens, stages: stageList, bySource, byReason },
+    conservation: { ok: true, rule: "rows in = kept + dropped, per stage (each stage's input = the previous stage's kept), per source and in total; rejected/ holds every dropped row" },
+    groups: {
+      exactDuplicates: gs.exactDuplicates,
+      exactProblems: gs.exactProblems,
+      problemGroups: gs.problemGroups,
+      nearDuplicateClusters: gs.nearDuplicateClusters,
+      nearDuplicateProblems: gs.nearDuplicateProblems,
+      candidatePairs: gs.candidatePairs,
+      rejectedByCheck: gs.rejectedByCheck,
+      spillRuns: gs.spillRuns,
+      problemsWithPassRate: [...problemSummaries.values()].filter((p) => p.passRate !== null).length,
+    },
+    shards: { data: dataShards.map(entry), rejected: rejectedShards.map(entry), annotated: markers.flatMap((m) => m.shards.map(entry)) },
+    outputs,
+  };
+  writeFileAtomic(join(outDir, "README.md"), datasetCard(manifest));
+  writeFileAtomic(join(outDir, "clusters.json"), JSON.stringify(groupOutcome.clusters(), null, 1) + "\n");
+  writeFileAtomic(join(outDir, "problems.jsonl"), [...problemSummaries.values()].map((p) => JSON.stringify(p)).join("\n") + (problemSummaries.size ? "\n" : ""));
+  const t = timings();
+  t.rowsPerSecond = rowsIn / t.seconds;
+  writeFileAtomic(join(outDir, "timings.json"), JSON.stringify(t, null, 2) + "\n");
+  rmSync(join(outDir, ".work", "group"), { recursive: true, force: true });
+  // last: the manifest marks the run finished
+  writeFileAtomic(join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  progress.done();
+  return { finished: true, manifest, timings: t };
+}
+
+/** Outputs (mixtures) hook; filled in by src/mix. */
+async function buildRunOutputs(
+  _loaded: LoadedMix,
+  _outDir: string,
+  _markers: UnitMarker[],
+  _group: Awaited<ReturnType<GroupStep["finish"]>>,
+  _problems: Map<string, ProblemSummary>,
+  _shard: ReturnType<typeof shardOptions>,
+): Promise<Record<string, unknown>> {
+  return {};
 }
 
 export function listShards(dir: string): string[] {

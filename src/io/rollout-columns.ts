@@ -32,6 +32,8 @@ export const ROLLOUT_COLUMNS: ColumnSpec[] = [
   { name: "exact_key", type: "STRING" },
   { name: "problem_key", type: "STRING" },
   { name: "problem_group", type: "STRING" },
+  { name: "representative", type: "STRING" },
+  { name: "pass_rate", type: "DOUBLE" },
   { name: "meta", type: "JSON" },
   { name: "annotations", type: "JSON", longText: true },
 ];
@@ -45,6 +47,8 @@ export const DECISION_COLUMNS: ColumnSpec[] = [
 ];
 
 export const REJECTED_COLUMNS: ColumnSpec[] = [...ROLLOUT_COLUMNS, ...DECISION_COLUMNS];
+/** kept rows (data/): the rollout columns */
+export const KEPT_COLUMNS: ColumnSpec[] = ROLLOUT_COLUMNS;
 
 /** Everything an annotator added, minus what has its own column or is recomputed on read. */
 function annotationsOf(r: Rollout, group?: RowGroupInfo): Record<string, unknown> {
@@ -57,7 +61,14 @@ function annotationsOf(r: Rollout, group?: RowGroupInfo): Record<string, unknown
   return a;
 }
 
-export function rolloutValues(r: Rollout, group?: RowGroupInfo, opts: { sketch?: boolean } = {}): RowValue[] {
+/**
+ * Column values of one row. `blank` (bad input rows) leaves the text and trace columns null;
+ * `sketch: false` leaves the MinHash sketch out of the annotations (kept/rejected shards).
+ */
+export function rolloutValues(r: Rollout, group?: RowGroupInfo, opts: { sketch?: boolean; blank?: boolean } = {}): RowValue[] {
+  if (opts.blank) {
+    return [r.id, r.ordinal, r.source, r.file, r.row, r.rolloutIndex, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, r.meta, {}];
+  }
   const trace = r.trace ?? normalizeTrace(r.response);
   const ann = annotationsOf(r, group);
   if (opts.sketch === false) delete ann.sketch;
@@ -86,6 +97,8 @@ export function rolloutValues(r: Rollout, group?: RowGroupInfo, opts: { sketch?:
     r.keys?.exact ?? null,
     r.keys?.problem ?? null,
     group?.problemGroup ?? null,
+    group?.representative ?? null,
+    group?.passRate ?? null,
     r.meta,
     ann,
   ];
@@ -97,7 +110,7 @@ export function decisionValues(d: DropReason, raw: string | null = null): RowVal
 
 /** Rebuild a Rollout from an annotated-shard row (hyparquet object row). */
 export function rolloutFromRow(row: Record<string, unknown>): { record: Rollout; group?: RowGroupInfo } {
-  const num = (v: unknown) => (typeof v === "bigint" ? Number(v) : (v as number));
+  const num = (v: unknown) => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : 0);
   const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : (v ?? {}));
   const ann = parse(row.annotations) as Record<string, unknown>;
   const record: Rollout = {
@@ -107,8 +120,8 @@ export function rolloutFromRow(row: Record<string, unknown>): { record: Rollout;
     file: row.file as string,
     row: num(row.row),
     rolloutIndex: num(row.rollout_index),
-    problem: row.problem as string,
-    response: row.response as string,
+    problem: (row.problem as string | null) ?? "",
+    response: (row.response as string | null) ?? "",
     reference: (row.reference as string | null) ?? null,
     finishReason: (row.finish_reason as string | null) ?? null,
     meta: parse(row.meta) as Record<string, MetaValue>,

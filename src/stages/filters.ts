@@ -1,32 +1,15 @@
 /**
- * Row-local filter stages, in the order they are applied. Each decides from a record's annotations
- * and the mix file's `filters`; the first stage that drops a row names the reason. Group-level
- * decisions (near-duplicate clusters, rollout caps) come after, in the group step.
+ * Row-local filter stages, in the order they are applied. Each decides from one record's annotations
+ * and the mix file's `filters`; the first stage that drops a row names the reason. Decisions that need
+ * every row (exact and near duplicates, rollout caps) come later, in the group step.
  */
 import type { MixConfig } from "../config/types.js";
 import type { DropReason } from "../trace/record.js";
 import { rowFilter, type Candidate, type FilterStage } from "./stage.js";
+import { verifyDrop, verifyFilters } from "./verify.js";
+import { qualityDrop, qualityFilters } from "./quality.js";
 
 const fmt = (n: number) => n.toLocaleString("en-US");
-
-/** Exact duplicates: same normalised problem + response as an earlier row (input order). */
-export function exactDuplicateStage(): FilterStage {
-  const first = new Map<string, string>();
-  return {
-    name: "exact_dedupe",
-    async *run(batches) {
-      for await (const batch of batches) {
-        for (const c of batch) {
-          if (c.drop || !c.record.keys) continue;
-          const prev = first.get(c.record.keys.exact);
-          if (prev === undefined) first.set(c.record.keys.exact, c.record.id);
-          else c.drop = { stage: "exact_dedupe", reason: "duplicate:exact", detail: `same problem and response as ${prev}`, duplicateOf: prev };
-        }
-        yield batch;
-      }
-    },
-  };
-}
 
 export function lengthStage(config: MixConfig): FilterStage | null {
   const f = config.filters ?? {};
@@ -49,9 +32,19 @@ export function lengthStage(config: MixConfig): FilterStage | null {
   });
 }
 
+function verifyStage(config: MixConfig): FilterStage | null {
+  const f = verifyFilters(config.filters);
+  if (!f.requireCorrect && !(f.dropVerdicts?.length) && !f.dropConflictingBoxed) return null;
+  return rowFilter("verify", (c) => verifyDrop(c.record, f));
+}
+
+function qualityStage(config: MixConfig): FilterStage | null {
+  const f = qualityFilters(config.filters);
+  if (Object.keys(f).length === 0) return null;
+  return rowFilter("quality", (c) => qualityDrop(c.record, f));
+}
+
+/** The row-local stages a config enables, in order. Their names are stable (used in counts). */
 export function localFilterStages(config: MixConfig): FilterStage[] {
-  const stages: (FilterStage | null)[] = [];
-  if (config.filters?.exactDuplicates !== false) stages.push(exactDuplicateStage());
-  stages.push(lengthStage(config));
-  return stages.filter((s): s is FilterStage => s !== null);
+  return [verifyStage(config), qualityStage(config), lengthStage(config)].filter((s): s is FilterStage => s !== null);
 }

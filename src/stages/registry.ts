@@ -4,7 +4,13 @@
  */
 import type { AnnotatorModule } from "./stage.js";
 import { tokensModule } from "./tokens.js";
+import { verifyModule } from "./verify.js";
+import { qualityModule } from "./quality.js";
+import { sketchModule } from "./sketch.js";
 
 export const annotatorModules: { name: string; module: AnnotatorModule }[] = [
   { name: "tokens", module: tokensModule },
+  { name: "verify", module: verifyModule },
+  { name: "quality", module: qualityModule },
+  { name: "sketch", module: sketchModule },
 ];

@@ -1,0 +1,94 @@
+/**
+ * Units of work, completion markers and run state, shared by local runs, array-job ranks and resume.
+ *
+ * A unit is one input file. Its annotated rows go to `annotated/u<NNNNN>-<KKKKK>.parquet`; when all of
+ * them are closed (renamed into place), a marker `.work/units/u<NNNNN>.json` is written atomically.
+ * A unit with a marker is done: a rerun (after a crash, or on another rank) skips it. A unit without
+ * one is redone from scratch after its stale shards are removed. Unit k belongs to rank k mod world.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic.js";
+import type { SourceFile } from "../io/sources.js";
+
+export interface UnitShard {
+  path: string;
+  rows: number;
+  tokens: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface UnitMarker {
+  unit: number;
+  source: string;
+  file: string;
+  /** rollouts + bad rows read from the file */
+  rows: number;
+  shards: UnitShard[];
+}
+
+export const unitName = (i: number) => `u${String(i).padStart(5, "0")}`;
+
+export function markerPath(outDir: string, unit: number): string {
+  return join(outDir, ".work", "units", `${unitName(unit)}.json`);
+}
+
+/** A marker counts only when every shard it lists exists with its recorded size. */
+export function readMarker(outDir: string, unit: number): UnitMarker | null {
+  const p = markerPath(outDir, unit);
+  if (!existsSync(p)) return null;
+  try {
+    const m = JSON.parse(readFileSync(p, "utf8")) as UnitMarker;
+    for (const s of m.shards) {
+      const abs = join(outDir, s.path);
+      if (!existsSync(abs) || statSync(abs).size !== s.bytes) return null;
+    }
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+export function writeMarker(outDir: string, m: UnitMarker): void {
+  writeFileAtomic(markerPath(outDir, m.unit), JSON.stringify(m, null, 2) + "\n");
+}
+
+/** Remove the annotated shards (and temp files) of an unfinished unit. */
+export function clearUnit(outDir: string, unit: number): void {
+  const dir = join(outDir, "annotated");
+  if (!existsSync(dir)) return;
+  const prefix = unitName(unit) + "-";
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith(prefix) || (f.startsWith(".") && f.includes(prefix))) rmSync(join(dir, f), { force: true });
+  }
+}
+
+export interface RunState {
+  configHash: string;
+  files: string[];
+}
+
+export function statePath(outDir: string): string {
+  return join(outDir, ".work", "state.json");
+}
+
+export function readState(outDir: string): RunState | null {
+  try {
+    return JSON.parse(readFileSync(statePath(outDir), "utf8")) as RunState;
+  } catch {
+    return null;
+  }
+}
+
+export function writeState(outDir: string, s: RunState): void {
+  writeFileAtomic(statePath(outDir), JSON.stringify(s, null, 2) + "\n");
+}
+
+export function unitsOf(files: SourceFile[]): { unit: number; file: SourceFile }[] {
+  return files.map((file, unit) => ({ unit, file }));
+}
+
+export function rankOwns(unit: number, rank: number, world: number): boolean {
+  return unit % world === rank;
+}
