@@ -116,6 +116,15 @@ describe("truncation", () => {
     expect(solutionOpen.unterminated).toBe(true);
   });
 
+  it("a closed non-empty <answer> block is a final answer", () => {
+    const t: TraceView = { format: "think_answer", reasoning: "4 * 4 = 16.", solution: "16", unterminated: false, solutionUnterminated: false };
+    expect(computeSignals({ response: "<think> 4 * 4 = 16. </think> <answer> 16 </answer>", trace: t, finishReason: null }, OPTIONS).hasFinalAnswer).toBe(true);
+    const open: TraceView = { ...t, solutionUnterminated: true };
+    const s = computeSignals({ response: "<think> x </think> <answer> 1", trace: open, finishReason: null }, OPTIONS);
+    expect(s.hasFinalAnswer).toBe(false);
+    expect(s.truncated).toBe(true);
+  });
+
   it("does not count a cut-off \\boxed{ as a final answer", () => {
     expect(boxedAnswers("so \\boxed{\\frac{1}{2")).toEqual([]);
     const s = computeSignals({ response: "x", trace: thought("x", "answer \\boxed{\\frac{1}{2"), finishReason: null }, OPTIONS);

@@ -684,8 +684,12 @@ export function computeSignals(input: SignalInput, options: PreparedOptions): Qu
   const scanned = scanBoxes(trace.solution);
   const boxes = scanned.answers;
   const distinct = new Set(boxes).size;
+  // a closed, non-empty <answer> block is itself the final answer (R1-Zero format)
+  const answerBlock = trace.format === "think_answer" && trace.solutionUnterminated !== true && trace.solution.length > 0;
   const hasFinalAnswer =
-    (scanned.lastEnd >= 0 && trace.solution.length - scanned.lastEnd <= FINAL_ANSWER_WINDOW) || hasAnswerPhrase(trace.solution);
+    answerBlock ||
+    (scanned.lastEnd >= 0 && trace.solution.length - scanned.lastEnd <= FINAL_ANSWER_WINDOW) ||
+    hasAnswerPhrase(trace.solution);
   const dangling = endsDangling(response);
 
   const lines = lineSignals(response, options.minLineChars);

@@ -22,7 +22,10 @@ export interface QualitySignals {
   unterminated: boolean;
   /** the source recorded finish_reason "length" */
   finishLength: boolean;
-  /** a complete \boxed{…} / \fbox{…} ends within the solution's last 3,000 characters, or an "answer is …" / "Answer:" phrase is in its last 2,000 */
+  /**
+   * a complete \boxed{…} / \fbox{…} ends within the solution's last 3,000 characters, or an "answer is …" /
+   * "Answer:" phrase is in its last 2,000, or (think_answer format) the closed <answer> block is non-empty
+   */
   hasFinalAnswer: boolean;
   /** the response's last non-blank character is not a sentence / formula / block end (. ! ? $ ) ] } > * etc.) */
   danglingEnd: boolean;
