@@ -1,0 +1,216 @@
+/**
+ * Shared pieces of the four builders: eligibility checks with counted reasons, disjointness against
+ * other outputs, seeded orderings, and the tallies every output manifest reports.
+ */
+import type { OutputCommon, OutputConfig, PassRateHistogram, CountTokens } from "./types.js";
+import type { MixRow } from "./table.js";
+import { RowTable } from "./table.js";
+import { orderKey, saltOf } from "./hash.js";
+import type { MixShardSet } from "./shards.js";
+
+export interface Blocker {
+  name: string;
+  /** problems used by that output (1 = used) */
+  used: Uint8Array;
+}
+
+export interface PlanContext {
+  name: string;
+  config: OutputConfig;
+  table: RowTable;
+  seed: number;
+  /** outputs named in `exclude`, already planned */
+  blockers: Blocker[];
+  /** 1 for sources this output reads */
+  sourceOk: Uint8Array;
+  outputDir: string;
+  workDir: string;
+  shard: { codec: "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED"; rowGroupRows: number; shardRows: number; shardBytes: number };
+  tokenizer: string;
+}
+
+/** A planned output: decided from the table, then fed the rows again to write its shards. */
+export interface OutputBuilder {
+  /** problems this output uses (after planning) */
+  readonly used: Uint8Array;
+  readonly eligibility: Record<string, number>;
+  readonly disjoint: Record<string, { problems: number; rollouts: number; overlapAfter: number }>;
+  readonly tally: Tally;
+  readonly warnings: string[];
+  /** row i (table index) of the second pass */
+  consume(i: number, row: MixRow): void;
+  /** after the second pass: write what needs every row (packing, pairs) and close the shards */
+  finish(): void;
+  abort(): void;
+  shards(): MixShardSet;
+  details(): Record<string, unknown>;
+}
+
+/** Counts "why not" per reason and applies the checks shared by every kind. */
+export class Eligibility {
+  readonly counts: Record<string, number> = {};
+  readonly disjoint: Record<string, { problems: number; rollouts: number; overlapAfter: number }> = {};
+  private blockedProblems: Map<string, Uint8Array> = new Map();
+  private readonly cfg: OutputCommon;
+
+  constructor(private ctx: PlanContext) {
+    this.cfg = ctx.config as OutputCommon;
+    for (const b of ctx.blockers) {
+      this.disjoint[b.name] = { problems: 0, rollouts: 0, overlapAfter: 0 };
+      this.blockedProblems.set(b.name, new Uint8Array(ctx.table.problems.length));
+    }
+  }
+
+  count(reason: string, n = 1): void {
+    this.counts[reason] = (this.counts[reason] ?? 0) + n;
+  }
+
+  /** Problem-level reason this problem is left out, or null. Does not check disjointness. */
+  problemReason(p: number): string | null {
+    const t = this.ctx.table;
+    if (t.pContaminated[p] && !this.cfg.allowContaminated) return "problem_contaminated";
+    const band = this.cfg.passRate;
+    if (band) {
+      const pr = t.pPassRate[p]!;
+      if (Number.isNaN(pr)) return "no_pass_rate";
+      if (pr < band[0] || pr > band[1]) return "pass_rate_band";
+    }
+    const sd = this.cfg.sourceDifficulty;
+    if (sd) {
+      const d = t.pSourceDifficulty[p]!;
+      if (Number.isNaN(d)) return "no_source_difficulty";
+      if (d < sd[0] || d > sd[1]) return "source_difficulty_band";
+    }
+    return null;
+  }
+
+  /** Name of an excluded output that already uses problem p, or null. */
+  blockedBy(p: number): string | null {
+    for (const b of this.ctx.blockers) if (b.used[p]) return b.name;
+    return null;
+  }
+
+  /**
+   * Admit one candidate (a rollout, or a problem when `unit` is 1 per problem): the row-level reason
+   * (if any) is counted first, then the problem-level checks, then disjointness (counted per excluded
+   * output: the candidates it took away that would otherwise have been used).
+   */
+  admit(p: number, rowReason: string | null): boolean {
+    if (rowReason) {
+      this.count(rowReason);
+      return false;
+    }
+    const pr = this.problemReason(p);
+    if (pr) {
+      this.count(pr);
+      return false;
+    }
+    const b = this.blockedBy(p);
+    if (b) {
+      this.count(`disjoint:${b}`);
+      const d = this.disjoint[b]!;
+      d.rollouts++;
+      const seen = this.blockedProblems.get(b)!;
+      if (!seen[p]) {
+        seen[p] = 1;
+        d.problems++;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** After planning: problems shared with every excluded output (must be 0). */
+  checkDisjoint(used: Uint8Array): void {
+    for (const b of this.ctx.blockers) {
+      let n = 0;
+      for (let p = 0; p < used.length; p++) if (used[p] && b.used[p]) n++;
+      this.disjoint[b.name]!.overlapAfter = n;
+      if (n > 0) throw new Error(`outputs.${this.ctx.name}: ${n} problem group(s) shared with excluded output ${b.name} (internal error: disjointness not enforced)`);
+    }
+  }
+}
+
+/** Sort indices by a 53-bit key (ties by index): deterministic, independent of arrival order. */
+export function sortByKey(indices: Int32Array, key: (i: number) => number): Int32Array {
+  const keys = new Float64Array(indices.length);
+  for (let j = 0; j < indices.length; j++) keys[j] = key(indices[j]!);
+  const perm = new Int32Array(indices.length);
+  for (let j = 0; j < perm.length; j++) perm[j] = j;
+  perm.sort((a, b) => keys[a]! - keys[b]! || indices[a]! - indices[b]!);
+  const out = new Int32Array(indices.length);
+  for (let j = 0; j < perm.length; j++) out[j] = indices[perm[j]!]!;
+  return out;
+}
+
+export function rowKey(t: RowTable, purpose: string, extra = 0): (i: number) => number {
+  const salt = saltOf(purpose);
+  return (i) => orderKey(t.h1[i]!, t.h2[i]!, salt, extra);
+}
+
+/**
+ * Keep at most k candidates per problem: the k with the lowest seeded key. Candidates come in any
+ * order; the result keeps the input order.
+ */
+export function capPerProblem(t: RowTable, candidates: Int32Array, k: number, purpose: string, elig: Eligibility): Int32Array {
+  const ranked = sortByKey(candidates, rowKey(t, purpose));
+  const taken = new Int32Array(t.problems.length);
+  const keep = new Uint8Array(t.n);
+  let kept = 0;
+  for (const i of ranked) {
+    const p = t.problem[i]!;
+    if (taken[p]! >= k) {
+      elig.count("per_problem_cap");
+      continue;
+    }
+    taken[p]!++;
+    keep[i] = 1;
+    kept++;
+  }
+  const out = new Int32Array(kept);
+  let j = 0;
+  for (const i of candidates) if (keep[i]) out[j++] = i;
+  return out;
+}
+
+export class Tally {
+  rows = 0;
+  tokens = 0;
+  readonly bySource: Record<string, CountTokens> = {};
+  readonly byDomain: Record<string, CountTokens> = {};
+  readonly byDifficulty: Record<string, CountTokens> = {};
+  readonly histogram: PassRateHistogram = { bins: 10, counts: new Array(10).fill(0), unknown: 0 };
+  private problemsSeen: Uint8Array;
+  problems = 0;
+
+  constructor(private t: RowTable) {
+    this.problemsSeen = new Uint8Array(t.problems.length);
+  }
+
+  /** one unit (a rollout, a pair or a prompt) of problem p from source s */
+  add(p: number, source: number, tokens: number): void {
+    const t = this.t;
+    const bump = (m: Record<string, CountTokens>, k: string) => {
+      const c = (m[k] ??= { rows: 0, tokens: 0 });
+      c.rows++;
+      c.tokens += tokens;
+    };
+    bump(this.bySource, t.sources[source]!);
+    bump(this.byDomain, t.pDomain[p]!);
+    bump(this.byDifficulty, t.difficultyName(p) ?? "unknown");
+    const pr = t.pPassRate[p]!;
+    if (Number.isNaN(pr)) this.histogram.unknown++;
+    else this.histogram.counts[Math.min(this.histogram.bins - 1, Math.floor(pr * this.histogram.bins))]!++;
+    if (!this.problemsSeen[p]) {
+      this.problemsSeen[p] = 1;
+      this.problems++;
+    }
+  }
+}
+
+/** Sorted-key copy of a record, for stable JSON in manifests. */
+export function sortedRecord<T>(m: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
+  return out;
+}

@@ -1,0 +1,358 @@
+/**
+ * Packed mid-training sequences.
+ *
+ * 1. Candidates: kept rollouts (verified correct with `requireCorrect`), from selected sources, capped
+ *    per problem group (`maxPerProblem`, lowest seeded keys). A document is the rendered template
+ *    followed by the separator; its token count is exact from the stored counts (see text.ts).
+ * 2. Amount per source: with `tokenBudget` B, source s gets B·share_s (share = weights normalised, or
+ *    the source's natural share of tokens without weights) and the sources are interleaved by how far
+ *    each is through its target, until the total is within one document of B. Without a budget,
+ *    `weights` are repeat factors (w·tokens_s, within one document). Repeats walk the source again in
+ *    a fresh seeded order per epoch; downsampling takes a seeded prefix.
+ * 3. Packing order: every selected (document, epoch) sorted by a seeded key, so sources and problems
+ *    mix within sequences. `split: "split"` fills every sequence to `packTo` and cuts documents at
+ *    boundaries; `split: "never"` keeps each document whole with first-fit over a window of 8 open
+ *    sequences (documents longer than `packTo` are left out).
+ * Texts needed out of input order go through a spill file; memory holds one window of sequences.
+ */
+import type { MidtrainConfig } from "./types.js";
+import { S_KEPT, V_CORRECT, type MixRow } from "./table.js";
+import { Eligibility, Tally, capPerProblem, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
+import { MixShardSet, type MixColumn } from "./shards.js";
+import { SpillStore } from "./spill.js";
+import { orderKey, saltOf } from "./hash.js";
+import { encodeDocument, type Encoder, type Template } from "./text.js";
+
+const WINDOW = 8;
+
+export function midtrainColumns(inputIds: boolean): MixColumn[] {
+  return [
+    { name: "text", type: "STRING", nullable: false },
+    ...(inputIds ? [{ name: "input_ids", type: "INT32_LIST" as const, nullable: false }] : []),
+    { name: "num_tokens", type: "INT32", nullable: false },
+    { name: "content_tokens", type: "INT32", nullable: false },
+    { name: "num_rollouts", type: "INT32", nullable: false },
+    { name: "rollout_ids", type: "STRING_LIST", nullable: false },
+  ];
+}
+
+export interface MidtrainText {
+  enc: Encoder;
+  template: Template;
+  literalIds: [number[], number[], number[]];
+  separatorIds: number[];
+}
+
+interface SourcePlan {
+  name: string;
+  docs: Int32Array;
+  available: number;
+  target: number;
+  achieved: number;
+  entries: number;
+  epochs: number;
+}
+
+export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBuilder {
+  const cfg = ctx.config as MidtrainConfig;
+  const t = ctx.table;
+  const elig = new Eligibility(ctx);
+  const packTo = cfg.packTo;
+  const never = (cfg.split ?? "split") === "never";
+  const literal = text.literalIds[0].length + text.literalIds[1].length + text.literalIds[2].length;
+  const sepLen = text.separatorIds.length;
+  const docTokens = (i: number) => literal + t.problemTokens[i]! + t.responseTokens[i]! + sepLen;
+  const warnings: string[] = [];
+
+  // ---- 1. candidates
+  const cand: number[] = [];
+  for (let i = 0; i < t.n; i++) {
+    const reason =
+      t.status[i] !== S_KEPT ? "not_kept"
+      : cfg.requireCorrect && t.verdict[i] !== V_CORRECT ? "not_correct"
+      : !ctx.sourceOk[t.source[i]!] ? "source_not_selected"
+      : docTokens(i) === 0 ? "empty"
+      : never && docTokens(i) > packTo ? "longer_than_packTo"
+      : null;
+    if (elig.admit(t.problem[i]!, reason)) cand.push(i);
+  }
+  let docs: Int32Array = Int32Array.from(cand);
+  if (cfg.maxPerProblem !== undefined) docs = capPerProblem(t, docs, cfg.maxPerProblem, `${ctx.name}:cap`, elig);
+
+  // ---- 2. amount per source
+  const S = t.sources.length;
+  const perSource: number[][] = Array.from({ length: S }, () => []);
+  for (const i of docs) perSource[t.source[i]!]!.push(i);
+  const plans: SourcePlan[] = [];
+  for (let s = 0; s < S; s++) {
+    const list = Int32Array.from(perSource[s]!);
+    let available = 0;
+    for (const i of list) available += docTokens(i);
+    plans.push({ name: t.sources[s]!, docs: list, available, target: 0, achieved: 0, entries: 0, epochs: 0 });
+  }
+  const weightOf = (name: string) => (cfg.weights ? (cfg.weights[name] ?? 0) : 1);
+  const budget = cfg.tokenBudget;
+  if (budget !== undefined) {
+    const live = plans.filter((sp) => sp.available > 0 && weightOf(sp.name) > 0);
+    for (const sp of plans) if (sp.available === 0 && cfg.weights?.[sp.name]) warnings.push(`source ${sp.name} has weight ${cfg.weights[sp.name]} but no eligible rollouts; its share went to the others`);
+    const wsum = live.reduce((a, sp) => a + (cfg.weights ? weightOf(sp.name) : sp.available), 0);
+    for (const sp of live) sp.target = (budget * (cfg.weights ? weightOf(sp.name) : sp.available)) / wsum;
+  } else {
+    for (const sp of plans) sp.target = weightOf(sp.name) * sp.available;
+  }
+
+  // entries = (document, epoch); each source walks its documents in a seeded order per epoch
+  const entryDoc: number[] = [];
+  const entryEpoch: number[] = [];
+  const cursor = plans.map((sp) => ({ order: new Int32Array(0) as Int32Array, pos: 0, epoch: -1, cum: 0, sp }));
+  const nextDoc = (k: number): number => {
+    const c = cursor[k]!;
+    if (c.pos >= c.order.length) {
+      c.epoch++;
+      c.order = sortByKey(c.sp.docs, rowKey(t, `${ctx.name}:epoch`, c.epoch));
+      c.pos = 0;
+    }
+    return c.order[c.pos]!;
+  };
+  const take = (k: number) => {
+    const c = cursor[k]!;
+    const i = c.order[c.pos++]!;
+    entryDoc.push(i);
+    entryEpoch.push(c.epoch);
+    c.cum += docTokens(i);
+    c.sp.achieved = c.cum;
+    c.sp.entries++;
+    c.sp.epochs = c.epoch + 1;
+  };
+  let total = 0;
+  if (budget !== undefined) {
+    const active = cursor.map((_, k) => k).filter((k) => plans[k]!.target > 0);
+    while (active.length && total < budget) {
+      let best = -1;
+      let bestV = Infinity;
+      for (const k of active) {
+        const i = nextDoc(k);
+        const v = (cursor[k]!.cum + docTokens(i)) / plans[k]!.target;
+        if (v < bestV) {
+          bestV = v;
+          best = k;
+        }
+      }
+      const dt = docTokens(nextDoc(best));
+      if (total + dt > budget) {
+        if (total + dt - budget < budget - total) {
+          take(best);
+          total += dt;
+        }
+        break;
+      }
+      take(best);
+      total += dt;
+    }
+  } else {
+    for (let k = 0; k < cursor.length; k++) {
+      const target = plans[k]!.target;
+      if (plans[k]!.docs.length === 0) continue;
+      while (cursor[k]!.cum < target) {
+        const dt = docTokens(nextDoc(k));
+        const cum = cursor[k]!.cum;
+        if (cum + dt > target) {
+          if (cum + dt - target < target - cum) take(k);
+          break;
+        }
+        take(k);
+      }
+      total += cursor[k]!.cum;
+    }
+  }
+  const copies = new Int32Array(t.n);
+  for (const i of entryDoc) copies[i]!++;
+  let unusedDocs = 0;
+  for (const i of docs) if (!copies[i]) unusedDocs++;
+  if (unusedDocs) elig.count("downsampled", unusedDocs);
+
+  // ---- 3. packing order
+  const packSalt = saltOf(`${ctx.name}:pack`);
+  const nEntries = entryDoc.length;
+  const keys = new Float64Array(nEntries);
+  for (let e = 0; e < nEntries; e++) keys[e] = orderKey(t.h1[entryDoc[e]!]!, t.h2[entryDoc[e]!]!, packSalt, entryEpoch[e]!);
+  const packOrder = Int32Array.from({ length: nEntries }, (_, e) => e).sort((a, b) => keys[a]! - keys[b]! || entryDoc[a]! - entryDoc[b]! || entryEpoch[a]! - entryEpoch[b]!);
+
+  const used = new Uint8Array(t.problems.length);
+  for (const i of entryDoc) used[t.problem[i]!] = 1;
+  elig.checkDisjoint(used);
+
+  const inputIds = cfg.inputIds ?? true;
+  const tally = new Tally(t);
+  const spill = new SpillStore(`${ctx.workDir}/${ctx.name}.midtrain.spill`, t.n);
+  const shards = new MixShardSet(ctx.outputDir + "/data", "train", midtrainColumns(inputIds), ctx.shard, { "curate.output": ctx.name, "curate.kind": "midtrain", "curate.packTo": String(packTo) });
+  let mismatches = 0;
+  const stats = { sequences: 0, tokens: 0, contentTokens: 0, separatorTokens: 0, splitRollouts: 0, fullSequences: 0 };
+
+  const emit = (ids: Int32Array, n: number, content: number, rollouts: string[]) => {
+    const seq = ids.subarray(0, n);
+    const textOut = text.enc.decode(seq);
+    const row: (string | number | string[] | Int32Array)[] = [textOut];
+    if (inputIds) row.push(Array.from(seq) as unknown as Int32Array);
+    row.push(n, content, rollouts.length, rollouts);
+    shards.append(row, n);
+    stats.sequences++;
+    stats.tokens += n;
+    if (n === packTo) stats.fullSequences++;
+  };
+
+  return {
+    used,
+    eligibility: elig.counts,
+    disjoint: elig.disjoint,
+    tally,
+    warnings,
+    consume(i: number, row: MixRow) {
+      if (!copies[i]) return;
+      const r = row.record;
+      const ids = encodeDocument(text.enc, text.literalIds, text.template, r.problem, r.response);
+      const idBytes = Buffer.from(r.id, "utf8");
+      const buf = Buffer.allocUnsafe(4 + idBytes.length + 4 * (ids.length + sepLen));
+      buf.writeUInt32LE(idBytes.length, 0);
+      idBytes.copy(buf, 4);
+      let o = 4 + idBytes.length;
+      for (const id of ids) {
+        buf.writeInt32LE(id, o);
+        o += 4;
+      }
+      for (const id of text.separatorIds) {
+        buf.writeInt32LE(id, o);
+        o += 4;
+      }
+      if (ids.length + sepLen !== docTokens(i)) mismatches++;
+      spill.put(i, buf);
+    },
+    finish() {
+      try {
+        const read = (i: number): { id: string; ids: Int32Array } => {
+          const buf = spill.get(i);
+          const idLen = buf.readUInt32LE(0);
+          const id = buf.toString("utf8", 4, 4 + idLen);
+          const n = (buf.length - 4 - idLen) / 4;
+          const ids = new Int32Array(n);
+          for (let k = 0; k < n; k++) ids[k] = buf.readInt32LE(4 + idLen + 4 * k);
+          return { id, ids };
+        };
+        if (!never) {
+          const seq = new Int32Array(packTo);
+          let fill = 0;
+          let content = 0;
+          let names: string[] = [];
+          let position = 0; // tokens placed so far, over all sequences
+          for (const e of packOrder) {
+            const i = entryDoc[e]!;
+            const { id, ids } = read(i);
+            const contentLen = ids.length - sepLen;
+            if (contentLen > 0 && Math.floor(position / packTo) !== Math.floor((position + contentLen - 1) / packTo)) stats.splitRollouts++;
+            stats.contentTokens += contentLen;
+            stats.separatorTokens += sepLen;
+            tally.add(t.problem[i]!, t.source[i]!, ids.length);
+            let off = 0;
+            while (off < ids.length) {
+              const n = Math.min(packTo - fill, ids.length - off);
+              seq.set(ids.subarray(off, off + n), fill);
+              // content tokens in this piece: the part before the separator
+              content += Math.max(0, Math.min(off + n, contentLen) - off);
+              if (names[names.length - 1] !== id) names.push(id);
+              fill += n;
+              off += n;
+              position += n;
+              if (fill === packTo) {
+                emit(seq, fill, content, names);
+                fill = 0;
+                content = 0;
+                names = [];
+              }
+            }
+          }
+          if (fill > 0) emit(seq, fill, content, names);
+        } else {
+          type Bin = { ids: Int32Array; fill: number; content: number; names: string[]; born: number };
+          let bins: Bin[] = [];
+          let born = 0;
+          const flush = (b: Bin) => emit(b.ids, b.fill, b.content, b.names);
+          for (const e of packOrder) {
+            const i = entryDoc[e]!;
+            const { id, ids } = read(i);
+            const contentLen = ids.length - sepLen;
+            stats.contentTokens += contentLen;
+            stats.separatorTokens += sepLen;
+            tally.add(t.problem[i]!, t.source[i]!, ids.length);
+            let bin = bins.find((b) => b.fill + ids.length <= packTo);
+            if (!bin) {
+              if (bins.length >= WINDOW) {
+                let full = 0;
+                for (let k = 1; k < bins.length; k++) if (bins[k]!.fill > bins[full]!.fill) full = k;
+                flush(bins[full]!);
+                bins.splice(full, 1);
+              }
+              bin = { ids: new Int32Array(packTo), fill: 0, content: 0, names: [], born: born++ };
+              bins.push(bin);
+            }
+            bin.ids.set(ids, bin.fill);
+            bin.fill += ids.length;
+            bin.content += contentLen;
+            bin.names.push(id);
+          }
+          bins.sort((a, b) => a.born - b.born);
+          for (const b of bins) flush(b);
+          bins = [];
+        }
+        tally.rows = stats.sequences;
+        tally.tokens = stats.tokens;
+        if (mismatches) warnings.push(`${mismatches} document(s) encoded to a different length than their stored token counts (record.tokens from another tokenizer?)`);
+      } finally {
+        spill.close();
+      }
+    },
+    abort() {
+      shards.abort();
+      spill.close();
+    },
+    shards: () => shards,
+    details: () => ({
+      packTo,
+      split: never ? "never" : "split",
+      template: cfg.template ?? "plain",
+      separatorTokens: sepLen,
+      templateTokens: literal,
+      sequences: stats.sequences,
+      fullSequences: stats.fullSequences,
+      rolloutsPacked: nEntries,
+      distinctRollouts: docs.length - unusedDocs,
+      totalTokens: stats.tokens,
+      contentTokens: stats.contentTokens,
+      separatorTokensTotal: stats.separatorTokens,
+      paddingTokens: stats.sequences * packTo - stats.tokens,
+      /** content tokens / (sequences × packTo): separators and the padding a trainer adds count as waste */
+      packingEfficiency: stats.sequences ? stats.contentTokens / (stats.sequences * packTo) : 0,
+      splitRollouts: stats.splitRollouts,
+      tokenBudget: budget ?? null,
+      budgetAchieved: total,
+      budgetError: budget !== undefined ? total - budget : null,
+      maxDocumentTokens: (() => {
+        let m = 0;
+        for (const i of docs) if (copies[i] && docTokens(i) > m) m = docTokens(i);
+        return m;
+      })(),
+      sources: Object.fromEntries(
+        plans.filter((sp) => sp.docs.length || sp.target).map((sp) => [sp.name, {
+          weight: cfg.weights ? (cfg.weights[sp.name] ?? 0) : null,
+          availableTokens: sp.available,
+          targetTokens: Math.round(sp.target),
+          achievedTokens: sp.achieved,
+          documents: sp.docs.length,
+          entries: sp.entries,
+          epochs: sp.epochs,
+          repeatFactor: sp.available ? sp.achieved / sp.available : 0,
+        }]),
+      ),
+      tokenCountMismatches: mismatches,
+    }),
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * Parquet shards for the data products. Same behaviour as src/io/parquet-write.ts ShardSet
+ * (streaming row groups, sha-256 while writing, temp file renamed into place on close, roll-over by
+ * rows or text bytes), plus the nested column types trainers read: `messages` as
+ * list<struct<role, content>> (TRL's conversational layout), token ids as list<int32> and id lists
+ * as list<string>. The flat ShardSet builds its schema privately, so nested columns live here; when
+ * parquet-write.ts learns nested types this file can shrink to a wrapper.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { ByteWriter, ParquetWriter } from "hyparquet-writer";
+import { tempPathFor } from "../io/atomic.js";
+
+export type MixColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "MESSAGES" | "INT32_LIST" | "STRING_LIST";
+
+export interface MixColumn {
+  name: string;
+  type: MixColumnType;
+  /** default true */
+  nullable?: boolean;
+}
+
+export interface Message {
+  role: string;
+  content: string;
+}
+
+export type Codec = "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED";
+
+export interface ShardOptions {
+  codec: Codec;
+  rowGroupRows: number;
+  shardRows: number;
+  shardBytes: number;
+}
+
+let zstd: ((b: Uint8Array) => Uint8Array) | undefined;
+
+/** Load the zstd WASM compressor (idempotent). */
+export async function initMixCompressors(): Promise<void> {
+  if (zstd) return;
+  const mod = await import("@bokuweb/zstd-wasm");
+  await mod.init();
+  zstd = (b) => mod.compress(b, 3);
+}
+
+function compressors(codec: Codec): Record<string, (b: Uint8Array) => Uint8Array> {
+  if (codec === "ZSTD") {
+    if (!zstd) throw new Error("zstd compressor not initialised: await initMixCompressors() first");
+    return { ZSTD: zstd };
+  }
+  if (codec === "GZIP") return { GZIP: (b) => new Uint8Array(gzipSync(b)) };
+  return {};
+}
+
+type SchemaElement = Record<string, unknown>;
+
+function schemaFor(columns: MixColumn[]): SchemaElement[] {
+  const s: SchemaElement[] = [{ name: "root", num_children: columns.length }];
+  for (const c of columns) {
+    const rep = c.nullable === false ? "REQUIRED" : "OPTIONAL";
+    switch (c.type) {
+      case "STRING":
+        s.push({ name: c.name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: rep });
+        break;
+      case "INT32":
+      case "INT64":
+      case "DOUBLE":
+      case "BOOLEAN":
+        s.push({ name: c.name, type: c.type, repetition_type: rep });
+        break;
+      case "MESSAGES":
+        s.push(
+          { name: c.name, repetition_type: rep, converted_type: "LIST", num_children: 1 },
+          { name: "list", repetition_type: "REPEATED", num_children: 1 },
+          { name: "element", repetition_type: "REQUIRED", num_children: 2 },
+          { name: "role", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+          { name: "content", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+        );
+        break;
+      case "INT32_LIST":
+      case "STRING_LIST":
+        s.push(
+          { name: c.name, repetition_type: rep, converted_type: "LIST", num_children: 1 },
+          { name: "list", repetition_type: "REPEATED", num_children: 1 },
+          c.type === "INT32_LIST"
+            ? { name: "element", type: "INT32", repetition_type: "REQUIRED" }
+            : { name: "element", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+        );
+        break;
+    }
+  }
+  return s;
+}
+
+class HashingFileWriter extends ByteWriter {
+  readonly hash: Hash = createHash("sha256");
+  constructor(private fd: number) {
+    super(1 << 16);
+  }
+  private flushOut() {
+    if (this.index === 0) return;
+    const chunk = new Uint8Array(this.buffer, 0, this.index);
+    this.hash.update(chunk);
+    let off = 0;
+    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    this.index = 0;
+  }
+  override ensure(size: number) {
+    if (this.index > 1_000_000) this.flushOut();
+    super.ensure(size);
+  }
+  override finish() {
+    this.flushOut();
+  }
+}
+
+export interface ClosedMixShard {
+  path: string;
+  rows: number;
+  tokens: number;
+  bytes: number;
+  sha256: string;
+}
+
+export type MixValue = string | number | boolean | null | undefined | Message[] | number[] | string[] | Int32Array;
+
+class ShardWriter {
+  private fd: number;
+  private tmp: string;
+  private writer: HashingFileWriter;
+  private pw: ParquetWriter;
+  private buffered: unknown[][];
+  private bufferedRows = 0;
+  rows = 0;
+  textBytes = 0;
+  tokens = 0;
+
+  constructor(readonly path: string, private columns: MixColumn[], private rowGroupRows: number, codec: Codec, kv: Record<string, string>) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.tmp = tempPathFor(path);
+    this.fd = openSync(this.tmp, "w");
+    this.writer = new HashingFileWriter(this.fd);
+    this.pw = new ParquetWriter({
+      writer: this.writer,
+      schema: schemaFor(columns) as never,
+      codec,
+      compressors: compressors(codec),
+      statistics: true,
+      createdBy: "curate",
+      kvMetadata: Object.entries(kv).map(([key, value]) => ({ key, value })),
+    });
+    this.buffered = columns.map(() => []);
+  }
+
+  append(values: MixValue[], tokens: number): void {
+    for (let i = 0; i < this.columns.length; i++) {
+      const c = this.columns[i]!;
+      let v: unknown = values[i];
+      if (v === undefined) v = null;
+      if (v === null && c.nullable === false) throw new Error(`${this.path}: column ${c.name} must not be null (row ${this.rows})`);
+      if (c.type === "INT64" && typeof v === "number") v = BigInt(v);
+      else if (c.type === "INT32_LIST" && v instanceof Int32Array) v = Array.from(v);
+      if (typeof v === "string") this.textBytes += v.length;
+      else if (c.type === "MESSAGES" && Array.isArray(v)) for (const m of v as Message[]) this.textBytes += m.content.length;
+      else if (c.type === "INT32_LIST" && Array.isArray(v)) this.textBytes += (v as number[]).length * 4;
+      this.buffered[i]!.push(v);
+    }
+    this.bufferedRows++;
+    this.rows++;
+    this.tokens += tokens;
+    if (this.bufferedRows >= this.rowGroupRows) this.flushGroup();
+  }
+
+  private flushGroup(): void {
+    if (this.bufferedRows === 0) return;
+    const columnData = this.columns.map((c, i) => ({ name: c.name, data: this.buffered[i]! as never[], nullable: c.nullable !== false }));
+    this.pw.write({ columnData, rowGroupSize: this.bufferedRows });
+    this.buffered = this.columns.map(() => []);
+    this.bufferedRows = 0;
+  }
+
+  close(): ClosedMixShard {
+    try {
+      this.flushGroup();
+      this.pw.finish();
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+    } catch (e) {
+      try { closeSync(this.fd); } catch { /* already closed */ }
+      rmSync(this.tmp, { force: true });
+      throw e;
+    }
+    renameSync(this.tmp, this.path);
+    return { path: this.path, rows: this.rows, tokens: this.tokens, bytes: this.writer.offset, sha256: this.writer.hash.digest("hex") };
+  }
+
+  abort(): void {
+    try { closeSync(this.fd); } catch { /* ignore */ }
+    rmSync(this.tmp, { force: true });
+  }
+}
+
+/** `<dir>/<prefix>-00000.parquet`, … rolled over at `shardRows` rows or `shardBytes` bytes of text. */
+export class MixShardSet {
+  private current: ShardWriter | null = null;
+  readonly shards: ClosedMixShard[] = [];
+
+  constructor(
+    readonly dir: string,
+    readonly prefix: string,
+    readonly columns: MixColumn[],
+    private opts: ShardOptions,
+    private kv: Record<string, string> = {},
+  ) {}
+
+  append(values: MixValue[], tokens: number): void {
+    if (!this.current) {
+      const name = `${this.prefix}-${String(this.shards.length).padStart(5, "0")}.parquet`;
+      this.current = new ShardWriter(join(this.dir, name), this.columns, this.opts.rowGroupRows, this.opts.codec, this.kv);
+    }
+    this.current.append(values, tokens);
+    if (this.current.rows >= this.opts.shardRows || this.current.textBytes >= this.opts.shardBytes) this.roll();
+  }
+
+  private roll(): void {
+    if (!this.current) return;
+    this.shards.push(this.current.close());
+    this.current = null;
+  }
+
+  close(): ClosedMixShard[] {
+    this.roll();
+    return this.shards;
+  }
+
+  abort(): void {
+    this.current?.abort();
+    this.current = null;
+  }
+}

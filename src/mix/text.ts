@@ -1,0 +1,120 @@
+/**
+ * Rendering rollouts into training text, and exact token ids for packing.
+ *
+ * Token ids are produced piecewise: each template literal is encoded once, and the problem and the
+ * response are encoded on their own (in the same space-aligned segments src/stages/tokens.ts counts
+ * with), then concatenated. So a document's length is exactly
+ *   literal tokens + record.tokens.problem + record.tokens.response
+ * and budgets can be decided from the stored counts before any text is read again. The ids decode to
+ * exactly the document text; a trainer that re-tokenises the `text` column as one string may differ by
+ * a token at a literal/text join, which is why packed outputs store `input_ids`.
+ */
+import type { MixConfig } from "../config/types.js";
+import { countSegmented } from "../stages/tokens.js";
+import type { ChatFormat } from "./types.js";
+
+export interface Encoder {
+  /** exact ids, encoded in space-aligned segments (linear time on long pre-tokens) */
+  encode(text: string): number[];
+  count(text: string): number;
+  decode(ids: ArrayLike<number>): string;
+  /** ids of a separator: a special token of the encoding becomes its single id, other text is encoded */
+  separatorIds(text: string): number[];
+}
+
+const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
+
+type TokMod = {
+  encode: (t: string, o?: { allowedSpecial?: Set<string>; disallowedSpecial?: Set<string> }) => number[];
+  decode: (ids: Iterable<number>) => string;
+  ALL_SPECIAL_TOKENS?: string;
+};
+
+export async function loadEncoder(tokenizer: MixConfig["tokenizer"]): Promise<Encoder> {
+  const mod = (tokenizer === "cl100k_base"
+    ? await import("gpt-tokenizer/encoding/cl100k_base")
+    : await import("gpt-tokenizer/encoding/o200k_base")) as unknown as TokMod;
+  const encode = (text: string): number[] => {
+    const out: number[] = [];
+    countSegmented(text, (s) => {
+      const ids = mod.encode(s, NO_SPECIAL);
+      for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+      return ids.length;
+    });
+    return out;
+  };
+  return {
+    encode,
+    count: (text) => countSegmented(text, (s) => mod.encode(s, NO_SPECIAL).length),
+    decode: (ids) => mod.decode(Array.from(ids)),
+    separatorIds(text: string): number[] {
+      if (text === "") return [];
+      try {
+        const ids = mod.encode(text, { allowedSpecial: new Set([text]) });
+        if (ids.length === 1) return ids;
+      } catch {
+        /* not a special token of this encoding */
+      }
+      return encode(text);
+    },
+  };
+}
+
+/** A template split into literals around `{problem}` / `{response}`. */
+export interface Template {
+  /** literals[0] slot[0] literals[1] slot[1] literals[2] */
+  literals: [string, string, string];
+  slots: ["problem" | "response", "problem" | "response"];
+}
+
+/** Parse a text template holding `{problem}` and `{response}` exactly once each. */
+export function parseTemplate(template: string, where: string): Template {
+  const p = template.indexOf("{problem}");
+  const r = template.indexOf("{response}");
+  if (p < 0 || r < 0 || template.indexOf("{problem}", p + 1) >= 0 || template.indexOf("{response}", r + 1) >= 0) {
+    throw new Error(`${where}: found ${JSON.stringify(template)}, expected a template holding {problem} and {response} exactly once each`);
+  }
+  if (p < r) {
+    return { literals: [template.slice(0, p), template.slice(p + 9, r), template.slice(r + 10)], slots: ["problem", "response"] };
+  }
+  return { literals: [template.slice(0, r), template.slice(r + 10, p), template.slice(p + 9)], slots: ["response", "problem"] };
+}
+
+/** Chat markup as a template (the system prompt, when given, becomes part of the first literal). */
+export function chatTemplate(format: ChatFormat, system: string | undefined): string {
+  if (format === "chatml") {
+    const sys = system ? `<|im_start|>system\n${system}<|im_end|>\n` : "";
+    return `${sys}<|im_start|>user\n{problem}<|im_end|>\n<|im_start|>assistant\n{response}<|im_end|>\n`;
+  }
+  const sys = system ? `<|system|>${system}<|end|>` : "";
+  return `${sys}<|user|>{problem}<|end|><|assistant|>{response}<|end|>`;
+}
+
+/** `{problem}` exactly once. */
+export function parsePromptTemplate(template: string, where: string): [string, string] {
+  const p = template.indexOf("{problem}");
+  if (p < 0 || template.indexOf("{problem}", p + 1) >= 0) {
+    throw new Error(`${where}: found ${JSON.stringify(template)}, expected a template holding {problem} exactly once`);
+  }
+  return [template.slice(0, p), template.slice(p + 9)];
+}
+
+export function render(t: Template, problem: string, response: string): string {
+  const v = (s: "problem" | "response") => (s === "problem" ? problem : response);
+  return t.literals[0] + v(t.slots[0]) + t.literals[1] + v(t.slots[1]) + t.literals[2];
+}
+
+/** Ids of a rendered document, piecewise (see the module comment). */
+export function encodeDocument(enc: Encoder, literalIds: [number[], number[], number[]], t: Template, problem: string, response: string): number[] {
+  const out: number[] = [];
+  const push = (ids: number[]) => {
+    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+  };
+  const v = (s: "problem" | "response") => (s === "problem" ? problem : response);
+  push(literalIds[0]);
+  push(enc.encode(v(t.slots[0])));
+  push(literalIds[1]);
+  push(enc.encode(v(t.slots[1])));
+  push(literalIds[2]);
+  return out;
+}

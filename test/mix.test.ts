@@ -1,0 +1,397 @@
+/**
+ * Mixtures (issue 7): the four data products built from a synthetic annotated corpus, written as real
+ * Parquet and read back with DuckDB (an independent reader). Every expectation is recomputed here from
+ * the corpus, not copied from the builder.
+ */
+import { describe, expect, it, beforeAll } from "vitest";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { buildOutputs, buildOrder, checkOutputs, type BuildOutputsArgs } from "../src/mix/build.js";
+import { syntheticCorpus, replay, type SyntheticCorpus } from "../src/mix/synthetic.js";
+import type { MixRow } from "../src/mix/table.js";
+import type { MixConfig } from "../src/config/types.js";
+import type { OutputsConfig, OutputManifest } from "../src/mix/types.js";
+import { loadCounter } from "../src/stages/tokens.js";
+import { validateMix } from "../src/config/load.js";
+import { duck } from "./helpers/duckdb.js";
+import { tempDir } from "./helpers/cli.js";
+
+let count: (t: string) => number;
+let corpus: SyntheticCorpus;
+const byId = new Map<string, MixRow>();
+const groupOf = (r: MixRow) => r.group.problemGroup;
+const SHARD = { codec: "ZSTD" as const, rowGroupRows: 50, shardRows: 400, shardBytes: 1 << 30 };
+
+function mixConfig(outputs: OutputsConfig, seed = 17): MixConfig {
+  return {
+    name: "mix-test",
+    seed,
+    tokenizer: "o200k_base",
+    sources: [
+      { name: "teacher-a", path: "a.jsonl", fields: { problem: "problem", response: "response" } },
+      { name: "teacher-b", path: "b.jsonl", fields: { problem: "problem", response: "response" } },
+    ],
+    outputs,
+  };
+}
+
+async function build(outputs: OutputsConfig, opts: { seed?: number; batch?: number; dir?: string; rows?: MixRow[] } = {}) {
+  const outDir = opts.dir ?? tempDir("curate-mix-");
+  const args: BuildOutputsArgs = {
+    config: mixConfig(outputs, opts.seed),
+    outDir,
+    rows: replay(opts.rows ?? corpus.rows, opts.batch ?? 64),
+    problem: corpus.problem,
+    shard: SHARD,
+  };
+  const manifests = await buildOutputs(args);
+  return { outDir, manifests };
+}
+
+const q = (dir: string, name: string) => `read_parquet('${join(dir, "outputs", name, "data", "*.parquet")}', filename = true, file_row_number = true)`;
+
+const isChosen = (r: MixRow) => r.drop === null && r.record.verify?.verdict === "correct";
+const isRejected = (r: MixRow) =>
+  r.record.verify?.verdict === "incorrect" && (r.drop === null || r.drop.reason === "verify:incorrect") && !r.record.quality?.truncated;
+
+beforeAll(async () => {
+  count = await loadCounter("o200k_base");
+  corpus = syntheticCorpus({ problems: 90, rollouts: [2, 8], steps: [3, 30], seed: 5, contaminated: 0.12, requireCorrect: true }, count);
+  for (const r of corpus.rows) byId.set(r.record.id, r);
+});
+
+function contaminatedGroups(): Set<string> {
+  const s = new Set<string>();
+  for (const r of corpus.rows) if (r.drop?.reason.startsWith("contaminated:") || r.record.contamination?.length) s.add(groupOf(r));
+  return s;
+}
+
+describe("the four products of one mix", () => {
+  const outputs: OutputsConfig = {
+    midtrain: { kind: "midtrain", packTo: 2048, tokenBudget: 60_000, weights: { "teacher-a": 3, "teacher-b": 1 } },
+    sft: { kind: "sft", maxTokens: 600, maxPerProblem: 2, exclude: ["rl"] },
+    dpo: { kind: "dpo", pairsPerProblem: 2, pairing: "closest_length" },
+    rl: { kind: "rl", passRate: [0.1, 0.9] },
+  };
+  let outDir = "";
+  let manifests: Record<string, OutputManifest>;
+  beforeAll(async () => {
+    ({ outDir, manifests } = await build(outputs));
+  });
+
+  it("DPO: every pair shares one problem group, chosen is a kept correct rollout, rejected an incorrect one", async () => {
+    const pairs = await duck(`select prompt, chosen, rejected, chosen_id, rejected_id, problem_group, chosen_tokens, rejected_tokens from ${q(outDir, "dpo")}`);
+    expect(pairs.length).toBeGreaterThan(20);
+    const bad = contaminatedGroups();
+    const perProblem = new Map<string, number>();
+    for (const p of pairs) {
+      const c = byId.get(p.chosen_id as string)!;
+      const r = byId.get(p.rejected_id as string)!;
+      expect(groupOf(c)).toBe(groupOf(r));
+      expect(groupOf(c)).toBe(p.problem_group);
+      expect(isChosen(c)).toBe(true);
+      expect(isRejected(r)).toBe(true);
+      expect(r.record.verify!.verdict).toBe("incorrect");
+      expect(bad.has(groupOf(c))).toBe(false);
+      const prompt = p.prompt as { role: string; content: string }[];
+      expect(prompt).toEqual([{ role: "user", content: c.record.problem }]);
+      expect(p.chosen).toEqual([{ role: "assistant", content: c.record.response }]);
+      expect(p.rejected).toEqual([{ role: "assistant", content: r.record.response }]);
+      expect(p.chosen_tokens).toBe(count(c.record.response));
+      perProblem.set(p.problem_group as string, (perProblem.get(p.problem_group as string) ?? 0) + 1);
+    }
+    // expected pair count, recomputed: min(pairsPerProblem, |C|·|R|) per clean group (rejected exact copies removed)
+    const C = new Map<string, number>();
+    const R = new Map<string, Set<string>>();
+    for (const r of corpus.rows) {
+      const g = groupOf(r);
+      if (bad.has(g)) continue;
+      if (isChosen(r)) C.set(g, (C.get(g) ?? 0) + 1);
+      if (isRejected(r)) (R.get(g) ?? R.set(g, new Set()).get(g)!).add(r.record.keys!.exact);
+    }
+    let expected = 0;
+    for (const [g, c] of C) expected += Math.min(2, c * (R.get(g)?.size ?? 0));
+    expect(pairs.length).toBe(expected);
+    for (const n of perProblem.values()) expect(n).toBeLessThanOrEqual(2);
+    expect(manifests.dpo!.rows).toBe(pairs.length);
+  });
+
+  it("DPO closest_length: the first pair of a group is the closest-length combination", async () => {
+    const pairs = await duck(`select problem_group, chosen_tokens, rejected_tokens from ${q(outDir, "dpo")}`);
+    const best = new Map<string, number>();
+    const byGroup = new Map<string, MixRow[]>();
+    for (const r of corpus.rows) (byGroup.get(groupOf(r)) ?? byGroup.set(groupOf(r), []).get(groupOf(r))!).push(r);
+    for (const [g, rows] of byGroup) {
+      let m = Infinity;
+      for (const c of rows.filter(isChosen)) for (const r of rows.filter(isRejected)) m = Math.min(m, Math.abs(c.record.tokens!.response - r.record.tokens!.response));
+      best.set(g, m);
+    }
+    const minGap = new Map<string, number>();
+    for (const p of pairs) {
+      const gap = Math.abs((p.chosen_tokens as number) - (p.rejected_tokens as number));
+      minGap.set(p.problem_group as string, Math.min(minGap.get(p.problem_group as string) ?? Infinity, gap));
+    }
+    for (const [g, gap] of minGap) expect(gap).toBe(best.get(g));
+  });
+
+  it("SFT: no row over maxTokens, at most k per problem, only kept correct rollouts, TRL messages layout", async () => {
+    const rows = await duck(`select messages, id, problem_group, num_tokens from ${q(outDir, "sft")}`);
+    expect(rows.length).toBeGreaterThan(10);
+    const per = new Map<string, number>();
+    for (const r of rows) {
+      const m = r.messages as { role: string; content: string }[];
+      expect(m.map((x) => x.role)).toEqual(["user", "assistant"]);
+      const tokens = count(m[0]!.content) + count(m[1]!.content);
+      expect(tokens).toBe(r.num_tokens);
+      expect(tokens).toBeLessThanOrEqual(600);
+      const src = byId.get(r.id as string)!;
+      expect(isChosen(src)).toBe(true);
+      expect(m[1]!.content).toBe(src.record.response);
+      per.set(r.problem_group as string, (per.get(r.problem_group as string) ?? 0) + 1);
+    }
+    for (const n of per.values()) expect(n).toBeLessThanOrEqual(2);
+    // some eligible rollouts really were over the limit, so the limit was exercised
+    expect(manifests.sft!.eligibility.over_maxTokens).toBeGreaterThan(0);
+  });
+
+  it("disjointness: SFT holds no RL problem, and the rule actually removed rows", async () => {
+    const rl = new Set((await duck(`select problem_group from ${q(outDir, "rl")}`)).map((r) => r.problem_group as string));
+    const sft = (await duck(`select problem_group from ${q(outDir, "sft")}`)).map((r) => r.problem_group as string);
+    expect(rl.size).toBeGreaterThan(5);
+    for (const g of sft) expect(rl.has(g)).toBe(false);
+    const d = manifests.sft!.disjoint.rl!;
+    expect(d.problems).toBeGreaterThan(0);
+    expect(d.rollouts).toBeGreaterThanOrEqual(d.problems);
+    expect(d.overlapAfter).toBe(0);
+    expect(manifests.sft!.overlap.rl).toBe(0);
+    // DPO has no rule against RL: its overlap is reported, and real
+    const dpo = new Set((await duck(`select problem_group from ${q(outDir, "dpo")}`)).map((r) => r.problem_group as string));
+    expect(manifests.dpo!.overlap.rl).toBe([...dpo].filter((g) => rl.has(g)).length);
+    expect(manifests.dpo!.overlap.rl).toBeGreaterThan(0);
+  });
+
+  it("RL: one prompt per clean problem group inside the pass-rate band, with its reference and pass rate", async () => {
+    const rows = await duck(`select prompt, answer, pass_rate, num_rollouts, domain, difficulty, problem_group, id from ${q(outDir, "rl")}`);
+    const bad = contaminatedGroups();
+    const expected = new Set<string>();
+    for (const s of corpus.summaries.values()) {
+      if (s.passRate !== null && s.passRate >= 0.1 && s.passRate <= 0.9 && !bad.has(s.problemGroup)) expected.add(s.problemGroup);
+    }
+    expect(new Set(rows.map((r) => r.problem_group))).toEqual(expected);
+    expect(rows.length).toBe(expected.size);
+    for (const r of rows) {
+      const s = corpus.summaries.get(r.problem_group as string)!;
+      expect(r.pass_rate).toBe(s.passRate);
+      expect(r.pass_rate as number).toBeGreaterThanOrEqual(0.1);
+      expect(r.pass_rate as number).toBeLessThanOrEqual(0.9);
+      expect(r.num_rollouts).toBe(s.rollouts);
+      expect(r.domain).toBe(s.domain);
+      expect(r.difficulty).toBe(s.difficulty);
+      const src = byId.get(r.id as string)!;
+      expect(r.prompt).toBe(src.record.problem);
+      expect(r.answer).toBe(src.record.reference);
+    }
+  });
+
+  it("midtrain: token budget met within one rollout, weights 3:1, full sequences of packTo, ids decode to text", async () => {
+    const m = manifests.midtrain!;
+    const d = m.details as Record<string, any>;
+    expect(Math.abs(d.budgetAchieved - 60_000)).toBeLessThanOrEqual(d.maxDocumentTokens);
+    const seqs = await duck(`select text, input_ids, num_tokens, content_tokens, num_rollouts, rollout_ids, filename, file_row_number from ${q(outDir, "midtrain")} order by filename, file_row_number`);
+    expect(seqs.length).toBe(d.sequences);
+    const { decode } = await import("gpt-tokenizer/encoding/o200k_base");
+    let total = 0;
+    for (let k = 0; k < seqs.length; k++) {
+      const s = seqs[k]!;
+      const ids = s.input_ids as number[];
+      expect(ids.length).toBe(s.num_tokens);
+      if (k < seqs.length - 1) expect(ids.length).toBe(2048);
+      expect(decode(ids)).toBe(s.text);
+      total += ids.length;
+    }
+    expect(total).toBe(d.budgetAchieved);
+    // the concatenated stream, cut at the separator, is exactly the rendered rollouts listed in rollout_ids
+    const all: number[] = seqs.flatMap((s) => s.input_ids as number[]);
+    const docs: string[] = [];
+    let start = 0;
+    for (let k = 0; k < all.length; k++) if (all[k] === 199999) { docs.push(decode(all.slice(start, k))); start = k + 1; }
+    const idsInOrder: string[] = [];
+    for (const s of seqs) for (const id of s.rollout_ids as string[]) if (idsInOrder[idsInOrder.length - 1] !== id) idsInOrder.push(id);
+    expect(docs.length).toBe(idsInOrder.length);
+    docs.forEach((doc, k) => {
+      const r = byId.get(idsInOrder[k]!)!;
+      expect(doc).toBe(`${r.record.problem}\n\n${r.record.response}`);
+      expect(r.drop).toBeNull();
+    });
+    // per-source targets: 3:1 within one rollout each
+    const a = d.sources["teacher-a"];
+    const b = d.sources["teacher-b"];
+    expect(Math.abs(a.achievedTokens - 45_000)).toBeLessThanOrEqual(d.maxDocumentTokens);
+    expect(Math.abs(b.achievedTokens - 15_000)).toBeLessThanOrEqual(d.maxDocumentTokens);
+    expect(d.packingEfficiency).toBeGreaterThan(0.9);
+    expect(d.splitRollouts).toBeGreaterThan(0);
+    expect(m.tokens).toBe(total);
+  });
+
+  it("manifests list every shard with its bytes and sha256, and the cards carry the datasets header", () => {
+    for (const [name, m] of Object.entries(manifests)) {
+      const dir = join(outDir, "outputs", name);
+      const files = readdirSync(join(dir, "data")).filter((f) => f.endsWith(".parquet")).sort();
+      expect(m.shards.map((s) => s.path)).toEqual(files.map((f) => `data/${f}`));
+      let rows = 0;
+      for (const s of m.shards) {
+        const bytes = readFileSync(join(dir, s.path));
+        expect(bytes.length).toBe(s.bytes);
+        expect(createHash("sha256").update(bytes).digest("hex")).toBe(s.sha256);
+        rows += s.rows;
+      }
+      expect(rows).toBe(m.rows);
+      const card = readFileSync(join(dir, "README.md"), "utf8");
+      expect(card.startsWith("---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/*.parquet\n")).toBe(true);
+      expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(m)));
+      expect(m.configHash).toMatch(/^[0-9a-f]{64}$/);
+      const hist = m.passRateHistogram.counts.reduce((x, y) => x + y, 0) + m.passRateHistogram.unknown;
+      const units = Object.values(m.bySource).reduce((x, c) => x + c.rows, 0);
+      expect(hist).toBe(units);
+      expect(Object.values(m.byDomain).reduce((x, c) => x + c.rows, 0)).toBe(units);
+    }
+    expect(existsSync(join(outDir, "outputs", ".work"))).toBe(false);
+  });
+});
+
+describe("determinism", () => {
+  const outputs: OutputsConfig = {
+    rl: { kind: "rl", passRate: [0, 1], rows: 20 },
+    sft: { kind: "sft", rows: 40, exclude: ["rl"], domainQuotas: { algebra: 0.2 } },
+    dpo: { kind: "dpo", pairing: "random", pairsPerProblem: 3, format: "plain", rows: 50 },
+    midtrain: { kind: "midtrain", packTo: 1024, split: "never", weights: { "teacher-a": 1.5, "teacher-b": 0.5 } },
+  };
+  const shardHashes = (ms: Record<string, OutputManifest>) => Object.fromEntries(Object.entries(ms).map(([k, m]) => [k, m.shards.map((s) => s.sha256)]));
+
+  it("identical bytes whatever the batch sizes, for fresh row objects, and across calls", async () => {
+    const one = await build(outputs, { batch: 1 });
+    const copy = corpus.rows.map((r) => structuredClone(r));
+    const two = await build(outputs, { batch: 97, rows: copy });
+    const again = await build(outputs, { batch: 8, dir: one.outDir });
+    expect(shardHashes(two.manifests)).toEqual(shardHashes(one.manifests));
+    expect(shardHashes(again.manifests)).toEqual(shardHashes(one.manifests));
+    for (const m of Object.values(one.manifests)) expect(m.rows).toBeGreaterThan(0);
+    // a different seed picks a different sample
+    const other = await build(outputs, { seed: 18 });
+    expect(shardHashes(other.manifests).sft).not.toEqual(shardHashes(one.manifests).sft);
+  });
+});
+
+describe("midtrain options", () => {
+  it("never split: every rollout whole inside one sequence, none longer than packTo, no split reported", async () => {
+    const { outDir, manifests } = await build({ mt: { kind: "midtrain", packTo: 700, split: "never", template: "chat", separator: "\n\n" } });
+    const d = manifests.mt!.details as Record<string, any>;
+    expect(d.splitRollouts).toBe(0);
+    const seqs = await duck(`select text, num_tokens, rollout_ids from ${q(outDir, "mt")}`);
+    const seen = new Set<string>();
+    for (const s of seqs) {
+      expect(s.num_tokens as number).toBeLessThanOrEqual(700);
+      for (const id of s.rollout_ids as string[]) {
+        const r = byId.get(id)!;
+        expect(s.text as string).toContain(`<|user|>${r.record.problem}<|end|><|assistant|>${r.record.response}<|end|>\n\n`);
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+      }
+    }
+    // every kept rollout that fits went in exactly once (no budget, weight 1)
+    const fits = corpus.rows.filter((r) => r.drop === null && !contaminatedGroups().has(groupOf(r)));
+    expect(seen.size + (manifests.mt!.eligibility.longer_than_packTo ?? 0)).toBe(fits.length);
+    expect(manifests.mt!.eligibility.longer_than_packTo).toBeGreaterThan(0);
+  });
+
+  it("weights without a budget are repeat factors: 2 doubles a source exactly, 0.5 halves it within one rollout", async () => {
+    const { manifests } = await build({ mt: { kind: "midtrain", packTo: 4096, weights: { "teacher-a": 2, "teacher-b": 0.5 }, inputIds: false } });
+    const d = manifests.mt!.details as Record<string, any>;
+    const a = d.sources["teacher-a"];
+    const b = d.sources["teacher-b"];
+    expect(a.achievedTokens).toBe(2 * a.availableTokens);
+    expect(a.epochs).toBe(2);
+    expect(Math.abs(b.achievedTokens - b.availableTokens / 2)).toBeLessThanOrEqual(d.maxDocumentTokens);
+    expect(b.achievedTokens).toBeLessThan(b.availableTokens);
+  });
+
+  it("a budget larger than the corpus repeats it deterministically and still lands within one rollout", async () => {
+    const { manifests } = await build({ mt: { kind: "midtrain", packTo: 8192, tokenBudget: 500_000, inputIds: false } });
+    const d = manifests.mt!.details as Record<string, any>;
+    expect(Math.abs(d.budgetAchieved - 500_000)).toBeLessThanOrEqual(d.maxDocumentTokens);
+    expect(d.sources["teacher-a"].epochs).toBeGreaterThan(1);
+  });
+});
+
+describe("sft sizes and quotas", () => {
+  it("tokenBudget met within one rollout; quotas cap their classes", async () => {
+    const { outDir, manifests } = await build({
+      s: { kind: "sft", tokenBudget: 20_000, maxTokens: 1200, domainQuotas: { geometry: 0.1 }, difficultyQuotas: { easy: 0.2 }, system: "Think step by step." },
+    });
+    const d = manifests.s!.details as Record<string, any>;
+    expect(Math.abs(d.achieved - 20_000)).toBeLessThanOrEqual(1200);
+    const rows = await duck(`select messages, num_tokens, domain, difficulty from ${q(outDir, "s")}`);
+    let total = 0;
+    let geometry = 0;
+    let easy = 0;
+    for (const r of rows) {
+      const m = r.messages as { role: string; content: string }[];
+      expect(m[0]).toEqual({ role: "system", content: "Think step by step." });
+      const t = m.reduce((a, x) => a + count(x.content), 0);
+      expect(t).toBe(r.num_tokens);
+      total += t;
+      if (r.domain === "geometry") geometry += t;
+      if (r.difficulty === "easy") easy += t;
+    }
+    expect(total).toBe(d.achieved);
+    expect(geometry).toBeLessThanOrEqual(0.1 * 20_000);
+    expect(easy).toBeLessThanOrEqual(0.2 * 20_000);
+    expect(manifests.s!.eligibility["quota:domain:geometry"]).toBeGreaterThan(0);
+  });
+
+  it("pass-rate band: every row's problem lies inside it", async () => {
+    const { outDir } = await build({ s: { kind: "sft", passRate: [0.2, 0.7] } });
+    const rows = await duck(`select pass_rate, problem_group from ${q(outDir, "s")}`);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.pass_rate as number).toBeGreaterThanOrEqual(0.2);
+      expect(r.pass_rate as number).toBeLessThanOrEqual(0.7);
+      expect(corpus.summaries.get(r.problem_group as string)!.passRate).toBe(r.pass_rate);
+    }
+  });
+});
+
+describe("dpo hardest", () => {
+  it("with one pair per problem the rejected rollout is the longest one that commits to an answer", async () => {
+    const { outDir } = await build({ d: { kind: "dpo", pairing: "hardest", format: "plain", maxResponseTokens: 900 } });
+    const pairs = await duck(`select prompt, chosen, rejected, rejected_id, problem_group from ${q(outDir, "d")}`);
+    expect(pairs.length).toBeGreaterThan(5);
+    for (const p of pairs) {
+      expect(typeof p.prompt).toBe("string");
+      const g = p.problem_group as string;
+      const candidates = corpus.rows.filter((r) => groupOf(r) === g && isRejected(r) && r.record.tokens!.response <= 900);
+      const longest = Math.max(...candidates.map((r) => r.record.tokens!.response));
+      expect(byId.get(p.rejected_id as string)!.record.tokens!.response).toBe(longest);
+    }
+  });
+});
+
+describe("config rules", () => {
+  it("exclude cycles, unknown outputs and unknown sources are errors that name the path", () => {
+    expect(() => buildOrder({ a: { kind: "sft", exclude: ["b"] }, b: { kind: "rl", exclude: ["a"] } })).toThrow(/cycle: a → b → a/);
+    expect(() => buildOrder({ a: { kind: "sft", exclude: ["zz"] } })).toThrow(/\$\.outputs\.a\.exclude: found "zz"/);
+    expect(buildOrder({ sft: { kind: "sft", exclude: ["rl"] }, rl: { kind: "rl" } })).toEqual(["rl", "sft"]);
+    expect(() => checkOutputs(mixConfig({ m: { kind: "midtrain", packTo: 64, weights: { nope: 1 } } }))).toThrow(/\$\.outputs\.m\.weights: found source "nope"/);
+    expect(() => checkOutputs(mixConfig({ m: { kind: "midtrain", packTo: 64, textTemplate: "{problem} {problem} {response}" } }))).toThrow(/exactly once/);
+  });
+
+  it("the schema part accepts the four kinds and rejects unknown keys with their path", () => {
+    const base = { name: "x", sources: [{ name: "s", path: "a.jsonl", fields: { problem: "p", response: "r" } }] };
+    expect(() => validateMix({ ...base, outputs: { m: { kind: "midtrain", packTo: 16384 }, s: { kind: "sft", maxTokens: 20480, rows: 10 }, d: { kind: "dpo" }, r: { kind: "rl", passRate: [0.1, 0.9] } } }, "t.json")).not.toThrow();
+    expect(() => validateMix({ ...base, outputs: { s: { kind: "sft", packTo: 5 } } }, "t.json")).toThrow(/\$\.outputs\.s\.packTo: unknown key/);
+    expect(() => validateMix({ ...base, outputs: { m: { kind: "midtrain" } } }, "t.json")).toThrow(/missing required key "packTo"/);
+    expect(() => validateMix({ ...base, outputs: { s: { kind: "sft", rows: 3, tokenBudget: 9 } } }, "t.json")).toThrow(/outputs/);
+    expect(() => validateMix({ ...base, outputs: { r: { kind: "rl", passRate: [0.1, 2] } } }, "t.json")).toThrow(/passRate/);
+  });
+});
