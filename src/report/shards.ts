@@ -1,0 +1,277 @@
+/**
+ * Opening shards for people: a single Parquet file, a folder of them, or a run folder (whose final
+ * rows are data/ + rejected/ — every input row exactly once, kept or dropped). Rows stream row group by
+ * row group; JSON columns (meta, annotations) are parsed; BigInts become numbers. Two derived columns
+ * make filtering easy: `kept` (the row is in the final data) and `shard` (the file it came from).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
+import { parquetReadObjects, parquetSchema } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import { openParquet, toPlain } from "../io/parquet-read.js";
+import { compileWhere, type CompiledWhere } from "./where.js";
+
+export type Row = Record<string, unknown>;
+
+export interface ShardFile {
+  path: string;
+  /** data | rejected | annotated | other (a plain file or folder) */
+  set: "data" | "rejected" | "annotated" | "other";
+}
+
+export const JSON_COLUMNS = new Set(["meta", "annotations"]);
+export const DERIVED_COLUMNS = ["kept", "shard"];
+
+export class ShardPathError extends Error {}
+
+function parquetFilesIn(dir: string, recursive: boolean): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isFile() && e.name.endsWith(".parquet")) out.push(p);
+    else if (recursive && e.isDirectory() && !e.name.startsWith(".")) out.push(...parquetFilesIn(p, true));
+  }
+  return out.sort();
+}
+
+export function isRunFolder(path: string): boolean {
+  return existsSync(join(path, "manifest.json")) && (existsSync(join(path, "data")) || existsSync(join(path, "rejected")));
+}
+
+/**
+ * Resolve a shard, folder or run folder to its Parquet files. For a run folder, `sets` chooses which
+ * of data / rejected / annotated to read (default data + rejected: every row once).
+ */
+export function resolveShards(pathOrFolder: string, sets: ShardFile["set"][] = ["data", "rejected"]): ShardFile[] {
+  const p = resolve(pathOrFolder);
+  if (!existsSync(p)) throw new ShardPathError(`${pathOrFolder}: no such file or folder (expected a .parquet shard, a folder of shards or a run folder)`);
+  const st = statSync(p);
+  if (st.isFile()) {
+    const name = basename(p);
+    const parent = basename(resolve(p, ".."));
+    const set = parent === "data" || parent === "rejected" || parent === "annotated" ? parent : "other";
+    return [{ path: p, set }];
+  }
+  if (isRunFolder(p)) {
+    const out: ShardFile[] = [];
+    for (const s of sets) {
+      if (s === "other") continue;
+      const dir = join(p, s);
+      if (existsSync(dir)) for (const f of parquetFilesIn(dir, false)) out.push({ path: f, set: s });
+    }
+    return out;
+  }
+  const base = basename(p);
+  const set: ShardFile["set"] = base === "data" || base === "rejected" || base === "annotated" ? base : "other";
+  let files = parquetFilesIn(p, false);
+  if (files.length === 0) files = parquetFilesIn(p, true);
+  if (files.length === 0) throw new ShardPathError(`${pathOrFolder}: folder holds no .parquet files`);
+  return files.map((f) => ({ path: f, set }));
+}
+
+export async function shardColumns(path: string): Promise<{ name: string; type: string }[]> {
+  const { metadata } = await openParquet(path);
+  const schema = parquetSchema(metadata);
+  return schema.children.map((c) => {
+    const el = c.element;
+    const logical = el.logical_type?.type ?? el.converted_type;
+    return { name: el.name, type: c.children.length ? "GROUP" : logical ? `${el.type ?? ""}/${logical}` : String(el.type ?? "") };
+  });
+}
+
+export function plainRow(raw: Record<string, unknown>, file: ShardFile, root: string, columns: Set<string> | null): Row {
+  const row: Row = {};
+  for (const k in raw) {
+    let v = raw[k];
+    if (typeof v === "bigint" || v instanceof Uint8Array || v instanceof Date || (v !== null && typeof v === "object")) v = toPlain(v);
+    if (JSON_COLUMNS.has(k) && typeof v === "string") {
+      try {
+        v = JSON.parse(v);
+      } catch {
+        /* keep the text */
+      }
+    }
+    row[k] = v === undefined ? null : v;
+  }
+  if (!columns || columns.has("kept")) {
+    row.kept = file.set === "data" ? true : file.set === "rejected" ? false : "stage" in raw ? !raw.stage : null;
+  }
+  if (!columns || columns.has("shard")) row.shard = relative(root, file.path) || basename(file.path);
+  return row;
+}
+
+export interface ReadOptions {
+  /** read only these columns (derived `kept` / `shard` always available); missing ones are skipped */
+  columns?: string[];
+  /** filter expression (see where.ts) or a compiled one */
+  where?: string | CompiledWhere;
+  /** for run folders: which sets (default data + rejected) */
+  sets?: ShardFile["set"][];
+}
+
+/** Async iterable of plain row objects over one shard, a folder or a run folder. */
+export class ShardRows implements AsyncIterable<Row> {
+  readonly files: ShardFile[];
+  private readonly root: string;
+  constructor(
+    readonly path: string,
+    private readonly opts: ReadOptions = {},
+  ) {
+    this.files = resolveShards(path, opts.sets);
+    const p = resolve(path);
+    this.root = statSync(p).isFile() ? resolve(p, "..") : p;
+  }
+
+  /** A new iterable that also keeps only rows matching `expr` (ANDed with any earlier filter). */
+  where(expr: string): ShardRows {
+    const prev = this.opts.where;
+    const combined = prev === undefined ? expr : `(${typeof prev === "string" ? prev : prev.source}) and (${expr})`;
+    return new ShardRows(this.path, { ...this.opts, where: combined });
+  }
+
+  /** Only these columns (plus what the filter needs). */
+  select(columns: string[]): ShardRows {
+    return new ShardRows(this.path, { ...this.opts, columns });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Row> {
+    const where = this.opts.where;
+    for (const file of this.files) {
+      const { file: buf, metadata } = await openParquet(file.path).catch((e: Error) => {
+        throw new Error(`${file.path}: ${e.message}`);
+      });
+      const schemaCols = parquetSchema(metadata).children.map((c) => c.element.name);
+      let compiled: CompiledWhere | undefined;
+      if (where !== undefined) compiled = typeof where === "string" ? compileWhere(where, [...schemaCols, ...DERIVED_COLUMNS]) : where;
+      let readCols: string[] | undefined;
+      let wanted: Set<string> | null = null;
+      if (this.opts.columns) {
+        wanted = new Set(this.opts.columns);
+        const need = new Set(this.opts.columns);
+        if (compiled) for (const c of compiled.columns) need.add(c);
+        if (need.has("kept")) need.add("stage");
+        readCols = schemaCols.filter((c) => need.has(c));
+        if (readCols.length === 0) readCols = [schemaCols[0]!];
+      }
+      let rowStart = 0;
+      for (let g = 0; g < metadata.row_groups.length; g++) {
+        const n = Number(metadata.row_groups[g]!.num_rows);
+        const rowEnd = rowStart + n;
+        let rows: Record<string, unknown>[];
+        try {
+          rows = (await parquetReadObjects({ file: buf, metadata, rowStart, rowEnd, compressors, columns: readCols })) as Record<string, unknown>[];
+        } catch (e) {
+          throw new Error(`${file.path}: cannot decode row group ${g} (rows ${rowStart + 1}–${rowEnd}): ${(e as Error).message}`);
+        }
+        for (const raw of rows) {
+          const row = plainRow(raw, file, this.root, null);
+          if (compiled && !compiled.test(row)) continue;
+          if (wanted) {
+            const out: Row = {};
+            for (const k of Object.keys(row)) if (wanted.has(k)) out[k] = row[k];
+            yield out;
+          } else yield row;
+        }
+        rowStart = rowEnd;
+      }
+    }
+  }
+}
+
+/** `openShards("runs/qs")` → async iterable of row objects; `.where('verdict = "incorrect"')` filters. */
+export function openShards(pathOrFolder: string, opts: ReadOptions = {}): ShardRows {
+  return new ShardRows(pathOrFolder, opts);
+}
+
+/** Read a run folder's manifest.json (null when the folder is not a finished run). */
+export function readManifest(runDir: string): Record<string, any> | null {
+  const p = join(resolve(runDir), "manifest.json");
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, "utf8"));
+  } catch (e) {
+    throw new Error(`${p}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+// ------------------------------------------------------------------ seeded, stable sampling
+
+/** 32-bit FNV-1a of a string mixed with a seed, finalised with murmur3's fmix32. */
+function hash32(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Seeded hash of a row id in [0, 1): a row's sampling priority. Same id + seed → same value, everywhere. */
+export function idPriority(id: string, seed: number): number {
+  const hi = hash32(id, seed) >>> 11; // 21 bits
+  const lo = hash32(id, seed ^ 0x5bd1e995); // 32 bits
+  return (hi * 4294967296 + lo) / 9007199254740992;
+}
+
+/**
+ * Bottom-k sampler: keeps the k items with the smallest seeded hash of their id. The result depends
+ * only on the set of ids and the seed — not on the order rows arrive in, nor on sharding — so a sample
+ * is stable across re-runs and machines. O(log k) per offered row once full.
+ */
+export class BottomK<T> {
+  private heap: { p: number; id: string; item: T }[] = [];
+  constructor(
+    readonly k: number,
+    readonly seed: number,
+  ) {}
+  /** Would a row with this id enter the sample? (cheap pre-check before building the item) */
+  accepts(id: string): number | null {
+    if (this.k <= 0) return null;
+    const p = idPriority(id, this.seed);
+    if (this.heap.length < this.k) return p;
+    const top = this.heap[0]!;
+    return p < top.p || (p === top.p && id < top.id) ? p : null;
+  }
+  offer(id: string, make: () => T): void {
+    const p = this.accepts(id);
+    if (p === null) return;
+    const e = { p, id, item: make() };
+    const h = this.heap;
+    const greater = (a: typeof e, b: typeof e) => a.p > b.p || (a.p === b.p && a.id > b.id);
+    if (h.length < this.k) {
+      h.push(e);
+      let i = h.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!greater(h[i]!, h[parent]!)) break;
+        [h[i], h[parent]] = [h[parent]!, h[i]!];
+        i = parent;
+      }
+      return;
+    }
+    h[0] = e;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && greater(h[l]!, h[m]!)) m = l;
+      if (r < h.length && greater(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+  get size(): number {
+    return this.heap.length;
+  }
+  /** Items in ascending priority (a stable order). */
+  items(): T[] {
+    return [...this.heap].sort((a, b) => a.p - b.p || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((e) => e.item);
+  }
+}

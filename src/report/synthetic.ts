@@ -1,0 +1,193 @@
+/**
+ * A synthetic, run-shaped folder (manifest.json, data/, rejected/, timings.json, outputs/) with every
+ * annotation the report knows how to show: verifier verdicts, contamination matches with spans,
+ * near-duplicate problem groups with a representative, drop reasons across several stages. Used by the
+ * report benchmark (1M rows) and the report / audit tests; deterministic for a given seed.
+ *
+ * `hostile` plants trace text that tries to run script in the report (`<script>`, `<img onerror>`,
+ * `</script>` inside JSON, U+2028) so the escaping can be tested in a real browser.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ShardSet, initCompressors } from "../io/parquet-write.js";
+import { REJECTED_COLUMNS, ROLLOUT_COLUMNS } from "../io/rollout-columns.js";
+
+export interface SyntheticRunOptions {
+  rows: number;
+  seed?: number;
+  /** rollouts per problem (default 8) */
+  rolloutsPerProblem?: number;
+  /** plant hostile HTML / JS in some traces (default false) */
+  hostile?: boolean;
+  /** bytes of filler reasoning per rollout (default 200) */
+  reasoningChars?: number;
+  shardRows?: number;
+  rowGroupRows?: number;
+}
+
+/** The payload planted in hostile traces: executing any of it sets window.__curatePwned. */
+export const HOSTILE_PAYLOADS = [
+  `<script>window.__curatePwned = "script";</script>`,
+  `<img src=x onerror="window.__curatePwned='img'">`,
+  `</script><script>window.__curatePwned='json'</script>`,
+  `<a href="javascript:window.__curatePwned='href'">click</a>`,
+  `<svg onload="window.__curatePwned='svg'"></svg>`,
+  "line\u2028separator\u2029here",
+];
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0").repeat(4);
+}
+
+const SUBJECTS = ["Algebra", "Geometry", "Number Theory", "Counting & Probability", "Precalculus", "Intermediate Algebra"];
+
+export interface SyntheticRunSummary {
+  rowsIn: number;
+  kept: number;
+  dropped: number;
+  byReason: Record<string, number>;
+  hostileIds: string[];
+}
+
+/** Write a synthetic finished run into `dir` (replacing what curate writes there). */
+export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions): Promise<SyntheticRunSummary> {
+  const seed = opts.seed ?? 1;
+  const rand = mulberry32(seed);
+  const k = opts.rolloutsPerProblem ?? 8;
+  const fillerChars = opts.reasoningChars ?? 200;
+  for (const e of ["data", "rejected", "annotated", "outputs", "manifest.json", "timings.json"]) rmSync(join(dir, e), { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await initCompressors();
+  const shardOpts = { codec: "ZSTD" as const, rowGroupRows: opts.rowGroupRows ?? 5000, shardRows: opts.shardRows ?? 250_000, shardBytes: 512 * 1024 * 1024 };
+  const data = new ShardSet(join(dir, "data"), "train", ROLLOUT_COLUMNS, shardOpts);
+  const rejected = new ShardSet(join(dir, "rejected"), "rejected", REJECTED_COLUMNS, shardOpts);
+
+  const stageNames = ["read", "exact_dedupe", "decontaminate", "verify", "length", "group"];
+  const stages = stageNames.map((stage) => ({ stage, in: 0, kept: 0, dropped: 0, reasons: {} as Record<string, number> }));
+  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
+  const byReason: Record<string, number> = {};
+  const hostileIds: string[] = [];
+  let kept = 0;
+  let keptTokens = 0;
+  const filler = "Let me think about this step by step. ".repeat(Math.ceil(fillerChars / 38)).slice(0, fillerChars);
+  const problems = Math.ceil(opts.rows / k);
+  let ordinal = 0;
+  let prevGroupKey = "";
+  let prevGroupRep = "";
+  for (let p = 0; p < problems && ordinal < opts.rows; p++) {
+    const a = 2 + Math.floor(rand() * 97);
+    const b = 2 + Math.floor(rand() * 97);
+    const source = rand() < 0.7 ? "numina" : "openr1";
+    const subject = SUBJECTS[Math.floor(rand() * SUBJECTS.length)]!;
+    // every 40th problem is a near-duplicate rewording of the previous one: same group, own exact key
+    const nearDup = p > 0 && p % 40 === 0;
+    const problemKey = hex32(Math.imul(p + 1, 0x9e3779b1) ^ seed);
+    const problem = nearDup ? `Compute the value of ${a - 0} times ${b} please.` : `Compute ${a} times ${b}.`;
+    const groupKey = nearDup ? prevGroupKey : problemKey;
+    const contaminatedProblem = p % 97 === 5;
+    const passRate = rand();
+    let groupRep = nearDup ? prevGroupRep : "";
+    for (let r = 0; r < k && ordinal < opts.rows; r++, ordinal++) {
+      const id = `syn-${p}-${r}`;
+      if (!groupRep) groupRep = id;
+      const correct = rand() < passRate;
+      const noAnswer = !correct && rand() < 0.1;
+      const answer = a * b;
+      const extracted = noAnswer ? null : String(correct ? answer : answer + 1 + Math.floor(rand() * 10));
+      const verdict = noAnswer ? "no_answer" : correct ? "correct" : "incorrect";
+      const tokens = Math.floor(200 + -Math.log(1 - rand() * 0.999) * 1500);
+      const hostile = opts.hostile && ordinal % 53 === 7;
+      const payload = hostile ? HOSTILE_PAYLOADS[hostileIds.length % HOSTILE_PAYLOADS.length]! : "";
+      if (hostile) hostileIds.push(id);
+      const reasoning = `${filler}${payload} ${a} times ${b} is ${extracted ?? "unclear"}.`;
+      const solution = extracted === null ? `I could not finish. ${payload}` : `So the product is $\\boxed{${extracted}}$. ${payload}`;
+      const response = `<think>\n${reasoning}\n</think>\n\n${solution}`;
+      const contamination = contaminatedProblem
+        ? [{ benchmark: "math500", item: `test/algebra/${p}.json`, method: "ngram", score: 0.83, field: "problem", span: [0, Math.min(problem.length, 12)], benchmarkSpan: [0, 12], snippet: problem.slice(0, 12), benchmarkSnippet: `${problem.slice(0, 12)}${hostile ? payload : ""}` }]
+        : undefined;
+      const groupInfo = { problemGroup: groupKey, representative: groupRep, representativeOrdinal: 0, nearDuplicateProblem: nearDup, groupRollouts: nearDup ? 2 * k : k, groupProblems: nearDup || (p + 1) % 40 === 0 ? 2 : 1, groupCorrect: 0, passRate: Math.round(passRate * 8) / 8 };
+      const ann: Record<string, unknown> = {
+        verify: { verdict, extracted, extractedBy: extracted === null ? null : "boxed", rule: extracted === null ? "no_answer" : correct ? "numeric" : "numeric", ms: 0.1 },
+        quality: { truncated: false, repetition: rand() * 0.2 },
+        group: groupInfo,
+      };
+      if (contamination) ann.contamination = contamination;
+      // decide: first matching stage drops
+      let drop: { stage: string; reason: string; detail: string; duplicateOf?: string } | null = null;
+      if (r === k - 1 && p % 33 === 0) drop = { stage: "exact_dedupe", reason: "duplicate:exact", detail: "same problem and response as " + `syn-${p}-0`, duplicateOf: `syn-${p}-0` };
+      else if (contaminatedProblem) drop = { stage: "decontaminate", reason: "contaminated:math500", detail: `math500 test/algebra/${p}.json ngram 0.83` };
+      else if (verdict !== "correct") drop = { stage: "verify", reason: `verify:${verdict}`, detail: `extracted ${extracted ?? "nothing"} vs reference ${answer}` };
+      else if (tokens > 6000) drop = { stage: "length", reason: "too_long:response", detail: `response ${tokens} tokens > 6,000` };
+      else if (nearDup && r >= 4) drop = { stage: "group", reason: "duplicate:rollout_cap", detail: "group already holds 8 kept rollouts", duplicateOf: groupRep };
+      const src = (bySource[source] ??= { in: 0, kept: 0, dropped: 0 });
+      src.in++;
+      for (const s of stages) {
+        s.in++;
+        if (drop && drop.stage === s.stage) {
+          s.dropped++;
+          s.reasons[drop.reason] = (s.reasons[drop.reason] ?? 0) + 1;
+          break;
+        }
+        s.kept++;
+      }
+      const named: Record<string, unknown> = {
+        id, ordinal, source, file: `inputs/${source}.jsonl`, row: ordinal, rollout_index: r,
+        problem: hostile ? `${problem} ${payload}` : problem, response, reference: String(answer), finish_reason: "stop",
+        solution, trace_format: "think", unterminated: false,
+        tokens_problem: 12, tokens_reasoning: tokens - 20, tokens_solution: 20, tokens_response: tokens,
+        verdict, extracted_answer: extracted, contaminated: contamination ? "math500" : null,
+        exact_key: hex32(ordinal * 7919 + seed), problem_key: problemKey, problem_group: groupKey,
+        representative: groupRep, pass_rate: groupInfo.passRate,
+        meta: { subject }, annotations: ann,
+        stage: drop?.stage ?? null, reason: drop?.reason ?? null, detail: drop?.detail ?? null, duplicate_of: drop?.duplicateOf ?? null, raw: null,
+      };
+      // by column name, so the layout in rollout-columns.ts may grow without breaking this generator
+      const values = (cols: typeof ROLLOUT_COLUMNS) => cols.map((c) => (named[c.name] ?? null) as never);
+      if (drop) {
+        src.dropped++;
+        byReason[drop.reason] = (byReason[drop.reason] ?? 0) + 1;
+        rejected.append(values(REJECTED_COLUMNS), { tokens });
+      } else {
+        src.kept++;
+        kept++;
+        keptTokens += tokens;
+        data.append(values(ROLLOUT_COLUMNS), { tokens });
+      }
+    }
+    prevGroupKey = groupKey;
+    prevGroupRep = groupRep;
+  }
+  const entry = (s: { path: string; rows: number; bytes: number; sha256: string; extra: Record<string, number> }) => ({ path: s.path.slice(dir.length + 1), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 });
+  const dataShards = data.close().map(entry);
+  const rejectedShards = rejected.close().map(entry);
+  mkdirSync(join(dir, "outputs", "sft"), { recursive: true });
+  const sftManifest = { kind: "sft", rows: kept, note: `synthetic output manifest ${opts.hostile ? HOSTILE_PAYLOADS[0] : ""}` };
+  writeFileSync(join(dir, "outputs", "sft", "manifest.json"), JSON.stringify(sftManifest, null, 2));
+  const manifest = {
+    tool: { name: "curate", version: "synthetic", dependencies: {} },
+    name: opts.hostile ? `synthetic <b>run</b>` : "synthetic",
+    configHash: hex32(seed),
+    seed,
+    tokenizer: "o200k_base",
+    config: { name: "synthetic", seed },
+    inputs: [],
+    counts: { rowsIn: ordinal, kept, dropped: ordinal - kept, keptTokens, stages, bySource, byReason },
+    conservation: { ok: true, rule: "rows in = kept + dropped" },
+    shards: { data: dataShards, rejected: rejectedShards, annotated: [] },
+    outputs: { sft: { kind: "sft", rows: kept, path: "outputs/sft" } },
+  };
+  writeFileSync(join(dir, "timings.json"), JSON.stringify({ seconds: 0, synthetic: true }, null, 2));
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+  return { rowsIn: ordinal, kept, dropped: ordinal - kept, byReason, hostileIds };
+}
