@@ -7,6 +7,7 @@ import { ProblemGrouper, type GrouperConfig } from "../src/group/group.js";
 import { splitmix32 } from "../src/group/hash.js";
 import { sketchBatch } from "../src/group/sketch-text.js";
 import { sketchModule } from "../src/stages/sketch.js";
+import { resolveSketch } from "../src/group/params.js";
 import { dedupeFile, type DedupeLine } from "../src/cli/dedupe.js";
 import type { GroupInput } from "../src/group/types.js";
 import type { Rollout } from "../src/trace/record.js";
@@ -17,7 +18,8 @@ afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
 let tmpCount = 0;
 const tmp = () => join(tmpRoot, `t${tmpCount++}`);
 
-const PARAMS = { permutations: 128, ngram: 5, seed: 1, bands: 9, rows: 13 };
+const PARAMS = resolveSketch(undefined, undefined).problem; // what the grouper expects by default
+const NB = PARAMS.bands;
 
 function words(seed: number, n: number): string {
   const rand = splitmix32(seed);
@@ -41,7 +43,7 @@ function inputs(rows: RowSpec[]): GroupInput[] {
     id: r.id,
     source: r.source ?? "main",
     problemKey: `${s.keys[2 * i]}:${s.keys[2 * i + 1]}`,
-    sketch: { bands: Array.from(s.bands.subarray(i * 9, i * 9 + 9)), bits: Array.from(s.bits.subarray(i * 4, i * 4 + 4)) },
+    sketch: { bands: Array.from(s.bands.subarray(i * NB, i * NB + NB)), bits: Array.from(s.bits.subarray(i * 4, i * 4 + 4)) },
     problemText: r.problem,
     responseChars: (r.tokens ?? 100) * 4,
     responseTokens: r.tokens ?? 100,
@@ -219,7 +221,7 @@ describe("near-copy responses", () => {
     ];
     await annotator.annotate(records);
     expect(records[0]!.sketch!.response).toHaveLength(8);
-    expect(records[0]!.sketch!.bands).toHaveLength(9);
+    expect(records[0]!.sketch!.bands).toHaveLength(NB);
     const g = new ProblemGrouper({ seed: 1, dedupe: config.dedupe }, tmp());
     for (const rec of records) {
       g.add({ ordinal: rec.ordinal, id: rec.id, source: rec.source, problemKey: rec.problem === A ? "A" : "B", sketch: rec.sketch, responseChars: rec.response.length, verdict: rec.verify!.verdict });
@@ -238,11 +240,12 @@ describe("bounded memory", () => {
   it("spilling band buckets to sorted run files gives the same groups as in memory", async () => {
     const rand = splitmix32(77);
     const P = 20000;
+    const NB = resolveSketch(undefined, { problems: { check: "none" } }).problem.bands;
     const rows: GroupInput[] = [];
     for (let p = 0; p < P; p++) {
-      const bands = Array.from({ length: 9 }, () => rand() | 0);
-      // every 50th problem shares band (p % 9) with problem p - 25
-      if (p % 50 === 25 && p >= 25) bands[p % 9] = rows[p - 25]!.sketch!.bands[p % 9]!;
+      const bands = Array.from({ length: NB }, () => rand() | 0);
+      // every 50th problem shares band (p % NB) with problem p - 25
+      if (p % 50 === 25 && p >= 25) bands[p % NB] = rows[p - 25]!.sketch!.bands[p % NB]!;
       rows.push({ ordinal: p * 2, id: `p${p}`, source: "s", problemKey: `k${p}`, sketch: { bands, bits: [0, 0, 0, 0] }, responseChars: 10 });
     }
     const cfg = (mb: number): GrouperConfig => ({ seed: 1, dedupe: { problems: { check: "none" }, memoryBudgetMB: mb } });
@@ -259,7 +262,7 @@ describe("bounded memory", () => {
     const [row] = inputs([{ id: "first", problem: A }]);
     g.add({ ...row!, ordinal: 5 });
     expect(() => g.add({ ...row!, ordinal: 3, id: "late" })).toThrow(/late.*ordinal 3 after 5/);
-    expect(() => g.add({ ...row!, ordinal: 6, id: "odd", problemKey: "other", sketch: { bands: [1, 2], bits: [0, 0, 0, 0] } })).toThrow(/odd.*2 bands, expected 9/);
+    expect(() => g.add({ ...row!, ordinal: 6, id: "odd", problemKey: "other", sketch: { bands: [1, 2], bits: [0, 0, 0, 0] } })).toThrow(new RegExp(`odd.*2 bands, expected ${NB}`));
   });
 });
 

@@ -12,7 +12,7 @@ import { candidateProbability } from "../src/group/lsh.js";
 import { sketchBatch, sketcherFor } from "../src/group/sketch-text.js";
 import { ProblemGrouper } from "../src/group/group.js";
 
-const PARAMS = { permutations: 128, ngram: 5, seed: 1, bands: 9, rows: 13 };
+const DEFAULT_BANDS = { bands: 9, rows: 13 };
 
 function corpus(seed: number, docs: number, words: number) {
   const rand = splitmix32(seed);
@@ -23,7 +23,9 @@ function corpus(seed: number, docs: number, words: number) {
 }
 
 /** Runs the grouper over bases + variants; returns for each pair whether it was grouped, and its exact Jaccard. */
-async function plantedPairs(level: number, check: "none" | "exact", seed: number) {
+async function plantedPairs(level: number, check: "none" | "exact", seed: number, banding = DEFAULT_BANDS) {
+  const PARAMS = { permutations: 128, ngram: 5, seed: 1, ...banding };
+  const B = banding.bands;
   const { rand, pick, bases } = corpus(seed, 700, 200);
   const variants = bases.map((words) => {
     if (level === 0) return words.join("  ").toUpperCase(); // exact after normalisation
@@ -42,12 +44,12 @@ async function plantedPairs(level: number, check: "none" | "exact", seed: number
   const s = sketchBatch({ params: PARAMS, stripPhrases: [], stockPhrases: true, texts });
   const tmp = mkdtempSync(join(tmpdir(), "recall-"));
   try {
-    const g = new ProblemGrouper({ dedupe: { problems: { threshold: 0.8, check } }, seed: 1 }, tmp);
+    const g = new ProblemGrouper({ dedupe: { problems: { threshold: 0.8, check } }, sketch: banding, seed: 1 }, tmp);
     texts.forEach((text, i) => {
       g.add({
         ordinal: i, id: `d${i}`, source: "s",
         problemKey: `${s.keys[2 * i]}:${s.keys[2 * i + 1]}`,
-        sketch: { bands: Array.from(s.bands.subarray(i * 9, i * 9 + 9)), bits: Array.from(s.bits.subarray(i * 4, i * 4 + 4)) },
+        sketch: { bands: Array.from(s.bands.subarray(i * B, i * B + B)), bits: Array.from(s.bits.subarray(i * 4, i * 4 + 4)) },
         problemText: text, responseChars: 0,
       });
     });
@@ -91,4 +93,21 @@ describe("recall of planted near-duplicates follows the documented S-curve", () 
       }
     });
   }
+
+  it("banding tuned for 0.7 with the exact check raises recall near 0.8 without admitting pairs below it", async () => {
+    const banding = { bands: 14, rows: 9 };
+    for (const level of [0.01, 0.02, 0.03]) {
+      const { pairs, foreignMerges } = await plantedPairs(level, "exact", 2000 + level * 1000, banding);
+      const expectedEach = pairs.map((p) => (p.jaccard >= 0.8 ? candidateProbability(p.jaccard, 14, 9) : 0));
+      const expected = expectedEach.reduce((a, b) => a + b, 0) / pairs.length;
+      const sd = Math.sqrt(expectedEach.reduce((a, p) => a + p * (1 - p), 0)) / pairs.length;
+      const observed = pairs.filter((p) => p.grouped).length / pairs.length;
+      const above = pairs.filter((p) => p.jaccard >= 0.8);
+      const recallAbove = above.filter((p) => p.grouped).length / Math.max(1, above.length);
+      console.log(`lsh 0.7 + exact check, level ${level}: recall observed ${observed.toFixed(3)} expected ${expected.toFixed(3)}; recall of pairs with J >= 0.8: ${recallAbove.toFixed(3)} (${above.length} pairs)`);
+      expect(Math.abs(observed - expected)).toBeLessThanOrEqual(4 * sd + 0.01);
+      expect(pairs.every((p) => !p.grouped || p.jaccard >= 0.8)).toBe(true);
+      expect(foreignMerges).toBe(0);
+    }
+  });
 });

@@ -28,6 +28,15 @@ describe("problem normalisation", () => {
     expect(same(`${base} then think step by step about it`, base)).toBe(false);
   });
 
+  it("treats an Asymptote diagram as one token", () => {
+    const d1 = "[asy] draw((0,0)--(1,1)); label(\"$A$\", (0,0), S); [/asy]";
+    const d2 = "[asy] draw((0,0)--(2,1)); label(\"$A$\", (0,0), S); [/asy]";
+    expect(tok.tokens(`Find $x$. ${d1}`).length).toBe(3);
+    expect(same(`Find $x$. ${d1}`, `Find x ${d1.replace(/ /g, "  ")}`)).toBe(true);
+    expect(same(`Find $x$. ${d1}`, `Find $x$. ${d2}`)).toBe(false);
+    expect(tok.tokens("[asy] unterminated diagram").length).toBe(1);
+  });
+
   it("removes a leading statement number but keeps numbers that belong to the statement", () => {
     expect(same("Problem 3. Find x.", "Find x.")).toBe(true);
     expect(same("12) Find x.", "Find x.")).toBe(true);
@@ -46,6 +55,7 @@ describe("problem normalisation", () => {
       "$".repeat(200_000),
       "a".repeat(200_000),
       "\\left(".repeat(33_000),
+      "[asy]".repeat(40_000),
     ];
     for (const s of inputs) {
       const t0 = performance.now();

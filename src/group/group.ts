@@ -324,6 +324,19 @@ export class ProblemGrouper {
     this.buckets.add(p, sk.bands);
   }
 
+  /** Does candidate pair (a, b) pass the check? */
+  private confirms(a: number, b: number): boolean {
+    const sa = this.problemShingles.data[a]!;
+    const sb = this.problemShingles.data[b]!;
+    if (sa >= 0 && sb >= 0) return setJaccard(this.store.get(sa), this.store.get(sb)) >= this.threshold;
+    const w = this.problemBitWords;
+    if (w <= 0) return true;
+    // one-bit estimate 2·agree − 1 has standard error 2·sqrt(p(1−p)/K) with p = (1 + J)/2
+    const p = (1 + this.threshold) / 2;
+    const margin = 4 * Math.sqrt((p * (1 - p)) / (w * 32));
+    return this.problemSimilarity(a, b) >= this.threshold - margin;
+  }
+
   private problemSimilarity(a: number, b: number): number {
     const sa = this.problemShingles.data[a]!;
     const sb = this.problemShingles.data[b]!;
@@ -386,7 +399,7 @@ export class ProblemGrouper {
                 break;
               }
               stats.checkedPairs++;
-              if (this.problemSimilarity(q, m) >= this.threshold) {
+              if (this.confirms(q, m)) {
                 union(q, m);
                 break;
               }

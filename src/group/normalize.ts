@@ -7,6 +7,7 @@
  *   (`\text` `\mathrm` `\displaystyle` …); `\dfrac`/`\tfrac` → `\frac`, `\le` → `\leq`, …;
  * - sentence punctuation (`. , ; : ? "`) dropped, except a decimal point between digits;
  *   operators and brackets (`+ - * / = < > ^ _ ( ) [ ] | ! '`) kept as one-character tokens;
+ * - an Asymptote diagram (`[asy] … [/asy]`) becomes one token (hash of its non-space characters);
  * - a leading statement number ("Problem 3.", "12)", "(4)", "Question #2:") removed;
  * - stock prompt prefixes / suffixes ("Please reason step by step, and put your final answer
  *   within \boxed{}." and the like) removed, compared token by token so spacing variants match.
@@ -37,6 +38,7 @@ const FNV_INIT = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const CMD_SEED = 0x5c5c5c5c;
 const PUNCT_SEED = 0x2f2f2f2f;
+const ASY_SEED = 0x61737921;
 
 /** Commands that carry no content: skipped entirely. */
 const SKIP_COMMANDS = new Set([
@@ -214,6 +216,20 @@ export function tokenizeInto(text: string, start: number, out: TokenBuffer): voi
         continue;
       }
       i += 1;
+      continue;
+    }
+    if (c === 91 && text.startsWith("[asy]", i)) {
+      // an Asymptote diagram is one token: equal diagrams match, and a long diagram cannot
+      // outweigh the question asked about it
+      const close = text.indexOf("[/asy]", i + 5);
+      const end = close < 0 ? n : close;
+      let h = FNV_INIT ^ ASY_SEED;
+      for (let j = i + 5; j < end; j++) {
+        const d = text.charCodeAt(j);
+        if (d > 32) h = Math.imul(h ^ d, FNV_PRIME);
+      }
+      out.push(fmix32(h));
+      i = close < 0 ? n : close + 6;
       continue;
     }
     out.push(punctHash(c));

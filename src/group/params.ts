@@ -14,12 +14,24 @@ export interface ResolvedSketch {
   responsePermutations: number;
 }
 
+/**
+ * Similarity the banding is tuned for. With the exact check (the default) candidates are confirmed
+ * exactly, so the banding can aim 0.1 lower and catch far more true pairs near the threshold
+ * (recall at J = 0.8: 0.87 instead of 0.40) while the check keeps precision; without it the banding
+ * aims at the threshold itself (datasketch's choice).
+ */
+export function defaultLshThreshold(dedupe: DedupeConfig | undefined): number {
+  const threshold = dedupe?.problems?.threshold ?? DEFAULT_THRESHOLD;
+  const check = dedupe?.problems?.check ?? "exact";
+  return check === "exact" ? Math.max(0.5, Math.round((threshold - 0.1) * 100) / 100) : threshold;
+}
+
 const bandCache = new Map<string, { bands: number; rows: number }>();
 
 export function resolveSketch(sketch: SketchConfig | undefined, dedupe: DedupeConfig | undefined): ResolvedSketch {
   const s = sketch ?? {};
   const permutations = s.permutations ?? 128;
-  const threshold = dedupe?.problems?.threshold ?? DEFAULT_THRESHOLD;
+  const threshold = s.lshThreshold ?? defaultLshThreshold(dedupe);
   let bands = s.bands;
   let rows = s.rows;
   if (bands === undefined || rows === undefined) {
@@ -29,15 +41,21 @@ export function resolveSketch(sketch: SketchConfig | undefined, dedupe: DedupeCo
       best = optimalBands(threshold, permutations);
       bandCache.set(key, best);
     }
-    bands ??= best.bands;
-    rows ??= Math.floor(permutations / bands);
+    if (bands === undefined && rows === undefined) {
+      bands = best.bands;
+      rows = best.rows;
+    } else if (bands === undefined) {
+      bands = Math.max(1, Math.floor(permutations / rows!));
+    } else {
+      rows = Math.max(1, Math.floor(permutations / bands));
+    }
   }
-  if (bands * rows > permutations) {
+  if (bands! * rows! > permutations) {
     throw new Error(`annotate.sketch: bands × rows must be ≤ permutations, got ${bands} × ${rows} > ${permutations}`);
   }
   const responses = s.responses ?? dedupe?.responses?.enabled ?? false;
   return {
-    problem: { permutations, ngram: s.ngram ?? 5, seed: s.seed ?? 1, bands, rows },
+    problem: { permutations, ngram: s.ngram ?? 5, seed: s.seed ?? 1, bands: bands!, rows: rows! },
     stripPhrases: s.stripPhrases ?? [],
     stockPhrases: s.stockPhrases ?? true,
     responsePermutations: responses ? (s.responsePermutations ?? 256) : 0,

@@ -66,7 +66,12 @@ export interface DedupeConfig {
     enabled?: boolean;
     /** Jaccard similarity of normalised word 5-gram sets at which two problems are the same (default 0.8) */
     threshold?: number;
-    /** how LSH candidates are confirmed: exact shingle Jaccard (needs problem text), one-bit MinHash estimate, or none (default "exact") */
+    /**
+     * how LSH candidates are confirmed (default "exact"): exact shingle-set Jaccard ≥ threshold (needs
+     * problem text; rows without it fall back to the estimate), the one-bit MinHash estimate ≥
+     * threshold − 2 standard errors (a guard against clear false positives that keeps the S-curve's
+     * recall), or none
+     */
     check?: "exact" | "estimate" | "none";
   };
   /** which problem represents a cluster (default "first": lowest ordinal) */
@@ -89,7 +94,12 @@ export interface SketchConfig {
   ngram?: number;
   /** MinHash permutations, multiple of 32 (default 128) */
   permutations?: number;
-  /** LSH bands and rows per band; default: optimal for dedupe.problems.threshold (9 × 13 at 0.8, 128 permutations) */
+  /**
+   * similarity the LSH banding is tuned for; default: dedupe.problems.threshold − 0.1 with the
+   * exact check (more candidates, confirmed exactly: higher recall near the threshold), else the threshold
+   */
+  lshThreshold?: number;
+  /** LSH bands and rows per band; default: optimal for lshThreshold (14 × 9 at 0.7, 9 × 13 at 0.8, with 128 permutations) */
   bands?: number;
   rows?: number;
   /** seed of the permutation coefficients (default 1); sketches are only comparable with equal seeds */
@@ -111,7 +121,8 @@ export interface GroupInput {
   source: string;
   /** record.keys.problem */
   problemKey: string;
-  sketch?: ProblemSketch | null;
+  /** record.sketch (typed arrays accepted too) */
+  sketch?: { bands: ArrayLike<number>; bits: ArrayLike<number>; response?: ArrayLike<number> } | null;
   /** the problem text; needed only for dedupe.problems.check = "exact" (kept once per exact problem) */
   problemText?: string;
   /** problem length in characters (for representative = "longest"; default problemText length) */
