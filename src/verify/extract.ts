@@ -251,6 +251,29 @@ function lastValue(seg: string): string | null {
 }
 
 /**
+ * A closing statement "The distance is 100 parsecs." : the last sentence of the last paragraph, complete
+ * (ends with a period), with a short value after its last " is " / " are " / " equals " / " = ".
+ */
+function statement(para: string): string | null {
+  const t = para.trimEnd();
+  if (!t.endsWith(".") || t.length === 0) return null;
+  const sentence = t.slice(sentenceStart(t, t.length - 1));
+  let best = -1;
+  let len = 0;
+  for (const w of [" is ", " are ", " equals ", " = "]) {
+    const k = sentence.lastIndexOf(w);
+    if (k > best) {
+      best = k;
+      len = w.length;
+    }
+  }
+  if (best < 0) return null;
+  const tail = sentence.slice(best + len);
+  if (tail.length > 48) return null;
+  return lastValue(tail);
+}
+
+/**
  * The conclusion of a prose solution. In the last paragraph (of the last three) with a cue word, from
  * the start of the sentence holding the last cue to the end of the paragraph, the last math span or
  * number (whichever ends later); earlier cues of the paragraph are tried in turn. A paragraph such as
@@ -283,7 +306,13 @@ function conclusion(solution: string): { text: string; at: number } | null {
         k2 = lower.indexOf(c, k2 + c.length);
       }
     }
-    if (cues.length === 0) continue;
+    if (cues.length === 0) {
+      if (k === 0 && !carry) {
+        const st = statement(para);
+        if (st) return { text: st, at: from };
+      }
+      continue;
+    }
     cues.sort((x, y) => y - x);
     let lastStart = -1;
     for (const ci of cues) {

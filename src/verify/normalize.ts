@@ -421,10 +421,15 @@ export function hasWord(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 92) {
-      // skip the command name
+      // skip the command name (and the environment name of \begin{…} / \end{…})
+      const from = i + 1;
       i++;
       while (i < s.length && isLetter(s.charCodeAt(i))) i++;
-      i--;
+      const name = s.slice(from, i);
+      if ((name === "begin" || name === "end") && s[i] === "{") {
+        const close = s.indexOf("}", i);
+        if (close > 0) i = close;
+      } else i--;
       run = 0;
       continue;
     }

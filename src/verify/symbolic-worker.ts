@@ -5,7 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { compareAnswers, UngradableReference, RefusedError } from "./equivalence.js";
-import { createSymbolicCompare } from "./symbolic.js";
+import { createSymbolicCompare, sharedEngine } from "./symbolic.js";
 
 export interface SymbolicRequest {
   id: number;
@@ -41,5 +41,7 @@ if (port) {
     }
     port.postMessage(res);
   });
+  // build and warm the engine before reporting ready: the parent's per-item timer starts after this
+  sharedEngine();
   port.postMessage({ ready: true });
 }

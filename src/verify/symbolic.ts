@@ -9,8 +9,23 @@ type Expr = NonNullable<ReturnType<ComputeEngine["parse"]>>;
 
 const POINTS = [0.7213, 1.3719, 2.1837, 0.4129, 1.8861];
 
+let engine: ComputeEngine | null = null;
+
+/** one engine per thread, warmed up: the first parse/evaluate of a fresh engine is slow (lazy libraries) */
+export function sharedEngine(): ComputeEngine {
+  if (!engine) {
+    engine = new ComputeEngine();
+    for (const s of ["\\sum_{k=1}^{2} k", "\\frac{\\sqrt{3}}{2}+\\sin(x)^2", "\\gcd(4,6)+\\max(1,2)", "\\ln(2)e^{i\\pi}"]) {
+      const e = engine.parse(s);
+      void e.isEqual(engine.parse("1"));
+      void e.subs({ x: 0.5 }).N();
+    }
+  }
+  return engine;
+}
+
 export function createSymbolicCompare(relTol: number): SymbolicCompare {
-  const ce = new ComputeEngine();
+  const ce = sharedEngine();
   const numeric = (e: Expr): { re: number; im: number } | null => {
     const v = e.N();
     if (!v) return null;

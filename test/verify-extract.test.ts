@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { extractAnswer, findBoxed, matchBrace } from "../src/verify/extract.js";
+import { Verifier } from "../src/verify/verifier.js";
+
+describe("extractAnswer rules", () => {
+  it("takes the last \\boxed{} with nested braces", () => {
+    const r = extractAnswer("first \\boxed{1} then \\boxed{\\frac{\\sqrt{3}}{2}} done");
+    expect(r).toMatchObject({ answer: "\\frac{\\sqrt{3}}{2}", rule: "boxed" });
+  });
+  it("reads \\fbox and the brace-less form \\boxed 5", () => {
+    expect(extractAnswer("so \\fbox{42}.")).toMatchObject({ answer: "42", rule: "boxed" });
+    expect(extractAnswer("the answer is $\\boxed 5$.")).toMatchObject({ answer: "5", rule: "boxed" });
+    expect(extractAnswer("\\boxedsomething else")).toBeNull();
+  });
+  it("ranks boxed over answer tags, 'final answer', 'Answer:' and $…$", () => {
+    const s = "Answer: 3\nThe final answer is 4\n<answer>5</answer> $6$ \\boxed{7}";
+    expect(extractAnswer(s)?.rule).toBe("boxed");
+    expect(extractAnswer("Answer: 3\nThe final answer is 4\n<answer>5</answer> $6$")).toMatchObject({ answer: "5", rule: "answer_tag" });
+    expect(extractAnswer("Answer: 3\nThe final answer is $4$. I hope it is correct.\n$6$")).toMatchObject({ answer: "4", rule: "final_answer" });
+    expect(extractAnswer("so we get $x=2$.\n**Answer:** 12 apples")).toMatchObject({ answer: "12 apples", rule: "answer_line" });
+    expect(extractAnswer("we get $x=2$ and then $y = 3$")).toMatchObject({ answer: "y = 3", rule: "last_math" });
+  });
+  it("prefers a box inside an answer tag", () => {
+    expect(extractAnswer("<answer>The result is \\boxed{9}</answer>")).toMatchObject({ answer: "9", rule: "boxed" });
+  });
+  it("reads prose conclusions when nothing is marked", () => {
+    expect(extractAnswer("Compute.\n\nTherefore, the largest angle is 120 degrees.")).toMatchObject({ answer: "120", rule: "conclusion" });
+    expect(extractAnswer("So total = 8 + 1 = 9.\n\nTherefore, the number of trailing zeros in 42! is 9.\n\nI think that's the answer.")).toMatchObject({ answer: "9" });
+    expect(extractAnswer("Yes.\n\nSo, overall, I'm confident that the product is 22. It is a simple application of the formula and confirms the result.")).toMatchObject({ answer: "22" });
+    expect(extractAnswer("Profit: $93 - $15 = $78.\n\nEverything adds up. I think that's the right answer.")).toMatchObject({ answer: "78" });
+    expect(extractAnswer("Hence the answer is $\\frac{3}{4}$.")?.answer).toBe("\\frac{3}{4}");
+  });
+  it("the lower-priority prose rules can be switched off", () => {
+    expect(extractAnswer("we get $x=2$", { lastMath: false })).toBeNull();
+    expect(extractAnswer("Therefore, it is 120.", { lastMath: false })).toBeNull();
+  });
+  it("reports several different boxed answers, not equal repeats", () => {
+    expect(extractAnswer("\\boxed{1} and \\boxed{2}")).toMatchObject({ answer: "2", conflicting: ["1", "2"] });
+    expect(extractAnswer("\\boxed{\\dfrac12} so \\boxed{ \\frac12 }")?.conflicting).toBeUndefined();
+  });
+  it("an unterminated reasoning block has no answer", () => {
+    expect(extractAnswer("\\boxed{5}", { unterminated: true })).toBeNull();
+    expect(extractAnswer("no numbers or marks here")).toBeNull();
+  });
+  it("caps the answer length", () => {
+    expect(extractAnswer(`\\boxed{${"1".repeat(50)}}`, { maxAnswerChars: 10 })?.answer).toHaveLength(10);
+  });
+  it("matchBrace respects escapes and reports unbalanced input", () => {
+    expect(matchBrace("{a\\}b}c", 0)).toBe(6);
+    expect(matchBrace("{{}", 0)).toBe(-1);
+    expect(findBoxed("\\boxed{\\boxed{1}} \\boxed{2")).toEqual(["\\boxed{1}", "2"]);
+  });
+  it("is linear on 200 KB adversarial inputs", () => {
+    const inputs = [
+      "\\boxed{".repeat(30000),
+      "$".repeat(200000),
+      "{".repeat(200000),
+      "Answer:".repeat(30000),
+      ("Therefore " + "1,".repeat(20) + "\n\n").repeat(5000),
+      "\\boxed " + "x".repeat(200000),
+      "$ a".repeat(70000),
+    ];
+    for (const s of inputs) {
+      const t = performance.now();
+      extractAnswer(s);
+      expect(performance.now() - t, s.slice(0, 20)).toBeLessThan(500);
+    }
+  });
+});
+
+describe("Verifier on whole solutions", () => {
+  const verifier = new Verifier();
+  it("no answer and unterminated reasoning are no_answer, never incorrect", async () => {
+    expect(await verifier.verify({ reference: "5", solution: "I am still thinking", unterminated: true })).toMatchObject({ verdict: "no_answer", rule: "unterminated", extracted: null });
+    expect(await verifier.verify({ reference: "5", solution: "nothing to see" })).toMatchObject({ verdict: "no_answer", rule: "no_answer" });
+  });
+  it("annotates extraction rule, deciding rule and time", async () => {
+    const v = await verifier.verify({ reference: "\\frac{1}{2}", solution: "Thus $x = \\boxed{0.5}$." });
+    expect(v).toMatchObject({ verdict: "correct", extracted: "0.5", extractedBy: "boxed", rule: "numeric" });
+    expect(v.ms).toBeGreaterThanOrEqual(0);
+  });
+  it("keeps conflicting boxes beside the verdict on the last one", async () => {
+    const v = await verifier.verify({ reference: "2", solution: "\\boxed{1} ... actually \\boxed{2}" });
+    expect(v).toMatchObject({ verdict: "correct", conflicting: ["1", "2"] });
+    const w = await verifier.verify({ reference: "2", solution: "\\boxed{\\frac{4}{2}} so \\boxed{2}" });
+    expect(w.conflicting).toBeUndefined();
+  });
+  it("grades a list reference against several boxes", async () => {
+    const v = await verifier.verify({ reference: "-2,1", solution: "So $n=\\boxed{-2}$ or $n=\\boxed{1}$." });
+    expect(v.verdict).toBe("correct");
+    expect(v.rule.startsWith("boxed_all/")).toBe(true);
+  });
+  it("refuses over-long answers cheaply", async () => {
+    const v = await verifier.verify({ reference: "21", solution: `\\boxed{${"9".repeat(5000)}}` });
+    expect(v).toMatchObject({ verdict: "timeout", rule: "refused:length" });
+  });
+});
