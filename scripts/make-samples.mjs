@@ -128,17 +128,45 @@ for (let i = 0; i < 10; i++) {
 writeFileSync(join(outDir, "benchmark", "mini-bench.jsonl"), bench.map(({ _p, _t, ...b }) => JSON.stringify(b)).join("\n") + "\n");
 
 // ---------------------------------------------------------------- training problems
+// a story preamble makes problems long enough (~50 words) for word 5-gram near-duplicate detection
+const openings = [
+  "During the annual mathematics fair at the town library, a group of students set up a table of puzzles for visitors",
+  "Maria keeps a notebook of interesting problems that she collects from old competition booklets in the attic",
+  "In a small village school the teacher writes a challenge on the blackboard every Friday afternoon before the bell",
+  "A puzzle club meets in the back room of a bakery on Sunday mornings to trade problems over coffee",
+  "On a long train journey across the northern plains two cousins passed the time by inventing questions",
+  "The robotics team at the county high school warms up before every practice with a short written exercise",
+];
+const middles = [
+  "and the organisers asked each team to prepare one careful question with a single numerical answer for the judges.",
+  "so that her younger brother can try one of them each evening before dinner is served in the kitchen.",
+  "and the first pupil who explains a correct solution earns the right to choose the next story for reading hour.",
+  "and this week the oldest member brought a question she remembered from her own school days long ago.",
+  "while the conductor checked tickets and the snow outside grew deeper with every passing station on the line.",
+  "which the captain copies from a worn textbook that has been handed down through many generations of students.",
+];
 const problems = [];
 for (let i = 0; i < 36; i++) {
   const [subject, level, make] = templates[i % templates.length];
   const p = make();
-  problems.push({ ...p, subject, level: `Level ${level + (i % 3)}` });
+  const pre = `${openings[i % 6]} ${middles[Math.floor(i / 6) % 6]} ${middles[(i + 3) % 6].replace(/^(and|so|while|which) /, "Meanwhile, ")}`;
+  // near-duplicate rewrite: the same statement with its second word changed (Jaccard ≈ 0.92 on word 5-grams)
+  const words = pre.split(" ");
+  words[1] = `very${words[1]}`;
+  const near = `${words.join(" ")} ${p.problem}`;
+  problems.push({ ...p, problem: `${pre} ${p.problem}`, near, subject, level: `Level ${level + (i % 3)}` });
 }
 
 let counter = 0;
 function rollout(p, kind, style) {
-  const extra = kind === "overlong" ? 260 : int(1, 4);
+  const extra = int(1, 4);
   let reasoning = reasoningText(p.steps, extra);
+  if (kind === "overlong") {
+    // a long but honest case check: every line different, so only the length filter catches it
+    const lines = [];
+    for (let j = 1; j <= 700; j++) lines.push(`Case ${j}: trying the value ${j}, we get ${j} squared equal to ${j * j} and ${j} cubed equal to ${j * j * j}, which does not settle it yet.`);
+    reasoning += "\n\n" + lines.join("\n");
+  }
   let answer = p.answer;
   let finish = "stop";
   let truncated = false;
@@ -193,7 +221,9 @@ writeFileSync(join(outDir, "rollouts.jsonl"), flat.map((r) => JSON.stringify(r))
 const grouped = [];
 for (let i = 0; i < 8; i++) {
   const p = problems[i * 4];
-  const text = i < 5 ? p.rephrased : p.problem.replace(/\s+/g, " ").toUpperCase() === p.problem ? p.problem : `  ${p.problem}  `;
+  // i < 4: a near-duplicate rewrite; i = 4: a rewording (a different problem for 5-gram MinHash);
+  // otherwise the same problem with different spacing (an exact problem-key match)
+  const text = i < 4 ? p.near : i === 4 ? p.rephrased : `  ${p.problem.replace(/ /g, "  ")}  `;
   const gens = [];
   const finish = [];
   for (let k = 0; k < 4; k++) {

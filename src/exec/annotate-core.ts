@@ -11,7 +11,12 @@ export interface AnnotateResult {
   batch: Rollout[];
   /** milliseconds per annotator for this batch */
   ms: Record<string, number>;
+  /** per-rollout verification time histogram (counts per VERIFY_MS_BUCKETS upper bound, last = over) */
+  verifyMs: number[];
 }
+
+/** upper bounds (ms) of the verification-time histogram buckets kept in timings.json */
+export const VERIFY_MS_BUCKETS = [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000];
 
 export class AnnotatorChain {
   private constructor(private annotators: Annotator[]) {}
@@ -36,7 +41,17 @@ export class AnnotatorChain {
       await a.annotate(batch);
       ms[a.name] = performance.now() - t0;
     }
-    return { batch, ms };
+    // wall-clock time is not deterministic: it goes to the timings histogram, never into shards
+    const verifyMs = new Array<number>(VERIFY_MS_BUCKETS.length + 1).fill(0);
+    for (const r of batch) {
+      if (!r.verify) continue;
+      const t = r.verify.ms;
+      let b = 0;
+      while (b < VERIFY_MS_BUCKETS.length && t > VERIFY_MS_BUCKETS[b]!) b++;
+      verifyMs[b]!++;
+      delete (r.verify as { ms?: number }).ms;
+    }
+    return { batch, ms, verifyMs };
   }
 
   async close(): Promise<void> {

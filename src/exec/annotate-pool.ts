@@ -14,12 +14,14 @@ import { workerUrl } from "./worker-path.js";
 export interface AnnotateStats {
   /** milliseconds per annotator, summed over batches (thread time) */
   ms: Record<string, number>;
+  /** per-rollout verification time histogram (see VERIFY_MS_BUCKETS) */
+  verifyMs: number[];
 }
 
 export class AnnotatePool {
   private pool: Piscina | null = null;
   private chain: Promise<AnnotatorChain> | null = null;
-  readonly stats: AnnotateStats = { ms: {} };
+  readonly stats: AnnotateStats = { ms: {}, verifyMs: [] };
 
   constructor(
     private config: MixConfig,
@@ -41,6 +43,7 @@ export class AnnotatePool {
 
   private add(res: AnnotateResult) {
     for (const [k, v] of Object.entries(res.ms)) this.stats.ms[k] = (this.stats.ms[k] ?? 0) + v;
+    res.verifyMs.forEach((n, i) => (this.stats.verifyMs[i] = (this.stats.verifyMs[i] ?? 0) + n));
   }
 
   async *stream(batches: AsyncIterable<Rollout[]>): AsyncGenerator<Rollout[]> {

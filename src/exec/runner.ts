@@ -18,7 +18,7 @@ import type { Candidate, FilterStage } from "../stages/stage.js";
 import type { RowGroupInfo } from "../group/types.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
-import { prepareAnnotators } from "./annotate-core.js";
+import { prepareAnnotators, VERIFY_MS_BUCKETS } from "./annotate-core.js";
 import { localFilterStages } from "../stages/filters.js";
 import { ShardSet, initCompressors, type Codec } from "../io/parquet-write.js";
 import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
@@ -92,6 +92,8 @@ export interface RunTimings {
   seconds: number;
   phases: Record<string, number>;
   annotatorMs: Record<string, number>;
+  /** rollouts per verification-time bucket (ms); per-rollout times are not stored in shards (not deterministic) */
+  verifyMsHistogram: Record<string, number>;
   workers: number;
   inputBytes: number;
   rowsPerSecond: number;
@@ -352,7 +354,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   }
   const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
   const progress: Progress = createProgress({ quiet: opts.quiet ?? false, totalBytes, tty: opts.tty });
-  let annotateStats: AnnotateStats = { ms: {} };
+  let annotateStats: AnnotateStats = { ms: {}, verifyMs: [] };
   const units = unitsOf(files);
   let unitsAnnotated = 0;
   let unitsSkipped = 0;
@@ -362,6 +364,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       seconds,
       phases: phaseSecs,
       annotatorMs: annotateStats.ms,
+      verifyMsHistogram: Object.fromEntries(annotateStats.verifyMs.map((n, i) => [i < VERIFY_MS_BUCKETS.length ? `<=${VERIFY_MS_BUCKETS[i]}` : `>${VERIFY_MS_BUCKETS.at(-1)}`, n])),
       workers,
       inputBytes: totalBytes,
       rowsPerSecond: 0,

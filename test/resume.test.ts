@@ -1,0 +1,134 @@
+/**
+ * Array jobs and crash recovery: 4 ranks as separate processes (annotate phase each, then finalize)
+ * give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
+ * a changed config is refused; a finalize without all units waits, then fails clearly.
+ */
+import { describe, expect, it, beforeAll } from "vitest";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+
+function allFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...allFiles(dir, rel));
+    else if (rel !== "timings.json") out.push(rel);
+  }
+  return out.sort();
+}
+
+function expectSameTree(a: string, b: string) {
+  const fa = allFiles(a).filter((f) => !f.startsWith(".work/"));
+  const fb = allFiles(b).filter((f) => !f.startsWith(".work/"));
+  expect(fb).toEqual(fa);
+  for (const f of fa) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
+}
+
+/** a corpus of 6 files (units) copied from data-samples, plus a mix file */
+function makeCorpus(): string {
+  const d = tempDir("curate-resume-");
+  mkdirSync(join(d, "in"));
+  const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
+  for (let k = 0; k < 6; k++) writeFileSync(join(d, "in", `part-${k}.jsonl`), lines.slice(k * 38, (k + 1) * 38).join("\n") + "\n");
+  const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
+  const mix = { ...quick, name: "resume", sources: [{ ...quick.sources[0], path: "in/*.jsonl" }] };
+  delete mix.outputs;
+  writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
+  return d;
+}
+
+describe("ranks and resume", () => {
+  let corpus: string;
+  let single: string;
+  beforeAll(() => {
+    corpus = makeCorpus();
+    single = join(corpus, "single");
+    const r = runCli(["run", join(corpus, "mix.json"), "--out", single, "--quiet", "--workers", "1"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it("4 ranks as separate processes, then finalize, give byte-identical outputs", async () => {
+    const out = join(corpus, "ranks");
+    const procs = [0, 1, 2, 3].map(
+      (rank) =>
+        new Promise<number>((resolve) => {
+          const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--rank", String(rank), "--world-size", "4", "--workers", "0"]);
+          p.on("exit", (code) => resolve(code ?? -1));
+        }),
+    );
+    expect(await Promise.all(procs)).toEqual([0, 0, 0, 0]);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    const fin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--wait-seconds", "5"]);
+    expect(fin.code).toBe(0);
+    expectSameTree(single, out);
+  }, 120_000);
+
+  it("ranks read from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT; rank 0 finalizes after waiting for the others", async () => {
+    const out = join(corpus, "slurm");
+    const run = (rank: number) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--wait-seconds", "60"], {
+          env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" },
+        });
+        let stderr = "";
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("exit", (code) => resolve({ code: code ?? -1, stderr }));
+      });
+    const [a, b] = await Promise.all([run(0), run(1)]);
+    expect(b.code).toBe(0);
+    expect(a.code).toBe(0);
+    expectSameTree(single, out);
+  }, 120_000);
+
+  it("a run killed with SIGKILL mid-way resumes, skipping finished units, to identical outputs", async () => {
+    const out = join(corpus, "killed");
+    await new Promise<void>((resolve) => {
+      const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
+      const timer = setInterval(() => {
+        const units = existsSync(join(out, ".work", "units")) ? readdirSync(join(out, ".work", "units")).filter((f) => f.endsWith(".json")) : [];
+        if (units.length >= 2) {
+          p.kill("SIGKILL");
+          clearInterval(timer);
+        }
+      }, 20);
+      p.on("exit", () => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    const done = readdirSync(join(out, ".work", "units")).filter((f) => f.endsWith(".json")).length;
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(done).toBeLessThan(6);
+    const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--workers", "0", "--json", "--quiet"]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.timings.unitsSkipped).toBe(done);
+    expect(summary.timings.unitsAnnotated).toBe(6 - done);
+    expectSameTree(single, out);
+  }, 120_000);
+
+  it("refuses to resume with a changed config unless --force", () => {
+    const out = join(corpus, "changed");
+    const first = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]);
+    expect(first.code).toBe(0);
+    const mix = JSON.parse(readFileSync(join(corpus, "mix.json"), "utf8"));
+    writeFileSync(join(corpus, "mix2.json"), JSON.stringify({ ...mix, seed: 99 }));
+    const r = runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unfinished run of a different config \(hash [0-9a-f]{16}, now [0-9a-f]{16}\); pass --force/);
+    expect(runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet", "--force", "--workers", "0"]).code).toBe(0);
+  }, 120_000);
+
+  it("finalize fails clearly when a rank's units never arrive", () => {
+    const out = join(corpus, "missing");
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--rank", "0", "--world-size", "2", "--workers", "0"]).code).toBe(0);
+    const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--wait-seconds", "1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unit u00001 \(in\/part-1\.jsonl\) has no completion marker after 1000 ms/);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+  }, 60_000);
+});
