@@ -1,0 +1,882 @@
+/**
+ * The benchmark index: built once from the benchmark problems, saved to one file, loaded read-only
+ * by every worker. Matching a row is one tokeniser pass plus two hash-table probes per content
+ * position; only benchmark problems that share distinctive n-grams with the row get the (bounded)
+ * alignment check.
+ *
+ * Rules (tokens of src/decontam/tokenize.ts; n-grams over the content stream = tokens minus
+ * stopwords, numbers masked):
+ * 1. `exact`: the row's token stream (labels and instruction suffixes stripped) equals a problem's.
+ * 2. `digits`: the same with every number masked (problems of at least `minDigitTokens` tokens, so
+ *    "Compute $\binom{8}{4}$." does not claim every other binomial coefficient); or, for longer rows,
+ *    a masked alignment covering ≥ `maskedCoverage` of the problem while the unmasked one still covers
+ *    ≥ `coverageFloor` (numbers changed, everything else kept).
+ * 3. `ngram`: a problem's *distinctive* n-grams are its n-grams (n = `ngram`, 8 by default) that are
+ *    not common in ordinary math text (src/decontam/common.ts). The score is containment: the
+ *    fraction of the problem's distinctive n-grams found anywhere in the row. Flag when containment ≥
+ *    `threshold` and the alignment (below) covers ≥ `coverageFloor`. Common n-grams never count,
+ *    in the numerator or the denominator, so boilerplate cannot reach the threshold.
+ * 4. `aligned`: light rewordings break most 8-grams, so shorter seed n-grams (`seedNgram`, 4) that
+ *    touch a distinctive token pick candidates, and an in-order alignment (weighted longest common
+ *    subsequence of tokens, numbers unmasked) measures how much of the problem the row reproduces.
+ *    Tokens that only occur inside common n-grams weigh nothing; numbers and symbols weigh
+ *    `weights[1]`/`weights[2]`, words `weights[0]`. Flag when coverage ≥ `coverage`.
+ * 5. `chars`: problems with fewer than `minNgrams` distinctive n-grams (short ones) are also indexed
+ *    by character shingles of their canonical text; containment ≥ `charThreshold` flags.
+ */
+import type { BenchmarkItem, ContaminationMatch, ContaminationMethod } from "./types.js";
+import { TokenStream, tokenize } from "./tokenize.js";
+import { contentRange, ngramHash, sequenceKey } from "./ngram.js";
+
+export interface IndexOptions {
+  /** distinctive n-gram size (containment score) */
+  ngram: number;
+  /** containment of distinctive n-grams needed for the `ngram` rule */
+  threshold: number;
+  /** seed n-gram size for candidate selection of the alignment rule */
+  seedNgram: number;
+  /** minimum seed hits before aligning */
+  minSeeds: number;
+  /** minimum fraction of the problem's seeds the row must share before aligning */
+  seedFraction: number;
+  /** seed n-grams shared by more problems than this are dropped */
+  maxSeedProblems: number;
+  /** alignment coverage needed for the `aligned` rule */
+  coverage: number;
+  /** masked alignment coverage for the numbers-changed rule */
+  maskedCoverage: number;
+  /** unmasked coverage every n-gram/alignment match must also reach */
+  coverageFloor: number;
+  /** alignment weight of a word, a number and a symbol token */
+  weights: [number, number, number];
+  /** alignment cost of a row token skipped inside the aligned stretch (in weight units) */
+  gapPenalty: number;
+  charShingle: number;
+  charThreshold: number;
+  /** problems with fewer distinctive n-grams than this also get character shingles */
+  minNgrams: number;
+  /** the digit-insensitive exact rule needs at least this many tokens */
+  minDigitTokens: number;
+  digitInsensitive: boolean;
+}
+
+export const DEFAULT_INDEX_OPTIONS: IndexOptions = {
+  ngram: 8,
+  threshold: 0.7,
+  seedNgram: 4,
+  minSeeds: 2,
+  seedFraction: 0.2,
+  maxSeedProblems: 8,
+  coverage: 0.85,
+  maskedCoverage: 0.97,
+  coverageFloor: 0.75,
+  weights: [1, 2, 2],
+  gapPenalty: 0.25,
+  charShingle: 6,
+  charThreshold: 0.9,
+  minNgrams: 4,
+  minDigitTokens: 10,
+  digitInsensitive: true,
+};
+
+/** Membership test for common n-grams. */
+export interface CommonNgramSet {
+  /** is the n-gram ids[start .. start+n) (content stream, numbers masked) common? */
+  hasWindow(ids: Uint32Array, start: number, n: number): boolean;
+}
+
+/** alignment weights are stored as integers: weight × WEIGHT_SCALE */
+const WEIGHT_SCALE = 4;
+
+const MAGIC = "CURATE-DECONTAM-INDEX-1\n";
+
+/** Open-addressing hash table from 32-bit key to a CSR list of postings. */
+interface PostingTable {
+  mask: number;
+  /** slot → key, valid where slotList ≥ 0 */
+  slotKey: Uint32Array;
+  /** slot → list number, -1 empty */
+  slotList: Int32Array;
+  /** list → start in postings (length lists+1) */
+  listStart: Uint32Array;
+  /** posting → item */
+  postItem: Uint32Array;
+  /** posting → position (token or char) in the item's text */
+  postPos: Uint32Array;
+  /** one-hash bit filter over the keys (rebuilt on load): most probes miss, and miss here */
+  filter?: Uint32Array;
+  filterShift?: number;
+}
+
+function addFilter(t: PostingTable): PostingTable {
+  let keys = 0;
+  for (let s = 0; s <= t.mask; s++) if (t.slotList[s]! >= 0) keys++;
+  let bitsLog = 10;
+  while (1 << bitsLog < keys * 16 && bitsLog < 26) bitsLog++;
+  const filter = new Uint32Array((1 << bitsLog) >>> 5);
+  const shift = 32 - bitsLog;
+  for (let s = 0; s <= t.mask; s++) {
+    if (t.slotList[s]! < 0) continue;
+    const b = t.slotKey[s]! >>> shift;
+    filter[b >>> 5]! |= 1 << (b & 31);
+  }
+  t.filter = filter;
+  t.filterShift = shift;
+  return t;
+}
+
+interface Pair {
+  key: number;
+  item: number;
+  pos: number;
+}
+
+function buildTable(pairs: Pair[], maxPostings = Infinity): PostingTable {
+  pairs.sort((a, b) => a.key - b.key || a.item - b.item || a.pos - b.pos);
+  if (maxPostings < Infinity) {
+    // keys shared by too many problems say nothing about any one of them
+    const kept: Pair[] = [];
+    for (let i = 0; i < pairs.length; ) {
+      let j = i;
+      while (j < pairs.length && pairs[j]!.key === pairs[i]!.key) j++;
+      if (j - i <= maxPostings) for (let q = i; q < j; q++) kept.push(pairs[q]!);
+      i = j;
+    }
+    pairs = kept;
+  }
+  let distinct = 0;
+  for (let i = 0; i < pairs.length; i++) if (i === 0 || pairs[i]!.key !== pairs[i - 1]!.key) distinct++;
+  let cap = 16;
+  while (cap < distinct * 2) cap *= 2;
+  const slotKey = new Uint32Array(cap);
+  const slotList = new Int32Array(cap).fill(-1);
+  const listStart = new Uint32Array(distinct + 1);
+  const postItem = new Uint32Array(pairs.length);
+  const postPos = new Uint32Array(pairs.length);
+  let list = -1;
+  for (let i = 0; i < pairs.length; i++) {
+    const p = pairs[i]!;
+    if (i === 0 || p.key !== pairs[i - 1]!.key) {
+      list++;
+      listStart[list] = i;
+      let s = p.key & (cap - 1);
+      while (slotList[s]! >= 0) s = (s + 1) & (cap - 1);
+      slotKey[s] = p.key;
+      slotList[s] = list;
+    }
+    postItem[i] = p.item;
+    postPos[i] = p.pos;
+  }
+  listStart[distinct] = pairs.length;
+  return { mask: cap - 1, slotKey, slotList, listStart, postItem, postPos };
+}
+
+function lookup(t: PostingTable, key: number): number {
+  const b = key >>> t.filterShift!;
+  if ((t.filter![b >>> 5]! & (1 << (b & 31))) === 0) return -1;
+  let s = key & t.mask;
+  for (;;) {
+    const l = t.slotList[s]!;
+    if (l < 0) return -1;
+    if (t.slotKey[s] === key) return l;
+    s = (s + 1) & t.mask;
+  }
+}
+
+/**
+ * Polynomial hash of `k` canonical characters (mod 2^32), rolled along the text by `rollShingle`;
+ * `mixShingle` scrambles it before table lookup. Build and match use the same functions.
+ */
+const SHINGLE_BASE = 0x01000193;
+
+function shinglePow(k: number): number {
+  let p = 1;
+  for (let j = 0; j < k - 1; j++) p = Math.imul(p, SHINGLE_BASE);
+  return p;
+}
+
+function shingleStart(canon: Uint16Array, start: number, k: number): number {
+  let h = 0;
+  for (let j = 0; j < k; j++) h = (Math.imul(h, SHINGLE_BASE) + canon[start + j]!) | 0;
+  return h;
+}
+
+function rollShingle(h: number, out: number, inc: number, pow: number): number {
+  return (Math.imul((h - Math.imul(out, pow)) | 0, SHINGLE_BASE) + inc) | 0;
+}
+
+function mixShingle(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+function snippet(text: string, start: number, end: number): string {
+  const s = text.slice(start, end);
+  return s.length <= 160 ? s : s.slice(0, 159) + "…";
+}
+
+export interface IndexSummary {
+  benchmarks: { name: string; problems: number }[];
+  problems: number;
+  distinctiveNgrams: number;
+  seeds: number;
+  shortProblems: number;
+  options: IndexOptions;
+}
+
+/** Scores of one candidate problem (diagnostics, see `ContaminationIndex.explain`). */
+export interface CandidateScore {
+  item: number;
+  seeds: number;
+  containment: number;
+  coverage: number;
+  maskedCoverage: number;
+}
+
+type U32 = Uint32Array;
+
+interface IndexParts {
+  options: IndexOptions;
+  benchmarks: string[];
+  itemId: string[];
+  itemText: string[];
+  exact: Map<number, number[]>;
+  digits: Map<number, number[]>;
+  arrays: {
+    itemBenchmark: Uint16Array;
+    /** distinctive n-grams per problem */
+    itemNgrams: U32;
+    /** distinct seed n-grams per problem */
+    itemSeeds: U32;
+    /** distinct character shingles per problem (0 when not indexed by shingles) */
+    itemShingles: U32;
+    /** tokens of the problems' content ranges, concatenated: ids, masked ids, weights */
+    itemTokStart: U32;
+    itemTok: U32;
+    itemTokMasked: U32;
+    itemTokWeight: Uint8Array;
+    itemWeight: U32;
+  };
+  ngrams: PostingTable;
+  seeds: PostingTable;
+  shingles: PostingTable;
+}
+
+const TABLES = ["ngrams", "seeds", "shingles"] as const;
+const TABLE_ARRAYS = ["slotKey", "slotList", "listStart", "postItem", "postPos"] as const;
+
+export class ContaminationIndex {
+  readonly options: IndexOptions;
+  readonly benchmarks: string[];
+  readonly itemId: string[];
+  readonly itemText: string[];
+  private readonly parts: IndexParts;
+  private readonly a: IndexParts["arrays"];
+
+  // per-row scratch (an index instance is used by one thread at a time)
+  private readonly ts = new TokenStream();
+  private readonly bt = new TokenStream();
+  private readonly stamps: Record<(typeof TABLES)[number], Uint32Array>;
+  private stamp = 0;
+  private readonly hits: Uint32Array;
+  private readonly seedHits: Uint32Array;
+  private readonly hitMin: Uint32Array;
+  private readonly hitMax: Uint32Array;
+  private readonly itemMin: Uint32Array;
+  private readonly itemMax: Uint32Array;
+  private readonly touched: Uint32Array;
+  private dpPrev = new Int32Array(64);
+  private dpCur = new Int32Array(64);
+  /** set of the current row's token ids (open addressing, stamped) */
+  private rowSetKey = new Uint32Array(1024);
+  private rowSetStamp = new Uint32Array(1024);
+  private rowSetMask = 1023;
+  /** when set to an array, match() appends the scores of every candidate (diagnostics) */
+  explain: CandidateScore[] | null = null;
+
+  private constructor(parts: IndexParts) {
+    this.parts = parts;
+    this.a = parts.arrays;
+    this.options = parts.options;
+    this.benchmarks = parts.benchmarks;
+    this.itemId = parts.itemId;
+    this.itemText = parts.itemText;
+    const items = this.itemId.length;
+    for (const tn of TABLES) addFilter(parts[tn]);
+    this.stamps = {
+      ngrams: new Uint32Array(parts.ngrams.postItem.length),
+      seeds: new Uint32Array(parts.seeds.postItem.length),
+      shingles: new Uint32Array(parts.shingles.postItem.length),
+    };
+    this.hits = new Uint32Array(items);
+    this.seedHits = new Uint32Array(items);
+    this.hitMin = new Uint32Array(items);
+    this.hitMax = new Uint32Array(items);
+    this.itemMin = new Uint32Array(items);
+    this.itemMax = new Uint32Array(items);
+    this.touched = new Uint32Array(items);
+  }
+
+  get size(): number {
+    return this.itemId.length;
+  }
+
+  static build(
+    problems: BenchmarkItem[],
+    options: Partial<IndexOptions> = {},
+    common: CommonNgramSet | null = null,
+  ): ContaminationIndex {
+    const opts: IndexOptions = { ...DEFAULT_INDEX_OPTIONS, ...options };
+    for (const key of ["ngram", "seedNgram"] as const) {
+      const v = opts[key];
+      if (!Number.isInteger(v) || v < 2 || v > 64) throw new Error(`decontaminate: ${key} must be an integer in 2..64, got ${v}`);
+    }
+    const items = problems.length;
+    const benchmarks: string[] = [];
+    const benchIndex = new Map<string, number>();
+    const itemBenchmark = new Uint16Array(items);
+    const itemNgrams = new Uint32Array(items);
+    const itemSeeds = new Uint32Array(items);
+    const itemShingles = new Uint32Array(items);
+    const itemTokStart = new Uint32Array(items + 1);
+    const itemWeight = new Uint32Array(items);
+    const toks: number[] = [];
+    const masks: number[] = [];
+    const weights: number[] = [];
+    const exact = new Map<number, number[]>();
+    const digits = new Map<number, number[]>();
+    const ngramPairs: Pair[] = [];
+    const seedPairs: Pair[] = [];
+    const shinglePairs: Pair[] = [];
+    const ts = new TokenStream();
+    const n = opts.ngram;
+    const sn = opts.seedNgram;
+    const k = opts.charShingle;
+    const add = (m: Map<number, number[]>, key: number, item: number) => {
+      const l = m.get(key);
+      if (l) l.push(item);
+      else m.set(key, [item]);
+    };
+    problems.forEach((p, idx) => {
+      let b = benchIndex.get(p.benchmark);
+      if (b === undefined) {
+        b = benchmarks.length;
+        benchmarks.push(p.benchmark);
+        benchIndex.set(p.benchmark, b);
+      }
+      itemBenchmark[idx] = b;
+      itemTokStart[idx] = toks.length;
+      tokenize(p.problem, ts);
+      const [from, to] = contentRange(ts);
+      if (to <= from) return;
+      add(exact, sequenceKey(ts.hash, from, to), idx);
+      if (opts.digitInsensitive && to - from >= opts.minDigitTokens) add(digits, sequenceKey(ts.masked, from, to), idx);
+      // distinctive n-grams, and which tokens they cover
+      const distinctive = new Uint8Array(ts.count);
+      const seen = new Set<number>();
+      const cc = ts.contentCount;
+      for (let i = 0; i + n <= cc; i++) {
+        if (common && common.hasWindow(ts.content, i, n)) continue;
+        for (let t = ts.contentPos[i]!; t <= ts.contentPos[i + n - 1]!; t++) distinctive[t] = 1;
+        const h = ngramHash(ts.content, i, n);
+        if (seen.has(h)) continue;
+        seen.add(h);
+        ngramPairs.push({ key: h, item: idx, pos: i });
+      }
+      if (cc < n) distinctive.fill(1); // too short to judge: every token counts
+      itemNgrams[idx] = seen.size;
+      // seed n-grams touching a distinctive token
+      const seenSeeds = new Set<number>();
+      for (let i = 0; i + sn <= cc; i++) {
+        let touches = false;
+        for (let j = i; j < i + sn && !touches; j++) touches = distinctive[ts.contentPos[j]!] === 1;
+        if (!touches) continue;
+        const h = ngramHash(ts.content, i, sn);
+        if (seenSeeds.has(h)) continue;
+        seenSeeds.add(h);
+        seedPairs.push({ key: h, item: idx, pos: i });
+      }
+      itemSeeds[idx] = seenSeeds.size;
+      // tokens for the alignment
+      let sum = 0;
+      for (let t = from; t < to; t++) {
+        toks.push(ts.hash[t]!);
+        masks.push(ts.masked[t]!);
+        const w = distinctive[t] ? Math.round(opts.weights[ts.kind[t]!]! * WEIGHT_SCALE) : 0;
+        weights.push(w);
+        sum += w;
+      }
+      itemWeight[idx] = sum;
+      if (seen.size < opts.minNgrams) {
+        // short (or all-boilerplate) problem: character shingles of its canonical text
+        const cs = ts.canonStart[from]!;
+        const ce = ts.canonStart[to]!;
+        const shSeen = new Set<number>();
+        const pow = shinglePow(k);
+        let roll = ce - cs >= k ? shingleStart(ts.canon, cs, k) : 0;
+        for (let i = cs; i + k <= ce; i++) {
+          if (i > cs) roll = rollShingle(roll, ts.canon[i - 1]!, ts.canon[i + k - 1]!, pow);
+          const h = mixShingle(roll);
+          if (shSeen.has(h)) continue;
+          shSeen.add(h);
+          shinglePairs.push({ key: h, item: idx, pos: i });
+        }
+        itemShingles[idx] = shSeen.size;
+      }
+    });
+    itemTokStart[items] = toks.length;
+    return new ContaminationIndex({
+      options: opts,
+      benchmarks,
+      itemId: problems.map((p) => p.item),
+      itemText: problems.map((p) => p.problem),
+      exact,
+      digits,
+      arrays: {
+        itemBenchmark,
+        itemNgrams,
+        itemSeeds,
+        itemShingles,
+        itemTokStart,
+        itemTok: Uint32Array.from(toks),
+        itemTokMasked: Uint32Array.from(masks),
+        itemTokWeight: Uint8Array.from(weights),
+        itemWeight,
+      },
+      ngrams: buildTable(ngramPairs),
+      seeds: buildTable(seedPairs, opts.maxSeedProblems),
+      shingles: buildTable(shinglePairs),
+    });
+  }
+
+  summary(): IndexSummary {
+    const counts = new Map<number, number>();
+    for (const b of this.a.itemBenchmark) counts.set(b, (counts.get(b) ?? 0) + 1);
+    let shortProblems = 0;
+    for (const s of this.a.itemShingles) if (s > 0) shortProblems++;
+    return {
+      benchmarks: this.benchmarks.map((name, i) => ({ name, problems: counts.get(i) ?? 0 })),
+      problems: this.size,
+      distinctiveNgrams: this.parts.ngrams.postItem.length,
+      seeds: this.parts.seeds.postItem.length,
+      shortProblems,
+      options: this.options,
+    };
+  }
+
+  /** Distinctive n-grams of one indexed problem (by position in the index). */
+  distinctiveNgrams(item: number): number {
+    return this.a.itemNgrams[item]!;
+  }
+
+  /**
+   * Local alignment (Smith–Waterman style) of the problem's tokens against the row's tokens in a
+   * window around [first, last): an aligned equal token earns its weight, a skipped row token costs
+   * `gapPenalty`, a skipped problem token earns nothing. Returns the best score as a fraction of the
+   * problem's total weight, so scattered pieces of a problem in a long text do not add up.
+   */
+  private alignCoverage(ts: TokenStream, it: number, first: number, last: number, masked: boolean): number {
+    const a = this.a;
+    const bs = a.itemTokStart[it]!;
+    const L = a.itemTokStart[it + 1]! - bs;
+    const total = a.itemWeight[it]!;
+    if (L === 0 || total === 0) return 0;
+    const from = Math.max(0, first - L);
+    const to = Math.min(ts.count, Math.max(last + L, from + 1), from + 4 * L);
+    const W = to - from;
+    if (this.dpPrev.length < W + 1) {
+      this.dpPrev = new Int32Array(W + 1);
+      this.dpCur = new Int32Array(W + 1);
+    }
+    let prev = this.dpPrev;
+    let cur = this.dpCur;
+    prev.fill(0, 0, W + 1);
+    const rowIds = masked ? ts.masked : ts.hash;
+    const itemIds = masked ? a.itemTokMasked : a.itemTok;
+    const weights = a.itemTokWeight;
+    const gap = Math.round(this.options.gapPenalty * WEIGHT_SCALE);
+    let best = 0;
+    for (let i = 0; i < L; i++) {
+      const b = itemIds[bs + i]!;
+      const wt = weights[bs + i]!;
+      cur[0] = 0;
+      for (let j = 1; j <= W; j++) {
+        let h = prev[j]!; // skip the problem token
+        const left = cur[j - 1]! - gap; // skip the row token
+        if (left > h) h = left;
+        if (rowIds[from + j - 1] === b) {
+          const diag = prev[j - 1]! + wt;
+          if (diag > h) h = diag;
+        }
+        if (h < 0) h = 0;
+        cur[j] = h;
+        if (h > best) best = h;
+      }
+      const tmp = prev;
+      prev = cur;
+      cur = tmp;
+    }
+    return best / total;
+  }
+
+  private buildRowSet(ts: TokenStream, stamp: number): void {
+    let cap = this.rowSetKey.length;
+    if (cap < ts.count * 2) {
+      while (cap < ts.count * 2) cap *= 2;
+      this.rowSetKey = new Uint32Array(cap);
+      this.rowSetStamp = new Uint32Array(cap);
+      this.rowSetMask = cap - 1;
+    }
+    const mask = this.rowSetMask;
+    for (let i = 0; i < ts.count; i++) {
+      const h = ts.hash[i]!;
+      let s = (h ^ (h >>> 16)) & mask;
+      while (this.rowSetStamp[s] === stamp && this.rowSetKey[s] !== h) s = (s + 1) & mask;
+      this.rowSetStamp[s] = stamp;
+      this.rowSetKey[s] = h;
+    }
+  }
+
+  /** is the weight of the problem's tokens present in the row ≥ `need` × total? */
+  private inRowSet(it: number, stamp: number, need: number): boolean {
+    const a = this.a;
+    const total = a.itemWeight[it]!;
+    if (total === 0) return false;
+    const mask = this.rowSetMask;
+    let present = 0;
+    const end = a.itemTokStart[it + 1]!;
+    for (let t = a.itemTokStart[it]!; t < end; t++) {
+      const w = a.itemTokWeight[t]!;
+      if (w === 0) continue;
+      const h = a.itemTok[t]!;
+      let s = (h ^ (h >>> 16)) & mask;
+      while (this.rowSetStamp[s] === stamp) {
+        if (this.rowSetKey[s] === h) {
+          present += w;
+          break;
+        }
+        s = (s + 1) & mask;
+      }
+    }
+    return present >= need * total;
+  }
+
+  private nextStamp(): number {
+    this.stamp++;
+    if (this.stamp === 0xffffffff) {
+      for (const t of TABLES) this.stamps[t].fill(0);
+      this.stamp = 1;
+    }
+    return this.stamp;
+  }
+
+  /**
+   * All benchmark problems that `text` matches, strongest first (exact, digits, ngram, aligned,
+   * chars; then by score). At most one match per benchmark problem (the strongest rule).
+   */
+  match(text: string, field: "problem" | "response" = "problem"): ContaminationMatch[] {
+    const ts = tokenize(text, this.ts);
+    if (ts.count === 0) return [];
+    const o = this.options;
+    const a = this.a;
+    const found = new Map<number, { method: ContaminationMethod; score: number; span: [number, number]; bspan: [number, number] | null }>();
+
+    // 1–2. exact and digit-insensitive keys of the whole (stripped) row
+    const [from, to] = contentRange(ts);
+    if (to > from) {
+      const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
+      const ex = this.exact.get(sequenceKey(ts.hash, from, to));
+      if (ex) for (const it of ex) found.set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
+      if (o.digitInsensitive && to - from >= o.minDigitTokens) {
+        const dg = this.digits.get(sequenceKey(ts.masked, from, to));
+        if (dg) for (const it of dg) if (!found.has(it)) found.set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
+      }
+    }
+
+    const stamp = this.nextStamp();
+    const content = ts.content;
+    const cc = ts.contentCount;
+    // 3a. seed n-grams pick candidates and the row window
+    let touched = 0;
+    const seeds = this.parts.seeds;
+    const seedStamp = this.stamps.seeds;
+    const sn = o.seedNgram;
+    if (seeds.postItem.length > 0) {
+      for (let i = 0; i + sn <= cc; i++) {
+        const l = lookup(seeds, ngramHash(content, i, sn));
+        if (l < 0) continue;
+        for (let p = seeds.listStart[l]!, e = seeds.listStart[l + 1]!; p < e; p++) {
+          if (seedStamp[p] === stamp) continue;
+          seedStamp[p] = stamp;
+          const it = seeds.postItem[p]!;
+          if (this.seedHits[it] === 0) {
+            this.touched[touched++] = it;
+            this.hitMin[it] = i;
+            this.hits[it] = 0;
+            this.itemMin[it] = 0xffffffff;
+            this.itemMax[it] = 0;
+          }
+          this.seedHits[it]!++;
+          this.hitMax[it] = i + sn - 1;
+        }
+      }
+    }
+    // 3b. distinctive n-gram containment (every distinctive n-gram hit also hits seeds)
+    const t = this.parts.ngrams;
+    const n = o.ngram;
+    if (touched > 0 && t.postItem.length > 0) {
+      const ngramStamp = this.stamps.ngrams;
+      for (let i = 0; i + n <= cc; i++) {
+        const l = lookup(t, ngramHash(content, i, n));
+        if (l < 0) continue;
+        for (let p = t.listStart[l]!, e = t.listStart[l + 1]!; p < e; p++) {
+          if (ngramStamp[p] === stamp) continue;
+          ngramStamp[p] = stamp;
+          const it = t.postItem[p]!;
+          if (this.seedHits[it] === 0) continue; // cannot happen with consistent tables
+          this.hits[it]!++;
+          const bpos = t.postPos[p]!;
+          if (bpos < this.itemMin[it]!) this.itemMin[it] = bpos;
+          if (bpos + n - 1 > this.itemMax[it]!) this.itemMax[it] = bpos + n - 1;
+        }
+      }
+    }
+    // 3c. decide per candidate
+    let rowSetBuilt = false;
+    for (let j = 0; j < touched; j++) {
+      const it = this.touched[j]!;
+      const seedCount = this.seedHits[it]!;
+      this.seedHits[it] = 0;
+      if (found.has(it) || seedCount < o.minSeeds || seedCount < o.seedFraction * a.itemSeeds[it]!) continue;
+      const first = ts.contentPos[this.hitMin[it]!]!;
+      const last = ts.contentPos[Math.min(this.hitMax[it]!, cc - 1)]! + 1;
+      const ngrams = a.itemNgrams[it]!;
+      const containment = ngrams > 0 ? this.hits[it]! / ngrams : 0;
+      // cheap upper bound first: weight of the problem's tokens that occur in the row at all
+      if (!rowSetBuilt) {
+        this.buildRowSet(ts, stamp);
+        rowSetBuilt = true;
+      }
+      if (!this.inRowSet(it, stamp, Math.min(o.coverage, o.coverageFloor))) continue;
+      const coverage = this.alignCoverage(ts, it, first, last, false);
+      let maskedCoverage = -1;
+      let method: ContaminationMethod | null = null;
+      let score = 0;
+      if (ngrams >= o.minNgrams && containment >= o.threshold && coverage >= o.coverageFloor) {
+        method = "ngram";
+        score = containment;
+      } else if (coverage >= o.coverage) {
+        method = "aligned";
+        score = coverage;
+      } else if (o.digitInsensitive && coverage >= o.coverageFloor && a.itemTokStart[it + 1]! - a.itemTokStart[it]! >= o.minDigitTokens) {
+        maskedCoverage = this.alignCoverage(ts, it, first, last, true);
+        if (maskedCoverage >= o.maskedCoverage) {
+          method = "digits";
+          score = maskedCoverage;
+        }
+      }
+      if (this.explain) {
+        if (maskedCoverage < 0) maskedCoverage = this.alignCoverage(ts, it, first, last, true);
+        this.explain.push({ item: it, seeds: seedCount, containment, coverage, maskedCoverage });
+      }
+      if (method) {
+        const bspan: [number, number] | null =
+          method === "ngram" && this.itemMax[it]! >= this.itemMin[it]! ? [this.itemMin[it]!, this.itemMax[it]!] : null;
+        found.set(it, { method, score, span: [ts.srcStart[first]!, ts.srcEnd[last - 1]!], bspan });
+      }
+    }
+
+    // 4. character shingles for short problems
+    const s = this.parts.shingles;
+    if (s.postItem.length > 0) {
+      const k = o.charShingle;
+      const shStamp = this.stamps.shingles;
+      touched = 0;
+      const canon = ts.canon;
+      const len = ts.canonLength;
+      const pow = shinglePow(k);
+      let roll = len >= k ? shingleStart(canon, 0, k) : 0;
+      for (let i = 0; i + k <= len; i++) {
+        if (i > 0) roll = rollShingle(roll, canon[i - 1]!, canon[i + k - 1]!, pow);
+        const l = lookup(s, mixShingle(roll));
+        if (l < 0) continue;
+        for (let p = s.listStart[l]!, e = s.listStart[l + 1]!; p < e; p++) {
+          if (shStamp[p] === stamp) continue;
+          shStamp[p] = stamp;
+          const it = s.postItem[p]!;
+          if (this.hits[it] === 0 || this.seedHits[it] !== 0xffffffff) {
+            // first shingle hit for this item in this row
+            this.seedHits[it] = 0xffffffff;
+            this.hits[it] = 0;
+            this.touched[touched++] = it;
+            this.hitMin[it] = i;
+          }
+          this.hits[it]!++;
+          this.hitMax[it] = i;
+        }
+      }
+      for (let j = 0; j < touched; j++) {
+        const it = this.touched[j]!;
+        this.seedHits[it] = 0;
+        const score = this.hits[it]! / a.itemShingles[it]!;
+        if (score >= o.charThreshold && !found.has(it)) {
+          found.set(it, {
+            method: "chars",
+            score,
+            span: [canonToSource(ts, this.hitMin[it]!, false), canonToSource(ts, this.hitMax[it]! + k - 1, true)],
+            bspan: null,
+          });
+        }
+      }
+    }
+
+    if (found.size === 0) return [];
+    const rank = { exact: 0, digits: 1, ngram: 2, aligned: 3, chars: 4 } as const;
+    const out: ContaminationMatch[] = [];
+    const sorted = [...found.entries()].sort(
+      (x, y) => rank[x[1].method] - rank[y[1].method] || y[1].score - x[1].score || x[0] - y[0],
+    );
+    for (const [it, m] of sorted) {
+      const btext = this.itemText[it]!;
+      const bt = tokenize(btext, this.bt);
+      let bspan: [number, number];
+      if (m.bspan && bt.contentCount > 0) {
+        // content positions in the benchmark problem → character offsets
+        const lastPos = Math.min(m.bspan[1], bt.contentCount - 1);
+        bspan = [bt.srcStart[bt.contentPos[m.bspan[0]]!]!, bt.srcEnd[bt.contentPos[lastPos]!]!];
+      } else {
+        const [bf, bto] = contentRange(bt);
+        bspan = bto > bf ? [bt.srcStart[bf]!, bt.srcEnd[bto - 1]!] : [0, btext.length];
+      }
+      out.push({
+        benchmark: this.benchmarks[a.itemBenchmark[it]!]!,
+        item: this.itemId[it]!,
+        method: m.method,
+        score: Math.round(m.score * 1e4) / 1e4,
+        field,
+        span: m.span,
+        benchmarkSpan: bspan,
+        snippet: snippet(text, m.span[0], m.span[1]),
+        benchmarkSnippet: snippet(btext, bspan[0], bspan[1]),
+      });
+    }
+    return out;
+  }
+
+  private get exact(): Map<number, number[]> {
+    return this.parts.exact;
+  }
+
+  private get digits(): Map<number, number[]> {
+    return this.parts.digits;
+  }
+
+  /** Serialise to bytes: a magic line, a JSON header line, then the typed arrays (8-byte aligned). */
+  serialize(): Buffer {
+    const arrays: [string, Uint32Array | Int32Array | Uint16Array | Uint8Array][] = [];
+    for (const [name, arr] of Object.entries(this.a)) arrays.push([name, arr]);
+    for (const tn of TABLES) for (const an of TABLE_ARRAYS) arrays.push([`${tn}.${an}`, this.parts[tn][an]]);
+    const layout: { name: string; type: string; offset: number; length: number }[] = [];
+    let offset = 0;
+    for (const [name, arr] of arrays) {
+      offset = (offset + 7) & ~7;
+      layout.push({ name, type: arr.constructor.name, offset, length: arr.length });
+      offset += arr.byteLength;
+    }
+    const header = JSON.stringify({
+      options: this.options,
+      benchmarks: this.benchmarks,
+      itemId: this.itemId,
+      itemText: this.itemText,
+      exact: [...this.parts.exact.entries()],
+      digits: [...this.parts.digits.entries()],
+      masks: Object.fromEntries(TABLES.map((tn) => [tn, this.parts[tn].mask])),
+      layout,
+    });
+    const head = Buffer.from(MAGIC + header + "\n", "utf8");
+    const body = Buffer.alloc(offset);
+    for (let i = 0; i < arrays.length; i++) {
+      const arr = arrays[i]![1];
+      Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength).copy(body, layout[i]!.offset);
+    }
+    return Buffer.concat([head, body]);
+  }
+
+  static deserialize(bytes: Uint8Array, source = "index"): ContaminationIndex {
+    const magic = Buffer.from(MAGIC, "utf8");
+    if (bytes.length < magic.length || !Buffer.from(bytes.subarray(0, magic.length)).equals(magic)) {
+      throw new Error(`${source}: not a curate decontamination index (expected it to start with ${JSON.stringify(MAGIC.trim())})`);
+    }
+    let nl = magic.length;
+    while (nl < bytes.length && bytes[nl] !== 10) nl++;
+    if (nl >= bytes.length) throw new Error(`${source}: truncated decontamination index (header has no end)`);
+    const header = JSON.parse(Buffer.from(bytes.subarray(magic.length, nl)).toString("utf8")) as {
+      options: IndexOptions;
+      benchmarks: string[];
+      itemId: string[];
+      itemText: string[];
+      exact: [number, number[]][];
+      digits: [number, number[]][];
+      masks: Record<string, number>;
+      layout: { name: string; type: string; offset: number; length: number }[];
+    };
+    const bodyStart = nl + 1;
+    const ctors = { Int32Array, Uint16Array, Uint32Array, Uint8Array } as const;
+    const get = (name: string): any => {
+      const l = header.layout.find((x) => x.name === name);
+      if (!l) throw new Error(`${source}: decontamination index lacks array ${name}`);
+      const Ctor = ctors[l.type as keyof typeof ctors];
+      if (!Ctor) throw new Error(`${source}: decontamination index array ${name} has unknown type ${l.type}`);
+      const byteLen = l.length * Ctor.BYTES_PER_ELEMENT;
+      if (bodyStart + l.offset + byteLen > bytes.length) throw new Error(`${source}: truncated decontamination index (array ${name})`);
+      const copy = new Uint8Array(byteLen); // aligned copy
+      copy.set(bytes.subarray(bodyStart + l.offset, bodyStart + l.offset + byteLen));
+      return new Ctor(copy.buffer);
+    };
+    const table = (tn: string): PostingTable => ({
+      mask: header.masks[tn]!,
+      slotKey: get(`${tn}.slotKey`),
+      slotList: get(`${tn}.slotList`),
+      listStart: get(`${tn}.listStart`),
+      postItem: get(`${tn}.postItem`),
+      postPos: get(`${tn}.postPos`),
+    });
+    return new ContaminationIndex({
+      options: header.options,
+      benchmarks: header.benchmarks,
+      itemId: header.itemId,
+      itemText: header.itemText,
+      exact: new Map(header.exact),
+      digits: new Map(header.digits),
+      arrays: {
+        itemBenchmark: get("itemBenchmark"),
+        itemNgrams: get("itemNgrams"),
+        itemSeeds: get("itemSeeds"),
+        itemShingles: get("itemShingles"),
+        itemTokStart: get("itemTokStart"),
+        itemTok: get("itemTok"),
+        itemTokMasked: get("itemTokMasked"),
+        itemTokWeight: get("itemTokWeight"),
+        itemWeight: get("itemWeight"),
+      },
+      ngrams: table("ngrams"),
+      seeds: table("seeds"),
+      shingles: table("shingles"),
+    });
+  }
+}
+
+/** Map a position in the canonical character buffer back to the source text. */
+function canonToSource(ts: TokenStream, canonPos: number, end: boolean): number {
+  // binary search the token containing canonPos
+  let lo = 0;
+  let hi = ts.count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (ts.canonStart[mid]! <= canonPos) lo = mid;
+    else hi = mid - 1;
+  }
+  return end ? ts.srcEnd[lo]! : ts.srcStart[lo]!;
+}

@@ -1,0 +1,131 @@
+/**
+ * Loading benchmark problems: from a local folder (`benchmarksDir` in the mix file, else
+ * CURATE_BENCHMARKS_DIR), from a user file, or from the Hugging Face Hub (cached).
+ * Benchmark files are small (≤ a few MB), so they are read whole; the streaming readers of src/io/
+ * are for training data.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { parquetReadObjects } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import type { BenchmarkItem, UserBenchmark } from "./types.js";
+import { ID_FIELD_FALLBACKS, PROBLEM_FIELD_FALLBACKS, resolveBenchmarkSpecs, type BenchmarkSpec } from "./registry.js";
+import { ensureParquetFiles, type HubOptions } from "./hub.js";
+
+type Row = Record<string, unknown>;
+
+export function readJsonlRows(file: string): Row[] {
+  const text = readFileSync(file, "utf8");
+  const rows: Row[] = [];
+  let line = 0;
+  for (const raw of text.split("\n")) {
+    line++;
+    if (raw.trim() === "") continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`${file}, line ${line}: not valid JSON (${(e as Error).message})`);
+    }
+    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${file}, line ${line}: expected a JSON object`);
+    rows.push(v as Row);
+  }
+  return rows;
+}
+
+export async function readParquetRows(file: string): Promise<Row[]> {
+  const buf = readFileSync(file);
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  try {
+    return (await parquetReadObjects({ file: ab, compressors })) as Row[];
+  } catch (e) {
+    throw new Error(`${file}: cannot read Parquet (${(e as Error).message})`);
+  }
+}
+
+function pickField(rows: Row[], wanted: string | null | undefined, fallbacks: string[]): string | null {
+  if (rows.length === 0) return wanted ?? null;
+  const first = rows[0]!;
+  if (wanted && wanted in first) return wanted;
+  for (const f of fallbacks) if (f in first) return f;
+  return null;
+}
+
+/** Turn rows into benchmark problems; errors name the file, the row and the field. */
+export function rowsToItems(rows: Row[], benchmark: string, file: string, problemField?: string | null, idField?: string | null, strictProblemField = false): BenchmarkItem[] {
+  const pf = strictProblemField ? problemField ?? "problem" : pickField(rows, problemField, PROBLEM_FIELD_FALLBACKS);
+  if (!pf) {
+    throw new Error(`${file}: no problem field (tried ${[problemField, ...PROBLEM_FIELD_FALLBACKS].filter(Boolean).join(", ")}) in row 1`);
+  }
+  const idf = idField === null ? null : pickField(rows, idField, ID_FIELD_FALLBACKS);
+  return rows.map((r, i) => {
+    const p = r[pf];
+    if (typeof p !== "string" || p.length === 0) {
+      throw new Error(`${file}, row ${i + 1}: field "${pf}" must be a non-empty string, got ${p === undefined ? "nothing" : JSON.stringify(p).slice(0, 40)}`);
+    }
+    const id = idf !== null && r[idf] !== undefined && r[idf] !== null ? String(r[idf]) : String(i);
+    return { benchmark, item: id, problem: p };
+  });
+}
+
+export async function readBenchmarkFile(file: string, benchmark: string, format?: "jsonl" | "parquet", problemField?: string | null, idField?: string | null, strict = false): Promise<BenchmarkItem[]> {
+  if (!existsSync(file)) throw new Error(`benchmark ${benchmark}: file ${file} does not exist`);
+  const fmt = format ?? (file.endsWith(".parquet") ? "parquet" : "jsonl");
+  const rows = fmt === "parquet" ? await readParquetRows(file) : readJsonlRows(file);
+  if (rows.length === 0) throw new Error(`${file}: benchmark ${benchmark} has no rows`);
+  return rowsToItems(rows, benchmark, file, problemField, idField, strict);
+}
+
+export interface LoadOptions extends HubOptions {
+  /** folder the mix file lives in (user benchmark paths resolve against it) */
+  baseDir?: string;
+  /** local benchmarks folder; default: env CURATE_BENCHMARKS_DIR; none → Hub */
+  benchmarksDir?: string;
+  /** called with a line of progress text */
+  log?: (msg: string) => void;
+}
+
+/** Where one benchmark will be read from (for logs and the CLI). */
+export function localFileFor(spec: BenchmarkSpec, dir: string): string | null {
+  if (spec.kind !== "builtin") return null;
+  for (const f of spec.entry.localFiles) {
+    const p = join(dir, f);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+export async function loadBenchmarkSpec(spec: BenchmarkSpec, o: LoadOptions = {}): Promise<BenchmarkItem[]> {
+  const baseDir = o.baseDir ?? process.cwd();
+  if (spec.kind === "file") {
+    const u: UserBenchmark = spec.entry;
+    const file = isAbsolute(u.path) ? u.path : resolve(baseDir, u.path);
+    return readBenchmarkFile(file, u.name, u.format, u.problemField ?? "problem", u.idField ?? null, true);
+  }
+  const b = spec.entry;
+  const dirSetting = o.benchmarksDir ?? process.env.CURATE_BENCHMARKS_DIR;
+  if (dirSetting) {
+    const dir = isAbsolute(dirSetting) ? dirSetting : resolve(baseDir, dirSetting);
+    const file = localFileFor(spec, dir);
+    if (!file) throw new Error(`benchmark ${b.name}: none of ${b.localFiles.join(", ")} in benchmarks folder ${dir}`);
+    o.log?.(`benchmark ${b.name}: ${file}`);
+    return readBenchmarkFile(file, b.name, undefined, null, undefined);
+  }
+  const files = await ensureParquetFiles(b.dataset, b.config, b.split, o);
+  o.log?.(`benchmark ${b.name}: ${b.dataset} (${b.config}/${b.split}), ${files.length} Parquet file(s)`);
+  const items: BenchmarkItem[] = [];
+  for (const f of files) {
+    const rows = await readParquetRows(f);
+    const part = rowsToItems(rows, b.name, `${b.dataset} ${f}`, b.problemField, b.idField);
+    if (b.idField === null) for (const it of part) it.item = String(items.length + Number(it.item));
+    items.push(...part);
+  }
+  return items;
+}
+
+/** Load every configured benchmark (default set when `list` is undefined). */
+export async function loadBenchmarks(list: (string | UserBenchmark)[] | undefined, o: LoadOptions = {}): Promise<BenchmarkItem[]> {
+  const out: BenchmarkItem[] = [];
+  for (const spec of resolveBenchmarkSpecs(list)) out.push(...(await loadBenchmarkSpec(spec, o)));
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * Hashing helpers shared by the index builder, the matcher and the common-n-gram generator
+ * (bench/decontam-common-ngrams.mjs), so the committed list and the runtime agree bit for bit.
+ */
+import type { TokenStream } from "./tokenize.js";
+import { fnv1a } from "./tokenize.js";
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** 32-bit hash of ids[start .. start+n) (order-sensitive). */
+export function ngramHash(ids: Uint32Array, start: number, n: number): number {
+  let h = 0x9747b28c ^ n;
+  for (let j = 0; j < n; j++) {
+    h = Math.imul(h ^ ids[start + j]!, 0x5bd1e995);
+    h ^= h >>> 15;
+  }
+  return fmix32(h);
+}
+
+/** Two independent 32-bit hashes of ids[from..to) folded into one exact-match key (53-bit safe). */
+export function sequenceKey(ids: Uint32Array, from: number, to: number): number {
+  let a = 0x12345679 ^ (to - from);
+  let b = 0x2545f491 ^ (to - from);
+  for (let j = from; j < to; j++) {
+    const t = ids[j]!;
+    a = Math.imul(a ^ t, 0x5bd1e995);
+    a ^= a >>> 15;
+    b = Math.imul(b ^ t, 0x27d4eb2f);
+    b ^= b >>> 13;
+  }
+  return fmix32(a) * 0x200000 + (fmix32(b) & 0x1fffff);
+}
+
+const PREFIXES = [
+  "solve the following math problem",
+  "solve the following problem",
+  "problem statement",
+  "problem",
+  "question",
+  "q",
+].map((p) => p.split(" ").map(fnv1a));
+
+const SUFFIX_TRIGGERS = [
+  "please reason step by step",
+  "let s think step by step",
+  "lets think step by step",
+  "think step by step",
+  "please put your final answer",
+  "put your final answer within",
+  "output the final answer within",
+  "return your final response",
+  "provide your final answer",
+  "mark your solution with",
+].map((p) => p.split(" ").map(fnv1a));
+
+const SUFFIX_FIRST = new Set(SUFFIX_TRIGGERS.map((p) => p[0]!));
+
+function startsWith(ids: Uint32Array, at: number, end: number, pattern: number[]): boolean {
+  if (at + pattern.length > end) return false;
+  for (let j = 0; j < pattern.length; j++) if (ids[at + j] !== pattern[j]) return false;
+  return true;
+}
+
+/**
+ * Token range of the problem proper: drops a leading "Problem:" / "Question 3:" style label and a
+ * trailing instruction ("Please reason step by step, and put your final answer within \boxed{}.").
+ * Returns [from, to).
+ */
+export function contentRange(ts: TokenStream): [number, number] {
+  const ids = ts.hash;
+  let from = 0;
+  let to = ts.count;
+  for (const p of PREFIXES) {
+    if (to - from > p.length && startsWith(ids, from, to, p)) {
+      from += p.length;
+      while (from < to - 1 && ts.isNumber[from]) from++;
+      break;
+    }
+  }
+  const scanFrom = Math.max(from + 1, to - 60);
+  for (let i = scanFrom; i < to; i++) {
+    if (!SUFFIX_FIRST.has(ids[i]!)) continue;
+    let hit = false;
+    for (const p of SUFFIX_TRIGGERS) {
+      if (startsWith(ids, i, to, p)) {
+        hit = true;
+        break;
+      }
+    }
+    if (hit) {
+      to = i;
+      break;
+    }
+  }
+  return [from, to];
+}

@@ -1,0 +1,333 @@
+/**
+ * Problem-text tokeniser for decontamination: one linear scan, no regexes, reusable typed buffers.
+ *
+ * What counts as a token (all lower-cased):
+ * - a run of letters (ASCII or any Unicode letter);
+ * - a number: digits, with `.` before a digit and thousands commas (`1,000`) kept inside it;
+ *   letters and digits split (`2x` → `2`, `x`);
+ * - a LaTeX command name, canonicalised (`\dfrac`/`\tfrac` → `frac`, `\le` → `leq`, `\cdot` → `times`);
+ *   layout commands (`\left`, `\displaystyle`, `\text`, `\mathrm`, `\,` …) vanish;
+ * - one of the operator characters `+ - = < > / ^ _ ! |` (`*` and `×` read as `times`).
+ * Everything else — `$` delimiters, braces, brackets, punctuation, whitespace — separates tokens and
+ * is dropped, so LaTeX spacing, `$…$` vs `\(…\)` and line breaks do not change the token stream.
+ *
+ * Each token keeps its character span in the original text (for reporting matched spans) and two
+ * 32-bit ids: `hash` (the token itself) and `masked` (every number becomes `#`, for digit-insensitive
+ * matching). The canonical characters of all tokens are concatenated in `canon` (for character
+ * shingles on short problems).
+ */
+
+const CLASS_SEP = 0;
+const CLASS_LETTER = 1;
+const CLASS_DIGIT = 2;
+const CLASS_OP = 3;
+const CLASS_BACKSLASH = 4;
+const CLASS_SPECIAL = 5; // non-ASCII characters with a canonical spelling (×, ≤, π …)
+
+let classTable: Uint8Array | null = null;
+let lowerTable: Uint16Array | null = null;
+const SPECIAL = new Map<number, string>([
+  [0x2212, "-"], // minus sign
+  [0x2013, "-"], // en dash
+  [0x00d7, "times"],
+  [0x00b7, "times"],
+  [0x22c5, "times"],
+  [0x2264, "leq"],
+  [0x2265, "geq"],
+  [0x2260, "neq"],
+  [0x221a, "sqrt"],
+  [0x03c0, "pi"],
+  [0x221e, "infty"],
+]);
+
+function tables(): { cls: Uint8Array; lower: Uint16Array } {
+  if (classTable && lowerTable) return { cls: classTable, lower: lowerTable };
+  const cls = new Uint8Array(65536);
+  const lower = new Uint16Array(65536);
+  const letter = /\p{L}/u;
+  const digit = /\p{Nd}/u;
+  for (let c = 0; c < 65536; c++) {
+    lower[c] = c;
+    if (c < 128) {
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+        cls[c] = CLASS_LETTER;
+        lower[c] = c | 0x20;
+      } else if (c >= 48 && c <= 57) cls[c] = CLASS_DIGIT;
+      else if (c === 92) cls[c] = CLASS_BACKSLASH;
+      else if ("+-=<>*/^_!|".includes(String.fromCharCode(c))) cls[c] = CLASS_OP;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) continue; // surrogate halves: separators
+    if (SPECIAL.has(c)) {
+      cls[c] = CLASS_SPECIAL;
+      continue;
+    }
+    const s = String.fromCharCode(c);
+    if (letter.test(s)) {
+      cls[c] = CLASS_LETTER;
+      const l = s.toLowerCase();
+      if (l.length === 1) lower[c] = l.charCodeAt(0);
+    } else if (digit.test(s)) cls[c] = CLASS_LETTER; // non-ASCII digits: kept as word characters
+  }
+  classTable = cls;
+  lowerTable = lower;
+  return { cls, lower };
+}
+
+/** LaTeX commands that produce no token (layout, fonts, spacing). */
+const SKIP_COMMANDS = new Set([
+  "left", "right", "big", "bigl", "bigr", "Big", "Bigl", "Bigr", "bigg", "biggl", "biggr", "Bigg", "Biggl", "Biggr",
+  "displaystyle", "textstyle", "scriptstyle", "text", "textbf", "textit", "textrm", "textnormal", "texttt",
+  "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb", "mathscr", "mathfrak", "boldsymbol",
+  "bm", "operatorname", "mbox", "hbox", "emph", "rm", "bf", "it", "quad", "qquad", "hspace", "vspace",
+  "limits", "nolimits", "noindent", "newline", "hline", "ldots", "cdots", "dots", "dotsc", "dotsb", "dotsm",
+  "vdots", "ddots", "begin", "end", "tiny", "small", "large", "Large", "LARGE", "normalsize", "phantom",
+  "underline", "overline", "boxed", "tag", "nonumber", "label", "medskip", "smallskip", "bigskip",
+]);
+
+/** LaTeX commands spelled differently with the same meaning. */
+const COMMAND_ALIAS = new Map<string, string>([
+  ["dfrac", "frac"], ["tfrac", "frac"], ["cfrac", "frac"],
+  ["dbinom", "binom"], ["tbinom", "binom"],
+  ["le", "leq"], ["leqslant", "leq"], ["ge", "geq"], ["geqslant", "geq"], ["ne", "neq"],
+  ["cdot", "times"], ["lvert", "|"], ["rvert", "|"], ["vert", "|"], ["mid", "|"],
+  ["lbrace", ""], ["rbrace", ""], ["lbrack", ""], ["rbrack", ""], ["langle", ""], ["rangle", ""],
+  ["to", "rightarrow"], ["gets", "leftarrow"], ["varepsilon", "epsilon"], ["varphi", "phi"],
+]);
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** 32-bit FNV-1a of a string (used for canonical token ids). */
+export function fnv1a(s: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+export const MASK_HASH = fnv1a("#");
+
+/**
+ * Function words left out of the content stream that word n-grams are formed from, so a rewording
+ * that swaps "the" for "a" or drops an "is" breaks fewer n-grams.
+ */
+export const STOPWORDS = [
+  "a", "an", "the", "of", "is", "are", "was", "were", "be", "been", "to", "in", "on", "at", "and", "or",
+  "that", "this", "these", "those", "it", "its", "for", "by", "with", "as", "which", "what", "there",
+];
+const STOP_HASHES = new Set(STOPWORDS.map(fnv1a));
+
+export const TOKEN_WORD = 0;
+export const TOKEN_NUMBER = 1;
+export const TOKEN_SYMBOL = 2;
+
+/** Reusable token buffers. `count` tokens are valid; buffers grow as needed. */
+export class TokenStream {
+  count = 0;
+  /** token id (unmasked) */
+  hash = new Uint32Array(256);
+  /** token id with numbers masked */
+  masked = new Uint32Array(256);
+  /** 1 when the token is a number */
+  isNumber = new Uint8Array(256);
+  /** TOKEN_WORD, TOKEN_NUMBER or TOKEN_SYMBOL (operator, single letter, LaTeX command) */
+  kind = new Uint8Array(256);
+  /** character span in the source text: [srcStart, srcEnd) */
+  srcStart = new Uint32Array(256);
+  srcEnd = new Uint32Array(256);
+  /** span of the token's canonical characters in `canon` */
+  canonStart = new Uint32Array(257);
+  canon = new Uint16Array(1024);
+  canonLength = 0;
+  /** content stream: masked ids of the tokens that are not stopwords, and their token positions */
+  contentCount = 0;
+  content = new Uint32Array(256);
+  contentPos = new Uint32Array(256);
+
+  reset(): void {
+    this.count = 0;
+    this.contentCount = 0;
+    this.canonLength = 0;
+    this.canonStart[0] = 0;
+  }
+
+  private growTokens(): void {
+    const n = this.hash.length * 2;
+    const grow32 = (a: Uint32Array, len = n) => {
+      const b = new Uint32Array(len);
+      b.set(a);
+      return b;
+    };
+    this.hash = grow32(this.hash);
+    this.masked = grow32(this.masked);
+    this.srcStart = grow32(this.srcStart);
+    this.srcEnd = grow32(this.srcEnd);
+    this.canonStart = grow32(this.canonStart, n + 1);
+    this.content = grow32(this.content);
+    this.contentPos = grow32(this.contentPos);
+    const num = new Uint8Array(n);
+    num.set(this.isNumber);
+    this.isNumber = num;
+    const kind = new Uint8Array(n);
+    kind.set(this.kind);
+    this.kind = kind;
+  }
+
+  /** room for `extra` more canonical characters */
+  reserveCanon(extra: number): void {
+    if (this.canonLength + extra <= this.canon.length) return;
+    let n = this.canon.length * 2;
+    while (n < this.canonLength + extra) n *= 2;
+    const b = new Uint16Array(n);
+    b.set(this.canon.subarray(0, this.canonLength));
+    this.canon = b;
+  }
+
+  pushChar(c: number): void {
+    if (this.canonLength >= this.canon.length) this.reserveCanon(1);
+    this.canon[this.canonLength++] = c;
+  }
+
+  pushString(s: string): void {
+    this.reserveCanon(s.length);
+    for (let i = 0; i < s.length; i++) this.canon[this.canonLength++] = s.charCodeAt(i);
+  }
+
+  /** close the token whose canonical characters were pushed since the last close */
+  closeToken(srcStart: number, srcEnd: number, isNumber: boolean, symbol = false): void {
+    const start = this.canonStart[this.count]!;
+    if (this.canonLength === start) return; // empty (e.g. alias to nothing)
+    if (this.count + 1 >= this.hash.length) this.growTokens();
+    let h = FNV_OFFSET;
+    const canon = this.canon;
+    for (let i = start; i < this.canonLength; i++) h = Math.imul(h ^ canon[i]!, FNV_PRIME);
+    h >>>= 0;
+    const k = this.count;
+    this.hash[k] = h;
+    this.masked[k] = isNumber ? MASK_HASH : h;
+    this.isNumber[k] = isNumber ? 1 : 0;
+    this.kind[k] = isNumber ? TOKEN_NUMBER : symbol || this.canonLength - start === 1 ? TOKEN_SYMBOL : TOKEN_WORD;
+    this.srcStart[k] = srcStart;
+    this.srcEnd[k] = srcEnd;
+    if (isNumber || !STOP_HASHES.has(h)) {
+      this.content[this.contentCount] = isNumber ? MASK_HASH : h;
+      this.contentPos[this.contentCount++] = k;
+    }
+    this.count = k + 1;
+    this.canonStart[this.count] = this.canonLength;
+  }
+
+  /** canonical text of token k (for debugging and reports) */
+  tokenText(k: number): string {
+    return String.fromCharCode(...this.canon.subarray(this.canonStart[k]!, this.canonStart[k + 1]!));
+  }
+}
+
+/**
+ * Tokenise `text` into `out` (reset first). Linear in the text length; allocation-free apart from
+ * LaTeX command names and buffer growth.
+ */
+export function tokenize(text: string, out: TokenStream = new TokenStream()): TokenStream {
+  const { cls, lower } = tables();
+  out.reset();
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const k = cls[c]!;
+    if (k === CLASS_SEP) {
+      i++;
+      continue;
+    }
+    if (k === CLASS_LETTER) {
+      const start = i;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (cls[d] !== CLASS_LETTER) break;
+        out.pushChar(lower[d]!);
+        i++;
+      }
+      out.closeToken(start, i, false);
+      continue;
+    }
+    if (k === CLASS_DIGIT) {
+      const start = i;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d >= 48 && d <= 57) {
+          out.pushChar(d);
+          i++;
+          continue;
+        }
+        // decimal point followed by a digit stays inside the number
+        if (d === 46 && i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
+          out.pushChar(46);
+          i++;
+          continue;
+        }
+        // thousands separator: exactly three digits then a non-digit
+        if (
+          d === 44 &&
+          i + 3 < n + 1 &&
+          isDigit(text.charCodeAt(i + 1)) &&
+          isDigit(text.charCodeAt(i + 2)) &&
+          isDigit(text.charCodeAt(i + 3)) &&
+          (i + 4 >= n || !isDigit(text.charCodeAt(i + 4)))
+        ) {
+          i++; // drop the comma, keep reading digits
+          continue;
+        }
+        break;
+      }
+      out.closeToken(start, i, true);
+      continue;
+    }
+    if (k === CLASS_OP) {
+      out.pushString(c === 42 ? "times" : String.fromCharCode(c));
+      out.closeToken(i, i + 1, false, true);
+      i++;
+      continue;
+    }
+    if (k === CLASS_SPECIAL) {
+      out.pushString(SPECIAL.get(c)!);
+      out.closeToken(i, i + 1, false, true);
+      i++;
+      continue;
+    }
+    // backslash: command name or escaped character
+    const start = i;
+    i++;
+    if (i >= n) break;
+    const d = text.charCodeAt(i);
+    if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90))) {
+      i++; // \\, \, \; \! \{ \} \$ \% … produce nothing
+      continue;
+    }
+    const nameStart = i;
+    while (i < n) {
+      const e = text.charCodeAt(i);
+      if (!((e >= 97 && e <= 122) || (e >= 65 && e <= 90))) break;
+      i++;
+    }
+    const name = text.slice(nameStart, i);
+    if (SKIP_COMMANDS.has(name)) continue;
+    const alias = COMMAND_ALIAS.get(name);
+    const canonical = alias === undefined ? name.toLowerCase() : alias;
+    if (canonical.length === 0) continue;
+    out.pushString(canonical);
+    out.closeToken(start, i, false, true);
+  }
+  return out;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Canonical token strings (tests and debugging). */
+export function tokenStrings(text: string): string[] {
+  const ts = tokenize(text);
+  const out: string[] = [];
+  for (let k = 0; k < ts.count; k++) out.push(ts.tokenText(k));
+  return out;
+}
