@@ -1,0 +1,52 @@
+/**
+ * `curate plan` writes job scripts that really run: the sbatch scripts are plain bash with #SBATCH
+ * comments, so running them with the Slurm environment variables set reproduces an array job.
+ */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+
+describe("curate plan", () => {
+  it("writes Slurm scripts that run as an array job and a dependent finalize, matching a single run", () => {
+    const d = tempDir("curate-plan-");
+    mkdirSync(join(d, "in"));
+    const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
+    for (let k = 0; k < 3; k++) writeFileSync(join(d, "in", `p${k}.jsonl`), lines.slice(k * 30, (k + 1) * 30).join("\n") + "\n");
+    const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
+    const mix = { ...quick, name: "plan", sources: [{ ...quick.sources[0], path: "in/*.jsonl" }] };
+    delete mix.outputs;
+    writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
+
+    const r = runCli(["plan", join(d, "mix.json"), "--slurm", "--k8s", "--ranks", "2", "--out", join(d, "run"), "--scripts", join(d, "jobs"), "--cpus", "1"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/3 unit\(s\) \(input files\) over 2 rank\(s\)/);
+    expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "job-annotate.yaml", "job-finalize.yaml", "submit.sh"]);
+    const annotate = readFileSync(join(d, "jobs", "annotate.sbatch"), "utf8");
+    expect(annotate).toMatch(/#SBATCH --array=0-1/);
+    expect(readFileSync(join(d, "jobs", "submit.sh"), "utf8")).toMatch(/--dependency=afterok:/);
+    const k8s = readFileSync(join(d, "jobs", "job-annotate.yaml"), "utf8");
+    expect(k8s).toMatch(/completionMode: Indexed\n  completions: 2\n  parallelism: 2/);
+
+    for (const rank of [1, 0]) {
+      const a = spawnSync("bash", [join(d, "jobs", "annotate.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      expect(a.status, a.stderr).toBe(0);
+    }
+    const f = spawnSync("bash", [join(d, "jobs", "finalize.sbatch")], { encoding: "utf8" });
+    expect(f.status, f.stderr).toBe(0);
+
+    const single = runCli(["run", join(d, "mix.json"), "--out", join(d, "single"), "--quiet", "--workers", "1"]);
+    expect(single.code).toBe(0);
+    const a = JSON.parse(readFileSync(join(d, "run", "manifest.json"), "utf8"));
+    const b = JSON.parse(readFileSync(join(d, "single", "manifest.json"), "utf8"));
+    expect(a.shards).toEqual(b.shards);
+    expect(a.counts).toEqual(b.counts);
+  }, 120_000);
+
+  it("needs --slurm or --k8s", () => {
+    const r = runCli(["plan", "pipelines/quickstart.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--slurm or --k8s/);
+  });
+});
