@@ -195,10 +195,10 @@ describe.skipIf(!present)("agreement with harness labels (needs ../shared/data/t
     for (const file of FILES) {
       for (const line of readFileSync(file, "utf8").split("\n")) {
         if (!line.trim()) continue;
-        const row = JSON.parse(line) as { id: string; gt_answer: string; response: string; correct: boolean | string };
+        const row = JSON.parse(line) as { id: string; problem: string; gt_answer: string; response: string; correct: boolean | string };
         const label = row.correct === true || row.correct === "True";
         const t = normalizeTrace(row.response);
-        const v = await verifier.verify({ reference: row.gt_answer, solution: t.solution, unterminated: t.unterminated });
+        const v = await verifier.verify({ reference: row.gt_answer, solution: t.solution, unterminated: t.unterminated, problem: row.problem });
         const ok = (v.verdict === "correct") === label;
         rows++;
         if (ok) agree++;

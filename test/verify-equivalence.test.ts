@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { Verifier } from "../src/verify/verifier.js";
+import { parseChoices } from "../src/verify/equivalence.js";
 
 type Row = [gold: string, pred: string, equal: boolean];
 
@@ -170,6 +171,23 @@ describe(`answer equivalence table (${total} pairs)`, () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("multiple choice with the options of the problem", () => {
+  const problem =
+    "Which equation has the largest solution $x$?\n\n$\\textbf{(A)}\\ 3(1 + r)^x = 7\\qquad \\textbf{(B)}\\ 12 \\qquad \\textbf{(C)}\\ \\frac{1}{2}$ $\\textbf{(D)}\\ 14\\qquad \\textbf{(E)}\\ 15$";
+  it("parses the options", () => {
+    expect(parseChoices(problem)).toEqual({ A: "3(1 + r)^x = 7", B: "12", C: "\\frac{1}{2}", D: "14", E: "15" });
+    expect(parseChoices("no options here (A) only")).toBeNull();
+  });
+  it("matches a letter reference against the option text and the reverse", async () => {
+    expect((await verifier.verify({ reference: "C", solution: "", answer: "0.5", problem })).verdict).toBe("correct");
+    expect((await verifier.verify({ reference: "C", solution: "", answer: "12", problem })).verdict).toBe("incorrect");
+    expect((await verifier.verify({ reference: "12", solution: "", answer: "(B)", problem })).verdict).toBe("correct");
+    expect((await verifier.verify({ reference: "12", solution: "", answer: "(D)", problem })).verdict).toBe("incorrect");
+    // without the problem a bare letter cannot match a number
+    expect((await verifier.compare("12", "(B)")).verdict).toBe("incorrect");
   });
 });
 

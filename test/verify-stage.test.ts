@@ -55,7 +55,7 @@ describe("verify annotator", () => {
 
   it("reads the whole response when the trace was not split", () => {
     const r = rollout("x", "text \\boxed{1}", "1", false);
-    expect(verifyInput(r)).toEqual({ reference: "1", solution: "text \\boxed{1}" });
+    expect(verifyInput(r)).toEqual({ reference: "1", solution: "text \\boxed{1}", problem: "p" });
   });
 });
 

@@ -2,7 +2,7 @@
  * `curate verify`: check answers ad hoc or in batch.
  *
  *   curate verify --gold '\frac12' --pred '0.5'          prints the verdict and why
- *   curate verify --pairs pairs.jsonl                    {"id","gold","pred"} lines → {"id","verdict","extracted","rule"} lines
+ *   curate verify --pairs pairs.jsonl                    {"id","gold","pred"[,"problem"]} lines → {"id","verdict","extracted","rule"} lines
  *
  * `pred` may be a bare answer or a whole response (thought tags, \boxed{}, "Answer: …"); responses are
  * split with the trace normaliser and the final answer extracted. Streaming: one line in, one line out.
@@ -19,10 +19,11 @@ import { InputError, UsageError } from "./errors.js";
 const RESPONSE_MARKERS = ["\\boxed", "\\fbox", "<answer>", "<think>", "</think>", "<|begin_of_thought|>", "answer", "Answer", "\n"];
 
 /** a bare answer is compared as is; anything that looks like a response goes through extraction */
-export function pairInput(gold: string, pred: string): VerifyInput {
-  if (!RESPONSE_MARKERS.some((m) => pred.includes(m))) return { reference: gold, solution: "", answer: pred };
+export function pairInput(gold: string, pred: string, problem?: string): VerifyInput {
+  const p = problem !== undefined ? { problem } : {};
+  if (!RESPONSE_MARKERS.some((m) => pred.includes(m))) return { reference: gold, solution: "", answer: pred, ...p };
   const t = normalizeTrace(pred);
-  return { reference: gold, solution: t.solution, unterminated: t.unterminated };
+  return { reference: gold, solution: t.solution, unterminated: t.unterminated, ...p };
 }
 
 function number(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -63,7 +64,7 @@ async function runPairs(file: string, verifier: Verifier): Promise<void> {
     if (typeof o !== "object" || o === null || typeof o.pred !== "string" || !(typeof o.gold === "string" || o.gold === null)) {
       throw new InputError(file, row, `expected {"id", "gold": string, "pred": string}, got ${line.length > 120 ? line.slice(0, 117) + "..." : line}`);
     }
-    const v = await verifier.verify(pairInput((o.gold as string | null) ?? "", o.pred));
+    const v = await verifier.verify(pairInput((o.gold as string | null) ?? "", o.pred, typeof o.problem === "string" ? o.problem : undefined));
     await write(JSON.stringify({ id: o.id ?? row, verdict: v.verdict, extracted: v.extracted, rule: v.rule }) + "\n");
   }
 }
@@ -77,8 +78,9 @@ export function register(program: Command): void {
     .option("--pairs <file>", 'JSONL with {"id","gold","pred"} per line ("-" for stdin); writes {"id","verdict","extracted","rule"} lines')
     .option("--timeout-ms <n>", "hard per-pair limit for the symbolic engine (default 1000)")
     .option("--rel-tol <x>", "relative tolerance for non-integer numbers (default 1e-4)")
+    .option("--problem <text>", "with --gold/--pred: the problem statement (its (A)…(E) options let a letter match an option's text)")
     .option("--json", "with --gold/--pred: print the full annotation as JSON")
-    .action(async (o: { gold?: string; pred?: string; pairs?: string; timeoutMs?: string; relTol?: string; json?: boolean }) => {
+    .action(async (o: { gold?: string; pred?: string; pairs?: string; problem?: string; timeoutMs?: string; relTol?: string; json?: boolean }) => {
       const single = o.gold !== undefined || o.pred !== undefined;
       if (single && o.pairs !== undefined) throw new UsageError("use either --gold/--pred or --pairs, not both");
       if (!single && o.pairs === undefined) throw new UsageError("expected --gold and --pred, or --pairs <file>");
@@ -91,7 +93,7 @@ export function register(program: Command): void {
       const verifier = new Verifier(config);
       try {
         if (single) {
-          const v = await verifier.verify(pairInput(o.gold!, o.pred!));
+          const v = await verifier.verify(pairInput(o.gold!, o.pred!, o.problem));
           await write(o.json ? JSON.stringify(v) + "\n" : explain(v));
         } else {
           await runPairs(o.pairs!, verifier);

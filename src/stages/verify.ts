@@ -18,8 +18,8 @@ export const VERDICTS: readonly Verdict[] = ["correct", "incorrect", "no_answer"
 /** what the verifier reads from a record */
 export function verifyInput(record: Rollout): VerifyInput {
   const t = record.trace;
-  if (!t) return { reference: record.reference, solution: record.response };
-  return { reference: record.reference, solution: t.solution, unterminated: t.unterminated };
+  if (!t) return { reference: record.reference, solution: record.response, problem: record.problem };
+  return { reference: record.reference, solution: t.solution, unterminated: t.unterminated, problem: record.problem };
 }
 
 export const verifyModule: AnnotatorModule = {

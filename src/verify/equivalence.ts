@@ -36,6 +36,39 @@ export interface CompareOptions {
   relTol: number;
   maxDepth: number;
   symbolic: SymbolicCompare;
+  /** multiple-choice option texts from the problem statement (letter → text), see parseChoices */
+  choices?: Record<string, string>;
+}
+
+/**
+ * Multiple-choice options of a problem statement: `(A) 10 \qquad (B) 12 …` (also inside `\textbf{(A)}`).
+ * The letters must appear in order A, B, C…; returns null when fewer than two options are found.
+ */
+export function parseChoices(problem: string): Record<string, string> | null {
+  const letters = "ABCDE";
+  const at: number[] = [];
+  let from = 0;
+  for (const l of letters) {
+    const k = problem.indexOf(`(${l})`, from);
+    if (k < 0) break;
+    at.push(k);
+    from = k + 3;
+  }
+  if (at.length < 2) return null;
+  const out: Record<string, string> = {};
+  for (let j = 0; j < at.length; j++) {
+    let end = j + 1 < at.length ? at[j + 1]! : problem.indexOf("\n", at[j]!);
+    if (end < 0) end = problem.length;
+    let t = problem.slice(at[j]! + 3, end);
+    // strip the markup around option markers: "}\ 10 \qquad \textbf{" → "10"
+    t = t.split("\\qquad").join(" ").split("\\quad").join(" ");
+    for (const junk of ["\\textbf{", "\\mathrm{", "\\text{", "\\mathbf{"]) if (t.endsWith(junk)) t = t.slice(0, -junk.length);
+    t = t.trim();
+    while (t.startsWith("}") || t.startsWith("\\ ") || t.startsWith("~") || t.startsWith("$")) t = t.replace(/^(?:}|\\ |~|\$)/, "").trim();
+    while (t.endsWith("$") || t.endsWith("\\textbf{") || t.endsWith("(") || t.endsWith(",")) t = t.replace(/(?:\$|\\textbf\{|\(|,)$/, "").trim();
+    if (t.length > 0 && t.length <= 200) out[letters[j]!] = t;
+  }
+  return Object.keys(out).length >= 2 ? out : null;
 }
 
 export interface Comparison {
@@ -286,7 +319,7 @@ interface NumberValue {
 /** tolerance against an integer reference (float noise only) */
 const INT_TOL = 1e-9;
 const INT_RE = /^[+-]?\d+$/;
-const DEC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DEC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** plain numbers: 25, 025, -3.5, .5, 4.5e33, 3/4, \frac{3}{4}, -\frac{3}{4}, 3.8\times10^{35} */
 export function parseNumber(s: string): NumberValue | null {
@@ -363,6 +396,19 @@ function parseCached(s: string, maxDepth: number): Node {
   return r;
 }
 
+/** commands that never denote a number */
+const NON_VALUE = ["\\angle", "\\overline", "\\square", "\\rightarrow", "\\to", "\\star", "\\triangle", "\\equiv", "\\ldots", "\\dotsm", "\\dotsb", "\\dots", "\\Rightarrow", "\\implies", "\\mid", "\\parallel", "\\perp", "\\cong", "\\sim", "\\circ"];
+
+function hasNonValue(s: string): boolean {
+  if (!s.includes("\\") && !s.includes("?")) return false;
+  if (s.includes("?")) return true;
+  for (const c of NON_VALUE) {
+    const k = s.indexOf(c);
+    if (k >= 0 && !/[A-Za-z]/.test(s[k + c.length] ?? "")) return true;
+  }
+  return false;
+}
+
 function scalarEqual(gold: string, pred: string, ctx: Ctx): boolean {
   if (gold === pred) return true;
   let g = gold;
@@ -380,6 +426,11 @@ function scalarEqual(gold: string, pred: string, ctx: Ctx): boolean {
   if (gn && pn) {
     bump(ctx, "numeric");
     return numbersEqual(gn, pn, ctx);
+  }
+  if (gn && hasNonValue(p)) {
+    // a number against "\angle B", "D \rightarrow C", "\overline{PQ}": no engine needed to say no
+    bump(ctx, "expression");
+    return false;
   }
   let ge: Node;
   let pe: Node;
@@ -415,6 +466,19 @@ function evaluateConst(n: Node): number {
 }
 
 // ------------------------------------------------------------------ structures
+
+/** compare with an option text taken from the problem (normalised like an answer) */
+function optionEqual(gold: string, pred: string, ctx: Ctx): boolean {
+  const g = normalizeAnswer(gold).text;
+  const p = normalizeAnswer(pred).text;
+  if (g === p) return true;
+  try {
+    return structureEqual(parseStructure(g), parseStructure(p), ctx);
+  } catch (e) {
+    if (e instanceof UngradableReference) return false;
+    throw e;
+  }
+}
 
 function listEqualOrdered(g: string[], p: string[], ctx: Ctx): boolean {
   if (g.length !== p.length) return false;
@@ -481,11 +545,14 @@ function structureEqual(g: Answer, p: Answer, ctx: Ctx): boolean {
     case "scalar":
       if (p.kind === "scalar") return scalarEqual(g.text, p.text, ctx);
       if (p.kind === "choice" && p.text) return scalarEqual(g.text, p.text, ctx);
+      if (p.kind === "choice" && ctx.opts.choices?.[p.letter] !== undefined) return optionEqual(g.text, ctx.opts.choices[p.letter]!, ctx);
       if ((p.kind === "list" || p.kind === "set") && p.items.length === 1) return scalarEqual(g.text, p.items[0]!, ctx);
       return false;
     case "choice":
       if (p.kind === "choice") return g.letter === p.letter;
       if (p.kind === "scalar" && g.text) return scalarEqual(g.text, p.text, ctx);
+      // the reference is a letter, the answer the option's text: look the letter up in the problem
+      if (p.kind === "scalar" && ctx.opts.choices?.[g.letter] !== undefined) return optionEqual(ctx.opts.choices[g.letter]!, p.text, ctx);
       return false;
     case "list":
     case "set":
@@ -552,7 +619,7 @@ export function compareAnswers(goldRaw: string, predRaw: string, opts: CompareOp
   let ps = parseStructure(p.text);
   // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer
   if (gs.kind !== "relation" && gs.kind !== "interval" && ps.kind !== "interval") {
-    const chain = splitTop(p.text, ["=", "\\approx"]);
+    const chain = splitTop(p.text, ["=", "\\approx", "\\equiv"]);
     const assignments = splitTop(p.text, [","]).filter((x) => x.includes("=")).length;
     if (chain.length >= 2 && assignments < 2 && chain[chain.length - 1]!.length > 0 && splitTop(g.text, ["="]).length === 1) {
       ps = parseStructure(chain[chain.length - 1]!);

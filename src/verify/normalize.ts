@@ -392,6 +392,11 @@ const ORDINALS = ["^{\\mathrm{th}}", "^{\\text{th}}", "^{th}", "^\\text{th}", "^
 export function normalizeAnswer(raw: string): Normalized {
   let s = stripOuter(raw);
   if (s.includes("^")) for (const o of ORDINALS) if (s.includes(o)) s = s.split(o).join("");
+  // "x \equiv 3 \pmod{7}": the modulus is context, the residue the answer
+  for (const m of ["(\\mod", "\\pmod", "\\bmod", "\\mod"]) {
+    const k = s.indexOf(m);
+    if (k > 0) s = s.slice(0, k);
+  }
   // a stray `$` inside (e.g. "$5$ cm") is noise
   if (s.includes("\\$")) s = s.split("\\$").join(""); // currency
   if (s.includes("$")) s = s.split("$").join("");

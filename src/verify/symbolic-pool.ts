@@ -39,10 +39,10 @@ export class SymbolicPool {
     private readonly entry: URL = workerUrl("verify/symbolic-worker"),
   ) {}
 
-  compare(gold: string, pred: string, relTol: number, maxDepth: number): Promise<SymbolicOutcome> {
+  compare(gold: string, pred: string, relTol: number, maxDepth: number, choices?: Record<string, string>): Promise<SymbolicOutcome> {
     if (this.closed) return Promise.reject(new Error("symbolic pool is closed"));
     return new Promise((resolve) => {
-      this.queue.push({ req: { id: this.nextId++, gold, pred, relTol, maxDepth }, resolve });
+      this.queue.push({ req: { id: this.nextId++, gold, pred, relTol, maxDepth, ...(choices ? { choices } : {}) }, resolve });
       this.pump();
     });
   }

@@ -13,6 +13,7 @@ export interface SymbolicRequest {
   pred: string;
   relTol: number;
   maxDepth: number;
+  choices?: Record<string, string>;
 }
 export interface SymbolicResponse {
   id: number;
@@ -32,7 +33,7 @@ if (port) {
         symbolic = createSymbolicCompare(req.relTol);
         compares.set(req.relTol, symbolic);
       }
-      const c = compareAnswers(req.gold, req.pred, { relTol: req.relTol, maxDepth: req.maxDepth, symbolic });
+      const c = compareAnswers(req.gold, req.pred, { relTol: req.relTol, maxDepth: req.maxDepth, symbolic, ...(req.choices ? { choices: req.choices } : {}) });
       res = { id: req.id, outcome: c.equal ? "equal" : "unequal", rule: c.rule };
     } catch (e) {
       if (e instanceof UngradableReference) res = { id: req.id, outcome: "ungradable", rule: "reference_unparseable", message: e.message };

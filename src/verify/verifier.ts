@@ -4,7 +4,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { extractAnswer, type Extraction } from "./extract.js";
-import { compareAnswers, deferSymbolic, NeedSymbolic, UngradableReference, RefusedError, type Comparison } from "./equivalence.js";
+import { compareAnswers, parseChoices, deferSymbolic, NeedSymbolic, UngradableReference, RefusedError, type Comparison } from "./equivalence.js";
 import { normalizeAnswer } from "./normalize.js";
 import { SymbolicPool } from "./symbolic-pool.js";
 import type { VerifyAnnotation, VerifyConfig, Verdict } from "./types.js";
@@ -17,6 +17,8 @@ export interface VerifyInput {
   unterminated?: boolean;
   /** an already extracted answer: skips extraction (rule `given`) */
   answer?: string;
+  /** the problem statement: its multiple-choice options let a letter match an option's text */
+  problem?: string;
 }
 
 export interface ResolvedVerifyConfig {
@@ -38,7 +40,7 @@ export function resolveVerifyConfig(c: VerifyConfig = {}): ResolvedVerifyConfig 
 }
 
 /** result of the fast path: a finished annotation, or a pair that needs the symbolic worker */
-type Fast = { done: VerifyAnnotation } | { gold: string; pred: string; extraction: Extraction; t0: number };
+type Fast = { done: VerifyAnnotation } | { gold: string; pred: string; extraction: Extraction; t0: number; choices?: Record<string, string> };
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
@@ -102,12 +104,15 @@ export class Verifier {
       if (!differs) delete extraction.conflicting;
     }
     let cmp: Comparison;
+    const choices = input.problem && input.problem.includes("(A)") && input.problem.includes("(B)") ? parseChoices(input.problem) : null;
     try {
-      cmp = compareAnswers(ref, pred, { relTol: cfg.relTol, maxDepth: cfg.maxDepth, symbolic: deferSymbolic });
+      cmp = compareAnswers(ref, pred, { relTol: cfg.relTol, maxDepth: cfg.maxDepth, symbolic: deferSymbolic, ...(choices ? { choices } : {}) });
     } catch (e) {
-      if (e instanceof NeedSymbolic) return { gold: ref, pred, extraction, t0 };
+      if (e instanceof NeedSymbolic) return { gold: ref, pred, extraction, t0, ...(choices ? { choices } : {}) };
       if (e instanceof UngradableReference) return { done: this.annotation("ungradable_reference", extraction, "reference_unparseable", t0) };
       if (e instanceof RefusedError) return { done: this.annotation("timeout", extraction, "refused:depth", t0) };
+      // a stack overflow on a huge answer (only reachable with a raised maxAnswerChars) is a refusal too
+      if (e instanceof RangeError) return { done: this.annotation("timeout", extraction, "refused:depth", t0) };
       throw e;
     }
     if (!cmp.equal && extraction.conflicting && extraction.conflicting.length > 1) {
@@ -133,7 +138,7 @@ export class Verifier {
     const f = this.fast(input);
     if ("done" in f) return f.done;
     this.pool ??= new SymbolicPool(this.config.timeoutMs);
-    const r = await this.pool.compare(f.gold, f.pred, this.config.relTol, this.config.maxDepth);
+    const r = await this.pool.compare(f.gold, f.pred, this.config.relTol, this.config.maxDepth, f.choices);
     switch (r.outcome) {
       case "equal":
         return this.annotation("correct", f.extraction, r.rule, f.t0);
