@@ -37,7 +37,10 @@ for (let d = 0; d < DOCS; d++) {
     texts.push(w.join(" "));
   }
 }
-const resolved = resolveSketch({ permutations: K }, { problems: { threshold: 0.8 } });
+// datasketch parity: LSH tuned for the threshold itself (9 × 13 at 0.8 / 128), candidates confirmed by
+// the one-bit estimate (no texts kept); see docs/dedupe.md for the exact-check default
+const DEDUPE = { problems: { threshold: 0.8, check: "estimate" } };
+const resolved = resolveSketch({ permutations: K }, DEDUPE);
 const { bands, rows } = resolved.problem;
 console.log(`corpus: ${DOCS} docs × ${WORDS} words (${(texts.reduce((a, t) => a + t.length, 0) / DOCS / 1024).toFixed(1)} KB each), ${K} permutations, ${bands} bands × ${rows} rows, ${planted.length} planted near-duplicates`);
 
@@ -48,7 +51,7 @@ async function run(threads) {
   await Promise.all(Array.from({ length: Math.max(1, threads) * 2 }, () => pool.sketch(texts.slice(0, BATCH))));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const grouper = new ProblemGrouper({ seed: 1, sketch: { permutations: K }, dedupe: { problems: { threshold: 0.8, check: "estimate" } } }, tmp);
+  const grouper = new ProblemGrouper({ seed: 1, sketch: { permutations: K }, dedupe: DEDUPE }, tmp);
   const inflight = [];
   let next = 0;
   let tSketch = 0;

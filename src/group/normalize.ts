@@ -160,18 +160,23 @@ export function tokenizeInto(text: string, start: number, out: TokenBuffer): voi
     const cls = classOf(c);
     if (cls === SPACE) { i++; continue; }
     if (cls === WORD) {
+      // two UTF-16 units per multiply (the text is already lower-cased)
       let h = FNV_INIT;
+      let pending = -1;
       while (i < n) {
-        let d = text.charCodeAt(i);
-        const k = classOf(d);
-        if (k === WORD) {
-          if (d >= 65 && d <= 90) d += 32;
-        } else if (!(k === DOT && isDigit(text.charCodeAt(i - 1)) && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) {
-          break;
+        const d = text.charCodeAt(i);
+        if (d < 128) {
+          const k = ASCII_CLASS[d]!;
+          if (k !== WORD && !(k === DOT && isDigit(text.charCodeAt(i - 1)) && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) break;
+        } else if (isSpace(d)) break;
+        if (pending < 0) pending = d;
+        else {
+          h = Math.imul(h ^ (pending | (d << 16)), FNV_PRIME);
+          pending = -1;
         }
-        h = Math.imul(h ^ d, FNV_PRIME);
         i++;
       }
+      if (pending >= 0) h = Math.imul(h ^ pending, FNV_PRIME);
       h ^= h >>> 16;
       h = Math.imul(h, 0x85ebca6b);
       h ^= h >>> 13;
