@@ -20,10 +20,10 @@ import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from
 import { canonicalJson } from "../config/load.js";
 import { initCompressors } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
-import { RowTable, type MixRow as TableRow } from "./table.js";
+import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
 import { sortedRecord, type OutputBuilder, type PlanContext } from "./common.js";
 import { initMixCompressors } from "./shards.js";
-import { chatTemplate, loadEncoder, parsePromptTemplate, parseTemplate, type Encoder } from "./text.js";
+import { THINK_CLOSE, THINK_OPEN, chatTemplate, loadEncoder, parsePromptTemplate, parseTemplate, type Encoder } from "./text.js";
 import { midtrainBuilder } from "./midtrain.js";
 import { sftBuilder } from "./sft.js";
 import { dpoBuilder } from "./dpo.js";
@@ -161,6 +161,9 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
   for (const n of names) rmSync(join(root, n), { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const builders = new Map<string, OutputBuilder>();
+  const open = enc.encode(THINK_OPEN);
+  const close = enc.encode(THINK_CLOSE);
+  const thinkWrap = { open, close, openTokens: open.length, closeTokens: close.length };
   try {
     for (const name of order) {
       const o: OutputConfig = outputs[name]!;
@@ -177,6 +180,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
         workDir,
         shard: args.shard,
         tokenizer: config.tokenizer,
+        think: "responseFormat" in o && o.responseFormat === "think" ? thinkWrap : null,
       };
       builders.set(name, await makeBuilder(ctx, enc));
     }
@@ -185,6 +189,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
     let i = 0;
     const all = [...builders.values()];
     for await (const row of args.rows()) {
+      if (isUnreadable(row)) continue;
       if (i >= table.n || table.ordinal[i] !== row.record.ordinal) {
         throw new Error(`outputs: rows() yielded ordinal ${row.record.ordinal} (id ${row.record.id}) at position ${i} on the second pass, expected ${i < table.n ? table.ordinal[i] : "no more rows"}: rows() must yield the same rows each call`);
       }

@@ -27,6 +27,15 @@ export interface PlanContext {
   workDir: string;
   shard: { codec: "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED"; rowGroupRows: number; shardRows: number; shardBytes: number };
   tokenizer: string;
+  /** `responseFormat: "think"`: the wrapper's ids and token counts; null for "raw" */
+  think: ThinkWrap | null;
+}
+
+export interface ThinkWrap {
+  open: number[];
+  close: number[];
+  openTokens: number;
+  closeTokens: number;
 }
 
 /** A planned output: decided from the table, then fed the rows again to write its shards. */

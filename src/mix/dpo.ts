@@ -17,6 +17,7 @@ import { S_KEPT, S_VERIFY_INCORRECT, V_CORRECT, V_INCORRECT, type MixRow } from 
 import { Eligibility, Tally, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
 import { MixShardSet, type Message, type MixColumn } from "./shards.js";
 import { SpillStore } from "./spill.js";
+import { renderResponse } from "./text.js";
 import { fmix32, orderKey, saltOf } from "./hash.js";
 
 const MAX_SIDE = 64;
@@ -50,6 +51,8 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
   const want = cfg.pairsPerProblem ?? 1;
   const sys = cfg.system ? systemTokens : 0;
   const promptTokens = (i: number) => sys + t.problemTokens[i]!;
+  const respTokens = (i: number) => t.responseTokensAs(i, ctx.think);
+  const responseFormat = ctx.think ? "think" : "raw";
 
   // ---- candidates per side
   const chosenList: number[] = [];
@@ -65,7 +68,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
     if (!isChosen && !isRejected) {
       reason = v === V_CORRECT ? "correct_not_kept" : v === V_INCORRECT ? "incorrect_dropped_by_other_filter" : "verdict_not_pairable";
     } else if (!ctx.sourceOk[t.source[i]!]) reason = "source_not_selected";
-    else if (cfg.maxResponseTokens !== undefined && t.responseTokens[i]! > cfg.maxResponseTokens) reason = "over_maxResponseTokens";
+    else if (cfg.maxResponseTokens !== undefined && respTokens(i) > cfg.maxResponseTokens) reason = "over_maxResponseTokens";
     else if (isChosen && cfg.maxPromptTokens !== undefined && promptTokens(i) > cfg.maxPromptTokens) reason = "over_maxPromptTokens";
     else if (isRejected && t.truncated[i]) reason = "rejected_truncated";
     else if (isRejected && t.exactHash[i]) {
@@ -114,7 +117,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
       // confidently wrong first: commits to a final answer, then longest, then seeded key (the current order)
       const rank = new Map<number, number>();
       rs.forEach((i, k) => rank.set(i, k));
-      rs = Int32Array.from(rs).sort((a, b) => t.finalAnswer[b]! - t.finalAnswer[a]! || t.responseTokens[b]! - t.responseTokens[a]! || rank.get(a)! - rank.get(b)!);
+      rs = Int32Array.from(rs).sort((a, b) => t.finalAnswer[b]! - t.finalAnswer[a]! || respTokens(b) - respTokens(a) || rank.get(a)! - rank.get(b)!);
     }
     const combos: { c: number; r: number; score: number; key: number }[] = [];
     for (let a = 0; a < nc; a++) {
@@ -122,7 +125,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
         const c = cs[a]!;
         const r = rs[b]!;
         const key = pairKey(c, r);
-        const score = policy === "closest_length" ? Math.abs(t.responseTokens[c]! - t.responseTokens[r]!) : policy === "hardest" ? b * MAX_SIDE + a : key;
+        const score = policy === "closest_length" ? Math.abs(respTokens(c) - respTokens(r)) : policy === "hardest" ? b * MAX_SIDE + a : key;
         combos.push({ c, r, score, key });
       }
     }
@@ -157,7 +160,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
   const pairR = Int32Array.from(kept, (k) => pr[k]!);
   pc = pr = pk = [];
   let lengthGap = 0;
-  for (let k = 0; k < pairC.length; k++) lengthGap += Math.abs(t.responseTokens[pairC[k]!]! - t.responseTokens[pairR[k]!]!);
+  for (let k = 0; k < pairC.length; k++) lengthGap += Math.abs(respTokens(pairC[k]!) - respTokens(pairR[k]!));
   const role = new Uint8Array(t.n); // 1: chosen (prompt + response), 2: rejected (response)
   const used = new Uint8Array(P);
   for (let k = 0; k < pairC.length; k++) {
@@ -181,7 +184,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
     consume(i: number, row: MixRow) {
       if (!role[i]) return;
       const r = row.record;
-      spill.put(i, Buffer.from(JSON.stringify([r.id, role[i]! & 1 ? r.problem : null, r.response]), "utf8"));
+      spill.put(i, Buffer.from(JSON.stringify([r.id, role[i]! & 1 ? r.problem : null, renderResponse(r, responseFormat)]), "utf8"));
       stored++;
     },
     finish() {
@@ -199,8 +202,8 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
             prompt.push({ role: "user", content: problem });
           } else prompt = cfg.system ? `${cfg.system}\n\n${problem}` : problem;
           const ptok = promptTokens(c);
-          const ct = t.responseTokens[c]!;
-          const rt = t.responseTokens[r]!;
+          const ct = respTokens(c);
+          const rt = respTokens(r);
           const pass = t.pPassRate[p]!;
           shards.append(
             [
@@ -236,6 +239,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
     details: () => ({
       format,
       pairing: policy,
+      responseFormat,
       pairsPerProblem: want,
       pairs: pairC.length,
       meanLengthGap: pairC.length ? lengthGap / pairC.length : 0,

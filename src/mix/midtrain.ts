@@ -61,7 +61,7 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
   const never = (cfg.split ?? "split") === "never";
   const literal = text.literalIds[0].length + text.literalIds[1].length + text.literalIds[2].length;
   const sepLen = text.separatorIds.length;
-  const docTokens = (i: number) => literal + t.problemTokens[i]! + t.responseTokens[i]! + sepLen;
+  const docTokens = (i: number) => literal + t.problemTokens[i]! + t.responseTokensAs(i, ctx.think) + sepLen;
   const warnings: string[] = [];
 
   // ---- 1. candidates
@@ -210,7 +210,7 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
     consume(i: number, row: MixRow) {
       if (!copies[i]) return;
       const r = row.record;
-      const ids = encodeDocument(text.enc, text.literalIds, text.template, r.problem, r.response);
+      const ids = encodeDocument(text.enc, text.literalIds, text.template, r, ctx.think);
       const idBytes = Buffer.from(r.id, "utf8");
       const buf = Buffer.allocUnsafe(4 + idBytes.length + 4 * (ids.length + sepLen));
       buf.writeUInt32LE(idBytes.length, 0);
@@ -319,6 +319,7 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
       packTo,
       split: never ? "never" : "split",
       template: cfg.template ?? "plain",
+      responseFormat: cfg.responseFormat ?? "raw",
       separatorTokens: sepLen,
       templateTokens: literal,
       sequences: stats.sequences,

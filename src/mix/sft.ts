@@ -8,6 +8,7 @@
 import type { SftConfig } from "./types.js";
 import { S_KEPT, V_CORRECT, VERDICTS, type MixRow } from "./table.js";
 import { Eligibility, Tally, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
+import { renderResponse } from "./text.js";
 import { MixShardSet, type Message, type MixColumn } from "./shards.js";
 
 export const SFT_COLUMNS: MixColumn[] = [
@@ -29,7 +30,8 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
   const elig = new Eligibility(ctx);
   const requireCorrect = cfg.requireCorrect ?? true;
   const sys = cfg.system ? systemTokens : 0;
-  const rowTokens = (i: number) => sys + t.problemTokens[i]! + t.responseTokens[i]!;
+  const rowTokens = (i: number) => sys + t.problemTokens[i]! + t.responseTokensAs(i, ctx.think);
+  const format = ctx.think ? "think" : "raw";
 
   // ---- candidates
   let cand: number[] = [];
@@ -48,76 +50,97 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
 
   // ---- greedy selection in seeded order
   const byTokens = cfg.tokenBudget !== undefined;
-  const target = cfg.rows ?? cfg.tokenBudget ?? order.length;
-  const perProblem = new Int32Array(t.problems.length);
-  const quotaUse = new Map<string, number>();
-  const capOf = (kind: "difficulty" | "domain", cls: string): number => {
-    const q = kind === "difficulty" ? cfg.difficultyQuotas : cfg.domainQuotas;
-    const share = q?.[cls];
-    if (share === undefined) return Infinity;
-    return byTokens ? share * target : Math.floor(share * target);
+  const hasQuotas = Object.keys(cfg.difficultyQuotas ?? {}).length + Object.keys(cfg.domainQuotas ?? {}).length > 0;
+  const shareOf = (key: string): number | undefined => {
+    const [kind, cls] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
+    return (kind === "difficulty" ? cfg.difficultyQuotas : cfg.domainQuotas)?.[cls];
   };
-  const selected = new Uint8Array(t.n);
-  const used = new Uint8Array(t.problems.length);
-  let total = 0;
-  let taken = 0;
-  let stopped = false;
-  for (let j = 0; j < order.length; j++) {
-    const i = order[j]!;
-    const p = t.problem[i]!;
-    if (stopped) {
-      elig.count("size_limit");
-      continue;
-    }
-    if (cfg.maxPerProblem !== undefined && perProblem[p]! >= cfg.maxPerProblem) {
-      elig.count("per_problem_cap");
-      continue;
-    }
-    const amount = byTokens ? rowTokens(i) : 1;
-    const diff = t.difficultyName(p) ?? "unknown";
-    const dom = t.pDomain[p]!;
-    const dKey = `difficulty:${diff}`;
-    const mKey = `domain:${dom}`;
-    if ((quotaUse.get(dKey) ?? 0) + amount > capOf("difficulty", diff)) {
-      elig.count(`quota:${dKey}`);
-      continue;
-    }
-    if ((quotaUse.get(mKey) ?? 0) + amount > capOf("domain", dom)) {
-      elig.count(`quota:${mKey}`);
-      continue;
-    }
-    if (byTokens) {
-      if (total + amount > target) {
-        // take the crossing rollout only when that lands closer to the budget; either way within one rollout
-        if (total + amount - target < target - total) {
-          selected[i] = 1;
-          total += amount;
-          taken++;
-          used[p] = 1;
-          perProblem[p]!++;
-        } else elig.count("size_limit");
-        stopped = true;
+  interface Selection { selected: Uint8Array; total: number; taken: number; stopped: boolean; quotaUse: Map<string, number>; counts: Record<string, number> }
+  const select = (target: number): Selection => {
+    const perProblem = new Int32Array(t.problems.length);
+    const quotaUse = new Map<string, number>();
+    const counts: Record<string, number> = {};
+    const skip = (r: string) => (counts[r] = (counts[r] ?? 0) + 1);
+    const selected = new Uint8Array(t.n);
+    let total = 0;
+    let taken = 0;
+    let stopped = false;
+    const capOf = (key: string): number => {
+      const share = shareOf(key);
+      if (share === undefined) return Infinity;
+      return byTokens ? share * target : Math.floor(share * target);
+    };
+    for (let j = 0; j < order.length; j++) {
+      const i = order[j]!;
+      const p = t.problem[i]!;
+      if (stopped) {
+        skip("size_limit");
         continue;
       }
-    } else if (taken >= target) {
-      elig.count("size_limit");
-      stopped = true;
-      continue;
+      if (cfg.maxPerProblem !== undefined && perProblem[p]! >= cfg.maxPerProblem) {
+        skip("per_problem_cap");
+        continue;
+      }
+      const amount = byTokens ? rowTokens(i) : 1;
+      const dKey = `difficulty:${t.difficultyName(p) ?? "unknown"}`;
+      const mKey = `domain:${t.pDomain[p]!}`;
+      if ((quotaUse.get(dKey) ?? 0) + amount > capOf(dKey)) {
+        skip(`quota:${dKey}`);
+        continue;
+      }
+      if ((quotaUse.get(mKey) ?? 0) + amount > capOf(mKey)) {
+        skip(`quota:${mKey}`);
+        continue;
+      }
+      if (byTokens ? total + amount > target : taken >= target) {
+        // tokens: take the crossing rollout only when that lands closer to the budget; either way within one rollout
+        stopped = true;
+        if (!(byTokens && total + amount - target < target - total)) {
+          skip("size_limit");
+          continue;
+        }
+      }
+      selected[i] = 1;
+      total += amount;
+      taken++;
+      perProblem[p]!++;
+      quotaUse.set(dKey, (quotaUse.get(dKey) ?? 0) + amount);
+      quotaUse.set(mKey, (quotaUse.get(mKey) ?? 0) + amount);
     }
-    selected[i] = 1;
-    total += amount;
-    taken++;
-    used[p] = 1;
-    perProblem[p]!++;
-    quotaUse.set(dKey, (quotaUse.get(dKey) ?? 0) + amount);
-    quotaUse.set(mKey, (quotaUse.get(mKey) ?? 0) + amount);
+    return { selected, total, taken, stopped, quotaUse, counts };
+  };
+  // Quotas are shares of the subset actually produced: when they cut it below the target, the caps are
+  // recomputed on the smaller size until every capped class is within its share (the target only shrinks).
+  let target = cfg.rows ?? cfg.tokenBudget ?? order.length;
+  let sel = select(target);
+  let rounds = 1;
+  const warnings: string[] = [];
+  const violates = (x: Selection) => {
+    const size = byTokens ? x.total : x.taken;
+    for (const [k, v] of x.quotaUse) {
+      const share = shareOf(k);
+      if (share !== undefined && v > share * size + 1e-9) return true;
+    }
+    return false;
+  };
+  while (hasQuotas && violates(sel)) {
+    if (rounds >= 64) {
+      warnings.push("difficulty/domain quotas did not settle in 64 rounds; some class may exceed its share slightly");
+      break;
+    }
+    target = byTokens ? sel.total : sel.taken;
+    sel = select(target);
+    rounds++;
   }
+  const { selected, total, taken, stopped, quotaUse } = sel;
+  for (const [k, v] of Object.entries(sel.counts)) elig.count(k, v);
+  const used = new Uint8Array(t.problems.length);
+  for (let i = 0; i < t.n; i++) if (selected[i]) used[t.problem[i]!] = 1;
   candidates = new Int32Array(0);
   elig.checkDisjoint(used);
 
   const tally = new Tally(t);
-  const warnings: string[] = [];
-  if (cfg.rows !== undefined && taken < cfg.rows) warnings.push(`asked for ${cfg.rows} rows, ${taken} eligible rows were available`);
+  if (cfg.rows !== undefined && taken < cfg.rows) warnings.push(`asked for ${cfg.rows} rows, selected ${taken} (eligible rows, per-problem cap and quotas)`);
   if (cfg.tokenBudget !== undefined && total < cfg.tokenBudget && !stopped) warnings.push(`asked for ${cfg.tokenBudget} tokens, eligible rows hold ${total}`);
   const shards = new MixShardSet(ctx.outputDir + "/data", "train", SFT_COLUMNS, ctx.shard, { "curate.output": ctx.name, "curate.kind": "sft" });
 
@@ -133,7 +156,7 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
       const p = t.problem[i]!;
       const messages: Message[] = [];
       if (cfg.system) messages.push({ role: "system", content: cfg.system });
-      messages.push({ role: "user", content: r.problem }, { role: "assistant", content: r.response });
+      messages.push({ role: "user", content: r.problem }, { role: "assistant", content: renderResponse(r, format) });
       const tokens = rowTokens(i);
       const pr = t.pPassRate[p]!;
       shards.append(
@@ -160,6 +183,8 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
       })(),
       maxTokens: cfg.maxTokens ?? null,
       requireCorrect,
+      responseFormat: format,
+      quotaRounds: rounds,
       quotaUse: Object.fromEntries([...quotaUse.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
     }),
   };

@@ -97,9 +97,13 @@ export function syntheticCorpus(opts: SyntheticOptions, count: (text: string) =>
       for (let s = 0; s < m; s++) steps.push(STEPS[int(0, STEPS.length - 1)]!);
       const truncated = rnd() < 0.05;
       const answer = verdict === "correct" ? reference : `${reference}${int(1, 9)}`;
-      let response = `<think>\n${steps.join("\n\n")}\n</think>\n\n`;
-      response += verdict === "no_answer" ? "I could not finish the computation." : `Therefore, the answer is $\\boxed{${answer}}$.`;
-      if (truncated) response = `<think>\n${steps.join("\n\n")}`;
+      const final = verdict === "no_answer" ? "I could not finish the computation." : `Therefore, the answer is $\\boxed{${answer}}$.`;
+      // the second source writes Sky-T1 style thought/solution tags, the others <think>
+      const skyStyle = sources.indexOf(source) % 2 === 1;
+      let response = skyStyle
+        ? `<|begin_of_thought|>\n\n${steps.join("\n\n")}\n\n<|end_of_thought|>\n\n<|begin_of_solution|>\n\n${final}\n\n<|end_of_solution|>`
+        : `<think>\n${steps.join("\n\n")}\n</think>\n\n${final}`;
+      if (truncated) response = skyStyle ? `<|begin_of_thought|>\n\n${steps.join("\n\n")}` : `<think>\n${steps.join("\n\n")}`;
       let drop: DropReason | null = null;
       const duplicate = k > 0 && rnd() < 0.05;
       if (duplicate) response = prevResponse;

@@ -7,6 +7,7 @@ import type { Rollout, DropReason } from "../trace/record.js";
 import type { RowGroupInfo } from "../group/types.js";
 import type { ProblemSummary } from "../quality/problems.js";
 import { seededHash } from "./hash.js";
+import { normalizeTrace } from "../trace/normalize.js";
 
 export interface MixRow {
   record: Rollout;
@@ -49,6 +50,11 @@ export function problemGroupOf(row: MixRow): string {
   return row.group?.problemGroup || row.record.keys?.problem || `id:${row.record.id}`;
 }
 
+/** A row the reader could not parse (quarantined): it has no problem or response to use. */
+export function isUnreadable(row: MixRow): boolean {
+  return row.drop?.stage === "read";
+}
+
 export function isContaminated(row: MixRow): boolean {
   if (row.drop && row.drop.reason.startsWith("contaminated:")) return true;
   return (row.record.contamination?.length ?? 0) > 0;
@@ -75,12 +81,18 @@ export class RowTable {
   hasReference!: Uint8Array;
   problemTokens!: Int32Array;
   responseTokens!: Int32Array;
+  /** tokens of trace.reasoning / trace.solution; hasReasoning = the trace has a reasoning block */
+  reasoningTokens!: Int32Array;
+  solutionTokens!: Int32Array;
+  hasReasoning!: Uint8Array;
   /** 32-bit hash of record.keys.exact (0 when absent): spots exact copies among rejected rollouts */
   exactHash!: Uint32Array;
   h1!: Uint32Array;
   h2!: Uint32Array;
   /** rows whose record.tokens was missing and had to be counted here */
   recounted = 0;
+  /** input rows the reader quarantined (drop stage "read"): no text, left out of every output */
+  unreadable = 0;
 
   readonly sources: string[] = [];
   readonly problems: string[] = [];
@@ -116,6 +128,9 @@ export class RowTable {
     const hasReference = new Grow((n) => new Uint8Array(n));
     const pt = new Grow((n) => new Int32Array(n));
     const rt = new Grow((n) => new Int32Array(n));
+    const rs = new Grow((n) => new Int32Array(n));
+    const so = new Grow((n) => new Int32Array(n));
+    const hr = new Grow((n) => new Uint8Array(n));
     const exact = new Grow((n) => new Uint32Array(n));
     const h1 = new Grow((n) => new Uint32Array(n));
     const h2 = new Grow((n) => new Uint32Array(n));
@@ -124,6 +139,10 @@ export class RowTable {
     const pCont = new Grow((n) => new Uint8Array(n));
     let lastOrdinal = -Infinity;
     for await (const row of rows()) {
+      if (isUnreadable(row)) {
+        t.unreadable++;
+        continue;
+      }
       const r = row.record;
       if (!(r.ordinal > lastOrdinal)) {
         throw new Error(`outputs: rows must come in increasing ordinal order; got ordinal ${r.ordinal} (id ${r.id}) after ${lastOrdinal}`);
@@ -165,6 +184,19 @@ export class RowTable {
       }
       pt.push(tp);
       rt.push(tr);
+      const trace = r.trace ?? normalizeTrace(r.response ?? "");
+      hr.push(trace.reasoning === null ? 0 : 1);
+      if (trace.reasoning === null) {
+        rs.push(0);
+        so.push(tr);
+      } else if (r.tokens) {
+        // rows read back from shards carry no trace: the split recomputed here is the same one the counts came from
+        rs.push(r.tokens.reasoning);
+        so.push(r.tokens.solution);
+      } else {
+        rs.push(count(trace.reasoning));
+        so.push(trace.solution ? count(trace.solution) : 0);
+      }
       exact.push(r.keys?.exact ? hash32(r.keys.exact) : 0);
       const [a, b] = seededHash(seed, r.id);
       h1.push(a);
@@ -182,6 +214,9 @@ export class RowTable {
     t.hasReference = hasReference.done();
     t.problemTokens = pt.done();
     t.responseTokens = rt.done();
+    t.reasoningTokens = rs.done();
+    t.solutionTokens = so.done();
+    t.hasReasoning = hr.done();
     t.exactHash = exact.done();
     t.h1 = h1.done();
     t.h2 = h2.done();
@@ -212,6 +247,12 @@ export class RowTable {
       t.pH2[p] = b;
     }
     return t;
+  }
+
+  /** tokens of row i's response as rendered: raw, or re-wrapped in <think> (open/close = the wrapper's tokens) */
+  responseTokensAs(i: number, think: { openTokens: number; closeTokens: number } | null): number {
+    if (!think || !this.hasReasoning[i]) return this.responseTokens[i]!;
+    return think.openTokens + this.reasoningTokens[i]! + think.closeTokens + this.solutionTokens[i]!;
   }
 
   difficultyName(p: number): string | null {

@@ -12,6 +12,25 @@
 import type { MixConfig } from "../config/types.js";
 import { countSegmented } from "../stages/tokens.js";
 import type { ChatFormat } from "./types.js";
+import type { Rollout } from "../trace/record.js";
+import { normalizeTrace } from "../trace/normalize.js";
+
+/** `responseFormat: "think"`: reasoning re-wrapped uniformly whatever the source's tags */
+export const THINK_OPEN = "<think>\n";
+export const THINK_CLOSE = "\n</think>\n\n";
+
+/** Reasoning and solution of a rollout with a reasoning block, else null (plain responses stay as they are). */
+export function thinkParts(r: Rollout): { reasoning: string; solution: string } | null {
+  const t = r.trace ?? normalizeTrace(r.response);
+  return t.reasoning === null ? null : { reasoning: t.reasoning, solution: t.solution };
+}
+
+/** The response as written into a product: raw, or `<think>\n{reasoning}\n</think>\n\n{solution}`. */
+export function renderResponse(r: Rollout, format: "raw" | "think"): string {
+  if (format === "raw") return r.response;
+  const parts = thinkParts(r);
+  return parts ? THINK_OPEN + parts.reasoning + THINK_CLOSE + parts.solution : r.response;
+}
 
 export interface Encoder {
   /** exact ids, encoded in space-aligned segments (linear time on long pre-tokens) */
@@ -104,17 +123,34 @@ export function render(t: Template, problem: string, response: string): string {
   return t.literals[0] + v(t.slots[0]) + t.literals[1] + v(t.slots[1]) + t.literals[2];
 }
 
-/** Ids of a rendered document, piecewise (see the module comment). */
-export function encodeDocument(enc: Encoder, literalIds: [number[], number[], number[]], t: Template, problem: string, response: string): number[] {
+/**
+ * Ids of a rendered document, piecewise (see the module comment). With `think`, the response is
+ * encoded as THINK_OPEN + reasoning + THINK_CLOSE + solution, each piece on its own.
+ */
+export function encodeDocument(
+  enc: Encoder,
+  literalIds: [number[], number[], number[]],
+  t: Template,
+  r: Rollout,
+  think: { open: number[]; close: number[] } | null,
+): number[] {
   const out: number[] = [];
   const push = (ids: number[]) => {
     for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
   };
-  const v = (s: "problem" | "response") => (s === "problem" ? problem : response);
+  const slot = (s: "problem" | "response") => {
+    if (s === "problem") return push(enc.encode(r.problem));
+    const parts = think ? thinkParts(r) : null;
+    if (!think || !parts) return push(enc.encode(r.response));
+    push(think.open);
+    push(enc.encode(parts.reasoning));
+    push(think.close);
+    push(enc.encode(parts.solution));
+  };
   push(literalIds[0]);
-  push(enc.encode(v(t.slots[0])));
+  slot(t.slots[0]);
   push(literalIds[1]);
-  push(enc.encode(v(t.slots[1])));
+  slot(t.slots[1]);
   push(literalIds[2]);
   return out;
 }

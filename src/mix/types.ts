@@ -28,9 +28,14 @@ export interface OutputCommon {
   allowContaminated?: boolean;
 }
 
+/** How the response is written: as the source wrote it, or re-wrapped as `<think>\n…\n</think>\n\n` + solution. */
+export type ResponseFormat = "raw" | "think";
+
 export type ChatFormat = "phi4" | "chatml";
 
 export interface MidtrainConfig extends OutputCommon {
+  /** "raw" (default): the response as the source wrote it; "think": reasoning re-wrapped in <think>…</think>, then the solution */
+  responseFormat?: ResponseFormat;
   kind: "midtrain";
   /** tokens per packed sequence, e.g. 16384 */
   packTo: number;
@@ -57,6 +62,8 @@ export interface MidtrainConfig extends OutputCommon {
 }
 
 export interface SftConfig extends OutputCommon {
+  /** "raw" (default): the response as the source wrote it; "think": reasoning re-wrapped in <think>…</think>, then the solution */
+  responseFormat?: ResponseFormat;
   kind: "sft";
   /** longest row, in tokens: system + problem + response (default: no limit) */
   maxTokens?: number;
@@ -75,6 +82,8 @@ export interface SftConfig extends OutputCommon {
 }
 
 export interface DpoConfig extends OutputCommon {
+  /** "raw" (default): the response as the source wrote it; "think": reasoning re-wrapped in <think>…</think>, then the solution */
+  responseFormat?: ResponseFormat;
   kind: "dpo";
   /** "chat": prompt/chosen/rejected as message lists (TRL conversational); "plain": strings (default "chat") */
   format?: "chat" | "plain";
