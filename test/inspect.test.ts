@@ -4,7 +4,7 @@
  * independent reader every count is checked against.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { runCli, tempDir } from "./helpers/cli.js";
@@ -151,7 +151,7 @@ describe("inspect on shards written by the pipeline", () => {
     expect(a.code).toBe(0);
     const table = tableFromIPC(readFileSync(arrowFile));
     expect(table.numRows).toBe(manifest.counts.kept);
-    const duckIds = (await duck(`SELECT id, tokens_response FROM read_parquet('${sq(join(out, "data", "*.parquet"))}') ORDER BY id`)).map((x) => `${x.id}:${x.tokens_response}`);
+    const duckIds = (await duck(`SELECT id, tokens_response FROM read_parquet('${sq(join(out, "data", "*.parquet"))}')`)).map((x) => `${x.id}:${x.tokens_response}`).sort();
     const ids = table.getChild("id")!.toArray() as string[];
     const toks = table.getChild("tokens_response")!.toArray() as Int32Array;
     expect(ids.map((id, i) => `${id}:${toks[i]}`).sort()).toEqual(duckIds);
@@ -176,8 +176,8 @@ describe("inspect on a Parquet file written by DuckDB", () => {
              'What is ' || i || ' + 1?' AS problem,
              '<think>step</think> The answer is \\boxed{' || (i + 1) || '}.' AS response,
              i % 5 = 0 AS flagged
-      FROM range(1000) t(i)
-    ) TO '${sq(file)}' (FORMAT parquet, ROW_GROUP_SIZE 300)`);
+      FROM range(5000) t(i)
+    ) TO '${sq(file)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
   }, 60_000);
 
   it("reads the schema, counts and histogram DuckDB agrees with", async () => {
@@ -190,7 +190,7 @@ describe("inspect on a Parquet file written by DuckDB", () => {
     for (const s of bySource) expect(d.bySource[String(s.source)]).toBe(Number(s.n));
     const byVerdict = await duck(`SELECT coalesce(verdict, '(none)') AS v, count(*) AS n FROM '${sq(file)}' GROUP BY 1`);
     for (const v of byVerdict) expect(d.byVerdict[String(v.v)]).toBe(Number(v.n));
-    expect(d.tokens.n).toBe(1000);
+    expect(d.tokens.n).toBe(5000);
     expect(d.tokens.max).toBe(Number((await duck(`SELECT max(tokens_response) AS n FROM '${sq(file)}'`))[0]!.n));
     const w = d.tokens.width;
     const bin0 = await count(`SELECT count(*) AS n FROM '${sq(file)}' WHERE tokens_response < ${w}`);
@@ -218,7 +218,7 @@ describe("inspect on a Parquet file written by DuckDB", () => {
     const r = runCli(["export", file, "--format", "arrow", "--out", arrowFile, "--where", "flagged"]);
     expect(r.code).toBe(0);
     const t = tableFromIPC(readFileSync(arrowFile));
-    expect(t.numRows).toBe(200);
-    writeFileSync(join(dir, "ok"), "");
+    expect(t.numRows).toBe(1000);
+    expect([...(t.getChild("flagged")!.toArray() as Iterable<unknown>)].every((x) => x === true)).toBe(true);
   });
 });

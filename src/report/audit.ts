@@ -140,7 +140,7 @@ export function wilson(k: number, n: number, z = 1.959963984540054): { low: numb
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
+  return { low: k === 0 ? 0 : Math.max(0, center - half), high: k === n ? 1 : Math.min(1, center + half) };
 }
 
 export interface FilterScore {

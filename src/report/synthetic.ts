@@ -5,7 +5,9 @@
  * report benchmark (1M rows) and the report / audit tests; deterministic for a given seed.
  *
  * `hostile` plants trace text that tries to run script in the report (`<script>`, `<img onerror>`,
- * `</script>` inside JSON, U+2028) so the escaping can be tested in a real browser.
+ * `</script>` inside JSON, U+2028) in the problem, response, solution and drop detail of every 53rd
+ * row, and drops those rows with reason `quality:planted_markup`, so the report's samples for that
+ * reason always show the payload and the escaping can be tested in a real browser.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -73,7 +75,7 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
   const data = new ShardSet(join(dir, "data"), "train", ROLLOUT_COLUMNS, shardOpts);
   const rejected = new ShardSet(join(dir, "rejected"), "rejected", REJECTED_COLUMNS, shardOpts);
 
-  const stageNames = ["read", "exact_dedupe", "decontaminate", "verify", "length", "group"];
+  const stageNames = ["read", "quality", "exact_dedupe", "decontaminate", "verify", "length", "group"];
   const stages = stageNames.map((stage) => ({ stage, in: 0, kept: 0, dropped: 0, reasons: {} as Record<string, number> }));
   const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
   const byReason: Record<string, number> = {};
@@ -108,7 +110,7 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
       const verdict = noAnswer ? "no_answer" : correct ? "correct" : "incorrect";
       const tokens = Math.floor(200 + -Math.log(1 - rand() * 0.999) * 1500);
       const hostile = opts.hostile && ordinal % 53 === 7;
-      const payload = hostile ? HOSTILE_PAYLOADS[hostileIds.length % HOSTILE_PAYLOADS.length]! : "";
+      const payload = hostile ? HOSTILE_PAYLOADS.join(" ") : "";
       if (hostile) hostileIds.push(id);
       const reasoning = `${filler}${payload} ${a} times ${b} is ${extracted ?? "unclear"}.`;
       const solution = extracted === null ? `I could not finish. ${payload}` : `So the product is $\\boxed{${extracted}}$. ${payload}`;
@@ -125,7 +127,8 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
       if (contamination) ann.contamination = contamination;
       // decide: first matching stage drops
       let drop: { stage: string; reason: string; detail: string; duplicateOf?: string } | null = null;
-      if (r === k - 1 && p % 33 === 0) drop = { stage: "exact_dedupe", reason: "duplicate:exact", detail: "same problem and response as " + `syn-${p}-0`, duplicateOf: `syn-${p}-0` };
+      if (hostile) drop = { stage: "quality", reason: "quality:planted_markup", detail: `planted ${payload}` };
+      else if (r === k - 1 && p % 33 === 0) drop = { stage: "exact_dedupe", reason: "duplicate:exact", detail: "same problem and response as " + `syn-${p}-0`, duplicateOf: `syn-${p}-0` };
       else if (contaminatedProblem) drop = { stage: "decontaminate", reason: "contaminated:math500", detail: `math500 test/algebra/${p}.json ngram 0.83` };
       else if (verdict !== "correct") drop = { stage: "verify", reason: `verify:${verdict}`, detail: `extracted ${extracted ?? "nothing"} vs reference ${answer}` };
       else if (tokens > 6000) drop = { stage: "length", reason: "too_long:response", detail: `response ${tokens} tokens > 6,000` };

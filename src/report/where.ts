@@ -151,7 +151,7 @@ export type WhereNode =
   | { type: "in"; left: WhereNode; list: WhereNode[]; negated: boolean }
   | { type: "isnull"; operand: WhereNode; negated: boolean };
 
-const COLUMN_ALIASES: Record<string, string> = { tokens: "tokens_response" };
+const COLUMN_ALIASES = new Map<string, string>([["tokens", "tokens_response"]]);
 
 export function parseWhere(src: string): WhereNode {
   const toks = tokenize(src);
@@ -267,7 +267,7 @@ export function parseWhere(src: string): WhereNode {
         if (t.value.endsWith(".") || t.value.includes("..")) fail(`malformed column name "${t.value}"`);
       }
       p++;
-      const name = t.quoted ? t.value : (COLUMN_ALIASES[t.value] ?? t.value);
+      const name = t.quoted ? t.value : (COLUMN_ALIASES.get(t.value) ?? t.value);
       return { type: "column", path: t.quoted ? [name] : name.split("."), name, pos: t.pos };
     }
     if (isOp(t, "(")) {
@@ -317,16 +317,22 @@ export function whereColumns(node: WhereNode): string[] {
 
 type Getter = (row: Record<string, unknown>) => unknown;
 
+/** Only data reaches a comparison: functions (and anything but JSON-like values) read as null. */
 function plain(v: unknown): unknown {
   if (typeof v === "bigint") return Number(v);
-  if (v === undefined) return null;
+  if (v === undefined || typeof v === "function" || typeof v === "symbol") return null;
   return v;
+}
+
+/** Own properties only: `constructor`, `__proto__` and friends are not columns. */
+function own(obj: object, k: string): unknown {
+  return Object.prototype.hasOwnProperty.call(obj, k) ? (obj as Record<string, unknown>)[k] : undefined;
 }
 
 function columnGetter(path: string[]): Getter {
   if (path.length === 1) {
     const k = path[0]!;
-    return (row) => plain(row[k]);
+    return (row) => plain(own(row, k));
   }
   return (row) => {
     let v: unknown = row;
@@ -339,7 +345,7 @@ function columnGetter(path: string[]): Getter {
         }
       }
       if (v === null || typeof v !== "object") return null;
-      v = (v as Record<string, unknown>)[k];
+      v = own(v, k);
     }
     return plain(v);
   };
