@@ -284,6 +284,11 @@ export class ContaminationIndex {
   private readonly seedHits: Uint32Array;
   private readonly hitMin: Uint32Array;
   private readonly hitMax: Uint32Array;
+  /** seed-hit clusters per problem: current cluster and best cluster (row content positions) */
+  private readonly cStart: Uint32Array;
+  private readonly cLast: Uint32Array;
+  private readonly cCount: Uint32Array;
+  private readonly bCount: Uint32Array;
   private readonly itemMin: Uint32Array;
   private readonly itemMax: Uint32Array;
   private readonly touched: Uint32Array;
@@ -314,6 +319,10 @@ export class ContaminationIndex {
     this.seedHits = new Uint32Array(items);
     this.hitMin = new Uint32Array(items);
     this.hitMax = new Uint32Array(items);
+    this.cStart = new Uint32Array(items);
+    this.cLast = new Uint32Array(items);
+    this.cCount = new Uint32Array(items);
+    this.bCount = new Uint32Array(items);
     this.itemMin = new Uint32Array(items);
     this.itemMax = new Uint32Array(items);
     this.touched = new Uint32Array(items);
@@ -563,6 +572,15 @@ export class ContaminationIndex {
     return present >= need * total;
   }
 
+  /** keep the current seed cluster of `it` as its best when it has more hits (→ hitMin/hitMax) */
+  private closeCluster(it: number, sn: number): void {
+    if (this.cCount[it]! > this.bCount[it]!) {
+      this.bCount[it] = this.cCount[it]!;
+      this.hitMin[it] = this.cStart[it]!;
+      this.hitMax[it] = this.cLast[it]! + sn - 1;
+    }
+  }
+
   private nextStamp(): number {
     this.stamp++;
     if (this.stamp === 0xffffffff) {
@@ -613,13 +631,22 @@ export class ContaminationIndex {
           const it = seeds.postItem[p]!;
           if (this.seedHits[it] === 0) {
             this.touched[touched++] = it;
-            this.hitMin[it] = i;
             this.hits[it] = 0;
             this.itemMin[it] = 0xffffffff;
             this.itemMax[it] = 0;
+            this.cStart[it] = i;
+            this.cLast[it] = i;
+            this.cCount[it] = 0;
+            this.bCount[it] = 0;
+          } else if (i - this.cLast[it]! > a.itemTokStart[it + 1]! - a.itemTokStart[it]!) {
+            // a gap longer than the problem: close the current cluster of hits, keep the best
+            this.closeCluster(it, sn);
+            this.cStart[it] = i;
+            this.cCount[it] = 0;
           }
           this.seedHits[it]!++;
-          this.hitMax[it] = i + sn - 1;
+          this.cCount[it]!++;
+          this.cLast[it] = i;
         }
       }
     }
@@ -647,8 +674,9 @@ export class ContaminationIndex {
     let rowSetBuilt = false;
     for (let j = 0; j < touched; j++) {
       const it = this.touched[j]!;
-      const seedCount = this.seedHits[it]!;
       this.seedHits[it] = 0;
+      this.closeCluster(it, sn);
+      const seedCount = this.bCount[it]!; // hits of the densest cluster
       if (found.has(it) || seedCount < o.minSeeds || seedCount < o.seedFraction * a.itemSeeds[it]!) continue;
       const first = ts.contentPos[this.hitMin[it]!]!;
       const last = ts.contentPos[Math.min(this.hitMax[it]!, cc - 1)]! + 1;

@@ -17,8 +17,8 @@ export interface FakeHub {
   requests: HubRequest[];
   /** add a split: its files are served at /files/{dataset}/{config}/{split}/{i}.parquet */
   addSplit(dataset: string, config: string, split: string, files: Uint8Array[]): void;
-  /** make a path fail: a status code, or "truncate" */
-  fail(path: string, how: number | "truncate"): void;
+  /** make a path fail: a status code, or "truncate"; null serves it normally again */
+  fail(path: string, how: number | "truncate" | null): void;
   close(): Promise<void>;
 }
 
@@ -77,7 +77,8 @@ export async function startFakeHub(): Promise<FakeHub> {
       lists.set(`/api/datasets/${dataset}/parquet/${config}/${split}`, urls);
     },
     fail(path, how) {
-      failures.set(path, how);
+      if (how === null) failures.delete(path);
+      else failures.set(path, how);
     },
     close() {
       return new Promise<void>((resolve) => {
