@@ -61,11 +61,7 @@ describe("pathological answers end as timeout (or a cheap refusal) and the run g
     // the same power on both sides is still cheap
     expect((await verifier.compare("10^{10^{10}}", "10^{10^{10}}")).verdict).toBe("correct");
   });
-  it("100000!", async () => {
-    const v = await verifier.compare("5", "100000!");
-    expect(v.verdict).toBe("timeout");
-    expect(v.ms).toBeGreaterThanOrEqual(1500);
-  });
+  // 100000! against the worker's hard timeout (terminate + respawn) is covered by the pool test above
   it("5,000 nested braces and parentheses", async () => {
     const braces = "{".repeat(5000) + "5" + "}".repeat(5000);
     expect(await verifier.compare("5", braces)).toMatchObject({ verdict: "timeout", rule: "refused:length" });
