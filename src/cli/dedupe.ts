@@ -4,7 +4,7 @@
  * threads; clustering is MinHash LSH + exact Jaccard check + union-find (src/group/).
  */
 import type { Command } from "commander";
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
 import { tmpdir, availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -162,6 +162,7 @@ export function register(program: Command): void {
     .option("--workers <n>", "sketch worker threads (0 = inline)", String(Math.min(4, availableParallelism())))
     .option("--out <file>", "write lines here instead of stdout")
     .action(async (input: string, o: Record<string, string>) => {
+      if (!existsSync(input)) throw new UsageError(`${input}: input file not found (expected a JSONL or JSONL.gz file)`);
       const check = o.check as DedupeFileOptions["check"];
       if (!["exact", "estimate", "none"].includes(check)) throw new UsageError(`--check: expected exact, estimate or none, got "${o.check}"`);
       const representative = o.representative as RepresentativePolicy;

@@ -106,8 +106,10 @@ class IdStore {
     if (id === undefined) throw new Error(`internal: id of row ${row} was not resolved`);
     return id;
   }
+  /** Deletes the spill file; resolved and in-memory ids stay readable. */
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
     rmSync(this.file, { force: true });
   }
 }
@@ -222,7 +224,7 @@ export class ProblemGrouper {
   private readonly sourceIndex = new Map<string, number>();
   private readonly sourceNames: string[] = [];
   private readonly ids: IdStore;
-  private responseWords = 0;
+  private readonly responseWords: number;
 
   // exact problems
   private readonly problemIndex = new Map<string, number>();
@@ -232,7 +234,7 @@ export class ProblemGrouper {
   private readonly problemPriority = new GrowInt32();
   private readonly problemShingles = new GrowInt32(); // index into store or -1
   private readonly problemBits = new GrowInt32(); // words of one-bit sketch, problemBitWords each
-  private problemBitWords = -1;
+  private readonly problemBitWords: number;
   private readonly buckets: BandBuckets;
   private readonly store: SpillStore;
   private lastOrdinal = -Infinity;
@@ -250,6 +252,8 @@ export class ProblemGrouper {
     this.seed = cfg.seed;
     this.resolved = resolveSketch(cfg.sketch, cfg.dedupe);
     for (const s of cfg.sources ?? []) this.priority.set(s.name, s.priority ?? 0);
+    this.problemBitWords = this.resolved.problem.permutations >>> 5;
+    this.responseWords = this.responses ? Math.max(1, this.resolved.responsePermutations >>> 5) : 0;
     const budget = Math.max(1, d.memoryBudgetMB ?? 512) * 1024 * 1024;
     this.buckets = new BandBuckets(this.resolved.problem.bands, budget * 0.5, join(tmpDir, "buckets"));
     this.store = new SpillStore(Math.floor((budget * 0.3) / 4), tmpDir);
@@ -292,18 +296,20 @@ export class ProblemGrouper {
     this.rowSource.push(si);
     if (this.responses) {
       const resp = row.sketch?.response;
-      if (this.responseWords === 0 && resp && resp.length > 0) this.responseWords = resp.length;
-      for (let w = 0; w < this.responseWords; w++) this.rowResponse.push(resp && resp.length === this.responseWords ? resp[w]! : 0);
-      // rows without a response sketch are marked by a flag
-      if (!resp || resp.length !== this.responseWords) this.rowFlags.data[this.rowFlags.length - 1]! |= 32;
+      const ok = resp !== undefined && resp.length === this.responseWords;
+      if (resp !== undefined && resp.length > 0 && !ok) {
+        throw new Error(`group: row ${row.id} (ordinal ${row.ordinal}) has a response sketch of ${resp.length} words, expected ${this.responseWords} (annotate.sketch.responsePermutations / 32)`);
+      }
+      for (let w = 0; w < this.responseWords; w++) this.rowResponse.push(ok ? resp[w]! : 0);
+      // rows without a response sketch are never compared
+      if (!ok) this.rowFlags.data[this.rowFlags.length - 1]! |= 32;
     }
   }
 
   private addProblemSketch(p: number, row: GroupInput): void {
     const sk = row.sketch;
     const bits = sk?.bits ?? [];
-    if (this.problemBitWords < 0 && bits.length > 0) this.problemBitWords = bits.length;
-    const words = Math.max(0, this.problemBitWords);
+    const words = this.problemBitWords;
     for (let w = 0; w < words; w++) this.problemBits.push(bits.length === words ? bits[w]! : 0);
     let shingles = -1;
     if (this.near && this.check === "exact" && row.problemText !== undefined) {
@@ -319,7 +325,7 @@ export class ProblemGrouper {
       );
     }
     if (bits.length !== words) {
-      throw new Error(`group: row ${row.id} (ordinal ${row.ordinal}) has ${bits.length} sketch bit words, expected ${words}`);
+      throw new Error(`group: row ${row.id} (ordinal ${row.ordinal}) has ${bits.length} sketch bit words, expected ${words} (annotate.sketch.permutations / 32)`);
     }
     this.buckets.add(p, sk.bands);
   }
@@ -477,7 +483,7 @@ export class ProblemGrouper {
         if (v === VERDICT_CORRECT || v === VERDICT_WRONG) clusterGraded[c]!++;
       }
       const ordered = Array.from(rows).sort(prefer);
-      if (this.responses && this.responseWords > 0) this.dropNearResponses(ordered, rowDrop, rowDupOf, stats);
+      if (this.responses) this.dropNearResponses(ordered, rowDrop, rowDupOf, stats);
       const live = ordered.filter((r) => rowDrop[r] === DROP_NONE && (flags[r]! & 16) !== 0);
       const rp = repProblem.data[c]!;
       const repRow = this.representativeRow(live, rp) ?? this.representativeRow(Array.from(rows), rp)!;
@@ -515,6 +521,7 @@ export class ProblemGrouper {
     for (let r = 0; r < N; r++) if (rowDupOf[r]! >= 0) needIds.add(rowDupOf[r]!);
     for (const [, ps] of members) for (const p of ps) needIds.add(firstRow[p]!);
     this.ids.resolve(needIds);
+    this.ids.close();
     const kept = new Int32Array(C);
     for (let r = 0; r < N; r++) if (rowDrop[r] === DROP_NONE) kept[rowCluster[r]!]!++;
     const summaries: ClusterSummary[] = listed.map((c) => {
