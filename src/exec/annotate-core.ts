@@ -23,6 +23,8 @@ export class AnnotatorChain {
 
   static async create(config: MixConfig, ctx: AnnotateContext): Promise<AnnotatorChain> {
     const list: Annotator[] = [];
+    const fault = faultInjector();
+    if (fault) list.push(fault);
     for (const { module } of annotatorModules) {
       const a = await module.create(config, ctx);
       if (a) list.push(a);
@@ -34,11 +36,27 @@ export class AnnotatorChain {
     return this.annotators.map((a) => a.name);
   }
 
+  /**
+   * Run every annotator over the batch. When an annotator throws, the batch is retried one record at
+   * a time so only the culprit is marked (`record.annotateError`) and skipped by later annotators; the
+   * runner then stops naming it or quarantines it, as the source's `onError` says.
+   */
   async run(batch: Rollout[]): Promise<AnnotateResult> {
     const ms: Record<string, number> = {};
     for (const a of this.annotators) {
       const t0 = performance.now();
-      await a.annotate(batch);
+      const live = batch.some((r) => r.annotateError) ? batch.filter((r) => !r.annotateError) : batch;
+      try {
+        await a.annotate(live);
+      } catch {
+        for (const r of live) {
+          try {
+            await a.annotate([r]);
+          } catch (e) {
+            r.annotateError = { annotator: a.name, message: e instanceof Error ? e.message : String(e) };
+          }
+        }
+      }
       ms[a.name] = performance.now() - t0;
     }
     // wall-clock time is not deterministic: it goes to the timings histogram, never into shards
@@ -61,4 +79,24 @@ export class AnnotatorChain {
 
 export async function prepareAnnotators(config: MixConfig, ctx: AnnotateContext): Promise<void> {
   for (const { module } of annotatorModules) await module.prepare?.(config, ctx);
+}
+
+/**
+ * Fault injection for the robustness tests (never set in normal use): CURATE_FAULT_THROW_ID makes the
+ * annotator chain throw on the rollout with that id; CURATE_FAULT_EXIT_ID kills the worker thread
+ * (process.exit inside a worker ends only that thread) when it meets that id.
+ */
+function faultInjector(): Annotator | null {
+  const throwId = process.env.CURATE_FAULT_THROW_ID;
+  const exitId = process.env.CURATE_FAULT_EXIT_ID;
+  if (!throwId && !exitId) return null;
+  return {
+    name: "fault",
+    annotate(batch) {
+      for (const r of batch) {
+        if (r.id === throwId) throw new Error(`injected fault on ${r.id}`);
+        if (r.id === exitId) process.exit(70);
+      }
+    },
+  };
 }

@@ -57,11 +57,30 @@ export class AnnotatePool {
       return;
     }
     const pool = this.pool;
+    // a task whose worker thread died (crash, out of memory) is retried one rollout at a time, so
+    // the rollout that kills a worker is isolated and marked, and the others are annotated
+    const runBatch = async (batch: Rollout[]): Promise<AnnotateResult> => {
+      try {
+        return (await pool.run(batch)) as AnnotateResult;
+      } catch (e) {
+        if (batch.length === 1) {
+          batch[0]!.annotateError = { annotator: "worker", message: `worker thread died: ${e instanceof Error ? e.message : String(e)}` };
+          return { batch, ms: {}, verifyMs: [] };
+        }
+        const parts = await Promise.all(batch.map((r) => runBatch([r])));
+        const merged: AnnotateResult = { batch: parts.map((p) => p.batch[0]!), ms: {}, verifyMs: [] };
+        for (const p of parts) {
+          for (const [k, v] of Object.entries(p.ms)) merged.ms[k] = (merged.ms[k] ?? 0) + v;
+          p.verifyMs.forEach((n, i) => (merged.verifyMs[i] = (merged.verifyMs[i] ?? 0) + n));
+        }
+        return merged;
+      }
+    };
     const inflight: Promise<AnnotateResult>[] = [];
     const window = this.workers * 2;
     try {
       for await (const batch of batches) {
-        const p = pool.run(batch) as Promise<AnnotateResult>;
+        const p = runBatch(batch);
         p.catch(() => undefined); // surfaced when awaited in order
         inflight.push(p);
         while (inflight.length >= window) {

@@ -226,7 +226,7 @@ function shardOptions(loaded: LoadedMix) {
 
 /** The stages every row passes, in order: read, then the row-local filters, then the group stages. */
 function localStageOrder(loaded: LoadedMix): string[] {
-  return ["read", ...localFilterStages(loaded.config).map((s) => s.name)];
+  return ["read", "annotate", ...localFilterStages(loaded.config).map((s) => s.name)];
 }
 
 async function annotateUnit(
@@ -275,7 +275,24 @@ async function annotateUnit(
         shards.append([...rolloutValues(b.row, undefined, { blank: true }), ...decisionValues(b.drop, b.raw)]);
       }
     };
-    for await (const batch of runFilterChain(candidates(), localFilterStages(config))) {
+    const quarantine = file.source.onError === "quarantine";
+    const annotateStage: FilterStage = {
+      name: "annotate",
+      async *run(batches) {
+        for await (const batch of batches) {
+          for (const c of batch) {
+            const err = c.record.annotateError;
+            if (!err) continue;
+            const what = `annotator ${err.annotator} failed on rollout ${c.record.id}: ${err.message}`;
+            if (!quarantine) throw new InputError(file.rel, c.record.row, what);
+            progress.log(`quarantined ${file.rel} row ${c.record.row + 1}: ${what}`);
+            c.drop = { stage: "annotate", reason: `annotate:error`, detail: what };
+          }
+          yield batch;
+        }
+      },
+    };
+    for await (const batch of runFilterChain(candidates(), [annotateStage, ...localFilterStages(config)])) {
       for (const c of batch) {
         flushBad(c.record.row);
         shards.append([...rolloutValues(c.record), ...decisionValues(c.drop ?? { stage: "", reason: "" })], { tokens: c.record.tokens?.response ?? 0 });
@@ -492,8 +509,16 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     kept.abort();
     throw e;
   }
-  const dataShards = kept.close();
-  const rejectedShards = rejected.close();
+  let dataShards: ReturnType<ShardSet["close"]>;
+  let rejectedShards: ReturnType<ShardSet["close"]>;
+  try {
+    dataShards = kept.close();
+    rejectedShards = rejected.close();
+  } catch (e) {
+    kept.abort();
+    rejected.abort();
+    throw e;
+  }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
   const problemSummaries = new Map<string, ProblemSummary>();
   for (const p of problems.summaries()) problemSummaries.set(p.problemGroup, p);

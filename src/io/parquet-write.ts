@@ -76,6 +76,12 @@ function schemaFor(columns: ColumnSpec[]): SchemaElement[] {
   return schema;
 }
 
+/**
+ * Fault injection for the robustness tests (never set in normal use): after CURATE_FAULT_WRITE_BYTES
+ * bytes written by this process, every write fails as a full disk would (ENOSPC).
+ */
+let faultBudget = process.env.CURATE_FAULT_WRITE_BYTES ? Number(process.env.CURATE_FAULT_WRITE_BYTES) : Infinity;
+
 /** ByteWriter that streams to a file descriptor and hashes everything it writes. */
 class HashingFileWriter extends ByteWriter {
   readonly hash: Hash = createHash("sha256");
@@ -85,6 +91,10 @@ class HashingFileWriter extends ByteWriter {
   private flushOut() {
     if (this.index === 0) return;
     const chunk = new Uint8Array(this.buffer, 0, this.index);
+    faultBudget -= chunk.length;
+    if (faultBudget < 0) {
+      throw Object.assign(new Error("ENOSPC: no space left on device, write (injected by CURATE_FAULT_WRITE_BYTES)"), { code: "ENOSPC" });
+    }
     this.hash.update(chunk);
     let off = 0;
     while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);

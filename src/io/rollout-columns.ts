@@ -57,6 +57,7 @@ function annotationsOf(r: Rollout, group?: RowGroupInfo): Record<string, unknown
   if (r.contamination) a.contamination = r.contamination;
   if (r.quality) a.quality = r.quality;
   if (r.sketch) a.sketch = r.sketch;
+  if (r.annotateError) a.annotateError = r.annotateError;
   if (group) a.group = group;
   return a;
 }

@@ -56,6 +56,8 @@ export interface Rollout {
   contamination?: ContaminationMatch[];
   quality?: QualitySignals;
   sketch?: ProblemSketch;
+  /** set when an annotator threw on this rollout (the rest of the chain skipped it) */
+  annotateError?: { annotator: string; message: string };
 }
 
 /** Why a row was removed. `stage` names the stage; `reason` is a stable machine-readable code. */

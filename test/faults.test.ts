@@ -1,0 +1,103 @@
+/**
+ * Fault suite: a full disk while writing, an annotator that throws on one rollout, a worker thread
+ * that dies on one rollout, and corrupt input files. Failures are injected with the test-only
+ * CURATE_FAULT_* variables (src/io/parquet-write.ts, src/exec/annotate-core.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+import { duck } from "./helpers/duckdb.js";
+
+function corpus(onError?: "quarantine"): string {
+  const d = tempDir("curate-faults-");
+  mkdirSync(join(d, "in"));
+  const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
+  for (let k = 0; k < 3; k++) writeFileSync(join(d, "in", `p${k}.jsonl`), lines.slice(k * 40, (k + 1) * 40).join("\n") + "\n");
+  const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
+  const mix = { ...quick, name: "faults", sources: [{ ...quick.sources[0], path: "in/*.jsonl", ...(onError ? { onError } : {}) }] };
+  delete mix.outputs;
+  writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
+  return d;
+}
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+  return out;
+}
+
+describe("fault suite", () => {
+  it("a full disk fails the run with no completion marker for the unit, no partial shard, and a clean rerun", () => {
+    const d = corpus();
+    const out = join(d, "out");
+    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"], { env: { CURATE_FAULT_WRITE_BYTES: "25000" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOSPC: no space left on device/);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    const markers = readdirSync(join(out, ".work", "units"));
+    const shards = readdirSync(join(out, "annotated"));
+    // every shard on disk belongs to a unit with a marker; no temp files survive
+    for (const s of shards) expect(markers).toContain(`${s.slice(0, 6)}.json`);
+    expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    expect(markers.length).toBeLessThan(3);
+    const again = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
+    expect(again.code).toBe(0);
+    const clean = runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]);
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).shards).toEqual(JSON.parse(readFileSync(join(d, "clean", "manifest.json"), "utf8")).shards);
+  }, 120_000);
+
+  it("an annotator throwing on one rollout stops the run naming file, row, rollout and annotator", () => {
+    const d = corpus();
+    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet", "--workers", "0"], { env: { CURATE_FAULT_THROW_ID: "sample-0045" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/in\/p1\.jsonl, row 6: annotator fault failed on rollout sample-0045: injected fault on sample-0045/);
+  }, 60_000);
+
+  it("with onError quarantine the failing rollout goes to rejected/ and the run continues", async () => {
+    const d = corpus("quarantine");
+    const out = join(d, "out");
+    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "1"], { env: { CURATE_FAULT_THROW_ID: "sample-0045" } });
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(m.counts.byReason["annotate:error"]).toBe(1);
+    expect(m.counts.rowsIn).toBe(120);
+    const rows = await duck(`select id, detail from read_parquet('${out}/rejected/*.parquet') where reason = 'annotate:error'`);
+    expect(rows).toEqual([{ id: "sample-0045", detail: "annotator fault failed on rollout sample-0045: injected fault on sample-0045" }]);
+  }, 60_000);
+
+  it("a worker thread dying on one rollout is isolated: that rollout is reported, the others are annotated", async () => {
+    const d = corpus("quarantine");
+    const out = join(d, "out");
+    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "2"], { env: { CURATE_FAULT_EXIT_ID: "sample-0050" } });
+    expect(r.code).toBe(0);
+    const rows = await duck(`select id, reason, detail from read_parquet('${out}/rejected/*.parquet') where stage = 'annotate'`);
+    expect(rows.map((x) => [x.id, x.reason])).toEqual([["sample-0050", "annotate:error"]]);
+    expect(String(rows[0]!.detail)).toMatch(/annotator worker failed on rollout sample-0050: worker thread died/);
+    const [k] = await duck(`select count(*)::INTEGER as n from read_parquet('${out}/annotated/*.parquet') where verdict is null and stage = ''`);
+    expect(k!.n).toBe(0); // every other rollout was verified
+  }, 60_000);
+
+  it("corrupt inputs: a truncated gzip and a truncated Parquet file are named; quarantine records them and goes on", () => {
+    const d = tempDir("curate-corrupt-");
+    const gz = gzipSync(Buffer.from('{"p":"a","r":"b"}\n'.repeat(500)));
+    writeFileSync(join(d, "a.jsonl.gz"), gz.subarray(0, gz.length - 30));
+    writeFileSync(join(d, "b.parquet"), Buffer.from("PAR1 this is not really parquet PAR1"));
+    writeFileSync(join(d, "c.jsonl"), '{"p":"x","r":"y"}\n');
+    const mix = (onError: string) => ({ name: "c", sources: [{ name: "s", path: "*.{jsonl,jsonl.gz,parquet}", onError, fields: { problem: "p", response: "r" } }] });
+    writeFileSync(join(d, "fail.json"), JSON.stringify(mix("fail")));
+    writeFileSync(join(d, "q.json"), JSON.stringify(mix("quarantine")));
+    const r = runCli(["run", join(d, "fail.json"), "--out", join(d, "o1"), "--quiet", "--workers", "0"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a\.jsonl\.gz: corrupt or truncated gzip stream after \d+ rows/);
+    const q = runCli(["run", join(d, "q.json"), "--out", join(d, "o2"), "--quiet", "--workers", "0"]);
+    expect(q.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(d, "o2", "manifest.json"), "utf8"));
+    expect(m.counts.byReason["input:unreadable_file"]).toBe(2);
+    expect(m.counts.kept).toBeGreaterThanOrEqual(1);
+    expect(m.counts.bySource.s.in).toBe(m.counts.kept + m.counts.dropped);
+  }, 60_000);
+});
