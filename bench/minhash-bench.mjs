@@ -50,6 +50,7 @@ async function run(threads) {
   // warm-up (JIT, worker start)
   await Promise.all(Array.from({ length: Math.max(1, threads) * 2 }, () => pool.sketch(texts.slice(0, BATCH))));
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   const grouper = new ProblemGrouper({ seed: 1, sketch: { permutations: K }, dedupe: DEDUPE }, tmp);
   const inflight = [];
@@ -83,10 +84,11 @@ async function run(threads) {
   const tCluster = performance.now() - t1;
   const total = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const mainBusy = performance.eventLoopUtilization(elu0).utilization;
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   await pool.close();
   rmSync(tmp, { recursive: true, force: true });
-  return { threads, total, tSketch, tCluster, result, cpuSeconds };
+  return { threads, total, tSketch, tCluster, result, cpuSeconds, mainBusy };
 }
 
 const sk = sketcherFor(resolved.problem, [], true);
@@ -109,7 +111,7 @@ for (const threads of [0, 1, 2]) {
       `(sketch+add ${(r.tSketch / 1000).toFixed(2)} s, clustering ${(r.tCluster / 1000).toFixed(3)} s)  ` +
       `recall@J>=0.8 ${hit}/${above} = ${(hit / above).toFixed(3)}  near-dup clusters ${r.result.stats.nearDuplicateClusters}  ` +
       `CPU ${r.cpuSeconds.toFixed(2)} s all threads → ${(DOCS / r.cpuSeconds).toFixed(0)} docs per CPU-second ` +
-      `(${(DOCS / r.cpuSeconds / 277).toFixed(1)}× datasketch's 277 docs/s per core)`,
+      `(${(DOCS / r.cpuSeconds / 277).toFixed(1)}× datasketch's 277 docs/s per core)  main thread busy ${(r.mainBusy * 100).toFixed(0)}%`,
   );
 }
 const one = results.find((r) => r.threads === 1), two = results.find((r) => r.threads === 2);

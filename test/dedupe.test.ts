@@ -257,6 +257,31 @@ describe("bounded memory", () => {
     for (const row of rows) expect(small.info(row.ordinal)).toEqual(big.info(row.ordinal));
   });
 
+  it("splitting the bucket step by band across ranks gives the same groups", async () => {
+    const specs: RowSpec[] = [];
+    for (let k = 0; k < 40; k++) {
+      const base = words(100 + k, 120);
+      specs.push({ id: `b${k}`, problem: base });
+      if (k % 3 === 0) specs.push({ id: `v${k}`, problem: base.replace(/^(\S+ \S+)/, "$1 inserted") });
+      if (k % 5 === 0) specs.push({ id: `w${k}`, problem: base.replace(/(\S+)$/, "changed $1") });
+    }
+    const rows = inputs(specs);
+    const single = await group({ seed: 1 }, rows);
+    const world = 3;
+    const pairs: Int32Array[] = [];
+    for (let rank = 0; rank < world; rank++) {
+      const g = new ProblemGrouper({ seed: 1 }, tmp());
+      for (const r of rows) g.add(r);
+      pairs.push(g.candidatePairs(Array.from({ length: NB }, (_, j) => j).filter((j) => j % world === rank)));
+    }
+    const final = new ProblemGrouper({ seed: 1 }, tmp());
+    for (const r of rows) final.add(r);
+    const merged = await final.finish({ bands: [], pairs });
+    expect(single.stats.nearDuplicateClusters).toBeGreaterThan(10);
+    expect(merged.stats.nearDuplicateClusters).toBe(single.stats.nearDuplicateClusters);
+    for (const r of rows) expect(merged.info(r.ordinal)).toEqual(single.info(r.ordinal));
+  });
+
   it("names the row when input is out of order or sketched with other parameters", async () => {
     const g = new ProblemGrouper({ seed: 1 }, tmp());
     const [row] = inputs([{ id: "first", problem: A }]);

@@ -41,6 +41,30 @@ function verdictCode(v: string | null | undefined): number {
   return VERDICT_UNGRADED;
 }
 
+class UnionFind {
+  private readonly parent: Int32Array;
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+  }
+  find(x: number): number {
+    const parent = this.parent;
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  }
+  /** the smaller root wins, so roots are the first-seen problem of each component */
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    if (ra < rb) this.parent[rb] = ra;
+    else this.parent[ra] = rb;
+  }
+}
+
 class GrowInt32 {
   data: Int32Array;
   length = 0;
@@ -198,6 +222,10 @@ export interface FinishOptions {
   clusterLimit?: number;
   /** most problems listed per cluster (default 20) */
   membersLimit?: number;
+  /** LSH bands processed here (default all); [] when every pair comes from `pairs` */
+  bands?: number[];
+  /** confirmed pairs from other ranks (see `ProblemGrouper.candidatePairs`) */
+  pairs?: Int32Array[];
 }
 
 export class ProblemGrouper {
@@ -352,6 +380,79 @@ export class ProblemGrouper {
     return oneBitJaccard(this.problemBits.data.subarray(a * w, a * w + w), this.problemBits.data.subarray(b * w, b * w + w));
   }
 
+  /**
+   * Confirmed candidate pairs of LSH buckets in `bands` into `uf`. Every member of a bucket is
+   * checked against every earlier member it is not yet connected to, so the resulting components are
+   * those of the graph of all confirmed candidate pairs, whatever the order in which bands (or ranks)
+   * are processed. `onEdge` sees each pair that joined two components.
+   */
+  private confirmedPairs(bands: Iterable<number>, uf: UnionFind, stats: GroupStats, onEdge?: (a: number, b: number) => void): void {
+    for (const band of bands) {
+      if (!(band >= 0 && band < this.buckets.bands)) throw new Error(`group: band ${band} out of range 0..${this.buckets.bands - 1}`);
+      this.buckets.forEachBucket(band, (members, size) => {
+        for (let i = 1; i < size; i++) {
+          const m = members[i]!;
+          let comparisons = 0;
+          for (let j = 0; j < i && comparisons < MAX_BUCKET_COMPARISONS; j++) {
+            const q = members[j]!;
+            if (uf.find(q) === uf.find(m)) continue;
+            stats.candidatePairs++;
+            comparisons++;
+            if (this.check !== "none") {
+              stats.checkedPairs++;
+              if (!this.confirms(q, m)) {
+                stats.rejectedByCheck++;
+                continue;
+              }
+            }
+            uf.union(q, m);
+            onEdge?.(q, m);
+          }
+        }
+      });
+    }
+  }
+
+  /**
+   * For splitting the bucket step across ranks (datatrove style): every rank adds all rows, calls
+   * `candidatePairs(itsBands)` (e.g. bands j with j % world === rank) and ships the result; one rank
+   * calls `finish({ bands: [], pairs: [all ranks' results] })`. Pairs are flat [ordinalA, ordinalB, …]
+   * of the two problems' first rows. Call before `finish`.
+   */
+  candidatePairs(bands: number[]): Int32Array {
+    if (this.finished) throw new Error("group: candidatePairs() after finish()");
+    const P = this.problemKeys.length;
+    const uf = new UnionFind(P);
+    const out = new GrowInt32();
+    const firstOrdinal = new Int32Array(P).fill(-1);
+    for (let r = 0; r < this.ordinals.length; r++) {
+      const p = this.rowProblem.data[r]!;
+      if (firstOrdinal[p]! < 0) firstOrdinal[p] = this.ordinals.data[r]!;
+    }
+    const stats = { candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0 } as GroupStats;
+    if (this.near) {
+      this.confirmedPairs(bands, uf, stats, (a, b) => {
+        out.push(firstOrdinal[a]!);
+        out.push(firstOrdinal[b]!);
+      });
+    }
+    return out.view().slice();
+  }
+
+  private problemOfOrdinal(ordinal: number): number {
+    const o = this.ordinals.data;
+    let lo = 0;
+    let hi = this.ordinals.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = o[mid]!;
+      if (v === ordinal) return this.rowProblem.data[mid]!;
+      if (v < ordinal) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    throw new Error(`group: pair names ordinal ${ordinal}, which was not added`);
+  }
+
   async finish(options: FinishOptions = {}): Promise<GroupResult> {
     this.finished = true;
     try {
@@ -372,47 +473,15 @@ export class ProblemGrouper {
       spillRuns: this.buckets.spillRuns, bands: this.buckets.bands,
     };
 
-    // 1. union-find over exact problems from LSH buckets
-    const parent = new Int32Array(P);
-    for (let i = 0; i < P; i++) parent[i] = i;
-    const find = (x: number): number => {
-      while (parent[x] !== x) {
-        parent[x] = parent[parent[x]!]!;
-        x = parent[x]!;
-      }
-      return x;
-    };
-    const union = (a: number, b: number) => {
-      const ra = find(a);
-      const rb = find(b);
-      if (ra === rb) return;
-      if (ra < rb) parent[rb] = ra;
-      else parent[ra] = rb;
-    };
+    // 1. union-find over exact problems: confirmed LSH candidate pairs of this process's bands,
+    //    plus pairs handed in from other ranks
+    const uf = new UnionFind(P);
+    const find = (x: number) => uf.find(x);
     if (this.near) {
-      for (let band = 0; band < this.buckets.bands; band++) {
-        this.buckets.forEachBucket(band, (members, size) => {
-          for (let i = 1; i < size; i++) {
-            const m = members[i]!;
-            let comparisons = 0;
-            for (let j = 0; j < i && comparisons < MAX_BUCKET_COMPARISONS; j++) {
-              const q = members[j]!;
-              if (find(q) === find(m)) break;
-              stats.candidatePairs++;
-              comparisons++;
-              if (this.check === "none") {
-                union(q, m);
-                break;
-              }
-              stats.checkedPairs++;
-              if (this.confirms(q, m)) {
-                union(q, m);
-                break;
-              }
-              stats.rejectedByCheck++;
-            }
-          }
-        });
+      const bands = options.bands ?? Array.from({ length: this.buckets.bands }, (_, j) => j);
+      this.confirmedPairs(bands, uf, stats);
+      for (const pairs of options.pairs ?? []) {
+        for (let i = 0; i + 1 < pairs.length; i += 2) uf.union(this.problemOfOrdinal(pairs[i]!), this.problemOfOrdinal(pairs[i + 1]!));
       }
     }
 
