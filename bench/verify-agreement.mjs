@@ -48,7 +48,7 @@ for (const f of FILES) {
     const row = JSON.parse(line);
     const label = row.correct === true || row.correct === "True";
     const split = normalizeTrace(row.response);
-    const v = await verifier.verify({ reference: row.gt_answer, solution: split.solution, unterminated: split.unterminated, problem: row.problem });
+    const v = await verifier.verify({ reference: row.gt_answer, solution: split.solution, unterminated: split.unterminated, answerBlock: split.format === "think_answer", problem: row.problem });
     const ours = v.verdict === "correct";
     rows++;
     const key = `${label ? "label_true" : "label_false"} / ${v.verdict}`;

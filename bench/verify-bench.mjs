@@ -94,7 +94,7 @@ async function run(label, list) {
   for (let k = 0; k < list.length; k++) {
     const s = performance.now();
     const t = normalizeTrace(list[k].response);
-    const v = await verifier.verify({ reference: list[k].gold, solution: t.solution, unterminated: t.unterminated });
+    const v = await verifier.verify({ reference: list[k].gold, solution: t.solution, unterminated: t.unterminated, answerBlock: t.format === "think_answer" });
     lat[k] = performance.now() - s;
     verdicts[v.verdict] = (verdicts[v.verdict] ?? 0) + 1;
     if (list[k].expect && v.verdict !== list[k].expect) wrong++;

@@ -198,7 +198,7 @@ describe.skipIf(!present)("agreement with harness labels (needs ../shared/data/t
         const row = JSON.parse(line) as { id: string; problem: string; gt_answer: string; response: string; correct: boolean | string };
         const label = row.correct === true || row.correct === "True";
         const t = normalizeTrace(row.response);
-        const v = await verifier.verify({ reference: row.gt_answer, solution: t.solution, unterminated: t.unterminated, problem: row.problem });
+        const v = await verifier.verify({ reference: row.gt_answer, solution: t.solution, unterminated: t.unterminated, answerBlock: t.format === "think_answer", problem: row.problem });
         const ok = (v.verdict === "correct") === label;
         rows++;
         if (ok) agree++;

@@ -15,7 +15,7 @@ const TABLE: Record<string, Row[]> = {
     ["25", "025", true], ["7", "007", true], ["100", "0100", true], ["25", "250", false], ["5", "+5", true], ["5", "5.", true],
     ["5", "5.0", true], ["12", "12.5", false], ["3159", "3,159", true], ["1000000", "1,000,000", true], ["1000", "1{,}000", true],
     ["1000", "1\\,000", true], ["1000", "1\\!000", true], ["12345678901234567890", "12345678901234567890", true],
-    ["12345678901234567890", "12345678901234567891", false], ["2", "two", false], ["10", "10^1", true], ["1024", "2^{10}", true],
+    ["12345678901234567890", "12345678901234567891", false], ["2", "two", true], ["2", "three", false], ["10", "10^1", true], ["1024", "2^{10}", true],
     ["1023", "2^{10}", false], ["120", "5!", true], ["24", "4!", true], ["10", "\\binom{5}{2}", true], ["11", "\\binom{5}{2}", false],
   ],
   decimalsAndFractions: [
@@ -25,7 +25,8 @@ const TABLE: Record<string, Row[]> = {
     ["-\\frac{35}{9}", "-\\frac{35}{9}", true], ["-\\frac{35}{9}", "\\frac{-35}{9}", true], ["-\\frac{35}{9}", "\\frac{35}{-9}", true],
     ["-\\frac{35}{9}", "\\frac{35}{9}", false], ["\\frac{243}{625}", "0.3888", true], ["\\frac{243}{625}", "0.389", false],
     ["0.35625", "0.35625", true], ["0.35625", ".35625", true], ["0.35625", "0.3562", false], ["18.90", "18.9", true], ["18.90", "\\$18.90", true],
-    ["2.5", "\\frac{5}{2}", true], ["2.5", "2\\frac{1}{2}", false], ["\\frac{14}{3}", "4\\frac{2}{3}", false], ["\\frac{14}{3}", "4.6667", true],
+    ["2.5", "\\frac{5}{2}", true], ["2.5", "2\\frac{1}{2}", true], ["2\\frac{1}{2}", "\\dfrac{5}{2}", true], ["2\\frac{1}{2}", "1", false], ["\\frac{14}{3}", "4\\frac{2}{3}", true],
+    ["-2\\frac{1}{2}", "-2.5", true], ["2\\frac{3}{2}", "3", true], ["\\frac{14}{3}", "4\\frac{1}{3}", false], ["\\frac{14}{3}", "4.6667", true],
     ["0.1", "0.10", true], ["0.1", "0.01", false], ["\\frac{3}{56}", "\\frac{6}{112}", true], ["\\frac{3}{56}", "\\frac{3}{65}", false],
   ],
   scientificAndPercent: [
@@ -120,6 +121,7 @@ const TABLE: Record<string, Row[]> = {
     ["C", "D", false], ["C", "(D)", false], ["(B)", "\\textbf{(B)}", true], ["(B)", "B", true], ["\\text{(E)}", "E", true], ["\\text{(E)}", "(A)", false],
   ],
   text: [
+    ["\\mbox{four}", "4", true], ["4", "four", true], ["\\text{four}", "5", false], ["\\dfrac{5}{11}", "5⁄11", true], ["\\dfrac{5}{11}", "5⁄12", false],
     ["\\text{Evelyn}", "Evelyn", true], ["Evelyn", "\\text{Evelyn}", true], ["Evelyn", "evelyn", true], ["Evelyn", "Evlyen", false], ["Evelyn", "Bob", false],
     ["\\text{east}", "east", true], ["\\text{east}", "west", false], ["\\text{odd}", "\\text{odd}", true], ["\\text{odd}", "\\text{even}", false],
   ],

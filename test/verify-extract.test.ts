@@ -38,6 +38,14 @@ describe("extractAnswer rules", () => {
     expect(extractAnswer("\\boxed{1} and \\boxed{2}")).toMatchObject({ answer: "2", conflicting: ["1", "2"] });
     expect(extractAnswer("\\boxed{\\dfrac12} so \\boxed{ \\frac12 }")?.conflicting).toBeUndefined();
   });
+  it("an unwrapped <answer> block (think_answer traces) is the answer itself", () => {
+    expect(extractAnswer(" 16 ", { answerBlock: true })).toMatchObject({ answer: "16", rule: "answer_tag" });
+    expect(extractAnswer("$\\frac{3}{4}$", { answerBlock: true })).toMatchObject({ answer: "\\frac{3}{4}", rule: "answer_tag" });
+    expect(extractAnswer("180 miles", { answerBlock: true })).toMatchObject({ answer: "180 miles", rule: "answer_tag" });
+    expect(extractAnswer("so it is \\boxed{7}", { answerBlock: true })).toMatchObject({ answer: "7", rule: "boxed" });
+    expect(extractAnswer("The answer is 12.", { answerBlock: true })).toMatchObject({ answer: "12", rule: "answer_is" });
+    expect(extractAnswer("16", {})).toBeNull();
+  });
   it("an unterminated reasoning block has no answer", () => {
     expect(extractAnswer("\\boxed{5}", { unterminated: true })).toBeNull();
     expect(extractAnswer("no numbers or marks here")).toBeNull();

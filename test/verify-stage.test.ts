@@ -40,6 +40,8 @@ describe("verify annotator", () => {
       rollout("noref", "\\boxed{1}", null),
       rollout("raw", "The answer is \\boxed{(1,2)}", "(1, 2)", false),
       rollout("sym", "\\boxed{6}", "\\sum_{k=1}^{3} k"),
+      // r1-zero layout: the opening <think> is in the prompt, the answer in <answer> tags
+      rollout("r1", " 15 inches * 12 miles/inch = 180 miles. </think> <answer>180 miles</answer>", "180\\text{ miles}"),
     ];
     await a!.annotate(batch);
     const by = Object.fromEntries(batch.map((r) => [r.id, r.verify!]));
@@ -49,6 +51,7 @@ describe("verify annotator", () => {
     expect(by.noref).toMatchObject({ verdict: "ungradable_reference", rule: "no_reference" });
     expect(by.raw).toMatchObject({ verdict: "correct", rule: "string", extracted: "(1,2)" });
     expect(by.sym).toMatchObject({ verdict: "correct", rule: "symbolic" });
+    expect(by.r1).toMatchObject({ verdict: "correct", extracted: "180 miles", extractedBy: "answer_tag" });
     // annotations are plain JSON (they cross worker boundaries and go to Parquet)
     expect(JSON.parse(JSON.stringify(by.ok))).toEqual(by.ok);
   });

@@ -23,7 +23,7 @@ export function pairInput(gold: string, pred: string, problem?: string): VerifyI
   const p = problem !== undefined ? { problem } : {};
   if (!RESPONSE_MARKERS.some((m) => pred.includes(m))) return { reference: gold, solution: "", answer: pred, ...p };
   const t = normalizeTrace(pred);
-  return { reference: gold, solution: t.solution, unterminated: t.unterminated, ...p };
+  return { reference: gold, solution: t.solution, unterminated: t.unterminated, answerBlock: t.format === "think_answer", ...p };
 }
 
 function number(name: string, value: string | undefined, min: number, max: number): number | undefined {

@@ -19,7 +19,13 @@ export const VERDICTS: readonly Verdict[] = ["correct", "incorrect", "no_answer"
 export function verifyInput(record: Rollout): VerifyInput {
   const t = record.trace;
   if (!t) return { reference: record.reference, solution: record.response, problem: record.problem };
-  return { reference: record.reference, solution: t.solution, unterminated: t.unterminated, problem: record.problem };
+  return {
+    reference: record.reference,
+    solution: t.solution,
+    unterminated: t.unterminated,
+    answerBlock: t.format === "think_answer",
+    problem: record.problem,
+  };
 }
 
 export const verifyModule: AnnotatorModule = {

@@ -335,6 +335,12 @@ export function parseNumber(s: string): NumberValue | null {
     const b = s.slice(slash + 1);
     if (DEC_RE.test(a) && DEC_RE.test(b)) return { value: Number(a) / Number(b) };
   }
+  const mixed = /^(-?)(\d+)\\frac\{(\d+)\}\{(\d+)\}$/.exec(s);
+  if (mixed && Number(mixed[3]) < Number(mixed[4])) {
+    // 2\frac{1}{2}: a mixed number
+    const v = Number(mixed[2]) + Number(mixed[3]) / Number(mixed[4]);
+    return { value: mixed[1] ? -v : v };
+  }
   const fm = /^(-?)\\frac\{(-?[\d.]+)\}\{(-?[\d.]+)\}$/.exec(s);
   if (fm && DEC_RE.test(fm[2]!) && DEC_RE.test(fm[3]!)) {
     const v = Number(fm[2]) / Number(fm[3]);
@@ -409,10 +415,17 @@ function hasNonValue(s: string): boolean {
   return false;
 }
 
+const NUMBER_WORDS = new Map<string, string>(
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+    .split(" ")
+    .map((w, k) => [w, String(k)] as [string, string]),
+);
+
 function scalarEqual(gold: string, pred: string, ctx: Ctx): boolean {
   if (gold === pred) return true;
-  let g = gold;
-  let p = pred;
+  let g = NUMBER_WORDS.get(gold.toLowerCase()) ?? gold;
+  let p = NUMBER_WORDS.get(pred.toLowerCase()) ?? pred;
+  if (g === p) return true;
   if (hasWord(g) || hasWord(p)) {
     if (textKey(g) === textKey(p)) return true;
     if (!hasWord(g)) {

@@ -199,7 +199,10 @@ class Parser {
         this.p++;
         left = { k: "div", a: left, b: this.unary() };
       } else if (this.startsFactor()) {
-        left = { k: "mul", a: left, b: this.power() };
+        const right = this.power();
+        // 2\frac{1}{2} is the mixed number 2½, not 2 · ½
+        if (left.k === "num" && left.int !== undefined && isIntFraction(right)) left = { k: "add", a: left, b: right };
+        else left = { k: "mul", a: left, b: right };
       } else break;
     }
     this.depth--;
@@ -449,6 +452,10 @@ class Parser {
     }
     return a;
   }
+}
+
+function isIntFraction(n: Node): boolean {
+  return n.k === "div" && n.a.k === "num" && n.a.int !== undefined && n.b.k === "num" && n.b.int !== undefined && n.a.v < n.b.v;
 }
 
 function num(text: string): Node {

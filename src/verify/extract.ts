@@ -37,6 +37,11 @@ export interface ExtractOptions {
   lastMath?: boolean;
   /** longest answer kept (characters); longer answers are cut (the verifier then refuses them). Default 4000 */
   maxAnswerChars?: number;
+  /**
+   * the solution is the content of an answer block (`<think>…</think> <answer> 16 </answer>`, already
+   * unwrapped by the trace normaliser): without a box inside, the whole block is the answer
+   */
+  answerBlock?: boolean;
 }
 
 /** index just past the `}` matching the `{` at `open`, or -1 when unbalanced */
@@ -370,6 +375,12 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
       return cap(distinct.length > 1 ? { answer, rule: "boxed", conflicting: distinct } : { answer, rule: "boxed" });
     }
   }
+  if (opts.answerBlock) {
+    const whole = cleanLineAnswer(solution);
+    if (whole.length === 0) return null;
+    // a bare answer ("16", "\frac{3}{4}", "x = 2"); prose inside the block goes through the rules below
+    if (!/[A-Za-z]{3,}/.test(whole.replace(/\\[A-Za-z]+/g, " "))) return cap({ answer: whole, rule: "answer_tag" });
+  }
   const tag = lastBetween(solution, "<answer>", "</answer>");
   if (tag !== null && tag.trim().length > 0) return cap({ answer: cleanLineAnswer(tag), rule: "answer_tag" });
 
@@ -396,6 +407,11 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
     if (c) return cap({ answer: c.text, rule: "conclusion" });
     const m = lastMath(solution);
     if (m) return cap({ answer: m, rule: "last_math" });
+  }
+  // an answer block with words and no marked value ("180 miles"): the block itself
+  if (opts.answerBlock) {
+    const whole = cleanLineAnswer(solution);
+    if (whole.length > 0) return cap({ answer: whole, rule: "answer_tag" });
   }
   return null;
 }

@@ -71,6 +71,8 @@ const UNICODE: Record<string, string> = {
   "±": "\\pm ",
   "θ": "\\theta ",
   "\u00a0": " ",
+  "⁄": "/",
+  "∕": "/",
 };
 
 const COMMAND_ALIASES: Record<string, string> = {

@@ -15,6 +15,8 @@ export interface VerifyInput {
   solution: string;
   /** reasoning opened and never closed */
   unterminated?: boolean;
+  /** the solution is an unwrapped `<answer>…</answer>` block (trace format think_answer) */
+  answerBlock?: boolean;
   /** an already extracted answer: skips extraction (rule `given`) */
   answer?: string;
   /** the problem statement: its multiple-choice options let a letter match an option's text */
@@ -84,7 +86,12 @@ export class Verifier {
         ? input.answer.trim().length > 0
           ? { answer: input.answer.trim(), rule: "given" as Extraction["rule"] }
           : null
-        : extractAnswer(input.solution, { unterminated: input.unterminated ?? false, lastMath: cfg.lastMath, maxAnswerChars: cfg.maxAnswerChars + 1 });
+        : extractAnswer(input.solution, {
+            unterminated: input.unterminated ?? false,
+            lastMath: cfg.lastMath,
+            maxAnswerChars: cfg.maxAnswerChars + 1,
+            answerBlock: input.answerBlock ?? false,
+          });
     if (ref === null || ref.trim().length === 0) return { done: this.annotation("ungradable_reference", extraction, "no_reference", t0) };
     if (ref.length > cfg.maxAnswerChars * 4) return { done: this.annotation("ungradable_reference", extraction, "reference_too_long", t0) };
     if (!extraction) return { done: this.annotation("no_answer", null, input.unterminated ? "unterminated" : "no_answer", t0) };
