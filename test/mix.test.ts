@@ -13,7 +13,7 @@ import type { MixRow } from "../src/mix/table.js";
 import type { MixConfig } from "../src/config/types.js";
 import type { OutputsConfig, OutputManifest } from "../src/mix/types.js";
 import { loadCounter } from "../src/stages/tokens.js";
-import { validateMix } from "../src/config/load.js";
+import { loadMix, validateMix } from "../src/config/load.js";
 import { duck } from "./helpers/duckdb.js";
 import { tempDir } from "./helpers/cli.js";
 
@@ -432,6 +432,16 @@ describe("config rules", () => {
     expect(buildOrder({ sft: { kind: "sft", exclude: ["rl"] }, rl: { kind: "rl" } })).toEqual(["rl", "sft"]);
     expect(() => checkOutputs(mixConfig({ m: { kind: "midtrain", packTo: 64, weights: { nope: 1 } } }))).toThrow(/\$\.outputs\.m\.weights: found source "nope"/);
     expect(() => checkOutputs(mixConfig({ m: { kind: "midtrain", packTo: 64, textTemplate: "{problem} {problem} {response}" } }))).toThrow(/exactly once/);
+  });
+
+  it("the phi4-mini-reasoning recipe validates, passes the output checks and builds RL before SFT", () => {
+    const loaded = loadMix(join(import.meta.dirname, "..", "pipelines", "phi4-mini-reasoning.json"));
+    expect(() => checkOutputs(loaded.config)).not.toThrow();
+    const o = loaded.config.outputs!;
+    expect(Object.values(o).map((x) => x.kind).sort()).toEqual(["dpo", "midtrain", "rl", "sft"]);
+    expect(o.midtrain).toMatchObject({ packTo: 16384 });
+    expect(o.sft).toMatchObject({ maxTokens: 20480, exclude: ["rl"] });
+    expect(buildOrder(o).indexOf("rl")).toBeLessThan(buildOrder(o).indexOf("sft"));
   });
 
   it("the schema part accepts the four kinds and rejects unknown keys with their path", () => {

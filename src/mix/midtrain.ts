@@ -185,7 +185,9 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
   const inputIds = cfg.inputIds ?? true;
   const tally = new Tally(t);
   const spill = new SpillStore(`${ctx.workDir}/${ctx.name}.midtrain.spill`, t.n);
-  const shards = new MixShardSet(ctx.outputDir + "/data", "train", midtrainColumns(inputIds), ctx.shard, { "curate.output": ctx.name, "curate.kind": "midtrain", "curate.packTo": String(packTo) });
+  // a packed sequence is a large row (packTo ids + text): cap row groups near 2^20 tokens to bound the writer's buffer
+  const shardOpts = { ...ctx.shard, rowGroupRows: Math.min(ctx.shard.rowGroupRows, Math.max(4, Math.floor(1_048_576 / packTo))) };
+  const shards = new MixShardSet(ctx.outputDir + "/data", "train", midtrainColumns(inputIds), shardOpts, { "curate.output": ctx.name, "curate.kind": "midtrain", "curate.packTo": String(packTo) });
   let mismatches = 0;
   const stats = { sequences: 0, tokens: 0, contentTokens: 0, separatorTokens: 0, splitRollouts: 0, fullSequences: 0 };
 

@@ -133,6 +133,10 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
     rounds++;
   }
   const { selected, total, taken, stopped, quotaUse } = sel;
+  if (rounds > 1) {
+    const unit = byTokens ? "tokens" : "rows";
+    warnings.push(`difficulty/domain quotas cut the subset to ${byTokens ? total : taken} ${unit} (caps are shares of the subset produced, so classes with few candidates limit the others)`);
+  }
   for (const [k, v] of Object.entries(sel.counts)) elig.count(k, v);
   const used = new Uint8Array(t.problems.length);
   for (let i = 0; i < t.n; i++) if (selected[i]) used[t.problem[i]!] = 1;
