@@ -77,6 +77,30 @@ for (const f of FILES) {
   all.rows += rows;
   all.agree += agree;
 }
+// Mismatch check: each reference against another row's response (deterministic shuffle), skipping pairs
+// whose references are themselves equivalent. A "correct" here is either a coincidence (the other model
+// answered this very value, rule "string") or an equivalence false positive (any other rule).
+const shuffled = [];
+for (const f of FILES) {
+  const rl = createInterface({ input: createReadStream(join(dataDir, f)), crlfDelay: Infinity });
+  for await (const line of rl) if (line.trim()) shuffled.push(JSON.parse(line));
+}
+const mismatch = { pairs: 0, coincidences: 0, falsePositives: 0, examples: [] };
+for (let i = 0; i < shuffled.length; i++) {
+  const other = shuffled[(i * 7919 + 13) % shuffled.length];
+  const gold = shuffled[i].gt_answer;
+  if (other.gt_answer === gold || (await verifier.compare(gold, other.gt_answer)).verdict === "correct") continue;
+  const split = normalizeTrace(other.response);
+  const v = await verifier.verify({ reference: gold, solution: split.solution, unterminated: split.unterminated, answerBlock: split.format === "think_answer" });
+  mismatch.pairs++;
+  if (v.verdict !== "correct") continue;
+  if (v.rule === "string") mismatch.coincidences++;
+  else {
+    mismatch.falsePositives++;
+    mismatch.examples.push({ gold, extracted: v.extracted, rule: v.rule });
+  }
+}
+summary.mismatch = mismatch;
 summary.overall = { rows: all.rows, agree: all.agree, agreement: all.agree / all.rows, seconds: (performance.now() - t0) / 1000, symbolic: verifier.symbolicStats };
 await verifier.close();
 dump.end();
@@ -89,4 +113,7 @@ else {
   const o = summary.overall;
   console.log(`overall: ${o.agree}/${o.rows} (${(100 * o.agreement).toFixed(2)}%) in ${o.seconds.toFixed(1)} s; symbolic workers spawned ${o.symbolic.spawned}, timeouts ${o.symbolic.timeouts}`);
   console.log(`disagreements: ${dumpPath}`);
+  const m = summary.mismatch;
+  console.log(`mismatch check: ${m.pairs} reference/other-response pairs; correct by coincidence (same value) ${m.coincidences}; equivalence false positives ${m.falsePositives}`);
+  for (const e of m.examples) console.log(`    ${JSON.stringify(e)}`);
 }
