@@ -156,7 +156,7 @@ export class ParquetShardWriter {
       let v = values[i];
       const c = this.columns[i]!;
       if (v === undefined) v = null;
-      if (c.type === "JSON" && v !== null && typeof v !== "string") v = JSON.stringify(v);
+      // JSON columns take the value itself: hyparquet-writer serialises it (stringifying here would double-encode)
       if (c.type === "INT64" && typeof v === "number") v = BigInt(v);
       if (typeof v === "string") this.textBytes += v.length;
       this.buffered[i]!.push(v);
