@@ -45,6 +45,8 @@ describe("extractAnswer rules", () => {
     expect(extractAnswer("so it is \\boxed{7}", { answerBlock: true })).toMatchObject({ answer: "7", rule: "boxed" });
     expect(extractAnswer("The answer is 12.", { answerBlock: true })).toMatchObject({ answer: "12", rule: "answer_is" });
     expect(extractAnswer("16", {})).toBeNull();
+    expect(extractAnswer("Evelyn", { answerBlock: true })).toMatchObject({ answer: "Evelyn", rule: "answer_tag" });
+    expect(extractAnswer("I could not finish the computation.", { answerBlock: true })).toBeNull();
   });
   it("an unterminated reasoning block has no answer", () => {
     expect(extractAnswer("\\boxed{5}", { unterminated: true })).toBeNull();

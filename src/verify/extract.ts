@@ -408,10 +408,12 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
     const m = lastMath(solution);
     if (m) return cap({ answer: m, rule: "last_math" });
   }
-  // an answer block with words and no marked value ("180 miles"): the block itself
+  // an answer block with words and no marked value ("180 miles", "Evelyn"): the block itself; a sentence
+  // without any value ("I could not finish the computation.") is no answer
   if (opts.answerBlock) {
     const whole = cleanLineAnswer(solution);
-    if (whole.length > 0) return cap({ answer: whole, rule: "answer_tag" });
+    const words = whole.split(" ").filter((w) => w.length > 0).length;
+    if (whole.length > 0 && (/[0-9\\]/.test(whole) || words <= 3)) return cap({ answer: whole, rule: "answer_tag" });
   }
   return null;
 }
