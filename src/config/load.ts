@@ -9,6 +9,7 @@ import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import { UsageError } from "../cli/errors.js";
 import { packageRoot } from "../version.js";
 import type { MixConfig } from "./types.js";
+import { checkOutputs, OutputsConfigError } from "../mix/build.js";
 
 let validator: ReturnType<Ajv2020["compile"]> | undefined;
 
@@ -114,7 +115,14 @@ export function validateMix(doc: unknown, label: string): MixConfig {
     if (names.has(s.name)) throw new UsageError(`${label}: $.sources[${i}].name: found ${JSON.stringify(s.name)}, expected a name no other source uses`);
     names.add(s.name);
   });
-  return { ...config, seed: config.seed ?? 17, tokenizer: config.tokenizer ?? "o200k_base" } as MixConfig;
+  const full = { ...config, seed: config.seed ?? 17, tokenizer: config.tokenizer ?? "o200k_base" } as MixConfig;
+  try {
+    checkOutputs(full);
+  } catch (e) {
+    if (e instanceof OutputsConfigError) throw new UsageError(`${label}: ${e.message}`);
+    throw e;
+  }
+  return full;
 }
 
 export function loadMix(path: string): LoadedMix {

@@ -30,6 +30,7 @@ import { dependencyVersions, toolVersion } from "../version.js";
 import { datasetCard } from "./card.js";
 import { GroupStep } from "./group-step.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
+import { buildOutputs, type MixRow } from "../mix/build.js";
 import { clearUnit, readMarker, readState, rankOwns, unitName, unitsOf, writeMarker, writeState, type UnitMarker } from "./units.js";
 
 export type Phase = "all" | "annotate" | "finalize";
@@ -442,7 +443,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   }
 
   // -------------------------------------------------------------------- finalize: group
-  for (const e of FINAL_ENTRIES) rmSync(join(outDir, e), { recursive: true, force: true });
+  for (const e of [...FINAL_ENTRIES, "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
   rmSync(join(outDir, ".work", "group"), { recursive: true, force: true });
   let tPhase = performance.now();
   progress.phase("group");
@@ -601,16 +602,36 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   return { finished: true, manifest, timings: t };
 }
 
-/** Outputs (mixtures) hook; filled in by src/mix. */
+/** The data products (src/mix): built from every annotated row with its group info and final decision. */
 async function buildRunOutputs(
-  _loaded: LoadedMix,
-  _outDir: string,
-  _markers: UnitMarker[],
-  _group: Awaited<ReturnType<GroupStep["finish"]>>,
-  _problems: Map<string, ProblemSummary>,
-  _shard: ReturnType<typeof shardOptions>,
+  loaded: LoadedMix,
+  outDir: string,
+  markers: UnitMarker[],
+  group: Awaited<ReturnType<GroupStep["finish"]>>,
+  problems: Map<string, ProblemSummary>,
+  shard: ReturnType<typeof shardOptions>,
 ): Promise<Record<string, unknown>> {
-  return {};
+  const outputs = loaded.config.outputs ?? {};
+  if (Object.keys(outputs).length === 0) return {};
+  async function* rows(): AsyncGenerator<MixRow> {
+    for await (const { index, value } of annotatedRows(outDir, markers)) {
+      let drop = rowDrop(value);
+      if (drop?.stage === "read") continue;
+      const { record } = rolloutFromRow(value);
+      record.ordinal = index;
+      const info = group.info(index);
+      drop ??= group.dropFor(index);
+      yield { record, group: info, drop };
+    }
+  }
+  return buildOutputs({
+    config: loaded.config,
+    outDir,
+    rows,
+    problem: (g) => problems.get(g),
+    shard,
+    configHash: loaded.hash,
+  }) as Promise<Record<string, unknown>>;
 }
 
 export function listShards(dir: string): string[] {
