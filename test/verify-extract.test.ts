@@ -48,6 +48,9 @@ describe("extractAnswer rules", () => {
     expect(extractAnswer("Evelyn", { answerBlock: true })).toMatchObject({ answer: "Evelyn", rule: "answer_tag" });
     expect(extractAnswer("I could not finish the computation.", { answerBlock: true })).toBeNull();
   });
+  it("an empty final box (degenerate \\boxed{} loops) is no answer", () => {
+    expect(extractAnswer("so $x = 6+9i$ and " + "\\boxed{}. ".repeat(50))).toBeNull();
+  });
   it("an unterminated reasoning block has no answer", () => {
     expect(extractAnswer("\\boxed{5}", { unterminated: true })).toBeNull();
     expect(extractAnswer("no numbers or marks here")).toBeNull();

@@ -362,7 +362,9 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
   const boxes = findBoxed(solution);
   if (boxes.length > 0) {
     const answer = boxes[boxes.length - 1]!;
-    if (answer.length > 0) {
+    // "\boxed{}. \boxed{}. …" (a degenerate loop): the final box is empty, there is no answer
+    if (answer.length === 0) return null;
+    {
       const distinct: string[] = [];
       const seen = new Set<string>();
       for (const b of boxes) {
