@@ -257,6 +257,24 @@ describe("bounded memory", () => {
     for (const row of rows) expect(small.info(row.ordinal)).toEqual(big.info(row.ordinal));
   });
 
+  it("exact-check shingle sets and row ids spilled to disk give the same groups", async () => {
+    const specs: RowSpec[] = [];
+    for (let k = 0; k < 900; k++) {
+      const base = words(5000 + k, 150);
+      specs.push({ id: `b${k}`, problem: base });
+      if (k % 4 === 0) specs.push({ id: `v${k}`, problem: base.replace(/^(\S+ \S+)/, "$1 inserted") });
+    }
+    const rows = inputs(specs);
+    const small = await group({ seed: 1, dedupe: { memoryBudgetMB: 1 } }, rows);
+    const big = await group({ seed: 1, dedupe: { memoryBudgetMB: 512 } }, rows);
+    expect(small.stats.checkedPairs).toBeGreaterThan(200);
+    expect(small.stats.spilledCheckBytes).toBeGreaterThan(0);
+    expect(big.stats.spilledCheckBytes).toBe(0);
+    expect(small.stats.nearDuplicateClusters).toBe(big.stats.nearDuplicateClusters);
+    expect(small.stats.nearDuplicateClusters).toBeGreaterThan(200);
+    for (const r of rows) expect(small.info(r.ordinal)).toEqual(big.info(r.ordinal));
+  });
+
   it("splitting the bucket step by band across ranks gives the same groups", async () => {
     const specs: RowSpec[] = [];
     for (let k = 0; k < 40; k++) {

@@ -429,7 +429,7 @@ export class ProblemGrouper {
       const p = this.rowProblem.data[r]!;
       if (firstOrdinal[p]! < 0) firstOrdinal[p] = this.ordinals.data[r]!;
     }
-    const stats = { candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0 } as GroupStats;
+    const stats = { candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0 } as GroupStats; // local counts, not reported
     if (this.near) {
       this.confirmedPairs(bands, uf, stats, (a, b) => {
         out.push(firstOrdinal[a]!);
@@ -470,7 +470,7 @@ export class ProblemGrouper {
       rows: N, exactProblems: P, problemGroups: 0, nearDuplicateClusters: 0, nearDuplicateProblems: 0,
       candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0,
       drops: { "duplicate:rollout_cap": 0, "duplicate:near_response": 0 },
-      spillRuns: this.buckets.spillRuns, bands: this.buckets.bands,
+      spillRuns: this.buckets.spillRuns, spilledCheckBytes: this.store.spilledBytes, bands: this.buckets.bands,
     };
 
     // 1. union-find over exact problems: confirmed LSH candidate pairs of this process's bands,

@@ -25,6 +25,11 @@ export class SpillStore {
     return this.count;
   }
 
+  /** bytes written to the spill file so far */
+  get spilledBytes(): number {
+    return this.flushed * 4;
+  }
+
   append(values: Int32Array): number {
     if (this.count === this.offsets.length) {
       const o = new Float64Array(this.count * 2);

@@ -164,5 +164,7 @@ export interface GroupStats {
   drops: { "duplicate:rollout_cap": number; "duplicate:near_response": number };
   /** band bucket run files written (0 = everything fit in memory) */
   spillRuns: number;
+  /** bytes of exact-check shingle sets spilled to disk */
+  spilledCheckBytes: number;
   bands: number;
 }
