@@ -29,6 +29,10 @@ describe("extractAnswer rules", () => {
     expect(extractAnswer("Yes.\n\nSo, overall, I'm confident that the product is 22. It is a simple application of the formula and confirms the result.")).toMatchObject({ answer: "22" });
     expect(extractAnswer("Profit: $93 - $15 = $78.\n\nEverything adds up. I think that's the right answer.")).toMatchObject({ answer: "78" });
     expect(extractAnswer("Hence the answer is $\\frac{3}{4}$.")?.answer).toBe("\\frac{3}{4}");
+    expect(extractAnswer("It checks out.\n\nThe distance is 100 parsecs.")).toMatchObject({ answer: "100", rule: "conclusion" });
+    expect(extractAnswer("**4. Find m + n:**\n\nm + n = 25 + 169 = **194**")).toMatchObject({ answer: "194", rule: "conclusion" });
+    // a cut-off sentence is not a statement
+    expect(extractAnswer("Now p(0) + p(4) = 24 - 12*(-6) = 24 +")).toBeNull();
   });
   it("the lower-priority prose rules can be switched off", () => {
     expect(extractAnswer("we get $x=2$", { lastMath: false })).toBeNull();

@@ -256,12 +256,15 @@ function lastValue(seg: string): string | null {
 }
 
 /**
- * A closing statement "The distance is 100 parsecs." : the last sentence of the last paragraph, complete
+ * A closing statement "The distance is 100 parsecs." (or "… = **194**"): the last sentence of the last paragraph, complete
  * (ends with a period), with a short value after its last " is " / " are " / " equals " / " = ".
  */
 function statement(para: string): string | null {
-  const t = para.trimEnd();
-  if (!t.endsWith(".") || t.length === 0) return null;
+  let t = para.trimEnd();
+  // "m + n = 25 + 169 = **194**": a bold closing value counts as a complete statement
+  const bold = t.endsWith("**") && t.length > 4;
+  if (bold) t = t.slice(0, -2);
+  if ((!t.endsWith(".") && !bold) || t.length === 0) return null;
   const sentence = t.slice(sentenceStart(t, t.length - 1));
   let best = -1;
   let len = 0;
