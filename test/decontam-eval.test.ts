@@ -63,7 +63,7 @@ describe.skipIf(!have)("planted contamination set vs the plain 8-gram rule (shar
     expect(recall.embedded!.curate).toBeGreaterThanOrEqual(0.99);
   });
 
-  it("recall ≥ 95% with one to three numbers changed, ≥ 90% on light rewordings (measured 97.9% / 91.6%)", () => {
+  it("recall ≥ 95% with one to three numbers changed, ≥ 90% on light rewordings (measured 97.6% / 91.6%)", () => {
     expect(recall.numbers!.curate).toBeGreaterThanOrEqual(0.95);
     expect(recall.reworded!.curate).toBeGreaterThanOrEqual(0.9);
   });

@@ -252,6 +252,8 @@ interface IndexParts {
     itemSeeds: U32;
     /** distinct character shingles per problem (0 when not indexed by shingles) */
     itemShingles: U32;
+    /** distinct anchor bigrams per short problem */
+    itemAnchors: U32;
     /** tokens of the problems' content ranges, concatenated: ids, masked ids, weights */
     itemTokStart: U32;
     itemTok: U32;
@@ -262,9 +264,11 @@ interface IndexParts {
   ngrams: PostingTable;
   seeds: PostingTable;
   shingles: PostingTable;
+  /** token bigrams of the short problems: the shingle pass runs only when a row has most of one's */
+  anchors: PostingTable;
 }
 
-const TABLES = ["ngrams", "seeds", "shingles"] as const;
+const TABLES = ["ngrams", "seeds", "shingles", "anchors"] as const;
 const TABLE_ARRAYS = ["slotKey", "slotList", "listStart", "postItem", "postPos"] as const;
 
 export class ContaminationIndex {
@@ -314,6 +318,7 @@ export class ContaminationIndex {
       ngrams: new Uint32Array(parts.ngrams.postItem.length),
       seeds: new Uint32Array(parts.seeds.postItem.length),
       shingles: new Uint32Array(parts.shingles.postItem.length),
+      anchors: new Uint32Array(parts.anchors.postItem.length),
     };
     this.hits = new Uint32Array(items);
     this.seedHits = new Uint32Array(items);
@@ -349,6 +354,8 @@ export class ContaminationIndex {
     const itemNgrams = new Uint32Array(items);
     const itemSeeds = new Uint32Array(items);
     const itemShingles = new Uint32Array(items);
+    const itemAnchors = new Uint32Array(items);
+    const anchorPairs: Pair[] = [];
     const itemTokStart = new Uint32Array(items + 1);
     const itemWeight = new Uint32Array(items);
     const toks: number[] = [];
@@ -433,6 +440,15 @@ export class ContaminationIndex {
           shinglePairs.push({ key: h, item: idx, pos: i });
         }
         itemShingles[idx] = shSeen.size;
+        // anchors: distinct token bigrams (the shingle pass needs most of them in the row)
+        const anchors = new Set<number>();
+        for (let t = from; t + 2 <= to; t++) {
+          const h = ngramHash(ts.hash, t, 2);
+          if (anchors.has(h)) continue;
+          anchors.add(h);
+          anchorPairs.push({ key: h, item: idx, pos: t - from });
+        }
+        itemAnchors[idx] = anchors.size;
       }
     });
     itemTokStart[items] = toks.length;
@@ -448,6 +464,7 @@ export class ContaminationIndex {
         itemNgrams,
         itemSeeds,
         itemShingles,
+        itemAnchors,
         itemTokStart,
         itemTok: Uint32Array.from(toks),
         itemTokMasked: Uint32Array.from(masks),
@@ -457,6 +474,7 @@ export class ContaminationIndex {
       ngrams: buildTable(ngramPairs),
       seeds: buildTable(seedPairs, opts.maxSeedProblems),
       shingles: buildTable(shinglePairs),
+      anchors: buildTable(anchorPairs),
     });
   }
 
@@ -572,6 +590,29 @@ export class ContaminationIndex {
     return present >= need * total;
   }
 
+  /** does the row contain ≥ 80% of the distinct token bigrams of some short problem? */
+  private anchorsPresent(ts: TokenStream, stamp: number): boolean {
+    const t = this.parts.anchors;
+    const st = this.stamps.anchors;
+    const a = this.a;
+    let touched = 0;
+    let any = false;
+    for (let i = 0; i + 2 <= ts.count && !any; i++) {
+      const l = lookup(t, ngramHash(ts.hash, i, 2));
+      if (l < 0) continue;
+      for (let p = t.listStart[l]!, e = t.listStart[l + 1]!; p < e; p++) {
+        if (st[p] === stamp) continue;
+        st[p] = stamp;
+        const it = t.postItem[p]!;
+        if (this.hits[it] === 0) this.touched[touched++] = it;
+        this.hits[it]!++;
+        if (this.hits[it]! >= 0.8 * a.itemAnchors[it]!) any = true;
+      }
+    }
+    for (let j = 0; j < touched; j++) this.hits[this.touched[j]!] = 0;
+    return any;
+  }
+
   /** keep the current seed cluster of `it` as its best when it has more hits (→ hitMin/hitMax) */
   private closeCluster(it: number, sn: number): void {
     if (this.cCount[it]! > this.bCount[it]!) {
@@ -650,10 +691,20 @@ export class ContaminationIndex {
         }
       }
     }
-    // 3b. distinctive n-gram containment (every distinctive n-gram hit also hits seeds)
+    // 3b. candidates: the densest cluster of seed hits must hold enough of the problem's seeds
+    let candidates = 0;
+    for (let j = 0; j < touched; j++) {
+      const it = this.touched[j]!;
+      this.closeCluster(it, sn);
+      const seedCount = this.bCount[it]!;
+      const pass = !found.has(it) && seedCount >= o.minSeeds && seedCount >= o.seedFraction * a.itemSeeds[it]!;
+      this.seedHits[it] = pass ? 1 : 0; // from here on: candidate mark
+      if (pass) this.touched[candidates++] = it;
+    }
+    // 3c. distinctive n-gram containment of the candidates
     const t = this.parts.ngrams;
     const n = o.ngram;
-    if (touched > 0 && t.postItem.length > 0) {
+    if (candidates > 0 && t.postItem.length > 0) {
       const ngramStamp = this.stamps.ngrams;
       for (let i = 0; i + n <= cc; i++) {
         const l = lookup(t, ngramHash(content, i, n));
@@ -662,7 +713,7 @@ export class ContaminationIndex {
           if (ngramStamp[p] === stamp) continue;
           ngramStamp[p] = stamp;
           const it = t.postItem[p]!;
-          if (this.seedHits[it] === 0) continue; // cannot happen with consistent tables
+          if (this.seedHits[it] === 0) continue; // not a candidate
           this.hits[it]!++;
           const bpos = t.postPos[p]!;
           if (bpos < this.itemMin[it]!) this.itemMin[it] = bpos;
@@ -670,18 +721,18 @@ export class ContaminationIndex {
         }
       }
     }
-    // 3c. decide per candidate
+    // 3d. decide per candidate
     let rowSetBuilt = false;
-    for (let j = 0; j < touched; j++) {
+    for (let j = 0; j < candidates; j++) {
       const it = this.touched[j]!;
       this.seedHits[it] = 0;
-      this.closeCluster(it, sn);
-      const seedCount = this.bCount[it]!; // hits of the densest cluster
-      if (found.has(it) || seedCount < o.minSeeds || seedCount < o.seedFraction * a.itemSeeds[it]!) continue;
+      const ngramHits = this.hits[it]!;
+      this.hits[it] = 0; // scratch counters are zero between phases
+      const seedCount = this.bCount[it]!;
       const first = ts.contentPos[this.hitMin[it]!]!;
       const last = ts.contentPos[Math.min(this.hitMax[it]!, cc - 1)]! + 1;
       const ngrams = a.itemNgrams[it]!;
-      const containment = ngrams > 0 ? this.hits[it]! / ngrams : 0;
+      const containment = ngrams > 0 ? ngramHits / ngrams : 0;
       // cheap upper bound first: weight of the problem's tokens that occur in the row at all
       if (!rowSetBuilt) {
         this.buildRowSet(ts, stamp);
@@ -716,9 +767,9 @@ export class ContaminationIndex {
       }
     }
 
-    // 4. character shingles for short problems
+    // 4. character shingles for short problems, only when the row holds most tokens of one of them
     const s = this.parts.shingles;
-    if (s.postItem.length > 0) {
+    if (s.postItem.length > 0 && this.anchorsPresent(ts, stamp)) {
       const k = o.charShingle;
       const shStamp = this.stamps.shingles;
       touched = 0;
@@ -734,10 +785,8 @@ export class ContaminationIndex {
           if (shStamp[p] === stamp) continue;
           shStamp[p] = stamp;
           const it = s.postItem[p]!;
-          if (this.hits[it] === 0 || this.seedHits[it] !== 0xffffffff) {
+          if (this.hits[it] === 0) {
             // first shingle hit for this item in this row
-            this.seedHits[it] = 0xffffffff;
-            this.hits[it] = 0;
             this.touched[touched++] = it;
             this.hitMin[it] = i;
           }
@@ -747,8 +796,8 @@ export class ContaminationIndex {
       }
       for (let j = 0; j < touched; j++) {
         const it = this.touched[j]!;
-        this.seedHits[it] = 0;
         const score = this.hits[it]! / a.itemShingles[it]!;
+        this.hits[it] = 0;
         if (score >= o.charThreshold && !found.has(it)) {
           found.set(it, {
             method: "chars",
@@ -883,6 +932,7 @@ export class ContaminationIndex {
         itemNgrams: get("itemNgrams"),
         itemSeeds: get("itemSeeds"),
         itemShingles: get("itemShingles"),
+        itemAnchors: get("itemAnchors"),
         itemTokStart: get("itemTokStart"),
         itemTok: get("itemTok"),
         itemTokMasked: get("itemTokMasked"),
@@ -892,6 +942,7 @@ export class ContaminationIndex {
       ngrams: table("ngrams"),
       seeds: table("seeds"),
       shingles: table("shingles"),
+      anchors: table("anchors"),
     });
   }
 }

@@ -60,7 +60,13 @@ const SUFFIX_TRIGGERS = [
   "mark your solution with",
 ].map((p) => p.split(" ").map(fnv1a));
 
-const SUFFIX_FIRST = new Set(SUFFIX_TRIGGERS.map((p) => p[0]!));
+/** first tokens of the suffix triggers (few; a linear scan beats a Set of non-Smi numbers) */
+const SUFFIX_FIRST = Uint32Array.from(new Set(SUFFIX_TRIGGERS.map((p) => p[0]!)));
+
+function isSuffixStart(h: number): boolean {
+  for (let i = 0; i < SUFFIX_FIRST.length; i++) if (SUFFIX_FIRST[i] === h) return true;
+  return false;
+}
 
 function startsWith(ids: Uint32Array, at: number, end: number, pattern: number[]): boolean {
   if (at + pattern.length > end) return false;
@@ -86,7 +92,7 @@ export function contentRange(ts: TokenStream): [number, number] {
   }
   const scanFrom = Math.max(from + 1, to - 60);
   for (let i = scanFrom; i < to; i++) {
-    if (!SUFFIX_FIRST.has(ids[i]!)) continue;
+    if (!isSuffixStart(ids[i]!)) continue;
     let hit = false;
     for (const p of SUFFIX_TRIGGERS) {
       if (startsWith(ids, i, to, p)) {

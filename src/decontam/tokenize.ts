@@ -115,7 +115,23 @@ export const STOPWORDS = [
   "a", "an", "the", "of", "is", "are", "was", "were", "be", "been", "to", "in", "on", "at", "and", "or",
   "that", "this", "these", "those", "it", "its", "for", "by", "with", "as", "which", "what", "there",
 ];
-const STOP_HASHES = new Set(STOPWORDS.map(fnv1a));
+/** open-addressing set of stopword hashes (64 slots, 0 = empty) */
+const STOP_TABLE = new Uint32Array(64);
+for (const w of STOPWORDS) {
+  const h = fnv1a(w);
+  let s = h & 63;
+  while (STOP_TABLE[s] !== 0) s = (s + 1) & 63;
+  STOP_TABLE[s] = h;
+}
+function isStopword(h: number): boolean {
+  let s = h & 63;
+  for (;;) {
+    const v = STOP_TABLE[s]!;
+    if (v === h) return true;
+    if (v === 0) return false;
+    s = (s + 1) & 63;
+  }
+}
 
 export const TOKEN_WORD = 0;
 export const TOKEN_NUMBER = 1;
@@ -173,6 +189,12 @@ export class TokenStream {
     this.kind = kind;
   }
 
+  /** make room for a text of `chars` characters: at most one token per character, ≤ 5 canonical characters each */
+  ensure(chars: number): void {
+    while (this.hash.length < chars + 2) this.growTokens();
+    this.reserveCanon(chars * 5 + 16);
+  }
+
   /** room for `extra` more canonical characters */
   reserveCanon(extra: number): void {
     if (this.canonLength + extra <= this.canon.length) return;
@@ -197,7 +219,6 @@ export class TokenStream {
   closeToken(srcStart: number, srcEnd: number, isNumber: boolean, symbol = false): void {
     const start = this.canonStart[this.count]!;
     if (this.canonLength === start) return; // empty (e.g. alias to nothing)
-    if (this.count + 1 >= this.hash.length) this.growTokens();
     let h = FNV_OFFSET;
     const canon = this.canon;
     for (let i = start; i < this.canonLength; i++) h = Math.imul(h ^ canon[i]!, FNV_PRIME);
@@ -209,7 +230,7 @@ export class TokenStream {
     this.kind[k] = isNumber ? TOKEN_NUMBER : symbol || this.canonLength - start === 1 ? TOKEN_SYMBOL : TOKEN_WORD;
     this.srcStart[k] = srcStart;
     this.srcEnd[k] = srcEnd;
-    if (isNumber || !STOP_HASHES.has(h)) {
+    if (isNumber || !isStopword(h)) {
       this.content[this.contentCount] = isNumber ? MASK_HASH : h;
       this.contentPos[this.contentCount++] = k;
     }
@@ -230,6 +251,7 @@ export class TokenStream {
 export function tokenize(text: string, out: TokenStream = new TokenStream()): TokenStream {
   const { cls, lower } = tables();
   out.reset();
+  out.ensure(text.length);
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -241,27 +263,31 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
     }
     if (k === CLASS_LETTER) {
       const start = i;
+      const canon = out.canon;
+      let len = out.canonLength;
       while (i < n) {
         const d = text.charCodeAt(i);
         if (cls[d] !== CLASS_LETTER) break;
-        out.pushChar(lower[d]!);
+        canon[len++] = lower[d]!;
         i++;
       }
+      out.canonLength = len;
       out.closeToken(start, i, false);
       continue;
     }
     if (k === CLASS_DIGIT) {
       const start = i;
+      const canon = out.canon;
       while (i < n) {
         const d = text.charCodeAt(i);
         if (d >= 48 && d <= 57) {
-          out.pushChar(d);
+          canon[out.canonLength++] = d;
           i++;
           continue;
         }
         // decimal point followed by a digit stays inside the number
         if (d === 46 && i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
-          out.pushChar(46);
+          canon[out.canonLength++] = 46;
           i++;
           continue;
         }
