@@ -9,8 +9,9 @@
 
 /**
  * Per-record compact sketch computed during annotate. All numbers are int32 (fit Parquet INT32).
- * Size: (bands + permutations/32) × 4 bytes for the problem — 13 numbers = 52 bytes with the
- * defaults (9 bands, 128 permutations) — plus responseBits/32 × 4 bytes when response sketches are on.
+ * Size: (bands + permutations/32) × 4 bytes for the problem — 14 + 4 numbers = 72 bytes with the
+ * defaults (128 permutations, banding tuned for 0.7 under the exact check) — plus
+ * responsePermutations/32 × 4 bytes (32 by default) when response sketches are on.
  */
 export interface ProblemSketch {
   /** LSH band hashes of the normalised problem's MinHash signature; [] for an empty problem */
