@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { runCli, tempDir } from "./helpers/cli.js";
 import { duck } from "./helpers/duckdb.js";
-import { describe as describeShards, openShards, sample, toArrow, idPriority, findRow } from "../src/index.js";
+import { describe as describeShards, openShards, sample, toArrow, idPriority, findRow, collectReport } from "../src/index.js";
 
 const sq = (p: string) => p.replace(/'/g, "''");
 const count = async (sql: string) => Number((await duck(sql))[0]!.n);
@@ -159,6 +159,40 @@ describe("inspect on shards written by the pipeline", () => {
     const t = await toArrow(out, { columns: ["id", "ordinal", "verdict"], where: "kept" });
     expect(t.numRows).toBe(manifest.counts.kept);
     expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(["id:Utf8", "ordinal:Int64", "verdict:Utf8"]);
+  });
+
+  // curate report on the same pipeline run (report.test.ts covers the report on synthetic runs)
+  it("writes report.html whose funnel equals the manifest", () => {
+    const r = runCli(["report", out, "--json"]);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.out).toBe(join(out, "report.html"));
+    const html = readFileSync(info.out, "utf8");
+    expect(Buffer.byteLength(html)).toBe(info.bytes);
+    for (const s of manifest.counts.stages) {
+      const row = new RegExp(`<tr data-stage="${s.stage}"><td>${s.stage}</td><td class="num" data-field="in">([\\d,]+)</td><td class="num" data-field="kept">([\\d,]+)</td><td class="num" data-field="dropped">([\\d,]+)</td>`).exec(html);
+      expect(row, s.stage).not.toBeNull();
+      expect(row!.slice(1, 4).map((x) => Number(x.replace(/,/g, "")))).toEqual([s.in, s.kept, s.dropped]);
+    }
+    expect(html).toContain(`data-kpi="rowsIn">${manifest.counts.rowsIn.toLocaleString("en-US")}<`);
+  });
+
+  it("the report's verifier, length and drop-sample summaries agree with DuckDB on the pipeline's shards", async () => {
+    const d = await collectReport(out);
+    const all = `read_parquet(['${sq(join(out, "data", "*.parquet"))}', '${sq(join(out, "rejected", "*.parquet"))}'], union_by_name = true)`;
+    expect(d.lengths!.before.n).toBe(Number((await duck(`SELECT count(tokens_response) AS n FROM ${all}`))[0]!.n));
+    const verdicts = await duck(`SELECT verdict, count(*) AS n FROM ${all} WHERE verdict IS NOT NULL GROUP BY verdict`);
+    if (verdicts.length === 0) expect(d.verifier).toBeNull();
+    for (const v of verdicts) expect(d.verifier!.all[String(v.verdict)]).toBe(Number(v.n));
+    const reasons = await duck(`SELECT reason, count(*) AS n FROM read_parquet('${sq(join(out, "rejected", "*.parquet"))}') GROUP BY reason`);
+    expect(d.dropSamples.length).toBe(reasons.length);
+    for (const r of reasons) expect(d.dropSamples.find((g) => g.reason === r.reason)!.count).toBe(Number(r.n));
+  });
+
+  it("refuses a folder that is not a finished run", () => {
+    const r = runCli(["report", join(out, "data")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a finished run folder/);
   });
 });
 

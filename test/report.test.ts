@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir } from "./helpers/cli.js";
+import { tempDir } from "./helpers/cli.js";
 import { duck } from "./helpers/duckdb.js";
 import { escapeHtml, jsonForScript, safeUrl, highlightSpans } from "../src/report/escape.js";
 import { collectReport } from "../src/report/collect.js";
@@ -122,35 +122,5 @@ describe("report on a synthetic run with every annotation and hostile traces", (
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(/i);
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+'/);
-  });
-});
-
-describe("curate report on a pipeline run", () => {
-  const out = join(tempDir("curate-report-run-"), "qs");
-  beforeAll(() => {
-    const r = runCli(["run", "pipelines/quickstart.json", "--out", out, "--workers", "2", "--quiet"]);
-    expect(r.code).toBe(0);
-  }, 120_000);
-
-  it("writes report.html whose funnel equals the manifest", () => {
-    const r = runCli(["report", out, "--json"]);
-    expect(r.code).toBe(0);
-    const info = JSON.parse(r.stdout);
-    expect(info.out).toBe(join(out, "report.html"));
-    const html = readFileSync(info.out, "utf8");
-    expect(Buffer.byteLength(html)).toBe(info.bytes);
-    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
-    for (const s of manifest.counts.stages) {
-      const row = new RegExp(`<tr data-stage="${s.stage}"><td>${s.stage}</td><td class="num" data-field="in">([\\d,]+)</td><td class="num" data-field="kept">([\\d,]+)</td><td class="num" data-field="dropped">([\\d,]+)</td>`).exec(html);
-      expect(row, s.stage).not.toBeNull();
-      expect(row!.slice(1, 4).map((x) => Number(x.replace(/,/g, "")))).toEqual([s.in, s.kept, s.dropped]);
-    }
-    expect(html).toContain(`data-kpi="rowsIn">${manifest.counts.rowsIn.toLocaleString("en-US")}<`);
-  });
-
-  it("refuses a folder that is not a finished run", () => {
-    const r = runCli(["report", join(out, "data")]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/not a finished run folder/);
   });
 });

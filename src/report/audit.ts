@@ -9,7 +9,7 @@
  * `auditScore` reads the sheet back and gives each filter's precision — agree / (agree + disagree),
  * unsure and blank rows excluded — with a Wilson 95% score interval, plus the disputed rows.
  */
-import { BottomK, isRunFolder, openShards, readManifest, type Row } from "./shards.js";
+import { BottomK, isRunFolder, openShards, readManifest, readRowsAt, type Row } from "./shards.js";
 import { parseCsvObjects, writeCsv } from "./csv.js";
 import { safeText } from "./terminal.js";
 
@@ -89,36 +89,45 @@ export async function auditSample(runDir: string, opts: AuditSampleOptions = {})
     problem: s(row.problem).slice(0, 4000),
     extracted_answer: s(row.extracted_answer),
     reference: s(row.reference),
-    response_excerpt: responseExcerpt(s(row.response), max),
+    response_excerpt: "",
     reviewer_verdict: "",
     reviewer_note: "",
     seed,
     run,
   });
-  const byReason = new Map<string, { n: number; picker: BottomK<AuditRow> }>();
-  const cols = ["id", "stage", "reason", "detail", "source", "verdict", "problem", "extracted_answer", "reference", "response"];
-  for await (const row of openShards(runDir, { sets: ["rejected"], columns: cols })) {
+  type Picked = AuditRow & { _pos: { file: number; row: number } };
+  const pick = (stratum: string, row: Row): Picked => ({ ...make(stratum, row), _pos: { file: row._file as number, row: row._row as number } });
+  // light columns in the scan; the response of the few sampled rows is read back afterwards
+  const cols = ["id", "stage", "reason", "detail", "source", "verdict", "problem", "extracted_answer", "reference"];
+  const byReason = new Map<string, { n: number; picker: BottomK<Picked> }>();
+  const rejected = openShards(runDir, { sets: ["rejected"], columns: cols, position: true });
+  for await (const row of rejected) {
     const reason = s(row.reason) || "(no reason)";
     let b = byReason.get(reason);
     if (!b) byReason.set(reason, (b = { n: 0, picker: new BottomK(perReason, seed) }));
     b.n++;
-    b.picker.offer(s(row.id), () => make(reason, row));
+    b.picker.offer(s(row.id), () => pick(reason, row));
   }
-  const keptPicker = new BottomK<AuditRow>(keptN, seed);
+  const keptPicker = new BottomK<Picked>(keptN, seed);
   let keptPop = 0;
-  for await (const row of openShards(runDir, { sets: ["data"], columns: cols })) {
+  const data = openShards(runDir, { sets: ["data"], columns: cols, position: true });
+  for await (const row of data) {
     keptPop++;
-    keptPicker.offer(s(row.id), () => make("kept", row));
+    keptPicker.offer(s(row.id), () => pick("kept", row));
   }
+  const finish = async (items: Picked[], files: typeof data.files): Promise<AuditRow[]> => {
+    const heavy = await readRowsAt(files, items.map((p) => p._pos), ["response"]);
+    return items.map(({ _pos, ...r }, i) => ({ ...r, response_excerpt: responseExcerpt(s(heavy[i]!.response), max) }));
+  };
   const strata: Record<string, { population: number; sampled: number }> = {};
   const rows: AuditRow[] = [];
   for (const reason of [...byReason.keys()].sort()) {
     const b = byReason.get(reason)!;
-    const items = b.picker.items();
+    const items = await finish(b.picker.items(), rejected.files);
     strata[reason] = { population: b.n, sampled: items.length };
     rows.push(...items);
   }
-  const keptItems = keptPicker.items();
+  const keptItems = await finish(keptPicker.items(), data.files);
   strata.kept = { population: keptPop, sampled: keptItems.length };
   rows.push(...keptItems);
   return { rows, seed, strata };

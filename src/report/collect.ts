@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BottomK, isRunFolder, openShards, readManifest, type Row } from "./shards.js";
+import { BottomK, isRunFolder, openShards, readManifest, readRowsAt, type Row } from "./shards.js";
 import { histogram, IntSeries, rowDomain, type Histogram } from "./stats.js";
 
 export interface ReportOptions {
@@ -175,7 +175,7 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
   const clusters = new Map<string, ClusterAcc>();
   /** first problem text per group, for groups not (yet) known to hold several problems */
   const firstProblem = new Map<string, { key: string; problem: string; rows: number; kept: number }>();
-  const dropSamplers = new Map<string, { stage: string; count: number; sampler: BottomK<DropSample> }>();
+  const dropSamplers = new Map<string, { stage: string; count: number; sampler: BottomK<DropSample & { _pos: { file: number; row: number } }> }>();
   const reasonBySource: Record<string, Record<string, number>> = {};
   const scanned = { kept: 0, dropped: 0 };
 
@@ -323,34 +323,47 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
       let d = dropSamplers.get(reason);
       if (!d) dropSamplers.set(reason, (d = { stage, count: 0, sampler: new BottomK(o.perReason, o.seed) }));
       d.count++;
-      d.sampler.offer(id, () => {
-        const response = str(row.response);
-        const half = Math.floor(X / 2);
-        return {
-          id,
-          source,
-          stage,
-          reason,
-          detail: strOrNull(row.detail),
-          duplicateOf: strOrNull(row.duplicate_of),
-          problem: clip(str(row.problem), X),
-          responseHead: response.slice(0, half),
-          responseTail: response.length > X ? response.slice(-half) : response.slice(half),
-          responseChars: response.length,
-          solution: clip(str(row.solution), X),
-          extracted: strOrNull(row.extracted_answer),
-          reference: strOrNull(row.reference),
-          verdict: strOrNull(row.verdict),
-          tokens: numOrNull(row.tokens_response),
-          raw: row.raw === null || row.raw === undefined ? null : clip(str(row.raw), X),
-        };
-      });
+      d.sampler.offer(id, () => ({
+        id,
+        source,
+        stage,
+        reason,
+        detail: strOrNull(row.detail),
+        duplicateOf: strOrNull(row.duplicate_of),
+        problem: clip(str(row.problem), X),
+        responseHead: "",
+        responseTail: "",
+        responseChars: 0,
+        solution: "",
+        extracted: strOrNull(row.extracted_answer),
+        reference: strOrNull(row.reference),
+        verdict: strOrNull(row.verdict),
+        tokens: numOrNull(row.tokens_response),
+        raw: null,
+        _pos: { file: row._file as number, row: row._row as number },
+      }));
     }
   };
 
-  const keptColumns = ["id", "source", "problem", "reference", "solution", "tokens_response", "verdict", "extracted_answer", "contaminated", "problem_key", "problem_group", "representative", "pass_rate", "meta", "annotations"];
+  const keptColumns = ["id", "source", "problem", "reference", "tokens_response", "verdict", "extracted_answer", "contaminated", "problem_key", "problem_group", "representative", "pass_rate", "meta", "annotations"];
   for await (const row of openShards(dir, { sets: ["data"], columns: keptColumns })) onRow(row, true);
-  for await (const row of openShards(dir, { sets: ["rejected"] })) onRow(row, false);
+  // rejected/: light columns only; the heavy text of the few sampled rows is read back afterwards
+  const rejectedRows = openShards(dir, { sets: ["rejected"], columns: [...keptColumns, "stage", "reason", "detail", "duplicate_of"], position: true });
+  for await (const row of rejectedRows) onRow(row, false);
+  for (const d of dropSamplers.values()) {
+    const picked = d.sampler.items();
+    const heavy = await readRowsAt(rejectedRows.files, picked.map((p) => p._pos), ["response", "solution", "raw"]);
+    picked.forEach((p, i) => {
+      const h = heavy[i]!;
+      const response = str(h.response);
+      const half = Math.floor(X / 2);
+      p.responseHead = response.slice(0, half);
+      p.responseTail = response.length > X ? response.slice(-half) : response.slice(half);
+      p.responseChars = response.length;
+      p.solution = clip(str(h.solution), X);
+      p.raw = h.raw === null || h.raw === undefined ? null : clip(str(h.raw), X);
+    });
+  }
 
   // pass rate: the group step's per-group value when present, else correct / graded per exact problem
   let passRate: ReportData["passRate"] = null;
@@ -401,7 +414,7 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
 
   const dropSamples = [...dropSamplers.entries()]
     .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
-    .map(([reason, d]) => ({ reason, stage: d.stage, count: d.count, rows: d.sampler.items() }));
+    .map(([reason, d]) => ({ reason, stage: d.stage, count: d.count, rows: d.sampler.items().map(({ _pos, ...r }) => r) }));
 
   return {
     run: {

@@ -79,12 +79,15 @@ export async function shardColumns(path: string): Promise<{ name: string; type: 
   });
 }
 
-export function plainRow(raw: Record<string, unknown>, file: ShardFile, root: string, columns: Set<string> | null): Row {
+export function plainRow(raw: Record<string, unknown>, file: ShardFile, root: string, columns: Set<string> | null, shardName?: string): Row {
   const row: Row = {};
   for (const k in raw) {
     let v = raw[k];
-    if (typeof v === "bigint" || v instanceof Uint8Array || v instanceof Date || (v !== null && typeof v === "object")) v = toPlain(v);
-    if (JSON_COLUMNS.has(k) && typeof v === "string") {
+    if (typeof v === "bigint" || v instanceof Uint8Array || v instanceof Date) v = toPlain(v);
+    else if (v !== null && typeof v === "object") {
+      // JSON columns arrive parsed by hyparquet (plain JSON values already); lists / structs may hold BigInts
+      if (!JSON_COLUMNS.has(k)) v = toPlain(v);
+    } else if (typeof v === "string" && JSON_COLUMNS.has(k)) {
       try {
         v = JSON.parse(v);
       } catch {
@@ -96,7 +99,7 @@ export function plainRow(raw: Record<string, unknown>, file: ShardFile, root: st
   if (!columns || columns.has("kept")) {
     row.kept = file.set === "data" ? true : file.set === "rejected" ? false : "stage" in raw ? !raw.stage : null;
   }
-  if (!columns || columns.has("shard")) row.shard = relative(root, file.path) || basename(file.path);
+  if (!columns || columns.has("shard")) row.shard = shardName ?? (relative(root, file.path) || basename(file.path));
   return row;
 }
 
@@ -107,6 +110,8 @@ export interface ReadOptions {
   where?: string | CompiledWhere;
   /** for run folders: which sets (default data + rejected) */
   sets?: ShardFile["set"][];
+  /** add `_file` (index into `files`) and `_row` (0-based row in that file) to each row, for `readRowsAt` */
+  position?: boolean;
 }
 
 /** Async iterable of plain row objects over one shard, a folder or a run folder. */
@@ -136,7 +141,9 @@ export class ShardRows implements AsyncIterable<Row> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Row> {
     const where = this.opts.where;
-    for (const file of this.files) {
+    const position = this.opts.position === true;
+    for (let fi = 0; fi < this.files.length; fi++) {
+      const file = this.files[fi]!;
       const { file: buf, metadata } = await openParquet(file.path).catch((e: Error) => {
         throw new Error(`${file.path}: ${e.message}`);
       });
@@ -153,6 +160,7 @@ export class ShardRows implements AsyncIterable<Row> {
         readCols = schemaCols.filter((c) => need.has(c));
         if (readCols.length === 0) readCols = [schemaCols[0]!];
       }
+      const shardName = relative(this.root, file.path) || basename(file.path);
       let rowStart = 0;
       for (let g = 0; g < metadata.row_groups.length; g++) {
         const n = Number(metadata.row_groups[g]!.num_rows);
@@ -163,12 +171,17 @@ export class ShardRows implements AsyncIterable<Row> {
         } catch (e) {
           throw new Error(`${file.path}: cannot decode row group ${g} (rows ${rowStart + 1}–${rowEnd}): ${(e as Error).message}`);
         }
-        for (const raw of rows) {
-          const row = plainRow(raw, file, this.root, null);
+        for (let ri = 0; ri < rows.length; ri++) {
+          const raw = rows[ri]!;
+          const row = plainRow(raw, file, this.root, null, shardName);
+          if (position) {
+            row._file = fi;
+            row._row = rowStart + ri;
+          }
           if (compiled && !compiled.test(row)) continue;
           if (wanted) {
             const out: Row = {};
-            for (const k of Object.keys(row)) if (wanted.has(k)) out[k] = row[k];
+            for (const k of Object.keys(row)) if (wanted.has(k) || (position && (k === "_file" || k === "_row"))) out[k] = row[k];
             yield out;
           } else yield row;
         }
@@ -176,6 +189,35 @@ export class ShardRows implements AsyncIterable<Row> {
       }
     }
   }
+}
+
+/**
+ * Read chosen rows back (e.g. the heavy text columns of a sample picked from light columns): each
+ * position decodes only the pages holding that one row. Returns rows in the order of `positions`.
+ */
+export async function readRowsAt(files: ShardFile[], positions: { file: number; row: number }[], columns?: string[]): Promise<Row[]> {
+  const opened = new Map<number, Awaited<ReturnType<typeof openParquet>> & { names: Set<string> }>();
+  const out: Row[] = [];
+  for (const pos of positions) {
+    const f = files[pos.file];
+    if (!f) throw new Error(`readRowsAt: no file #${pos.file}`);
+    let o = opened.get(pos.file);
+    if (!o) {
+      const p = await openParquet(f.path);
+      o = { ...p, names: new Set(parquetSchema(p.metadata).children.map((c) => c.element.name)) };
+      opened.set(pos.file, o);
+    }
+    const cols = columns?.filter((c) => o!.names.has(c));
+    if (cols && cols.length === 0) {
+      out.push({});
+      continue;
+    }
+    const [raw] = (await parquetReadObjects({ file: o.file, metadata: o.metadata, rowStart: pos.row, rowEnd: pos.row + 1, columns: cols, compressors })) as Record<string, unknown>[];
+    if (!raw) throw new Error(`${f.path}: no row ${pos.row}`);
+    const row = plainRow(raw, f, "", new Set());
+    out.push(row);
+  }
+  return out;
 }
 
 /** `openShards("runs/qs")` → async iterable of row objects; `.where('verdict = "incorrect"')` filters. */
