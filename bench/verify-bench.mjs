@@ -75,6 +75,36 @@ for (let k = 0; k < N; k++) {
   pairs.push({ gold, response: response(pred), expect: NEAR_MISSES.has(k % TEMPLATES.length) ? "incorrect" : "correct" });
 }
 
+/** fast layers only (no symbolic worker): what the annotate threads spend per rollout */
+function runFast(label, list) {
+  const verifier = new Verifier();
+  for (let k = 0; k < Math.min(2000, list.length); k++) {
+    const t = normalizeTrace(list[k].response);
+    verifier.verifyFast({ reference: list[k].gold, solution: t.solution, unterminated: t.unterminated });
+  }
+  const lat = new Float64Array(list.length);
+  let deferred = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let k = 0; k < list.length; k++) {
+    const s = performance.now();
+    const t = normalizeTrace(list[k].response);
+    const v = verifier.verifyFast({ reference: list[k].gold, solution: t.solution, unterminated: t.unterminated, answerBlock: t.format === "think_answer" });
+    lat[k] = performance.now() - s;
+    if (v.rule === "needs_symbolic") deferred++;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  const sorted = Array.from(lat).sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  console.log(
+    `${label}: ${list.length} pairs in ${secs.toFixed(2)} s = ${Math.round(list.length / secs).toLocaleString("en-US")} pairs/s ` +
+      `(${Math.round(list.length / cpuSecs).toLocaleString("en-US")} pairs per CPU-second); ` +
+      `p50 ${q(0.5).toFixed(3)} ms, p99 ${q(0.99).toFixed(3)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; would need the symbolic worker: ${deferred}`,
+  );
+}
+
 async function run(label, list) {
   const verifier = new Verifier();
   // warm-up (JIT) on a prefix, not timed
@@ -90,6 +120,7 @@ async function run(label, list) {
   const verdicts = {};
   let symbolic = 0;
   let wrong = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let k = 0; k < list.length; k++) {
     const s = performance.now();
@@ -101,11 +132,14 @@ async function run(label, list) {
     if (v.rule.includes("symbolic") || v.rule === "timeout") symbolic++;
   }
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   await verifier.close();
   const sorted = Array.from(lat).sort((a, b) => a - b);
   const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
   console.log(
-    `${label}: ${list.length} pairs in ${secs.toFixed(2)} s = ${Math.round(list.length / secs).toLocaleString("en-US")} pairs/s; ` +
+    `${label}: ${list.length} pairs in ${secs.toFixed(2)} s = ${Math.round(list.length / secs).toLocaleString("en-US")} pairs/s ` +
+      `(${Math.round(list.length / cpuSecs).toLocaleString("en-US")} pairs per CPU-second, symbolic thread included); ` +
       `p50 ${q(0.5).toFixed(3)} ms, p99 ${q(0.99).toFixed(3)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ` +
       `symbolic ${symbolic}; verdicts ${JSON.stringify(verdicts)}` +
       (list[0].expect ? `; wrong verdicts ${wrong}` : "") +
@@ -126,6 +160,7 @@ if (files.every(existsSync)) {
       real.push({ gold: r.gt_answer, response: r.response });
     }
   }
+  runFast("sky-t1 + baselines, fast layers only", real);
   await run("sky-t1 + baselines (whole responses)", real);
 } else {
   console.log(`(no evaluation data in ${dataDir}; real-response row skipped)`);

@@ -87,24 +87,27 @@ function boxArgument(s: string, at: number): { arg: string; end: number } | null
   return { arg: s.slice(i, j), end: j };
 }
 
-/** all boxed arguments in order (a box inside a box counts once: the outer one) */
+/** all boxed arguments in order (a box inside a box counts once: the outer one). Linear: each command's
+ * next occurrence is searched again only once the scan has passed it. */
 export function findBoxed(s: string): string[] {
   const out: string[] = [];
+  const next = BOX_COMMANDS.map((cmd) => s.indexOf(cmd));
   let i = 0;
-  while (i < s.length) {
+  for (;;) {
     let best = -1;
-    let bestCmd = "";
-    for (const cmd of BOX_COMMANDS) {
-      const k = s.indexOf(cmd, i);
-      if (k >= 0 && (best < 0 || k < best)) {
-        best = k;
-        bestCmd = cmd;
+    let which = -1;
+    for (let c = 0; c < BOX_COMMANDS.length; c++) {
+      if (next[c]! >= 0 && next[c]! < i) next[c] = s.indexOf(BOX_COMMANDS[c]!, i);
+      if (next[c]! >= 0 && (best < 0 || next[c]! < best)) {
+        best = next[c]!;
+        which = c;
       }
     }
     if (best < 0) break;
-    const arg = boxArgument(s, best + bestCmd.length);
+    const cmd = BOX_COMMANDS[which]!;
+    const arg = boxArgument(s, best + cmd.length);
     if (!arg) {
-      i = best + bestCmd.length;
+      i = best + cmd.length;
       continue;
     }
     out.push(arg.arg.trim());
