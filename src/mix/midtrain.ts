@@ -165,6 +165,7 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
       total += cursor[k]!.cum;
     }
   }
+  if (entryDoc.length === 0 && docs.length === 0) warnings.push("no eligible rollouts: the output is empty (see eligibility)");
   const copies = new Int32Array(t.n);
   for (const i of entryDoc) copies[i]!++;
   let unusedDocs = 0;

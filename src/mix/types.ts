@@ -19,8 +19,6 @@ export interface OutputCommon {
   passRate?: [number, number];
   /** keep only problems whose source difficulty (meta.level / meta.difficulty) lies in [lo, hi] */
   sourceDifficulty?: [number, number];
-  /** at most this many rollouts per problem group (chosen by seeded hash of the rollout id) */
-  maxPerProblem?: number;
   /**
    * use problem groups with a contaminated rollout (default false: a group in which any rollout
    * matched a benchmark, or was dropped as `contaminated:*`, contributes nothing)
@@ -34,6 +32,8 @@ export type ResponseFormat = "raw" | "think";
 export type ChatFormat = "phi4" | "chatml";
 
 export interface MidtrainConfig extends OutputCommon {
+  /** at most this many rollouts per problem group (chosen by seeded hash of the rollout id) */
+  maxPerProblem?: number;
   /** "raw" (default): the response as the source wrote it; "think": reasoning re-wrapped in <think>…</think>, then the solution */
   responseFormat?: ResponseFormat;
   kind: "midtrain";
@@ -62,6 +62,8 @@ export interface MidtrainConfig extends OutputCommon {
 }
 
 export interface SftConfig extends OutputCommon {
+  /** at most this many rollouts per problem group (chosen by seeded hash of the rollout id) */
+  maxPerProblem?: number;
   /** "raw" (default): the response as the source wrote it; "think": reasoning re-wrapped in <think>…</think>, then the solution */
   responseFormat?: ResponseFormat;
   kind: "sft";
