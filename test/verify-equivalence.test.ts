@@ -215,3 +215,31 @@ describe("verdicts that are not the model's fault", () => {
     expect((await verifier.compare("(1,2)", "[1,2]")).rule).toBe("tuple~interval/structure");
   });
 });
+
+describe("fuzz: random LaTeX fragments never throw and always get a verdict", () => {
+  it("20,000 deterministic random pairs", () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const pieces = ["{", "}", "(", ")", "[", "]", "\\", "^", "_", "$", ",", "=", "<", ">", "|", "!", ".", "-", "+", "1", "2", "0", "9", "x", "y", " ",
+      "\\frac", "\\sqrt", "\\left", "\\right", "\\pi", "\\boxed{", "\\text{", "\\begin{pmatrix}", "&", "\\\\", "\\end{pmatrix}",
+      "\\infty", "\\cup", "\\pm", "\\{", "\\}", "\\%", "^\\circ", "e", "i", "\\sin", "\\log_", "!", "'", "\\dot{"];
+    const frag = () => {
+      let s = "";
+      const n = 1 + Math.floor(rnd() * 16);
+      for (let j = 0; j < n; j++) s += pieces[Math.floor(rnd() * pieces.length)];
+      return s;
+    };
+    const fast = new Verifier();
+    const verdicts = new Set(["correct", "incorrect", "no_answer", "ungradable_reference", "timeout"]);
+    const internal: string[] = [];
+    for (let k = 0; k < 10000; k++) {
+      const g = frag();
+      const p = frag();
+      for (const v of [fast.verifyFast({ reference: g, solution: "", answer: p }), fast.verifyFast({ reference: g, solution: p })]) {
+        expect(verdicts.has(v.verdict)).toBe(true);
+        if (v.rule.startsWith("internal_error")) internal.push(`${g} | ${p}`);
+      }
+    }
+    expect(internal).toEqual([]);
+  });
+});

@@ -120,7 +120,8 @@ export class Verifier {
       if (e instanceof RefusedError) return { done: this.annotation("timeout", extraction, "refused:depth", t0) };
       // a stack overflow on a huge answer (only reachable with a raised maxAnswerChars) is a refusal too
       if (e instanceof RangeError) return { done: this.annotation("timeout", extraction, "refused:depth", t0) };
-      throw e;
+      // never let one odd rollout stop a run: undecided, named so it can be found (fuzzing finds none)
+      return { done: this.annotation("timeout", extraction, `internal_error:${e instanceof Error ? e.name : "unknown"}`, t0) };
     }
     if (!cmp.equal && extraction.conflicting && extraction.conflicting.length > 1) {
       // several boxes: "\boxed{1}, \boxed{2}" can answer a list reference as a whole
