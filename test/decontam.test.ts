@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import Ajv2020 from "ajv/dist/2020.js";
@@ -279,6 +280,21 @@ describe("stage module, loader and CLI on local benchmark files", () => {
     expect(lines2.length).toBe(3);
     expect(lines2[1]).toEqual({ id: "x2", matches: [] });
     expect(lines2[0]).toEqual(lines[0]);
+  });
+
+  it.skipIf(!existsSync(join(__dirname, "..", "dist", "cli", "main.js")))("the curate binary runs decontaminate end to end (exit 0; exit 2 on an unknown benchmark)", () => {
+    const input = join(dir, "cli-in.jsonl");
+    writeFileSync(input, JSON.stringify({ id: "q", problem: "Problem: " + MARBLES }) + "\n" + JSON.stringify({ id: "r", problem: "Add 2 and 3." }) + "\n");
+    const main = join(__dirname, "..", "dist", "cli", "main.js");
+    const ok = spawnSync(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchDir, "--benchmarks", "math500"], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual([
+      { id: "q", matches: [{ benchmark: "math500", item: "test/hand/1.json", method: "exact", score: 1 }] },
+    ]);
+    expect(ok.stderr).toContain("1 of 2 rows matched (math500 1)");
+    const bad = spawnSync(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchDir, "--benchmarks", "math501"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown benchmark "math501"/);
   });
 
   it("CLI errors name the file and the row", async () => {

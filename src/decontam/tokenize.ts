@@ -98,6 +98,11 @@ const COMMAND_ALIAS = new Map<string, string>([
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
+/** skipped and aliased commands by 30-bit name hash (the name is compared on a hit) */
+const COMMAND_TABLE = new Map<number, { name: string; canonical: string }>();
+for (const name of SKIP_COMMANDS) COMMAND_TABLE.set(fnv1a(name) & 0x3fffffff, { name, canonical: "" });
+for (const [name, canonical] of COMMAND_ALIAS) COMMAND_TABLE.set(fnv1a(name) & 0x3fffffff, { name, canonical });
+
 /** 32-bit FNV-1a of a string (used for canonical token ids). */
 export function fnv1a(s: string): number {
   let h = FNV_OFFSET;
@@ -329,18 +334,23 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
       i++; // \\, \, \; \! \{ \} \$ \% … produce nothing
       continue;
     }
+    // command name: hashed while scanning (case-sensitive, 30-bit so Map keys stay small integers)
     const nameStart = i;
+    let h = FNV_OFFSET;
     while (i < n) {
       const e = text.charCodeAt(i);
       if (!((e >= 97 && e <= 122) || (e >= 65 && e <= 90))) break;
+      h = Math.imul(h ^ e, FNV_PRIME);
       i++;
     }
-    const name = text.slice(nameStart, i);
-    if (SKIP_COMMANDS.has(name)) continue;
-    const alias = COMMAND_ALIAS.get(name);
-    const canonical = alias === undefined ? name.toLowerCase() : alias;
-    if (canonical.length === 0) continue;
-    out.pushString(canonical);
+    const special = COMMAND_TABLE.get(h & 0x3fffffff);
+    if (special !== undefined && special.name.length === i - nameStart && text.startsWith(special.name, nameStart)) {
+      if (special.canonical.length === 0) continue; // layout command, or alias to nothing
+      out.pushString(special.canonical);
+    } else {
+      const canon = out.canon;
+      for (let j = nameStart; j < i; j++) canon[out.canonLength++] = text.charCodeAt(j) | 0x20; // ASCII lower-case
+    }
     out.closeToken(start, i, false, true);
   }
   return out;
