@@ -14,6 +14,8 @@ describe("problem normalisation", () => {
     expect(same("Find  the VALUE of $x\\,+\\;y$.", "find the value of x + y")).toBe(true);
     expect(same("\\left( \\dfrac{1}{2} \\right)", "(\\frac{1}{2})")).toBe(true);
     expect(same("$a \\le b$ and \\(c\\)", "a \\leq b and c")).toBe(true);
+    expect(same("ÉCOLE Ωmega ПРИВЕТ", "école ωmega привет")).toBe(true);
+    expect(same("[ASY]draw(a);[/ASY] Find", "[asy] draw(a); [/asy] find")).toBe(true);
     expect(same("x+y", "x-y")).toBe(false);
     expect(same("3.5 apples", "35 apples")).toBe(false);
   });

@@ -1,7 +1,7 @@
 /**
  * Problem-text normalisation for near-duplicate detection, as a single linear scanner (no regexes):
  *
- * - case folded (`toLowerCase`), whitespace of any kind collapsed (tokens never see it);
+ * - case folded (ASCII on the fly, other letters per code unit), whitespace of any kind collapsed;
  * - LaTeX layout removed: `$`, `\(`, `\)`, `\[`, `\]`, grouping braces, `~`, spacing commands
  *   (`\,` `\;` `\!` `\quad` `\hspace{..}` …), sizing (`\left` `\right` `\big` …), style wrappers
  *   (`\text` `\mathrm` `\displaystyle` …); `\dfrac`/`\tfrac` → `\frac`, `\le` → `\leq`, …;
@@ -144,12 +144,20 @@ const ASCII_CLASS = (() => {
   return t;
 })();
 
+/** Lower case of one non-ASCII UTF-16 unit (unchanged when lower-casing would change the length). */
+function lowerUnit(d: number): number {
+  if ((d >= 0xc0 && d <= 0xde && d !== 0xd7) || (d >= 0x391 && d <= 0x3a9) || (d >= 0x410 && d <= 0x42f)) return d + 32;
+  if (d < 0x100 || (d >= 0x3b1 && d <= 0x3c9) || (d >= 0x430 && d <= 0x44f) || (d >= 0x3000 && d <= 0x9fff)) return d;
+  const l = String.fromCharCode(d).toLowerCase();
+  return l.length === 1 ? l.charCodeAt(0) : d;
+}
+
 function classOf(c: number): number {
   return c < 128 ? ASCII_CLASS[c]! : isSpace(c) ? SPACE : WORD;
 }
 
 /**
- * Appends the token hashes of `text` (already lower-cased) from `start` to `out`.
+ * Appends the token hashes of `text` from `start` to `out`, case-folded on the fly.
  * Linear time: every code unit is looked at a bounded number of times.
  */
 export function tokenizeInto(text: string, start: number, out: TokenBuffer): void {
@@ -160,23 +168,31 @@ export function tokenizeInto(text: string, start: number, out: TokenBuffer): voi
     const cls = classOf(c);
     if (cls === SPACE) { i++; continue; }
     if (cls === WORD) {
-      // two UTF-16 units per multiply (the text is already lower-cased)
+      // fast path: two ASCII word characters per multiply (the text is already lower-cased);
+      // slow path: one unit (decimal point between digits, non-ASCII letters)
       let h = FNV_INIT;
-      let pending = -1;
-      while (i < n) {
-        const d = text.charCodeAt(i);
+      for (;;) {
+        if (i + 1 < n) {
+          const x = text.charCodeAt(i);
+          const y = text.charCodeAt(i + 1);
+          if (x < 128 && y < 128 && ASCII_CLASS[x] === WORD && ASCII_CLASS[y] === WORD) {
+            // `| 32` folds ASCII letters to lower case and leaves digits as they are
+            h = Math.imul(h ^ ((x | 32) | ((y | 32) << 16)), FNV_PRIME);
+            i += 2;
+            continue;
+          }
+        }
+        if (i >= n) break;
+        let d = text.charCodeAt(i);
         if (d < 128) {
           const k = ASCII_CLASS[d]!;
           if (k !== WORD && !(k === DOT && isDigit(text.charCodeAt(i - 1)) && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) break;
+          d |= 32; // lower case; digits and '.' are unchanged
         } else if (isSpace(d)) break;
-        if (pending < 0) pending = d;
-        else {
-          h = Math.imul(h ^ (pending | (d << 16)), FNV_PRIME);
-          pending = -1;
-        }
+        else d = lowerUnit(d);
+        h = Math.imul(h ^ d, FNV_PRIME);
         i++;
       }
-      if (pending >= 0) h = Math.imul(h ^ pending, FNV_PRIME);
       h ^= h >>> 16;
       h = Math.imul(h, 0x85ebca6b);
       h ^= h >>> 13;
@@ -223,10 +239,12 @@ export function tokenizeInto(text: string, start: number, out: TokenBuffer): voi
       i += 1;
       continue;
     }
-    if (c === 91 && text.startsWith("[asy]", i)) {
+    if (c === 91 && i + 4 < n && (text.charCodeAt(i + 1) | 32) === 97 && (text.charCodeAt(i + 2) | 32) === 115 &&
+        (text.charCodeAt(i + 3) | 32) === 121 && text.charCodeAt(i + 4) === 93) {
       // an Asymptote diagram is one token: equal diagrams match, and a long diagram cannot
       // outweigh the question asked about it
-      const close = text.indexOf("[/asy]", i + 5);
+      let close = text.indexOf("[/asy]", i + 5);
+      if (close < 0) close = text.indexOf("[/ASY]", i + 5);
       const end = close < 0 ? n : close;
       let h = FNV_INIT ^ ASY_SEED;
       for (let j = i + 5; j < end; j++) {
@@ -265,10 +283,16 @@ export class ProblemTokenizer {
    * overwrites; copy it (`.slice()`) to keep it.
    */
   tokens(text: string, stripNumbering = true): Int32Array {
-    const lower = text.toLowerCase();
     const buf = this.buffer;
     buf.length = 0;
-    tokenizeInto(lower, stripNumbering ? leadingNumberEnd(lower) : 0, buf);
+    let start = 0;
+    if (stripNumbering) {
+      // the statement number sits in the first few characters; lower-case only those
+      const head = text.slice(0, 64);
+      const lower = head.toLowerCase();
+      if (lower.length === head.length) start = leadingNumberEnd(lower);
+    }
+    tokenizeInto(text, start, buf);
     let lo = 0;
     let hi = buf.length;
     const d = buf.data;
