@@ -156,6 +156,15 @@ describe("inspect on shards written by the pipeline", () => {
     const toks = table.getChild("tokens_response")!.toArray() as Int32Array;
     expect(ids.map((id, i) => `${id}:${toks[i]}`).sort()).toEqual(duckIds);
 
+    // column selection yields exactly the asked columns, also when the filter reads others
+    let keptIds = 0;
+    for await (const row of openShards(out, { columns: ["id"] }).where('kept and source != "nope"')) {
+      expect(Object.keys(row)).toEqual(["id"]);
+      keptIds++;
+    }
+    expect(keptIds).toBe(manifest.counts.kept);
+    for await (const row of openShards(join(out, "data"), { columns: ["id", "source"] })) expect(Object.keys(row).sort()).toEqual(["id", "source"]);
+
     const t = await toArrow(out, { columns: ["id", "ordinal", "verdict"], where: "kept" });
     expect(t.numRows).toBe(manifest.counts.kept);
     expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(["id:Utf8", "ordinal:Int64", "verdict:Utf8"]);

@@ -161,6 +161,9 @@ export class ShardRows implements AsyncIterable<Row> {
         if (readCols.length === 0) readCols = [schemaCols[0]!];
       }
       const shardName = relative(this.root, file.path) || basename(file.path);
+      // trim to the wanted columns only when the filter made us read extra ones
+      const derivedFor = wanted && compiled ? new Set([...wanted, ...compiled.columns]) : wanted;
+      const needCopy = wanted !== null && [...(readCols ?? schemaCols), ...(compiled?.columns ?? [])].some((c) => !wanted!.has(c));
       let rowStart = 0;
       for (let g = 0; g < metadata.row_groups.length; g++) {
         const n = Number(metadata.row_groups[g]!.num_rows);
@@ -173,13 +176,13 @@ export class ShardRows implements AsyncIterable<Row> {
         }
         for (let ri = 0; ri < rows.length; ri++) {
           const raw = rows[ri]!;
-          const row = plainRow(raw, file, this.root, null, shardName);
+          const row = plainRow(raw, file, this.root, derivedFor, shardName);
           if (position) {
             row._file = fi;
             row._row = rowStart + ri;
           }
           if (compiled && !compiled.test(row)) continue;
-          if (wanted) {
+          if (wanted && needCopy) {
             const out: Row = {};
             for (const k of Object.keys(row)) if (wanted.has(k) || (position && (k === "_file" || k === "_row"))) out[k] = row[k];
             yield out;
