@@ -15,7 +15,7 @@ import { setJaccard, shingleSet } from "../dist/group/minhash.js";
 const DOCS = Number(process.argv[2] ?? 20000);
 const WORDS = Number(process.argv[3] ?? 2000);
 const K = Number(process.argv[4] ?? 128);
-const BATCH = 64;
+const BATCH = Number(process.env.BATCH ?? 256);
 
 // corpus: Zipf-like vocabulary; 10% of documents are near-copies of an earlier one (1–3% of words changed)
 const rand = splitmix32(2026);
