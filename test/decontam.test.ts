@@ -151,6 +151,12 @@ describe("matching rules", () => {
     expect(new Set(ms.map((m) => m.item)).size).toBe(ms.length);
   });
 
+  it("an index without problems matches nothing", () => {
+    const empty = ContaminationIndex.build([], {}, builtinCommonNgrams());
+    expect(empty.match(FARM)).toEqual([]);
+    expect(ContaminationIndex.deserialize(empty.serialize()).match(FARM)).toEqual([]);
+  });
+
   it("has a built-in common n-gram list for n = 8", () => {
     expect(commonNgramSizes()).toContain(8);
   });
@@ -215,6 +221,15 @@ describe("stage module, loader and CLI on local benchmark files", () => {
     });
     expect(items.map((i) => `${i.benchmark}/${i.item}`)).toEqual(["math500/test/hand/0.json", "math500/test/hand/1.json", "gsm8k/0", "mine/s1"]);
     await expect(loadBenchmarks(["aime2024"], { benchmarksDir: benchDir })).rejects.toThrow(/aime2024: none of aime2024\.jsonl/);
+    // CURATE_BENCHMARKS_DIR when the mix file names no folder
+    const prev = process.env.CURATE_BENCHMARKS_DIR;
+    process.env.CURATE_BENCHMARKS_DIR = benchDir;
+    try {
+      expect((await loadBenchmarks(["gsm8k"], {})).map((i) => i.problem)).toEqual([FARM]);
+    } finally {
+      if (prev === undefined) delete process.env.CURATE_BENCHMARKS_DIR;
+      else process.env.CURATE_BENCHMARKS_DIR = prev;
+    }
     await expect(loadBenchmarks([{ name: "mine", path: "mine.parquet" }], { baseDir: dir })).rejects.toThrow(/row 1: field "problem"/);
   });
 

@@ -103,9 +103,9 @@ export async function loadBenchmarkSpec(spec: BenchmarkSpec, o: LoadOptions = {}
     return readBenchmarkFile(file, u.name, u.format, u.problemField ?? "problem", u.idField ?? null, true);
   }
   const b = spec.entry;
-  const dirSetting = o.benchmarksDir ?? process.env.CURATE_BENCHMARKS_DIR;
-  if (dirSetting) {
-    const dir = isAbsolute(dirSetting) ? dirSetting : resolve(baseDir, dirSetting);
+  // benchmarksDir (mix file) resolves against the mix file's folder; the environment variable against the working directory
+  const dir = o.benchmarksDir ? resolve(baseDir, o.benchmarksDir) : process.env.CURATE_BENCHMARKS_DIR ? resolve(process.env.CURATE_BENCHMARKS_DIR) : null;
+  if (dir) {
     const file = localFileFor(spec, dir);
     if (!file) throw new Error(`benchmark ${b.name}: none of ${b.localFiles.join(", ")} in benchmarks folder ${dir}`);
     o.log?.(`benchmark ${b.name}: ${file}`);
