@@ -58,3 +58,10 @@ describe("curate validate", () => {
     expect(r.stderr).toMatch(/matched no files/);
   });
 });
+
+describe("cross-field checks", () => {
+  it("refuses verify filters without the verify annotator", () => {
+    expect(() => validateMix({ ...base, filters: { requireCorrect: true } }, "m.json")).toThrow(/\$\.filters\.requireCorrect needs verdicts, but annotate\.verify is not enabled/);
+    expect(() => validateMix({ ...base, annotate: { verify: {} }, filters: { requireCorrect: true } }, "m.json")).not.toThrow();
+  });
+});

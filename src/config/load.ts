@@ -115,6 +115,13 @@ export function validateMix(doc: unknown, label: string): MixConfig {
     if (names.has(s.name)) throw new UsageError(`${label}: $.sources[${i}].name: found ${JSON.stringify(s.name)}, expected a name no other source uses`);
     names.add(s.name);
   });
+  const f = (config.filters ?? {}) as Record<string, unknown>;
+  const verifyOn = config.annotate?.verify !== undefined && (config.annotate.verify as { enabled?: boolean }).enabled !== false;
+  for (const k of ["requireCorrect", "dropVerdicts", "dropConflictingBoxed"]) {
+    if (f[k] !== undefined && f[k] !== false && !verifyOn) {
+      throw new UsageError(`${label}: $.filters.${k} needs verdicts, but annotate.verify is not enabled; add "annotate": {"verify": {}}`);
+    }
+  }
   const full = { ...config, seed: config.seed ?? 17, tokenizer: config.tokenizer ?? "o200k_base" } as MixConfig;
   try {
     checkOutputs(full);
