@@ -15,6 +15,9 @@ import type { OutputsConfig, OutputManifest } from "../src/mix/types.js";
 import { loadCounter } from "../src/stages/tokens.js";
 import { loadMix, validateMix } from "../src/config/load.js";
 import { duck } from "./helpers/duckdb.js";
+import { rebuildOutputs } from "../src/mix/rebuild.js";
+import { ShardSet, initCompressors } from "../src/io/parquet-write.js";
+import { REJECTED_COLUMNS, ROLLOUT_COLUMNS, decisionValues, rolloutValues } from "../src/io/rollout-columns.js";
 import { tempDir } from "./helpers/cli.js";
 
 let count: (t: string) => number;
@@ -407,6 +410,60 @@ describe("responseFormat think", () => {
     const seqs = await duck(`select text from ${q(outDir, "m")}`);
     expect(seqs.some((x) => (x.text as string).includes("begin_of_thought"))).toBe(false);
     expect(Math.abs(d.budgetAchieved - 20_000)).toBeLessThanOrEqual(d.maxDocumentTokens);
+  });
+});
+
+describe("shared options", () => {
+  it("sources restrict rows; allowContaminated lets contaminated groups back in; an empty output says so", async () => {
+    const { outDir, manifests } = await build({
+      a: { kind: "sft", sources: ["teacher-a"] },
+      clean: { kind: "rl", passRate: [0, 1] },
+      dirty: { kind: "rl", passRate: [0, 1], allowContaminated: true },
+      none: { kind: "rl", passRate: [0.991, 0.999] },
+    });
+    const a = await duck(`select source from ${q(outDir, "a")}`);
+    expect(a.length).toBeGreaterThan(0);
+    for (const r of a) expect(r.source).toBe("teacher-a");
+    expect(manifests.a!.eligibility.source_not_selected).toBeGreaterThan(0);
+    const bad = contaminatedGroups();
+    const dirty = (await duck(`select problem_group from ${q(outDir, "dirty")}`)).map((r) => r.problem_group as string);
+    const clean = (await duck(`select problem_group from ${q(outDir, "clean")}`)).map((r) => r.problem_group as string);
+    expect(bad.size).toBeGreaterThan(0);
+    expect(clean.filter((g) => bad.has(g))).toEqual([]);
+    expect(dirty.filter((g) => bad.has(g)).length).toBe([...bad].filter((g) => corpus.summaries.get(g)!.passRate !== null).length);
+    expect(dirty.length - clean.length).toBe(manifests.clean!.eligibility.problem_contaminated);
+    expect(manifests.none!.rows).toBe(0);
+    expect(manifests.none!.shards).toEqual([]);
+    expect(readFileSync(join(outDir, "outputs", "none", "README.md"), "utf8")).toContain("This output is empty");
+  });
+});
+
+describe("rebuild from a run folder", () => {
+  it("data/ + rejected/ shards read back give byte-identical outputs to the in-memory rows", async () => {
+    const outputs: OutputsConfig = {
+      rl: { kind: "rl", passRate: [0.1, 0.9] },
+      sft: { kind: "sft", maxTokens: 900, exclude: ["rl"], responseFormat: "think" },
+      dpo: { kind: "dpo", pairsPerProblem: 2 },
+      mt: { kind: "midtrain", packTo: 2048, tokenBudget: 30_000 },
+    };
+    const direct = await build(outputs);
+    // write the rows the way the runner does: kept rows to data/, dropped rows (with stage and reason) to rejected/
+    const runDir = tempDir("curate-mix-run-");
+    await initCompressors();
+    const opts = { codec: "ZSTD" as const, rowGroupRows: 100, shardRows: 60, shardBytes: 1 << 30 };
+    const kept = new ShardSet(join(runDir, "data"), "train", ROLLOUT_COLUMNS, opts);
+    const rejected = new ShardSet(join(runDir, "rejected"), "rejected", REJECTED_COLUMNS, opts);
+    for (const r of corpus.rows) {
+      if (r.drop) rejected.append([...rolloutValues(r.record, r.group, { sketch: false }), ...decisionValues(r.drop)]);
+      else kept.append(rolloutValues(r.record, r.group, { sketch: false }));
+    }
+    expect(kept.close().length).toBeGreaterThan(1);
+    rejected.close();
+    const rebuilt = await rebuildOutputs({ ...mixConfig(outputs), output: SHARD }, runDir);
+    for (const name of Object.keys(outputs)) {
+      expect(rebuilt[name]!.rows).toBeGreaterThan(0);
+      expect(rebuilt[name]!.shards.map((s) => s.sha256)).toEqual(direct.manifests[name]!.shards.map((s) => s.sha256));
+    }
   });
 });
 
