@@ -221,13 +221,17 @@ export class TokenStream {
   }
 
   /** close the token whose canonical characters were pushed since the last close */
-  closeToken(srcStart: number, srcEnd: number, isNumber: boolean, symbol = false): void {
+  closeToken(srcStart: number, srcEnd: number, isNumber: boolean, symbol = false, hashed = -1): void {
     const start = this.canonStart[this.count]!;
     if (this.canonLength === start) return; // empty (e.g. alias to nothing)
-    let h = FNV_OFFSET;
-    const canon = this.canon;
-    for (let i = start; i < this.canonLength; i++) h = Math.imul(h ^ canon[i]!, FNV_PRIME);
-    h >>>= 0;
+    let h = hashed;
+    if (h < 0) {
+      // FNV-1a of the canonical characters (callers that hashed while scanning pass it in)
+      h = FNV_OFFSET;
+      const canon = this.canon;
+      for (let i = start; i < this.canonLength; i++) h = Math.imul(h ^ canon[i]!, FNV_PRIME);
+      h >>>= 0;
+    }
     const k = this.count;
     this.hash[k] = h;
     this.masked[k] = isNumber ? MASK_HASH : h;
@@ -270,14 +274,17 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
       const start = i;
       const canon = out.canon;
       let len = out.canonLength;
+      let h = FNV_OFFSET;
       while (i < n) {
         const d = text.charCodeAt(i);
         if (cls[d] !== CLASS_LETTER) break;
-        canon[len++] = lower[d]!;
+        const l = lower[d]!;
+        canon[len++] = l;
+        h = Math.imul(h ^ l, FNV_PRIME);
         i++;
       }
       out.canonLength = len;
-      out.closeToken(start, i, false);
+      out.closeToken(start, i, false, false, h >>> 0);
       continue;
     }
     if (k === CLASS_DIGIT) {
@@ -314,7 +321,8 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
       continue;
     }
     if (k === CLASS_OP) {
-      out.pushString(c === 42 ? "times" : String.fromCharCode(c));
+      if (c === 42) out.pushString("times");
+      else out.canon[out.canonLength++] = c;
       out.closeToken(i, i + 1, false, true);
       i++;
       continue;
