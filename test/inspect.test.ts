@@ -72,6 +72,10 @@ describe("inspect on shards written by the pipeline", () => {
     const d = JSON.parse(j.stdout);
     expect(d.rows).toBe(manifest.counts.rowsIn);
     expect(d.matched).toBe(manifest.counts.dropped);
+    // a column only rejected/ has (reason) filters the whole run folder; data/ rows read it as null
+    const [reason, n] = Object.entries<number>(manifest.counts.byReason)[0]!;
+    const byReason = JSON.parse(runCli(["inspect", out, "--json", "--where", `reason = "${reason}"`]).stdout);
+    expect(byReason.matched).toBe(n);
     const t = runCli(["inspect", join(out, "data")]);
     expect(t.code).toBe(0);
     expect(t.stdout).toContain(`${manifest.counts.kept.toLocaleString("en-US")} rows`);

@@ -139,17 +139,31 @@ export class ShardRows implements AsyncIterable<Row> {
     return new ShardRows(this.path, { ...this.opts, columns });
   }
 
+  /** Union of the column names of every file, in first-seen order. */
+  async allColumns(): Promise<string[]> {
+    const seen = new Set<string>();
+    for (const f of this.files) {
+      const { metadata } = await openParquet(f.path).catch((e: Error) => {
+        throw new Error(`${f.path}: ${e.message}`);
+      });
+      for (const c of parquetSchema(metadata).children) seen.add(c.element.name);
+    }
+    return [...seen];
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Row> {
     const where = this.opts.where;
     const position = this.opts.position === true;
+    let compiled: CompiledWhere | undefined;
     for (let fi = 0; fi < this.files.length; fi++) {
       const file = this.files[fi]!;
       const { file: buf, metadata } = await openParquet(file.path).catch((e: Error) => {
         throw new Error(`${file.path}: ${e.message}`);
       });
       const schemaCols = parquetSchema(metadata).children.map((c) => c.element.name);
-      let compiled: CompiledWhere | undefined;
-      if (where !== undefined) compiled = typeof where === "string" ? compileWhere(where, [...schemaCols, ...DERIVED_COLUMNS]) : where;
+      // one filter for all files, checked against the union of their columns (data/ lacks rejected/'s
+      // stage and reason; a column a file lacks reads as null there)
+      if (where !== undefined && compiled === undefined) compiled = typeof where === "string" ? compileWhere(where, [...(await this.allColumns()), ...DERIVED_COLUMNS]) : where;
       let readCols: string[] | undefined;
       let wanted: Set<string> | null = null;
       if (this.opts.columns) {
