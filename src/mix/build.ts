@@ -18,6 +18,7 @@ import type { ProblemSummary } from "../quality/problems.js";
 import type { MixConfig } from "../config/types.js";
 import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from "./types.js";
 import { canonicalJson } from "../config/load.js";
+import { UsageError } from "../cli/errors.js";
 import { initCompressors } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
@@ -50,8 +51,10 @@ export interface BuildOutputsArgs {
   configHash?: string;
 }
 
-/** Config errors for people: name the JSON path and what was expected. */
-export class OutputsConfigError extends Error {}
+/** Config errors for people (exit code 2 in the CLI): name the JSON path and what was expected. */
+export class OutputsConfigError extends UsageError {
+  override name = "UsageError";
+}
 
 /** Outputs in build order: every output after the ones it excludes (definition order otherwise). */
 export function buildOrder(outputs: OutputsConfig): string[] {
