@@ -19,7 +19,7 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rng, loadBenchmark, PlainNgramRule, sharedDataDir, readJsonl } from "./decontam-planted.mjs";
-import { ContaminationIndex } from "../dist/decontam/index.js";
+import { ContaminationIndex } from "../dist/decontam/benchmark-index.js";
 import { builtinCommonNgrams } from "../dist/decontam/common.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

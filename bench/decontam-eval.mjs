@@ -7,7 +7,7 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { plantedSet, loadBenchmark, PlainNgramRule, VARIANTS, sharedDataDir, alnumKey } from "./decontam-planted.mjs";
-import { ContaminationIndex } from "../dist/decontam/index.js";
+import { ContaminationIndex } from "../dist/decontam/benchmark-index.js";
 import { builtinCommonNgrams } from "../dist/decontam/common.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

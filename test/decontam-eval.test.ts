@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 // @ts-expect-error plain JS module shared with the benches
 import { plantedSet, loadBenchmark, PlainNgramRule, VARIANTS, readJsonl } from "../bench/decontam-planted.mjs";
-import { ContaminationIndex } from "../src/decontam/index.js";
+import { ContaminationIndex } from "../src/decontam/benchmark-index.js";
 import { builtinCommonNgrams } from "../src/decontam/common.js";
 import { loadBenchmarks } from "../src/decontam/load.js";
 

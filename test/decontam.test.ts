@@ -13,7 +13,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { tokenStrings } from "../src/decontam/tokenize.js";
 import { contentRange } from "../src/decontam/ngram.js";
 import { TokenStream, tokenize } from "../src/decontam/tokenize.js";
-import { ContaminationIndex } from "../src/decontam/index.js";
+import { ContaminationIndex } from "../src/decontam/benchmark-index.js";
 import { builtinCommonNgrams, commonNgramSizes } from "../src/decontam/common.js";
 import { BUILTIN_BENCHMARKS, DEFAULT_BENCHMARKS, resolveBenchmarkSpecs } from "../src/decontam/registry.js";
 import { loadBenchmarks } from "../src/decontam/load.js";

@@ -18,7 +18,7 @@ import { UsageError, InputError } from "./errors.js";
 import type { DecontaminateConfig } from "../decontam/types.js";
 import { BUILTIN_BENCHMARKS } from "../decontam/registry.js";
 import { buildDecontaminationIndex, contaminationOf, readIndexFile, writeIndexFile } from "../stages/decontaminate.js";
-import type { ContaminationIndex } from "../decontam/index.js";
+import type { ContaminationIndex } from "../decontam/benchmark-index.js";
 
 export interface DecontaminateCliOptions {
   input?: string;

@@ -10,7 +10,7 @@ import type { AnnotateContext, Annotator, AnnotatorModule } from "./stage.js";
 import type { MixConfig, FiltersConfig } from "../config/types.js";
 import type { Rollout } from "../trace/record.js";
 import type { ContaminationMatch, DecontaminateConfig } from "../decontam/types.js";
-import { ContaminationIndex, type IndexOptions } from "../decontam/index.js";
+import { ContaminationIndex, type IndexOptions } from "../decontam/benchmark-index.js";
 import { builtinCommonNgrams } from "../decontam/common.js";
 import { loadBenchmarks, type LoadOptions } from "../decontam/load.js";
 
