@@ -33,7 +33,7 @@ describe("inspect on shards written by the pipeline", () => {
     for (const [source, c] of Object.entries<any>(manifest.counts.bySource)) expect(d.bySource[source] ?? 0, source).toBe(c.in);
     expect(d.tokens!.n).toBe(d.rows);
     expect(d.tokens!.counts.reduce((a, b) => a + b, 0)).toBe(d.rows);
-    expect(d.columns.map((c) => c.name)).toEqual(expect.arrayContaining(["id", "problem", "response", "tokens_response", "annotations"]));
+    expect(d.columns.map((c) => c.name)).toEqual(expect.arrayContaining(["id", "problem", "response", "tokens_response", "annotations", "stage", "reason"]));
     expect(Object.values(d.byDomain).reduce((a, b) => a + b, 0)).toBe(d.rows);
   });
 
@@ -172,6 +172,11 @@ describe("inspect on shards written by the pipeline", () => {
     const t = await toArrow(out, { columns: ["id", "ordinal", "verdict"], where: "kept" });
     expect(t.numRows).toBe(manifest.counts.kept);
     expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(["id:Utf8", "ordinal:Int64", "verdict:Utf8"]);
+    // a whole run folder: the union of data/ and rejected/ columns, decisions included
+    const whole = await toArrow(out);
+    expect(whole.numRows).toBe(manifest.counts.rowsIn);
+    const reasons = [...(whole.getChild("reason")!.toArray() as Iterable<string | null>)].filter((x) => x);
+    expect(reasons.length).toBe(manifest.counts.dropped);
   });
 
   // curate report on the same pipeline run (report.test.ts covers the report on synthetic runs)

@@ -37,15 +37,18 @@ export interface ArrowOptions {
 /** Load shards (a file, folder or run folder) as one Arrow Table. */
 export async function toArrow(path: string, opts: ArrowOptions = {}): Promise<Table> {
   const rows = openShards(path, { columns: opts.columns, where: opts.where, sets: opts.sets });
-  const first = rows.files[0];
+  // union of the files' schemas (a run folder's data/ lacks rejected/'s decision columns)
   const types = new Map<string, DataType>();
-  let names: string[] = opts.columns ?? [];
-  if (first) {
-    const { metadata } = await openParquet(first.path);
-    const schema = parquetSchema(metadata).children;
-    for (const c of schema) types.set(c.element.name, arrowType(c.element.type, c.element.name));
-    if (!opts.columns) names = [...schema.map((c) => c.element.name), ...DERIVED_COLUMNS];
+  const seen: string[] = [];
+  for (const f of rows.files) {
+    const { metadata } = await openParquet(f.path);
+    for (const c of parquetSchema(metadata).children) {
+      if (types.has(c.element.name)) continue;
+      types.set(c.element.name, arrowType(c.element.type, c.element.name));
+      seen.push(c.element.name);
+    }
   }
+  const names: string[] = opts.columns ?? [...seen, ...DERIVED_COLUMNS];
   const maxRows = opts.maxRows ?? 5_000_000;
   const values: unknown[][] = names.map(() => []);
   let n = 0;

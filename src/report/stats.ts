@@ -148,7 +148,16 @@ export async function describe(path: string, opts: { where?: string; sets?: Read
     files.push({ path: f.path, set: f.set, rows: info.rows, rowGroups: info.rowGroups });
     total += info.rows;
   }
-  const columns = rows.files.length ? await shardColumns(rows.files[0]!.path) : [];
+  // union of the files' schemas, first-seen order (a run folder's rejected/ adds stage, reason, …)
+  const columns: { name: string; type: string }[] = [];
+  const seenColumns = new Set<string>();
+  for (const f of rows.files) {
+    for (const c of await shardColumns(f.path)) {
+      if (seenColumns.has(c.name)) continue;
+      seenColumns.add(c.name);
+      columns.push(c);
+    }
+  }
   const hasTokens = columns.some((c) => c.name === "tokens_response");
   const tokens = new IntSeries();
   const bySource: Record<string, number> = {};
