@@ -489,6 +489,8 @@ describe("config rules", () => {
     expect(buildOrder({ sft: { kind: "sft", exclude: ["rl"] }, rl: { kind: "rl" } })).toEqual(["rl", "sft"]);
     expect(() => checkOutputs(mixConfig({ m: { kind: "midtrain", packTo: 64, weights: { nope: 1 } } }))).toThrow(/\$\.outputs\.m\.weights: found source "nope"/);
     expect(() => checkOutputs(mixConfig({ m: { kind: "midtrain", packTo: 64, textTemplate: "{problem} {problem} {response}" } }))).toThrow(/exactly once/);
+    expect(() => checkOutputs(mixConfig({ s: { kind: "sft", rows: 3, tokenBudget: 9 } }))).toThrow(/\$\.outputs\.s: found both rows and tokenBudget/);
+    expect(() => checkOutputs(mixConfig({ s: { kind: "sft", sources: ["teacher-z"] } }))).toThrow(/\$\.outputs\.s\.sources: found "teacher-z"/);
   });
 
   it("the phi4-mini-reasoning recipe validates, passes the output checks and builds RL before SFT", () => {
@@ -506,7 +508,6 @@ describe("config rules", () => {
     expect(() => validateMix({ ...base, outputs: { m: { kind: "midtrain", packTo: 16384 }, s: { kind: "sft", maxTokens: 20480, rows: 10 }, d: { kind: "dpo" }, r: { kind: "rl", passRate: [0.1, 0.9] } } }, "t.json")).not.toThrow();
     expect(() => validateMix({ ...base, outputs: { s: { kind: "sft", packTo: 5 } } }, "t.json")).toThrow(/\$\.outputs\.s\.packTo: unknown key/);
     expect(() => validateMix({ ...base, outputs: { m: { kind: "midtrain" } } }, "t.json")).toThrow(/missing required key "packTo"/);
-    expect(() => validateMix({ ...base, outputs: { s: { kind: "sft", rows: 3, tokenBudget: 9 } } }, "t.json")).toThrow(/outputs/);
     expect(() => validateMix({ ...base, outputs: { r: { kind: "rl", passRate: [0.1, 2] } } }, "t.json")).toThrow(/passRate/);
   });
 });

@@ -104,6 +104,9 @@ export function checkOutputs(config: MixConfig): void {
         if (o.template === "chat") throw new OutputsConfigError(`${at}.textTemplate: only used with template "plain"; found template "chat"`);
       }
     }
+    if (o.kind === "sft" && o.rows !== undefined && o.tokenBudget !== undefined) {
+      throw new OutputsConfigError(`${at}: found both rows and tokenBudget, expected one size (rows or tokenBudget)`);
+    }
     if (o.kind === "rl" && o.promptTemplate !== undefined) {
       try {
         parsePromptTemplate(o.promptTemplate, `${at}.promptTemplate`);
