@@ -119,13 +119,27 @@ function wrongAnswer(answer) {
 }
 
 // ---------------------------------------------------------------- mini benchmark
-const bench = [];
-for (let i = 0; i < 10; i++) {
-  const [subject, , make] = templates[i % templates.length];
-  const p = make();
-  bench.push({ id: `mini-bench/${i}`, problem: p.problem, answer: p.answer, subject, _p: p, _t: i % templates.length });
-}
-writeFileSync(join(outDir, "benchmark", "mini-bench.jsonl"), bench.map(({ _p, _t, ...b }) => JSON.stringify(b)).join("\n") + "\n");
+// hand-written problems no training template shares, so only the planted copies match them
+const benchProblems = [
+  ["A bag holds $5$ red marbles and $7$ blue marbles. Two marbles are drawn without replacement. What is the probability that both are red? Express your answer as a common fraction.", "\\frac{5}{33}", "Counting & Probability"],
+  ["The hypotenuse of a right triangle is $13$ and one leg is $5$. What is the area of the triangle?", "30", "Geometry"],
+  ["Find the largest prime factor of $1001$.", "13", "Number Theory"],
+  ["If $f(x) = 3x^2 - 2x + 7$, what is $f(-2)$?", "23", "Algebra"],
+  ["How many positive three-digit integers are divisible by neither $5$ nor $7$?", "618", "Number Theory"],
+  ["The arithmetic sequence $4, 11, 18, \\ldots$ continues. What is its $40$th term?", "277", "Algebra"],
+  ["A regular polygon has interior angles of $156$ degrees. How many sides does it have?", "15", "Geometry"],
+  ["What is the units digit of $7^{2026}$?", "9", "Number Theory"],
+  ["In how many ways can the letters of the word BANANA be arranged?", "60", "Counting & Probability"],
+  ["Solve for $y$: $\\log_2 (y+3) = 5$.", "29", "Algebra"],
+];
+const bench = benchProblems.map(([problem, answer, subject], i) => ({
+  id: `mini-bench/${i}`,
+  problem,
+  answer,
+  subject,
+  _p: { problem, answer, steps: [`We set up the computation for this problem carefully.`, `Working through the arithmetic step by step gives the value.`, `So the answer is ${answer}.`] },
+}));
+writeFileSync(join(outDir, "benchmark", "mini-bench.jsonl"), bench.map(({ _p, ...b }) => JSON.stringify(b)).join("\n") + "\n");
 
 // ---------------------------------------------------------------- training problems
 // a story preamble makes problems long enough (~50 words) for word 5-gram near-duplicate detection

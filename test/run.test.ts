@@ -49,6 +49,7 @@ describe("curate run pipelines/quickstart.json", () => {
     }
     expect(prev).toBe(c.kept);
     for (const s of Object.values<any>(c.bySource)) expect(s.kept + s.dropped).toBe(s.in);
+    expect(c.byReason["contaminated:mini-bench"]).toBe(6); // exactly the planted copies (verbatim, reformatted, numbers changed)
     for (const reason of ["duplicate:exact", "duplicate:rollout_cap", "verify:incorrect", "verify:no_answer", "quality:repetition", "quality:language_mix", "too_long:response"]) {
       expect(c.byReason[reason], reason).toBeGreaterThan(0);
     }

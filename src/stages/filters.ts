@@ -8,6 +8,7 @@ import type { DropReason } from "../trace/record.js";
 import { rowFilter, type Candidate, type FilterStage } from "./stage.js";
 import { verifyDrop, verifyFilters } from "./verify.js";
 import { qualityDrop, qualityFilters } from "./quality.js";
+import { decontaminateDrop } from "./decontaminate.js";
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 
@@ -44,7 +45,13 @@ function qualityStage(config: MixConfig): FilterStage | null {
   return rowFilter("quality", (c) => qualityDrop(c.record, f));
 }
 
+function decontaminateStage(config: MixConfig): FilterStage | null {
+  if (!config.annotate?.decontaminate) return null;
+  if ((config.filters as { dropContaminated?: boolean } | undefined)?.dropContaminated === false) return null;
+  return rowFilter("decontaminate", (c) => decontaminateDrop(c.record, config.filters));
+}
+
 /** The row-local stages a config enables, in order. Their names are stable (used in counts). */
 export function localFilterStages(config: MixConfig): FilterStage[] {
-  return [verifyStage(config), qualityStage(config), lengthStage(config)].filter((s): s is FilterStage => s !== null);
+  return [decontaminateStage(config), verifyStage(config), qualityStage(config), lengthStage(config)].filter((s): s is FilterStage => s !== null);
 }
