@@ -9,7 +9,7 @@ import { UsageError } from "./errors.js";
 import { describe, sample } from "../report/stats.js";
 import { renderDescription, renderRollout, type Style } from "../report/terminal.js";
 import { findRow } from "../report/find.js";
-import { openShards, ShardPathError, type ShardFile } from "../report/shards.js";
+import { isRunFolder, openShards, ShardPathError, type ShardFile } from "../report/shards.js";
 import { WhereError } from "../report/where.js";
 import { arrowIpc, toArrow } from "../report/arrow.js";
 import { writeFileAtomic } from "../io/atomic.js";
@@ -80,13 +80,15 @@ export function register(program: Command): void {
     .command("show")
     .description("print one rollout with all its annotations and its decision (kept, or stage and reason)")
     .argument("<id>", "rollout id")
-    .option("--run <dir>", "run folder, shard or folder to search", ".")
+    .option("--run <dir>", "run folder, shard or folder to search (default: the current folder, when it is a run folder)")
     .option("--no-color", "no ANSI colours")
     .option("--json", "print the row as JSON")
-    .action(async (id: string, o: { run: string; color?: boolean; json?: boolean }) => {
+    .action(async (id: string, o: { run?: string; color?: boolean; json?: boolean }) => {
       await guard(async () => {
-        const found = await findRow(o.run, id);
-        if (!found) throw new UsageError(`${o.run}: no rollout with id ${JSON.stringify(id)} in data/, rejected/ or annotated/`);
+        if (o.run === undefined && !isRunFolder(".")) throw new UsageError("the current folder is not a run folder (no manifest.json): pass --run DIR");
+        const run = o.run ?? ".";
+        const found = await findRow(run, id);
+        if (!found) throw new UsageError(`${run}: no rollout with id ${JSON.stringify(id)} in data/, rejected/ or annotated/`);
         if (o.json) {
           await writeOut(JSON.stringify({ ...found.row, shardRow: found.index }, null, 2) + "\n");
           return;

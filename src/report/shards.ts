@@ -29,7 +29,7 @@ function parquetFilesIn(dir: string, recursive: boolean): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isFile() && e.name.endsWith(".parquet")) out.push(p);
-    else if (recursive && e.isDirectory() && !e.name.startsWith(".")) out.push(...parquetFilesIn(p, true));
+    else if (recursive && e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") out.push(...parquetFilesIn(p, true));
   }
   return out.sort();
 }

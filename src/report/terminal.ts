@@ -144,6 +144,20 @@ export function renderRollout(row: Row, st: Style, opts: { full?: boolean; maxCh
   if (row.extracted_answer !== undefined) answers.push(`extracted ${row.extracted_answer === null ? "—" : highlight(s(row.extracted_answer), st)}`);
   if (row.reference !== undefined) answers.push(`reference ${row.reference === null ? "—" : s(row.reference)}`);
   if (answers.length) out.push("  " + answers.join("   "));
+  if (!opts.full && row.annotations && typeof row.annotations === "object") {
+    const a = row.annotations as Record<string, any>;
+    const bits: string[] = [];
+    if (a.verify) bits.push(`verify: rule ${a.verify.rule ?? "—"}${a.verify.extractedBy ? `, by ${a.verify.extractedBy}` : ""}`);
+    if (Array.isArray(a.contamination) && a.contamination.length) bits.push(`contamination: ${a.contamination.map((m: any) => `${m.benchmark} ${m.item} (${m.method})`).join("; ")}`);
+    if (a.quality) {
+      const q = a.quality;
+      const flags = ["truncated", "conflictingAnswers"].filter((k) => q[k] === true);
+      const rep = typeof q.repetition === "number" ? `repetition ${q.repetition.toFixed(2)}` : "";
+      bits.push(`quality: ${[...flags, rep].filter(Boolean).join(", ") || "ok"}`);
+    }
+    if (a.group) bits.push(`group: ${a.group.groupRollouts ?? "?"} rollouts${typeof a.group.passRate === "number" ? `, pass rate ${a.group.passRate.toFixed(2)}` : ""}${a.group.nearDuplicateProblem ? ", near-duplicate problem" : ""}`);
+    if (bits.length) out.push(dim("  " + s(bits.join(" · ")), st));
+  }
   if (opts.full) {
     if (row.annotations && typeof row.annotations === "object" && Object.keys(row.annotations).length) {
       out.push(bold("annotations", st), indent(s(JSON.stringify(row.annotations, null, 2))));
