@@ -4,27 +4,37 @@
  * synthetic rollouts with every annotation the report shows, then time the report (in a child process
  * running the real CLI, so peak RSS is the report's alone) and check the HTML stays bounded.
  *
- *   node bench/report-bench.mjs [rows=1000000] [out=bench/out/report-run]
+ *   node bench/report-bench.mjs [rows=1000000] [out=bench/out/report-run] [--reuse]
+ *
+ * --reuse skips generation when `out` already holds a synthetic run of that many rows.
  *
  * Also times `curate inspect --json` and `curate audit sample` on the same folder.
  * Prints rows/s, wall and CPU seconds (CPU is the figure to compare on a shared machine), HTML bytes
  * and peak RSS (maxRSS) per step.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(import.meta.url), "..", "..");
-const rows = Number(process.argv[2] ?? 1_000_000);
-const out = resolve(process.argv[3] ?? join(root, "bench", "out", "report-run"));
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const reuse = process.argv.includes("--reuse");
+const rows = Number(args[0] ?? 1_000_000);
+const out = resolve(args[1] ?? join(root, "bench", "out", "report-run"));
 const cli = join(root, "dist", "cli", "main.js");
 if (!existsSync(cli)) throw new Error("build first: npm run build");
 
 const { writeSyntheticRun } = await import(join(root, "dist", "report", "synthetic.js"));
 
-let t0 = performance.now();
-const gen = await writeSyntheticRun(out, { rows, seed: 7, hostile: true, reasoningChars: 120, rowGroupRows: 10_000, shardRows: 250_000 });
+const t0 = performance.now();
+let gen;
+const manifestPath = join(out, "manifest.json");
+const existing = reuse && existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) : null;
+if (existing && existing.counts.rowsIn === rows && existing.tool.version === "synthetic") {
+  gen = { rowsIn: rows, kept: existing.counts.kept, dropped: existing.counts.dropped };
+  console.log(`reusing ${out}`);
+} else gen = await writeSyntheticRun(out, { rows, seed: 7, hostile: true, reasoningChars: 120, rowGroupRows: 10_000, shardRows: 250_000 });
 const genSec = (performance.now() - t0) / 1000;
 console.log(`generated ${gen.rowsIn.toLocaleString("en-US")} rows (${gen.kept.toLocaleString("en-US")} kept, ${gen.dropped.toLocaleString("en-US")} dropped) in ${genSec.toFixed(1)} s → ${out}`);
 
