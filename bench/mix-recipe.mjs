@@ -5,21 +5,21 @@
  * product's figures, the time and the peak RSS.
  *
  *   node dist/cli/main.js run pipelines/phi4-mini-reasoning.json --out /tmp/phi4run --force
- *   node bench/mix-recipe.mjs pipelines/phi4-mini-reasoning.json /tmp/phi4run
+ *   node bench/mix-recipe.mjs pipelines/phi4-mini-reasoning.json /tmp/phi4run [encodeThreads=0]
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadMix } from "../dist/config/load.js";
 import { rebuildOutputs } from "../dist/mix/rebuild.js";
 
-const [mixPath = "pipelines/phi4-mini-reasoning.json", runDir = "/tmp/phi4run"] = process.argv.slice(2);
+const [mixPath = "pipelines/phi4-mini-reasoning.json", runDir = "/tmp/phi4run", threads = "0"] = process.argv.slice(2);
 if (!existsSync(join(runDir, "manifest.json"))) {
   console.error(`${runDir}: no finished run (manifest.json); run \`node dist/cli/main.js run ${mixPath} --out ${runDir}\` first`);
   process.exit(2);
 }
 const loaded = loadMix(mixPath);
 const t0 = performance.now();
-const manifests = await rebuildOutputs(loaded.config, runDir, loaded.hash);
+const manifests = await rebuildOutputs(loaded.config, runDir, loaded.hash, Number(threads));
 const secs = (performance.now() - t0) / 1000;
 const none = Object.keys(manifests).length === 0 ? "; no outputs configured in the mix file" : "";
 console.log(`rebuildOutputs ${secs.toFixed(1)} s (problem stats pass + 2 passes over the run's shards); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB${none}`);

@@ -39,7 +39,7 @@ function mixConfig(outputs: OutputsConfig, seed = 17): MixConfig {
   };
 }
 
-async function build(outputs: OutputsConfig, opts: { seed?: number; batch?: number; dir?: string; rows?: MixRow[] } = {}) {
+async function build(outputs: OutputsConfig, opts: { seed?: number; batch?: number; dir?: string; rows?: MixRow[]; workers?: number } = {}) {
   const outDir = opts.dir ?? tempDir("curate-mix-");
   const args: BuildOutputsArgs = {
     config: mixConfig(outputs, opts.seed),
@@ -47,6 +47,7 @@ async function build(outputs: OutputsConfig, opts: { seed?: number; batch?: numb
     rows: replay(opts.rows ?? corpus.rows, opts.batch ?? 64),
     problem: corpus.problem,
     shard: SHARD,
+    workers: opts.workers ?? 0,
   };
   const manifests = await buildOutputs(args);
   return { outDir, manifests };
@@ -280,6 +281,11 @@ describe("determinism", () => {
     expect(shardHashes(two.manifests)).toEqual(shardHashes(one.manifests));
     expect(shardHashes(again.manifests)).toEqual(shardHashes(one.manifests));
     for (const m of Object.values(one.manifests)) expect(m.rows).toBeGreaterThan(0);
+    // token ids encoded in 2 worker threads (batches complete in any order): same bytes
+    const threaded = await build(outputs, { workers: 2 });
+    expect(shardHashes(threaded.manifests)).toEqual(shardHashes(one.manifests));
+    const split = { mt: { kind: "midtrain" as const, packTo: 1500, tokenBudget: 40_000, responseFormat: "think" as const } };
+    expect(shardHashes((await build(split, { workers: 2 })).manifests)).toEqual(shardHashes((await build(split)).manifests));
     // a different seed picks a different sample
     const other = await build(outputs, { seed: 18 });
     expect(shardHashes(other.manifests).sft).not.toEqual(shardHashes(one.manifests).sft);

@@ -19,6 +19,8 @@ import type { MixConfig } from "../config/types.js";
 import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from "./types.js";
 import { canonicalJson } from "../config/load.js";
 import { UsageError } from "../cli/errors.js";
+import { Piscina } from "piscina";
+import { workerUrl } from "../exec/worker-path.js";
 import { initCompressors } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
@@ -49,6 +51,8 @@ export interface BuildOutputsArgs {
   shard: { codec: "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED"; rowGroupRows: number; shardRows: number; shardBytes: number };
   /** hash of the whole mix file, copied into each output manifest */
   configHash?: string;
+  /** worker threads that encode packed-document tokens (default 0: inline); the bytes do not depend on it */
+  workers?: number;
 }
 
 /** Config errors for people (exit code 2 in the CLI): name the JSON path and what was expected. */
@@ -127,14 +131,14 @@ function midtrainTemplate(o: MidtrainConfig) {
   return o.template === "chat" ? chatTemplate(o.chatFormat ?? "phi4", o.system) : (o.textTemplate ?? "{problem}\n\n{response}");
 }
 
-async function makeBuilder(ctx: PlanContext, enc: Encoder): Promise<OutputBuilder> {
+async function makeBuilder(ctx: PlanContext, enc: Encoder, pool: () => Piscina | null): Promise<OutputBuilder> {
   const o = ctx.config;
   const sysTokens = "system" in o && o.system ? enc.count(o.system) : 0;
   switch (o.kind) {
     case "midtrain": {
       const template = parseTemplate(midtrainTemplate(o), `$.outputs.${ctx.name}.textTemplate`);
       const literalIds = template.literals.map((l) => enc.encode(l)) as [number[], number[], number[]];
-      return midtrainBuilder(ctx, { enc, template, literalIds, separatorIds: enc.separatorIds(o.separator ?? "<|endoftext|>") });
+      return midtrainBuilder(ctx, { enc, template, literalIds, separatorIds: enc.separatorIds(o.separator ?? "<|endoftext|>"), pool: pool() });
     }
     case "sft":
       return sftBuilder(ctx, sysTokens);
@@ -167,6 +171,13 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
   for (const n of names) rmSync(join(root, n), { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const builders = new Map<string, OutputBuilder>();
+  let encodePool: Piscina | null = null;
+  const threads = args.workers ?? 0;
+  const getPool = () => {
+    if (threads <= 0) return null;
+    encodePool ??= new Piscina({ filename: workerUrl("mix/encode-worker").href, minThreads: threads, maxThreads: threads });
+    return encodePool;
+  };
   const open = enc.encode(THINK_OPEN);
   const close = enc.encode(THINK_CLOSE);
   const thinkWrap = { open, close, openTokens: open.length, closeTokens: close.length };
@@ -188,7 +199,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
         tokenizer: config.tokenizer,
         think: "responseFormat" in o && o.responseFormat === "think" ? thinkWrap : null,
       };
-      builders.set(name, await makeBuilder(ctx, enc));
+      builders.set(name, await makeBuilder(ctx, enc, getPool));
     }
 
     // ---- pass 2
@@ -199,7 +210,10 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
       if (i >= table.n || table.ordinal[i] !== row.record.ordinal) {
         throw new Error(`outputs: rows() yielded ordinal ${row.record.ordinal} (id ${row.record.id}) at position ${i} on the second pass, expected ${i < table.n ? table.ordinal[i] : "no more rows"}: rows() must yield the same rows each call`);
       }
-      for (const b of all) b.consume(i, row);
+      for (const b of all) {
+        const wait = b.consume(i, row);
+        if (wait) await wait;
+      }
       i++;
     }
     if (i !== table.n) throw new Error(`outputs: rows() yielded ${i} rows on the second pass, ${table.n} on the first`);
@@ -208,7 +222,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
     const manifests: Record<string, OutputManifest> = {};
     for (const name of order) {
       const b = builders.get(name)!;
-      b.finish();
+      await b.finish();
       const shards = b.shards().close();
       const dir = join(root, name);
       mkdirSync(dir, { recursive: true });
@@ -253,6 +267,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
     for (const b of builders.values()) b.abort();
     throw e;
   } finally {
+    await (encodePool as Piscina | null)?.destroy();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

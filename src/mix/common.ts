@@ -47,9 +47,9 @@ export interface OutputBuilder {
   readonly tally: Tally;
   readonly warnings: string[];
   /** row i (table index) of the second pass */
-  consume(i: number, row: MixRow): void;
+  consume(i: number, row: MixRow): void | Promise<void>;
   /** after the second pass: write what needs every row (packing, pairs) and close the shards */
-  finish(): void;
+  finish(): void | Promise<void>;
   abort(): void;
   shards(): MixShardSet;
   details(): Record<string, unknown>;

@@ -21,7 +21,9 @@ import { Eligibility, Tally, capPerProblem, rowKey, sortByKey, type OutputBuilde
 import { MixShardSet, type MixColumn } from "./shards.js";
 import { SpillStore } from "./spill.js";
 import { orderKey, saltOf } from "./hash.js";
-import { encodeDocument, type Encoder, type Template } from "./text.js";
+import { documentPieces, type Encoder, type Template } from "./text.js";
+import { encodeWith, type EncodeRequest } from "./encode-core.js";
+import type { Piscina } from "piscina";
 
 const WINDOW = 8;
 
@@ -41,7 +43,12 @@ export interface MidtrainText {
   template: Template;
   literalIds: [number[], number[], number[]];
   separatorIds: number[];
+  /** encode worker pool, or null to encode inline */
+  pool: Piscina | null;
 }
+
+const BATCH_DOCS = 32;
+const BATCH_CHARS = 1 << 21;
 
 interface SourcePlan {
   name: string;
@@ -204,34 +211,72 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
     if (n === packTo) stats.fullSequences++;
   };
 
+  // ---- pass 2: token ids of every selected document into the spill (inline, or in worker batches;
+  // spill order may vary with workers, the bytes written later do not: they are read back by row)
+  const store = (i: number, id: string, ids: Int32Array) => {
+    const idBytes = Buffer.from(id, "utf8");
+    const buf = Buffer.allocUnsafe(4 + idBytes.length + 4 * (ids.length + sepLen));
+    buf.writeUInt32LE(idBytes.length, 0);
+    idBytes.copy(buf, 4);
+    let o = 4 + idBytes.length;
+    for (let k = 0; k < ids.length; k++, o += 4) buf.writeInt32LE(ids[k]!, o);
+    for (const sid of text.separatorIds) {
+      buf.writeInt32LE(sid, o);
+      o += 4;
+    }
+    if (ids.length + sepLen !== docTokens(i)) mismatches++;
+    spill.put(i, buf);
+  };
+  let batch: { i: number; id: string; pieces: string[] }[] = [];
+  let batchChars = 0;
+  let failure: Error | null = null;
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = 2 * Math.max(1, text.pool?.options.maxThreads ?? 1);
+  const dispatch = async (): Promise<void> => {
+    const mine = batch;
+    batch = [];
+    batchChars = 0;
+    const req: EncodeRequest = { tokenizer: ctx.tokenizer as EncodeRequest["tokenizer"], docs: mine.map((d) => d.pieces) };
+    const job: Promise<void> = (text.pool!.run(req) as Promise<Int32Array[]>).then(
+      (out) => {
+        try {
+          mine.forEach((d, k) => store(d.i, d.id, out[k]!));
+        } catch (e) {
+          failure ??= e instanceof Error ? e : new Error(String(e));
+        }
+      },
+      (e: unknown) => {
+        failure ??= e instanceof Error ? e : new Error(String(e));
+      },
+    ).finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (failure) throw failure;
+  };
+
   return {
     used,
     eligibility: elig.counts,
     disjoint: elig.disjoint,
     tally,
     warnings,
-    consume(i: number, row: MixRow) {
+    consume(i: number, row: MixRow): void | Promise<void> {
+      if (failure) throw failure;
       if (!copies[i]) return;
       const r = row.record;
-      const ids = encodeDocument(text.enc, text.literalIds, text.template, r, ctx.think);
-      const idBytes = Buffer.from(r.id, "utf8");
-      const buf = Buffer.allocUnsafe(4 + idBytes.length + 4 * (ids.length + sepLen));
-      buf.writeUInt32LE(idBytes.length, 0);
-      idBytes.copy(buf, 4);
-      let o = 4 + idBytes.length;
-      for (const id of ids) {
-        buf.writeInt32LE(id, o);
-        o += 4;
-      }
-      for (const id of text.separatorIds) {
-        buf.writeInt32LE(id, o);
-        o += 4;
-      }
-      if (ids.length + sepLen !== docTokens(i)) mismatches++;
-      spill.put(i, buf);
+      const pieces = documentPieces(text.template, r, ctx.think !== null);
+      if (!text.pool) return store(i, r.id, encodeWith(text.enc, pieces));
+      batch.push({ i, id: r.id, pieces });
+      batchChars += pieces.reduce((a, p) => a + p.length, 0);
+      if (batch.length >= BATCH_DOCS || batchChars >= BATCH_CHARS) return dispatch();
     },
-    finish() {
+    async finish() {
       try {
+        if (text.pool) {
+          if (batch.length) await dispatch();
+          await Promise.all(inFlight);
+          if (failure) throw failure;
+        }
         const read = (i: number): { id: string; ids: Int32Array } => {
           const buf = spill.get(i);
           const idLen = buf.readUInt32LE(0);

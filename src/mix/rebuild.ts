@@ -77,7 +77,7 @@ export async function problemSummaries(rows: () => AsyncIterable<MixRow>): Promi
 }
 
 /** Build `config.outputs` into `${runDir}/outputs/` from the run's shards. */
-export async function rebuildOutputs(config: MixConfig, runDir: string, configHash?: string): Promise<Record<string, OutputManifest>> {
+export async function rebuildOutputs(config: MixConfig, runDir: string, configHash?: string, workers = 0): Promise<Record<string, OutputManifest>> {
   const rows = runRows(runDir);
   const summaries = await problemSummaries(rows);
   const out = config.output ?? {};
@@ -88,6 +88,7 @@ export async function rebuildOutputs(config: MixConfig, runDir: string, configHa
     problem: (g) => summaries.get(g),
     shard: { codec: out.codec ?? "ZSTD", rowGroupRows: out.rowGroupRows ?? 1000, shardRows: out.shardRows ?? 50_000, shardBytes: out.shardBytes ?? 256 * 1024 * 1024 },
     ...(configHash ? { configHash } : {}),
+    workers,
   };
   return buildOutputs(args);
 }

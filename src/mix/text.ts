@@ -124,33 +124,21 @@ export function render(t: Template, problem: string, response: string): string {
 }
 
 /**
- * Ids of a rendered document, piecewise (see the module comment). With `think`, the response is
- * encoded as THINK_OPEN + reasoning + THINK_CLOSE + solution, each piece on its own.
+ * The pieces of a rendered document, each to be encoded on its own (see the module comment): the
+ * template literals, the problem, and the response — or, with `think`, THINK_OPEN, the reasoning,
+ * THINK_CLOSE and the solution. Concatenated they are the document text.
  */
-export function encodeDocument(
-  enc: Encoder,
-  literalIds: [number[], number[], number[]],
-  t: Template,
-  r: Rollout,
-  think: { open: number[]; close: number[] } | null,
-): number[] {
-  const out: number[] = [];
-  const push = (ids: number[]) => {
-    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-  };
+export function documentPieces(t: Template, r: Rollout, think: boolean): string[] {
+  const out: string[] = [t.literals[0]];
   const slot = (s: "problem" | "response") => {
-    if (s === "problem") return push(enc.encode(r.problem));
+    if (s === "problem") return void out.push(r.problem);
     const parts = think ? thinkParts(r) : null;
-    if (!think || !parts) return push(enc.encode(r.response));
-    push(think.open);
-    push(enc.encode(parts.reasoning));
-    push(think.close);
-    push(enc.encode(parts.solution));
+    if (!parts) return void out.push(r.response);
+    out.push(THINK_OPEN, parts.reasoning, THINK_CLOSE, parts.solution);
   };
-  push(literalIds[0]);
   slot(t.slots[0]);
-  push(literalIds[1]);
+  out.push(t.literals[1]);
   slot(t.slots[1]);
-  push(literalIds[2]);
+  out.push(t.literals[2]);
   return out;
 }
