@@ -1,20 +1,27 @@
 #!/usr/bin/env node
 /**
- * `curate` command line. One file per command in this folder; each exports
- * `register(program)`. Exit codes: 0 ok, 1 run failed, 2 bad usage or config.
+ * `curate` command line. One file per command in this folder; each exports `register(program)`.
+ * Only the module of the command being run is imported (start-up stays fast); `--help` loads all.
+ * Exit codes: 0 ok, 1 run failed, 2 bad usage or config.
  */
 import { Command, CommanderError } from "commander";
-import { register as registerRun } from "./run.js";
-import { register as registerValidate } from "./validate.js";
-import { register as registerVerify } from "./verify.js";
-import { register as registerDecontaminate } from "./decontaminate.js";
-import { register as registerDedupe } from "./dedupe.js";
-import { register as registerInspect } from "./inspect.js";
-import { register as registerReport } from "./report.js";
-import { register as registerAudit } from "./audit.js";
-import { register as registerPlan } from "./plan.js";
 import { UsageError, formatError } from "./errors.js";
 import { toolVersion } from "../version.js";
+
+type Register = (program: Command) => void;
+const MODULES: Record<string, () => Promise<{ register: Register }>> = {
+  run: () => import("./run.js"),
+  validate: () => import("./validate.js"),
+  verify: () => import("./verify.js"),
+  decontaminate: () => import("./decontaminate.js"),
+  dedupe: () => import("./dedupe.js"),
+  inspect: () => import("./inspect.js"),
+  show: () => import("./inspect.js"),
+  export: () => import("./inspect.js"),
+  report: () => import("./report.js"),
+  audit: () => import("./audit.js"),
+  plan: () => import("./plan.js"),
+};
 
 const program = new Command();
 program
@@ -24,29 +31,20 @@ program
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const register of [
-  registerRun,
-  registerValidate,
-  registerVerify,
-  registerDecontaminate,
-  registerDedupe,
-  registerInspect,
-  registerReport,
-  registerAudit,
-  registerPlan,
-]) {
-  register(program);
-}
-
 try {
+  const name = process.argv[2];
+  const loaders = name && MODULES[name] ? [MODULES[name]!] : [...new Set(Object.values(MODULES))];
+  const seen = new Set<Register>();
+  for (const load of loaders) {
+    const { register } = await load();
+    if (seen.has(register)) continue;
+    seen.add(register);
+    register(program);
+  }
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) {
-      process.exitCode = 0;
-    } else {
-      process.exitCode = 2;
-    }
+    process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0 ? 0 : 2;
   } else {
     process.stderr.write(formatError(err) + "\n");
     process.exitCode = err instanceof UsageError ? 2 : 1;
