@@ -110,7 +110,7 @@ export type RunResult =
   | { finished: false; message: string; timings: RunTimings };
 
 const FINAL_ENTRIES = ["data", "rejected", "outputs", "manifest.json", "README.md", "timings.json"];
-const ALL_ENTRIES = [...FINAL_ENTRIES, "annotated", ".work"];
+const ALL_ENTRIES = [...FINAL_ENTRIES, "annotated", ".work", "decontaminate", "clusters.json", "problems.jsonl"];
 
 class StageCounter {
   readonly counts = new Map<string, StageCount>();
@@ -589,7 +589,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     shards: { data: dataShards.map(entry), rejected: rejectedShards.map(entry), annotated: markers.flatMap((m) => m.shards.map(entry)) },
     outputs,
   };
-  writeFileAtomic(join(outDir, "README.md"), datasetCard(manifest));
+  writeFileAtomic(join(outDir, "README.md"), datasetCard(manifest, Object.keys(outputs).map((name) => ({ name, path: `outputs/${name}/data/*.parquet` }))));
   writeFileAtomic(join(outDir, "clusters.json"), JSON.stringify(groupOutcome.clusters(), null, 1) + "\n");
   writeFileAtomic(join(outDir, "problems.jsonl"), [...problemSummaries.values()].map((p) => JSON.stringify(p)).join("\n") + (problemSummaries.size ? "\n" : ""));
   const t = timings();
