@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
 import { duck } from "./helpers/duckdb.js";
 
 function corpus(onError?: "quarantine"): string {
@@ -15,9 +15,7 @@ function corpus(onError?: "quarantine"): string {
   mkdirSync(join(d, "in"));
   const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
   for (let k = 0; k < 3; k++) writeFileSync(join(d, "in", `p${k}.jsonl`), lines.slice(k * 40, (k + 1) * 40).join("\n") + "\n");
-  const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
-  const mix = { ...quick, name: "faults", sources: [{ ...quick.sources[0], path: "in/*.jsonl", ...(onError ? { onError } : {}) }] };
-  delete mix.outputs;
+  const mix = quickstartVariant("faults", { path: "in/*.jsonl", ...(onError ? { onError } : {}) });
   writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
   return d;
 }

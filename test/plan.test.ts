@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
 
 describe("curate plan", () => {
   it("writes Slurm scripts that run as an array job and a dependent finalize, matching a single run", () => {
@@ -14,9 +14,7 @@ describe("curate plan", () => {
     mkdirSync(join(d, "in"));
     const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
     for (let k = 0; k < 3; k++) writeFileSync(join(d, "in", `p${k}.jsonl`), lines.slice(k * 30, (k + 1) * 30).join("\n") + "\n");
-    const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
-    const mix = { ...quick, name: "plan", sources: [{ ...quick.sources[0], path: "in/*.jsonl" }] };
-    delete mix.outputs;
+    const mix = quickstartVariant("plan", { path: "in/*.jsonl" });
     writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
 
     const r = runCli(["plan", join(d, "mix.json"), "--slurm", "--k8s", "--ranks", "2", "--out", join(d, "run"), "--scripts", join(d, "jobs"), "--cpus", "1"]);

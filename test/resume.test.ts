@@ -7,7 +7,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
 
 function allFiles(dir: string, prefix = ""): string[] {
   const out: string[] = [];
@@ -32,9 +32,7 @@ function makeCorpus(): string {
   mkdirSync(join(d, "in"));
   const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
   for (let k = 0; k < 6; k++) writeFileSync(join(d, "in", `part-${k}.jsonl`), lines.slice(k * 38, (k + 1) * 38).join("\n") + "\n");
-  const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
-  const mix = { ...quick, name: "resume", sources: [{ ...quick.sources[0], path: "in/*.jsonl" }] };
-  delete mix.outputs;
+  const mix = quickstartVariant("resume", { path: "in/*.jsonl" });
   writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
   return d;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -19,4 +19,15 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
 
 export function tempDir(prefix = "curate-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** pipelines/quickstart.json with its first source re-pointed, paths made absolute, and no outputs. */
+export function quickstartVariant(name: string, source: Record<string, unknown>): Record<string, unknown> {
+  const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
+  for (const b of quick.annotate?.decontaminate?.benchmarks ?? []) {
+    if (typeof b === "object" && b.path) b.path = resolve(repoRoot, "pipelines", b.path);
+  }
+  const mix = { ...quick, name, sources: [{ ...quick.sources[0], ...source }] };
+  delete mix.outputs;
+  return mix;
 }
