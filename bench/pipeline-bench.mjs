@@ -24,10 +24,16 @@ const floor = spawnSync(process.execPath, ["bench/io-floor.mjs", corpus], { enco
 if (floor.status !== 0) { console.error(floor.stderr); process.exit(1); }
 const floorRes = JSON.parse(floor.stdout.trim().split("\n").pop());
 
+// the full pipeline: every annotator and filter (decontamination when ../shared/data/benchmarks exists)
+const benchmarksDir = resolve("../shared/data/benchmarks");
 const mix = {
   name: "bench",
   seed: 17,
   sources: [{ name: "bench", path: corpus, fields: { id: "id", problem: "problem", response: "response", reference: "answer", finish_reason: "finish_reason", meta: { level: "level", subject: "subject" } } }],
+  ...(existsSync(benchmarksDir) ? { benchmarksDir } : {}),
+  annotate: { verify: {}, quality: {}, ...(existsSync(benchmarksDir) ? { decontaminate: {} } : {}) },
+  filters: { requireCorrect: true, dropTruncated: true, maxRepetition: 0.5, maxResponseTokens: 32768 },
+  dedupe: { maxRolloutsPerProblem: 8 },
   ...(args.config ? JSON.parse(args.config) : {}),
 };
 const mixPath = resolve("bench/out/bench-mix.json");

@@ -165,10 +165,3 @@ describe("curate run on bad input", () => {
     expect(r.stderr).toMatch(/path "none\/\*\.jsonl" matched no files/);
   });
 });
-
-it("the README's main command is the quickstart", () => {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  expect(readme).toMatch(/npm ci/);
-  expect(readme).toMatch(/npm run quickstart/);
-  expect(readme).toMatch(/npm test/);
-});
