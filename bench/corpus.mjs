@@ -61,11 +61,11 @@ for (let p = 0; p < problems && written < rows; p++) {
     const boxed = correct ? answer : String((Number(answer) + 1 + Math.floor(rand() * 9)) % 1000);
     const response = truncated ? `<think>\n${reasoning}` : `<think>\n${reasoning}\n</think>\n\nTherefore the remainder is $\\boxed{${boxed}}$.`;
     const line = JSON.stringify({ id: `bench-${p}-${k}`, problem, response, answer, finish_reason: truncated ? "length" : "stop", level: `Level ${1 + (p % 5)}`, subject: pick(["Algebra", "Number Theory", "Geometry", "Counting & Probability"]) }) + "\n";
-    ws.write(line);
+    if (!ws.write(line)) await new Promise((r) => ws.once("drain", r)); // backpressure: memory stays flat
     bytes += line.length;
     written++;
     if (k === 0 && p % 40 === 39) {
-      ws.write(line.replace(`"bench-${p}-0"`, `"bench-${p}-dup"`)); // exact duplicate
+      if (!ws.write(line.replace(`"bench-${p}-0"`, `"bench-${p}-dup"`))) await new Promise((r) => ws.once("drain", r)); // exact duplicate
       written++;
     }
   }

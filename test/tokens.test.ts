@@ -60,3 +60,26 @@ describe("token counts", () => {
     expect(keysFor("Find x.", "5").problem).toBe(keysFor("Find x.", "6").problem);
   });
 });
+
+describe("response tokens from parts", () => {
+  it.skipIf(!existsSync(traces))("are within 4 tokens of whole-response tiktoken counts on real traces, and equal reasoning + solution + tags", async () => {
+    const { tokensModule } = await import("../src/stages/tokens.js");
+    const enc = get_encoding("o200k_base");
+    const annot = await tokensModule.create({ name: "t", seed: 1, tokenizer: "o200k_base", sources: [] }, { baseDir: ".", runDir: ".", seed: 1 });
+    const lines = readFileSync(traces, "utf8").split("\n").filter(Boolean).slice(0, 80);
+    const batch = lines.map((l, i) => {
+      const j = JSON.parse(l) as { problem: string; response: string };
+      return { id: String(i), ordinal: i, source: "s", file: "f", row: i, rolloutIndex: 0, problem: j.problem, response: j.response, reference: null, finishReason: null, meta: {} };
+    });
+    await annot!.annotate(batch);
+    let maxDiff = 0;
+    for (const r of batch) {
+      const whole = enc.encode_ordinary(r.response).length;
+      maxDiff = Math.max(maxDiff, Math.abs(whole - r.tokens!.response));
+      expect(r.tokens!.response).toBeGreaterThanOrEqual(r.tokens!.reasoning + r.tokens!.solution);
+      expect(r.tokens!.problem).toBe(enc.encode_ordinary(r.problem).length);
+    }
+    expect(maxDiff).toBeLessThanOrEqual(4);
+    enc.free();
+  });
+});

@@ -84,10 +84,36 @@ export function keysFor(problem: string, response: string): { exact: string; pro
   return { exact: hashKey(p + "\u0000" + normalizeForKey(response)), problem: hashKey(p) };
 }
 
+/**
+ * Response tokens from its parts: reasoning + solution + everything else (tags, whitespace), each
+ * counted exactly. Tokenising the response as one string can differ by a token or two at the 2–4
+ * part boundaries; counting the long reasoning once instead of twice halves the annotate cost.
+ */
+export function responseTokens(response: string, reasoning: string | null, solution: string, count: (s: string) => number, reasoningTokens: number, solutionTokens: number): number {
+  let a = 0;
+  let b = 0;
+  if (reasoning) {
+    a = response.indexOf(reasoning);
+    if (a < 0) return count(response);
+    b = a + reasoning.length;
+  }
+  let c = b;
+  let d = b;
+  if (solution) {
+    c = response.indexOf(solution, b);
+    if (c < 0) return count(response);
+    d = c + solution.length;
+  }
+  const other = response.slice(0, a) + response.slice(b, c) + response.slice(d);
+  return reasoningTokens + solutionTokens + (other ? count(other) : 0);
+}
+
 /** Trace split + token counts + keys: the first annotator, always on. */
 export const tokensModule: AnnotatorModule = {
   async create(config: MixConfig): Promise<Annotator> {
     const count = await loadCounter(config.tokenizer);
+    let lastProblem = "";
+    let lastProblemTokens = 0;
     return {
       name: "tokens",
       annotate(batch: Rollout[]) {
@@ -95,7 +121,12 @@ export const tokensModule: AnnotatorModule = {
           r.trace ??= normalizeTrace(r.response);
           const reasoning = r.trace.reasoning ? count(r.trace.reasoning) : 0;
           const solution = r.trace.solution ? count(r.trace.solution) : 0;
-          r.tokens = { problem: count(r.problem), reasoning, solution, response: count(r.response) };
+          if (r.problem !== lastProblem) {
+            lastProblem = r.problem;
+            lastProblemTokens = count(r.problem);
+          }
+          const response = responseTokens(r.response, r.trace.reasoning, r.trace.solution, count, reasoning, solution);
+          r.tokens = { problem: lastProblemTokens, reasoning, solution, response };
           r.keys = keysFor(r.problem, r.response);
         }
       },
