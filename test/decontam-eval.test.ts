@@ -21,6 +21,10 @@ if (!have) console.warn("decontam-eval: ../shared/data/{benchmarks,problems} not
 const NAMES = ["math500", "aime2024", "aime2025", "amc2023"];
 
 describe.skipIf(!have)("planted contamination set vs the plain 8-gram rule (shared data)", () => {
+  if (!have) {
+    it.skip("needs ../shared/data/{benchmarks,problems}", () => {});
+    return; // the suite body builds the planted set at collection time
+  }
   const problems = NAMES.flatMap((n: string) => loadBenchmark(join(data, "benchmarks"), n));
   const index = ContaminationIndex.build(problems, {}, builtinCommonNgrams());
   const plain = new PlainNgramRule(problems, 8);
