@@ -66,10 +66,30 @@ describe("curate run pipelines/quickstart.json", () => {
         const [row] = await duck(`select count(*)::INTEGER as n, sum(tokens_response)::BIGINT as t from read_parquet('${join(out, s.path)}')`);
         expect(row!.n).toBe(s.rows);
         expect(Number(row!.t)).toBe(s.tokens);
+        expect((await duck(`select * from read_parquet('${join(out, s.path)}')`)).length).toBe(s.rows); // every page decodes
       }
     }
     const [k] = await duck(`select count(*)::INTEGER as n from read_parquet('${out}/data/*.parquet')`);
     expect(k!.n).toBe(manifest.counts.kept);
+  });
+
+  it("every data product is fully readable by DuckDB (all columns) with its manifest's rows and sha256", async () => {
+    const names = Object.keys(manifest.outputs);
+    expect(names.sort()).toEqual(["dpo", "midtrain", "rl", "sft"]);
+    for (const name of names) {
+      const om = JSON.parse(readFileSync(join(out, "outputs", name, "manifest.json"), "utf8"));
+      expect(om.rows).toBeGreaterThan(0);
+      let total = 0;
+      for (const s of om.shards) {
+        const file = join(out, "outputs", name, s.path);
+        const bytes = readFileSync(file);
+        expect(createHash("sha256").update(bytes).digest("hex")).toBe(s.sha256);
+        const rows = await duck(`select * from read_parquet('${file}')`); // decodes every column page
+        expect(rows.length).toBe(s.rows);
+        total += rows.length;
+      }
+      expect(total, name).toBe(om.rows);
+    }
   });
 
   it("rejected/ holds every dropped row with stage, reason and the kept row an exact duplicate repeats", async () => {

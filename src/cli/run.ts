@@ -15,6 +15,7 @@ interface RunFlags {
   out?: string;
   workers?: number;
   force?: boolean;
+  refilter?: boolean;
   quiet?: boolean;
   json?: boolean;
   rank?: number;
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option("--phase <phase>", "all (default) | annotate (this rank's units only) | finalize (group, write, outputs once all units are done)")
     .option("--wait-seconds <s>", "finalize: give up waiting for other ranks' units after this long (default: wait)", parseIntOption("--wait-seconds"))
     .option("--force", "start over: replace a finished run, or discard an unfinished one")
+    .option("--refilter", "re-decide a finished run after changing only filters or outputs: reuses its annotations, rewrites data/, rejected/, outputs/ and the manifest")
     .option("-q, --quiet", "no progress output")
     .option("--json", "print the run summary as JSON on stdout")
     .action(async (mixPath: string, o: RunFlags) => {
@@ -47,6 +49,7 @@ export function register(program: Command): void {
         outDir,
         workers: o.workers,
         force: o.force,
+        refilter: o.refilter,
         quiet: o.quiet,
         rank: o.rank,
         worldSize: o.worldSize,

@@ -12,14 +12,16 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { cpus } from "node:os";
-import type { LoadedMix } from "../config/load.js";
+import { canonicalJson, type LoadedMix } from "../config/load.js";
+import type { MixConfig } from "../config/types.js";
+import { createHash } from "node:crypto";
 import type { DropReason, Rollout } from "../trace/record.js";
 import type { Candidate, FilterStage } from "../stages/stage.js";
 import type { RowGroupInfo } from "../group/types.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
 import { prepareAnnotators, VERIFY_MS_BUCKETS } from "./annotate-core.js";
-import { localFilterStages } from "../stages/filters.js";
+import { localDecider, localFilterStages } from "../stages/filters.js";
 import { ShardSet, initCompressors, type Codec } from "../io/parquet-write.js";
 import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
 import { readParquetRows } from "../io/parquet-read.js";
@@ -46,6 +48,8 @@ export interface RunOptions {
   phase?: Phase;
   /** finalize: how long to wait for other ranks' units (ms); default: forever */
   waitMs?: number;
+  /** re-decide a finished run whose annotations still match (changed filters or outputs only) */
+  refilter?: boolean;
   /** test hook: stop (throw) after this many units were annotated by this process */
   stopAfterUnits?: number;
 }
@@ -196,23 +200,35 @@ function rankFromEnv(opts: RunOptions): { rank: number; world: number } {
   return { rank, world };
 }
 
-function prepareOutDir(outDir: string, hash: string, files: string[], force: boolean): void {
-  if (existsSync(join(outDir, "manifest.json")) && !force) {
-    throw new UsageError(`output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it, or choose another --out`);
-  }
+/**
+ * Hash of everything annotation depends on: the config minus filters and outputs (decided at the end,
+ * from stored annotations). A run folder annotated under the same hash is reused when only filters or
+ * outputs change.
+ */
+export function annotateHash(config: MixConfig): string {
+  const { filters: _f, outputs: _o, description: _d, ...rest } = config;
+  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
+}
+
+function prepareOutDir(outDir: string, hash: string, files: string[], force: boolean, reuse: boolean): void {
   const state = readState(outDir);
+  if (existsSync(join(outDir, "manifest.json")) && !force && !(reuse && state?.annotateHash === hash)) {
+    throw new UsageError(
+      `output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it, --refilter to re-decide it with changed filters or outputs, or choose another --out`,
+    );
+  }
   if (force) {
     for (const e of ALL_ENTRIES) rmSync(join(outDir, e), { recursive: true, force: true });
-  } else if (state && state.configHash !== hash) {
+  } else if (state && state.annotateHash !== hash) {
     throw new UsageError(
-      `output folder ${outDir} holds an unfinished run of a different config (hash ${state.configHash.slice(0, 16)}, now ${hash.slice(0, 16)}); pass --force to start over`,
+      `output folder ${outDir} holds a run annotated under a different config (annotate hash ${state.annotateHash.slice(0, 16)}, now ${hash.slice(0, 16)}; only filters and outputs may change without re-annotating); pass --force to start over`,
     );
   } else if (state && JSON.stringify(state.files) !== JSON.stringify(files)) {
     throw new UsageError(`output folder ${outDir} holds an unfinished run over different input files; pass --force to start over`);
   }
   mkdirSync(join(outDir, ".work", "units"), { recursive: true });
   removeStaleTemps(outDir);
-  writeState(outDir, { configHash: hash, files });
+  writeState(outDir, { annotateHash: hash, files });
 }
 
 function shardOptions(loaded: LoadedMix) {
@@ -293,7 +309,8 @@ async function annotateUnit(
         }
       },
     };
-    for await (const batch of runFilterChain(candidates(), [annotateStage, ...localFilterStages(config)])) {
+    // row filters are decided at finalize from the stored annotations (thresholds can change without re-annotating)
+    for await (const batch of runFilterChain(candidates(), [annotateStage])) {
       for (const c of batch) {
         flushBad(c.record.row);
         shards.append([...rolloutValues(c.record), ...decisionValues(c.drop ?? { stage: "", reason: "" })], { tokens: c.record.tokens?.response ?? 0 });
@@ -339,7 +356,7 @@ async function* annotatedRows(outDir: string, markers: UnitMarker[], columns?: s
   }
 }
 
-const GROUP_COLUMNS = ["id", "source", "file", "row", "rollout_index", "problem", "tokens_response", "exact_key", "problem_key", "verdict", "annotations", "stage", "reason", "detail", "duplicate_of"];
+const GROUP_COLUMNS = ["id", "source", "file", "row", "rollout_index", "problem", "finish_reason", "tokens_problem", "tokens_reasoning", "tokens_solution", "tokens_response", "exact_key", "problem_key", "verdict", "meta", "annotations", "stage", "reason", "detail", "duplicate_of"];
 
 export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
@@ -361,14 +378,15 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     }
   }
   const fileList = files.map((f) => `${f.source.name}:${f.rel}`);
-  if (phase === "finalize" && existsSync(join(outDir, "manifest.json")) && !opts.force) {
+  if (phase === "finalize" && existsSync(join(outDir, "manifest.json")) && !opts.force && !opts.refilter) {
     throw new UsageError(`output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it`);
   }
-  if (phase !== "finalize") prepareOutDir(outDir, loaded.hash, fileList, opts.force ?? false);
+  const aHash = annotateHash(config);
+  if (phase !== "finalize") prepareOutDir(outDir, aHash, fileList, opts.force ?? false, opts.refilter ?? false);
   else {
     const st = readState(outDir);
     if (!st) throw new UsageError(`${outDir} holds no annotate phase of this run (.work/state.json missing); run the annotate phase first`);
-    if (st.configHash !== loaded.hash) throw new UsageError(`${outDir} was annotated with a different config (hash ${st.configHash.slice(0, 16)}, now ${loaded.hash.slice(0, 16)})`);
+    if (st.annotateHash !== aHash) throw new UsageError(`${outDir} was annotated with a different config (annotate hash ${st.annotateHash.slice(0, 16)}, now ${aHash.slice(0, 16)})`);
   }
   const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
   const progress: Progress = createProgress({ quiet: opts.quiet ?? false, totalBytes, tty: opts.tty });
@@ -448,14 +466,15 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   let tPhase = performance.now();
   progress.phase("group");
   const group = new GroupStep(config, join(outDir, ".work", "group"));
+  const decideLocal = localDecider(config);
   for await (const { value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
-    const drop = rowDrop(value);
-    if (drop?.stage === "read") {
+    const stored = rowDrop(value);
+    if (stored?.stage === "read") {
       group.skip();
       continue;
     }
     const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
-    group.add(record, drop);
+    group.add(record, stored ?? decideLocal(record));
   }
   const groupOutcome = await group.finish();
   phaseSecs.group = (performance.now() - tPhase) / 1000;
@@ -480,6 +499,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       const { record } = rolloutFromRow(value);
       record.ordinal = index;
       let drop = rowDrop(value);
+      if (!drop) drop = decideLocal(record);
       let info: RowGroupInfo | undefined;
       const src = (bySource[record.source] ??= { in: 0, kept: 0, dropped: 0 });
       src.in++;
@@ -552,7 +572,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
 
   // -------------------------------------------------------------------- outputs, card, manifest
   tPhase = performance.now();
-  const outputs = await buildRunOutputs(loaded, outDir, markers, groupOutcome, problemSummaries, sOpts);
+  const outputs = await buildRunOutputs(loaded, outDir, markers, groupOutcome, problemSummaries, sOpts, decideLocal);
   phaseSecs.outputs = (performance.now() - tPhase) / 1000;
 
   const byReason: Record<string, number> = {};
@@ -610,6 +630,7 @@ async function buildRunOutputs(
   group: Awaited<ReturnType<GroupStep["finish"]>>,
   problems: Map<string, ProblemSummary>,
   shard: ReturnType<typeof shardOptions>,
+  decideLocal: (record: Rollout) => DropReason | null,
 ): Promise<Record<string, unknown>> {
   const outputs = loaded.config.outputs ?? {};
   if (Object.keys(outputs).length === 0) return {};
@@ -620,7 +641,7 @@ async function buildRunOutputs(
       const { record } = rolloutFromRow(value);
       record.ordinal = index;
       const info = group.info(index);
-      drop ??= group.dropFor(index);
+      drop ??= decideLocal(record) ?? group.dropFor(index);
       yield { record, group: info, drop };
     }
   }

@@ -65,7 +65,8 @@ export function clearUnit(outDir: string, unit: number): void {
 }
 
 export interface RunState {
-  configHash: string;
+  /** hash of everything annotation depends on (config minus filters and outputs) */
+  annotateHash: string;
   files: string[];
 }
 

@@ -38,7 +38,8 @@ export async function initCompressors(): Promise<void> {
   zstd = { compress: (b, level) => mod.compress(b, level) };
 }
 
-function compressorsFor(codec: Codec) {
+/** Compressors for hyparquet-writer; every writer in the process shares the one zstd instance. */
+export function compressorsFor(codec: Codec): Record<string, (b: Uint8Array) => Uint8Array> {
   if (codec === "ZSTD") {
     if (!zstd) throw new Error("zstd compressor not initialised: await initCompressors() first");
     const z = zstd;

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import { tempPathFor } from "../io/atomic.js";
+import { compressorsFor, initCompressors } from "../io/parquet-write.js";
 
 export type MixColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "MESSAGES" | "INT32_LIST" | "STRING_LIST";
 
@@ -36,23 +37,16 @@ export interface ShardOptions {
   shardBytes: number;
 }
 
-let zstd: ((b: Uint8Array) => Uint8Array) | undefined;
-
-/** Load the zstd WASM compressor (idempotent). */
+/**
+ * Load the zstd WASM compressor (idempotent). Shared with src/io/parquet-write.ts: initialising the
+ * WASM module twice in one process made later zstd pages unreadable (DuckDB: "ZSTD Decompression failure").
+ */
 export async function initMixCompressors(): Promise<void> {
-  if (zstd) return;
-  const mod = await import("@bokuweb/zstd-wasm");
-  await mod.init();
-  zstd = (b) => mod.compress(b, 3);
+  await initCompressors();
 }
 
 function compressors(codec: Codec): Record<string, (b: Uint8Array) => Uint8Array> {
-  if (codec === "ZSTD") {
-    if (!zstd) throw new Error("zstd compressor not initialised: await initMixCompressors() first");
-    return { ZSTD: zstd };
-  }
-  if (codec === "GZIP") return { GZIP: (b) => new Uint8Array(gzipSync(b)) };
-  return {};
+  return compressorsFor(codec);
 }
 
 type SchemaElement = Record<string, unknown>;

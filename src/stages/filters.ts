@@ -55,3 +55,20 @@ function decontaminateStage(config: MixConfig): FilterStage | null {
 export function localFilterStages(config: MixConfig): FilterStage[] {
   return [decontaminateStage(config), verifyStage(config), qualityStage(config), lengthStage(config)].filter((s): s is FilterStage => s !== null);
 }
+
+/**
+ * The row-local decision as one function (first stage that drops wins), for deciding from stored
+ * annotations: filters are applied at the end of a run, so a changed threshold never re-annotates.
+ */
+export function localDecider(config: MixConfig): (record: Candidate["record"]) => DropReason | null {
+  const stages = localFilterStages(config);
+  for (const s of stages) if (!s.decide) throw new Error(`filter stage ${s.name} is not a row filter`);
+  return (record) => {
+    const c: Candidate = { record, group: {} as Candidate["group"] };
+    for (const s of stages) {
+      const d = s.decide!(c);
+      if (d) return { stage: s.name, ...d };
+    }
+    return null;
+  };
+}

@@ -44,6 +44,8 @@ export interface Candidate {
 export interface FilterStage {
   readonly name: string;
   run(batches: AsyncIterable<Candidate[]>): AsyncIterable<Candidate[]>;
+  /** the per-row decision, when the stage is a pure row filter (lets the runner re-decide from stored annotations) */
+  readonly decide?: (c: Candidate) => Omit<DropReason, "stage"> | null;
 }
 
 /** Helper for the common case: a pure per-row predicate that returns a drop reason or null. */
@@ -53,6 +55,7 @@ export function rowFilter(
 ): FilterStage {
   return {
     name,
+    decide,
     async *run(batches) {
       for await (const batch of batches) {
         for (const c of batch) {
