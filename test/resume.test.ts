@@ -117,8 +117,29 @@ describe("ranks and resume", () => {
     writeFileSync(join(corpus, "mix2.json"), JSON.stringify({ ...mix, seed: 99 }));
     const r = runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unfinished run of a different config \(hash [0-9a-f]{16}, now [0-9a-f]{16}\); pass --force/);
+    expect(r.stderr).toMatch(/annotated under a different config \(annotate hash [0-9a-f]{16}, now [0-9a-f]{16}; only filters and outputs may change without re-annotating\); pass --force/);
     expect(runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet", "--force", "--workers", "0"]).code).toBe(0);
+  }, 120_000);
+
+  it("--refilter re-decides a finished run with changed filters without re-annotating, to the bytes of a fresh run", () => {
+    const out = join(corpus, "refilter");
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"]).code).toBe(0);
+    const mix = JSON.parse(readFileSync(join(corpus, "mix.json"), "utf8"));
+    writeFileSync(join(corpus, "mix-refilter.json"), JSON.stringify({ ...mix, filters: { ...mix.filters, maxResponseTokens: 1500, requireCorrect: false } }));
+    expect(runCli(["run", join(corpus, "mix-refilter.json"), "--out", out, "--quiet"]).code).toBe(2); // finished run: needs --refilter
+    const r = runCli(["run", join(corpus, "mix-refilter.json"), "--out", out, "--quiet", "--json", "--refilter"]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.timings.unitsAnnotated).toBe(0);
+    expect(summary.counts.byReason["verify:incorrect"]).toBeUndefined();
+    expect(summary.counts.byReason["too_long:response"]).toBeGreaterThan(0);
+    const fresh = join(corpus, "refilter-fresh");
+    expect(runCli(["run", join(corpus, "mix-refilter.json"), "--out", fresh, "--quiet", "--workers", "0"]).code).toBe(0);
+    expectSameTree(fresh, out);
+    // a change that affects annotation is refused
+    writeFileSync(join(corpus, "mix-tok.json"), JSON.stringify({ ...mix, tokenizer: "cl100k_base" }));
+    const t = runCli(["run", join(corpus, "mix-tok.json"), "--out", out, "--quiet", "--refilter"]);
+    expect(t.code).toBe(2);
   }, 120_000);
 
   it("finalize fails clearly when a rank's units never arrive", () => {
