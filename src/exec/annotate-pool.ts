@@ -24,8 +24,8 @@ export class AnnotatePool {
   readonly stats: AnnotateStats = { ms: {}, verifyMs: [] };
 
   constructor(
-    private config: MixConfig,
-    private ctx: AnnotateContext,
+    config: MixConfig,
+    ctx: AnnotateContext,
     private workers: number,
   ) {
     if (workers > 0) {

@@ -83,8 +83,8 @@ function schemaFor(columns: ColumnSpec[]): SchemaElement[] {
  */
 let faultBudget = process.env.CURATE_FAULT_WRITE_BYTES ? Number(process.env.CURATE_FAULT_WRITE_BYTES) : Infinity;
 
-/** ByteWriter that streams to a file descriptor and hashes everything it writes. */
-class HashingFileWriter extends ByteWriter {
+/** ByteWriter that streams to a file descriptor and hashes everything it writes (shared by every shard writer). */
+export class HashingFileWriter extends ByteWriter {
   readonly hash: Hash = createHash("sha256");
   constructor(private fd: number) {
     super(1 << 16);

@@ -6,13 +6,11 @@
  * as list<string>. The flat ShardSet builds its schema privately, so nested columns live here; when
  * parquet-write.ts learns nested types this file can shrink to a wrapper.
  */
-import { createHash, type Hash } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
-import { ByteWriter, ParquetWriter } from "hyparquet-writer";
+import { ParquetWriter } from "hyparquet-writer";
 import { tempPathFor } from "../io/atomic.js";
-import { compressorsFor, initCompressors } from "../io/parquet-write.js";
+import { compressorsFor, initCompressors, HashingFileWriter } from "../io/parquet-write.js";
 
 export type MixColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "MESSAGES" | "INT32_LIST" | "STRING_LIST";
 
@@ -87,28 +85,6 @@ function schemaFor(columns: MixColumn[]): SchemaElement[] {
     }
   }
   return s;
-}
-
-class HashingFileWriter extends ByteWriter {
-  readonly hash: Hash = createHash("sha256");
-  constructor(private fd: number) {
-    super(1 << 16);
-  }
-  private flushOut() {
-    if (this.index === 0) return;
-    const chunk = new Uint8Array(this.buffer, 0, this.index);
-    this.hash.update(chunk);
-    let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
-    this.index = 0;
-  }
-  override ensure(size: number) {
-    if (this.index > 1_000_000) this.flushOut();
-    super.ensure(size);
-  }
-  override finish() {
-    this.flushOut();
-  }
 }
 
 export interface ClosedMixShard {
