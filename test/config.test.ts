@@ -9,6 +9,7 @@ const base = { name: "t", sources: [{ name: "s", path: "x.jsonl", fields: { prob
 describe("mix validation", () => {
   it("accepts the bundled pipelines", () => {
     expect(() => loadMix(join(repoRoot, "pipelines", "quickstart.json"))).not.toThrow();
+    expect(() => loadMix(join(repoRoot, "pipelines", "phi4-mini-reasoning.json"))).not.toThrow();
   });
   it("rejects unknown keys naming the path and the allowed keys", () => {
     expect(() => validateMix({ ...base, filterz: {} }, "m.json")).toThrow(/\$\.filterz: unknown key "filterz" \(expected one of: .*sources/);

@@ -177,6 +177,21 @@ describe("curate run on bad input", () => {
     expect(rows[0]!.raw).toBe('{"p":"a",');
   });
 
+  it("a 50 MB line stops the run naming file and row, or is quarantined with its size", async () => {
+    const d = tempDir();
+    const big = '{"p":"' + "x".repeat(50 * 1024 * 1024) + '","r":"b"}';
+    const m = mix(d, Buffer.from(`{"p":"a","r":"b"}\n${big}\n{"p":"c","r":"d"}\n`));
+    const r = runCli(["run", m, "--out", join(d, "out"), "--quiet", "--workers", "0"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/in\.jsonl, row 2: line is 52,428,8\d\d bytes, over the 16,777,216-byte limit/);
+    const q = mix(d, readFileSync(join(d, "in.jsonl")), { onError: "quarantine" });
+    const rq = runCli(["run", q, "--out", join(d, "outq"), "--quiet", "--workers", "0"]);
+    expect(rq.code).toBe(0);
+    const rows = await duck(`select reason, length(raw)::INTEGER as n from read_parquet('${join(d, "outq")}/rejected/*.parquet')`);
+    expect(rows.map((x) => x.reason)).toEqual(["input:row_too_large"]);
+    expect(rows[0]!.n).toBeLessThanOrEqual(65536 + 64); // a bounded snippet, not the 50 MB
+  }, 60_000);
+
   it("exits 2 when a glob matches nothing", () => {
     const d = tempDir();
     writeFileSync(join(d, "mix.json"), JSON.stringify({ name: "g", sources: [{ name: "s", path: "none/*.jsonl", fields: { problem: "p", response: "r" } }] }));
