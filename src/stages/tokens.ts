@@ -3,10 +3,10 @@
  * response, and the hash keys exact dedupe and grouping use.
  *
  * BPE is quadratic in the length of one pre-token, so a 200 KB run with no spaces would take tens of
- * seconds. Texts are therefore counted in segments cut just before a space that follows a non-space
- * character (a cut that never changes o200k/cl100k pre-tokenisation, so the sum is exact); only runs of
- * more than 1,000 non-space characters are cut inside (counted in 1,000-character pieces, off by at
- * most a token or two per piece, and only on such degenerate text).
+ * seconds. A text with a run of more than 1,000 non-space characters is therefore counted in segments
+ * cut just before a space that follows a non-space character (a cut that never changes o200k/cl100k
+ * pre-tokenisation, so the sum is exact), and the degenerate runs themselves in 1,000-character pieces
+ * (off by at most a token or two per piece, and only on such text). Other texts are counted whole.
  */
 import { createHash } from "node:crypto";
 import type { MixConfig } from "../config/types.js";
@@ -32,8 +32,10 @@ function isSpace(c: number): boolean {
 }
 
 /** Sum of counts over safe segments; see the module comment. Linear in text length. */
-export function countSegmented(text: string, count: (s: string) => number): number {
-  if (text.length <= SEGMENT && !hasLongRun(text)) return count(text);
+export function countSegmented(text: string, count: (s: string) => number, alwaysSegment = false): number {
+  // whole texts count fastest (22.6 MB/s vs 21.5 at 8 KB pieces, 11.8 at 2 KB); cut only around
+  // degenerate runs, where BPE's quadratic merge loop would take seconds
+  if (!alwaysSegment && !hasLongRun(text)) return count(text);
   let total = 0;
   let start = 0;
   let run = 0; // current non-space run length
