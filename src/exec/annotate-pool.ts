@@ -61,7 +61,10 @@ export class AnnotatePool {
     // the rollout that kills a worker is isolated and marked, and the others are annotated
     const runBatch = async (batch: Rollout[]): Promise<AnnotateResult> => {
       try {
-        return (await pool.run(batch)) as AnnotateResult;
+        // the worker returns only what it added (no texts); merge it into the records kept here
+        const res = (await pool.run(batch)) as AnnotateResult;
+        res.batch = res.batch.map((annotated, i) => Object.assign(batch[i]!, annotated));
+        return res;
       } catch (e) {
         if (batch.length === 1) {
           batch[0]!.annotateError = { annotator: "worker", message: `worker thread died: ${e instanceof Error ? e.message : String(e)}` };

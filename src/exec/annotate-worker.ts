@@ -5,10 +5,12 @@ import { AnnotatorChain, type AnnotateResult } from "./annotate-core.js";
 
 let chain: Promise<AnnotatorChain> | undefined;
 
+/** Fields the main thread already holds: not sent back (the texts are most of a batch's bytes). */
+const KEPT_IN_MAIN = ["problem", "response", "reference", "finishReason", "meta", "file", "source", "trace"] as const;
+
 export default async function annotate(batch: Rollout[]): Promise<AnnotateResult> {
   chain ??= AnnotatorChain.create(workerData.config, workerData.ctx);
   const res = await (await chain).run(batch);
-  // the trace split is cheap to recompute and would double the bytes sent back
-  for (const r of res.batch) delete r.trace;
+  for (const r of res.batch) for (const k of KEPT_IN_MAIN) delete (r as Partial<Rollout>)[k];
   return res;
 }
