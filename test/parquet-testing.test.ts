@@ -59,6 +59,24 @@ describe.skipIf(!present)("Apache parquet-testing files", () => {
     });
   }
 
+  it("zstd files read the same through the WASM decoder as through the JS one", async () => {
+    const { initCompressors } = await import("../src/io/parquet-write.js");
+    const zstdFiles = index.files.filter((f) => f.codecs.includes("ZSTD") && !REFUSED[f.file]);
+    expect(zstdFiles.length).toBeGreaterThan(0);
+    const before = [];
+    for (const f of zstdFiles) {
+      const rows = [];
+      for await (const r of readParquetRows(join(dir, f.file))) rows.push(r);
+      before.push(JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? String(v) : v)));
+    }
+    await initCompressors();
+    for (let i = 0; i < zstdFiles.length; i++) {
+      const rows = [];
+      for await (const r of readParquetRows(join(dir, zstdFiles[i]!.file))) rows.push(r);
+      expect(JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? String(v) : v))).toBe(before[i]);
+    }
+  });
+
   it("a truncated Parquet file is refused naming the footer", async () => {
     const { writeFileSync } = await import("node:fs");
     const { tempDir } = await import("./helpers/cli.js");

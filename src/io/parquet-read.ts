@@ -5,6 +5,13 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { RawRow } from "./jsonl.js";
+import { wasmZstdDecompress } from "./parquet-write.js";
+
+/** hyparquet-compressors, with zstd pages decoded by the WASM build when it is loaded (several times faster). */
+const readCompressors = {
+  ...compressors,
+  ZSTD: (input: Uint8Array, outputLength: number): Uint8Array => wasmZstdDecompress(input, outputLength) ?? compressors.ZSTD!(input, outputLength),
+};
 
 export interface ParquetFileInfo {
   rows: number;
@@ -67,7 +74,7 @@ export async function* readParquetRows(path: string, opts: { columns?: string[];
     const rowEnd = rowStart + n;
     let rows: Record<string, unknown>[];
     try {
-      rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, columns: opts.columns })) as Record<string, unknown>[];
+      rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: readCompressors, columns: opts.columns })) as Record<string, unknown>[];
     } catch (e) {
       throw new Error(`cannot decode row group ${g} (rows ${rowStart + 1}–${rowEnd}): ${describe(e)}`);
     }

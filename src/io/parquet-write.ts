@@ -28,14 +28,28 @@ export type Codec = "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED";
 /** zstd level 1: on the 10k-rollout bench corpus, level 3 took 1.9× the floor time for files 4% smaller (CURATE_ZSTD_LEVEL overrides) */
 const ZSTD_LEVEL = Number(process.env.CURATE_ZSTD_LEVEL ?? 1);
 
-let zstd: { compress: (b: Uint8Array, level?: number) => Uint8Array } | undefined;
+let zstd: { compress: (b: Uint8Array, level?: number) => Uint8Array; decompress: (b: Uint8Array, opts: { defaultHeapSize: number }) => Uint8Array } | undefined;
+
+/**
+ * WASM zstd decompression once initCompressors() ran (the reader falls back to hyparquet-compressors'
+ * pure-JS decoder otherwise, or when this fails): decoding annotated shards was 27% of the write phase.
+ */
+export function wasmZstdDecompress(input: Uint8Array, outputLength: number): Uint8Array | null {
+  if (!zstd) return null;
+  try {
+    const out = zstd.decompress(input, { defaultHeapSize: outputLength });
+    return out.length === outputLength ? out : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Load the zstd WASM compressor once per thread. */
 export async function initCompressors(): Promise<void> {
   if (zstd) return;
   const mod = await import("@bokuweb/zstd-wasm");
   await mod.init();
-  zstd = { compress: (b, level) => mod.compress(b, level) };
+  zstd = { compress: (b, level) => mod.compress(b, level), decompress: (b, opts) => mod.decompress(b, opts) };
 }
 
 /** Compressors for hyparquet-writer; every writer in the process shares the one zstd instance. */
