@@ -142,6 +142,12 @@ describe("ranks and resume", () => {
     expect(t.code).toBe(2);
   }, 120_000);
 
+  it("array-job ranks refuse --force", () => {
+    const r = runCli(["run", join(corpus, "mix.json"), "--out", join(corpus, "ranks-force"), "--quiet", "--rank", "1", "--world-size", "2", "--force"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--force cannot be used by array-job ranks \(world size 2\)/);
+  });
+
   it("finalize fails clearly when a rank's units never arrive", () => {
     const out = join(corpus, "missing");
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--rank", "0", "--world-size", "2", "--workers", "0"]).code).toBe(0);

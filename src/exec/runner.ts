@@ -366,6 +366,10 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const phase = opts.phase ?? "all";
   const { rank, world } = rankFromEnv(opts);
   const workers = opts.workers ?? config.workers ?? Math.max(1, cpus().length);
+  if (opts.force && world > 1) {
+    // ranks start at different times: one rank's --force would delete the units others just wrote
+    throw new UsageError(`--force cannot be used by array-job ranks (world size ${world}); clear the output folder once before submitting, or run with --force in one process`);
+  }
   await initCompressors();
 
   // -------------------------------------------------------------------- inputs and run state
