@@ -9,14 +9,13 @@
  *     write:  stream annotated/ ─▶ data/ (kept) + rejected/ (dropped, stage + reason) ─▶ problem stats
  *     outputs, conservation check, dataset card, manifest (last, atomic: its presence = finished run)
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { cpus } from "node:os";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { createHash } from "node:crypto";
 import type { DropReason, Rollout } from "../trace/record.js";
-import type { Candidate, FilterStage } from "../stages/stage.js";
 import type { RowGroupInfo } from "../group/types.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
@@ -129,7 +128,7 @@ class StageCounter {
     }
     return c;
   }
-  /** a row that reached `upTo` stages in order and was dropped by the last one (or kept by all) */
+  /** one row through the stages in `order`: counted in by each until the one that drops it (if any) */
   record(order: string[], drop: DropReason | null) {
     for (const s of order) {
       const c = this.get(s);
@@ -155,33 +154,6 @@ async function* batched<T>(items: AsyncIterable<T>, size: number): AsyncGenerato
     }
   }
   if (buf.length) yield buf;
-}
-
-/**
- * Run filter stages over candidate batches. Each stage sees only rows still alive and must yield
- * every batch it receives, in order (marking drops); the full batches come out in order.
- */
-export async function* runFilterChain(input: AsyncIterable<Candidate[]>, stages: FilterStage[]): AsyncGenerator<Candidate[]> {
-  const fullBatches: Candidate[][] = [];
-  async function* head(): AsyncGenerator<Candidate[]> {
-    for await (const b of input) {
-      fullBatches.push(b);
-      yield b;
-    }
-  }
-  let it: AsyncIterable<Candidate[]> = head();
-  for (const stage of stages) {
-    const upstream = it;
-    it = stage.run((async function* () {
-      for await (const b of upstream) yield b.filter((c) => !c.drop);
-    })());
-  }
-  for await (const _ of it) {
-    const full = fullBatches.shift();
-    if (!full) throw new Error("a filter stage yielded more batches than it received");
-    yield full;
-  }
-  if (fullBatches.length) throw new Error(`a filter stage swallowed ${fullBatches.length} batch(es): every batch must be yielded`);
 }
 
 function rankFromEnv(opts: RunOptions): { rank: number; world: number } {
@@ -281,10 +253,6 @@ async function annotateUnit(
         throw e;
       }
     }
-    const annotated = pool.stream(batched(rollouts(), config.batchSize ?? 256));
-    async function* candidates(): AsyncGenerator<Candidate[]> {
-      for await (const batch of annotated) yield batch.map((record) => ({ record, group: {} as RowGroupInfo }));
-    }
     // bad rows are written at their place in the file order: before the batch that follows them
     const flushBad = (beforeRow: number) => {
       while (badRows.length && badRows[0]!.row.row < beforeRow) {
@@ -293,27 +261,20 @@ async function annotateUnit(
       }
     };
     const quarantine = file.source.onError === "quarantine";
-    const annotateStage: FilterStage = {
-      name: "annotate",
-      async *run(batches) {
-        for await (const batch of batches) {
-          for (const c of batch) {
-            const err = c.record.annotateError;
-            if (!err) continue;
-            const what = `annotator ${err.annotator} failed on rollout ${c.record.id}: ${err.message}`;
-            if (!quarantine) throw new InputError(file.rel, c.record.row, what);
-            progress.log(`quarantined ${file.rel} row ${c.record.row + 1}: ${what}`);
-            c.drop = { stage: "annotate", reason: `annotate:error`, detail: what };
-          }
-          yield batch;
+    // only annotator failures are decided here; row filters are decided at finalize from the stored
+    // annotations (thresholds can change without re-annotating)
+    for await (const batch of pool.stream(batched(rollouts(), config.batchSize ?? 256))) {
+      for (const record of batch) {
+        flushBad(record.row);
+        let drop: DropReason = { stage: "", reason: "" };
+        const err = record.annotateError;
+        if (err) {
+          const what = `annotator ${err.annotator} failed on rollout ${record.id}: ${err.message}`;
+          if (!quarantine) throw new InputError(file.rel, record.row, what);
+          progress.log(`quarantined ${file.rel} row ${record.row + 1}: ${what}`);
+          drop = { stage: "annotate", reason: "annotate:error", detail: what };
         }
-      },
-    };
-    // row filters are decided at finalize from the stored annotations (thresholds can change without re-annotating)
-    for await (const batch of runFilterChain(candidates(), [annotateStage])) {
-      for (const c of batch) {
-        flushBad(c.record.row);
-        shards.append([...rolloutValues(c.record), ...decisionValues(c.drop ?? { stage: "", reason: "" })], { tokens: c.record.tokens?.response ?? 0 });
+        shards.append([...rolloutValues(record), ...decisionValues(drop)], { tokens: record.tokens?.response ?? 0 });
       }
       progress.rows(batch.length);
     }
@@ -657,9 +618,4 @@ async function buildRunOutputs(
     shard,
     configHash: loaded.hash,
   }) as Promise<Record<string, unknown>>;
-}
-
-export function listShards(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith(".parquet")).sort().map((f) => join(dir, f));
 }
