@@ -131,37 +131,76 @@ export interface ClosedShard {
   sha256: string;
 }
 
-export type RowValue = string | number | boolean | bigint | null | undefined | object;
-
-export class ParquetShardWriter {
+/**
+ * One Parquet file written through a temp name: hyparquet-writer's incremental ParquetWriter on a
+ * hashing file writer; `close()` finishes, fsyncs and renames into place, `abort()` removes the temp.
+ * A file under its final name is complete. Shared by every shard writer (rollout shards, data products).
+ */
+export class AtomicParquetFile {
   private fd: number;
   private tmp: string;
   private writer: HashingFileWriter;
-  private pw: ParquetWriter;
-  private buffered: RowValue[][];
-  private bufferedRows = 0;
-  rows = 0;
-  textBytes = 0;
+  readonly parquet: ParquetWriter;
   private closed = false;
 
-  constructor(
-    readonly path: string,
-    readonly columns: ColumnSpec[],
-    private opts: { codec: Codec; rowGroupRows: number; kv?: Record<string, string> },
-  ) {
+  constructor(readonly path: string, schema: unknown[], opts: { codec: Codec; kv?: Record<string, string> }) {
     mkdirSync(dirname(path), { recursive: true });
     this.tmp = tempPathFor(path);
     this.fd = openSync(this.tmp, "w");
     this.writer = new HashingFileWriter(this.fd);
-    this.pw = new ParquetWriter({
+    this.parquet = new ParquetWriter({
       writer: this.writer,
-      schema: schemaFor(columns) as never,
+      schema: schema as never,
       codec: opts.codec,
       compressors: compressorsFor(opts.codec),
       statistics: true,
       createdBy: "curate",
       kvMetadata: opts.kv ? Object.entries(opts.kv).map(([key, value]) => ({ key, value })) : undefined,
     });
+  }
+
+  /** `flush` writes the last buffered rows; then the footer, fsync and rename */
+  close(flush: () => void): { bytes: number; sha256: string } {
+    if (this.closed) throw new Error(`shard ${this.path} already closed`);
+    this.closed = true;
+    try {
+      flush();
+      this.parquet.finish();
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+    } catch (e) {
+      try { closeSync(this.fd); } catch { /* already closed */ }
+      rmSync(this.tmp, { force: true });
+      throw e;
+    }
+    renameSync(this.tmp, this.path);
+    return { bytes: this.writer.offset, sha256: this.writer.hash.digest("hex") };
+  }
+
+  /** abandon: remove the temp file, never leave a partial shard */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try { closeSync(this.fd); } catch { /* ignore */ }
+    rmSync(this.tmp, { force: true });
+  }
+}
+
+export type RowValue = string | number | boolean | bigint | null | undefined | object;
+
+export class ParquetShardWriter {
+  private file: AtomicParquetFile;
+  private buffered: RowValue[][];
+  private bufferedRows = 0;
+  rows = 0;
+  textBytes = 0;
+
+  constructor(
+    readonly path: string,
+    readonly columns: ColumnSpec[],
+    private opts: { codec: Codec; rowGroupRows: number; kv?: Record<string, string> },
+  ) {
+    this.file = new AtomicParquetFile(path, schemaFor(columns), opts);
     this.buffered = columns.map(() => []);
   }
 
@@ -189,34 +228,19 @@ export class ParquetShardWriter {
       nullable: c.nullable !== false,
       ...(c.longText ? { encoding: "PLAIN" as const, statistics: false } : {}),
     }));
-    this.pw.write({ columnData, rowGroupSize: this.bufferedRows });
+    this.file.parquet.write({ columnData, rowGroupSize: this.bufferedRows });
     this.buffered = this.columns.map(() => []);
     this.bufferedRows = 0;
   }
 
   close(): ClosedShard {
-    if (this.closed) throw new Error(`shard ${this.path} already closed`);
-    this.closed = true;
-    try {
-      this.flushGroup();
-      this.pw.finish();
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-    } catch (e) {
-      try { closeSync(this.fd); } catch { /* already closed */ }
-      rmSync(this.tmp, { force: true });
-      throw e;
-    }
-    renameSync(this.tmp, this.path);
-    return { path: this.path, rows: this.rows, bytes: this.writer.offset, sha256: this.writer.hash.digest("hex") };
+    const { bytes, sha256 } = this.file.close(() => this.flushGroup());
+    return { path: this.path, rows: this.rows, bytes, sha256 };
   }
 
   /** abandon: remove the temp file, never leave a partial shard */
   abort(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try { closeSync(this.fd); } catch { /* ignore */ }
-    rmSync(this.tmp, { force: true });
+    this.file.abort();
   }
 }
 

@@ -25,7 +25,6 @@ import { initCompressors } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
 import { sortedRecord, type OutputBuilder, type PlanContext } from "./common.js";
-import { initMixCompressors } from "./shards.js";
 import { THINK_CLOSE, THINK_OPEN, chatTemplate, loadEncoder, parsePromptTemplate, parseTemplate, type Encoder } from "./text.js";
 import { midtrainBuilder } from "./midtrain.js";
 import { sftBuilder } from "./sft.js";
@@ -158,8 +157,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
   if (names.length === 0) return {};
   checkOutputs(config);
   const order = buildOrder(outputs);
-  await initCompressors();
-  await initMixCompressors();
+  await initCompressors(); // the one shared zstd instance (a second WASM init corrupts pages)
   const enc = await loadEncoder(config.tokenizer);
   const root = join(args.outDir, "outputs");
   const workDir = join(root, ".work");

@@ -6,11 +6,8 @@
  * as list<string>. The flat ShardSet builds its schema privately, so nested columns live here; when
  * parquet-write.ts learns nested types this file can shrink to a wrapper.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { ParquetWriter } from "hyparquet-writer";
-import { tempPathFor } from "../io/atomic.js";
-import { compressorsFor, initCompressors, HashingFileWriter } from "../io/parquet-write.js";
+import { join } from "node:path";
+import { AtomicParquetFile } from "../io/parquet-write.js";
 
 export type MixColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "MESSAGES" | "INT32_LIST" | "STRING_LIST";
 
@@ -33,18 +30,6 @@ export interface ShardOptions {
   rowGroupRows: number;
   shardRows: number;
   shardBytes: number;
-}
-
-/**
- * Load the zstd WASM compressor (idempotent). Shared with src/io/parquet-write.ts: initialising the
- * WASM module twice in one process made later zstd pages unreadable (DuckDB: "ZSTD Decompression failure").
- */
-export async function initMixCompressors(): Promise<void> {
-  await initCompressors();
-}
-
-function compressors(codec: Codec): Record<string, (b: Uint8Array) => Uint8Array> {
-  return compressorsFor(codec);
 }
 
 type SchemaElement = Record<string, unknown>;
@@ -98,10 +83,7 @@ export interface ClosedMixShard {
 export type MixValue = string | number | boolean | null | undefined | Message[] | number[] | string[] | Int32Array;
 
 class ShardWriter {
-  private fd: number;
-  private tmp: string;
-  private writer: HashingFileWriter;
-  private pw: ParquetWriter;
+  private file: AtomicParquetFile;
   private buffered: unknown[][];
   private bufferedRows = 0;
   rows = 0;
@@ -109,19 +91,7 @@ class ShardWriter {
   tokens = 0;
 
   constructor(readonly path: string, private columns: MixColumn[], private rowGroupRows: number, codec: Codec, kv: Record<string, string>) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.tmp = tempPathFor(path);
-    this.fd = openSync(this.tmp, "w");
-    this.writer = new HashingFileWriter(this.fd);
-    this.pw = new ParquetWriter({
-      writer: this.writer,
-      schema: schemaFor(columns) as never,
-      codec,
-      compressors: compressors(codec),
-      statistics: true,
-      createdBy: "curate",
-      kvMetadata: Object.entries(kv).map(([key, value]) => ({ key, value })),
-    });
+    this.file = new AtomicParquetFile(path, schemaFor(columns), { codec, kv });
     this.buffered = columns.map(() => []);
   }
 
@@ -147,29 +117,18 @@ class ShardWriter {
   private flushGroup(): void {
     if (this.bufferedRows === 0) return;
     const columnData = this.columns.map((c, i) => ({ name: c.name, data: this.buffered[i]! as never[], nullable: c.nullable !== false }));
-    this.pw.write({ columnData, rowGroupSize: this.bufferedRows });
+    this.file.parquet.write({ columnData, rowGroupSize: this.bufferedRows });
     this.buffered = this.columns.map(() => []);
     this.bufferedRows = 0;
   }
 
   close(): ClosedMixShard {
-    try {
-      this.flushGroup();
-      this.pw.finish();
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-    } catch (e) {
-      try { closeSync(this.fd); } catch { /* already closed */ }
-      rmSync(this.tmp, { force: true });
-      throw e;
-    }
-    renameSync(this.tmp, this.path);
-    return { path: this.path, rows: this.rows, tokens: this.tokens, bytes: this.writer.offset, sha256: this.writer.hash.digest("hex") };
+    const { bytes, sha256 } = this.file.close(() => this.flushGroup());
+    return { path: this.path, rows: this.rows, tokens: this.tokens, bytes, sha256 };
   }
 
   abort(): void {
-    try { closeSync(this.fd); } catch { /* ignore */ }
-    rmSync(this.tmp, { force: true });
+    this.file.abort();
   }
 }
 
