@@ -196,7 +196,14 @@ export class Tally {
     this.problemsSeen = new Uint8Array(t.problems.length);
   }
 
-  /** one unit (a rollout, a pair or a prompt) of problem p from source s */
+  /** one output row (a rollout, a pair or a prompt) of problem p from source s: breakdowns and totals */
+  row(p: number, source: number, tokens: number): void {
+    this.add(p, source, tokens);
+    this.rows++;
+    this.tokens += tokens;
+  }
+
+  /** one unit of problem p from source s in the breakdowns only (midtrain counts rows as sequences) */
   add(p: number, source: number, tokens: number): void {
     const t = this.t;
     const bump = (m: Record<string, CountTokens>, k: string) => {

@@ -223,9 +223,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
             ],
             ptok + ct + rt,
           );
-          tally.add(p, t.source[c]!, ptok + ct + rt);
-          tally.rows++;
-          tally.tokens += ptok + ct + rt;
+          tally.row(p, t.source[c]!, ptok + ct + rt);
         }
       } finally {
         spill.close();

@@ -99,9 +99,7 @@ export function rlBuilder(ctx: PlanContext, literalTokens: number, systemTokens:
         [prompt, r.reference, t.pPassRate[p]!, t.pRollouts[p]!, t.pGradable[p]!, t.pDomain[p]!, t.difficultyName(p), Number.isNaN(sd) ? null : sd, t.problems[p]!, r.id, r.source, tokens],
         tokens,
       );
-      tally.add(p, t.source[i]!, tokens);
-      tally.rows++;
-      tally.tokens += tokens;
+      tally.row(p, t.source[i]!, tokens);
     },
     finish() {},
     abort() {

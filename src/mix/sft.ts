@@ -167,9 +167,7 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
         [messages, r.id, r.source, t.problems[p]!, tokens, Number.isNaN(pr) ? null : pr, t.pDomain[p]!, t.difficultyName(p), r.reference, VERDICTS[t.verdict[i]!] || null],
         tokens,
       );
-      tally.add(p, t.source[i]!, tokens);
-      tally.rows++;
-      tally.tokens += tokens;
+      tally.row(p, t.source[i]!, tokens);
     },
     finish() {},
     abort() {
