@@ -12,17 +12,8 @@ import { ProblemStats } from "../quality/problems.js";
 import { keysFor } from "../stages/tokens.js";
 import { normalizeTrace } from "../trace/normalize.js";
 import type { MixRow } from "./table.js";
+import { mulberry32 } from "../group/hash.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SUBJECTS = [
   { subject: "Algebra", make: (a: number, b: number) => [`Let $f(x) = ${a}x^2 + ${b}x - ${a + b}$. Find the sum of the squares of the roots of $f(x) = 0$.`, `${b * b - 2 * a * -(a + b)}/${a * a}`] },

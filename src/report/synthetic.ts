@@ -13,6 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ShardSet, initCompressors } from "../io/parquet-write.js";
 import { REJECTED_COLUMNS, ROLLOUT_COLUMNS } from "../io/rollout-columns.js";
+import { mulberry32 } from "../group/hash.js";
 
 export interface SyntheticRunOptions {
   rows: number;
@@ -37,16 +38,6 @@ export const HOSTILE_PAYLOADS = [
   "line\u2028separator\u2029here",
 ];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex32(n: number): string {
   return (n >>> 0).toString(16).padStart(8, "0").repeat(4);
