@@ -4,15 +4,8 @@
  */
 import type { TokenStream } from "./tokenize.js";
 import { fnv1a } from "./tokenize.js";
+import { fmix32u as fmix32 } from "../group/hash.js";
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** 32-bit hash of ids[start .. start+n) (order-sensitive). */
 export function ngramHash(ids: Uint32Array, start: number, n: number): number {

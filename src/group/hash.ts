@@ -13,6 +13,11 @@ export function fmix32(h: number): number {
   return h | 0;
 }
 
+/** fmix32 as an unsigned value (same bits). */
+export function fmix32u(h: number): number {
+  return fmix32(h) >>> 0;
+}
+
 /** FNV-1a over UTF-16 code units, then fmix32; `seed` perturbs the start state. Returns int32. */
 export function hashString(s: string, seed = 0): number {
   let h = (0x811c9dc5 ^ Math.imul(seed, 0x9e3779b1)) | 0;

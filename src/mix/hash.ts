@@ -6,15 +6,9 @@
  */
 import { createHash } from "node:crypto";
 
-/** murmur3 32-bit finaliser: a bijective avalanche on uint32 */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** murmur3 32-bit finaliser, unsigned: a bijective avalanche on uint32 */
+export { fmix32u as fmix32 } from "../group/hash.js";
+import { fmix32u as fmix32 } from "../group/hash.js";
 
 /** Two uint32 words of sha-256(seed \0 text). */
 export function seededHash(seed: number, text: string): [number, number] {

@@ -10,6 +10,7 @@ import { parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { openParquet, toPlain } from "../io/parquet-read.js";
 import { compileWhere, type CompiledWhere } from "./where.js";
+import { fmix32u } from "../group/hash.js";
 
 export type Row = Record<string, unknown>;
 
@@ -262,12 +263,7 @@ function hash32(s: string, seed: number): number {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32u(h);
 }
 
 /** Seeded hash of a row id in [0, 1): a row's sampling priority. Same id + seed → same value, everywhere. */
