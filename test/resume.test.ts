@@ -7,17 +7,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
-
-function allFiles(dir: string, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...allFiles(dir, rel));
-    else if (rel !== "timings.json") out.push(rel);
-  }
-  return out.sort();
-}
+import { runCli, tempDir, repoRoot, quickstartVariant, allFiles } from "./helpers/cli.js";
 
 function expectSameTree(a: string, b: string) {
   const fa = allFiles(a).filter((f) => !f.startsWith(".work/"));

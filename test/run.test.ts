@@ -4,25 +4,15 @@
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir, repoRoot } from "./helpers/cli.js";
+import { runCli, tempDir, repoRoot, allFiles } from "./helpers/cli.js";
 import { duck } from "./helpers/duckdb.js";
 
 interface ManifestShard { path: string; rows: number; tokens: number; bytes: number; sha256: string }
 
 function readManifest(dir: string) {
   return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-}
-
-function allFiles(dir: string, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...allFiles(dir, rel));
-    else if (rel !== "timings.json") out.push(rel);
-  }
-  return out.sort();
 }
 
 describe("curate run pipelines/quickstart.json", () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -30,4 +30,15 @@ export function quickstartVariant(name: string, source: Record<string, unknown>)
   const mix = { ...quick, name, sources: [{ ...quick.sources[0], ...source }] };
   delete mix.outputs;
   return mix;
+}
+
+/** Every file below a run folder (relative, sorted), except timings.json (wall-clock, not deterministic). */
+export function allFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...allFiles(dir, rel));
+    else if (rel !== "timings.json") out.push(rel);
+  }
+  return out.sort();
 }
