@@ -13,6 +13,7 @@ import type { MixConfig } from "../config/types.js";
 import type { Rollout } from "../trace/record.js";
 import { normalizeForKey, normalizeTrace } from "../trace/normalize.js";
 import type { Annotator, AnnotatorModule } from "./stage.js";
+import { makeO200kCounter } from "./token-count.js";
 
 type CountFn = (text: string, opts: { disallowedSpecial: Set<string> }) => number;
 
@@ -24,6 +25,10 @@ export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<(t
   const mod: { countTokens: CountFn } =
     tokenizer === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
   const count = mod.countTokens;
+  if (tokenizer !== "cl100k_base") {
+    const fast = makeO200kCounter(count);
+    return (text: string) => countSegmented(text, fast);
+  }
   return (text: string) => countSegmented(text, (s) => count(s, NO_SPECIAL));
 }
 

@@ -1,0 +1,103 @@
+/**
+ * The hand-written o200k pre-tokeniser (src/stages/token-count.ts) must split exactly as
+ * gpt-tokenizer's regex and count exactly as gpt-tokenizer: on fuzzed text built from every
+ * character class the regex distinguishes, and on every real trace and problem in ../shared/data.
+ */
+import { describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { get_encoding } from "tiktoken";
+import { makeO200kCounter, o200kPieces, O200K_SPLIT_PATTERN } from "../src/stages/token-count.js";
+import { mulberry32 } from "../src/group/hash.js";
+import { sharedData } from "./helpers/cli.js";
+
+const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
+const regexPieces = (t: string) => [...t.matchAll(new RegExp(O200K_SPLIT_PATTERN, "gu"))].map((m) => m[0]);
+
+// every class the o200k regex tells apart, ASCII and not: Lu Ll Lt Lm Lo M N, \s, [\r\n/], other
+const ALPHABET = [
+  ..."aZbYzA09 '/\\$^_{}()[]+-=*.,;:!?\"#%&<>|~`@",
+  " ", " ", "  ", "\t", "\n", "\r", "\r\n", "\v", "\f",
+  "'s", "'S", "'t", "'ll", "'LL", "'lL", "'re", "'Re", "'ve", "'vE", "'m", "'d", "'x", "'",
+  "é", "É", "ǅ", "ʰ", "中", "\u0301", "٣", "²", "½", "\u00a0", "\u2028", "\u3000", "\ufeff", "−", "·", "😀", "ſ", "\u212a", "ß",
+  "\\frac{1}{2}", "x^2", "123456", "Hello", "HELLO", "hELLo", "<|endoftext|>", "<|begin_of_thought|>",
+];
+
+function fuzz(seed: number, count: number, maxParts: number): string[] {
+  const rnd = mulberry32(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const parts = Math.floor(rnd() * maxParts);
+    let s = "";
+    for (let j = 0; j < parts; j++) s += ALPHABET[Math.floor(rnd() * ALPHABET.length)];
+    out.push(s);
+  }
+  return out;
+}
+
+describe("fast o200k counter", () => {
+  it("uses the same split pattern as the installed gpt-tokenizer", async () => {
+    // the package's encodingParams/constants.js is not in its exports map; read it by path
+    const file = join(__dirname, "..", "node_modules", "gpt-tokenizer", "esm", "encodingParams", "constants.js");
+    const mod = (await import(file)) as { O200K_TOKEN_SPLIT_REGEX: RegExp };
+    expect(mod.O200K_TOKEN_SPLIT_REGEX.source).toBe(O200K_SPLIT_PATTERN);
+  });
+
+  it("splits 30,000 fuzzed strings exactly as the regex and counts them exactly as gpt-tokenizer", () => {
+    const count = makeO200kCounter(countTokens);
+    let pieces = 0;
+    for (const t of fuzz(7, 30_000, 40)) {
+      const mine = o200kPieces(t);
+      expect(mine, JSON.stringify(t)).toEqual(regexPieces(t));
+      expect(count(t), JSON.stringify(t)).toBe(countTokens(t, NO_SPECIAL));
+      pieces += mine.length;
+    }
+    expect(pieces).toBeGreaterThan(300_000);
+    // most pieces were decided by the ASCII scanner, not the regex fallback
+    const s = count.stats();
+    expect(s.regexPieces).toBeLessThan(s.pieces / 2);
+  });
+
+  it("is exact with a tiny memo that is cleared all the time", () => {
+    const count = makeO200kCounter(countTokens, 3);
+    for (const t of fuzz(11, 3000, 60)) expect(count(t)).toBe(countTokens(t, NO_SPECIAL));
+  });
+
+  it("agrees with tiktoken's encode_ordinary on LaTeX, tags and mixed scripts (U+FEFF aside)", () => {
+    const count = makeO200kCounter(countTokens);
+    const enc = get_encoding("o200k_base");
+    // JS's \s includes U+FEFF and Rust's does not, so gpt-tokenizer (and this counter) split a BOM
+    // differently from tiktoken: one token more per BOM next to other text
+    for (const t of fuzz(13, 2000, 30)) {
+      const clean = t.replaceAll("\ufeff", "");
+      expect(count(clean), JSON.stringify(clean)).toBe(enc.encode_ordinary(clean).length);
+    }
+    enc.free();
+  });
+
+  const dirs = ["traces", "problems"].map((d) => join(sharedData, d)).filter((d) => existsSync(d));
+  it.skipIf(dirs.length < 2)("counts every real trace and problem in ../shared/data exactly as gpt-tokenizer", () => {
+    const count = makeO200kCounter(countTokens);
+    let texts = 0;
+    let tokens = 0;
+    for (const d of dirs) {
+      for (const f of readdirSync(d).filter((f) => f.endsWith(".jsonl")).sort()) {
+        for (const line of readFileSync(join(d, f), "utf8").split("\n")) {
+          if (!line) continue;
+          const row = JSON.parse(line) as Record<string, unknown>;
+          for (const k of ["problem", "response", "solution"]) {
+            const t = row[k];
+            if (typeof t !== "string") continue;
+            const n = count(t);
+            if (n !== countTokens(t, NO_SPECIAL)) expect.fail(`${f}: ${k} of a row counts ${n}, gpt-tokenizer ${countTokens(t, NO_SPECIAL)}`);
+            texts++;
+            tokens += n;
+          }
+        }
+      }
+    }
+    expect(texts).toBeGreaterThan(20_000);
+    expect(tokens).toBeGreaterThan(10_000_000);
+  }, 120_000);
+});
