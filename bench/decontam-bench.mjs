@@ -13,9 +13,15 @@
  * robust figure when other jobs share the machine). Single thread; the annotate pool runs one
  * matcher per worker.
  *
- * Usage: npm run build && node bench/decontam-bench.mjs [--rows 100000]
+ * The same rows (and responses) are written to bench/out/decontam-rows.jsonl (and
+ * decontam-responses.jsonl), one JSON string per line, and bench/decontam_plain8.py — open-r1's rule in
+ * standard-library Python — is run on them afterwards (skip with --no-python), so the Python reference
+ * is measured on exactly the rows curate was.
+ *
+ * Usage: npm run build && node bench/decontam-bench.mjs [--rows 100000] [--no-python] [--no-responses]
  */
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readdirSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rng, loadBenchmark, PlainNgramRule, sharedDataDir, readJsonl } from "./decontam-planted.mjs";
@@ -52,6 +58,10 @@ for (let i = 0; i < total; i++) {
   rows.push(p);
 }
 const chars = rows.reduce((a, b) => a + b.length, 0);
+const outDir = join(root, "bench", "out");
+mkdirSync(outDir, { recursive: true });
+const rowsFile = join(outDir, "decontam-rows.jsonl");
+writeFileSync(rowsFile, rows.map((t) => JSON.stringify(t)).join("\n") + "\n");
 
 function timeIt(label, fn, list, batch = 1000) {
   for (let i = 0; i < Math.min(5000, list.length); i++) fn(list[i]); // warm-up
@@ -74,27 +84,50 @@ function timeIt(label, fn, list, batch = 1000) {
     `${label.padEnd(34)} ${String(list.length).padStart(7)} rows  ${((list.length / ms) * 1000).toFixed(0).padStart(8)} rows/s wall  ` +
       `${((list.length / cpuMs) * 1000).toFixed(0).padStart(8)} rows/CPU-s  per-row µs wall (batches of ${batch}) p50 ${q(0.5)} p99 ${q(0.99)}  flagged ${flagged}`,
   );
-  return (list.length / cpuMs) * 1000;
+  return { wall: (list.length / ms) * 1000, cpu: (list.length / cpuMs) * 1000 };
 }
 
+const os = await import("node:os");
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`index: ${problems.length} problems, built in ${buildMs.toFixed(0)} ms, ${bytes.length} bytes, loaded in ${loadMs.toFixed(0)} ms`);
-console.log(`rows: ${rows.length} training problems, mean ${(chars / rows.length).toFixed(0)} chars`);
+console.log(`rows: ${rows.length} training problems, mean ${(chars / rows.length).toFixed(0)} chars (written to ${rowsFile})`);
 const plain = new PlainNgramRule(problems, 8);
+console.log(`load average before: ${load()} on ${os.cpus().length} cores`);
 const ours = timeIt("curate (all rules)", (t) => loaded.match(t).length > 0, rows);
 const base = timeIt("plain any-8-gram (JS)", (t) => plain.match(t) !== null, rows);
-console.log(`per CPU-second (robust on a shared machine): curate / plain-JS ${(ours / base).toFixed(2)}×; vs the 10k–50k rows/s Python reference: ${(ours / 50000).toFixed(1)}×–${(ours / 10000).toFixed(1)}×`);
-console.log(`load average while measuring: ${(await import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ")} on ${(await import("node:os")).cpus().length} cores`);
+console.log(`load average after: ${load()}`);
+
+/** run bench/decontam_plain8.py on a rows file; returns its rows per CPU-second (merged mode) or null */
+function python(file, mode) {
+  if (args.includes("--no-python")) return null;
+  const r = spawnSync("python3", [join(root, "bench", "decontam_plain8.py"), file, "--mode", mode, "--benchmarks-dir", join(data, "benchmarks")], { encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    console.log(`python3 reference not run: ${r.error?.message ?? r.stderr.trim().split("\n").pop()}`);
+    return null;
+  }
+  process.stdout.write(r.stdout);
+  const m = /merged lookup\)\s+\d+ rows\s+(\d+) rows\/s wall\s+(\d+) rows\/CPU-s/.exec(r.stdout);
+  return m ? { wall: Number(m[1]), cpu: Number(m[2]) } : null;
+}
+const py = python(rowsFile, "both");
+console.log(`load average after python: ${load()}`);
+console.log(`per CPU-second: curate / plain-JS ${(ours.cpu / base.cpu).toFixed(2)}×` + (py ? `; curate / plain-Python (merged lookup, same rows) ${(ours.cpu / py.cpu).toFixed(2)}× per CPU-second, ${(ours.wall / py.wall).toFixed(2)}× wall` : ""));
 
 const traces = join(data, "traces");
-if (existsSync(traces)) {
+if (existsSync(traces) && !args.includes("--no-responses")) {
   const responses = [];
   for (const f of readdirSync(traces).filter((f) => f.endsWith(".jsonl")).sort()) {
     for (const row of readJsonl(join(traces, f))) if (typeof row.response === "string") responses.push(row.response);
   }
   const meanKb = responses.reduce((a, b) => a + b.length, 0) / responses.length / 1024;
-  console.log(`responses: ${responses.length} long-CoT rollouts from shared/data/traces, mean ${meanKb.toFixed(1)} KB`);
+  const respFile = join(outDir, "decontam-responses.jsonl");
+  writeFileSync(respFile, responses.map((t) => JSON.stringify(t)).join("\n") + "\n");
+  console.log(`responses: ${responses.length} long-CoT rollouts from shared/data/traces, mean ${meanKb.toFixed(1)} KB (written to ${respFile})`);
   timeIt("curate response, first 4000 chars", (t) => loaded.match(t.length > 4000 ? t.slice(0, 4000) : t, "response").length > 0, responses, 100);
-  timeIt("curate response, whole text", (t) => loaded.match(t, "response").length > 0, responses, 100);
-  timeIt("plain any-8-gram, whole text", (t) => plain.match(t) !== null, responses, 100);
+  const whole = timeIt("curate response, whole text", (t) => loaded.match(t, "response").length > 0, responses, 100);
+  timeIt("plain any-8-gram, whole text (JS)", (t) => plain.match(t) !== null, responses, 100);
+  const pr = python(respFile, "merged");
+  if (pr) console.log(`responses, whole text: curate / plain-Python ${(whole.cpu / pr.cpu).toFixed(2)}× per CPU-second, ${(whole.wall / pr.wall).toFixed(2)}× wall`);
+  console.log(`load average after responses: ${load()}`);
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
