@@ -38,7 +38,7 @@ describe("token counts", () => {
 
   it("stays fast on 200 KB adversarial input (no spaces, one char, one line repeated)", async () => {
     const count = await loadCounter("o200k_base");
-    for (const t of ["a".repeat(200_000), "x7".repeat(100_000), "\\frac{1}{2}".repeat(18_000), "same line again\n".repeat(12_500)]) {
+    for (const t of ["a".repeat(200_000), " ".repeat(200_000), "\n".repeat(200_000), "中".repeat(200_000), "é".repeat(200_000), "x7".repeat(100_000), "\\frac{1}{2}".repeat(18_000), "same line again\n".repeat(12_500)]) {
       const t0 = performance.now();
       const n = count(t);
       const ms = performance.now() - t0;

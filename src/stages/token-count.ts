@@ -120,6 +120,24 @@ export function asciiPieceEnd(t: string, p: number, n: number): number {
   return e - p >= 2 ? e - 1 : e; // \s+(?!\S) backs off one; a single space is \s+
 }
 
+/**
+ * BPE merges are quadratic in the length of one piece: a 200 KB run of letters (or of spaces) would
+ * take tens of seconds. Pieces longer than this are counted as the sum of their 1,000-character
+ * chunks (cut outside surrogate pairs): off by a token or two per chunk, and only on such text.
+ */
+export const MAX_PIECE = 1000;
+
+function longPiece(piece: string, max: number, countTokens: CountFn, opts: { disallowedSpecial: Set<string> }): number {
+  let total = 0;
+  for (let a = 0; a < piece.length; ) {
+    let b = Math.min(piece.length, a + max);
+    if (b < piece.length && (piece.charCodeAt(b) & 0xfc00) === 0xdc00) b--;
+    total += countTokens(piece.slice(a, b), opts);
+    a = b;
+  }
+  return total;
+}
+
 export interface FastCounter {
   (text: string): number;
   /** Pieces counted and how many came from the memo (for tests and the bench). */
@@ -130,7 +148,7 @@ export interface FastCounter {
  * An exact o200k_base counter. `maxMemo` bounds the piece memo (it is cleared when full; counts do
  * not depend on it).
  */
-export function makeO200kCounter(countTokens: CountFn, maxMemo = 200_000): FastCounter {
+export function makeO200kCounter(countTokens: CountFn, maxMemo = 200_000, maxPiece = MAX_PIECE): FastCounter {
   const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
   const sticky = new RegExp(O200K_SPLIT_PATTERN, "uy");
   // a Map memo measured faster here than an open-addressing table compared in place (50 vs 27 MB/s)
@@ -155,6 +173,8 @@ export function makeO200kCounter(countTokens: CountFn, maxMemo = 200_000): FastC
       pieces++;
       if (e - p === 1 && text.charCodeAt(p) < 128) {
         total++; // every single byte is a token
+      } else if (e - p > maxPiece) {
+        total += longPiece(text.slice(p, e), maxPiece, countTokens, NO_SPECIAL);
       } else {
         const piece = text.slice(p, e);
         const hit = memo.get(piece);

