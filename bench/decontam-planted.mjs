@@ -196,6 +196,59 @@ export function plantedSet(benchmarkDir, problemsDir, names = ["math500", "aime2
   return { positives, negatives };
 }
 
+/**
+ * Formatting-blind, number-blind identity of a problem: lower-cased, whitespace removed, every number
+ * (digits with an optional decimal part and an optional unary minus) replaced by "#". Operators,
+ * letters and LaTeX stay, so "$55^2 - 45^2$" and "$99^2+99+1$" differ.
+ */
+export function numbersMaskedKey(text) {
+  const s = text.toLowerCase().replace(/\s+/g, "");
+  return s.replace(/(^|[^a-z0-9)}\]])-(?=[0-9])/g, "$1").replace(/[0-9]+(\.[0-9]+)?/g, "#");
+}
+
+/**
+ * Negatives that are numbers-changed copies of a benchmark problem — contamination under the issue's
+ * own definition, so not clean negatives. Criterion (independent of the matcher): the row's
+ * numbersMaskedKey equals a benchmark problem's, or contains it (problem of at least 40 key
+ * characters, e.g. the copy followed by a diagram). Returns [{file, row, benchmark, item, how}].
+ */
+export function numbersChangedCopies(negatives, problems) {
+  const keys = problems.map((p) => ({ p, k: numbersMaskedKey(p.problem) }));
+  const out = [];
+  for (const n of negatives) {
+    const k = numbersMaskedKey(n.text);
+    for (const { p, k: b } of keys) {
+      const how = k === b ? "equal" : b.length >= 40 && k.includes(b) ? "contains" : null;
+      if (how) out.push({ file: n.file, row: n.row, benchmark: p.benchmark, item: p.item, how });
+    }
+  }
+  return out;
+}
+
+/** the numbers of a text in order (as numbersMaskedKey masks them) */
+export function numbersOf(text) {
+  const s = text.toLowerCase().replace(/\s+/g, "");
+  return [...s.matchAll(/(?:(?:^|(?<=[^a-z0-9)}\]]))-)?[0-9]+(?:\.[0-9]+)?/g)].map((m) => m[0]);
+}
+
+/**
+ * The checked-in exclusion list (bench/decontam-excluded-negatives.json): one entry per negative row
+ * that numbersChangedCopies finds, with a one-line reason showing the numbers that differ.
+ */
+export function exclusionList(negatives, problems) {
+  const byId = new Map(problems.map((p) => [`${p.benchmark}/${p.item}`, p.problem]));
+  const byRow = new Map(negatives.map((n) => [`${n.file}:${n.row}`, n.text]));
+  return numbersChangedCopies(negatives, problems).map((c) => {
+    const a = numbersOf(byId.get(`${c.benchmark}/${c.item}`));
+    const b = numbersOf(byRow.get(`${c.file}:${c.row}`));
+    const diff = [];
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) diff.push(`${a[i]}→${b[i]}`);
+    const shown = diff.length > 6 ? diff.slice(0, 6).join(", ") + ", …" : diff.join(", ");
+    const what = c.how === "equal" ? "same text as" : "contains the text of";
+    return { ...c, reason: `${what} ${c.benchmark} ${c.item} with only numbers changed (${shown})` };
+  });
+}
+
 export function sharedDataDir(from) {
   const d = join(from, "..", "shared", "data");
   return existsSync(join(d, "benchmarks")) && existsSync(join(d, "problems")) ? d : null;

@@ -144,6 +144,33 @@ describe("matching rules", () => {
     expect(index.match("")).toEqual([]);
   });
 
+  it("verification: the same setup with another question, or another formula, is not a copy", () => {
+    const garden =
+      "A rectangular garden is 24 m long and 15 m wide. A gravel path 2 m wide runs around the outside of the garden, and a " +
+      "fountain with a circular basin of radius 3 m stands at its centre. Each square metre of path costs 12 dollars to lay. " +
+      "What is the total cost of the path?";
+    const idx = ContaminationIndex.build([...problems, { benchmark: "handmade", item: "garden", problem: garden }], {}, builtinCommonNgrams());
+    const item = (t: string) => idx.match(t).find((m) => m.item === "garden");
+    // copies: reworded, numbers changed, embedded
+    expect(item(garden.replace("What is the total cost", "Determine the total cost"))).toBeDefined();
+    expect(item(garden.replace("24 m", "30 m").replace("12 dollars", "15 dollars"))).toMatchObject({ method: "digits" });
+    expect(item("From last week's sheet:\n" + garden + "\nShow your work.")).toBeDefined();
+    // a sibling: same setup, another question — the alignment covers 90% of the problem, but a phrase
+    // of three distinctive words ("total cost … path") is missing
+    const sibling = garden.replace("What is the total cost of the path?", "What area of the garden is not covered by the fountain?");
+    idx.explain = [];
+    expect(item(sibling)).toBeUndefined();
+    const e = idx.explain.find((x) => idx.itemId[x.item] === "garden")!;
+    expect(e.rule).not.toBeNull();
+    expect(e.verified).toBe(false);
+    expect(e.missingRun).toBeGreaterThanOrEqual(3);
+    idx.explain = null;
+    // another expression on the same setup: formula tokens inserted
+    const cubic = (t: string) => idx.match(t).find((m) => m.item === "cubic");
+    expect(cubic(CUBIC.replace("$P(10)$", "$P(10) + P(-1)$"))).toBeUndefined();
+    expect(cubic(CUBIC.replace("$P(10)$", "$P(12)$"))).toMatchObject({ method: "digits" });
+  });
+
   it("reports each benchmark problem at most once, strongest rule first", () => {
     const both = FARM + "\n" + CUBIC;
     const ms = index.match(both);

@@ -23,9 +23,12 @@
  *    `weights[1]`/`weights[2]`, words `weights[0]`. Flag when coverage ≥ `coverage`.
  * 5. `chars`: problems with fewer than `minNgrams` distinctive n-grams (short ones) are also indexed
  *    by character shingles of their canonical text; containment ≥ `charThreshold` flags.
+ * Matches of rules 2 (alignment form), 3 and 4 are verified (`verify`): an end-to-end alignment with
+ * numbers masked must not miss a phrase of the problem (`missingRun`) nor change its formulas
+ * (`formulaEdits`, `formulaEditRate`), so a row that shares only the setup of a problem is no match.
  */
 import type { BenchmarkItem, ContaminationMatch, ContaminationMethod } from "./types.js";
-import { TokenStream, tokenize } from "./tokenize.js";
+import { TOKEN_SYMBOL, TOKEN_WORD, TokenStream, fnv1a, isStopword, tokenize } from "./tokenize.js";
 import { contentRange, ngramHash, sequenceKey } from "./ngram.js";
 
 export interface IndexOptions {
@@ -58,6 +61,18 @@ export interface IndexOptions {
   /** the digit-insensitive exact rule needs at least this many tokens */
   minDigitTokens: number;
   digitInsensitive: boolean;
+  /**
+   * verification of `ngram`, `aligned` and alignment `digits` matches: reject when this many or more
+   * distinctive content words/symbols of the problem in a row are missing from the alignment
+   */
+  missingRun: number;
+  /** verification: formula edits allowed (see `formulaEditRate`) */
+  formulaEdits: number;
+  /**
+   * verification: a match is rejected when the formula edits (numbers masked) exceed
+   * max(`formulaEdits`, `formulaEditRate` × the problem's formula tokens)
+   */
+  formulaEditRate: number;
 }
 
 export const DEFAULT_INDEX_OPTIONS: IndexOptions = {
@@ -77,6 +92,9 @@ export const DEFAULT_INDEX_OPTIONS: IndexOptions = {
   minNgrams: 4,
   minDigitTokens: 10,
   digitInsensitive: true,
+  missingRun: 3,
+  formulaEdits: 1,
+  formulaEditRate: 0.05,
 };
 
 /** Membership test for common n-grams. */
@@ -88,7 +106,13 @@ export interface CommonNgramSet {
 /** alignment weights are stored as integers: weight × WEIGHT_SCALE */
 const WEIGHT_SCALE = 4;
 
-const MAGIC = "CURATE-DECONTAM-INDEX-1\n";
+const MAGIC = "CURATE-DECONTAM-INDEX-2\n";
+
+/** itemTokFlags: token kind (TOKEN_WORD/NUMBER/SYMBOL) in the low bits, FLAG_STOP for stopwords */
+const FLAG_KIND = 3;
+const FLAG_STOP = 4;
+/** fraction notation (`\frac{a}{b}` vs `a/b`) is no formula edit */
+const NOTATION = [fnv1a("frac"), fnv1a("/")];
 
 /** Open-addressing hash table from 32-bit key to a CSR list of postings. */
 interface PostingTable {
@@ -233,6 +257,12 @@ export interface CandidateScore {
   containment: number;
   coverage: number;
   maskedCoverage: number;
+  /** verification (only when a rule fired): longest missing run and formula edits, -1 otherwise */
+  missingRun: number;
+  formulaEdits: number;
+  /** the rule that fired before verification, and whether verification kept it */
+  rule: ContaminationMethod | null;
+  verified: boolean;
 }
 
 type U32 = Uint32Array;
@@ -259,6 +289,8 @@ interface IndexParts {
     itemTok: U32;
     itemTokMasked: U32;
     itemTokWeight: Uint8Array;
+    /** kind and stopword bit of every problem token (verification) */
+    itemTokFlags: Uint8Array;
     itemWeight: U32;
   };
   ngrams: PostingTable;
@@ -298,6 +330,16 @@ export class ContaminationIndex {
   private readonly touched: Uint32Array;
   private dpPrev = new Int32Array(64);
   private dpCur = new Int32Array(64);
+  /** verification scratch: score rows, traceback directions, aligned marks */
+  private vPrev = new Int32Array(64);
+  private vCur = new Int32Array(64);
+  private vDir = new Uint8Array(1024);
+  private vBenchAligned = new Uint8Array(64);
+  private vRowAligned = new Uint8Array(64);
+  private vEdits = new Uint32Array(128);
+  private vRowFormula = new Uint8Array(64);
+  private lastMissingRun = 0;
+  private lastFormulaEdits = 0;
   /** set of the current row's token ids (open addressing, stamped) */
   private rowSetKey = new Uint32Array(1024);
   private rowSetStamp = new Uint32Array(1024);
@@ -361,6 +403,7 @@ export class ContaminationIndex {
     const toks: number[] = [];
     const masks: number[] = [];
     const weights: number[] = [];
+    const flags: number[] = [];
     const exact = new Map<number, number[]>();
     const digits = new Map<number, number[]>();
     const ngramPairs: Pair[] = [];
@@ -422,6 +465,7 @@ export class ContaminationIndex {
         masks.push(ts.masked[t]!);
         const w = distinctive[t] ? Math.round(opts.weights[ts.kind[t]!]! * WEIGHT_SCALE) : 0;
         weights.push(w);
+        flags.push(ts.kind[t]! | (isStopword(ts.hash[t]!) ? FLAG_STOP : 0));
         sum += w;
       }
       itemWeight[idx] = sum;
@@ -469,6 +513,7 @@ export class ContaminationIndex {
         itemTok: Uint32Array.from(toks),
         itemTokMasked: Uint32Array.from(masks),
         itemTokWeight: Uint8Array.from(weights),
+        itemTokFlags: Uint8Array.from(flags),
         itemWeight,
       },
       ngrams: buildTable(ngramPairs),
@@ -546,6 +591,154 @@ export class ContaminationIndex {
       cur = tmp;
     }
     return best / total;
+  }
+
+  /**
+   * Verification of a match found by the ngram, aligned or alignment-digits rule. Aligns the problem
+   * to the same row window as `alignCoverage` with numbers masked, keeps the traceback, and rejects
+   * the match when
+   * - `missingRun` or more distinctive content tokens of the problem in a row are left unaligned
+   *   (stopwords and tokens of weight 0 neither extend nor break a run): the row lacks a phrase of the
+   *   problem — typically its question ("Determine the area of quadrilateral DBEF") while it shares
+   *   the setup and the diagram;
+   * - the formula edits exceed max(`formulaEdits`, `formulaEditRate` × formula tokens): problem
+   *   symbols/operators left unaligned plus row symbols/operators inserted inside the aligned stretch
+   *   (numbers masked, so changed numbers are no edit) — a different expression or more variables.
+   * Rewordings change words, and numbers-changed copies change numbers; neither changes a phrase of
+   * three distinctive words nor the formulas. Sets lastMissingRun/lastFormulaEdits.
+   */
+  private verify(ts: TokenStream, it: number, first: number, last: number): boolean {
+    const a = this.a;
+    const o = this.options;
+    const bs = a.itemTokStart[it]!;
+    const L = a.itemTokStart[it + 1]! - bs;
+    this.lastMissingRun = 0;
+    this.lastFormulaEdits = 0;
+    if (L === 0) return false;
+    const from = Math.max(0, first - L);
+    const to = Math.min(ts.count, Math.max(last + L, from + 1), from + 4 * L);
+    const W = to - from;
+    if (this.vPrev.length < W + 1) {
+      this.vPrev = new Int32Array(W + 1);
+      this.vCur = new Int32Array(W + 1);
+      this.vRowAligned = new Uint8Array(W);
+    }
+    if (this.vDir.length < (L + 1) * (W + 1)) this.vDir = new Uint8Array((L + 1) * (W + 1));
+    if (this.vBenchAligned.length < L) this.vBenchAligned = new Uint8Array(L);
+    let prev = this.vPrev;
+    let cur = this.vCur;
+    const dir = this.vDir;
+    const rowIds = ts.masked;
+    const itemIds = a.itemTokMasked;
+    const weights = a.itemTokWeight;
+    // Fitting alignment: the whole problem against any stretch of the row window (numbers masked).
+    // Aligning a problem token earns its kind's weight and skipping it costs as much — common n-grams
+    // are no evidence of a match, but a difference inside them is evidence against one; skipping a row
+    // word costs `gapPenalty` (a rewording), skipping a row formula token costs what a symbol earns (an
+    // edit). Ties prefer aligning, then skipping the problem token.
+    const gap = Math.round(o.gapPenalty * WEIGHT_SCALE);
+    const formulaGap = Math.round(o.weights[TOKEN_SYMBOL] * WEIGHT_SCALE);
+    if (this.vRowFormula.length < W) this.vRowFormula = new Uint8Array(W);
+    const rowFormula = this.vRowFormula;
+    for (let j = 0; j < W; j++) {
+      const t = from + j;
+      const id = rowIds[t]!;
+      rowFormula[j] = ts.kind[t] !== TOKEN_WORD && !isStopword(ts.hash[t]!) && id !== NOTATION[0] && id !== NOTATION[1] ? 1 : 0;
+    }
+    const stride = W + 1;
+    const flags = a.itemTokFlags;
+    const kindWeight = o.weights.map((w) => Math.round(w * WEIGHT_SCALE));
+    prev.fill(0, 0, W + 1); // the row stretch may start anywhere
+    for (let i = 0; i < L; i++) {
+      const b = itemIds[bs + i]!;
+      const wt = kindWeight[flags[bs + i]! & FLAG_KIND]!;
+      const row = (i + 1) * stride;
+      cur[0] = prev[0]! - wt;
+      dir[row] = 2;
+      for (let j = 1; j <= W; j++) {
+        let h = prev[j]! - wt; // skip the problem token
+        let d = 2;
+        if (rowIds[from + j - 1] === b) {
+          const diag = prev[j - 1]! + wt;
+          if (diag >= h) {
+            h = diag;
+            d = 1;
+          }
+        }
+        const left = cur[j - 1]! - (rowFormula[j - 1] ? formulaGap : gap);
+        if (left > h) {
+          h = left;
+          d = 3;
+        }
+        cur[j] = h;
+        dir[row + j] = d;
+      }
+      const tmp = prev;
+      prev = cur;
+      cur = tmp;
+    }
+    let bj = 0; // ... and end anywhere: the best last column
+    for (let j = 1; j <= W; j++) if (prev[j]! > prev[bj]!) bj = j;
+    const benchAligned = this.vBenchAligned;
+    const rowAligned = this.vRowAligned;
+    benchAligned.fill(0, 0, L);
+    rowAligned.fill(0, 0, W);
+    let rowFirst = W;
+    let rowLast = -1;
+    for (let i = L, j = bj; i > 0; ) {
+      const d = dir[i * stride + j]!;
+      if (d === 1) {
+        benchAligned[i - 1] = 1;
+        rowAligned[j - 1] = 1;
+        if (j - 1 < rowFirst) rowFirst = j - 1;
+        if (j - 1 > rowLast) rowLast = j - 1;
+        i--;
+        j--;
+      } else if (d === 2) i--;
+      else j--;
+    }
+    let run = 0;
+    let maxRun = 0;
+    let formula = 0;
+    // formula tokens missing from the problem side and inserted on the row side (masked ids)
+    let missing = 0;
+    let inserted = 0;
+    if (this.vEdits.length < L + W) this.vEdits = new Uint32Array(L + W);
+    const ed = this.vEdits;
+    for (let k = 0; k < L; k++) {
+      const f = flags[bs + k]!;
+      const transparent = (f & FLAG_STOP) !== 0 || weights[bs + k] === 0;
+      const id = itemIds[bs + k]!;
+      const isFormula = (f & (FLAG_STOP | FLAG_KIND)) !== TOKEN_WORD && (f & FLAG_STOP) === 0 && id !== NOTATION[0] && id !== NOTATION[1];
+      if (isFormula) formula++;
+      if (benchAligned[k]) {
+        if (!transparent) run = 0;
+        continue;
+      }
+      if (isFormula) ed[missing++] = id;
+      if (!transparent && ++run > maxRun) maxRun = run;
+    }
+    for (let j = rowFirst + 1; j < rowLast; j++) if (!rowAligned[j] && rowFormula[j]) ed[L + inserted++] = rowIds[from + j]!;
+    // a token missing in one place and inserted in another was moved ("Express X in terms of k" →
+    // "In terms of k, what is X"): the multiset difference counts what really changed
+    const mis = ed.subarray(0, missing).sort();
+    const ins = ed.subarray(L, L + inserted).sort();
+    let edits = 0;
+    for (let x = 0, y = 0; x < missing || y < inserted; ) {
+      if (y >= inserted || (x < missing && mis[x]! < ins[y]!)) {
+        edits++;
+        x++;
+      } else if (x >= missing || ins[y]! < mis[x]!) {
+        edits++;
+        y++;
+      } else {
+        x++;
+        y++;
+      }
+    }
+    this.lastMissingRun = maxRun;
+    this.lastFormulaEdits = edits;
+    return maxRun < o.missingRun && edits <= Math.max(o.formulaEdits, o.formulaEditRate * formula);
   }
 
   private buildRowSet(ts: TokenStream, stamp: number): void {
@@ -756,11 +949,17 @@ export class ContaminationIndex {
           score = maskedCoverage;
         }
       }
+      let verified = false;
+      if (method) {
+        // a rule fired: the alignment must not miss a phrase of the problem nor change its formulas
+        verified = this.verify(ts, it, first, last);
+      }
       if (this.explain) {
         if (maskedCoverage < 0) maskedCoverage = this.alignCoverage(ts, it, first, last, true);
-        this.explain.push({ item: it, seeds: seedCount, containment, coverage, maskedCoverage });
+        const v = method ? { missingRun: this.lastMissingRun, formulaEdits: this.lastFormulaEdits } : { missingRun: -1, formulaEdits: -1 };
+        this.explain.push({ item: it, seeds: seedCount, containment, coverage, maskedCoverage, ...v, rule: method, verified });
       }
-      if (method) {
+      if (method && verified) {
         const bspan: [number, number] | null =
           method === "ngram" && this.itemMax[it]! >= this.itemMin[it]! ? [this.itemMin[it]!, this.itemMax[it]!] : null;
         found.set(it, { method, score, span: [ts.srcStart[first]!, ts.srcEnd[last - 1]!], bspan });
@@ -937,6 +1136,7 @@ export class ContaminationIndex {
         itemTok: get("itemTok"),
         itemTokMasked: get("itemTokMasked"),
         itemTokWeight: get("itemTokWeight"),
+        itemTokFlags: get("itemTokFlags"),
         itemWeight: get("itemWeight"),
       },
       ngrams: table("ngrams"),

@@ -128,7 +128,8 @@ for (const w of STOPWORDS) {
   while (STOP_TABLE[s] !== 0) s = (s + 1) & 63;
   STOP_TABLE[s] = h;
 }
-function isStopword(h: number): boolean {
+/** is the token id one of STOPWORDS? */
+export function isStopword(h: number): boolean {
   let s = h & 63;
   for (;;) {
     const v = STOP_TABLE[s]!;
