@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant, allFiles } from "./helpers/cli.js";
 
@@ -130,6 +130,44 @@ describe("ranks and resume", () => {
     writeFileSync(join(corpus, "mix-tok.json"), JSON.stringify({ ...mix, tokenizer: "cl100k_base" }));
     const t = runCli(["run", join(corpus, "mix-tok.json"), "--out", out, "--quiet", "--refilter"]);
     expect(t.code).toBe(2);
+  }, 120_000);
+
+  it("finalize re-reads responses from the inputs and stops when an input changed or vanished after annotate", () => {
+    // annotated/ holds no response text: finalize zips it back from the inputs, checked by
+    // size + mtime and then id by id
+    const d = makeCorpus();
+    const out = join(d, "out");
+    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    const annotated = readdirSync(join(out, "annotated"));
+    expect(annotated.length).toBe(6);
+    const part = join(d, "in", "part-2.jsonl");
+    const original = readFileSync(part, "utf8");
+    const finalize = () => runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]);
+    // 1. a row appended: size differs
+    writeFileSync(part, original + original.split("\n")[0] + "\n");
+    let r = finalize();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/in\/part-2\.jsonl: input changed since it was annotated \(size \d+ → \d+ bytes/);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    // 2. same size and mtime, but an id changed: caught row by row
+    const annotatedAt = JSON.parse(readFileSync(join(out, ".work", "units", "u00002.json"), "utf8")).input.mtimeMs / 1000;
+    writeFileSync(part, original.replace('"id":"sample-0077"', '"id":"sample-7077"'));
+    utimesSync(part, annotatedAt, annotatedAt);
+    r = finalize();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/in\/part-2\.jsonl, row \d+: input changed since it was annotated: annotated\/ has rollout sample-0077 here, the input now has sample-7077/);
+    // 3. restored: finalize completes, to the bytes of a one-process run
+    writeFileSync(part, original);
+    utimesSync(part, annotatedAt, annotatedAt);
+    r = finalize();
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expectSameTree(single, out);
+    // 4. an input deleted before a --refilter
+    rmSync(join(d, "in", "part-4.jsonl"));
+    r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--refilter"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/over different input files; pass --force/);
   }, 120_000);
 
   it("array-job ranks refuse --force", () => {

@@ -3,13 +3,15 @@
  *
  *   annotate (per input file = unit; resumable; rank-splittable)
  *     read ─▶ annotator chain on a worker pool (input order kept) ─▶ row-local filter stages
- *     ─▶ annotated/u<unit>-*.parquet (every row incl. bad input rows, with its local decision) ─▶ unit marker
+ *     ─▶ annotated/u<unit>-*.parquet (every row incl. bad input rows, with its annotations but no
+ *        response text) ─▶ unit marker (with the input's size and mtime)
  *   finalize (one process, after every unit is marked done)
  *     group:  stream annotated/ (compact columns) ─▶ exact duplicates, problem groups, caps
- *     write:  stream annotated/ ─▶ data/ (kept) + rejected/ (dropped, stage + reason) ─▶ problem stats
+ *     write:  stream annotated/ zipped with the responses re-read from the inputs (ids checked row by
+ *             row) ─▶ data/ (kept) + rejected/ (dropped, stage + reason) ─▶ problem stats
  *     outputs, conservation check, dataset card, manifest (last, atomic: its presence = finished run)
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { cpus } from "node:os";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
@@ -228,6 +230,8 @@ async function annotateUnit(
 ): Promise<UnitMarker> {
   const { config } = loaded;
   clearUnit(outDir, unit);
+  const st = statSync(file.path);
+  const input = { bytes: st.size, mtimeMs: st.mtimeMs };
   const shards = new ShardSet(join(outDir, "annotated"), unitName(unit), REJECTED_COLUMNS, shardOptions(loaded));
   let rows = 0;
   try {
@@ -274,7 +278,7 @@ async function annotateUnit(
           progress.log(`quarantined ${file.rel} row ${record.row + 1}: ${what}`);
           drop = { stage: "annotate", reason: "annotate:error", detail: what };
         }
-        shards.append([...rolloutValues(record), ...decisionValues(drop)], { tokens: record.tokens?.response ?? 0 });
+        shards.append([...rolloutValues(record, undefined, { response: false }), ...decisionValues(drop)], { tokens: record.tokens?.response ?? 0 });
       }
       progress.rows(batch.length);
     }
@@ -286,6 +290,7 @@ async function annotateUnit(
       file: file.rel,
       rows,
       shards: closed.map((s) => ({ path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 })),
+      input,
     };
     writeMarker(outDir, marker);
     return marker;
@@ -305,15 +310,50 @@ function rowDrop(v: Record<string, unknown>): DropReason | null {
   };
 }
 
-/** Every annotated row in global order (unit order, then row order), with its dense index. */
-async function* annotatedRows(outDir: string, markers: UnitMarker[], columns?: string[]) {
+/**
+ * Every annotated row in global order (unit order, then row order), with its dense index. With
+ * `inputs` (unit → file), each rollout row gets its `response` back from the input file, re-read in
+ * the same order; the ids must agree row by row and the file must have the size and mtime it had
+ * when it was annotated, else the input changed and finalize stops.
+ */
+async function* annotatedRows(outDir: string, markers: UnitMarker[], columns?: string[], inputs?: SourceFile[]) {
   let index = 0;
   for (const m of markers) {
+    const file = inputs?.[m.unit];
+    const responses = file ? inputResponses(file, m) : null;
     for (const s of m.shards) {
       for await (const raw of readParquetRows(join(outDir, s.path), { columns })) {
-        yield { index: index++, value: (raw as { value: Record<string, unknown> }).value };
+        const value = (raw as { value: Record<string, unknown> }).value;
+        if (responses && value.stage !== "read") {
+          const next = await responses.next();
+          if (next.done || next.value.id !== value.id) {
+            throw new InputError(file!.rel, Number(value.row), `input changed since it was annotated: annotated/ has rollout ${String(value.id)} here, the input now has ${next.done ? "no more rows" : next.value.id}; run again with --force`);
+          }
+          value.response = next.value.response;
+        }
+        yield { index: index++, value };
       }
     }
+    if (responses && !(await responses.next()).done) {
+      throw new InputError(file!.rel, null, `input changed since it was annotated: it now has more rollouts than the ${m.rows} rows annotated; run again with --force`);
+    }
+  }
+}
+
+/** The rollouts' responses of one unit's input, in order (bad rows are skipped: they have none). */
+async function* inputResponses(file: SourceFile, m: UnitMarker): AsyncGenerator<{ id: string; response: string }> {
+  let st;
+  try {
+    st = statSync(file.path);
+  } catch {
+    throw new InputError(file.rel, null, `input is gone: finalize re-reads response texts from the inputs (annotated/ stores none); restore it or run again with --force`);
+  }
+  // mtime compared to the millisecond: copies that keep mtimes (cp -p, rsync -t) may round the rest
+  if (m.input && (st.size !== m.input.bytes || Math.abs(st.mtimeMs - m.input.mtimeMs) >= 1)) {
+    throw new InputError(file.rel, null, `input changed since it was annotated (size ${m.input.bytes} → ${st.size} bytes, mtime ${new Date(m.input.mtimeMs).toISOString()} → ${new Date(st.mtimeMs).toISOString()}); run again with --force`);
+  }
+  for await (const item of readSources([file], { maxRowBytes: 16 * 1024 * 1024 })) {
+    if (item.kind === "rollout") yield { id: item.rollout.id, response: item.rollout.response };
   }
 }
 
@@ -357,6 +397,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const progress: Progress = createProgress({ quiet: opts.quiet ?? false, totalBytes, tty: opts.tty });
   let annotateStats: AnnotateStats = { ms: {}, verifyMs: [] };
   const units = unitsOf(files);
+  const inputsByUnit = units.map((u) => u.file);
   let unitsAnnotated = 0;
   let unitsSkipped = 0;
   const timings = (): RunTimings => {
@@ -459,7 +500,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   let keptTokens = 0;
   let rowsIn = 0;
   try {
-    for await (const { index, value } of annotatedRows(outDir, markers)) {
+    for await (const { index, value } of annotatedRows(outDir, markers, undefined, inputsByUnit)) {
       rowsIn++;
       const { record } = rolloutFromRow(value);
       record.ordinal = index;
@@ -537,7 +578,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
 
   // -------------------------------------------------------------------- outputs, card, manifest
   tPhase = performance.now();
-  const outputs = await buildRunOutputs(loaded, outDir, markers, groupOutcome, problemSummaries, sOpts, decideLocal);
+  const outputs = await buildRunOutputs(loaded, outDir, markers, inputsByUnit, groupOutcome, problemSummaries, sOpts, decideLocal);
   phaseSecs.outputs = (performance.now() - tPhase) / 1000;
 
   const byReason: Record<string, number> = {};
@@ -592,6 +633,7 @@ async function buildRunOutputs(
   loaded: LoadedMix,
   outDir: string,
   markers: UnitMarker[],
+  inputs: SourceFile[],
   group: Awaited<ReturnType<GroupStep["finish"]>>,
   problems: Map<string, ProblemSummary>,
   shard: ReturnType<typeof shardOptions>,
@@ -600,7 +642,7 @@ async function buildRunOutputs(
   const outputs = loaded.config.outputs ?? {};
   if (Object.keys(outputs).length === 0) return {};
   async function* rows(): AsyncGenerator<MixRow> {
-    for await (const { index, value } of annotatedRows(outDir, markers)) {
+    for await (const { index, value } of annotatedRows(outDir, markers, undefined, inputs)) {
       let drop = rowDrop(value);
       if (drop?.stage === "read") continue;
       const { record } = rolloutFromRow(value);

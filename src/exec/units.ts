@@ -26,6 +26,11 @@ export interface UnitMarker {
   /** rollouts + bad rows read from the file */
   rows: number;
   shards: UnitShard[];
+  /**
+   * size and modification time of the input when it was annotated: annotated/ holds no response
+   * text, finalize re-reads it from the input, so the input must not change in between
+   */
+  input?: { bytes: number; mtimeMs: number };
 }
 
 export const unitName = (i: number) => `u${String(i).padStart(5, "0")}`;

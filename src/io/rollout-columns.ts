@@ -64,9 +64,11 @@ function annotationsOf(r: Rollout, group?: RowGroupInfo): Record<string, unknown
 
 /**
  * Column values of one row. `blank` (bad input rows) leaves the text and trace columns null;
- * `sketch: false` leaves the MinHash sketch out of the annotations (kept/rejected shards).
+ * `sketch: false` leaves the MinHash sketch out of the annotations (kept/rejected shards);
+ * `response: false` leaves the response and solution texts null (annotated/ shards: finalize
+ * re-reads the response from the input, so the longest text is not written and read twice).
  */
-export function rolloutValues(r: Rollout, group?: RowGroupInfo, opts: { sketch?: boolean; blank?: boolean } = {}): RowValue[] {
+export function rolloutValues(r: Rollout, group?: RowGroupInfo, opts: { sketch?: boolean; blank?: boolean; response?: boolean } = {}): RowValue[] {
   if (opts.blank) {
     return [r.id, r.ordinal, r.source, r.file, r.row, r.rolloutIndex, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, r.meta, {}];
   }
@@ -74,6 +76,7 @@ export function rolloutValues(r: Rollout, group?: RowGroupInfo, opts: { sketch?:
   const ann = annotationsOf(r, group);
   if (opts.sketch === false) delete ann.sketch;
   const contaminated = r.contamination && r.contamination.length ? [...new Set(r.contamination.map((m) => m.benchmark))].join(",") : null;
+  const texts = opts.response !== false;
   return [
     r.id,
     r.ordinal,
@@ -82,10 +85,10 @@ export function rolloutValues(r: Rollout, group?: RowGroupInfo, opts: { sketch?:
     r.row,
     r.rolloutIndex,
     r.problem,
-    r.response,
+    texts ? r.response : null,
     r.reference,
     r.finishReason,
-    trace.solution,
+    texts ? trace.solution : null,
     trace.format,
     trace.unterminated,
     r.tokens?.problem ?? null,
