@@ -48,6 +48,26 @@ describe("fault suite", () => {
     expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).shards).toEqual(JSON.parse(readFileSync(join(d, "clean", "manifest.json"), "utf8")).shards);
   }, 120_000);
 
+  it("a full disk in the write phase leaves no write marker for the unit being written and no manifest; finalize again completes it", () => {
+    const d = corpus();
+    const out = join(d, "out");
+    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"], { env: { CURATE_FAULT_WRITE_BYTES: "60000" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOSPC: no space left on device/);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    const written = existsSync(join(out, ".work", "write")) ? readdirSync(join(out, ".work", "write")) : [];
+    expect(written.length).toBeLessThan(3);
+    // every data/ and rejected/ shard on disk belongs to a unit with a write marker; no temp files
+    for (const set of ["data", "rejected"]) {
+      for (const f of existsSync(join(out, set)) ? readdirSync(join(out, set)) : []) expect(written).toContain(`${f.match(/u\d{5}/)![0]}.json`);
+    }
+    expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
+    expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
+    expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(d, "clean", "manifest.json")))).toBe(true);
+  }, 120_000);
+
   it("an annotator throwing on one rollout stops the run naming file, row, rollout and annotator", () => {
     const d = corpus();
     const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet", "--workers", "0"], { env: { CURATE_FAULT_THROW_ID: "sample-0045" } });

@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
 
 describe("curate plan", () => {
-  it("writes Slurm scripts that run as an array job and a dependent finalize, matching a single run", () => {
+  it("writes Slurm scripts that run as annotate and write arrays and a dependent finalize, matching a single run", () => {
     const d = tempDir("curate-plan-");
     mkdirSync(join(d, "in"));
     const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
@@ -20,10 +20,14 @@ describe("curate plan", () => {
     const r = runCli(["plan", join(d, "mix.json"), "--slurm", "--k8s", "--ranks", "2", "--out", join(d, "run"), "--scripts", join(d, "jobs"), "--cpus", "1"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 unit\(s\) \(input files\) over 2 rank\(s\)/);
-    expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "job-annotate.yaml", "job-finalize.yaml", "submit.sh"]);
+    expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "job-annotate.yaml", "job-finalize.yaml", "job-write.yaml", "submit.sh", "write.sbatch"]);
     const annotate = readFileSync(join(d, "jobs", "annotate.sbatch"), "utf8");
     expect(annotate).toMatch(/#SBATCH --array=0-1/);
-    expect(readFileSync(join(d, "jobs", "submit.sh"), "utf8")).toMatch(/--dependency=afterok:/);
+    const submit = readFileSync(join(d, "jobs", "submit.sh"), "utf8");
+    expect(submit).toMatch(/w=\$\(sbatch --parsable --dependency=afterok:\$\{a%%_\*\} write\.sbatch\)/);
+    expect(submit).toMatch(/sbatch --dependency=afterok:\$\{w%%_\*\} finalize\.sbatch/);
+    expect(readFileSync(join(d, "jobs", "write.sbatch"), "utf8")).toMatch(/#SBATCH --array=0-1[\s\S]*--phase write --world-size 2/);
+    expect(readFileSync(join(d, "jobs", "job-write.yaml"), "utf8")).toMatch(/completionMode: Indexed[\s\S]*--phase write --world-size 2/);
     const k8s = readFileSync(join(d, "jobs", "job-annotate.yaml"), "utf8");
     expect(k8s).toMatch(/completionMode: Indexed\n  completions: 2\n  parallelism: 2/);
 
@@ -31,6 +35,13 @@ describe("curate plan", () => {
       const a = spawnSync("bash", [join(d, "jobs", "annotate.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
       expect(a.status, a.stderr).toBe(0);
     }
+    // the write array: each task writes its own units (rank 1 first, as a scheduler may)
+    for (const rank of [1, 0]) {
+      const w = spawnSync("bash", [join(d, "jobs", "write.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      expect(w.status, w.stderr).toBe(0);
+      expect(existsSync(join(d, "run", "manifest.json"))).toBe(false);
+    }
+    expect(readdirSync(join(d, "run", "data")).sort()).toEqual(["train-u00000-00000.parquet", "train-u00001-00000.parquet", "train-u00002-00000.parquet"]);
     const f = spawnSync("bash", [join(d, "jobs", "finalize.sbatch")], { encoding: "utf8" });
     expect(f.status, f.stderr).toBe(0);
 
@@ -40,6 +51,7 @@ describe("curate plan", () => {
     const b = JSON.parse(readFileSync(join(d, "single", "manifest.json"), "utf8"));
     expect(a.shards).toEqual(b.shards);
     expect(a.counts).toEqual(b.counts);
+    for (const e of ["manifest.json", "README.md", "problems.jsonl", "clusters.json"]) expect(readFileSync(join(d, "run", e)).equals(readFileSync(join(d, "single", e))), e).toBe(true);
   }, 120_000);
 
   it("needs --slurm or --k8s", () => {

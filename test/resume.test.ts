@@ -1,6 +1,6 @@
 /**
- * Array jobs and crash recovery: 4 ranks as separate processes (annotate phase each, then finalize)
- * give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
+ * Array jobs and crash recovery: 4 ranks as separate processes (annotate phase each, write phase
+ * each, then finalize) give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
  * a changed config is refused; a finalize without all units waits, then fails clearly.
  */
 import { describe, expect, it, beforeAll } from "vitest";
@@ -49,8 +49,31 @@ describe("ranks and resume", () => {
     );
     expect(await Promise.all(procs)).toEqual([0, 0, 0, 0]);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
-    const fin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--wait-seconds", "5"]);
+    // the write phase, 4 ranks at once: each computes the group outcome and writes its own units
+    const writers = [0, 1, 2, 3].map(
+      (rank) =>
+        new Promise<number>((resolve) => {
+          const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", String(rank), "--world-size", "4", "--workers", "0"]);
+          p.on("exit", (code) => resolve(code ?? -1));
+        }),
+    );
+    expect(await Promise.all(writers)).toEqual([0, 0, 0, 0]);
+    expect(readdirSync(join(out, ".work", "write")).sort()).toEqual([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}.json`));
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    const fin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--json", "--phase", "finalize", "--wait-seconds", "5"]);
     expect(fin.code).toBe(0);
+    expect(JSON.parse(fin.stdout).timings.phases.write).toBeLessThan(1); // every unit was already written
+    expectSameTree(single, out);
+  }, 120_000);
+
+  it("a write phase that stopped half-way is completed by finalize, to the same bytes", () => {
+    const out = join(corpus, "half-written");
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3"]).code).toBe(0);
+    expect(readdirSync(join(out, ".work", "write")).sort()).toEqual(["u00001.json", "u00004.json"]);
+    const before = readFileSync(join(out, "data", "train-u00001-00000.parquet"));
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
+    expect(readFileSync(join(out, "data", "train-u00001-00000.parquet")).equals(before)).toBe(true);
     expectSameTree(single, out);
   }, 120_000);
 

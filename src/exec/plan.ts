@@ -1,7 +1,10 @@
 /**
- * Job scripts for array jobs: Slurm (sbatch array + a finalize job that depends on it) and Kubernetes
- * (an Indexed Job for annotate + a Job for finalize). Ranks coordinate only through the completion
- * markers under <out>/.work/units/ on the shared filesystem; finalize waits for every unit.
+ * Job scripts for array jobs, three phases: annotate (array: units k mod ranks), write (array: each
+ * task computes the same group outcome from annotated/ and writes its own units' data/ and rejected/
+ * shards), finalize (one task: problem statistics, outputs, conservation check, manifest). Slurm: two
+ * sbatch arrays and a job, chained by afterok dependencies. Kubernetes: two Indexed Jobs and a Job;
+ * every phase waits for the markers of the one before (<out>/.work/units/, <out>/.work/write/) on the
+ * shared filesystem, so all three may be applied at once.
  */
 import { join, resolve } from "node:path";
 import { mkdirSync } from "node:fs";
@@ -45,23 +48,36 @@ export function writeSlurm(o: PlanOptions): string[] {
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase annotate --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
 `;
+  const write = `#!/usr/bin/env bash
+#SBATCH --job-name=curate-write
+#SBATCH --array=0-${o.ranks - 1}
+#SBATCH --cpus-per-task=${o.cpusPerTask}
+#SBATCH --mem=${o.memGB}G
+#SBATCH --output=${resolve(o.scriptsDir)}/write-%a.log
+# Write phase: every task computes the same group outcome (exact and near duplicates, caps) from
+# annotated/, then writes data/ and rejected/ for its own units. A rerun skips units already written.
+set -euo pipefail
+exec ${curate} run ${mix} --out ${out} --phase write --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
+`;
   const finalize = `#!/usr/bin/env bash
 #SBATCH --job-name=curate-finalize
 #SBATCH --cpus-per-task=${o.cpusPerTask}
 #SBATCH --mem=${o.memGB}G
 #SBATCH --output=${resolve(o.scriptsDir)}/finalize.log
-# Finalize phase: waits for every unit's marker, then groups, writes data/ rejected/ outputs/ and the manifest.
+# Finalize phase: waits for every unit's markers, writes any unit not written yet, then problem
+# statistics, outputs/, the conservation check and the manifest (last).
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase finalize --workers ${o.cpusPerTask}
 `;
   const submit = `#!/usr/bin/env bash
-# Submit the annotate array, then finalize once every array task succeeded.
+# Submit the annotate array, the write array once every annotate task succeeded, then finalize.
 set -euo pipefail
 cd "$(dirname "$0")"
-jid=$(sbatch --parsable annotate.sbatch)
-sbatch --dependency=afterok:\${jid%%_*} finalize.sbatch
+a=$(sbatch --parsable annotate.sbatch)
+w=$(sbatch --parsable --dependency=afterok:\${a%%_*} write.sbatch)
+sbatch --dependency=afterok:\${w%%_*} finalize.sbatch
 `;
-  const files = { "annotate.sbatch": annotate, "finalize.sbatch": finalize, "submit.sh": submit };
+  const files = { "annotate.sbatch": annotate, "write.sbatch": write, "finalize.sbatch": finalize, "submit.sh": submit };
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(o.scriptsDir, name), text);
   return Object.keys(files).map((f) => join(o.scriptsDir, f));
 }
@@ -102,7 +118,29 @@ spec:
           requests: { cpu: "${o.cpusPerTask}", memory: "${o.memGB}Gi" }
 ${volume}
 `;
-  const finalize = `# Finalize phase: may be applied together with the annotate job; it waits for every unit's marker.
+  const write = `# Write phase as an Indexed Job: waits for every annotate marker, computes the group outcome,
+# writes data/ and rejected/ for units k with k mod ${o.ranks} = JOB_COMPLETION_INDEX.
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: curate-write
+spec:
+  completionMode: Indexed
+  completions: ${o.ranks}
+  parallelism: ${o.ranks}
+  backoffLimitPerIndex: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: write
+        image: ${image}
+        command: ["bash", "-c", ${JSON.stringify(args("write", `--world-size ${o.ranks}`))}]
+        resources:
+          requests: { cpu: "${o.cpusPerTask}", memory: "${o.memGB}Gi" }
+${volume}
+`;
+  const finalize = `# Finalize phase: may be applied together with the other jobs; it waits for every unit's markers.
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -121,7 +159,7 @@ spec:
           requests: { cpu: "${o.cpusPerTask}", memory: "${o.memGB}Gi" }
 ${volume}
 `;
-  const files = { "job-annotate.yaml": annotate, "job-finalize.yaml": finalize };
+  const files = { "job-annotate.yaml": annotate, "job-write.yaml": write, "job-finalize.yaml": finalize };
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(o.scriptsDir, name), text);
   return Object.keys(files).map((f) => join(o.scriptsDir, f));
 }

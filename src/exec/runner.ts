@@ -11,7 +11,7 @@
  *             row) ─▶ data/ (kept) + rejected/ (dropped, stage + reason) ─▶ problem stats
  *     outputs, conservation check, dataset card, manifest (last, atomic: its presence = finished run)
  */
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { cpus } from "node:os";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
@@ -31,12 +31,12 @@ import { UsageError, InputError } from "../cli/errors.js";
 import { createProgress, type Progress } from "./progress.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { datasetCard } from "./card.js";
-import { GroupStep } from "./group-step.js";
+import { GroupStep, type GroupOutcome } from "./group-step.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
 import { buildOutputs, type MixRow } from "../mix/build.js";
-import { clearUnit, readMarker, readState, rankOwns, unitName, unitsOf, writeMarker, writeState, type UnitMarker } from "./units.js";
+import { clearUnit, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type UnitMarker, type UnitShard, type WriteMarker } from "./units.js";
 
-export type Phase = "all" | "annotate" | "finalize";
+export type Phase = "all" | "annotate" | "write" | "finalize";
 
 export interface RunOptions {
   outDir: string;
@@ -143,6 +143,98 @@ class StageCounter {
       c.kept++;
     }
     if (drop) throw new Error(`row dropped by unknown stage "${drop.stage}" (${drop.reason})`);
+  }
+  /** add another counter's per-stage counts (a unit's share, from its write marker) */
+  merge(stages: StageCount[]) {
+    for (const s of stages) {
+      const c = this.get(s.stage);
+      c.in += s.in;
+      c.kept += s.kept;
+      c.dropped += s.dropped;
+      for (const [r, n] of Object.entries(s.reasons)) c.reasons[r] = (c.reasons[r] ?? 0) + n;
+    }
+  }
+}
+
+interface WriteUnitArgs {
+  outDir: string;
+  marker: UnitMarker;
+  file: SourceFile;
+  /** global index of the unit's first annotated row */
+  base: number;
+  token: string;
+  order: string[];
+  outcome: GroupOutcome;
+  decideLocal: (record: Rollout) => DropReason | null;
+  shard: ReturnType<typeof shardOptions>;
+  progress: Progress;
+}
+
+/**
+ * One unit's rows → data/train-<unit>-*.parquet (kept) and rejected/rejected-<unit>-*.parquet
+ * (dropped, with stage and reason), then its write marker. Shard names depend only on the unit, so
+ * any rank can write any unit and the bytes are the same.
+ */
+async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
+  const { outDir, marker, file, order, outcome, decideLocal } = a;
+  const name = unitName(marker.unit);
+  clearUnit(outDir, marker.unit, "data", "train");
+  clearUnit(outDir, marker.unit, "rejected", "rejected");
+  const rejected = new ShardSet(join(outDir, "rejected"), `rejected-${name}`, REJECTED_COLUMNS, a.shard);
+  const kept = new ShardSet(join(outDir, "data"), `train-${name}`, KEPT_COLUMNS, a.shard);
+  const counter = new StageCounter(order);
+  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
+  let rowsIn = 0;
+  let keptRows = 0;
+  let keptTokens = 0;
+  try {
+    for await (const { index, value } of annotatedRows(outDir, [marker], undefined, { [marker.unit]: file }, a.base)) {
+      rowsIn++;
+      const { record } = rolloutFromRow(value);
+      record.ordinal = index;
+      let drop = rowDrop(value);
+      if (!drop) drop = decideLocal(record);
+      const src = (bySource[record.source] ??= { in: 0, kept: 0, dropped: 0 });
+      src.in++;
+      if (drop?.stage === "read") {
+        counter.record(order, drop);
+        src.dropped++;
+        rejected.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(drop, (value.raw as string | null) ?? null)]);
+        continue;
+      }
+      const info = outcome.info(index);
+      drop ??= outcome.dropFor(index);
+      counter.record(order, drop);
+      const tokens = record.tokens?.response ?? 0;
+      if (drop) {
+        src.dropped++;
+        rejected.append([...rolloutValues(record, info, { sketch: false }), ...decisionValues(drop)], { tokens });
+      } else {
+        src.kept++;
+        keptRows++;
+        keptTokens += tokens;
+        kept.append(rolloutValues(record, info, { sketch: false }), { tokens });
+      }
+      if (rowsIn % 1000 === 0) a.progress.rows(1000);
+    }
+    const shardEntry = (s: ReturnType<ShardSet["close"]>[number]): UnitShard => ({ path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 });
+    const w: WriteMarker = {
+      unit: marker.unit,
+      token: a.token,
+      rowsIn,
+      keptRows,
+      keptTokens,
+      stages: order.map((s) => counter.get(s)),
+      bySource,
+      data: kept.close().map(shardEntry),
+      rejected: rejected.close().map(shardEntry),
+    };
+    saveWriteMarker(outDir, w);
+    return w;
+  } catch (e) {
+    kept.abort();
+    rejected.abort();
+    throw e;
   }
 }
 
@@ -316,8 +408,8 @@ function rowDrop(v: Record<string, unknown>): DropReason | null {
  * the same order; the ids must agree row by row and the file must have the size and mtime it had
  * when it was annotated, else the input changed and finalize stops.
  */
-async function* annotatedRows(outDir: string, markers: UnitMarker[], columns?: string[], inputs?: SourceFile[]) {
-  let index = 0;
+async function* annotatedRows(outDir: string, markers: UnitMarker[], columns?: string[], inputs?: Record<number, SourceFile>, base = 0) {
+  let index = base;
   for (const m of markers) {
     const file = inputs?.[m.unit];
     const responses = file ? inputResponses(file, m) : null;
@@ -387,7 +479,8 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     throw new UsageError(`output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it`);
   }
   const aHash = annotateHash(config);
-  if (phase !== "finalize") prepareOutDir(outDir, aHash, fileList, opts.force ?? false, opts.refilter ?? false);
+  const annotating = phase === "all" || phase === "annotate";
+  if (annotating) prepareOutDir(outDir, aHash, fileList, opts.force ?? false, opts.refilter ?? false);
   else {
     const st = readState(outDir);
     if (!st) throw new UsageError(`${outDir} holds no annotate phase of this run (.work/state.json missing); run the annotate phase first`);
@@ -418,7 +511,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   };
 
   // -------------------------------------------------------------------- annotate
-  if (phase !== "finalize") {
+  if (annotating) {
     let tPhase = performance.now();
     const ctx = { baseDir, runDir: outDir, seed: config.seed };
     await prepareAnnotators(config, ctx);
@@ -444,7 +537,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     }
     if (unitsSkipped) progress.log(`resumed: ${unitsSkipped} unit(s) already annotated were skipped`);
     phaseSecs.annotate = (performance.now() - tPhase) / 1000;
-    if (phase === "annotate" || (world > 1 && rank !== 0)) {
+    if (phase === "annotate") {
       progress.done();
       return { finished: false, message: `annotate phase done for rank ${rank}/${world} (${unitsAnnotated} unit(s) annotated, ${unitsSkipped} skipped)`, timings: timings() };
     }
@@ -467,11 +560,15 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   }
 
   // -------------------------------------------------------------------- finalize: group
-  for (const e of [...FINAL_ENTRIES, "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
-  rmSync(join(outDir, ".work", "group"), { recursive: true, force: true });
+  // every process that writes units computes the group outcome from annotated/'s compact columns
+  // (deterministic, so ranks agree without exchanging it); the manifest goes first: from here on
+  // data/ changes, and a run folder never looks finished while it does
+  rmSync(join(outDir, "manifest.json"), { force: true });
+  const groupTmp = join(outDir, ".work", `group-r${rank}`);
+  rmSync(groupTmp, { recursive: true, force: true });
   let tPhase = performance.now();
   progress.phase("group");
-  const group = new GroupStep(config, join(outDir, ".work", "group"));
+  const group = new GroupStep(config, groupTmp);
   const decideLocal = localDecider(config);
   for await (const { value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
     const stored = rowDrop(value);
@@ -485,83 +582,101 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const groupOutcome = await group.finish();
   phaseSecs.group = (performance.now() - tPhase) / 1000;
 
-  // -------------------------------------------------------------------- finalize: write
+  // -------------------------------------------------------------------- finalize: write (per unit)
   tPhase = performance.now();
-  progress.phase("write");
+  progress.phase(world > 1 && phase !== "finalize" ? `write (rank ${rank}/${world})` : "write");
   const order = [...localStageOrder(loaded), ...groupOutcome.stages];
-  const counter = new StageCounter(order);
-  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
-  for (const s of config.sources) bySource[s.name] = { in: 0, kept: 0, dropped: 0 };
+  const token = createHash("sha256")
+    .update(JSON.stringify([loaded.hash, toolVersion(), markers.map((m) => m.shards.map((s) => s.sha256))]))
+    .digest("hex")
+    .slice(0, 32);
   const sOpts = shardOptions(loaded);
-  const rejected = new ShardSet(join(outDir, "rejected"), "rejected", REJECTED_COLUMNS, sOpts);
-  const kept = new ShardSet(join(outDir, "data"), "train", KEPT_COLUMNS, sOpts);
-  const problems = new ProblemStats();
-  let keptRows = 0;
-  let keptTokens = 0;
-  let rowsIn = 0;
-  try {
-    for await (const { index, value } of annotatedRows(outDir, markers, undefined, inputsByUnit)) {
-      rowsIn++;
-      const { record } = rolloutFromRow(value);
-      record.ordinal = index;
-      let drop = rowDrop(value);
-      if (!drop) drop = decideLocal(record);
-      let info: RowGroupInfo | undefined;
-      const src = (bySource[record.source] ??= { in: 0, kept: 0, dropped: 0 });
-      src.in++;
-      if (drop?.stage === "read") {
-        counter.record(order, drop);
-        src.dropped++;
-        rejected.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(drop, (value.raw as string | null) ?? null)]);
-        continue;
-      }
-      info = groupOutcome.info(index);
-      drop ??= groupOutcome.dropFor(index);
-      counter.record(order, drop);
-      problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
-      const tokens = record.tokens?.response ?? 0;
-      if (drop) {
-        src.dropped++;
-        rejected.append([...rolloutValues(record, info, { sketch: false }), ...decisionValues(drop)], { tokens });
-      } else {
-        src.kept++;
-        keptRows++;
-        keptTokens += tokens;
-        kept.append(rolloutValues(record, info, { sketch: false }), { tokens });
-      }
-      if (rowsIn % 1000 === 0) progress.rows(1000);
-    }
-  } catch (e) {
-    rejected.abort();
-    kept.abort();
-    throw e;
+  // an explicit finalize (or a one-process run) writes whatever units are not written yet; array ranks
+  // write their own units
+  const mine = phase === "finalize" || world === 1 ? units : units.filter(({ unit }) => rankOwns(unit, rank, world));
+  const unitBase: number[] = [];
+  for (let i = 0, base = 0; i < markers.length; i++) {
+    unitBase.push(base);
+    base += markers[i]!.shards.reduce((a, sh) => a + sh.rows, 0);
   }
-  let dataShards: ReturnType<ShardSet["close"]>;
-  let rejectedShards: ReturnType<ShardSet["close"]>;
-  try {
-    dataShards = kept.close();
-    rejectedShards = rejected.close();
-  } catch (e) {
-    kept.abort();
-    rejected.abort();
-    throw e;
+  let unitsWritten = 0;
+  for (const { unit, file } of mine) {
+    if (readWriteMarker(outDir, unit, token)) continue;
+    await writeUnit({ outDir, marker: markers[unit]!, file, base: unitBase[unit]!, token, order, outcome: groupOutcome, decideLocal, shard: sOpts, progress });
+    unitsWritten++;
   }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
+  if (phase === "write" || (phase === "all" && world > 1 && rank !== 0)) {
+    rmSync(groupTmp, { recursive: true, force: true });
+    progress.done();
+    return { finished: false, message: `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`, timings: timings() };
+  }
+  const written: WriteMarker[] = [];
+  for (const { unit, file } of units) {
+    let m = readWriteMarker(outDir, unit, token);
+    while (!m) {
+      if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) {
+        throw new Error(`unit ${unitName(unit)} (${file.rel}) has no write marker after ${opts.waitMs} ms; is its rank still running?`);
+      }
+      progress.log(`waiting for unit ${unitName(unit)} (${file.rel}) to be written by rank ${unit % world}`);
+      await new Promise((r) => setTimeout(r, 2000));
+      m = readWriteMarker(outDir, unit, token);
+    }
+    written.push(m);
+  }
+  // shards no current write marker lists (an earlier, differently filtered finalize) go
+  const listed = new Set(written.flatMap((w) => [...w.data, ...w.rejected].map((sh) => sh.path)));
+  for (const set of ["data", "rejected"]) {
+    if (!existsSync(join(outDir, set))) continue;
+    for (const f of readdirSync(join(outDir, set))) if (!listed.has(`${set}/${f}`)) rmSync(join(outDir, set, f), { force: true });
+  }
+  for (const e of ["outputs", "README.md", "timings.json", "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
+
+  // per-problem statistics: a compact pass in global order with each row's problem group
+  const problems = new ProblemStats();
+  for await (const { index, value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
+    if (rowDrop(value)?.stage === "read") continue;
+    const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
+    const info = groupOutcome.info(index);
+    problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
+  }
   const problemSummaries = new Map<string, ProblemSummary>();
   for (const p of problems.summaries()) problemSummaries.set(p.problemGroup, p);
 
   // -------------------------------------------------------------------- conservation
+  const counter = new StageCounter(order);
+  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
+  for (const s of config.sources) bySource[s.name] = { in: 0, kept: 0, dropped: 0 };
+  let rowsIn = 0;
+  let keptRows = 0;
+  let keptTokens = 0;
+  for (const w of written) {
+    rowsIn += w.rowsIn;
+    keptRows += w.keptRows;
+    keptTokens += w.keptTokens;
+    counter.merge(w.stages);
+    for (const [name, c] of Object.entries(w.bySource) as [string, { in: number; kept: number; dropped: number }][]) {
+      const t = (bySource[name] ??= { in: 0, kept: 0, dropped: 0 });
+      t.in += c.in;
+      t.kept += c.kept;
+      t.dropped += c.dropped;
+    }
+  }
+  const dataShards = written.flatMap((w) => w.data);
+  const rejectedShards = written.flatMap((w) => w.rejected);
   const stageList = order.map((s) => counter.get(s));
   const droppedTotal = stageList.reduce((a, s) => a + s.dropped, 0);
   const markerRows = markers.reduce((a, m) => a + m.rows, 0);
   const rejectedRows = rejectedShards.reduce((a, s) => a + s.rows, 0);
+  const keptShardRows = dataShards.reduce((a, s) => a + s.rows, 0);
   const problemsFound: string[] = [];
   // rows in = rows the readers produced (a bad input row counts once; an exploded row counts per rollout)
   const annotatedRowsTotal = markers.reduce((a, m) => a + m.shards.reduce((b, s) => b + s.rows, 0), 0);
-  if (rowsIn !== annotatedRowsTotal) problemsFound.push(`read ${rowsIn} annotated rows, unit markers list ${annotatedRowsTotal}`);
+  if (rowsIn !== annotatedRowsTotal) problemsFound.push(`wrote ${rowsIn} annotated rows, unit markers list ${annotatedRowsTotal}`);
   if (markerRows !== annotatedRowsTotal) problemsFound.push(`unit markers count ${markerRows} input rows, annotated/ holds ${annotatedRowsTotal}`);
   if (rowsIn !== keptRows + droppedTotal) problemsFound.push(`rows in ${rowsIn} ≠ kept ${keptRows} + dropped ${droppedTotal}`);
   if (rejectedRows !== droppedTotal) problemsFound.push(`rejected/ holds ${rejectedRows} rows but stages dropped ${droppedTotal}`);
+  if (keptShardRows !== keptRows) problemsFound.push(`data/ holds ${keptShardRows} rows but ${keptRows} were kept`);
   let prevKept = rowsIn;
   for (const s of stageList) {
     if (s.in !== prevKept) problemsFound.push(`stage ${s.stage} received ${s.in} rows but the stage before kept ${prevKept}`);
@@ -621,7 +736,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const t = timings();
   t.rowsPerSecond = rowsIn / t.seconds;
   writeFileAtomic(join(outDir, "timings.json"), JSON.stringify(t, null, 2) + "\n");
-  rmSync(join(outDir, ".work", "group"), { recursive: true, force: true });
+  rmSync(groupTmp, { recursive: true, force: true });
   // last: the manifest marks the run finished
   writeFileAtomic(join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   progress.done();

@@ -59,14 +59,57 @@ export function writeMarker(outDir: string, m: UnitMarker): void {
   writeFileAtomic(markerPath(outDir, m.unit), JSON.stringify(m, null, 2) + "\n");
 }
 
-/** Remove the annotated shards (and temp files) of an unfinished unit. */
-export function clearUnit(outDir: string, unit: number): void {
-  const dir = join(outDir, "annotated");
+/** Remove a unit's shards (and temp files) in `set` (annotated/: `uNNNNN-*`, data/: `train-uNNNNN-*`, …). */
+export function clearUnit(outDir: string, unit: number, set = "annotated", prefixOf = ""): void {
+  const dir = join(outDir, set);
   if (!existsSync(dir)) return;
-  const prefix = unitName(unit) + "-";
+  const prefix = (prefixOf ? `${prefixOf}-` : "") + unitName(unit) + "-";
   for (const f of readdirSync(dir)) {
     if (f.startsWith(prefix) || (f.startsWith(".") && f.includes(prefix))) rmSync(join(dir, f), { force: true });
   }
+}
+
+/**
+ * The write step's record of one unit: its data/ and rejected/ shards and its share of the counts.
+ * `token` ties it to one group outcome (config hash + annotated shard hashes): a marker under another
+ * token is stale and the unit is written again.
+ */
+export interface WriteMarker {
+  unit: number;
+  token: string;
+  rowsIn: number;
+  keptRows: number;
+  keptTokens: number;
+  /** per stage, in stage order: in / kept / dropped / reasons */
+  stages: { stage: string; in: number; kept: number; dropped: number; reasons: Record<string, number> }[];
+  bySource: Record<string, { in: number; kept: number; dropped: number }>;
+  data: UnitShard[];
+  rejected: UnitShard[];
+}
+
+export function writeMarkerPath(outDir: string, unit: number): string {
+  return join(outDir, ".work", "write", `${unitName(unit)}.json`);
+}
+
+/** A write marker counts when its token matches and every shard it lists exists with its size. */
+export function readWriteMarker(outDir: string, unit: number, token: string): WriteMarker | null {
+  const p = writeMarkerPath(outDir, unit);
+  if (!existsSync(p)) return null;
+  try {
+    const m = JSON.parse(readFileSync(p, "utf8")) as WriteMarker;
+    if (m.token !== token) return null;
+    for (const s of [...m.data, ...m.rejected]) {
+      const abs = join(outDir, s.path);
+      if (!existsSync(abs) || statSync(abs).size !== s.bytes) return null;
+    }
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+export function saveWriteMarker(outDir: string, m: WriteMarker): void {
+  writeFileAtomic(writeMarkerPath(outDir, m.unit), JSON.stringify(m, null, 2) + "\n");
 }
 
 export interface RunState {
