@@ -26,4 +26,4 @@ for await (const it of readSources(files, { maxRowBytes: 16 << 20 })) {
 shards.close();
 const secs = (performance.now() - t0) / 1000;
 const mb = statSync(input).size / 1e6;
-console.log(JSON.stringify({ bench: "io-floor", rows, seconds: +secs.toFixed(2), rowsPerSec: Math.round(rows / secs), mbPerSec: +(mb / secs).toFixed(1), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(JSON.stringify({ bench: "io-floor", rows, seconds: +secs.toFixed(2), rowsPerSec: Math.round(rows / secs), mbPerSec: +(mb / secs).toFixed(1), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), cpuSeconds: +((process.cpuUsage().user + process.cpuUsage().system) / 1e6).toFixed(1) }));

@@ -47,8 +47,12 @@ const result = {
   rows: full.counts.rowsIn,
   corpusMB: +(t.inputBytes / 1e6).toFixed(1),
   floor: floorRes,
-  full: { seconds: +t.seconds.toFixed(2), rowsPerSec: Math.round(t.rowsPerSecond), mbPerSec: +t.mbPerSecond.toFixed(1), peakRssMB: t.peakRssMB, workers: t.workers },
+  full: { seconds: +t.seconds.toFixed(2), rowsPerSec: Math.round(t.rowsPerSecond), mbPerSec: +t.mbPerSecond.toFixed(1), peakRssMB: t.peakRssMB, workers: t.workers, cpuSeconds: +t.cpuSeconds.toFixed(1) },
   ratioToFloor: +(t.seconds / floorRes.seconds).toFixed(2),
+  // CPU seconds over the floor's wall seconds: the ratio this would reach with no idle core and no
+  // other load (2 cores: a value of 6 means ~3× wall at best)
+  cpuOverFloorWall: +(t.cpuSeconds / floorRes.seconds).toFixed(2),
+  loadAverage: (await import("node:os")).loadavg().map((x) => +x.toFixed(1)),
   phaseSeconds: Object.fromEntries(Object.entries(t.phases).map(([k, v]) => [k, +v.toFixed(2)])),
   annotatorShareOfThreadTime: Object.fromEntries(Object.entries(t.annotatorMs).map(([k, v]) => [k, `${((100 * v) / annotTotal).toFixed(1)}%`])),
   annotatorThreadSeconds: +(annotTotal / 1000).toFixed(1),

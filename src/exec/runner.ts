@@ -23,7 +23,8 @@ import { readSources, resolveSourceFiles, SourceError, type SourceFile } from ".
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
 import { prepareAnnotators, VERIFY_MS_BUCKETS } from "./annotate-core.js";
 import { localDecider, localFilterStages } from "../stages/filters.js";
-import { ShardSet, initCompressors, type Codec } from "../io/parquet-write.js";
+import { ShardSet, ShardWriterThread, initCompressors, type ClosedShard, type Codec } from "../io/parquet-write.js";
+import { workerUrl } from "./worker-path.js";
 import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
 import { readParquetRows } from "../io/parquet-read.js";
 import { writeFileAtomic, removeStaleTemps } from "../io/atomic.js";
@@ -106,6 +107,8 @@ export interface RunTimings {
   mbPerSecond: number;
   /** peak resident set of the process (all worker threads included), MB */
   peakRssMB: number;
+  /** user + system CPU seconds of this process, all threads (robust when other jobs share the machine) */
+  cpuSeconds: number;
   unitsAnnotated: number;
   unitsSkipped: number;
 }
@@ -168,6 +171,7 @@ interface WriteUnitArgs {
   decideLocal: (record: Rollout) => DropReason | null;
   shard: ReturnType<typeof shardOptions>;
   progress: Progress;
+  writer: ShardWriterThread;
 }
 
 /**
@@ -180,8 +184,8 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
   const name = unitName(marker.unit);
   clearUnit(outDir, marker.unit, "data", "train");
   clearUnit(outDir, marker.unit, "rejected", "rejected");
-  const rejected = new ShardSet(join(outDir, "rejected"), `rejected-${name}`, REJECTED_COLUMNS, a.shard);
-  const kept = new ShardSet(join(outDir, "data"), `train-${name}`, KEPT_COLUMNS, a.shard);
+  const rejected = a.writer.open(join(outDir, "rejected"), `rejected-${name}`, REJECTED_COLUMNS, a.shard);
+  const kept = a.writer.open(join(outDir, "data"), `train-${name}`, KEPT_COLUMNS, a.shard);
   const counter = new StageCounter(order);
   const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
   let rowsIn = 0;
@@ -199,7 +203,7 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
       if (drop?.stage === "read") {
         counter.record(order, drop);
         src.dropped++;
-        rejected.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(drop, (value.raw as string | null) ?? null)]);
+        await rejected.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(drop, (value.raw as string | null) ?? null)]);
         continue;
       }
       const info = outcome.info(index);
@@ -208,16 +212,16 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
       const tokens = record.tokens?.response ?? 0;
       if (drop) {
         src.dropped++;
-        rejected.append([...rolloutValues(record, info, { sketch: false }), ...decisionValues(drop)], { tokens });
+        await rejected.append([...rolloutValues(record, info, { sketch: false }), ...decisionValues(drop)], { tokens });
       } else {
         src.kept++;
         keptRows++;
         keptTokens += tokens;
-        kept.append(rolloutValues(record, info, { sketch: false }), { tokens });
+        await kept.append(rolloutValues(record, info, { sketch: false }), { tokens });
       }
       if (rowsIn % 1000 === 0) a.progress.rows(1000);
     }
-    const shardEntry = (s: ReturnType<ShardSet["close"]>[number]): UnitShard => ({ path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 });
+    const shardEntry = (s: ClosedShard & { extra: Record<string, number> }): UnitShard => ({ path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 });
     const w: WriteMarker = {
       unit: marker.unit,
       token: a.token,
@@ -226,14 +230,14 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
       keptTokens,
       stages: order.map((s) => counter.get(s)),
       bySource,
-      data: kept.close().map(shardEntry),
-      rejected: rejected.close().map(shardEntry),
+      data: (await kept.close()).map(shardEntry),
+      rejected: (await rejected.close()).map(shardEntry),
     };
     saveWriteMarker(outDir, w);
     return w;
   } catch (e) {
-    kept.abort();
-    rejected.abort();
+    await kept.abort();
+    await rejected.abort();
     throw e;
   }
 }
@@ -505,6 +509,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       rowsPerSecond: 0,
       mbPerSecond: totalBytes / 1e6 / seconds,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       unitsAnnotated,
       unitsSkipped,
     };
@@ -600,10 +605,18 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     base += markers[i]!.shards.reduce((a, sh) => a + sh.rows, 0);
   }
   let unitsWritten = 0;
-  for (const { unit, file } of mine) {
-    if (readWriteMarker(outDir, unit, token)) continue;
-    await writeUnit({ outDir, marker: markers[unit]!, file, base: unitBase[unit]!, token, order, outcome: groupOutcome, decideLocal, shard: sOpts, progress });
-    unitsWritten++;
+  const todoWrite = mine.filter(({ unit }) => !readWriteMarker(outDir, unit, token));
+  if (todoWrite.length) {
+    // Parquet encoding and compression on a second thread while this one reads and decides
+    const writer = await ShardWriterThread.start(workerUrl("io/shard-worker"));
+    try {
+      for (const { unit, file } of todoWrite) {
+        await writeUnit({ outDir, marker: markers[unit]!, file, base: unitBase[unit]!, token, order, outcome: groupOutcome, decideLocal, shard: sOpts, progress, writer });
+        unitsWritten++;
+      }
+    } finally {
+      await writer.stop();
+    }
   }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
   if (phase === "write" || (phase === "all" && world > 1 && rank !== 0)) {

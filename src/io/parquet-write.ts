@@ -288,3 +288,107 @@ export class ShardSet {
     this.current = null;
   }
 }
+
+/**
+ * ShardSets whose encoding, compression and writes run on one worker thread (src/io/shard-worker.ts):
+ * the caller keeps reading and deciding rows while the previous ones are written. Rows are sent in
+ * batches; at most `maxInFlight` batches wait in the worker (memory stays bounded), and `append`
+ * resolves once there is room. The shards are byte-identical to a main-thread ShardSet's.
+ */
+export class ShardWriterThread {
+  private worker: import("node:worker_threads").Worker;
+  private nextId = 0;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private seq = 0;
+  private errors = new Map<number, Error>();
+  private dead: Error | null = null;
+
+  private constructor(worker: import("node:worker_threads").Worker, private maxInFlight: number) {
+    this.worker = worker;
+    worker.on("message", (m: { op: string; id: number; seq?: number; shards?: unknown; message?: string; code?: string; error?: { message: string; code?: string } }) => {
+      if (m.op === "ack") {
+        if (m.error) this.errors.set(m.id, Object.assign(new Error(m.error.message), { code: m.error.code }));
+        this.inFlight--;
+        this.waiters.shift()?.();
+        return;
+      }
+      const p = this.pending.get(m.seq!);
+      if (!p) return;
+      this.pending.delete(m.seq!);
+      if (m.op === "error") p.reject(Object.assign(new Error(m.message), { code: m.code }));
+      else p.resolve(m.shards);
+    });
+    worker.on("error", (e) => this.fail(e));
+    worker.on("exit", (code) => {
+      if (code !== 0) this.fail(new Error(`shard writer thread exited with code ${code}`));
+    });
+  }
+
+  static async start(workerFile: URL, maxInFlight = 4): Promise<ShardWriterThread> {
+    const { Worker } = await import("node:worker_threads");
+    return new ShardWriterThread(new Worker(workerFile), maxInFlight);
+  }
+
+  private fail(e: Error): void {
+    this.dead ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** A ShardSet on the writer thread, with the main-thread ShardSet's `append / close / abort`. */
+  open(dir: string, prefix: string, columns: ColumnSpec[], opts: { codec: Codec; rowGroupRows: number; shardRows: number; shardBytes: number }, batchRows = 256) {
+    const id = this.nextId++;
+    this.worker.postMessage({ op: "open", id, dir, prefix, columns, opts });
+    let rows: RowValue[][] = [];
+    let extras: (Record<string, number> | null)[] = [];
+    let textBytes = 0;
+    const flush = async () => {
+      if (!rows.length) return;
+      this.worker.postMessage({ op: "append", id, rows, extras });
+      this.inFlight++;
+      rows = [];
+      extras = [];
+      textBytes = 0;
+      while (this.inFlight > this.maxInFlight && !this.dead) await new Promise<void>((r) => this.waiters.push(r));
+    };
+    const check = () => {
+      if (this.dead) throw this.dead;
+      const e = this.errors.get(id);
+      if (e) throw e;
+    };
+    const request = (op: "close" | "abort") => {
+      const seq = this.seq++;
+      return new Promise<unknown>((resolve, reject) => {
+        this.pending.set(seq, { resolve, reject });
+        this.worker.postMessage({ op, id, seq });
+      });
+    };
+    return {
+      append: async (values: RowValue[], extra?: Record<string, number>): Promise<void> => {
+        check();
+        rows.push(values);
+        extras.push(extra ?? null);
+        for (const v of values) if (typeof v === "string") textBytes += v.length;
+        // batches of `batchRows` rows or ~8 MB of text, whichever comes first
+        if (rows.length >= batchRows || textBytes >= 8 << 20) await flush();
+      },
+      close: async (): Promise<(ClosedShard & { extra: Record<string, number> })[]> => {
+        check();
+        await flush();
+        return (await request("close")) as (ClosedShard & { extra: Record<string, number> })[];
+      },
+      abort: async (): Promise<void> => {
+        rows = [];
+        if (this.dead) return;
+        await request("abort").catch(() => undefined);
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
