@@ -29,7 +29,7 @@
  */
 import type { BenchmarkItem, ContaminationMatch, ContaminationMethod } from "./types.js";
 import { TOKEN_SYMBOL, TOKEN_WORD, TokenStream, fnv1a, isStopword, tokenize } from "./tokenize.js";
-import { contentRange, ngramHash, sequenceKey } from "./ngram.js";
+import { ROLL_BASE, contentRange, contentRangeInto, rollKey, rollPower, sequenceHash32, sequenceKey, windowKey } from "./ngram.js";
 
 export interface IndexOptions {
   /** distinctive n-gram size (containment score) */
@@ -106,7 +106,7 @@ export interface CommonNgramSet {
 /** alignment weights are stored as integers: weight × WEIGHT_SCALE */
 const WEIGHT_SCALE = 4;
 
-const MAGIC = "CURATE-DECONTAM-INDEX-2\n";
+const MAGIC = "CURATE-DECONTAM-INDEX-3\n";
 
 /** itemTokFlags: token kind (TOKEN_WORD/NUMBER/SYMBOL) in the low bits, FLAG_STOP for stopwords */
 const FLAG_KIND = 3;
@@ -344,6 +344,16 @@ export class ContaminationIndex {
   private rowSetKey = new Uint32Array(1024);
   private rowSetStamp = new Uint32Array(1024);
   private rowSetMask = 1023;
+  private rowSetCount = new Uint32Array(1024);
+  private rowSetUsed = new Uint32Array(1024);
+  private rowSetUsedMark = new Uint32Array(1024);
+  private boundMark = 0;
+  /** per problem, its token positions heaviest first (a permutation within itemTokStart ranges) */
+  private readonly boundOrder: Uint32Array;
+  /** content range of the current row (contentRangeInto) */
+  private readonly range = new Int32Array(2);
+  /** bit i set when some problem's masked content hash (sequenceHash32) has top 16 bits i */
+  private readonly maskedFilter = new Uint32Array(2048);
   /** when set to an array, match() appends the scores of every candidate (diagnostics) */
   explain: CandidateScore[] | null = null;
 
@@ -373,6 +383,23 @@ export class ContaminationIndex {
     this.itemMin = new Uint32Array(items);
     this.itemMax = new Uint32Array(items);
     this.touched = new Uint32Array(items);
+    this.boundOrder = new Uint32Array(this.a.itemTok.length);
+    for (let it = 0; it < items; it++) {
+      const s = this.a.itemTokStart[it]!;
+      const e = this.a.itemTokStart[it + 1]!;
+      const idx = Array.from({ length: e - s }, (_, k) => s + k);
+      idx.sort((x, y) => this.a.itemTokWeight[y]! - this.a.itemTokWeight[x]! || x - y);
+      this.boundOrder.set(idx, s);
+      if (e <= s) continue;
+      const h = sequenceHash32(this.a.itemTokMasked, s, e) >>> 16;
+      this.maskedFilter[h >>> 5]! |= 1 << (h & 31);
+    }
+  }
+
+  /** can some problem's masked content sequence have this sequenceHash32? */
+  private maskedPossible(h: number): boolean {
+    const b = h >>> 16;
+    return (this.maskedFilter[b >>> 5]! & (1 << (b & 31))) !== 0;
   }
 
   get size(): number {
@@ -439,7 +466,7 @@ export class ContaminationIndex {
       for (let i = 0; i + n <= cc; i++) {
         if (common && common.hasWindow(ts.content, i, n)) continue;
         for (let t = ts.contentPos[i]!; t <= ts.contentPos[i + n - 1]!; t++) distinctive[t] = 1;
-        const h = ngramHash(ts.content, i, n);
+        const h = windowKey(ts.content, i, n);
         if (seen.has(h)) continue;
         seen.add(h);
         ngramPairs.push({ key: h, item: idx, pos: i });
@@ -452,7 +479,7 @@ export class ContaminationIndex {
         let touches = false;
         for (let j = i; j < i + sn && !touches; j++) touches = distinctive[ts.contentPos[j]!] === 1;
         if (!touches) continue;
-        const h = ngramHash(ts.content, i, sn);
+        const h = windowKey(ts.content, i, sn);
         if (seenSeeds.has(h)) continue;
         seenSeeds.add(h);
         seedPairs.push({ key: h, item: idx, pos: i });
@@ -487,7 +514,7 @@ export class ContaminationIndex {
         // anchors: distinct token bigrams (the shingle pass needs most of them in the row)
         const anchors = new Set<number>();
         for (let t = from; t + 2 <= to; t++) {
-          const h = ngramHash(ts.hash, t, 2);
+          const h = windowKey(ts.hash, t, 2);
           if (anchors.has(h)) continue;
           anchors.add(h);
           anchorPairs.push({ key: h, item: idx, pos: t - from });
@@ -548,8 +575,10 @@ export class ContaminationIndex {
    * window around [first, last): an aligned equal token earns its weight, a skipped row token costs
    * `gapPenalty`, a skipped problem token earns nothing. Returns the best score as a fraction of the
    * problem's total weight, so scattered pieces of a problem in a long text do not add up.
+   * With `need` > 0 it stops as soon as the coverage cannot reach `need` any more and returns a value
+   * below `need` (callers only compare it with `need`); with 0 it is exact.
    */
-  private alignCoverage(ts: TokenStream, it: number, first: number, last: number, masked: boolean): number {
+  private alignCoverage(ts: TokenStream, it: number, first: number, last: number, masked: boolean, need = 0): number {
     const a = this.a;
     const bs = a.itemTokStart[it]!;
     const L = a.itemTokStart[it + 1]! - bs;
@@ -569,11 +598,14 @@ export class ContaminationIndex {
     const itemIds = masked ? a.itemTokMasked : a.itemTok;
     const weights = a.itemTokWeight;
     const gap = Math.round(this.options.gapPenalty * WEIGHT_SCALE);
+    const target = need * total;
     let best = 0;
+    let remaining = total; // weight of the problem tokens after row i
     for (let i = 0; i < L; i++) {
       const b = itemIds[bs + i]!;
       const wt = weights[bs + i]!;
       cur[0] = 0;
+      let rowMax = 0;
       for (let j = 1; j <= W; j++) {
         let h = prev[j]!; // skip the problem token
         const left = cur[j - 1]! - gap; // skip the row token
@@ -584,8 +616,13 @@ export class ContaminationIndex {
         }
         if (h < 0) h = 0;
         cur[j] = h;
-        if (h > best) best = h;
+        if (h > rowMax) rowMax = h;
       }
+      if (rowMax > best) best = rowMax;
+      remaining -= wt;
+      // any later cell continues a path through this row (≤ rowMax) or starts afresh, and earns at
+      // most the remaining weight
+      if (best < target && rowMax + remaining < target) return Math.max(best, rowMax + remaining) / total;
       const tmp = prev;
       prev = cur;
       cur = tmp;
@@ -741,12 +778,16 @@ export class ContaminationIndex {
     return maxRun < o.missingRun && edits <= Math.max(o.formulaEdits, o.formulaEditRate * formula);
   }
 
+  /** the row's tokens with their counts (open addressing, stamped) */
   private buildRowSet(ts: TokenStream, stamp: number): void {
     let cap = this.rowSetKey.length;
     if (cap < ts.count * 2) {
       while (cap < ts.count * 2) cap *= 2;
       this.rowSetKey = new Uint32Array(cap);
       this.rowSetStamp = new Uint32Array(cap);
+      this.rowSetCount = new Uint32Array(cap);
+      this.rowSetUsed = new Uint32Array(cap);
+      this.rowSetUsedMark = new Uint32Array(cap);
       this.rowSetMask = cap - 1;
     }
     const mask = this.rowSetMask;
@@ -754,33 +795,60 @@ export class ContaminationIndex {
       const h = ts.hash[i]!;
       let s = (h ^ (h >>> 16)) & mask;
       while (this.rowSetStamp[s] === stamp && this.rowSetKey[s] !== h) s = (s + 1) & mask;
-      this.rowSetStamp[s] = stamp;
-      this.rowSetKey[s] = h;
+      if (this.rowSetStamp[s] === stamp) this.rowSetCount[s]!++;
+      else {
+        this.rowSetStamp[s] = stamp;
+        this.rowSetKey[s] = h;
+        this.rowSetCount[s] = 1;
+      }
     }
   }
 
-  /** is the weight of the problem's tokens present in the row ≥ `need` × total? */
+  /**
+   * Upper bound on the alignment coverage: can the problem's tokens that also occur in the row, each
+   * id counted at most as often as the row has it, weigh ≥ `need` × total? (The alignment pairs equal
+   * tokens one to one, so it never aligns more.) Tokens are visited heaviest first (`boundOrder`), so
+   * the count limit keeps the heaviest occurrences, and the loop stops once `need` is out of reach.
+   */
   private inRowSet(it: number, stamp: number, need: number): boolean {
     const a = this.a;
     const total = a.itemWeight[it]!;
     if (total === 0) return false;
     const mask = this.rowSetMask;
+    const mark = ++this.boundMark;
+    if (mark === 0xffffffff) {
+      this.rowSetUsedMark.fill(0);
+      this.boundMark = 1;
+    }
+    const order = this.boundOrder;
+    const target = need * total;
     let present = 0;
+    let left = total; // weight not yet visited
     const end = a.itemTokStart[it + 1]!;
-    for (let t = a.itemTokStart[it]!; t < end; t++) {
+    for (let q = a.itemTokStart[it]!; q < end; q++) {
+      const t = order[q]!;
       const w = a.itemTokWeight[t]!;
-      if (w === 0) continue;
+      if (w === 0) break; // the rest weigh nothing
       const h = a.itemTok[t]!;
       let s = (h ^ (h >>> 16)) & mask;
       while (this.rowSetStamp[s] === stamp) {
         if (this.rowSetKey[s] === h) {
-          present += w;
+          if (this.rowSetUsedMark[s] !== this.boundMark) {
+            this.rowSetUsedMark[s] = this.boundMark;
+            this.rowSetUsed[s] = 0;
+          }
+          if (this.rowSetUsed[s]! < this.rowSetCount[s]!) {
+            this.rowSetUsed[s]!++;
+            present += w;
+          }
           break;
         }
         s = (s + 1) & mask;
       }
+      left -= w;
+      if (present + left < target) return false;
     }
-    return present >= need * total;
+    return present >= target;
   }
 
   /** does the row contain ≥ 80% of the distinct token bigrams of some short problem? */
@@ -790,8 +858,14 @@ export class ContaminationIndex {
     const a = this.a;
     let touched = 0;
     let any = false;
+    const ids = ts.hash;
+    const filter = t.filter!;
+    const shift = t.filterShift!;
     for (let i = 0; i + 2 <= ts.count && !any; i++) {
-      const l = lookup(t, ngramHash(ts.hash, i, 2));
+      const key = rollKey((Math.imul(ids[i]!, ROLL_BASE) + ids[i + 1]!) | 0);
+      const b = key >>> shift;
+      if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+      const l = lookup(t, key);
       if (l < 0) continue;
       for (let p = t.listStart[l]!, e = t.listStart[l + 1]!; p < e; p++) {
         if (st[p] === stamp) continue;
@@ -833,17 +907,21 @@ export class ContaminationIndex {
     if (ts.count === 0) return [];
     const o = this.options;
     const a = this.a;
-    const found = new Map<number, { method: ContaminationMethod; score: number; span: [number, number]; bspan: [number, number] | null }>();
+    type Found = { method: ContaminationMethod; score: number; span: [number, number]; bspan: [number, number] | null };
+    let found: Map<number, Found> | null = null; // most rows match nothing: no allocation
 
-    // 1–2. exact and digit-insensitive keys of the whole (stripped) row
-    const [from, to] = contentRange(ts);
-    if (to > from) {
+    // 1–2. exact and digit-insensitive keys of the whole (stripped) row; both need the masked token
+    // sequence to equal a problem's, which one 32-bit hash and a bit test rule out for most rows
+    contentRangeInto(ts, this.range);
+    const from = this.range[0]!;
+    const to = this.range[1]!;
+    if (to > from && this.maskedPossible(sequenceHash32(ts.masked, from, to))) {
       const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
       const ex = this.exact.get(sequenceKey(ts.hash, from, to));
-      if (ex) for (const it of ex) found.set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
+      if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
       if (o.digitInsensitive && to - from >= o.minDigitTokens) {
         const dg = this.digits.get(sequenceKey(ts.masked, from, to));
-        if (dg) for (const it of dg) if (!found.has(it)) found.set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
+        if (dg) for (const it of dg) if (!found?.has(it)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
       }
     }
 
@@ -856,9 +934,21 @@ export class ContaminationIndex {
     const seedStamp = this.stamps.seeds;
     const sn = o.seedNgram;
     if (seeds.postItem.length > 0) {
-      for (let i = 0; i + sn <= cc; i++) {
-        const l = lookup(seeds, ngramHash(content, i, sn));
+      // rolling window key (ngram.ts windowKey), bit filter first
+      const filter = seeds.filter!;
+      const shift = seeds.filterShift!;
+      const outPow = rollPower(sn);
+      let h = 0;
+      for (let q = 0; q < cc; q++) {
+        h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
+        if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
+        if (q < sn - 1) continue;
+        const key = rollKey(h);
+        const b = key >>> shift;
+        if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+        const l = lookup(seeds, key);
         if (l < 0) continue;
+        const i = q - sn + 1;
         for (let p = seeds.listStart[l]!, e = seeds.listStart[l + 1]!; p < e; p++) {
           if (seedStamp[p] === stamp) continue;
           seedStamp[p] = stamp;
@@ -890,17 +980,40 @@ export class ContaminationIndex {
       const it = this.touched[j]!;
       this.closeCluster(it, sn);
       const seedCount = this.bCount[it]!;
-      const pass = !found.has(it) && seedCount >= o.minSeeds && seedCount >= o.seedFraction * a.itemSeeds[it]!;
+      const pass = !found?.has(it) && seedCount >= o.minSeeds && seedCount >= o.seedFraction * a.itemSeeds[it]!;
       this.seedHits[it] = pass ? 1 : 0; // from here on: candidate mark
       if (pass) this.touched[candidates++] = it;
     }
-    // 3c. distinctive n-gram containment of the candidates
+    // 3c. cheap upper bound on the alignment coverage (inRowSet) before any n-gram or alignment work:
+    // most candidates, and so most rows, stop here
+    if (candidates > 0) {
+      this.buildRowSet(ts, stamp);
+      const need = Math.min(o.coverage, o.coverageFloor);
+      let kept = 0;
+      for (let j = 0; j < candidates; j++) {
+        const it = this.touched[j]!;
+        if (this.inRowSet(it, stamp, need)) this.touched[kept++] = it;
+        else this.seedHits[it] = 0;
+      }
+      candidates = kept;
+    }
+    // 3d. distinctive n-gram containment of the candidates
     const t = this.parts.ngrams;
     const n = o.ngram;
     if (candidates > 0 && t.postItem.length > 0) {
       const ngramStamp = this.stamps.ngrams;
-      for (let i = 0; i + n <= cc; i++) {
-        const l = lookup(t, ngramHash(content, i, n));
+      const filter = t.filter!;
+      const shift = t.filterShift!;
+      const outPow = rollPower(n);
+      let h = 0;
+      for (let q = 0; q < cc; q++) {
+        h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
+        if (q >= n) h = (h - Math.imul(content[q - n]!, outPow)) | 0;
+        if (q < n - 1) continue;
+        const key = rollKey(h);
+        const b = key >>> shift;
+        if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+        const l = lookup(t, key);
         if (l < 0) continue;
         for (let p = t.listStart[l]!, e = t.listStart[l + 1]!; p < e; p++) {
           if (ngramStamp[p] === stamp) continue;
@@ -914,8 +1027,7 @@ export class ContaminationIndex {
         }
       }
     }
-    // 3d. decide per candidate
-    let rowSetBuilt = false;
+    // 3e. decide per candidate
     for (let j = 0; j < candidates; j++) {
       const it = this.touched[j]!;
       this.seedHits[it] = 0;
@@ -926,13 +1038,7 @@ export class ContaminationIndex {
       const last = ts.contentPos[Math.min(this.hitMax[it]!, cc - 1)]! + 1;
       const ngrams = a.itemNgrams[it]!;
       const containment = ngrams > 0 ? ngramHits / ngrams : 0;
-      // cheap upper bound first: weight of the problem's tokens that occur in the row at all
-      if (!rowSetBuilt) {
-        this.buildRowSet(ts, stamp);
-        rowSetBuilt = true;
-      }
-      if (!this.inRowSet(it, stamp, Math.min(o.coverage, o.coverageFloor))) continue;
-      const coverage = this.alignCoverage(ts, it, first, last, false);
+      const coverage = this.alignCoverage(ts, it, first, last, false, this.explain ? 0 : Math.min(o.coverage, o.coverageFloor));
       let maskedCoverage = -1;
       let method: ContaminationMethod | null = null;
       let score = 0;
@@ -943,7 +1049,7 @@ export class ContaminationIndex {
         method = "aligned";
         score = coverage;
       } else if (o.digitInsensitive && coverage >= o.coverageFloor && a.itemTokStart[it + 1]! - a.itemTokStart[it]! >= o.minDigitTokens) {
-        maskedCoverage = this.alignCoverage(ts, it, first, last, true);
+        maskedCoverage = this.alignCoverage(ts, it, first, last, true, this.explain ? 0 : o.maskedCoverage);
         if (maskedCoverage >= o.maskedCoverage) {
           method = "digits";
           score = maskedCoverage;
@@ -962,7 +1068,7 @@ export class ContaminationIndex {
       if (method && verified) {
         const bspan: [number, number] | null =
           method === "ngram" && this.itemMax[it]! >= this.itemMin[it]! ? [this.itemMin[it]!, this.itemMax[it]!] : null;
-        found.set(it, { method, score, span: [ts.srcStart[first]!, ts.srcEnd[last - 1]!], bspan });
+        (found ??= new Map()).set(it, { method, score, span: [ts.srcStart[first]!, ts.srcEnd[last - 1]!], bspan });
       }
     }
 
@@ -997,8 +1103,8 @@ export class ContaminationIndex {
         const it = this.touched[j]!;
         const score = this.hits[it]! / a.itemShingles[it]!;
         this.hits[it] = 0;
-        if (score >= o.charThreshold && !found.has(it)) {
-          found.set(it, {
+        if (score >= o.charThreshold && !found?.has(it)) {
+          (found ??= new Map()).set(it, {
             method: "chars",
             score,
             span: [canonToSource(ts, this.hitMin[it]!, false), canonToSource(ts, this.hitMax[it]! + k - 1, true)],
@@ -1008,7 +1114,7 @@ export class ContaminationIndex {
       }
     }
 
-    if (found.size === 0) return [];
+    if (found === null) return [];
     const rank = { exact: 0, digits: 1, ngram: 2, aligned: 3, chars: 4 } as const;
     const out: ContaminationMatch[] = [];
     const sorted = [...found.entries()].sort(

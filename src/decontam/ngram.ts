@@ -17,6 +17,41 @@ export function ngramHash(ids: Uint32Array, start: number, n: number): number {
   return fmix32(h);
 }
 
+/**
+ * Keys of the index's window tables (seed and distinctive n-grams, anchor bigrams): a polynomial hash
+ * of the window's ids mod 2^32 — which the matcher rolls along the row in two multiplications per
+ * position — then fmix32. `windowKey` computes one window from scratch (index build, tests).
+ */
+export const ROLL_BASE = 0x9e3779b1;
+
+/** ROLL_BASE^n mod 2^32 (what the id leaving an n-window was multiplied by). */
+export function rollPower(n: number): number {
+  let p = 1;
+  for (let j = 0; j < n; j++) p = Math.imul(p, ROLL_BASE);
+  return p;
+}
+
+/** the key of a rolling polynomial state (fmix32: the tables use top bits for filters, low bits for slots) */
+export function rollKey(h: number): number {
+  return fmix32(h);
+}
+
+export function windowKey(ids: Uint32Array, start: number, n: number): number {
+  let h = 0;
+  for (let j = 0; j < n; j++) h = (Math.imul(h, ROLL_BASE) + ids[start + j]!) | 0;
+  return rollKey(h);
+}
+
+/** One 32-bit hash of ids[from..to) (the matcher's cheap pre-check before `sequenceKey`). */
+export function sequenceHash32(ids: Uint32Array, from: number, to: number): number {
+  let a = 0x12345679 ^ (to - from);
+  for (let j = from; j < to; j++) {
+    a = Math.imul(a ^ ids[j]!, 0x5bd1e995);
+    a ^= a >>> 15;
+  }
+  return fmix32(a);
+}
+
 /** Two independent 32-bit hashes of ids[from..to) folded into one exact-match key (53-bit safe). */
 export function sequenceKey(ids: Uint32Array, from: number, to: number): number {
   let a = 0x12345679 ^ (to - from);
@@ -56,7 +91,12 @@ const SUFFIX_TRIGGERS = [
 /** first tokens of the suffix triggers (few; a linear scan beats a Set of non-Smi numbers) */
 const SUFFIX_FIRST = Uint32Array.from(new Set(SUFFIX_TRIGGERS.map((p) => p[0]!)));
 
+/** one bit per (first token & 31): most tokens are rejected by one test */
+let SUFFIX_BITS = 0;
+for (const h of SUFFIX_FIRST) SUFFIX_BITS |= 1 << (h & 31);
+
 function isSuffixStart(h: number): boolean {
+  if (((SUFFIX_BITS >>> (h & 31)) & 1) === 0) return false;
   for (let i = 0; i < SUFFIX_FIRST.length; i++) if (SUFFIX_FIRST[i] === h) return true;
   return false;
 }
@@ -73,6 +113,13 @@ function startsWith(ids: Uint32Array, at: number, end: number, pattern: number[]
  * Returns [from, to).
  */
 export function contentRange(ts: TokenStream): [number, number] {
+  const r = new Int32Array(2);
+  contentRangeInto(ts, r);
+  return [r[0]!, r[1]!];
+}
+
+/** contentRange without allocating: writes [from, to) into out[0], out[1]. */
+export function contentRangeInto(ts: TokenStream, out: Int32Array): void {
   const ids = ts.hash;
   let from = 0;
   let to = ts.count;
@@ -98,5 +145,6 @@ export function contentRange(ts: TokenStream): [number, number] {
       break;
     }
   }
-  return [from, to];
+  out[0] = from;
+  out[1] = to;
 }

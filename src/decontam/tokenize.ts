@@ -98,10 +98,43 @@ const COMMAND_ALIAS = new Map<string, string>([
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** skipped and aliased commands by 30-bit name hash (the name is compared on a hit) */
-const COMMAND_TABLE = new Map<number, { name: string; canonical: string }>();
-for (const name of SKIP_COMMANDS) COMMAND_TABLE.set(fnv1a(name) & 0x3fffffff, { name, canonical: "" });
-for (const [name, canonical] of COMMAND_ALIAS) COMMAND_TABLE.set(fnv1a(name) & 0x3fffffff, { name, canonical });
+/**
+ * Skipped and aliased commands by 30-bit name hash (the name is compared on a hit): an open-addressing
+ * table of typed arrays, probed for every command in the text.
+ */
+const COMMAND_NAMES: string[] = [];
+const COMMAND_CANONICAL: string[] = [];
+const COMMAND_CANONICAL_HASH: number[] = [];
+const COMMAND_SLOTS = 512;
+const COMMAND_SLOT_KEY = new Int32Array(COMMAND_SLOTS);
+const COMMAND_SLOT_ENTRY = new Int16Array(COMMAND_SLOTS).fill(-1);
+function addCommand(name: string, canonical: string): void {
+  const key = fnv1a(name) & 0x3fffffff;
+  let slot = commandSlot(key);
+  while (COMMAND_SLOT_ENTRY[slot]! >= 0) {
+    if (COMMAND_SLOT_KEY[slot] === key) throw new Error(`tokenize: command hash collision for \\${name}`);
+    slot = (slot + 1) & (COMMAND_SLOTS - 1);
+  }
+  COMMAND_SLOT_KEY[slot] = key;
+  COMMAND_SLOT_ENTRY[slot] = COMMAND_NAMES.length;
+  COMMAND_NAMES.push(name);
+  COMMAND_CANONICAL.push(canonical);
+  COMMAND_CANONICAL_HASH.push(canonical.length > 0 ? fnv1a(canonical) : 0);
+}
+function commandSlot(key: number): number {
+  return (key ^ (key >>> 9)) & (COMMAND_SLOTS - 1);
+}
+/** entry number of the command whose 30-bit name hash is `key`, or -1 */
+function commandEntry(key: number): number {
+  let slot = commandSlot(key);
+  for (;;) {
+    const e = COMMAND_SLOT_ENTRY[slot]!;
+    if (e < 0 || COMMAND_SLOT_KEY[slot] === key) return e;
+    slot = (slot + 1) & (COMMAND_SLOTS - 1);
+  }
+}
+for (const name of SKIP_COMMANDS) addCommand(name, "");
+for (const [name, canonical] of COMMAND_ALIAS) addCommand(name, canonical);
 
 /** 32-bit FNV-1a of a string (used for canonical token ids). */
 export function fnv1a(s: string): number {
@@ -254,14 +287,42 @@ export class TokenStream {
   }
 }
 
+/** hash, canonical text and kind of the one-character tokens (operators and special characters) */
+const CHAR_TOKEN_HASH = new Uint32Array(65536);
+const CHAR_TOKEN_TEXT: string[] = [];
+for (let c = 0; c < 128; c++) {
+  if (!"+-=<>*/^_!|".includes(String.fromCharCode(c))) continue;
+  CHAR_TOKEN_TEXT[c] = c === 42 ? "times" : String.fromCharCode(c);
+  CHAR_TOKEN_HASH[c] = fnv1a(CHAR_TOKEN_TEXT[c]!);
+}
+for (const [c, canonical] of SPECIAL) {
+  CHAR_TOKEN_TEXT[c] = canonical;
+  CHAR_TOKEN_HASH[c] = fnv1a(canonical);
+}
+
 /**
  * Tokenise `text` into `out` (reset first). Linear in the text length; allocation-free apart from
- * LaTeX command names and buffer growth.
+ * buffer growth. Token ids are FNV-1a hashes of the canonical characters, computed while scanning.
  */
 export function tokenize(text: string, out: TokenStream = new TokenStream()): TokenStream {
-  const { cls, lower } = tables();
+  if (classTable === null) tables();
+  const cls = classTable!;
+  const lower = lowerTable!;
   out.reset();
-  out.ensure(text.length);
+  out.ensure(text.length); // at most one token per character: no growth inside the loop
+  const hash = out.hash;
+  const masked = out.masked;
+  const isNum = out.isNumber;
+  const kind = out.kind;
+  const srcStart = out.srcStart;
+  const srcEnd = out.srcEnd;
+  const canonStart = out.canonStart;
+  const canon = out.canon;
+  const content = out.content;
+  const contentPos = out.contentPos;
+  let count = 0;
+  let contentCount = 0;
+  let len = 0;
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -271,36 +332,36 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
       i++;
       continue;
     }
+    const start = i;
+    const canonFrom = len;
+    let h = FNV_OFFSET;
+    let tokenKind = TOKEN_SYMBOL;
     if (k === CLASS_LETTER) {
-      const start = i;
-      const canon = out.canon;
-      let len = out.canonLength;
-      let h = FNV_OFFSET;
       while (i < n) {
         const d = text.charCodeAt(i);
-        if (cls[d] !== CLASS_LETTER) break;
-        const l = lower[d]!;
+        let l: number;
+        if (((d | 0x20) - 97) >>> 0 < 26) l = d | 0x20; // ASCII letter: no table loads
+        else if (d < 128 || cls[d] !== CLASS_LETTER) break;
+        else l = lower[d]!;
         canon[len++] = l;
         h = Math.imul(h ^ l, FNV_PRIME);
         i++;
       }
-      out.canonLength = len;
-      out.closeToken(start, i, false, false, h >>> 0);
-      continue;
-    }
-    if (k === CLASS_DIGIT) {
-      const start = i;
-      const canon = out.canon;
+      h >>>= 0;
+      if (len - canonFrom > 1) tokenKind = TOKEN_WORD;
+    } else if (k === CLASS_DIGIT) {
       while (i < n) {
         const d = text.charCodeAt(i);
         if (d >= 48 && d <= 57) {
-          canon[out.canonLength++] = d;
+          canon[len++] = d;
+          h = Math.imul(h ^ d, FNV_PRIME);
           i++;
           continue;
         }
         // decimal point followed by a digit stays inside the number
         if (d === 46 && i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
-          canon[out.canonLength++] = 46;
+          canon[len++] = 46;
+          h = Math.imul(h ^ 46, FNV_PRIME);
           i++;
           continue;
         }
@@ -318,50 +379,68 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
         }
         break;
       }
-      out.closeToken(start, i, true);
-      continue;
-    }
-    if (k === CLASS_OP) {
-      if (c === 42) out.pushString("times");
-      else out.canon[out.canonLength++] = c;
-      out.closeToken(i, i + 1, false, true);
+      h >>>= 0;
+      tokenKind = TOKEN_NUMBER;
+    } else if (k === CLASS_OP || k === CLASS_SPECIAL) {
+      const t = CHAR_TOKEN_TEXT[c]!;
+      for (let j = 0; j < t.length; j++) canon[len++] = t.charCodeAt(j);
+      h = CHAR_TOKEN_HASH[c]!;
       i++;
-      continue;
-    }
-    if (k === CLASS_SPECIAL) {
-      out.pushString(SPECIAL.get(c)!);
-      out.closeToken(i, i + 1, false, true);
-      i++;
-      continue;
-    }
-    // backslash: command name or escaped character
-    const start = i;
-    i++;
-    if (i >= n) break;
-    const d = text.charCodeAt(i);
-    if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90))) {
-      i++; // \\, \, \; \! \{ \} \$ \% … produce nothing
-      continue;
-    }
-    // command name: hashed while scanning (case-sensitive, 30-bit so Map keys stay small integers)
-    const nameStart = i;
-    let h = FNV_OFFSET;
-    while (i < n) {
-      const e = text.charCodeAt(i);
-      if (!((e >= 97 && e <= 122) || (e >= 65 && e <= 90))) break;
-      h = Math.imul(h ^ e, FNV_PRIME);
-      i++;
-    }
-    const special = COMMAND_TABLE.get(h & 0x3fffffff);
-    if (special !== undefined && special.name.length === i - nameStart && text.startsWith(special.name, nameStart)) {
-      if (special.canonical.length === 0) continue; // layout command, or alias to nothing
-      out.pushString(special.canonical);
     } else {
-      const canon = out.canon;
-      for (let j = nameStart; j < i; j++) canon[out.canonLength++] = text.charCodeAt(j) | 0x20; // ASCII lower-case
+      // backslash: command name or escaped character
+      i++;
+      if (i >= n) break;
+      const d = text.charCodeAt(i);
+      if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90))) {
+        i++; // \\, \, \; \! \{ \} \$ \% … produce nothing
+        continue;
+      }
+      // command name: hashed case-sensitively for the command table (30-bit, so Map keys stay small
+      // integers) and lower-cased for the token id
+      const nameStart = i;
+      let name = FNV_OFFSET;
+      while (i < n) {
+        const e = text.charCodeAt(i);
+        if (!((e >= 97 && e <= 122) || (e >= 65 && e <= 90))) break;
+        name = Math.imul(name ^ e, FNV_PRIME);
+        const l = e | 0x20;
+        canon[len++] = l;
+        h = Math.imul(h ^ l, FNV_PRIME);
+        i++;
+      }
+      h >>>= 0;
+      const e = commandEntry(name & 0x3fffffff);
+      if (e >= 0 && COMMAND_NAMES[e]!.length === i - nameStart && text.startsWith(COMMAND_NAMES[e]!, nameStart)) {
+        len = canonFrom;
+        const t = COMMAND_CANONICAL[e]!;
+        if (t.length === 0) continue; // layout command, or alias to nothing
+        for (let j = 0; j < t.length; j++) canon[len++] = t.charCodeAt(j);
+        h = COMMAND_CANONICAL_HASH[e]!;
+      }
     }
-    out.closeToken(start, i, false, true);
+    hash[count] = h;
+    srcStart[count] = start;
+    srcEnd[count] = i;
+    kind[count] = tokenKind;
+    if (tokenKind === TOKEN_NUMBER) {
+      masked[count] = MASK_HASH;
+      isNum[count] = 1;
+      content[contentCount] = MASK_HASH;
+      contentPos[contentCount++] = count;
+    } else {
+      masked[count] = h;
+      isNum[count] = 0;
+      // stopwords are at most five letters (a command such as \\in spells one too)
+      if (len - canonFrom > 5 || (k !== CLASS_LETTER && k !== CLASS_BACKSLASH) || !isStopword(h)) {
+        content[contentCount] = h;
+        contentPos[contentCount++] = count;
+      }
+    }
+    canonStart[++count] = len;
   }
+  out.count = count;
+  out.contentCount = contentCount;
+  out.canonLength = len;
   return out;
 }
 
