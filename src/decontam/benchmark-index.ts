@@ -100,19 +100,19 @@ export const DEFAULT_INDEX_OPTIONS: IndexOptions = {
 /** Membership test for common n-grams. */
 export interface CommonNgramSet {
   /** is the n-gram ids[start .. start+n) (content stream, numbers masked) common? */
-  hasWindow(ids: Uint32Array, start: number, n: number): boolean;
+  hasWindow(ids: Int32Array, start: number, n: number): boolean;
 }
 
 /** alignment weights are stored as integers: weight × WEIGHT_SCALE */
 const WEIGHT_SCALE = 4;
 
-const MAGIC = "CURATE-DECONTAM-INDEX-3\n";
+const MAGIC = "CURATE-DECONTAM-INDEX-4\n";
 
 /** itemTokFlags: token kind (TOKEN_WORD/NUMBER/SYMBOL) in the low bits, FLAG_STOP for stopwords */
 const FLAG_KIND = 3;
 const FLAG_STOP = 4;
 /** fraction notation (`\frac{a}{b}` vs `a/b`) is no formula edit */
-const NOTATION = [fnv1a("frac"), fnv1a("/")];
+const NOTATION = [fnv1a("frac") | 0, fnv1a("/") | 0];
 
 /** Open-addressing hash table from 32-bit key to a CSR list of postings. */
 interface PostingTable {
@@ -130,11 +130,34 @@ interface PostingTable {
   /** one-hash bit filter over the keys (rebuilt on load): most probes miss, and miss here */
   filter?: Uint32Array;
   filterShift?: number;
+  /**
+   * the probe table rebuilt on load: 4 int32 per slot — key, first posting, end of postings (-1:
+   * empty slot), and the stamp of the last row that visited the key — so a hit costs one cache line
+   */
+  rec?: Int32Array;
+  recMask?: number;
 }
 
+/** Build the runtime parts of a table: bit filter and probe records. */
 function addFilter(t: PostingTable): PostingTable {
   let keys = 0;
   for (let s = 0; s <= t.mask; s++) if (t.slotList[s]! >= 0) keys++;
+  let cap = 16;
+  while (cap < keys * 2) cap *= 2;
+  const rec = new Int32Array(cap * 4);
+  for (let s = 0; s < cap; s++) rec[s * 4 + 2] = -1;
+  for (let s = 0; s <= t.mask; s++) {
+    const l = t.slotList[s]!;
+    if (l < 0) continue;
+    const key = t.slotKey[s]!;
+    let r = key & (cap - 1);
+    while (rec[r * 4 + 2]! >= 0) r = (r + 1) & (cap - 1);
+    rec[r * 4] = key | 0;
+    rec[r * 4 + 1] = t.listStart[l]!;
+    rec[r * 4 + 2] = t.listStart[l + 1]!;
+  }
+  t.rec = rec;
+  t.recMask = cap - 1;
   let bitsLog = 10;
   while (1 << bitsLog < keys * 16 && bitsLog < 26) bitsLog++;
   const filter = new Uint32Array((1 << bitsLog) >>> 5);
@@ -195,15 +218,17 @@ function buildTable(pairs: Pair[], maxPostings = Infinity): PostingTable {
   return { mask: cap - 1, slotKey, slotList, listStart, postItem, postPos };
 }
 
-function lookup(t: PostingTable, key: number): number {
-  const b = key >>> t.filterShift!;
-  if ((t.filter![b >>> 5]! & (1 << (b & 31))) === 0) return -1;
-  let s = key & t.mask;
+/** offset of `key`'s record in t.rec (key, first posting, end, stamp), or -1 */
+function findRecord(t: PostingTable, key: number): number {
+  const rec = t.rec!;
+  const mask = t.recMask!;
+  const k = key | 0;
+  let s = key & mask;
   for (;;) {
-    const l = t.slotList[s]!;
-    if (l < 0) return -1;
-    if (t.slotKey[s] === key) return l;
-    s = (s + 1) & t.mask;
+    const r = s << 2;
+    if (rec[r + 2]! < 0) return -1;
+    if (rec[r] === k) return r;
+    s = (s + 1) & mask;
   }
 }
 
@@ -286,8 +311,8 @@ interface IndexParts {
     itemAnchors: U32;
     /** tokens of the problems' content ranges, concatenated: ids, masked ids, weights */
     itemTokStart: U32;
-    itemTok: U32;
-    itemTokMasked: U32;
+    itemTok: Int32Array;
+    itemTokMasked: Int32Array;
     itemTokWeight: Uint8Array;
     /** kind and stopword bit of every problem token (verification) */
     itemTokFlags: Uint8Array;
@@ -314,7 +339,6 @@ export class ContaminationIndex {
   // per-row scratch (an index instance is used by one thread at a time)
   private readonly ts = new TokenStream();
   private readonly bt = new TokenStream();
-  private readonly stamps: Record<(typeof TABLES)[number], Uint32Array>;
   private stamp = 0;
   private readonly hits: Uint32Array;
   private readonly seedHits: Uint32Array;
@@ -336,12 +360,12 @@ export class ContaminationIndex {
   private vDir = new Uint8Array(1024);
   private vBenchAligned = new Uint8Array(64);
   private vRowAligned = new Uint8Array(64);
-  private vEdits = new Uint32Array(128);
+  private vEdits = new Int32Array(128);
   private vRowFormula = new Uint8Array(64);
   private lastMissingRun = 0;
   private lastFormulaEdits = 0;
   /** set of the current row's token ids (open addressing, stamped) */
-  private rowSetKey = new Uint32Array(1024);
+  private rowSetKey = new Int32Array(1024);
   private rowSetStamp = new Uint32Array(1024);
   private rowSetMask = 1023;
   private rowSetCount = new Uint32Array(1024);
@@ -350,6 +374,8 @@ export class ContaminationIndex {
   private boundMark = 0;
   /** per problem, its token positions heaviest first (a permutation within itemTokStart ranges) */
   private readonly boundOrder: Uint32Array;
+  /** bit (id >>> 20) set for every token of a short problem: bigrams of other tokens are no anchors */
+  private readonly anchorVocab = new Uint32Array(128);
   /** content range of the current row (contentRangeInto) */
   private readonly range = new Int32Array(2);
   /** bit i set when some problem's masked content hash (sequenceHash32) has top 16 bits i */
@@ -366,12 +392,6 @@ export class ContaminationIndex {
     this.itemText = parts.itemText;
     const items = this.itemId.length;
     for (const tn of TABLES) addFilter(parts[tn]);
-    this.stamps = {
-      ngrams: new Uint32Array(parts.ngrams.postItem.length),
-      seeds: new Uint32Array(parts.seeds.postItem.length),
-      shingles: new Uint32Array(parts.shingles.postItem.length),
-      anchors: new Uint32Array(parts.anchors.postItem.length),
-    };
     this.hits = new Uint32Array(items);
     this.seedHits = new Uint32Array(items);
     this.hitMin = new Uint32Array(items);
@@ -391,6 +411,12 @@ export class ContaminationIndex {
       idx.sort((x, y) => this.a.itemTokWeight[y]! - this.a.itemTokWeight[x]! || x - y);
       this.boundOrder.set(idx, s);
       if (e <= s) continue;
+      if (this.a.itemAnchors[it]! > 0) {
+        for (let t = s; t < e; t++) {
+          const v = this.a.itemTok[t]! >>> 20;
+          this.anchorVocab[v >>> 5]! |= 1 << (v & 31);
+        }
+      }
       const h = sequenceHash32(this.a.itemTokMasked, s, e) >>> 16;
       this.maskedFilter[h >>> 5]! |= 1 << (h & 31);
     }
@@ -537,8 +563,8 @@ export class ContaminationIndex {
         itemShingles,
         itemAnchors,
         itemTokStart,
-        itemTok: Uint32Array.from(toks),
-        itemTokMasked: Uint32Array.from(masks),
+        itemTok: Int32Array.from(toks),
+        itemTokMasked: Int32Array.from(masks),
         itemTokWeight: Uint8Array.from(weights),
         itemTokFlags: Uint8Array.from(flags),
         itemWeight,
@@ -740,7 +766,7 @@ export class ContaminationIndex {
     // formula tokens missing from the problem side and inserted on the row side (masked ids)
     let missing = 0;
     let inserted = 0;
-    if (this.vEdits.length < L + W) this.vEdits = new Uint32Array(L + W);
+    if (this.vEdits.length < L + W) this.vEdits = new Int32Array(L + W);
     const ed = this.vEdits;
     for (let k = 0; k < L; k++) {
       const f = flags[bs + k]!;
@@ -783,7 +809,7 @@ export class ContaminationIndex {
     let cap = this.rowSetKey.length;
     if (cap < ts.count * 2) {
       while (cap < ts.count * 2) cap *= 2;
-      this.rowSetKey = new Uint32Array(cap);
+      this.rowSetKey = new Int32Array(cap);
       this.rowSetStamp = new Uint32Array(cap);
       this.rowSetCount = new Uint32Array(cap);
       this.rowSetUsed = new Uint32Array(cap);
@@ -854,22 +880,27 @@ export class ContaminationIndex {
   /** does the row contain ≥ 80% of the distinct token bigrams of some short problem? */
   private anchorsPresent(ts: TokenStream, stamp: number): boolean {
     const t = this.parts.anchors;
-    const st = this.stamps.anchors;
+    const rec = t.rec!;
     const a = this.a;
     let touched = 0;
     let any = false;
     const ids = ts.hash;
     const filter = t.filter!;
     const shift = t.filterShift!;
+    const vocab = this.anchorVocab;
+    let inVocab = ts.count > 0 && (vocab[ids[0]! >>> 25]! & (1 << ((ids[0]! >>> 20) & 31))) !== 0;
     for (let i = 0; i + 2 <= ts.count && !any; i++) {
+      const next = (vocab[ids[i + 1]! >>> 25]! & (1 << ((ids[i + 1]! >>> 20) & 31))) !== 0;
+      const both = inVocab && next;
+      inVocab = next;
+      if (!both) continue; // a token no short problem has: no anchor bigram
       const key = rollKey((Math.imul(ids[i]!, ROLL_BASE) + ids[i + 1]!) | 0);
       const b = key >>> shift;
       if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-      const l = lookup(t, key);
-      if (l < 0) continue;
-      for (let p = t.listStart[l]!, e = t.listStart[l + 1]!; p < e; p++) {
-        if (st[p] === stamp) continue;
-        st[p] = stamp;
+      const r = findRecord(t, key);
+      if (r < 0 || rec[r + 3] === stamp) continue; // absent, or already counted in this row
+      rec[r + 3] = stamp;
+      for (let p = rec[r + 1]!, e = rec[r + 2]!; p < e; p++) {
         const it = t.postItem[p]!;
         if (this.hits[it] === 0) this.touched[touched++] = it;
         this.hits[it]!++;
@@ -889,10 +920,14 @@ export class ContaminationIndex {
     }
   }
 
+  /** a new row: a stamp no table record carries yet (int32, as stored in the records) */
   private nextStamp(): number {
     this.stamp++;
-    if (this.stamp === 0xffffffff) {
-      for (const t of TABLES) this.stamps[t].fill(0);
+    if (this.stamp === 0x7fffffff) {
+      for (const t of TABLES) {
+        const rec = this.parts[t].rec!;
+        for (let r = 3; r < rec.length; r += 4) rec[r] = 0;
+      }
       this.stamp = 1;
     }
     return this.stamp;
@@ -903,7 +938,8 @@ export class ContaminationIndex {
    * chars; then by score). At most one match per benchmark problem (the strongest rule).
    */
   match(text: string, field: "problem" | "response" = "problem"): ContaminationMatch[] {
-    const ts = tokenize(text, this.ts);
+    // ids only; tokenised again in full (spans, canonical text) when a match or the shingle pass needs it
+    const ts = tokenize(text, this.ts, false);
     if (ts.count === 0) return [];
     const o = this.options;
     const a = this.a;
@@ -916,11 +952,12 @@ export class ContaminationIndex {
     const from = this.range[0]!;
     const to = this.range[1]!;
     if (to > from && this.maskedPossible(sequenceHash32(ts.masked, from, to))) {
-      const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
       const ex = this.exact.get(sequenceKey(ts.hash, from, to));
-      if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
-      if (o.digitInsensitive && to - from >= o.minDigitTokens) {
-        const dg = this.digits.get(sequenceKey(ts.masked, from, to));
+      const dg = o.digitInsensitive && to - from >= o.minDigitTokens ? this.digits.get(sequenceKey(ts.masked, from, to)) : undefined;
+      if (ex || dg) {
+        if (!ts.full) tokenize(text, ts, true);
+        const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
+        if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
         if (dg) for (const it of dg) if (!found?.has(it)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
       }
     }
@@ -931,12 +968,12 @@ export class ContaminationIndex {
     // 3a. seed n-grams pick candidates and the row window
     let touched = 0;
     const seeds = this.parts.seeds;
-    const seedStamp = this.stamps.seeds;
     const sn = o.seedNgram;
     if (seeds.postItem.length > 0) {
       // rolling window key (ngram.ts windowKey), bit filter first
       const filter = seeds.filter!;
       const shift = seeds.filterShift!;
+      const seedRec = seeds.rec!;
       const outPow = rollPower(sn);
       let h = 0;
       for (let q = 0; q < cc; q++) {
@@ -946,12 +983,11 @@ export class ContaminationIndex {
         const key = rollKey(h);
         const b = key >>> shift;
         if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-        const l = lookup(seeds, key);
-        if (l < 0) continue;
+        const r = findRecord(seeds, key);
+        if (r < 0 || seedRec[r + 3] === stamp) continue; // absent, or a repeat of a seed seen in this row
+        seedRec[r + 3] = stamp;
         const i = q - sn + 1;
-        for (let p = seeds.listStart[l]!, e = seeds.listStart[l + 1]!; p < e; p++) {
-          if (seedStamp[p] === stamp) continue;
-          seedStamp[p] = stamp;
+        for (let p = seedRec[r + 1]!, e = seedRec[r + 2]!; p < e; p++) {
           const it = seeds.postItem[p]!;
           if (this.seedHits[it] === 0) {
             this.touched[touched++] = it;
@@ -1001,7 +1037,7 @@ export class ContaminationIndex {
     const t = this.parts.ngrams;
     const n = o.ngram;
     if (candidates > 0 && t.postItem.length > 0) {
-      const ngramStamp = this.stamps.ngrams;
+      const ngramRec = t.rec!;
       const filter = t.filter!;
       const shift = t.filterShift!;
       const outPow = rollPower(n);
@@ -1013,11 +1049,10 @@ export class ContaminationIndex {
         const key = rollKey(h);
         const b = key >>> shift;
         if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-        const l = lookup(t, key);
-        if (l < 0) continue;
-        for (let p = t.listStart[l]!, e = t.listStart[l + 1]!; p < e; p++) {
-          if (ngramStamp[p] === stamp) continue;
-          ngramStamp[p] = stamp;
+        const r = findRecord(t, key);
+        if (r < 0 || ngramRec[r + 3] === stamp) continue;
+        ngramRec[r + 3] = stamp;
+        for (let p = ngramRec[r + 1]!, e = ngramRec[r + 2]!; p < e; p++) {
           const it = t.postItem[p]!;
           if (this.seedHits[it] === 0) continue; // not a candidate
           this.hits[it]!++;
@@ -1068,6 +1103,7 @@ export class ContaminationIndex {
       if (method && verified) {
         const bspan: [number, number] | null =
           method === "ngram" && this.itemMax[it]! >= this.itemMin[it]! ? [this.itemMin[it]!, this.itemMax[it]!] : null;
+        if (!ts.full) tokenize(text, ts, true);
         (found ??= new Map()).set(it, { method, score, span: [ts.srcStart[first]!, ts.srcEnd[last - 1]!], bspan });
       }
     }
@@ -1075,8 +1111,11 @@ export class ContaminationIndex {
     // 4. character shingles for short problems, only when the row holds most tokens of one of them
     const s = this.parts.shingles;
     if (s.postItem.length > 0 && this.anchorsPresent(ts, stamp)) {
+      if (!ts.full) tokenize(text, ts, true);
       const k = o.charShingle;
-      const shStamp = this.stamps.shingles;
+      const shRec = s.rec!;
+      const shFilter = s.filter!;
+      const shShift = s.filterShift!;
       touched = 0;
       const canon = ts.canon;
       const len = ts.canonLength;
@@ -1084,11 +1123,13 @@ export class ContaminationIndex {
       let roll = len >= k ? shingleStart(canon, 0, k) : 0;
       for (let i = 0; i + k <= len; i++) {
         if (i > 0) roll = rollShingle(roll, canon[i - 1]!, canon[i + k - 1]!, pow);
-        const l = lookup(s, mixShingle(roll));
-        if (l < 0) continue;
-        for (let p = s.listStart[l]!, e = s.listStart[l + 1]!; p < e; p++) {
-          if (shStamp[p] === stamp) continue;
-          shStamp[p] = stamp;
+        const key = mixShingle(roll);
+        const b = key >>> shShift;
+        if ((shFilter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+        const r = findRecord(s, key);
+        if (r < 0 || shRec[r + 3] === stamp) continue;
+        shRec[r + 3] = stamp;
+        for (let p = shRec[r + 1]!, e = shRec[r + 2]!; p < e; p++) {
           const it = s.postItem[p]!;
           if (this.hits[it] === 0) {
             // first shingle hit for this item in this row

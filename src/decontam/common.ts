@@ -53,7 +53,7 @@ export function commonNgramSizes(): number[] {
 export function builtinCommonNgrams(): CommonNgramSet {
   const l = lists();
   return {
-    hasWindow(ids: Uint32Array, start: number, n: number): boolean {
+    hasWindow(ids: Int32Array, start: number, n: number): boolean {
       const a = l.get(n);
       if (a) return sortedHas(a, ngramHash(ids, start, n));
       let m = 0;

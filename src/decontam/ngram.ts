@@ -3,12 +3,12 @@
  * (bench/decontam-common-ngrams.mjs), so the committed list and the runtime agree bit for bit.
  */
 import type { TokenStream } from "./tokenize.js";
-import { fnv1a } from "./tokenize.js";
+import { TOKEN_NUMBER, fnv1a } from "./tokenize.js";
 import { fmix32u as fmix32 } from "../group/hash.js";
 
 
 /** 32-bit hash of ids[start .. start+n) (order-sensitive). */
-export function ngramHash(ids: Uint32Array, start: number, n: number): number {
+export function ngramHash(ids: Int32Array, start: number, n: number): number {
   let h = 0x9747b28c ^ n;
   for (let j = 0; j < n; j++) {
     h = Math.imul(h ^ ids[start + j]!, 0x5bd1e995);
@@ -31,19 +31,24 @@ export function rollPower(n: number): number {
   return p;
 }
 
-/** the key of a rolling polynomial state (fmix32: the tables use top bits for filters, low bits for slots) */
+/**
+ * The key of a rolling polynomial state: one xorshift-multiply-xorshift round (the tables use its top
+ * bits for their bit filters and its low bits for their slots; token ids are hashes already).
+ */
 export function rollKey(h: number): number {
-  return fmix32(h);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
-export function windowKey(ids: Uint32Array, start: number, n: number): number {
+export function windowKey(ids: Int32Array, start: number, n: number): number {
   let h = 0;
   for (let j = 0; j < n; j++) h = (Math.imul(h, ROLL_BASE) + ids[start + j]!) | 0;
   return rollKey(h);
 }
 
 /** One 32-bit hash of ids[from..to) (the matcher's cheap pre-check before `sequenceKey`). */
-export function sequenceHash32(ids: Uint32Array, from: number, to: number): number {
+export function sequenceHash32(ids: Int32Array, from: number, to: number): number {
   let a = 0x12345679 ^ (to - from);
   for (let j = from; j < to; j++) {
     a = Math.imul(a ^ ids[j]!, 0x5bd1e995);
@@ -53,7 +58,7 @@ export function sequenceHash32(ids: Uint32Array, from: number, to: number): numb
 }
 
 /** Two independent 32-bit hashes of ids[from..to) folded into one exact-match key (53-bit safe). */
-export function sequenceKey(ids: Uint32Array, from: number, to: number): number {
+export function sequenceKey(ids: Int32Array, from: number, to: number): number {
   let a = 0x12345679 ^ (to - from);
   let b = 0x2545f491 ^ (to - from);
   for (let j = from; j < to; j++) {
@@ -73,7 +78,9 @@ const PREFIXES = [
   "problem",
   "question",
   "q",
-].map((p) => p.split(" ").map(fnv1a));
+].map((p) => p.split(" ").map((w) => fnv1a(w) | 0));
+/** first tokens of the prefixes: a row starting otherwise has no label */
+const PREFIX_FIRST = [...new Set(PREFIXES.map((p) => p[0]!))];
 
 const SUFFIX_TRIGGERS = [
   "please reason step by step",
@@ -86,10 +93,10 @@ const SUFFIX_TRIGGERS = [
   "return your final response",
   "provide your final answer",
   "mark your solution with",
-].map((p) => p.split(" ").map(fnv1a));
+].map((p) => p.split(" ").map((w) => fnv1a(w) | 0));
 
 /** first tokens of the suffix triggers (few; a linear scan beats a Set of non-Smi numbers) */
-const SUFFIX_FIRST = Uint32Array.from(new Set(SUFFIX_TRIGGERS.map((p) => p[0]!)));
+const SUFFIX_FIRST = Int32Array.from(new Set(SUFFIX_TRIGGERS.map((p) => p[0]!)));
 
 /** one bit per (first token & 31): most tokens are rejected by one test */
 let SUFFIX_BITS = 0;
@@ -101,7 +108,7 @@ function isSuffixStart(h: number): boolean {
   return false;
 }
 
-function startsWith(ids: Uint32Array, at: number, end: number, pattern: number[]): boolean {
+function startsWith(ids: Int32Array, at: number, end: number, pattern: number[]): boolean {
   if (at + pattern.length > end) return false;
   for (let j = 0; j < pattern.length; j++) if (ids[at + j] !== pattern[j]) return false;
   return true;
@@ -123,10 +130,12 @@ export function contentRangeInto(ts: TokenStream, out: Int32Array): void {
   const ids = ts.hash;
   let from = 0;
   let to = ts.count;
-  for (const p of PREFIXES) {
+  const first = to > 0 ? ids[0]! : 0;
+  for (let q = 0; q < PREFIXES.length && PREFIX_FIRST.includes(first); q++) {
+    const p = PREFIXES[q]!;
     if (to - from > p.length && startsWith(ids, from, to, p)) {
       from += p.length;
-      while (from < to - 1 && ts.isNumber[from]) from++;
+      while (from < to - 1 && ts.kind[from] === TOKEN_NUMBER) from++;
       break;
     }
   }

@@ -119,7 +119,7 @@ function addCommand(name: string, canonical: string): void {
   COMMAND_SLOT_ENTRY[slot] = COMMAND_NAMES.length;
   COMMAND_NAMES.push(name);
   COMMAND_CANONICAL.push(canonical);
-  COMMAND_CANONICAL_HASH.push(canonical.length > 0 ? fnv1a(canonical) : 0);
+  COMMAND_CANONICAL_HASH.push(canonical.length > 0 ? fnv1a(canonical) | 0 : 0);
 }
 function commandSlot(key: number): number {
   return (key ^ (key >>> 9)) & (COMMAND_SLOTS - 1);
@@ -143,7 +143,8 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-export const MASK_HASH = fnv1a("#");
+/** token id of every number in the masked streams (as stored: int32) */
+export const MASK_HASH = fnv1a("#") | 0;
 
 /**
  * Function words left out of the content stream that word n-grams are formed from, so a rewording
@@ -154,14 +155,14 @@ export const STOPWORDS = [
   "that", "this", "these", "those", "it", "its", "for", "by", "with", "as", "which", "what", "there",
 ];
 /** open-addressing set of stopword hashes (64 slots, 0 = empty) */
-const STOP_TABLE = new Uint32Array(64);
+const STOP_TABLE = new Int32Array(64);
 for (const w of STOPWORDS) {
-  const h = fnv1a(w);
+  const h = fnv1a(w) | 0;
   let s = h & 63;
   while (STOP_TABLE[s] !== 0) s = (s + 1) & 63;
   STOP_TABLE[s] = h;
 }
-/** is the token id one of STOPWORDS? */
+/** is the token id (int32, as stored in a TokenStream) one of STOPWORDS? */
 export function isStopword(h: number): boolean {
   let s = h & 63;
   for (;;) {
@@ -179,10 +180,13 @@ export const TOKEN_SYMBOL = 2;
 /** Reusable token buffers. `count` tokens are valid; buffers grow as needed. */
 export class TokenStream {
   count = 0;
-  /** token id (unmasked) */
-  hash = new Uint32Array(256);
+  /**
+   * token id (unmasked): FNV-1a of the canonical text, stored as int32 (the bits of the unsigned
+   * fnv1a value) so that loads stay small integers in the JIT's eyes
+   */
+  hash = new Int32Array(256);
   /** token id with numbers masked */
-  masked = new Uint32Array(256);
+  masked = new Int32Array(256);
   /** 1 when the token is a number */
   isNumber = new Uint8Array(256);
   /** TOKEN_WORD, TOKEN_NUMBER or TOKEN_SYMBOL (operator, single letter, LaTeX command) */
@@ -196,8 +200,10 @@ export class TokenStream {
   canonLength = 0;
   /** content stream: masked ids of the tokens that are not stopwords, and their token positions */
   contentCount = 0;
-  content = new Uint32Array(256);
+  content = new Int32Array(256);
   contentPos = new Uint32Array(256);
+  /** were spans, isNumber and the canonical text written (tokenize's `full`)? */
+  full = true;
 
   reset(): void {
     this.count = 0;
@@ -213,12 +219,17 @@ export class TokenStream {
       b.set(a);
       return b;
     };
-    this.hash = grow32(this.hash);
-    this.masked = grow32(this.masked);
+    const growI32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.hash = growI32(this.hash);
+    this.masked = growI32(this.masked);
     this.srcStart = grow32(this.srcStart);
     this.srcEnd = grow32(this.srcEnd);
     this.canonStart = grow32(this.canonStart, n + 1);
-    this.content = grow32(this.content);
+    this.content = growI32(this.content);
     this.contentPos = grow32(this.contentPos);
     const num = new Uint8Array(n);
     num.set(this.isNumber);
@@ -244,43 +255,6 @@ export class TokenStream {
     this.canon = b;
   }
 
-  pushChar(c: number): void {
-    if (this.canonLength >= this.canon.length) this.reserveCanon(1);
-    this.canon[this.canonLength++] = c;
-  }
-
-  pushString(s: string): void {
-    this.reserveCanon(s.length);
-    for (let i = 0; i < s.length; i++) this.canon[this.canonLength++] = s.charCodeAt(i);
-  }
-
-  /** close the token whose canonical characters were pushed since the last close */
-  closeToken(srcStart: number, srcEnd: number, isNumber: boolean, symbol = false, hashed = -1): void {
-    const start = this.canonStart[this.count]!;
-    if (this.canonLength === start) return; // empty (e.g. alias to nothing)
-    let h = hashed;
-    if (h < 0) {
-      // FNV-1a of the canonical characters (callers that hashed while scanning pass it in)
-      h = FNV_OFFSET;
-      const canon = this.canon;
-      for (let i = start; i < this.canonLength; i++) h = Math.imul(h ^ canon[i]!, FNV_PRIME);
-      h >>>= 0;
-    }
-    const k = this.count;
-    this.hash[k] = h;
-    this.masked[k] = isNumber ? MASK_HASH : h;
-    this.isNumber[k] = isNumber ? 1 : 0;
-    this.kind[k] = isNumber ? TOKEN_NUMBER : symbol || this.canonLength - start === 1 ? TOKEN_SYMBOL : TOKEN_WORD;
-    this.srcStart[k] = srcStart;
-    this.srcEnd[k] = srcEnd;
-    if (isNumber || !isStopword(h)) {
-      this.content[this.contentCount] = isNumber ? MASK_HASH : h;
-      this.contentPos[this.contentCount++] = k;
-    }
-    this.count = k + 1;
-    this.canonStart[this.count] = this.canonLength;
-  }
-
   /** canonical text of token k (for debugging and reports) */
   tokenText(k: number): string {
     return String.fromCharCode(...this.canon.subarray(this.canonStart[k]!, this.canonStart[k + 1]!));
@@ -288,7 +262,7 @@ export class TokenStream {
 }
 
 /** hash, canonical text and kind of the one-character tokens (operators and special characters) */
-const CHAR_TOKEN_HASH = new Uint32Array(65536);
+const CHAR_TOKEN_HASH = new Int32Array(65536);
 const CHAR_TOKEN_TEXT: string[] = [];
 for (let c = 0; c < 128; c++) {
   if (!"+-=<>*/^_!|".includes(String.fromCharCode(c))) continue;
@@ -303,8 +277,11 @@ for (const [c, canonical] of SPECIAL) {
 /**
  * Tokenise `text` into `out` (reset first). Linear in the text length; allocation-free apart from
  * buffer growth. Token ids are FNV-1a hashes of the canonical characters, computed while scanning.
+ * With `full` false only the ids (`hash`, `masked`), `kind` and the content stream are written — not
+ * the source spans, `isNumber` nor the canonical text (`out.full` tells which); the matcher tokenises
+ * a row that way first and again in full only when it needs spans or character shingles.
  */
-export function tokenize(text: string, out: TokenStream = new TokenStream()): TokenStream {
+export function tokenize(text: string, out: TokenStream = new TokenStream(), full = true): TokenStream {
   if (classTable === null) tables();
   const cls = classTable!;
   const lower = lowerTable!;
@@ -347,7 +324,6 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
         h = Math.imul(h ^ l, FNV_PRIME);
         i++;
       }
-      h >>>= 0;
       if (len - canonFrom > 1) tokenKind = TOKEN_WORD;
     } else if (k === CLASS_DIGIT) {
       while (i < n) {
@@ -379,7 +355,6 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
         }
         break;
       }
-      h >>>= 0;
       tokenKind = TOKEN_NUMBER;
     } else if (k === CLASS_OP || k === CLASS_SPECIAL) {
       const t = CHAR_TOKEN_TEXT[c]!;
@@ -408,7 +383,6 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
         h = Math.imul(h ^ l, FNV_PRIME);
         i++;
       }
-      h >>>= 0;
       const e = commandEntry(name & 0x3fffffff);
       if (e >= 0 && COMMAND_NAMES[e]!.length === i - nameStart && text.startsWith(COMMAND_NAMES[e]!, nameStart)) {
         len = canonFrom;
@@ -419,25 +393,28 @@ export function tokenize(text: string, out: TokenStream = new TokenStream()): To
       }
     }
     hash[count] = h;
-    srcStart[count] = start;
-    srcEnd[count] = i;
     kind[count] = tokenKind;
     if (tokenKind === TOKEN_NUMBER) {
       masked[count] = MASK_HASH;
-      isNum[count] = 1;
       content[contentCount] = MASK_HASH;
       contentPos[contentCount++] = count;
     } else {
       masked[count] = h;
-      isNum[count] = 0;
       // stopwords are at most five letters (a command such as \\in spells one too)
       if (len - canonFrom > 5 || (k !== CLASS_LETTER && k !== CLASS_BACKSLASH) || !isStopword(h)) {
         content[contentCount] = h;
         contentPos[contentCount++] = count;
       }
     }
-    canonStart[++count] = len;
+    if (full) {
+      srcStart[count] = start;
+      srcEnd[count] = i;
+      isNum[count] = tokenKind === TOKEN_NUMBER ? 1 : 0;
+      canonStart[count + 1] = len;
+    } else len = 0; // the canonical text of one token at a time
+    count++;
   }
+  out.full = full;
   out.count = count;
   out.contentCount = contentCount;
   out.canonLength = len;
