@@ -190,7 +190,7 @@ describe("ranks and resume", () => {
     rmSync(join(d, "in", "part-4.jsonl"));
     r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--refilter"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/over different input files; pass --force/);
+    expect(r.stderr).toMatch(/holds a run over different input files \(the inputs matched by the mix file changed\); pass --force/);
   }, 120_000);
 
   it("array-job ranks refuse --force", () => {

@@ -294,7 +294,7 @@ function prepareOutDir(outDir: string, hash: string, files: string[], force: boo
       `output folder ${outDir} holds a run annotated under a different config (annotate hash ${state.annotateHash.slice(0, 16)}, now ${hash.slice(0, 16)}; only filters and outputs may change without re-annotating); pass --force to start over`,
     );
   } else if (state && JSON.stringify(state.files) !== JSON.stringify(files)) {
-    throw new UsageError(`output folder ${outDir} holds an unfinished run over different input files; pass --force to start over`);
+    throw new UsageError(`output folder ${outDir} holds a run over different input files (the inputs matched by the mix file changed); pass --force to start over`);
   }
   mkdirSync(join(outDir, ".work", "units"), { recursive: true });
   removeStaleTemps(outDir);
