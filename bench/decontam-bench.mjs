@@ -97,7 +97,7 @@ const ours = timeIt("curate (all rules)", (t) => loaded.match(t).length > 0, row
 const base = timeIt("plain any-8-gram (JS)", (t) => plain.match(t) !== null, rows);
 console.log(`load average after: ${load()}`);
 
-/** run bench/decontam_plain8.py on a rows file; returns its rows per CPU-second (merged mode) or null */
+/** run bench/decontam_plain8.py on a rows file; returns {merged, openr1} rates ({wall, cpu}) or null */
 function python(file, mode) {
   if (args.includes("--no-python")) return null;
   const r = spawnSync("python3", [join(root, "bench", "decontam_plain8.py"), file, "--mode", mode, "--benchmarks-dir", join(data, "benchmarks")], { encoding: "utf8" });
@@ -106,12 +106,18 @@ function python(file, mode) {
     return null;
   }
   process.stdout.write(r.stdout);
-  const m = /merged lookup\)\s+\d+ rows\s+(\d+) rows\/s wall\s+(\d+) rows\/CPU-s/.exec(r.stdout);
-  return m ? { wall: Number(m[1]), cpu: Number(m[2]) } : null;
+  const rate = (label) => {
+    const m = new RegExp(`\\(${label}[^)]*\\)\\s+\\d+ rows\\s+(\\d+) rows/s wall\\s+(\\d+) rows/CPU-s`).exec(r.stdout);
+    return m ? { wall: Number(m[1]), cpu: Number(m[2]) } : null;
+  };
+  return { merged: rate("merged lookup"), openr1: rate("open-r1 loop") };
 }
+const ratio = (a, b) => `${(a.cpu / b.cpu).toFixed(2)}× per CPU-second, ${(a.wall / b.wall).toFixed(2)}× wall`;
+console.log(`curate / plain any-8-gram in JS on the same rows: ${ratio(ours, base)}`);
 const py = python(rowsFile, "both");
 console.log(`load average after python: ${load()}`);
-console.log(`per CPU-second: curate / plain-JS ${(ours.cpu / base.cpu).toFixed(2)}×` + (py ? `; curate / plain-Python (merged lookup, same rows) ${(ours.cpu / py.cpu).toFixed(2)}× per CPU-second, ${(ours.wall / py.wall).toFixed(2)}× wall` : ""));
+if (py?.merged) console.log(`curate / Python any-8-gram, one merged lookup (same rows): ${ratio(ours, py.merged)}`);
+if (py?.openr1) console.log(`curate / Python any-8-gram, open-r1's loop as written (same rows): ${ratio(ours, py.openr1)}`);
 
 const traces = join(data, "traces");
 if (existsSync(traces) && !args.includes("--no-responses")) {
@@ -127,7 +133,7 @@ if (existsSync(traces) && !args.includes("--no-responses")) {
   const whole = timeIt("curate response, whole text", (t) => loaded.match(t, "response").length > 0, responses, 100);
   timeIt("plain any-8-gram, whole text (JS)", (t) => plain.match(t) !== null, responses, 100);
   const pr = python(respFile, "merged");
-  if (pr) console.log(`responses, whole text: curate / plain-Python ${(whole.cpu / pr.cpu).toFixed(2)}× per CPU-second, ${(whole.wall / pr.wall).toFixed(2)}× wall`);
+  if (pr?.merged) console.log(`responses, whole text: curate / Python any-8-gram (merged lookup) ${ratio(whole, pr.merged)}`);
   console.log(`load average after responses: ${load()}`);
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
