@@ -5,11 +5,15 @@
  *     read ─▶ annotator chain on a worker pool (input order kept) ─▶ row-local filter stages
  *     ─▶ annotated/u<unit>-*.parquet (every row incl. bad input rows, with its annotations but no
  *        response text) ─▶ unit marker (with the input's size and mtime)
- *   finalize (one process, after every unit is marked done)
- *     group:  stream annotated/ (compact columns) ─▶ exact duplicates, problem groups, caps
- *     write:  stream annotated/ zipped with the responses re-read from the inputs (ids checked row by
- *             row) ─▶ data/ (kept) + rejected/ (dropped, stage + reason) ─▶ problem stats
- *     outputs, conservation check, dataset card, manifest (last, atomic: its presence = finished run)
+ *   write (after every unit is marked done; per unit, resumable, rank-splittable)
+ *     group:  stream annotated/ (compact columns) ─▶ exact duplicates, problem groups, caps (every
+ *             writing process computes the same outcome)
+ *     write:  a unit's annotated/ rows zipped with the responses re-read from its input (ids checked
+ *             row by row) ─▶ data/train-<unit>-* (kept) + rejected/rejected-<unit>-* (stage + reason)
+ *             ─▶ write marker (shards + the unit's counts)
+ *   finalize (one process, after every unit is written)
+ *     problem stats (compact pass), conservation check over the merged write markers, outputs,
+ *     dataset card, manifest (last, atomic: its presence = finished run)
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
