@@ -23,6 +23,15 @@ describe("CSV (RFC 4180)", () => {
     expect(back.rows).toEqual(rows);
   });
 
+  it("neutralises spreadsheet formulas in text cells (CSV injection) and round-trips them", () => {
+    const evil = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2", "@SUM(A1)", "\tx", "\r=1"];
+    for (const v of evil) expect(csvField(v).replace(/^"/, "").startsWith("'")).toBe(true);
+    expect(csvField(-2)).toBe("-2"); // numbers stay numbers
+    expect(csvField("a=b")).toBe("a=b");
+    const rows = evil.map((v, i) => ({ id: String(i), note: v }));
+    expect(parseCsvObjects(writeCsv(["id", "note"], rows)).rows).toEqual(rows);
+  });
+
   it("quotes only what needs quoting and doubles quotes", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField('a"b')).toBe('"a""b"');

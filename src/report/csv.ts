@@ -2,10 +2,17 @@
  * RFC 4180 CSV: fields with a comma, quote, CR or LF (or leading / trailing space) are quoted, quotes
  * doubled; records end with CRLF. The parser is a single-pass state machine (linear time): quoted fields
  * may hold commas, doubled quotes and line breaks; a UTF-8 BOM is skipped; LF-only files are accepted.
+ *
+ * Cells hold model output and are opened in spreadsheets: a text cell starting with `=`, `+`, `-`, `@`,
+ * tab or CR would run as a formula (CSV injection), so it is written with a leading `'` (OWASP's
+ * advice), and `parseCsvObjects` takes that `'` off again so sheets round-trip.
  */
 
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvField(value: unknown): string {
-  const s = value === null || value === undefined ? "" : typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  let s = value === null || value === undefined ? "" : typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  if (typeof value === "string" && FORMULA_START.test(s)) s = "'" + s;
   let needs = s.length > 0 && (s[0] === " " || s[s.length - 1] === " ");
   if (!needs) {
     for (let i = 0; i < s.length; i++) {
@@ -125,7 +132,10 @@ export function parseCsvObjects(text: string, file = "CSV"): { header: string[];
     const rec = records[r]!;
     if (rec.length !== header.length) throw new Error(`${file}: record ${r + 1} has ${rec.length} fields, the header has ${header.length}`);
     const o: Record<string, string> = {};
-    header.forEach((h, j) => (o[h] = rec[j]!));
+    header.forEach((h, j) => {
+      const v = rec[j]!;
+      o[h] = v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v;
+    });
     rows.push(o);
   }
   return { header, rows };
