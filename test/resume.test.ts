@@ -40,24 +40,20 @@ describe("ranks and resume", () => {
 
   it("4 ranks as separate processes, then finalize, give byte-identical outputs", async () => {
     const out = join(corpus, "ranks");
-    const procs = [0, 1, 2, 3].map(
-      (rank) =>
-        new Promise<number>((resolve) => {
-          const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--rank", String(rank), "--world-size", "4", "--workers", "0"]);
-          p.on("exit", (code) => resolve(code ?? -1));
-        }),
-    );
-    expect(await Promise.all(procs)).toEqual([0, 0, 0, 0]);
+    const ranks = (phase: string) =>
+      Promise.all(
+        [0, 1, 2, 3].map(
+          (rank) =>
+            new Promise<number>((resolve) => {
+              const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", "4", "--workers", "0"]);
+              p.on("exit", (code) => resolve(code ?? -1));
+            }),
+        ),
+      );
+    expect(await ranks("annotate")).toEqual([0, 0, 0, 0]);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     // the write phase, 4 ranks at once: each computes the group outcome and writes its own units
-    const writers = [0, 1, 2, 3].map(
-      (rank) =>
-        new Promise<number>((resolve) => {
-          const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", String(rank), "--world-size", "4", "--workers", "0"]);
-          p.on("exit", (code) => resolve(code ?? -1));
-        }),
-    );
-    expect(await Promise.all(writers)).toEqual([0, 0, 0, 0]);
+    expect(await ranks("write")).toEqual([0, 0, 0, 0]);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}.json`));
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     const fin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--json", "--phase", "finalize", "--wait-seconds", "5"]);

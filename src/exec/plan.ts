@@ -97,11 +97,11 @@ export function writeK8s(o: PlanOptions): string[] {
       - name: data
         persistentVolumeClaim:
           claimName: ${pvc}`;
-  const annotate = `# Annotate phase as an Indexed Job: JOB_COMPLETION_INDEX is the rank; ${o.units} unit(s) over ${o.ranks} rank(s).
+  const indexedJob = (phase: "annotate" | "write", comment: string) => `${comment}
 apiVersion: batch/v1
 kind: Job
 metadata:
-  name: curate-annotate
+  name: curate-${phase}
 spec:
   completionMode: Indexed
   completions: ${o.ranks}
@@ -111,35 +111,18 @@ spec:
     spec:
       restartPolicy: Never
       containers:
-      - name: annotate
+      - name: ${phase}
         image: ${image}
-        command: ["bash", "-c", ${JSON.stringify(args("annotate", `--world-size ${o.ranks}`))}]
+        command: ["bash", "-c", ${JSON.stringify(args(phase, `--world-size ${o.ranks}`))}]
         resources:
           requests: { cpu: "${o.cpusPerTask}", memory: "${o.memGB}Gi" }
 ${volume}
 `;
-  const write = `# Write phase as an Indexed Job: waits for every annotate marker, computes the group outcome,
-# writes data/ and rejected/ for units k with k mod ${o.ranks} = JOB_COMPLETION_INDEX.
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: curate-write
-spec:
-  completionMode: Indexed
-  completions: ${o.ranks}
-  parallelism: ${o.ranks}
-  backoffLimitPerIndex: 3
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: write
-        image: ${image}
-        command: ["bash", "-c", ${JSON.stringify(args("write", `--world-size ${o.ranks}`))}]
-        resources:
-          requests: { cpu: "${o.cpusPerTask}", memory: "${o.memGB}Gi" }
-${volume}
-`;
+  const annotate = indexedJob("annotate", `# Annotate phase as an Indexed Job: JOB_COMPLETION_INDEX is the rank; ${o.units} unit(s) over ${o.ranks} rank(s).`);
+  const write = indexedJob(
+    "write",
+    `# Write phase as an Indexed Job: waits for every annotate marker, computes the group outcome,\n# writes data/ and rejected/ for units k with k mod ${o.ranks} = JOB_COMPLETION_INDEX.`,
+  );
   const finalize = `# Finalize phase: may be applied together with the other jobs; it waits for every unit's markers.
 apiVersion: batch/v1
 kind: Job

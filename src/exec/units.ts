@@ -45,14 +45,19 @@ export function readMarker(outDir: string, unit: number): UnitMarker | null {
   if (!existsSync(p)) return null;
   try {
     const m = JSON.parse(readFileSync(p, "utf8")) as UnitMarker;
-    for (const s of m.shards) {
-      const abs = join(outDir, s.path);
-      if (!existsSync(abs) || statSync(abs).size !== s.bytes) return null;
-    }
-    return m;
+    return shardsPresent(outDir, m.shards) ? m : null;
   } catch {
     return null;
   }
+}
+
+/** every listed shard exists with its recorded size */
+function shardsPresent(outDir: string, shards: UnitShard[]): boolean {
+  for (const s of shards) {
+    const abs = join(outDir, s.path);
+    if (!existsSync(abs) || statSync(abs).size !== s.bytes) return false;
+  }
+  return true;
 }
 
 export function writeMarker(outDir: string, m: UnitMarker): void {
@@ -97,12 +102,7 @@ export function readWriteMarker(outDir: string, unit: number, token: string): Wr
   if (!existsSync(p)) return null;
   try {
     const m = JSON.parse(readFileSync(p, "utf8")) as WriteMarker;
-    if (m.token !== token) return null;
-    for (const s of [...m.data, ...m.rejected]) {
-      const abs = join(outDir, s.path);
-      if (!existsSync(abs) || statSync(abs).size !== s.bytes) return null;
-    }
-    return m;
+    return m.token === token && shardsPresent(outDir, [...m.data, ...m.rejected]) ? m : null;
   } catch {
     return null;
   }
