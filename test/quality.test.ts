@@ -247,6 +247,11 @@ describe("language mixing", () => {
     // expected scripts are configurable
     const zh = scriptSignals(chinese, scriptMask(["latin", "cjk"]), 200);
     expect(zh.foreignShare).toBe(0);
+    // all-ASCII text skips the scan when Latin is expected, and is scanned (all foreign) when not
+    expect(scriptSignals(english, mask, 200)).toEqual({ foreignShare: 0, foreignShareMax: 0, foreignLetters: 0 });
+    const notLatin = scriptSignals(english, scriptMask(["cjk"]), 200);
+    expect(notLatin.foreignShare).toBe(1);
+    expect(notLatin.foreignLetters).toBeGreaterThan(10_000);
   });
 });
 

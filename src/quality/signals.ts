@@ -472,6 +472,9 @@ export interface ScriptSignals {
  * symbols, LaTeX) are ignored.
  */
 export function scriptSignals(text: string, expectedMask: number, segmentLetters: number): ScriptSignals {
+  // all-ASCII text (UTF-8 length = UTF-16 length, checked natively at GB/s) has only Latin letters:
+  // with Latin expected, nothing is foreign and the per-character loop is skipped
+  if (expectedMask & (1 << S_LATIN) && Buffer.byteLength(text, "utf8") === text.length) return { foreignShare: 0, foreignShareMax: 0, foreignLetters: 0 };
   const n = text.length;
   let letters = 0;
   let foreign = 0;
