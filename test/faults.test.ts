@@ -48,11 +48,15 @@ describe("fault suite", () => {
     expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).shards).toEqual(JSON.parse(readFileSync(join(d, "clean", "manifest.json"), "utf8")).shards);
   }, 120_000);
 
-  it("a full disk in the write phase leaves no write marker for the unit being written and no manifest; finalize again completes it", () => {
+  // on this thread (--workers 0) and on write threads (one fault budget per thread, so a smaller one)
+  it.each([
+    ["on the main thread", "0", "60000"],
+    ["on two write threads", "2", "20000"],
+  ])("a full disk in the write phase (%s) leaves no write marker for the unit being written and no manifest; finalize again completes it", (_, workers, budget) => {
     const d = corpus();
     const out = join(d, "out");
     expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
-    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"], { env: { CURATE_FAULT_WRITE_BYTES: "60000" } });
+    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", workers], { env: { CURATE_FAULT_WRITE_BYTES: budget } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ENOSPC: no space left on device/);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
@@ -63,7 +67,7 @@ describe("fault suite", () => {
       for (const f of existsSync(join(out, set)) ? readdirSync(join(out, set)) : []) expect(written).toContain(`${f.match(/u\d{5}/)![0]}.json`);
     }
     expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
-    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
+    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", workers]).code).toBe(0);
     expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
     expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(d, "clean", "manifest.json")))).toBe(true);
   }, 120_000);

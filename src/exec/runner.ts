@@ -17,7 +17,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { cpus } from "node:os";
+import { cpus, hostname } from "node:os";
+import { threadId } from "node:worker_threads";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { createHash } from "node:crypto";
@@ -36,6 +37,7 @@ import { createProgress, type Progress } from "./progress.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { datasetCard } from "./card.js";
 import { GroupStep, type GroupOutcome } from "./group-step.js";
+import { workerUrl } from "./worker-path.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
 import { buildOutputs, type MixRow } from "../mix/build.js";
 import { clearUnit, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type UnitMarker, type UnitShard, type WriteMarker } from "./units.js";
@@ -55,6 +57,8 @@ export interface RunOptions {
   waitMs?: number;
   /** re-decide a finished run whose annotations still match (changed filters or outputs only) */
   refilter?: boolean;
+  /** write every unit on this thread even when several workers and units allow write threads */
+  inThreadWrite?: boolean;
   /** test hook: stop (throw) after this many units were annotated by this process */
   stopAfterUnits?: number;
 }
@@ -162,6 +166,29 @@ class StageCounter {
   }
 }
 
+/** The write step on `n` worker threads (src/exec/write-worker.ts), each an in-process rank. */
+async function writeOnThreads(loaded: LoadedMix, outDir: string, n: number): Promise<void> {
+  const { Worker } = await import("node:worker_threads");
+  const url = workerUrl("exec/write-worker");
+  type Reply = { ok: boolean; kind?: string; message?: string; file?: string; row?: number | null; cause?: string };
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, rank) =>
+      new Promise<Reply>((resolve) => {
+        const w = new Worker(url, { workerData: { loaded, outDir, rank, world: n } });
+        let reply: Reply | null = null;
+        w.on("message", (m: Reply) => (reply = m));
+        w.on("error", (e) => resolve({ ok: false, kind: "error", message: e.message }));
+        w.on("exit", (code) => resolve(reply ?? { ok: false, kind: "error", message: `write thread ${rank}/${n} exited with code ${code}` }));
+      }),
+    ),
+  );
+  const bad = results.find((r) => !r.ok);
+  if (!bad) return;
+  if (bad.kind === "input") throw new InputError(bad.file!, bad.row ?? null, bad.cause!);
+  if (bad.kind === "usage") throw new UsageError(bad.message!);
+  throw new Error(bad.message);
+}
+
 interface WriteUnitArgs {
   outDir: string;
   marker: UnitMarker;
@@ -242,6 +269,10 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
   } catch (e) {
     kept.abort();
     rejected.abort();
+    // shards of this unit already closed (one set closed before the other failed) go too: a unit's
+    // shards exist only with its marker
+    clearUnit(outDir, marker.unit, "data", "train");
+    clearUnit(outDir, marker.unit, "rejected", "rejected");
     throw e;
   }
 }
@@ -396,6 +427,7 @@ async function annotateUnit(
     return marker;
   } catch (e) {
     shards.abort();
+    clearUnit(outDir, unit); // and any shard of this unit already rolled over: no marker, no shards
     throw e;
   }
 }
@@ -573,7 +605,9 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   // (deterministic, so ranks agree without exchanging it); the manifest goes first: from here on
   // data/ changes, and a run folder never looks finished while it does
   rmSync(join(outDir, "manifest.json"), { force: true });
-  const groupTmp = join(outDir, ".work", `group-r${rank}`);
+  // spill folder of this process's group step: ranks may share a filesystem across hosts, and write
+  // threads share the process, so host, pid and thread all go into the name
+  const groupTmp = join(outDir, ".work", `group-r${rank}-${hostname()}-${process.pid}-t${threadId}`);
   rmSync(groupTmp, { recursive: true, force: true });
   let tPhase = performance.now();
   progress.phase("group");
@@ -609,10 +643,18 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     base += markers[i]!.shards.reduce((a, sh) => a + sh.rows, 0);
   }
   let unitsWritten = 0;
-  for (const { unit, file } of mine) {
-    if (readWriteMarker(outDir, unit, token)) continue;
-    await writeUnit({ outDir, marker: markers[unit]!, file, base: unitBase[unit]!, token, order, outcome: groupOutcome, decideLocal, shard: sOpts, progress });
-    unitsWritten++;
+  const todoWrite = mine.filter(({ unit }) => !readWriteMarker(outDir, unit, token));
+  // one process, several units, several workers: write on worker threads that act as in-process
+  // write-phase ranks (each computes the same group outcome, then writes units k mod n)
+  const threads = world === 1 && !opts.inThreadWrite ? Math.min(workers, todoWrite.length) : 1;
+  if (threads > 1) {
+    await writeOnThreads(loaded, outDir, threads);
+    unitsWritten = todoWrite.length;
+  } else {
+    for (const { unit, file } of todoWrite) {
+      await writeUnit({ outDir, marker: markers[unit]!, file, base: unitBase[unit]!, token, order, outcome: groupOutcome, decideLocal, shard: sOpts, progress });
+      unitsWritten++;
+    }
   }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
   if (phase === "write" || (phase === "all" && world > 1 && rank !== 0)) {
