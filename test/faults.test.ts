@@ -48,10 +48,10 @@ describe("fault suite", () => {
     expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).shards).toEqual(JSON.parse(readFileSync(join(d, "clean", "manifest.json"), "utf8")).shards);
   }, 120_000);
 
-  // on this thread (--workers 0) and on write threads (one fault budget per thread, so a smaller one)
+  // two budgets: the failure lands in a different unit and shard set
   it.each([
-    ["on the main thread", "0", "60000"],
-    ["on two write threads", "2", "20000"],
+    ["60 KB budget", "0", "60000"],
+    ["20 KB budget", "2", "20000"],
   ])("a full disk in the write phase (%s) leaves no write marker for the unit being written and no manifest; finalize again completes it", (_, workers, budget) => {
     const d = corpus();
     const out = join(d, "out");
