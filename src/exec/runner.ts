@@ -163,6 +163,11 @@ class StageCounter {
   }
 }
 
+/** A closed shard as a unit or write marker lists it (path relative to the run folder). */
+function unitShard(outDir: string, s: ClosedShard & { extra: Record<string, number> }): UnitShard {
+  return { path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 };
+}
+
 interface WriteUnitArgs {
   outDir: string;
   marker: UnitMarker;
@@ -185,8 +190,11 @@ interface WriteUnitArgs {
 async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
   const { outDir, marker, file, order, outcome, decideLocal } = a;
   const name = unitName(marker.unit);
-  clearUnit(outDir, marker.unit, "data", "train");
-  clearUnit(outDir, marker.unit, "rejected", "rejected");
+  const clearWritten = () => {
+    clearUnit(outDir, marker.unit, "data", "train");
+    clearUnit(outDir, marker.unit, "rejected", "rejected");
+  };
+  clearWritten();
   // (a writer thread for the encoding was tried and measured slower: cloning the rows to it cost
   // more CPU than it moved off this thread — 27 → 39 CPU s and 22 → 32 s wall at 100k)
   const rejected = new ShardSet(join(outDir, "rejected"), `rejected-${name}`, REJECTED_COLUMNS, a.shard);
@@ -226,7 +234,6 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
       }
       if (rowsIn % 1000 === 0) a.progress.rows(1000);
     }
-    const shardEntry = (s: ClosedShard & { extra: Record<string, number> }): UnitShard => ({ path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 });
     const w: WriteMarker = {
       unit: marker.unit,
       token: a.token,
@@ -235,8 +242,8 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
       keptTokens,
       stages: order.map((s) => counter.get(s)),
       bySource,
-      data: kept.close().map(shardEntry),
-      rejected: rejected.close().map(shardEntry),
+      data: kept.close().map((s) => unitShard(outDir, s)),
+      rejected: rejected.close().map((s) => unitShard(outDir, s)),
     };
     saveWriteMarker(outDir, w);
     return w;
@@ -245,8 +252,7 @@ async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
     rejected.abort();
     // shards of this unit already closed (one set closed before the other failed) go too: a unit's
     // shards exist only with its marker
-    clearUnit(outDir, marker.unit, "data", "train");
-    clearUnit(outDir, marker.unit, "rejected", "rejected");
+    clearWritten();
     throw e;
   }
 }
@@ -394,7 +400,7 @@ async function annotateUnit(
       source: file.source.name,
       file: file.rel,
       rows,
-      shards: closed.map((s) => ({ path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 })),
+      shards: closed.map((s) => unitShard(outDir, s)),
       input,
     };
     writeMarker(outDir, marker);
@@ -559,20 +565,25 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   }
 
   // -------------------------------------------------------------------- wait for every unit
-  const markers: UnitMarker[] = [];
   const waitStart = Date.now();
-  for (const { unit, file } of units) {
-    let m = readMarker(outDir, unit);
-    while (!m) {
-      if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) {
-        throw new Error(`unit ${unitName(unit)} (${file.rel}) has no completion marker after ${opts.waitMs} ms; is its rank still running?`);
+  /** every unit's marker as `read` returns it, polling every 2 s for those another rank still owes */
+  const waitForUnits = async <M>(read: (unit: number) => M | null, what: string, doing: string): Promise<M[]> => {
+    const got: M[] = [];
+    for (const { unit, file } of units) {
+      let m = read(unit);
+      while (!m) {
+        if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) {
+          throw new Error(`unit ${unitName(unit)} (${file.rel}) has no ${what} after ${opts.waitMs} ms; is its rank still running?`);
+        }
+        progress.log(`waiting for unit ${unitName(unit)} (${file.rel}) ${doing} rank ${unit % world}`);
+        await new Promise((r) => setTimeout(r, 2000));
+        m = read(unit);
       }
-      progress.log(`waiting for unit ${unitName(unit)} (${file.rel}) from rank ${unit % world}`);
-      await new Promise((r) => setTimeout(r, 2000));
-      m = readMarker(outDir, unit);
+      got.push(m);
     }
-    markers.push(m);
-  }
+    return got;
+  };
+  const markers = await waitForUnits((unit) => readMarker(outDir, unit), "completion marker", "from");
 
   // -------------------------------------------------------------------- finalize: group
   // every process that writes units computes the group outcome from annotated/'s compact columns
@@ -630,19 +641,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     progress.done();
     return { finished: false, message: `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`, timings: timings() };
   }
-  const written: WriteMarker[] = [];
-  for (const { unit, file } of units) {
-    let m = readWriteMarker(outDir, unit, token);
-    while (!m) {
-      if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) {
-        throw new Error(`unit ${unitName(unit)} (${file.rel}) has no write marker after ${opts.waitMs} ms; is its rank still running?`);
-      }
-      progress.log(`waiting for unit ${unitName(unit)} (${file.rel}) to be written by rank ${unit % world}`);
-      await new Promise((r) => setTimeout(r, 2000));
-      m = readWriteMarker(outDir, unit, token);
-    }
-    written.push(m);
-  }
+  const written = await waitForUnits((unit) => readWriteMarker(outDir, unit, token), "write marker", "to be written by");
   // shards no current write marker lists (an earlier, differently filtered finalize) go
   const listed = new Set(written.flatMap((w) => [...w.data, ...w.rejected].map((sh) => sh.path)));
   for (const set of ["data", "rejected"]) {

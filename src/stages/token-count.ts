@@ -141,6 +141,15 @@ function longPiece(piece: string, max: number, countTokens: CountFn, opts: { dis
   return total;
 }
 
+/** End of the pre-token at `p` by the split regex itself (`sticky`: the pattern with flags "uy"). */
+function regexPieceEnd(sticky: RegExp, text: string, p: number): number {
+  sticky.lastIndex = p;
+  const m = sticky.exec(text);
+  // the split regex matches at every position (any character is a letter, digit, space or other)
+  if (!m || m[0].length === 0) throw new Error(`o200k pre-tokeniser: no match at ${p}`);
+  return p + m[0].length;
+}
+
 export interface FastCounter {
   (text: string): number;
   /** Pieces counted and how many came from the memo (for tests and the bench). */
@@ -169,11 +178,7 @@ export function makeO200kCounter(countTokens: CountFn, maxMemo = 200_000, maxPie
     while (p < n) {
       let e = asciiPieceEnd(text, p, n);
       if (e === BAIL) {
-        sticky.lastIndex = p;
-        const m = sticky.exec(text);
-        // the split regex matches at every position (any character is a letter, digit, space or other)
-        if (!m || m[0].length === 0) throw new Error(`o200k pre-tokeniser: no match at ${p}`);
-        e = p + m[0].length;
+        e = regexPieceEnd(sticky, text, p);
         regexPieces++;
       }
       pieces++;
@@ -233,10 +238,7 @@ export function o200kPieces(text: string): string[] {
   const out: string[] = [];
   for (let p = 0; p < text.length; ) {
     let e = asciiPieceEnd(text, p, text.length);
-    if (e === BAIL) {
-      sticky.lastIndex = p;
-      e = p + sticky.exec(text)![0].length;
-    }
+    if (e === BAIL) e = regexPieceEnd(sticky, text, p);
     out.push(text.slice(p, e));
     p = e;
   }
