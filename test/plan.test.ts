@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
 
 describe("curate plan", () => {
-  it("writes Slurm scripts that run as annotate and write arrays and a dependent finalize, matching a single run", () => {
+  it("writes Slurm scripts that run as annotate, group and write arrays with a merge and a finalize between, matching a single run", () => {
     const d = tempDir("curate-plan-");
     mkdirSync(join(d, "in"));
     const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
@@ -20,11 +20,13 @@ describe("curate plan", () => {
     const r = runCli(["plan", join(d, "mix.json"), "--slurm", "--k8s", "--ranks", "2", "--out", join(d, "run"), "--scripts", join(d, "jobs"), "--cpus", "1"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 unit\(s\) \(input files\) over 2 rank\(s\)/);
-    expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "job-annotate.yaml", "job-finalize.yaml", "job-write.yaml", "submit.sh", "write.sbatch"]);
+    expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "group.sbatch", "job-annotate.yaml", "job-finalize.yaml", "job-group.yaml", "job-merge.yaml", "job-write.yaml", "merge.sbatch", "submit.sh", "write.sbatch"]);
     const annotate = readFileSync(join(d, "jobs", "annotate.sbatch"), "utf8");
     expect(annotate).toMatch(/#SBATCH --array=0-1/);
     const submit = readFileSync(join(d, "jobs", "submit.sh"), "utf8");
-    expect(submit).toMatch(/w=\$\(sbatch --parsable --dependency=afterok:\$\{a%%_\*\} write\.sbatch\)/);
+    expect(submit).toMatch(/g=\$\(sbatch --parsable --dependency=afterok:\$\{a%%_\*\} group\.sbatch\)/);
+    expect(submit).toMatch(/m=\$\(sbatch --parsable --dependency=afterok:\$\{g%%_\*\} merge\.sbatch\)/);
+    expect(submit).toMatch(/w=\$\(sbatch --parsable --dependency=afterok:\$\{m%%_\*\} write\.sbatch\)/);
     expect(submit).toMatch(/sbatch --dependency=afterok:\$\{w%%_\*\} finalize\.sbatch/);
     expect(readFileSync(join(d, "jobs", "write.sbatch"), "utf8")).toMatch(/#SBATCH --array=0-1[\s\S]*--phase write --world-size 2/);
     expect(readFileSync(join(d, "jobs", "job-write.yaml"), "utf8")).toMatch(/completionMode: Indexed[\s\S]*--phase write --world-size 2/);
@@ -35,7 +37,15 @@ describe("curate plan", () => {
       const a = spawnSync("bash", [join(d, "jobs", "annotate.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
       expect(a.status, a.stderr).toBe(0);
     }
-    // the write array: each task writes its own units (rank 1 first, as a scheduler may)
+    // the group array (each task one at a time, as a throttled scheduler may run them), the merge,
+    // then the write array: each task writes its own units (rank 1 first, as a scheduler may)
+    for (const rank of [1, 0]) {
+      const g = spawnSync("bash", [join(d, "jobs", "group.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      expect(g.status, g.stderr).toBe(0);
+    }
+    expect(readdirSync(join(d, "run", ".work", "group")).sort()).toEqual(["pairs-w2-r0.bin", "pairs-w2-r1.bin"]);
+    const m = spawnSync("bash", [join(d, "jobs", "merge.sbatch")], { encoding: "utf8" });
+    expect(m.status, m.stderr).toBe(0);
     for (const rank of [1, 0]) {
       const w = spawnSync("bash", [join(d, "jobs", "write.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
       expect(w.status, w.stderr).toBe(0);

@@ -1,6 +1,6 @@
 /**
- * Array jobs and crash recovery: 4 ranks as separate processes (annotate phase each, write phase
- * each, then finalize) give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
+ * Array jobs and crash recovery: 4 ranks as separate processes (annotate phase each, group phase
+ * each, one merge, write phase each, then finalize) give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
  * a changed config is refused; a finalize without all units waits, then fails clearly.
  */
 import { describe, expect, it, beforeAll } from "vitest";
@@ -45,14 +45,21 @@ describe("ranks and resume", () => {
         [0, 1, 2, 3].map(
           (rank) =>
             new Promise<number>((resolve) => {
-              const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", "4", "--workers", "0"]);
+              const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", "4", "--workers", "0", "--wait-seconds", "60"]);
               p.on("exit", (code) => resolve(code ?? -1));
             }),
         ),
       );
     expect(await ranks("annotate")).toEqual([0, 0, 0, 0]);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
-    // the write phase, 4 ranks at once: each computes the group outcome and writes its own units
+    // the group phase, 4 ranks at once: each confirms the near-duplicate pairs of its share of the
+    // LSH bands; no outcome yet
+    expect(await ranks("group")).toEqual([0, 0, 0, 0]);
+    expect(readdirSync(join(out, ".work", "group")).sort()).toEqual([0, 1, 2, 3].map((r) => `pairs-w4-r${r}.bin`));
+    // the merge phase, one process: every rank's pairs → the saved group outcome
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "merge", "--world-size", "4", "--wait-seconds", "5"]).code).toBe(0);
+    expect(existsSync(join(out, ".work", "group", "outcome.json"))).toBe(true);
+    // the write phase, 4 ranks at once, each writing its own units from the saved outcome
     expect(await ranks("write")).toEqual([0, 0, 0, 0]);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}.json`));
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
@@ -65,6 +72,12 @@ describe("ranks and resume", () => {
   it("a write phase that stopped half-way is completed by finalize, to the same bytes", () => {
     const out = join(corpus, "half-written");
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    // a write rank without the group outcome waits for it, then says what is missing
+    const early = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3", "--wait-seconds", "1"]);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toMatch(/group outcome.*missing/);
+    // the group phase in one process saves the outcome; one write rank then writes its units
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "group"]).code).toBe(0);
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3"]).code).toBe(0);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual(["u00001.json", "u00004.json"]);
     const before = readFileSync(join(out, "data", "train-u00001-00000.parquet"));

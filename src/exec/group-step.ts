@@ -12,17 +12,10 @@
  */
 import type { MixConfig } from "../config/types.js";
 import type { DropReason, Rollout } from "../trace/record.js";
-import type { GroupStats, ClusterSummary, RowGroupInfo } from "../group/types.js";
-import { ProblemGrouper, type GroupResult } from "../group/group.js";
+import { ProblemGrouper, type BandPairs, type GroupResult } from "../group/group.js";
+import type { GroupOutcome } from "./group-outcome.js";
 
-export interface GroupOutcome {
-  /** names of the group-level stages, in order (for per-stage counts) */
-  stages: string[];
-  info(index: number): RowGroupInfo;
-  dropFor(index: number): DropReason | null;
-  stats: GroupStats & { exactDuplicates: number };
-  clusters(): ClusterSummary[];
-}
+export type { GroupOutcome };
 
 export class GroupStep {
   private exactFirst = new Map<string, number>();
@@ -43,8 +36,23 @@ export class GroupStep {
   /** A row the group step does not see (a bad input row): keeps indexes aligned with the write pass. */
   skip(): void {
     this.index++;
-    this.exactDupOf.push(-1);
+    this.exactDupOf.push(-2);
     this.ids.push("");
+  }
+
+  /** false for a row passed to `skip` */
+  grouped(index: number): boolean {
+    return this.exactDupOf[index] !== -2;
+  }
+
+  /** Confirmed near-duplicate pairs of LSH bands `bands` (one rank's share; see ProblemGrouper.bandPairs). */
+  bandPairs(bands: number[]): BandPairs {
+    return this.grouper.bandPairs(bands);
+  }
+
+  /** LSH bands of the problem sketches */
+  get bands(): number {
+    return this.grouper.bands;
   }
 
   /** Add the next row (global order). `localDrop` is the row-local decision, if any. Returns its index. */
@@ -78,8 +86,9 @@ export class GroupStep {
     return i;
   }
 
-  async finish(): Promise<GroupOutcome> {
-    const result: GroupResult = await this.grouper.finish();
+  /** `pairs`: every band's pairs, from the ranks that split them; default: all bands here. */
+  async finish(pairs?: BandPairs[]): Promise<GroupOutcome> {
+    const result: GroupResult = await this.grouper.finish(pairs ? { pairs } : {});
     const { exactDupOf, ids } = this;
     const exactOn = this.config.filters?.exactDuplicates !== false;
     this.exactFirst.clear();

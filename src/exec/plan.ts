@@ -1,10 +1,13 @@
 /**
- * Job scripts for array jobs, three phases: annotate (array: units k mod ranks), write (array: each
- * task computes the same group outcome from annotated/ and writes its own units' data/ and rejected/
- * shards), finalize (one task: problem statistics, outputs, conservation check, manifest). Slurm: two
- * sbatch arrays and a job, chained by afterok dependencies. Kubernetes: two Indexed Jobs and a Job;
- * every phase waits for the markers of the one before (<out>/.work/units/, <out>/.work/write/) on the
- * shared filesystem, so all three may be applied at once.
+ * Job scripts for array jobs, five phases:
+ *   annotate  array: units k with k mod ranks = rank
+ *   group     array: rank r confirms the near-duplicate candidate pairs of LSH bands j ≡ r (mod ranks)
+ *   merge     one task: every rank's pairs → the group outcome (groups, caps), saved once
+ *   write     array: each task writes its own units' data/ and rejected/ shards from the saved outcome
+ *   finalize  one task: problem statistics, outputs, conservation check, manifest
+ * Slurm: arrays and single jobs chained by afterok dependencies. Kubernetes: Indexed Jobs and Jobs;
+ * every phase waits for the markers of the one before (<out>/.work/units/, .work/group/, .work/write/)
+ * on the shared filesystem, so all may be applied at once. No phase waits for a later one.
  */
 import { join, resolve } from "node:path";
 import { mkdirSync } from "node:fs";
@@ -48,14 +51,35 @@ export function writeSlurm(o: PlanOptions): string[] {
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase annotate --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
 `;
+  const group = `#!/usr/bin/env bash
+#SBATCH --job-name=curate-group
+#SBATCH --array=0-${o.ranks - 1}
+#SBATCH --cpus-per-task=${o.cpusPerTask}
+#SBATCH --mem=${o.memGB}G
+#SBATCH --output=${resolve(o.scriptsDir)}/group-%a.log
+# Group phase: every task reads annotated/'s compact columns and confirms the near-duplicate candidate
+# pairs of its share of the LSH bands (bands j with j mod ${o.ranks} = rank) → .work/group/pairs-*.bin.
+set -euo pipefail
+exec ${curate} run ${mix} --out ${out} --phase group --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
+`;
+  const merge = `#!/usr/bin/env bash
+#SBATCH --job-name=curate-merge
+#SBATCH --cpus-per-task=1
+#SBATCH --mem=${o.memGB}G
+#SBATCH --output=${resolve(o.scriptsDir)}/merge.log
+# Merge phase: every group rank's pairs → problem groups, caps and exact duplicates, saved once as
+# .work/group/outcome.json (+ per-unit files) for the write tasks.
+set -euo pipefail
+exec ${curate} run ${mix} --out ${out} --phase merge --world-size ${o.ranks} --quiet
+`;
   const write = `#!/usr/bin/env bash
 #SBATCH --job-name=curate-write
 #SBATCH --array=0-${o.ranks - 1}
 #SBATCH --cpus-per-task=${o.cpusPerTask}
 #SBATCH --mem=${o.memGB}G
 #SBATCH --output=${resolve(o.scriptsDir)}/write-%a.log
-# Write phase: every task computes the same group outcome (exact and near duplicates, caps) from
-# annotated/, then writes data/ and rejected/ for its own units. A rerun skips units already written.
+# Write phase: every task reads the saved group outcome and writes data/ and rejected/ for its own
+# units. A rerun skips units already written.
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase write --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
 `;
@@ -70,14 +94,17 @@ set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase finalize --workers ${o.cpusPerTask}
 `;
   const submit = `#!/usr/bin/env bash
-# Submit the annotate array, the write array once every annotate task succeeded, then finalize.
+# Submit the phases in order, each once the one before succeeded: annotate, group (arrays), merge,
+# write (array), finalize.
 set -euo pipefail
 cd "$(dirname "$0")"
 a=$(sbatch --parsable annotate.sbatch)
-w=$(sbatch --parsable --dependency=afterok:\${a%%_*} write.sbatch)
+g=$(sbatch --parsable --dependency=afterok:\${a%%_*} group.sbatch)
+m=$(sbatch --parsable --dependency=afterok:\${g%%_*} merge.sbatch)
+w=$(sbatch --parsable --dependency=afterok:\${m%%_*} write.sbatch)
 sbatch --dependency=afterok:\${w%%_*} finalize.sbatch
 `;
-  const files = { "annotate.sbatch": annotate, "write.sbatch": write, "finalize.sbatch": finalize, "submit.sh": submit };
+  const files = { "annotate.sbatch": annotate, "group.sbatch": group, "merge.sbatch": merge, "write.sbatch": write, "finalize.sbatch": finalize, "submit.sh": submit };
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(o.scriptsDir, name), text);
   return Object.keys(files).map((f) => join(o.scriptsDir, f));
 }
@@ -97,7 +124,7 @@ export function writeK8s(o: PlanOptions): string[] {
       - name: data
         persistentVolumeClaim:
           claimName: ${pvc}`;
-  const indexedJob = (phase: "annotate" | "write", comment: string) => `${comment}
+  const indexedJob = (phase: "annotate" | "group" | "write", comment: string) => `${comment}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -121,13 +148,13 @@ ${volume}
   const annotate = indexedJob("annotate", `# Annotate phase as an Indexed Job: JOB_COMPLETION_INDEX is the rank; ${o.units} unit(s) over ${o.ranks} rank(s).`);
   const write = indexedJob(
     "write",
-    `# Write phase as an Indexed Job: waits for every annotate marker, computes the group outcome,\n# writes data/ and rejected/ for units k with k mod ${o.ranks} = JOB_COMPLETION_INDEX.`,
+    `# Write phase as an Indexed Job: waits for the saved group outcome, then writes data/ and rejected/\n# for units k with k mod ${o.ranks} = JOB_COMPLETION_INDEX.`,
   );
-  const finalize = `# Finalize phase: may be applied together with the other jobs; it waits for every unit's markers.
+  const singleJob = (phase: "merge" | "finalize", comment: string, extra: string) => `${comment}
 apiVersion: batch/v1
 kind: Job
 metadata:
-  name: curate-finalize
+  name: curate-${phase}
 spec:
   completions: 1
   backoffLimit: 3
@@ -135,14 +162,20 @@ spec:
     spec:
       restartPolicy: Never
       containers:
-      - name: finalize
+      - name: ${phase}
         image: ${image}
-        command: ["bash", "-c", ${JSON.stringify(args("finalize", ""))}]
+        command: ["bash", "-c", ${JSON.stringify(args(phase, extra))}]
         resources:
           requests: { cpu: "${o.cpusPerTask}", memory: "${o.memGB}Gi" }
 ${volume}
 `;
-  const files = { "job-annotate.yaml": annotate, "job-write.yaml": write, "job-finalize.yaml": finalize };
+  const group = indexedJob(
+    "group",
+    `# Group phase as an Indexed Job: waits for every annotate marker; index r confirms the near-duplicate\n# pairs of LSH bands j with j mod ${o.ranks} = r.`,
+  );
+  const merge = singleJob("merge", "# Merge phase: waits for every group rank's pairs, saves the group outcome once.", `--world-size ${o.ranks}`);
+  const finalize = singleJob("finalize", "# Finalize phase: may be applied together with the other jobs; it waits for every unit's markers.", "");
+  const files = { "job-annotate.yaml": annotate, "job-group.yaml": group, "job-merge.yaml": merge, "job-write.yaml": write, "job-finalize.yaml": finalize };
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(o.scriptsDir, name), text);
   return Object.keys(files).map((f) => join(o.scriptsDir, f));
 }

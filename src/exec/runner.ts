@@ -5,12 +5,13 @@
  *     read ─▶ annotator chain on a worker pool (input order kept) ─▶ row-local filter stages
  *     ─▶ annotated/u<unit>-*.parquet (every row incl. bad input rows, with its annotations but no
  *        response text) ─▶ unit marker (with the input's size and mtime)
- *   write (after every unit is marked done; per unit, resumable, rank-splittable)
- *     group:  stream annotated/ (compact columns) ─▶ exact duplicates, problem groups, caps (every
- *             writing process computes the same outcome)
- *     write:  a unit's annotated/ rows zipped with the responses re-read from its input (ids checked
- *             row by row) ─▶ data/train-<unit>-* (kept) + rejected/rejected-<unit>-* (stage + reason)
- *             ─▶ write marker (shards + the unit's counts)
+ *   group (after every unit is marked done; computed once, saved under .work/group/)
+ *     stream annotated/ (compact columns) ─▶ exact duplicates, problem groups (LSH bands split
+ *     across ranks: group phase = pairs per rank, merge phase = groups and caps), saved outcome
+ *   write (per unit, resumable, rank-splittable)
+ *     a unit's annotated/ rows zipped with the responses re-read from its input (ids checked row by
+ *     row) and the saved outcome ─▶ data/train-<unit>-* (kept) + rejected/rejected-<unit>-* (stage +
+ *     reason) ─▶ write marker (shards + the unit's counts)
  *   finalize (one process, after every unit is written)
  *     problem stats (compact pass), conservation check over the merged write markers, outputs,
  *     dataset card, manifest (last, atomic: its presence = finished run)
@@ -36,12 +37,14 @@ import { UsageError, InputError } from "../cli/errors.js";
 import { createProgress, type Progress } from "./progress.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { datasetCard } from "./card.js";
-import { GroupStep, type GroupOutcome } from "./group-step.js";
+import { GroupStep } from "./group-step.js";
+import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, type GroupOutcome } from "./group-outcome.js";
+import type { BandPairs } from "../group/group.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
 import { buildOutputs, type MixRow } from "../mix/build.js";
 import { clearUnit, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type UnitMarker, type UnitShard, type WriteMarker } from "./units.js";
 
-export type Phase = "all" | "annotate" | "write" | "finalize";
+export type Phase = "all" | "annotate" | "group" | "merge" | "write" | "finalize";
 
 export interface RunOptions {
   outDir: string;
@@ -566,67 +569,111 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
 
   // -------------------------------------------------------------------- wait for every unit
   const waitStart = Date.now();
-  /** every unit's marker as `read` returns it, polling every 2 s for those another rank still owes */
-  const waitForUnits = async <M>(read: (unit: number) => M | null, what: string, doing: string): Promise<M[]> => {
-    const got: M[] = [];
-    for (const { unit, file } of units) {
-      let m = read(unit);
-      while (!m) {
-        if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) {
-          throw new Error(`unit ${unitName(unit)} (${file.rel}) has no ${what} after ${opts.waitMs} ms; is its rank still running?`);
-        }
-        progress.log(`waiting for unit ${unitName(unit)} (${file.rel}) ${doing} rank ${unit % world}`);
-        await new Promise((r) => setTimeout(r, 2000));
-        m = read(unit);
-      }
-      got.push(m);
+  /** `read()` until it gives a value, polling every 2 s; `missing` says what is not there yet, `hint` who owes it */
+  const poll = async <M>(read: () => M | null, missing: string, hint: string): Promise<M> => {
+    let m = read();
+    while (!m) {
+      if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) throw new Error(`${missing} after ${opts.waitMs} ms; ${hint}`);
+      progress.log(`waiting: ${missing} (${hint})`);
+      await new Promise((r) => setTimeout(r, 2000));
+      m = read();
     }
+    return m;
+  };
+  /** every unit's marker as `read` returns it, waiting for those another rank still owes */
+  const waitForUnits = async <M>(read: (unit: number) => M | null, what: string): Promise<M[]> => {
+    const got: M[] = [];
+    for (const { unit, file } of units) got.push(await poll(() => read(unit), `unit ${unitName(unit)} (${file.rel}) has no ${what}`, `is rank ${unit % world} still running?`));
     return got;
   };
-  const markers = await waitForUnits((unit) => readMarker(outDir, unit), "completion marker", "from");
+  const markers = await waitForUnits((unit) => readMarker(outDir, unit), "completion marker");
+  const unitBase: number[] = [];
+  const unitRows: { unit: number; base: number; rows: number }[] = [];
+  for (let i = 0, base = 0; i < markers.length; i++) {
+    const rows = markers[i]!.shards.reduce((a, sh) => a + sh.rows, 0);
+    unitBase.push(base);
+    unitRows.push({ unit: markers[i]!.unit, base, rows });
+    base += rows;
+  }
+  // ties the group outcome and every write marker to this config and these annotations
+  const token = createHash("sha256")
+    .update(JSON.stringify([loaded.hash, toolVersion(), markers.map((m) => m.shards.map((s) => s.sha256))]))
+    .digest("hex")
+    .slice(0, 32);
 
-  // -------------------------------------------------------------------- finalize: group
-  // every process that writes units computes the group outcome from annotated/'s compact columns
-  // (deterministic, so ranks agree without exchanging it); the manifest goes first: from here on
-  // data/ changes, and a run folder never looks finished while it does
-  rmSync(join(outDir, "manifest.json"), { force: true });
+  // -------------------------------------------------------------------- group (computed once, saved)
+  // The outcome is saved under .work/group/ and read back by every writer. With a world size the LSH
+  // bucket step is split: in the group phase rank r confirms the candidate pairs of bands j ≡ r (mod n)
+  // and saves them; the merge phase (one process; rank 0 under `--phase all`) merges every rank's
+  // pairs into the outcome, and write ranks wait for it. Phases never wait for a later one, so array
+  // tasks scheduled one at a time cannot deadlock. One process (or finalize, when nothing was saved)
+  // computes the outcome alone.
+  let tPhase = performance.now();
+  const splitWorld = world > 1 && phase !== "finalize";
+  const pairsPhase = splitWorld && (phase === "group" || phase === "all");
+  const merging = !splitWorld || phase === "merge" || (phase === "all" && rank === 0);
+  progress.phase(pairsPhase ? `group (rank ${rank}/${world})` : "group");
   // spill folder of this process's group step: ranks may share a filesystem across hosts, so host,
   // pid and thread go into the name
   const groupTmp = join(outDir, ".work", `group-r${rank}-${hostname()}-${process.pid}-t${threadId}`);
-  rmSync(groupTmp, { recursive: true, force: true });
-  let tPhase = performance.now();
-  progress.phase("group");
-  const group = new GroupStep(config, groupTmp);
-  const decideLocal = localDecider(config);
-  for await (const { value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
-    const stored = rowDrop(value);
-    if (stored?.stage === "read") {
-      group.skip();
-      continue;
+  let outcome: GroupOutcome | null = loadGroupOutcome(outDir, token);
+  const awaitOutcome = () =>
+    poll(() => loadGroupOutcome(outDir, token), "the group outcome (.work/group/outcome.json) is missing", splitWorld && phase !== "all" ? `it is saved by the merge phase: \`curate run --phase merge --world-size ${world}\`` : "is rank 0 still running?");
+  if (!outcome && (pairsPhase || merging)) {
+    rmSync(groupTmp, { recursive: true, force: true });
+    const group = new GroupStep(config, groupTmp);
+    const decideLocal = localDecider(config);
+    try {
+      for await (const { value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
+        const stored = rowDrop(value);
+        if (stored?.stage === "read") {
+          group.skip();
+          continue;
+        }
+        const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
+        group.add(record, stored ?? decideLocal(record));
+      }
+      if (pairsPhase && !readPairs(outDir, token, world, rank)) {
+        savePairs(outDir, token, world, rank, group.bandPairs(Array.from({ length: group.bands }, (_, j) => j).filter((j) => j % world === rank)));
+      }
+      if (merging) {
+        let pairs: BandPairs[] | undefined;
+        if (splitWorld) {
+          pairs = [];
+          for (let r = 0; r < world; r++) {
+            pairs.push(await poll(() => readPairs(outDir, token, world, r), `the band pairs of group rank ${r} are missing`, `they are saved by \`curate run --phase group --rank ${r} --world-size ${world}\``));
+          }
+        }
+        const computed = await group.finish(pairs);
+        clearStaleGroup(outDir, token);
+        saveGroupOutcome(outDir, token, computed, unitRows, (i) => group.grouped(i));
+        outcome = loadGroupOutcome(outDir, token);
+        if (!outcome) throw new Error("internal: the group outcome just saved does not read back");
+      }
+    } finally {
+      rmSync(groupTmp, { recursive: true, force: true });
     }
-    const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
-    group.add(record, stored ?? decideLocal(record));
   }
-  const groupOutcome = await group.finish();
   phaseSecs.group = (performance.now() - tPhase) / 1000;
+  if (phase === "group" || phase === "merge") {
+    progress.done();
+    const what = outcome ? "group outcome saved" : "band pairs saved";
+    return { finished: false, message: phase === "merge" ? `merge phase done (${what})` : `group phase done for rank ${rank}/${world} (${what})`, timings: timings() };
+  }
+  if (!outcome) outcome = await awaitOutcome();
+  const groupOutcome = outcome;
+  const decideLocal = localDecider(config);
+  // the manifest goes first: from here on data/ changes, and a run folder never looks finished while it does
+  rmSync(join(outDir, "manifest.json"), { force: true });
 
   // -------------------------------------------------------------------- finalize: write (per unit)
   tPhase = performance.now();
   progress.phase(world > 1 && phase !== "finalize" ? `write (rank ${rank}/${world})` : "write");
   const order = [...localStageOrder(loaded), ...groupOutcome.stages];
-  const token = createHash("sha256")
-    .update(JSON.stringify([loaded.hash, toolVersion(), markers.map((m) => m.shards.map((s) => s.sha256))]))
-    .digest("hex")
-    .slice(0, 32);
   const sOpts = shardOptions(loaded);
   // an explicit finalize (or a one-process run) writes whatever units are not written yet; array ranks
   // write their own units
   const mine = phase === "finalize" || world === 1 ? units : units.filter(({ unit }) => rankOwns(unit, rank, world));
-  const unitBase: number[] = [];
-  for (let i = 0, base = 0; i < markers.length; i++) {
-    unitBase.push(base);
-    base += markers[i]!.shards.reduce((a, sh) => a + sh.rows, 0);
-  }
   let unitsWritten = 0;
   // (write threads acting as in-process ranks were tried: 1.15–1.2× on 4 units of 25k rollouts for
   // 30% more CPU, and slower on small units — each thread recomputes the group outcome)
@@ -637,11 +684,10 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
   if (phase === "write" || (phase === "all" && world > 1 && rank !== 0)) {
-    rmSync(groupTmp, { recursive: true, force: true });
     progress.done();
     return { finished: false, message: `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`, timings: timings() };
   }
-  const written = await waitForUnits((unit) => readWriteMarker(outDir, unit, token), "write marker", "to be written by");
+  const written = await waitForUnits((unit) => readWriteMarker(outDir, unit, token), "write marker");
   // shards no current write marker lists (an earlier, differently filtered finalize) go
   const listed = new Set(written.flatMap((w) => [...w.data, ...w.rejected].map((sh) => sh.path)));
   for (const set of ["data", "rejected"]) {
@@ -754,7 +800,6 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const t = timings();
   t.rowsPerSecond = rowsIn / t.seconds;
   writeFileAtomic(join(outDir, "timings.json"), JSON.stringify(t, null, 2) + "\n");
-  rmSync(groupTmp, { recursive: true, force: true });
   // last: the manifest marks the run finished
   writeFileAtomic(join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   progress.done();
@@ -767,7 +812,7 @@ async function buildRunOutputs(
   outDir: string,
   markers: UnitMarker[],
   inputs: SourceFile[],
-  group: Awaited<ReturnType<GroupStep["finish"]>>,
+  group: GroupOutcome,
   problems: Map<string, ProblemSummary>,
   shard: ReturnType<typeof shardOptions>,
   decideLocal: (record: Rollout) => DropReason | null,

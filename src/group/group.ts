@@ -217,15 +217,25 @@ export class GroupResult {
   }
 }
 
+export interface PairStats {
+  candidatePairs: number;
+  checkedPairs: number;
+  rejectedByCheck: number;
+}
+
+/** Confirmed near-duplicate pairs of some LSH bands: flat [ordinalA, ordinalB, …] of the problems' first rows. */
+export interface BandPairs {
+  pairs: Int32Array;
+  stats: PairStats;
+}
+
 export interface FinishOptions {
   /** most clusters listed by `clusters()` (default 1000) */
   clusterLimit?: number;
   /** most problems listed per cluster (default 20) */
   membersLimit?: number;
-  /** LSH bands processed here (default all); [] when every pair comes from `pairs` */
-  bands?: number[];
-  /** confirmed pairs from other ranks (see `ProblemGrouper.candidatePairs`) */
-  pairs?: Int32Array[];
+  /** confirmed pairs of every band, from the ranks that split them (see `ProblemGrouper.bandPairs`); default: all bands here */
+  pairs?: BandPairs[];
 }
 
 export class ProblemGrouper {
@@ -286,6 +296,11 @@ export class ProblemGrouper {
     this.buckets = new BandBuckets(this.resolved.problem.bands, budget * 0.5, join(tmpDir, "buckets"));
     this.store = new SpillStore(Math.floor((budget * 0.3) / 4), tmpDir);
     this.ids = new IdStore(Math.max(1024, Math.floor((budget * 0.2) / 64)), tmpDir);
+  }
+
+  /** LSH bands of the problem sketches (what `bandPairs` splits) */
+  get bands(): number {
+    return this.buckets.bands;
   }
 
   add(row: GroupInput): void {
@@ -381,14 +396,17 @@ export class ProblemGrouper {
   }
 
   /**
-   * Confirmed candidate pairs of LSH buckets in `bands` into `uf`. Every member of a bucket is
-   * checked against every earlier member it is not yet connected to, so the resulting components are
-   * those of the graph of all confirmed candidate pairs, whatever the order in which bands (or ranks)
-   * are processed. `onEdge` sees each pair that joined two components.
+   * Confirmed candidate pairs of the LSH buckets of `bands`. Each band is processed on its own: every
+   * member of a bucket is checked against every earlier member of that bucket it is not yet connected
+   * to *by this band's pairs*. The pairs (and the counts in `stats`) therefore depend only on the band,
+   * not on which other bands the same process handles, so splitting bands across ranks gives the same
+   * pairs, components and statistics as one process. `onEdge` sees each confirmed pair.
    */
-  private confirmedPairs(bands: Iterable<number>, uf: UnionFind, stats: GroupStats, onEdge?: (a: number, b: number) => void): void {
+  private confirmedPairs(bands: Iterable<number>, stats: PairStats, onEdge: (a: number, b: number) => void): void {
+    const P = this.problemKeys.length;
     for (const band of bands) {
       if (!(band >= 0 && band < this.buckets.bands)) throw new Error(`group: band ${band} out of range 0..${this.buckets.bands - 1}`);
+      const uf = new UnionFind(P);
       this.buckets.forEachBucket(band, (members, size) => {
         for (let i = 1; i < size; i++) {
           const m = members[i]!;
@@ -406,7 +424,7 @@ export class ProblemGrouper {
               }
             }
             uf.union(q, m);
-            onEdge?.(q, m);
+            onEdge(q, m);
           }
         }
       });
@@ -415,28 +433,31 @@ export class ProblemGrouper {
 
   /**
    * For splitting the bucket step across ranks (datatrove style): every rank adds all rows, calls
-   * `candidatePairs(itsBands)` (e.g. bands j with j % world === rank) and ships the result; one rank
-   * calls `finish({ bands: [], pairs: [all ranks' results] })`. Pairs are flat [ordinalA, ordinalB, …]
-   * of the two problems' first rows. Call before `finish`.
+   * `bandPairs(itsBands)` (bands j with j % world === rank) and ships the result; one rank calls
+   * `finish({ pairs: [all ranks' results] })`. Pairs are flat [ordinalA, ordinalB, …] of the two
+   * problems' first rows. Call before `finish`.
    */
-  candidatePairs(bands: number[]): Int32Array {
-    if (this.finished) throw new Error("group: candidatePairs() after finish()");
+  bandPairs(bands: number[]): BandPairs {
+    if (this.finished) throw new Error("group: bandPairs() after finish()");
+    return this.pairsOf(bands);
+  }
+
+  private pairsOf(bands: number[]): BandPairs {
     const P = this.problemKeys.length;
-    const uf = new UnionFind(P);
     const out = new GrowInt32();
     const firstOrdinal = new Int32Array(P).fill(-1);
     for (let r = 0; r < this.ordinals.length; r++) {
       const p = this.rowProblem.data[r]!;
       if (firstOrdinal[p]! < 0) firstOrdinal[p] = this.ordinals.data[r]!;
     }
-    const stats = { candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0 } as GroupStats; // local counts, not reported
+    const stats: PairStats = { candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0 };
     if (this.near) {
-      this.confirmedPairs(bands, uf, stats, (a, b) => {
+      this.confirmedPairs(bands, stats, (a, b) => {
         out.push(firstOrdinal[a]!);
         out.push(firstOrdinal[b]!);
       });
     }
-    return out.view().slice();
+    return { pairs: out.view().slice(), stats };
   }
 
   private problemOfOrdinal(ordinal: number): number {
@@ -473,14 +494,16 @@ export class ProblemGrouper {
       spillRuns: this.buckets.spillRuns, spilledCheckBytes: this.store.spilledBytes, bands: this.buckets.bands,
     };
 
-    // 1. union-find over exact problems: confirmed LSH candidate pairs of this process's bands,
-    //    plus pairs handed in from other ranks
+    // 1. union-find over exact problems: confirmed LSH candidate pairs of every band (computed here,
+    //    or handed in by the ranks that split the bands)
     const uf = new UnionFind(P);
     const find = (x: number) => uf.find(x);
     if (this.near) {
-      const bands = options.bands ?? Array.from({ length: this.buckets.bands }, (_, j) => j);
-      this.confirmedPairs(bands, uf, stats);
-      for (const pairs of options.pairs ?? []) {
+      const all = options.pairs ?? [this.pairsOf(Array.from({ length: this.buckets.bands }, (_, j) => j))];
+      for (const { pairs, stats: s } of all) {
+        stats.candidatePairs += s.candidatePairs;
+        stats.checkedPairs += s.checkedPairs;
+        stats.rejectedByCheck += s.rejectedByCheck;
         for (let i = 0; i + 1 < pairs.length; i += 2) uf.union(this.problemOfOrdinal(pairs[i]!), this.problemOfOrdinal(pairs[i + 1]!));
       }
     }
