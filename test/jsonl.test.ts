@@ -22,6 +22,23 @@ describe("readJsonl", () => {
     expect(rows.map((r) => r.row)).toEqual([0, 3, 4]); // line numbers (0-based) survive blank lines
   });
 
+  it("reports each line's byte offset, and starting at one gives the same rows from there (chunk boundaries included)", async () => {
+    const p = join(dir, "offsets.jsonl");
+    const lines = ['{"a":"é"}\r', "", "  ", ...Array.from({ length: 3000 }, (_, i) => JSON.stringify({ a: i, pad: "x".repeat(i % 997) }))];
+    writeFileSync(p, lines.join("\n") + "\n");
+    const text = Buffer.from(lines.join("\n") + "\n");
+    const rows = await all(p);
+    expect(rows).toHaveLength(3001);
+    for (const r of rows) {
+      expect(text.subarray(r.offset!, r.offset! + 4).toString()).toBe('{"a"');
+      expect(r.offset === 0 || text[r.offset! - 1] === 0x0a).toBe(true);
+    }
+    for (const k of [1, 1500, 3000]) {
+      const from = await all(p, { start: { byte: rows[k]!.offset!, row: rows[k]!.row } });
+      expect(from).toEqual(rows.slice(k));
+    }
+  });
+
   it("reports malformed JSON with its row and keeps going", async () => {
     const p = join(dir, "b.jsonl");
     writeFileSync(p, '{"a":1}\n{"a":\n{"a":3}\n');

@@ -51,7 +51,7 @@ describe("curate plan", () => {
       expect(w.status, w.stderr).toBe(0);
       expect(existsSync(join(d, "run", "manifest.json"))).toBe(false);
     }
-    expect(readdirSync(join(d, "run", "data")).sort()).toEqual(["train-u00000-00000.parquet", "train-u00001-00000.parquet", "train-u00002-00000.parquet"]);
+    expect(readdirSync(join(d, "run", "data")).sort()).toEqual(["train-u00000-p00000-00000.parquet", "train-u00001-p00000-00000.parquet", "train-u00002-p00000-00000.parquet"]);
     const f = spawnSync("bash", [join(d, "jobs", "finalize.sbatch")], { encoding: "utf8" });
     expect(f.status, f.stderr).toBe(0);
 

@@ -80,9 +80,9 @@ describe("ranks and resume", () => {
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "group"]).code).toBe(0);
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3"]).code).toBe(0);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual(["u00001.json", "u00004.json"]);
-    const before = readFileSync(join(out, "data", "train-u00001-00000.parquet"));
+    const before = readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet"));
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
-    expect(readFileSync(join(out, "data", "train-u00001-00000.parquet")).equals(before)).toBe(true);
+    expect(readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet")).equals(before)).toBe(true);
     expectSameTree(single, out);
   }, 120_000);
 

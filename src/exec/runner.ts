@@ -27,6 +27,8 @@ import type { DropReason, Rollout } from "../trace/record.js";
 import type { RowGroupInfo } from "../group/types.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
+import { Piscina } from "piscina";
+import { workerUrl } from "./worker-path.js";
 import { prepareAnnotators, VERIFY_MS_BUCKETS } from "./annotate-core.js";
 import { localDecider, localFilterStages } from "../stages/filters.js";
 import { ShardSet, initCompressors, type ClosedShard, type Codec } from "../io/parquet-write.js";
@@ -42,7 +44,10 @@ import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePai
 import type { BandPairs } from "../group/group.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
 import { buildOutputs, type MixRow } from "../mix/build.js";
-import { clearUnit, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type UnitMarker, type UnitShard, type WriteMarker } from "./units.js";
+import { StageCounter, annotatedRows, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
+import { clearUnit, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker, type WriteMarker } from "./units.js";
+
+export type { StageCount };
 
 export type Phase = "all" | "annotate" | "group" | "merge" | "write" | "finalize";
 
@@ -63,13 +68,6 @@ export interface RunOptions {
   stopAfterUnits?: number;
 }
 
-export interface StageCount {
-  stage: string;
-  in: number;
-  kept: number;
-  dropped: number;
-  reasons: Record<string, number>;
-}
 
 export interface ShardEntry {
   path: string;
@@ -126,139 +124,6 @@ export type RunResult =
 
 const FINAL_ENTRIES = ["data", "rejected", "outputs", "manifest.json", "README.md", "timings.json"];
 const ALL_ENTRIES = [...FINAL_ENTRIES, "annotated", ".work", "decontaminate", "clusters.json", "problems.jsonl"];
-
-class StageCounter {
-  readonly counts = new Map<string, StageCount>();
-  constructor(order: string[]) {
-    for (const s of order) this.get(s);
-  }
-  get(stage: string): StageCount {
-    let c = this.counts.get(stage);
-    if (!c) {
-      c = { stage, in: 0, kept: 0, dropped: 0, reasons: {} };
-      this.counts.set(stage, c);
-    }
-    return c;
-  }
-  /** one row through the stages in `order`: counted in by each until the one that drops it (if any) */
-  record(order: string[], drop: DropReason | null) {
-    for (const s of order) {
-      const c = this.get(s);
-      c.in++;
-      if (drop && drop.stage === s) {
-        c.dropped++;
-        c.reasons[drop.reason] = (c.reasons[drop.reason] ?? 0) + 1;
-        return;
-      }
-      c.kept++;
-    }
-    if (drop) throw new Error(`row dropped by unknown stage "${drop.stage}" (${drop.reason})`);
-  }
-  /** add another counter's per-stage counts (a unit's share, from its write marker) */
-  merge(stages: StageCount[]) {
-    for (const s of stages) {
-      const c = this.get(s.stage);
-      c.in += s.in;
-      c.kept += s.kept;
-      c.dropped += s.dropped;
-      for (const [r, n] of Object.entries(s.reasons)) c.reasons[r] = (c.reasons[r] ?? 0) + n;
-    }
-  }
-}
-
-/** A closed shard as a unit or write marker lists it (path relative to the run folder). */
-function unitShard(outDir: string, s: ClosedShard & { extra: Record<string, number> }): UnitShard {
-  return { path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 };
-}
-
-interface WriteUnitArgs {
-  outDir: string;
-  marker: UnitMarker;
-  file: SourceFile;
-  /** global index of the unit's first annotated row */
-  base: number;
-  token: string;
-  order: string[];
-  outcome: GroupOutcome;
-  decideLocal: (record: Rollout) => DropReason | null;
-  shard: ReturnType<typeof shardOptions>;
-  progress: Progress;
-}
-
-/**
- * One unit's rows → data/train-<unit>-*.parquet (kept) and rejected/rejected-<unit>-*.parquet
- * (dropped, with stage and reason), then its write marker. Shard names depend only on the unit, so
- * any rank can write any unit and the bytes are the same.
- */
-async function writeUnit(a: WriteUnitArgs): Promise<WriteMarker> {
-  const { outDir, marker, file, order, outcome, decideLocal } = a;
-  const name = unitName(marker.unit);
-  const clearWritten = () => {
-    clearUnit(outDir, marker.unit, "data", "train");
-    clearUnit(outDir, marker.unit, "rejected", "rejected");
-  };
-  clearWritten();
-  // (a writer thread for the encoding was tried and measured slower: cloning the rows to it cost
-  // more CPU than it moved off this thread — 27 → 39 CPU s and 22 → 32 s wall at 100k)
-  const rejected = new ShardSet(join(outDir, "rejected"), `rejected-${name}`, REJECTED_COLUMNS, a.shard);
-  const kept = new ShardSet(join(outDir, "data"), `train-${name}`, KEPT_COLUMNS, a.shard);
-  const counter = new StageCounter(order);
-  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
-  let rowsIn = 0;
-  let keptRows = 0;
-  let keptTokens = 0;
-  try {
-    for await (const { index, value } of annotatedRows(outDir, [marker], undefined, { [marker.unit]: file }, a.base)) {
-      rowsIn++;
-      const { record } = rolloutFromRow(value);
-      record.ordinal = index;
-      let drop = rowDrop(value);
-      if (!drop) drop = decideLocal(record);
-      const src = (bySource[record.source] ??= { in: 0, kept: 0, dropped: 0 });
-      src.in++;
-      if (drop?.stage === "read") {
-        counter.record(order, drop);
-        src.dropped++;
-        rejected.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(drop, (value.raw as string | null) ?? null)]);
-        continue;
-      }
-      const info = outcome.info(index);
-      drop ??= outcome.dropFor(index);
-      counter.record(order, drop);
-      const tokens = record.tokens?.response ?? 0;
-      if (drop) {
-        src.dropped++;
-        rejected.append([...rolloutValues(record, info, { sketch: false }), ...decisionValues(drop)], { tokens });
-      } else {
-        src.kept++;
-        keptRows++;
-        keptTokens += tokens;
-        kept.append(rolloutValues(record, info, { sketch: false }), { tokens });
-      }
-      if (rowsIn % 1000 === 0) a.progress.rows(1000);
-    }
-    const w: WriteMarker = {
-      unit: marker.unit,
-      token: a.token,
-      rowsIn,
-      keptRows,
-      keptTokens,
-      stages: order.map((s) => counter.get(s)),
-      bySource,
-      data: kept.close().map((s) => unitShard(outDir, s)),
-      rejected: rejected.close().map((s) => unitShard(outDir, s)),
-    };
-    saveWriteMarker(outDir, w);
-    return w;
-  } catch (e) {
-    kept.abort();
-    rejected.abort();
-    // shards of this unit already closed (one set closed before the other failed) go too: a unit's
-    // shards exist only with its marker
-    clearWritten();
-    throw e;
-  }
-}
 
 async function* batched<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
   let buf: T[] = [];
@@ -348,8 +213,11 @@ async function annotateUnit(
   const input = { bytes: st.size, mtimeMs: st.mtimeMs };
   const shards = new ShardSet(join(outDir, "annotated"), unitName(unit), REJECTED_COLUMNS, shardOptions(loaded));
   let rows = 0;
+  // where each annotated shard starts in the input (see UnitMarker.starts)
+  const starts: NonNullable<UnitMarker["starts"]> = [];
+  const offsets: number[] = []; // line offsets of the rollouts in flight, in order
   try {
-    const badRows: { row: Rollout; drop: DropReason; raw: string }[] = [];
+    const badRows: { row: Rollout; drop: DropReason; raw: string; offset: number }[] = [];
     async function* rollouts(): AsyncGenerator<Rollout> {
       try {
         for await (const item of readSources([file], { maxRowBytes: 16 * 1024 * 1024, onBytes: (n) => progress.bytes(n) })) {
@@ -360,10 +228,11 @@ async function annotateUnit(
               id: `${b.source}:${b.file}:${b.row + 1}`, ordinal: -1, source: b.source, file: b.file, row: Math.max(b.row, 0),
               rolloutIndex: 0, problem: "", response: "", reference: null, finishReason: null, meta: {},
             };
-            badRows.push({ row: placeholder, drop: { stage: "read", reason: b.reason, detail: b.detail }, raw: b.raw });
+            badRows.push({ row: placeholder, drop: { stage: "read", reason: b.reason, detail: b.detail }, raw: b.raw, offset: item.offset ?? -1 });
             progress.log(`quarantined ${b.file}${b.row >= 0 ? ` row ${b.row + 1}` : ""}: ${b.detail}`);
             continue;
           }
+          offsets.push(item.offset ?? -1);
           yield item.rollout;
         }
       } catch (e) {
@@ -375,6 +244,7 @@ async function annotateUnit(
     const flushBad = (beforeRow: number) => {
       while (badRows.length && badRows[0]!.row.row < beforeRow) {
         const b = badRows.shift()!;
+        if (shards.atShardStart) starts.push({ byte: b.offset, row: b.row.row, rollout: 0 });
         shards.append([...rolloutValues(b.row, undefined, { blank: true }), ...decisionValues(b.drop, b.raw)]);
       }
     };
@@ -392,6 +262,8 @@ async function annotateUnit(
           progress.log(`quarantined ${file.rel} row ${record.row + 1}: ${what}`);
           drop = { stage: "annotate", reason: "annotate:error", detail: what };
         }
+        const offset = offsets.shift()!;
+        if (shards.atShardStart) starts.push({ byte: offset, row: record.row, rollout: record.rolloutIndex });
         shards.append([...rolloutValues(record, undefined, { response: false }), ...decisionValues(drop)], { tokens: record.tokens?.response ?? 0 });
       }
       progress.rows(batch.length);
@@ -405,6 +277,7 @@ async function annotateUnit(
       rows,
       shards: closed.map((s) => unitShard(outDir, s)),
       input,
+      starts,
     };
     writeMarker(outDir, marker);
     return marker;
@@ -412,63 +285,6 @@ async function annotateUnit(
     shards.abort();
     clearUnit(outDir, unit); // and any shard of this unit already rolled over: no marker, no shards
     throw e;
-  }
-}
-
-function rowDrop(v: Record<string, unknown>): DropReason | null {
-  if (!v.stage) return null;
-  return {
-    stage: v.stage as string,
-    reason: v.reason as string,
-    detail: (v.detail as string | null) ?? undefined,
-    duplicateOf: (v.duplicate_of as string | null) ?? undefined,
-  };
-}
-
-/**
- * Every annotated row in global order (unit order, then row order), with its dense index. With
- * `inputs` (unit → file), each rollout row gets its `response` back from the input file, re-read in
- * the same order; the ids must agree row by row and the file must have the size and mtime it had
- * when it was annotated, else the input changed and finalize stops.
- */
-async function* annotatedRows(outDir: string, markers: UnitMarker[], columns?: string[], inputs?: Record<number, SourceFile>, base = 0) {
-  let index = base;
-  for (const m of markers) {
-    const file = inputs?.[m.unit];
-    const responses = file ? inputResponses(file, m) : null;
-    for (const s of m.shards) {
-      for await (const raw of readParquetRows(join(outDir, s.path), { columns })) {
-        const value = (raw as { value: Record<string, unknown> }).value;
-        if (responses && value.stage !== "read") {
-          const next = await responses.next();
-          if (next.done || next.value.id !== value.id) {
-            throw new InputError(file!.rel, Number(value.row), `input changed since it was annotated: annotated/ has rollout ${String(value.id)} here, the input now has ${next.done ? "no more rows" : next.value.id}; run again with --force`);
-          }
-          value.response = next.value.response;
-        }
-        yield { index: index++, value };
-      }
-    }
-    if (responses && !(await responses.next()).done) {
-      throw new InputError(file!.rel, null, `input changed since it was annotated: it now has more rollouts than the ${m.rows} rows annotated; run again with --force`);
-    }
-  }
-}
-
-/** The rollouts' responses of one unit's input, in order (bad rows are skipped: they have none). */
-async function* inputResponses(file: SourceFile, m: UnitMarker): AsyncGenerator<{ id: string; response: string }> {
-  let st;
-  try {
-    st = statSync(file.path);
-  } catch {
-    throw new InputError(file.rel, null, `input is gone: finalize re-reads response texts from the inputs (annotated/ stores none); restore it or run again with --force`);
-  }
-  // mtime compared to the millisecond: copies that keep mtimes (cp -p, rsync -t) may round the rest
-  if (m.input && (st.size !== m.input.bytes || Math.abs(st.mtimeMs - m.input.mtimeMs) >= 1)) {
-    throw new InputError(file.rel, null, `input changed since it was annotated (size ${m.input.bytes} → ${st.size} bytes, mtime ${new Date(m.input.mtimeMs).toISOString()} → ${new Date(st.mtimeMs).toISOString()}); run again with --force`);
-  }
-  for await (const item of readSources([file], { maxRowBytes: 16 * 1024 * 1024 })) {
-    if (item.kind === "rollout") yield { id: item.rollout.id, response: item.rollout.response };
   }
 }
 
@@ -674,13 +490,84 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   // an explicit finalize (or a one-process run) writes whatever units are not written yet; array ranks
   // write their own units
   const mine = phase === "finalize" || world === 1 ? units : units.filter(({ unit }) => rankOwns(unit, rank, world));
+  // every unit not written yet is cut into jobs: one per part (annotated shard) when the input can be
+  // read from the recorded offsets (plain JSONL), else one for the whole unit; jobs run on up to
+  // `workers` threads (same bytes for any number: names and contents depend only on unit and part)
+  const todo = mine.filter(({ unit }) => !readWriteMarker(outDir, unit, token));
+  const jobsByUnit = todo.map(({ unit, file }) => {
+    const m = markers[unit]!;
+    clearUnit(outDir, unit, "data", "train");
+    clearUnit(outDir, unit, "rejected", "rejected");
+    const job = (from: number, to: number): WriteJob => ({ outDir, marker: m, file, base: unitBase[unit]!, from, to, order, shard: sOpts });
+    return { unit, jobs: partsSeekable(m, file) ? m.shards.map((_, p) => job(p, p + 1)) : [job(0, m.shards.length)] };
+  });
+  const jobCount = jobsByUnit.reduce((a, u) => a + u.jobs.length, 0);
+  const threads = jobCount > 1 ? Math.min(workers, jobCount) : 0;
+  const pool = threads > 0 ? new Piscina({ filename: workerUrl("exec/write-worker").href, minThreads: threads, maxThreads: threads, workerData: { config, outDir, token } }) : null;
+  const runJob = (job: WriteJob): Promise<PartResult[]> => {
+    if (!pool) return writeParts(job, groupOutcome, decideLocal, (n) => progress.rows(n));
+    return (pool.run(job) as Promise<PartResult[]>).then((r) => {
+      progress.rows(r.reduce((a, x) => a + x.rowsIn, 0));
+      return r;
+    });
+  };
   let unitsWritten = 0;
-  // (write threads acting as in-process ranks were tried: 1.15–1.2× on 4 units of 25k rollouts for
-  // 30% more CPU, and slower on small units — each thread recomputes the group outcome)
-  for (const { unit, file } of mine) {
-    if (readWriteMarker(outDir, unit, token)) continue;
-    await writeUnit({ outDir, marker: markers[unit]!, file, base: unitBase[unit]!, token, order, outcome: groupOutcome, decideLocal, shard: sOpts, progress });
-    unitsWritten++;
+  try {
+    // inline: one job at a time; on threads: every job queued at once, each unit's marker written when its parts are done
+    const settled = pool ? jobsByUnit.map((u) => Promise.allSettled(u.jobs.map(runJob))) : null;
+    let failure: unknown = null;
+    for (let i = 0; i < jobsByUnit.length; i++) {
+      const { unit } = jobsByUnit[i]!;
+      let outcomes: PromiseSettledResult<PartResult[]>[];
+      if (settled) outcomes = await settled[i]!;
+      else {
+        outcomes = [];
+        for (const job of jobsByUnit[i]!.jobs) {
+          try {
+            outcomes.push({ status: "fulfilled", value: await runJob(job) });
+          } catch (e) {
+            outcomes.push({ status: "rejected", reason: e });
+            break;
+          }
+        }
+      }
+      const bad = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      if (bad) {
+        // a unit's shards exist only with its write marker
+        clearUnit(outDir, unit, "data", "train");
+        clearUnit(outDir, unit, "rejected", "rejected");
+        failure ??= bad.reason;
+        if (!settled) break;
+        continue;
+      }
+      const parts = outcomes.flatMap((o) => (o as PromiseFulfilledResult<PartResult[]>).value);
+      const counter = new StageCounter(order);
+      const bySource: WriteMarker["bySource"] = {};
+      for (const p of parts) {
+        counter.merge(p.stages);
+        for (const [name, c] of Object.entries(p.bySource)) {
+          const t = (bySource[name] ??= { in: 0, kept: 0, dropped: 0 });
+          t.in += c.in;
+          t.kept += c.kept;
+          t.dropped += c.dropped;
+        }
+      }
+      saveWriteMarker(outDir, {
+        unit,
+        token,
+        rowsIn: parts.reduce((a, p) => a + p.rowsIn, 0),
+        keptRows: parts.reduce((a, p) => a + p.keptRows, 0),
+        keptTokens: parts.reduce((a, p) => a + p.keptTokens, 0),
+        stages: order.map((s) => counter.get(s)),
+        bySource,
+        data: parts.flatMap((p) => p.data),
+        rejected: parts.flatMap((p) => p.rejected),
+      });
+      unitsWritten++;
+    }
+    if (failure) throw failure;
+  } finally {
+    await pool?.destroy();
   }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
   if (phase === "write" || (phase === "all" && world > 1 && rank !== 0)) {

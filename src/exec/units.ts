@@ -11,6 +11,15 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { SourceFile } from "../io/sources.js";
 
+/** One stage's counts: rows in, kept, dropped, and dropped rows per reason. */
+export interface StageCount {
+  stage: string;
+  in: number;
+  kept: number;
+  dropped: number;
+  reasons: Record<string, number>;
+}
+
 export interface UnitShard {
   path: string;
   rows: number;
@@ -31,6 +40,12 @@ export interface UnitMarker {
    * text, finalize re-reads it from the input, so the input must not change in between
    */
   input?: { bytes: number; mtimeMs: number };
+  /**
+   * per annotated shard, where its first row is in the input: byte offset of the line (in the
+   * uncompressed stream; -1 for Parquet), line number, rollouts of that line in earlier shards. A
+   * plain JSONL unit's shards are written in parallel from these positions.
+   */
+  starts?: { byte: number; row: number; rollout: number }[];
 }
 
 export const unitName = (i: number) => `u${String(i).padStart(5, "0")}`;
@@ -64,11 +79,14 @@ export function writeMarker(outDir: string, m: UnitMarker): void {
   writeFileAtomic(markerPath(outDir, m.unit), JSON.stringify(m, null, 2) + "\n");
 }
 
-/** Remove a unit's shards (and temp files) in `set` (annotated/: `uNNNNN-*`, data/: `train-uNNNNN-*`, …). */
-export function clearUnit(outDir: string, unit: number, set = "annotated", prefixOf = ""): void {
+/**
+ * Remove a unit's shards (and temp files) in `set` (annotated/: `uNNNNN-*`, data/: `train-uNNNNN-*`,
+ * …), or only those of write part `part` (`train-uNNNNN-pPPPPP-*`).
+ */
+export function clearUnit(outDir: string, unit: number, set = "annotated", prefixOf = "", part?: number): void {
   const dir = join(outDir, set);
   if (!existsSync(dir)) return;
-  const prefix = (prefixOf ? `${prefixOf}-` : "") + unitName(unit) + "-";
+  const prefix = (prefixOf ? `${prefixOf}-` : "") + unitName(unit) + "-" + (part === undefined ? "" : `p${String(part).padStart(5, "0")}-`);
   for (const f of readdirSync(dir)) {
     if (f.startsWith(prefix) || (f.startsWith(".") && f.includes(prefix))) rmSync(join(dir, f), { force: true });
   }
@@ -86,7 +104,7 @@ export interface WriteMarker {
   keptRows: number;
   keptTokens: number;
   /** per stage, in stage order: in / kept / dropped / reasons */
-  stages: { stage: string; in: number; kept: number; dropped: number; reasons: Record<string, number> }[];
+  stages: StageCount[];
   bySource: Record<string, { in: number; kept: number; dropped: number }>;
   data: UnitShard[];
   rejected: UnitShard[];

@@ -7,9 +7,10 @@ import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 
+/** `offset`: byte offset of the line's start in the (uncompressed) stream */
 export type RawRow =
-  | { row: number; value: unknown; bytes: number }
-  | { row: number; error: string; raw: string; bytes: number };
+  | { row: number; value: unknown; bytes: number; offset?: number }
+  | { row: number; error: string; raw: string; bytes: number; offset?: number };
 
 export interface JsonlOptions {
   gzip: boolean;
@@ -18,13 +19,16 @@ export interface JsonlOptions {
   rawSnippetBytes?: number;
   /** receives the compressed/plain bytes read from disk (for progress) */
   onBytes?: (n: number) => void;
+  /** plain files only: start reading at this byte offset (a line start) with this row number */
+  start?: { byte: number; row: number };
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder("utf-8", { fatal: false });
 
 export async function* readJsonl(path: string, opts: JsonlOptions): AsyncGenerator<RawRow> {
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (opts.start && opts.gzip) throw new Error("readJsonl: a gzip stream cannot start at a byte offset");
+  const file = createReadStream(path, { highWaterMark: 1 << 20, start: opts.start?.byte ?? 0 });
   if (opts.onBytes) file.on("data", (c) => opts.onBytes!((c as Buffer).length));
   let stream: Readable = file;
   if (opts.gzip) {
@@ -37,13 +41,16 @@ export async function* readJsonl(path: string, opts: JsonlOptions): AsyncGenerat
   let partBytes = 0;
   let skipping = false; // inside an over-long line
   let skippedBytes = 0;
-  let row = 0;
+  let row = opts.start?.row ?? 0;
+  let chunkBase = opts.start?.byte ?? 0; // stream offset of the current chunk
+  let lineStart = chunkBase; // stream offset of the line being assembled
 
   function* finishLine(tail: Buffer): Generator<RawRow> {
+    const offset = lineStart;
     if (skipping) {
       const total = skippedBytes + tail.length;
       const raw = lossy.decode(parts.length ? Buffer.concat(parts) : Buffer.alloc(0));
-      yield { row, error: `line is ${total.toLocaleString("en-US")} bytes, over the ${opts.maxLineBytes.toLocaleString("en-US")}-byte limit (maxRowBytes)`, raw, bytes: total };
+      yield { row, error: `line is ${total.toLocaleString("en-US")} bytes, over the ${opts.maxLineBytes.toLocaleString("en-US")}-byte limit (maxRowBytes)`, raw, bytes: total, offset };
       skipping = false;
       skippedBytes = 0;
       parts = [];
@@ -71,14 +78,14 @@ export async function* readJsonl(path: string, opts: JsonlOptions): AsyncGenerat
       let bad = 0;
       const probe = lossy.decode(line);
       bad = probe.indexOf("\uFFFD");
-      yield { row, error: `invalid UTF-8 (first bad sequence near character ${bad})`, raw: probe.slice(0, snippet), bytes: line.length };
+      yield { row, error: `invalid UTF-8 (first bad sequence near character ${bad})`, raw: probe.slice(0, snippet), bytes: line.length, offset };
       row++;
       return;
     }
     try {
-      yield { row, value: JSON.parse(text), bytes: line.length };
+      yield { row, value: JSON.parse(text), bytes: line.length, offset };
     } catch (e) {
-      yield { row, error: `malformed JSON: ${(e as Error).message}`, raw: text.slice(0, snippet), bytes: line.length };
+      yield { row, error: `malformed JSON: ${(e as Error).message}`, raw: text.slice(0, snippet), bytes: line.length, offset };
     }
     row++;
   }
@@ -104,13 +111,14 @@ export async function* readJsonl(path: string, opts: JsonlOptions): AsyncGenerat
         }
         if (nl < 0) break;
         if (skipping) {
-          skippedBytes -= 0;
           yield* finishLine(Buffer.alloc(0));
         } else {
           yield* finishLine(piece);
         }
         start = nl + 1;
+        lineStart = chunkBase + start;
       }
+      chunkBase += chunk.length;
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

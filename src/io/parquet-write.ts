@@ -260,6 +260,11 @@ export class ShardSet {
     private opts: { codec: Codec; rowGroupRows: number; shardRows: number; shardBytes: number; kv?: Record<string, string> },
   ) {}
 
+  /** true when the next `append` starts a new shard */
+  get atShardStart(): boolean {
+    return this.current === null;
+  }
+
   append(values: RowValue[], extra?: Record<string, number>): void {
     if (!this.current) {
       const name = `${this.prefix}-${String(this.shards.length).padStart(5, "0")}.parquet`;

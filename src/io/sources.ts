@@ -273,13 +273,23 @@ export function mapRow(row: unknown, source: SourceConfig): MappedRollout[] {
 // ---------------------------------------------------------------------------------------------
 // reading
 
-export type SourceItem = { kind: "rollout"; rollout: Rollout } | { kind: "bad"; bad: BadRow };
+/** `offset`: byte offset of the row's line in a JSONL stream (absent for Parquet) */
+export type SourceItem = { kind: "rollout"; rollout: Rollout; offset?: number } | { kind: "bad"; bad: BadRow; offset?: number };
+
+/** Where to start reading one plain JSONL file: a line start, its row number, rollouts of that line to skip. */
+export interface ReadStart {
+  byte: number;
+  row: number;
+  rollout: number;
+}
 
 export interface ReadOptions {
   maxRowBytes: number;
   onBytes?: (n: number) => void;
   /** called when a file starts (for progress / logs) */
   onFile?: (f: SourceFile) => void;
+  /** plain JSONL, one file: start at this line (see {@link ReadStart}); the source's `limit` is not applied */
+  start?: ReadStart;
 }
 
 export class SourceError extends Error {
@@ -292,7 +302,7 @@ async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow
   if (f.format === "parquet") {
     yield* readParquetRows(f.path, { onBytes: opts.onBytes });
   } else {
-    yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes });
+    yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
   }
 }
 
@@ -305,13 +315,15 @@ function truncateRaw(s: string): string {
  * With `onError: "fail"` (default) a bad row or file throws a SourceError naming file, row and cause.
  */
 export async function* readSources(files: SourceFile[], opts: ReadOptions): AsyncGenerator<SourceItem> {
+  if (opts.start && (files.length !== 1 || files[0]!.format !== "jsonl")) throw new Error("readSources: a start position needs one plain JSONL file");
+  let skipRollouts = opts.start?.rollout ?? 0;
   let ordinal = 0;
   const perSource = new Map<string, number>();
   for (const f of files) {
     opts.onFile?.(f);
     const src = f.source;
     const quarantine = src.onError === "quarantine";
-    const limit = src.limit ?? Infinity;
+    const limit = opts.start ? Infinity : (src.limit ?? Infinity);
     let taken = perSource.get(src.name) ?? 0;
     if (taken >= limit) continue;
     let rowsInFile = 0;
@@ -323,7 +335,7 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
       for await (const r of rawRows(f, opts)) {
         rowsInFile++;
         if ("error" in r) {
-          yield bad(r.row, r.error.startsWith("invalid UTF-8") ? "input:invalid_utf8" : r.error.startsWith("line is") ? "input:row_too_large" : "input:malformed_json", r.error, r.raw);
+          yield { ...bad(r.row, r.error.startsWith("invalid UTF-8") ? "input:invalid_utf8" : r.error.startsWith("line is") ? "input:row_too_large" : "input:malformed_json", r.error, r.raw), offset: r.offset };
         } else {
           let mapped: MappedRollout[];
           try {
@@ -332,10 +344,10 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
             if (!(e instanceof MappingError)) throw e;
             let raw = "";
             try { raw = JSON.stringify(r.value) ?? ""; } catch { raw = String(r.value); }
-            yield bad(r.row, e.reason, e.message, raw);
+            yield { ...bad(r.row, e.reason, e.message, raw), offset: r.offset };
             continue;
           }
-          for (let k = 0; k < mapped.length; k++) {
+          for (let k = skipRollouts; k < mapped.length; k++) {
             const m = mapped[k]!;
             const id = m.id ?? `${src.name}:${f.rel}:${r.row + 1}${mapped.length > 1 ? `:${k}` : ""}`;
             yield {
@@ -353,8 +365,10 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
                 finishReason: m.finishReason,
                 meta: m.meta,
               },
+              offset: r.offset,
             };
           }
+          skipRollouts = 0;
         }
         taken++;
         if (taken >= limit) break;
