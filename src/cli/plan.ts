@@ -9,10 +9,10 @@ import { parseIntOption } from "./run.js";
 export function register(program: Command): void {
   program
     .command("plan")
-    .description("write array-job scripts for a mix file: Slurm (sbatch array + dependent finalize) or Kubernetes (Indexed Job + finalize Job)")
+    .description("write array-job scripts for a mix file: Slurm (annotate, group and write arrays with merge and finalize jobs, chained by afterok) or Kubernetes (Indexed Jobs and Jobs that wait on the markers)")
     .argument("<mix>", "mix file (JSON)")
-    .option("--slurm", "write annotate.sbatch, finalize.sbatch and submit.sh")
-    .option("--k8s", "write job-annotate.yaml (Indexed Job) and job-finalize.yaml")
+    .option("--slurm", "write annotate, group, merge, write and finalize .sbatch scripts and submit.sh")
+    .option("--k8s", "write job-annotate/group/write.yaml (Indexed Jobs) and job-merge/finalize.yaml")
     .option("--ranks <n>", "array size (default: number of input files, at most 64)", parseIntOption("--ranks", 1))
     .option("-o, --out <dir>", "run output folder on the shared filesystem (default: runs/<name>)")
     .option("--scripts <dir>", "where to write the scripts (default: <out>-jobs)")
