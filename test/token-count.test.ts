@@ -59,6 +59,21 @@ describe("fast o200k counter", () => {
     expect(s.regexPieces).toBeLessThan(s.pieces / 2);
   });
 
+  it("counts a range of a string exactly as the slice itself (regex fallback included)", () => {
+    const count = makeO200kCounter(countTokens);
+    let rng = 99;
+    const next = () => ((rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let ranges = 0;
+    for (const t of fuzz(17, 5000, 60)) {
+      const a = Math.floor(next() * (t.length + 1));
+      const b = a + Math.floor(next() * (t.length - a + 1));
+      // the range may stop anywhere: inside a word, between \s and a non-space, inside a surrogate pair
+      expect(count(t, a, b), JSON.stringify([t, a, b])).toBe(countTokens(t.slice(a, b), NO_SPECIAL));
+      ranges++;
+    }
+    expect(ranges).toBe(5000);
+  });
+
   it("is exact with a tiny memo that is cleared all the time", () => {
     const count = makeO200kCounter(countTokens, 3);
     for (const t of fuzz(11, 3000, 60)) expect(count(t)).toBe(countTokens(t, NO_SPECIAL));

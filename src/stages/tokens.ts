@@ -23,7 +23,7 @@ const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 const SEGMENT = 8192;
 const MAX_RUN = 1000;
 
-export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<(text: string) => number> {
+export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<TokenCounter> {
   const mod: { countTokens: CountFn } =
     tokenizer === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
   const count = mod.countTokens;
@@ -31,7 +31,7 @@ export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<(t
     // cuts long pieces itself (token-count.ts MAX_PIECE), so no segmenting pass is needed
     return makeO200kCounter(count);
   }
-  return (text: string) => countSegmented(text, (s) => count(s, NO_SPECIAL));
+  return (text: string, start?: number, end?: number) => countSegmented(start === undefined && end === undefined ? text : text.slice(start, end), (s) => count(s, NO_SPECIAL));
 }
 
 function isSpace(c: number): boolean {
@@ -93,28 +93,33 @@ export function keysFor(problem: string, response: string): { exact: string; pro
   return { exact: hashKey(p + "\u0000" + normalizeForKey(response)), problem: hashKey(p) };
 }
 
+/** A counter; with `start`/`end`, the tokens of `text.slice(start, end)`. */
+export type TokenCounter = (text: string, start?: number, end?: number) => number;
+
 /**
- * Response tokens from its parts: reasoning + solution + everything else (tags, whitespace), each
- * counted exactly. Tokenising the response as one string can differ by a token or two at the 2–4
- * part boundaries; counting the long reasoning once instead of twice halves the annotate cost.
+ * Reasoning, solution and response tokens from the parts: reasoning + solution + everything else
+ * (tags, whitespace), each counted exactly. Tokenising the response as one string can differ by a
+ * token or two at the 2–4 part boundaries; counting the long reasoning once instead of twice halves
+ * the annotate cost. The parts are counted in place in the response when they occur in it.
  */
-export function responseTokens(response: string, reasoning: string | null, solution: string, count: (s: string) => number, reasoningTokens: number, solutionTokens: number): number {
+export function traceTokens(response: string, reasoning: string | null, solution: string, count: TokenCounter): { reasoning: number; solution: number; response: number } {
   let a = 0;
   let b = 0;
   if (reasoning) {
     a = response.indexOf(reasoning);
-    if (a < 0) return count(response);
     b = a + reasoning.length;
   }
   let c = b;
   let d = b;
-  if (solution) {
+  if (solution && a >= 0) {
     c = response.indexOf(solution, b);
-    if (c < 0) return count(response);
     d = c + solution.length;
   }
+  const r = reasoning ? (a >= 0 ? count(response, a, b) : count(reasoning)) : 0;
+  const s = solution ? (a >= 0 && c >= 0 ? count(response, c, d) : count(solution)) : 0;
+  if (a < 0 || c < 0) return { reasoning: r, solution: s, response: count(response) };
   const other = response.slice(0, a) + response.slice(b, c) + response.slice(d);
-  return reasoningTokens + solutionTokens + (other ? count(other) : 0);
+  return { reasoning: r, solution: s, response: r + s + (other ? count(other) : 0) };
 }
 
 /** Trace split + token counts + keys: the first annotator, always on. */
@@ -128,14 +133,12 @@ export const tokensModule: AnnotatorModule = {
       annotate(batch: Rollout[]) {
         for (const r of batch) {
           r.trace ??= normalizeTrace(r.response);
-          const reasoning = r.trace.reasoning ? count(r.trace.reasoning) : 0;
-          const solution = r.trace.solution ? count(r.trace.solution) : 0;
           if (r.problem !== lastProblem) {
             lastProblem = r.problem;
             lastProblemTokens = count(r.problem);
           }
-          const response = responseTokens(r.response, r.trace.reasoning, r.trace.solution, count, reasoning, solution);
-          r.tokens = { problem: lastProblemTokens, reasoning, solution, response };
+          const t = traceTokens(r.response, r.trace.reasoning, r.trace.solution, count);
+          r.tokens = { problem: lastProblemTokens, reasoning: t.reasoning, solution: t.solution, response: t.response };
           r.keys = keysFor(r.problem, r.response);
         }
       },
