@@ -1,0 +1,117 @@
+/**
+ * The saved group outcome (.work/group/): what the write step reads back equals, row by row, what the
+ * group step computed in memory — problem groups, representatives, pass rates, exact duplicates,
+ * caps, skipped bad rows — and a stale or damaged save is not used.
+ */
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GroupStep } from "../src/exec/group-step.js";
+import { loadGroupOutcome, readPairs, saveGroupOutcome, savePairs } from "../src/exec/group-outcome.js";
+import { splitmix32 } from "../src/group/hash.js";
+import { sketchBatch } from "../src/group/sketch-text.js";
+import { resolveSketch } from "../src/group/params.js";
+import type { MixConfig } from "../src/config/types.js";
+import type { Rollout } from "../src/trace/record.js";
+
+const PARAMS = resolveSketch(undefined, undefined).problem;
+const NB = PARAMS.bands;
+
+function words(seed: number, n: number): string {
+  const rand = splitmix32(seed);
+  return Array.from({ length: n }, () => (rand() >>> 0).toString(36).slice(0, 4)).join(" ");
+}
+
+/** 40 problems (some near-duplicate variants), 1–6 rollouts each, some exact duplicate responses. */
+function rollouts(): Rollout[] {
+  const problems: string[] = [];
+  for (let k = 0; k < 30; k++) {
+    const base = words(500 + k, 80);
+    problems.push(base);
+    if (k % 3 === 0) problems.push(base.replace(/^(\S+ \S+)/, "$1 inserted"));
+  }
+  const s = sketchBatch({ params: PARAMS, stripPhrases: [], stockPhrases: true, texts: problems });
+  const rand = splitmix32(77);
+  const out: Rollout[] = [];
+  problems.forEach((problem, p) => {
+    const n = 1 + ((rand() >>> 0) % 6);
+    for (let r = 0; r < n; r++) {
+      const i = out.length;
+      const dup = r > 0 && r % 4 === 0; // same response as the rollout before
+      out.push({
+        id: `p${p}-r${r}`, ordinal: i, source: "main", file: "in.jsonl", row: i, rolloutIndex: 0, problem, response: "", reference: "1",
+        finishReason: "stop", meta: {},
+        tokens: { problem: 80, reasoning: 100 + r, solution: 10, response: 110 + r },
+        keys: { problem: `${s.keys[2 * p]}:${s.keys[2 * p + 1]}`, exact: `e-${p}-${dup ? r - 1 : r}` },
+        sketch: { bands: Array.from(s.bands.subarray(p * NB, p * NB + NB)), bits: Array.from(s.bits.subarray(p * 4, p * 4 + 4)) },
+        verify: { verdict: (rand() >>> 0) % 3 === 0 ? "incorrect" : "correct" },
+      } as unknown as Rollout);
+    }
+  });
+  return out;
+}
+
+const config = { seed: 5, sources: [{ name: "main" }], dedupe: { maxRolloutsPerProblem: 3 } } as unknown as MixConfig;
+
+describe("saved group outcome", () => {
+  it("reads back exactly what was computed, row by row, across units; stale or damaged saves are not used", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "curate-outcome-"));
+    const rows = rollouts();
+    const step = new GroupStep(config, join(dir, "tmp"));
+    let index = 0;
+    const skipped = new Set<number>();
+    for (const r of rows) {
+      if (index % 17 === 5) {
+        step.skip(); // a bad input row in between
+        skipped.add(index++);
+      }
+      step.add(r, null);
+      index++;
+    }
+    const total = index;
+    const computed = await step.finish();
+    expect(computed.stats.exactDuplicates).toBeGreaterThan(0);
+    expect(computed.stats.nearDuplicateClusters).toBeGreaterThan(3);
+    expect(computed.stats.drops["duplicate:rollout_cap"]).toBeGreaterThan(0);
+    // three units of uneven size
+    const units = [
+      { unit: 0, base: 0, rows: 50 },
+      { unit: 1, base: 50, rows: 7 },
+      { unit: 2, base: 57, rows: total - 57 },
+    ];
+    saveGroupOutcome(dir, "tok-1", computed, units, (i) => step.grouped(i));
+    const back = loadGroupOutcome(dir, "tok-1")!;
+    expect(back).not.toBeNull();
+    expect(back.stats).toEqual(computed.stats);
+    expect(back.stages).toEqual(computed.stages);
+    expect(back.clusters()).toEqual(computed.clusters());
+    let drops = 0;
+    // read units out of order, as write threads do
+    const order = [...Array(total).keys()].sort((a, b) => (a % 3) - (b % 3) || a - b);
+    for (const i of order) {
+      if (skipped.has(i)) {
+        expect(() => back.info(i)).toThrow(/bad input row/);
+        continue;
+      }
+      expect(back.info(i)).toEqual(computed.info(i));
+      expect(back.dropFor(i)).toEqual(computed.dropFor(i));
+      if (computed.dropFor(i)) drops++;
+    }
+    expect(drops).toBeGreaterThan(10);
+    // another token (changed config or annotations) is not this outcome
+    expect(loadGroupOutcome(dir, "tok-2")).toBeNull();
+    // a unit file cut short is not used
+    const u1 = join(dir, ".work", "group", "u00001.bin");
+    truncateSync(u1, 10);
+    expect(loadGroupOutcome(dir, "tok-1")).toBeNull();
+    // band pairs: read back under their token only
+    savePairs(dir, "tok-1", 2, 1, { pairs: Int32Array.from([3, 9, 4, 12]), stats: { candidatePairs: 5, checkedPairs: 5, rejectedByCheck: 3 } });
+    expect(readPairs(dir, "tok-1", 2, 1)).toEqual({ pairs: Int32Array.from([3, 9, 4, 12]), stats: { candidatePairs: 5, checkedPairs: 5, rejectedByCheck: 3 } });
+    expect(readPairs(dir, "tok-2", 2, 1)).toBeNull();
+    expect(readPairs(dir, "tok-1", 2, 0)).toBeNull();
+    const pf = join(dir, ".work", "group", "pairs-w2-r1.bin");
+    writeFileSync(pf, readFileSync(pf).subarray(0, readFileSync(pf).length - 4));
+    expect(readPairs(dir, "tok-1", 2, 1)).toBeNull();
+  });
+});
