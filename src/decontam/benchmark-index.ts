@@ -292,6 +292,9 @@ export interface CandidateScore {
 
 type U32 = Uint32Array;
 
+/** a match found for one problem while scanning a row (before the report) */
+type Found = { method: ContaminationMethod; score: number; span: [number, number]; bspan: [number, number] | null };
+
 interface IndexParts {
   options: IndexOptions;
   benchmarks: string[];
@@ -936,80 +939,111 @@ export class ContaminationIndex {
   /**
    * All benchmark problems that `text` matches, strongest first (exact, digits, ngram, aligned,
    * chars; then by score). At most one match per benchmark problem (the strongest rule).
+   *
+   * The steps are separate methods so that the hot path (a row that matches nothing) is a few small
+   * functions the JIT compiles quickly, and the rarely taken ones (candidates, matches, reports) do
+   * not deoptimise it when they first run.
    */
   match(text: string, field: "problem" | "response" = "problem"): ContaminationMatch[] {
     // ids only; tokenised again in full (spans, canonical text) when a match or the shingle pass needs it
     const ts = tokenize(text, this.ts, false);
     if (ts.count === 0) return [];
-    const o = this.options;
-    const a = this.a;
-    type Found = { method: ContaminationMethod; score: number; span: [number, number]; bspan: [number, number] | null };
-    let found: Map<number, Found> | null = null; // most rows match nothing: no allocation
+    // 1–2. exact and digit-insensitive keys of the whole (stripped) row
+    let found = this.wholeRow(text, ts);
+    const stamp = this.nextStamp();
+    // 3. seed n-grams pick candidates; bounds, containment and alignments decide
+    const touched = this.parts.seeds.postItem.length > 0 ? this.seedScan(ts, stamp) : 0;
+    if (touched > 0) found = this.candidates(text, ts, stamp, touched, found);
+    // 4. character shingles for short problems, only when the row holds most tokens of one of them
+    if (this.parts.shingles.postItem.length > 0 && this.anchorsPresent(ts, stamp)) found = this.shinglePass(text, ts, stamp, found);
+    if (found === null) return [];
+    return this.report(text, field, found);
+  }
 
-    // 1–2. exact and digit-insensitive keys of the whole (stripped) row; both need the masked token
-    // sequence to equal a problem's, which one 32-bit hash and a bit test rule out for most rows
+  /**
+   * Rules 1–2: the exact and digit-insensitive keys of the whole (stripped) row. Both need the masked
+   * token sequence to equal a problem's, which one 32-bit hash and a bit test rule out for most rows.
+   */
+  private wholeRow(text: string, ts: TokenStream): Map<number, Found> | null {
     contentRangeInto(ts, this.range);
     const from = this.range[0]!;
     const to = this.range[1]!;
-    if (to > from && this.maskedPossible(sequenceHash32(ts.masked, from, to))) {
-      const ex = this.exact.get(sequenceKey(ts.hash, from, to));
-      const dg = o.digitInsensitive && to - from >= o.minDigitTokens ? this.digits.get(sequenceKey(ts.masked, from, to)) : undefined;
-      if (ex || dg) {
-        if (!ts.full) tokenize(text, ts, true);
-        const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
-        if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
-        if (dg) for (const it of dg) if (!found?.has(it)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
-      }
-    }
+    if (to <= from || !this.maskedPossible(sequenceHash32(ts.masked, from, to))) return null;
+    return this.wholeRowKeys(text, ts, from, to);
+  }
 
-    const stamp = this.nextStamp();
+  private wholeRowKeys(text: string, ts: TokenStream, from: number, to: number): Map<number, Found> | null {
+    const o = this.options;
+    let found: Map<number, Found> | null = null;
+    const ex = this.exact.get(sequenceKey(ts.hash, from, to));
+    const dg = o.digitInsensitive && to - from >= o.minDigitTokens ? this.digits.get(sequenceKey(ts.masked, from, to)) : undefined;
+    if (ex || dg) {
+      if (!ts.full) tokenize(text, ts, true);
+      const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
+      if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
+      if (dg) for (const it of dg) if (!found?.has(it)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
+    }
+    return found;
+  }
+
+  /**
+   * 3a. Seed n-grams of the row (rolling window key, ngram.ts windowKey; bit filter first): every
+   * problem they touch gets its hit counters and seed-hit clusters. Returns how many problems were
+   * touched (listed in `touched`).
+   */
+  private seedScan(ts: TokenStream, stamp: number): number {
+    const a = this.a;
+    const seeds = this.parts.seeds;
+    const sn = this.options.seedNgram;
     const content = ts.content;
     const cc = ts.contentCount;
-    // 3a. seed n-grams pick candidates and the row window
     let touched = 0;
-    const seeds = this.parts.seeds;
-    const sn = o.seedNgram;
-    if (seeds.postItem.length > 0) {
-      // rolling window key (ngram.ts windowKey), bit filter first
-      const filter = seeds.filter!;
-      const shift = seeds.filterShift!;
-      const seedRec = seeds.rec!;
-      const outPow = rollPower(sn);
-      let h = 0;
-      for (let q = 0; q < cc; q++) {
-        h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
-        if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
-        if (q < sn - 1) continue;
-        const key = rollKey(h);
-        const b = key >>> shift;
-        if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-        const r = findRecord(seeds, key);
-        if (r < 0 || seedRec[r + 3] === stamp) continue; // absent, or a repeat of a seed seen in this row
-        seedRec[r + 3] = stamp;
-        const i = q - sn + 1;
-        for (let p = seedRec[r + 1]!, e = seedRec[r + 2]!; p < e; p++) {
-          const it = seeds.postItem[p]!;
-          if (this.seedHits[it] === 0) {
-            this.touched[touched++] = it;
-            this.hits[it] = 0;
-            this.itemMin[it] = 0xffffffff;
-            this.itemMax[it] = 0;
-            this.cStart[it] = i;
-            this.cLast[it] = i;
-            this.cCount[it] = 0;
-            this.bCount[it] = 0;
-          } else if (i - this.cLast[it]! > a.itemTokStart[it + 1]! - a.itemTokStart[it]!) {
-            // a gap longer than the problem: close the current cluster of hits, keep the best
-            this.closeCluster(it, sn);
-            this.cStart[it] = i;
-            this.cCount[it] = 0;
-          }
-          this.seedHits[it]!++;
-          this.cCount[it]!++;
+    const filter = seeds.filter!;
+    const shift = seeds.filterShift!;
+    const seedRec = seeds.rec!;
+    const outPow = rollPower(sn);
+    let h = 0;
+    for (let q = 0; q < cc; q++) {
+      h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
+      if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
+      if (q < sn - 1) continue;
+      const key = rollKey(h);
+      const b = key >>> shift;
+      if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+      const r = findRecord(seeds, key);
+      if (r < 0 || seedRec[r + 3] === stamp) continue; // absent, or a repeat of a seed seen in this row
+      seedRec[r + 3] = stamp;
+      const i = q - sn + 1;
+      for (let p = seedRec[r + 1]!, e = seedRec[r + 2]!; p < e; p++) {
+        const it = seeds.postItem[p]!;
+        if (this.seedHits[it] === 0) {
+          this.touched[touched++] = it;
+          this.hits[it] = 0;
+          this.itemMin[it] = 0xffffffff;
+          this.itemMax[it] = 0;
+          this.cStart[it] = i;
           this.cLast[it] = i;
+          this.cCount[it] = 0;
+          this.bCount[it] = 0;
+        } else if (i - this.cLast[it]! > a.itemTokStart[it + 1]! - a.itemTokStart[it]!) {
+          // a gap longer than the problem: close the current cluster of hits, keep the best
+          this.closeCluster(it, sn);
+          this.cStart[it] = i;
+          this.cCount[it] = 0;
         }
+        this.seedHits[it]!++;
+        this.cCount[it]!++;
+        this.cLast[it] = i;
       }
     }
+    return touched;
+  }
+
+  /** 3b–3e for the `touched` problems of seedScan; returns `found` with the matches added */
+  private candidates(text: string, ts: TokenStream, stamp: number, touched: number, found: Map<number, Found> | null): Map<number, Found> | null {
+    const o = this.options;
+    const a = this.a;
+    const sn = o.seedNgram;
     // 3b. candidates: the densest cluster of seed hits must hold enough of the problem's seeds
     let candidates = 0;
     for (let j = 0; j < touched; j++) {
@@ -1020,23 +1054,31 @@ export class ContaminationIndex {
       this.seedHits[it] = pass ? 1 : 0; // from here on: candidate mark
       if (pass) this.touched[candidates++] = it;
     }
+    if (candidates === 0) return found;
     // 3c. cheap upper bound on the alignment coverage (inRowSet) before any n-gram or alignment work:
     // most candidates, and so most rows, stop here
-    if (candidates > 0) {
-      this.buildRowSet(ts, stamp);
-      const need = Math.min(o.coverage, o.coverageFloor);
-      let kept = 0;
-      for (let j = 0; j < candidates; j++) {
-        const it = this.touched[j]!;
-        if (this.inRowSet(it, stamp, need)) this.touched[kept++] = it;
-        else this.seedHits[it] = 0;
-      }
-      candidates = kept;
+    this.buildRowSet(ts, stamp);
+    const need = Math.min(o.coverage, o.coverageFloor);
+    let kept = 0;
+    for (let j = 0; j < candidates; j++) {
+      const it = this.touched[j]!;
+      if (this.inRowSet(it, stamp, need)) this.touched[kept++] = it;
+      else this.seedHits[it] = 0;
     }
+    if (kept === 0) return found;
+    return this.decide(text, ts, stamp, kept, found);
+  }
+
+  /** 3d–3e: distinctive n-gram containment and alignments of the `candidates` left by the bound */
+  private decide(text: string, ts: TokenStream, stamp: number, candidates: number, found: Map<number, Found> | null): Map<number, Found> | null {
+    const o = this.options;
+    const a = this.a;
+    const content = ts.content;
+    const cc = ts.contentCount;
     // 3d. distinctive n-gram containment of the candidates
     const t = this.parts.ngrams;
     const n = o.ngram;
-    if (candidates > 0 && t.postItem.length > 0) {
+    if (t.postItem.length > 0) {
       const ngramRec = t.rec!;
       const filter = t.filter!;
       const shift = t.filterShift!;
@@ -1107,55 +1149,62 @@ export class ContaminationIndex {
         (found ??= new Map()).set(it, { method, score, span: [ts.srcStart[first]!, ts.srcEnd[last - 1]!], bspan });
       }
     }
+    return found;
+  }
 
-    // 4. character shingles for short problems, only when the row holds most tokens of one of them
+  /** 4. character shingles of the row against the short problems (rule `chars`) */
+  private shinglePass(text: string, ts: TokenStream, stamp: number, found: Map<number, Found> | null): Map<number, Found> | null {
+    const o = this.options;
+    const a = this.a;
     const s = this.parts.shingles;
-    if (s.postItem.length > 0 && this.anchorsPresent(ts, stamp)) {
-      if (!ts.full) tokenize(text, ts, true);
-      const k = o.charShingle;
-      const shRec = s.rec!;
-      const shFilter = s.filter!;
-      const shShift = s.filterShift!;
-      touched = 0;
-      const canon = ts.canon;
-      const len = ts.canonLength;
-      const pow = shinglePow(k);
-      let roll = len >= k ? shingleStart(canon, 0, k) : 0;
-      for (let i = 0; i + k <= len; i++) {
-        if (i > 0) roll = rollShingle(roll, canon[i - 1]!, canon[i + k - 1]!, pow);
-        const key = mixShingle(roll);
-        const b = key >>> shShift;
-        if ((shFilter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-        const r = findRecord(s, key);
-        if (r < 0 || shRec[r + 3] === stamp) continue;
-        shRec[r + 3] = stamp;
-        for (let p = shRec[r + 1]!, e = shRec[r + 2]!; p < e; p++) {
-          const it = s.postItem[p]!;
-          if (this.hits[it] === 0) {
-            // first shingle hit for this item in this row
-            this.touched[touched++] = it;
-            this.hitMin[it] = i;
-          }
-          this.hits[it]!++;
-          this.hitMax[it] = i;
+    if (!ts.full) tokenize(text, ts, true);
+    const k = o.charShingle;
+    const shRec = s.rec!;
+    const shFilter = s.filter!;
+    const shShift = s.filterShift!;
+    let touched = 0;
+    const canon = ts.canon;
+    const len = ts.canonLength;
+    const pow = shinglePow(k);
+    let roll = len >= k ? shingleStart(canon, 0, k) : 0;
+    for (let i = 0; i + k <= len; i++) {
+      if (i > 0) roll = rollShingle(roll, canon[i - 1]!, canon[i + k - 1]!, pow);
+      const key = mixShingle(roll);
+      const b = key >>> shShift;
+      if ((shFilter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+      const r = findRecord(s, key);
+      if (r < 0 || shRec[r + 3] === stamp) continue;
+      shRec[r + 3] = stamp;
+      for (let p = shRec[r + 1]!, e = shRec[r + 2]!; p < e; p++) {
+        const it = s.postItem[p]!;
+        if (this.hits[it] === 0) {
+          // first shingle hit for this item in this row
+          this.touched[touched++] = it;
+          this.hitMin[it] = i;
         }
-      }
-      for (let j = 0; j < touched; j++) {
-        const it = this.touched[j]!;
-        const score = this.hits[it]! / a.itemShingles[it]!;
-        this.hits[it] = 0;
-        if (score >= o.charThreshold && !found?.has(it)) {
-          (found ??= new Map()).set(it, {
-            method: "chars",
-            score,
-            span: [canonToSource(ts, this.hitMin[it]!, false), canonToSource(ts, this.hitMax[it]! + k - 1, true)],
-            bspan: null,
-          });
-        }
+        this.hits[it]!++;
+        this.hitMax[it] = i;
       }
     }
+    for (let j = 0; j < touched; j++) {
+      const it = this.touched[j]!;
+      const score = this.hits[it]! / a.itemShingles[it]!;
+      this.hits[it] = 0;
+      if (score >= o.charThreshold && !found?.has(it)) {
+        (found ??= new Map()).set(it, {
+          method: "chars",
+          score,
+          span: [canonToSource(ts, this.hitMin[it]!, false), canonToSource(ts, this.hitMax[it]! + k - 1, true)],
+          bspan: null,
+        });
+      }
+    }
+    return found;
+  }
 
-    if (found === null) return [];
+  /** the matches of one row as reported: strongest first, with benchmark spans and snippets */
+  private report(text: string, field: "problem" | "response", found: Map<number, Found>): ContaminationMatch[] {
+    const a = this.a;
     const rank = { exact: 0, digits: 1, ngram: 2, aligned: 3, chars: 4 } as const;
     const out: ContaminationMatch[] = [];
     const sorted = [...found.entries()].sort(

@@ -96,6 +96,8 @@ const COMMAND_ALIAS = new Map<string, string>([
 ]);
 
 const FNV_OFFSET = 0x811c9dc5;
+/** the offset basis as an int32 (same bits): hash state that starts as a double would stay one in the JIT */
+const FNV_OFFSET_I32 = FNV_OFFSET | 0;
 const FNV_PRIME = 0x01000193;
 
 /**
@@ -311,7 +313,7 @@ export function tokenize(text: string, out: TokenStream = new TokenStream(), ful
     }
     const start = i;
     const canonFrom = len;
-    let h = FNV_OFFSET;
+    let h = FNV_OFFSET_I32;
     let tokenKind = TOKEN_SYMBOL;
     if (k === CLASS_LETTER) {
       while (i < n) {
@@ -373,7 +375,7 @@ export function tokenize(text: string, out: TokenStream = new TokenStream(), ful
       // command name: hashed case-sensitively for the command table (30-bit, so Map keys stay small
       // integers) and lower-cased for the token id
       const nameStart = i;
-      let name = FNV_OFFSET;
+      let name = FNV_OFFSET_I32;
       while (i < n) {
         const e = text.charCodeAt(i);
         if (!((e >= 97 && e <= 122) || (e >= 65 && e <= 90))) break;
