@@ -379,6 +379,17 @@ export class ContaminationIndex {
   private readonly boundOrder: Uint32Array;
   /** bit (id >>> 20) set for every token of a short problem: bigrams of other tokens are no anchors */
   private readonly anchorVocab = new Uint32Array(128);
+  /**
+   * Anchor gate (see anchorGate): per short problem a subset of its anchor bigrams that must hold
+   * `gateNeed` present ones when the problem's anchors are present; records of 4 int32 per slot (key,
+   * first item, end of items, row stamp; end -1: empty), a bit filter over the keys, and the items.
+   */
+  private readonly gateRec: Int32Array;
+  private readonly gateMask: number;
+  private readonly gateFilter = new Uint32Array(128);
+  private readonly gateItems: Uint32Array;
+  private readonly gateNeed: Uint32Array;
+  private readonly gateCount: Uint32Array;
   /** content range of the current row (contentRangeInto) */
   private readonly range = new Int32Array(2);
   /** bit i set when some problem's masked content hash (sequenceHash32) has top 16 bits i */
@@ -423,6 +434,84 @@ export class ContaminationIndex {
       const h = sequenceHash32(this.a.itemTokMasked, s, e) >>> 16;
       this.maskedFilter[h >>> 5]! |= 1 << (h & 31);
     }
+    this.gateNeed = new Uint32Array(items);
+    this.gateCount = new Uint32Array(items);
+    const gate = this.buildAnchorGate();
+    this.gateRec = gate.rec;
+    this.gateMask = gate.mask;
+    this.gateItems = gate.items;
+  }
+
+  /**
+   * The anchor gate, derived from the index on load. anchorsPresent() holds for a row when some short
+   * problem with A distinct anchor bigrams has `need` of them present (the least integer ≥ 0.8 × A):
+   * then at most A − need are missing, so any A − need + 2 of its anchors hold at least 2 present ones
+   * (all A of them hold `need` when A − need + 2 > A). The gate counts, per short problem, the present
+   * anchors of such a subset — the ones least frequent as bigrams of the indexed problems, which are
+   * rarely present in a row — and says no when no problem reaches its count: anchorsPresent() cannot
+   * hold then. It probes exactly the bigrams anchorsPresent() probes (same vocabulary test, same
+   * keys), so its answer never differs where anchorsPresent() would say yes, whichever subset is
+   * chosen; the subsets only decide how often the full test runs.
+   */
+  private buildAnchorGate(): { rec: Int32Array; mask: number; items: Uint32Array } {
+    const a = this.a;
+    const t = this.parts.anchors;
+    const items = this.itemId.length;
+    const bigram = (x: number, y: number) => rollKey((Math.imul(x, ROLL_BASE) + y) | 0);
+    // bigram frequency over all indexed problems (how many problems have the bigram)
+    const df = new Map<number, number>();
+    const seen = new Set<number>();
+    for (let it = 0; it < items; it++) {
+      seen.clear();
+      for (let q = a.itemTokStart[it]!; q + 1 < a.itemTokStart[it + 1]!; q++) seen.add(bigram(a.itemTok[q]!, a.itemTok[q + 1]!));
+      for (const k of seen) df.set(k, (df.get(k) ?? 0) + 1);
+    }
+    // each short problem's anchor keys (from the anchor table's postings)
+    const perItem = new Map<number, number[]>();
+    for (let s = 0; s <= t.mask; s++) {
+      const l = t.slotList[s]!;
+      if (l < 0) continue;
+      for (let p = t.listStart[l]!; p < t.listStart[l + 1]!; p++) {
+        const it = t.postItem[p]!;
+        let keys = perItem.get(it);
+        if (!keys) perItem.set(it, (keys = []));
+        keys.push(t.slotKey[s]!);
+      }
+    }
+    const gateItems = new Map<number, number[]>();
+    for (const it of [...perItem.keys()].sort((x, y) => x - y)) {
+      const keys = perItem.get(it)!;
+      const total = a.itemAnchors[it]!;
+      let need = Math.ceil(0.8 * total);
+      while (need > 0 && need - 1 >= 0.8 * total) need--;
+      while (need < 0.8 * total) need++;
+      if (keys.length !== total || need === 0) {
+        // not the layout the argument assumes: count every anchor, need them all as anchorsPresent does
+        this.gateNeed[it] = Math.max(need, 1);
+        for (const k of keys) (gateItems.get(k) ?? gateItems.set(k, []).get(k)!).push(it);
+        continue;
+      }
+      const size = Math.min(total, total - need + 2);
+      this.gateNeed[it] = Math.min(2, need);
+      keys.sort((x, y) => (df.get(x) ?? 0) - (df.get(y) ?? 0) || x - y);
+      for (let j = 0; j < size; j++) (gateItems.get(keys[j]!) ?? gateItems.set(keys[j]!, []).get(keys[j]!)!).push(it);
+    }
+    let cap = 16;
+    while (cap < gateItems.size * 2) cap *= 2;
+    const rec = new Int32Array(cap * 4);
+    for (let s = 0; s < cap; s++) rec[s * 4 + 2] = -1;
+    const list: number[] = [];
+    for (const [key, its] of [...gateItems.entries()].sort((x, y) => x[0] - y[0])) {
+      let s = key & (cap - 1);
+      while (rec[s * 4 + 2]! >= 0) s = (s + 1) & (cap - 1);
+      rec[s * 4] = key | 0;
+      rec[s * 4 + 1] = list.length;
+      for (const it of its) list.push(it);
+      rec[s * 4 + 2] = list.length;
+      const b = key >>> 20;
+      this.gateFilter[b >>> 5]! |= 1 << (b & 31);
+    }
+    return { rec, mask: cap - 1, items: Uint32Array.from(list) };
   }
 
   /** can some problem's masked content sequence have this sequenceHash32? */
@@ -880,6 +969,49 @@ export class ContaminationIndex {
     return present >= target;
   }
 
+  /** false only when anchorsPresent() is false (buildAnchorGate); cheap: few of its keys occur in rows */
+  private anchorGate(ts: TokenStream, stamp: number): boolean {
+    const rec = this.gateRec;
+    const mask = this.gateMask;
+    const filter = this.gateFilter;
+    const need = this.gateNeed;
+    const count = this.gateCount;
+    const ids = ts.hash;
+    const vocab = this.anchorVocab;
+    let touched = 0;
+    let any = false;
+    let inVocab = ts.count > 0 && (vocab[ids[0]! >>> 25]! & (1 << ((ids[0]! >>> 20) & 31))) !== 0;
+    for (let i = 0; i + 2 <= ts.count && !any; i++) {
+      const next = (vocab[ids[i + 1]! >>> 25]! & (1 << ((ids[i + 1]! >>> 20) & 31))) !== 0;
+      const both = inVocab && next;
+      inVocab = next;
+      if (!both) continue; // as in anchorsPresent
+      const key = rollKey((Math.imul(ids[i]!, ROLL_BASE) + ids[i + 1]!) | 0);
+      const b = key >>> 20;
+      if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+      let s = key & mask;
+      let r = -1;
+      for (;;) {
+        const q = s << 2;
+        if (rec[q + 2]! < 0) break;
+        if (rec[q] === (key | 0)) {
+          r = q;
+          break;
+        }
+        s = (s + 1) & mask;
+      }
+      if (r < 0 || rec[r + 3] === stamp) continue;
+      rec[r + 3] = stamp;
+      for (let p = rec[r + 1]!, e = rec[r + 2]!; p < e; p++) {
+        const it = this.gateItems[p]!;
+        if (count[it] === 0) this.touched[touched++] = it;
+        if (++count[it]! >= need[it]!) any = true;
+      }
+    }
+    for (let j = 0; j < touched; j++) count[this.touched[j]!] = 0;
+    return any;
+  }
+
   /** does the row contain ≥ 80% of the distinct token bigrams of some short problem? */
   private anchorsPresent(ts: TokenStream, stamp: number): boolean {
     const t = this.parts.anchors;
@@ -931,6 +1063,7 @@ export class ContaminationIndex {
         const rec = this.parts[t].rec!;
         for (let r = 3; r < rec.length; r += 4) rec[r] = 0;
       }
+      for (let r = 3; r < this.gateRec.length; r += 4) this.gateRec[r] = 0;
       this.stamp = 1;
     }
     return this.stamp;
@@ -955,7 +1088,7 @@ export class ContaminationIndex {
     const touched = this.parts.seeds.postItem.length > 0 ? this.seedScan(ts, stamp) : 0;
     if (touched > 0) found = this.candidates(text, ts, stamp, touched, found);
     // 4. character shingles for short problems, only when the row holds most tokens of one of them
-    if (this.parts.shingles.postItem.length > 0 && this.anchorsPresent(ts, stamp)) found = this.shinglePass(text, ts, stamp, found);
+    if (this.parts.shingles.postItem.length > 0 && this.anchorGate(ts, stamp) && this.anchorsPresent(ts, stamp)) found = this.shinglePass(text, ts, stamp, found);
     if (found === null) return [];
     return this.report(text, field, found);
   }
