@@ -978,17 +978,20 @@ export class ContaminationIndex {
     const count = this.gateCount;
     const ids = ts.hash;
     const vocab = this.anchorVocab;
+    const base = ROLL_BASE | 0;
     let touched = 0;
     let any = false;
-    let inVocab = ts.count > 0 && (vocab[ids[0]! >>> 25]! & (1 << ((ids[0]! >>> 20) & 31))) !== 0;
+    // the vocabulary test of anchorsPresent and the gate's bit filter as one 0/1 value, so the loop
+    // has one rarely taken branch instead of a data-dependent one per token
+    let inVocab = ts.count > 0 ? (vocab[ids[0]! >>> 25]! >>> ((ids[0]! >>> 20) & 31)) & 1 : 0;
     for (let i = 0; i + 2 <= ts.count && !any; i++) {
-      const next = (vocab[ids[i + 1]! >>> 25]! & (1 << ((ids[i + 1]! >>> 20) & 31))) !== 0;
-      const both = inVocab && next;
-      inVocab = next;
-      if (!both) continue; // as in anchorsPresent
-      const key = rollKey((Math.imul(ids[i]!, ROLL_BASE) + ids[i + 1]!) | 0);
+      const y = ids[i + 1]!;
+      const next = (vocab[y >>> 25]! >>> ((y >>> 20) & 31)) & 1;
+      const key = rollKey((Math.imul(ids[i]!, base) + y) | 0);
       const b = key >>> 20;
-      if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+      const probe = (filter[b >>> 5]! >>> (b & 31)) & inVocab & next;
+      inVocab = next;
+      if (probe === 0) continue; // not both tokens in the anchor vocabulary (as in anchorsPresent), or no gate key
       let s = key & mask;
       let r = -1;
       for (;;) {
@@ -1023,13 +1026,14 @@ export class ContaminationIndex {
     const filter = t.filter!;
     const shift = t.filterShift!;
     const vocab = this.anchorVocab;
+    const base = ROLL_BASE | 0;
     let inVocab = ts.count > 0 && (vocab[ids[0]! >>> 25]! & (1 << ((ids[0]! >>> 20) & 31))) !== 0;
     for (let i = 0; i + 2 <= ts.count && !any; i++) {
       const next = (vocab[ids[i + 1]! >>> 25]! & (1 << ((ids[i + 1]! >>> 20) & 31))) !== 0;
       const both = inVocab && next;
       inVocab = next;
       if (!both) continue; // a token no short problem has: no anchor bigram
-      const key = rollKey((Math.imul(ids[i]!, ROLL_BASE) + ids[i + 1]!) | 0);
+      const key = rollKey((Math.imul(ids[i]!, base) + ids[i + 1]!) | 0);
       const b = key >>> shift;
       if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
       const r = findRecord(t, key);
@@ -1135,9 +1139,10 @@ export class ContaminationIndex {
     const shift = seeds.filterShift!;
     const seedRec = seeds.rec!;
     const outPow = rollPower(sn);
+    const base = ROLL_BASE | 0;
     let h = 0;
     for (let q = 0; q < cc; q++) {
-      h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
+      h = (Math.imul(h, base) + content[q]!) | 0;
       if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
       if (q < sn - 1) continue;
       const key = rollKey(h);
@@ -1216,9 +1221,10 @@ export class ContaminationIndex {
       const filter = t.filter!;
       const shift = t.filterShift!;
       const outPow = rollPower(n);
+      const base = ROLL_BASE | 0;
       let h = 0;
       for (let q = 0; q < cc; q++) {
-        h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
+        h = (Math.imul(h, base) + content[q]!) | 0;
         if (q >= n) h = (h - Math.imul(content[q - n]!, outPow)) | 0;
         if (q < n - 1) continue;
         const key = rollKey(h);
