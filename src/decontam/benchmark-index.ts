@@ -136,14 +136,38 @@ interface PostingTable {
    */
   rec?: Int32Array;
   recMask?: number;
+  /**
+   * compact probe table (seeds, the table every row probes most): 2 int32 per slot — key, and the
+   * postings packed as first posting << 4 | count when count < 16 (> 0), ~list otherwise (< 0); 0:
+   * empty slot. Half the bytes of `rec`, so more of the table stays in cache; rows track the keys
+   * they visited themselves.
+   */
+  pair?: Int32Array;
+  pairMask?: number;
 }
 
-/** Build the runtime parts of a table: bit filter and probe records. */
-function addFilter(t: PostingTable): PostingTable {
+/** Build the runtime parts of a table: bit filter and probe records (`pair` instead of `rec` when compact). */
+function addFilter(t: PostingTable, compact = false): PostingTable {
   let keys = 0;
   for (let s = 0; s <= t.mask; s++) if (t.slotList[s]! >= 0) keys++;
   let cap = 16;
   while (cap < keys * 2) cap *= 2;
+  if (compact) {
+    const pair = new Int32Array(cap * 2);
+    for (let s = 0; s <= t.mask; s++) {
+      const l = t.slotList[s]!;
+      if (l < 0) continue;
+      const key = t.slotKey[s]!;
+      let r = key & (cap - 1);
+      while (pair[r * 2 + 1] !== 0) r = (r + 1) & (cap - 1);
+      const start = t.listStart[l]!;
+      const count = t.listStart[l + 1]! - start;
+      pair[r * 2] = key | 0;
+      pair[r * 2 + 1] = count > 0 && count < 16 && start < 1 << 27 ? (start << 4) | count : ~l;
+    }
+    t.pair = pair;
+    t.pairMask = cap - 1;
+  } else {
   const rec = new Int32Array(cap * 4);
   for (let s = 0; s < cap; s++) rec[s * 4 + 2] = -1;
   for (let s = 0; s <= t.mask; s++) {
@@ -158,6 +182,7 @@ function addFilter(t: PostingTable): PostingTable {
   }
   t.rec = rec;
   t.recMask = cap - 1;
+  }
   let bitsLog = 10;
   while (1 << bitsLog < keys * 16 && bitsLog < 26) bitsLog++;
   const filter = new Uint32Array((1 << bitsLog) >>> 5);
@@ -355,6 +380,12 @@ export class ContaminationIndex {
   private readonly itemMin: Uint32Array;
   private readonly itemMax: Uint32Array;
   private readonly touched: Uint32Array;
+  /** seedScan scratch: window keys passing the bit filter and their row positions */
+  private seedKeys = new Int32Array(256);
+  private seedPos = new Int32Array(256);
+  /** seed keys the current row has visited (open addressing, stamped) */
+  private seenKey = new Int32Array(64);
+  private seenStamp = new Int32Array(64);
   private dpPrev = new Int32Array(64);
   private dpCur = new Int32Array(64);
   /** verification scratch: score rows, traceback directions, aligned marks */
@@ -405,7 +436,7 @@ export class ContaminationIndex {
     this.itemId = parts.itemId;
     this.itemText = parts.itemText;
     const items = this.itemId.length;
-    for (const tn of TABLES) addFilter(parts[tn]);
+    for (const tn of TABLES) addFilter(parts[tn], tn === "seeds");
     this.hits = new Uint32Array(items);
     this.seedHits = new Uint32Array(items);
     this.hitMin = new Uint32Array(items);
@@ -1064,9 +1095,10 @@ export class ContaminationIndex {
     this.stamp++;
     if (this.stamp === 0x7fffffff) {
       for (const t of TABLES) {
-        const rec = this.parts[t].rec!;
-        for (let r = 3; r < rec.length; r += 4) rec[r] = 0;
+        const rec = this.parts[t].rec;
+        if (rec) for (let r = 3; r < rec.length; r += 4) rec[r] = 0;
       }
+      this.seenStamp.fill(0);
       for (let r = 3; r < this.gateRec.length; r += 4) this.gateRec[r] = 0;
       this.stamp = 1;
     }
@@ -1137,9 +1169,19 @@ export class ContaminationIndex {
     let touched = 0;
     const filter = seeds.filter!;
     const shift = seeds.filterShift!;
-    const seedRec = seeds.rec!;
+    const pair = seeds.pair!;
+    const pairMask = seeds.pairMask!;
     const outPow = rollPower(sn);
     const base = ROLL_BASE | 0;
+    if (this.seedKeys.length < cc) {
+      this.seedKeys = new Int32Array(cc * 2);
+      this.seedPos = new Int32Array(cc * 2);
+    }
+    // pass 1: the window keys that pass the bit filter, in row order (branch-free: every key is
+    // written, the count advances by the filter bit)
+    const keys = this.seedKeys;
+    const pos = this.seedPos;
+    let m = 0;
     let h = 0;
     for (let q = 0; q < cc; q++) {
       h = (Math.imul(h, base) + content[q]!) | 0;
@@ -1147,18 +1189,61 @@ export class ContaminationIndex {
       if (q < sn - 1) continue;
       const key = rollKey(h);
       const b = key >>> shift;
-      if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-      const r = findRecord(seeds, key);
-      if (r < 0 || seedRec[r + 3] === stamp) continue; // absent, or a repeat of a seed seen in this row
-      seedRec[r + 3] = stamp;
-      const i = q - sn + 1;
-      for (let p = seedRec[r + 1]!, e = seedRec[r + 2]!; p < e; p++) {
+      keys[m] = key;
+      pos[m] = q - sn + 1;
+      m += (filter[b >>> 5]! >>> (b & 31)) & 1;
+    }
+    // pass 2: table probes (independent loads, so their cache misses overlap) and postings
+    if (this.seenKey.length < m * 2) {
+      let cap = this.seenKey.length;
+      while (cap < m * 2) cap *= 2;
+      this.seenKey = new Int32Array(cap);
+      this.seenStamp = new Int32Array(cap);
+    }
+    const seenKey = this.seenKey;
+    const seenStamp = this.seenStamp;
+    const seenMask = seenKey.length - 1;
+    for (let j = 0; j < m; j++) {
+      const key = keys[j]!;
+      let slot = key & pairMask;
+      let packed = 0;
+      for (;;) {
+        const v = pair[slot * 2 + 1]!;
+        if (v === 0) break;
+        if (pair[slot * 2] === key) {
+          packed = v;
+          break;
+        }
+        slot = (slot + 1) & pairMask;
+      }
+      if (packed === 0) continue; // absent
+      // a repeat of a seed seen in this row counts once
+      let u = (key ^ (key >>> 15)) & seenMask;
+      let repeat = false;
+      while (seenStamp[u] === stamp) {
+        if (seenKey[u] === key) {
+          repeat = true;
+          break;
+        }
+        u = (u + 1) & seenMask;
+      }
+      if (repeat) continue;
+      seenStamp[u] = stamp;
+      seenKey[u] = key;
+      let p: number;
+      let e: number;
+      if (packed > 0) {
+        p = packed >>> 4;
+        e = p + (packed & 15);
+      } else {
+        p = seeds.listStart[~packed]!;
+        e = seeds.listStart[~packed + 1]!;
+      }
+      const i = pos[j]!;
+      for (; p < e; p++) {
         const it = seeds.postItem[p]!;
         if (this.seedHits[it] === 0) {
           this.touched[touched++] = it;
-          this.hits[it] = 0;
-          this.itemMin[it] = 0xffffffff;
-          this.itemMax[it] = 0;
           this.cStart[it] = i;
           this.cLast[it] = i;
           this.cCount[it] = 0;
@@ -1190,7 +1275,12 @@ export class ContaminationIndex {
       const seedCount = this.bCount[it]!;
       const pass = !found?.has(it) && seedCount >= o.minSeeds && seedCount >= o.seedFraction * a.itemSeeds[it]!;
       this.seedHits[it] = pass ? 1 : 0; // from here on: candidate mark
-      if (pass) this.touched[candidates++] = it;
+      if (pass) {
+        this.touched[candidates++] = it;
+        this.hits[it] = 0;
+        this.itemMin[it] = 0xffffffff;
+        this.itemMax[it] = 0;
+      }
     }
     if (candidates === 0) return found;
     // 3c. cheap upper bound on the alignment coverage (inRowSet) before any n-gram or alignment work:
