@@ -388,6 +388,11 @@ export class ContaminationIndex {
   private seenStamp = new Int32Array(64);
   private dpPrev = new Int32Array(64);
   private dpCur = new Int32Array(64);
+  /** alignCoverage: first window column per token id (windowColumns) */
+  private colKey = new Int32Array(64);
+  private colHead = new Int32Array(64);
+  private colStamp = new Uint32Array(64);
+  private colMark = 0;
   /** verification scratch: score rows, traceback directions, aligned marks */
   private vPrev = new Int32Array(64);
   private vCur = new Int32Array(64);
@@ -740,43 +745,112 @@ export class ContaminationIndex {
       this.dpPrev = new Int32Array(W + 1);
       this.dpCur = new Int32Array(W + 1);
     }
-    let prev = this.dpPrev;
-    let cur = this.dpCur;
-    prev.fill(0, 0, W + 1);
+    // One score row, updated in place. Every row satisfies row[j] ≥ row[j−1] − gap, so a problem
+    // token changes the row only from the columns where the row window has the same token onwards,
+    // and only while the carried score minus the gap still beats the previous row: the update walks
+    // those stretches (column lists per token id) and leaves the rest, with the same scores as the
+    // full quadratic recurrence
+    //   cur[j] = max(prev[j], cur[j−1] − gap, prev[j−1] + weight if the tokens are equal, 0).
+    const row = this.dpPrev;
+    row.fill(0, 0, W + 1);
     const rowIds = masked ? ts.masked : ts.hash;
+    const next = this.dpCur; // next[j]: the next column after j with the same id (0: none)
+    this.windowColumns(rowIds, from, W, next);
     const itemIds = masked ? a.itemTokMasked : a.itemTok;
     const weights = a.itemTokWeight;
     const gap = Math.round(this.options.gapPenalty * WEIGHT_SCALE);
     const target = need * total;
     let best = 0;
+    let rowMax = 0; // the row only grows, so its maximum does too
     let remaining = total; // weight of the problem tokens after row i
     for (let i = 0; i < L; i++) {
-      const b = itemIds[bs + i]!;
       const wt = weights[bs + i]!;
-      cur[0] = 0;
-      let rowMax = 0;
-      for (let j = 1; j <= W; j++) {
-        let h = prev[j]!; // skip the problem token
-        const left = cur[j - 1]! - gap; // skip the row token
-        if (left > h) h = left;
-        if (rowIds[from + j - 1] === b) {
-          const diag = prev[j - 1]! + wt;
-          if (diag > h) h = diag;
+      let j = this.firstColumn(itemIds[bs + i]!);
+      if (j > 0) {
+        // walk from the first column holding the token: `carry` is the new value of column j−1,
+        // `oldLeft` its value before this token
+        let carry = row[j - 1]!;
+        let oldLeft = carry;
+        let match = j;
+        for (;;) {
+          const old = row[j]!;
+          let h = old;
+          if (carry - gap > h) h = carry - gap;
+          if (j === match) {
+            if (oldLeft + wt > h) h = oldLeft + wt;
+            match = next[j]!;
+          }
+          row[j] = h;
+          if (h > rowMax) rowMax = h;
+          if (h === old) {
+            // unchanged: so are the columns up to the next one holding the token
+            if (match === 0) break;
+            j = match;
+            carry = row[j - 1]!;
+            oldLeft = carry;
+            continue;
+          }
+          if (j === W) break;
+          oldLeft = old;
+          carry = h;
+          j++;
         }
-        if (h < 0) h = 0;
-        cur[j] = h;
-        if (h > rowMax) rowMax = h;
       }
       if (rowMax > best) best = rowMax;
       remaining -= wt;
       // any later cell continues a path through this row (≤ rowMax) or starts afresh, and earns at
       // most the remaining weight
       if (best < target && rowMax + remaining < target) return Math.max(best, rowMax + remaining) / total;
-      const tmp = prev;
-      prev = cur;
-      cur = tmp;
     }
     return best / total;
+  }
+
+  /**
+   * Columns of the row window ids[from .. from+W) by token id: fills next[j] (1-based columns) with the
+   * next column holding the same id (0: none); firstColumn() then gives an id's first column (0:
+   * absent). Open addressing on the window's ids, stamped, reused across calls.
+   */
+  private windowColumns(ids: Int32Array, from: number, W: number, next: Int32Array): void {
+    let cap = this.colKey.length;
+    if (cap < W * 2) {
+      while (cap < W * 2) cap *= 2;
+      this.colKey = new Int32Array(cap);
+      this.colHead = new Int32Array(cap);
+      this.colStamp = new Uint32Array(cap);
+    }
+    const mask = cap - 1;
+    const key = this.colKey;
+    const head = this.colHead;
+    const stampOf = this.colStamp;
+    if (++this.colMark === 0xffffffff) {
+      stampOf.fill(0);
+      this.colMark = 1;
+    }
+    const mark = this.colMark;
+    for (let j = W; j >= 1; j--) {
+      const id = ids[from + j - 1]!;
+      let s = (id ^ (id >>> 16)) & mask;
+      while (stampOf[s] === mark && key[s] !== id) s = (s + 1) & mask;
+      if (stampOf[s] === mark) {
+        next[j] = head[s]!;
+      } else {
+        stampOf[s] = mark;
+        key[s] = id;
+        next[j] = 0;
+      }
+      head[s] = j;
+    }
+  }
+
+  /** first column of `id` in the window of the last windowColumns() call, 0 when absent */
+  private firstColumn(id: number): number {
+    const mask = this.colKey.length - 1;
+    let s = (id ^ (id >>> 16)) & mask;
+    while (this.colStamp[s] === this.colMark) {
+      if (this.colKey[s] === id) return this.colHead[s]!;
+      s = (s + 1) & mask;
+    }
+    return 0;
   }
 
   /**
