@@ -741,6 +741,8 @@ export class ContaminationIndex {
     const from = Math.max(0, first - L);
     const to = Math.min(ts.count, Math.max(last + L, from + 1), from + 4 * L);
     const W = to - from;
+    const gap = Math.round(this.options.gapPenalty * WEIGHT_SCALE);
+    if (gap < 0) return this.alignCoverageDense(ts, it, first, last, masked, need);
     if (this.dpPrev.length < W + 1) {
       this.dpPrev = new Int32Array(W + 1);
       this.dpCur = new Int32Array(W + 1);
@@ -758,7 +760,6 @@ export class ContaminationIndex {
     this.windowColumns(rowIds, from, W, next);
     const itemIds = masked ? a.itemTokMasked : a.itemTok;
     const weights = a.itemTokWeight;
-    const gap = Math.round(this.options.gapPenalty * WEIGHT_SCALE);
     const target = need * total;
     let best = 0;
     let rowMax = 0; // the row only grows, so its maximum does too
@@ -801,6 +802,59 @@ export class ContaminationIndex {
       // any later cell continues a path through this row (≤ rowMax) or starts afresh, and earns at
       // most the remaining weight
       if (best < target && rowMax + remaining < target) return Math.max(best, rowMax + remaining) / total;
+    }
+    return best / total;
+  }
+
+  /** alignCoverage by the full quadratic recurrence (a negative `gapPenalty`, where the sparse walk does not apply) */
+  private alignCoverageDense(ts: TokenStream, it: number, first: number, last: number, masked: boolean, need: number): number {
+    const a = this.a;
+    const bs = a.itemTokStart[it]!;
+    const L = a.itemTokStart[it + 1]! - bs;
+    const total = a.itemWeight[it]!;
+    if (L === 0 || total === 0) return 0;
+    const from = Math.max(0, first - L);
+    const to = Math.min(ts.count, Math.max(last + L, from + 1), from + 4 * L);
+    const W = to - from;
+    if (this.dpPrev.length < W + 1) {
+      this.dpPrev = new Int32Array(W + 1);
+      this.dpCur = new Int32Array(W + 1);
+    }
+    let prev = this.dpPrev;
+    let cur = this.dpCur;
+    prev.fill(0, 0, W + 1);
+    const rowIds = masked ? ts.masked : ts.hash;
+    const itemIds = masked ? a.itemTokMasked : a.itemTok;
+    const weights = a.itemTokWeight;
+    const gap = Math.round(this.options.gapPenalty * WEIGHT_SCALE);
+    const target = need * total;
+    let best = 0;
+    let remaining = total; // weight of the problem tokens after row i
+    for (let i = 0; i < L; i++) {
+      const b = itemIds[bs + i]!;
+      const wt = weights[bs + i]!;
+      cur[0] = 0;
+      let rowMax = 0;
+      for (let j = 1; j <= W; j++) {
+        let h = prev[j]!; // skip the problem token
+        const left = cur[j - 1]! - gap; // skip the row token
+        if (left > h) h = left;
+        if (rowIds[from + j - 1] === b) {
+          const diag = prev[j - 1]! + wt;
+          if (diag > h) h = diag;
+        }
+        if (h < 0) h = 0;
+        cur[j] = h;
+        if (h > rowMax) rowMax = h;
+      }
+      if (rowMax > best) best = rowMax;
+      remaining -= wt;
+      // any later cell continues a path through this row (≤ rowMax) or starts afresh, and earns at
+      // most the remaining weight
+      if (best < target && rowMax + remaining < target) return Math.max(best, rowMax + remaining) / total;
+      const tmp = prev;
+      prev = cur;
+      cur = tmp;
     }
     return best / total;
   }
