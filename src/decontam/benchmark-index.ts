@@ -138,8 +138,8 @@ interface PostingTable {
   recMask?: number;
   /**
    * compact probe table (seeds, the table every row probes most): 2 int32 per slot — key, and the
-   * postings packed as first posting << 4 | count when count < 16 (> 0), ~list otherwise (< 0); 0:
-   * empty slot. Half the bytes of `rec`, so more of the table stays in cache; rows track the keys
+   * postings packed as item << 4 | 1 for one posting (no load from the postings), first posting << 4
+   * | count for up to 15 (> 0), ~list otherwise (< 0); 0: empty slot. Half the bytes of `rec`, so more of the table stays in cache; rows track the keys
    * they visited themselves.
    */
   pair?: Int32Array;
@@ -163,7 +163,12 @@ function addFilter(t: PostingTable, compact = false): PostingTable {
       const start = t.listStart[l]!;
       const count = t.listStart[l + 1]! - start;
       pair[r * 2] = key | 0;
-      pair[r * 2 + 1] = count > 0 && count < 16 && start < 1 << 27 ? (start << 4) | count : ~l;
+      pair[r * 2 + 1] =
+        count === 1 && t.postItem[start]! < 1 << 27
+          ? (t.postItem[start]! << 4) | 1
+          : count > 1 && count < 16 && start < 1 << 27
+            ? (start << 4) | count
+            : ~l;
     }
     t.pair = pair;
     t.pairMask = cap - 1;
@@ -1068,15 +1073,19 @@ export class ContaminationIndex {
       this.rowSetMask = cap - 1;
     }
     const mask = this.rowSetMask;
+    const setKey = this.rowSetKey;
+    const setStamp = this.rowSetStamp;
+    const setCount = this.rowSetCount;
+    const ids = ts.hash;
     for (let i = 0; i < ts.count; i++) {
-      const h = ts.hash[i]!;
+      const h = ids[i]!;
       let s = (h ^ (h >>> 16)) & mask;
-      while (this.rowSetStamp[s] === stamp && this.rowSetKey[s] !== h) s = (s + 1) & mask;
-      if (this.rowSetStamp[s] === stamp) this.rowSetCount[s]!++;
+      while (setStamp[s] === stamp && setKey[s] !== h) s = (s + 1) & mask;
+      if (setStamp[s] === stamp) setCount[s]!++;
       else {
-        this.rowSetStamp[s] = stamp;
-        this.rowSetKey[s] = h;
-        this.rowSetCount[s] = 1;
+        setStamp[s] = stamp;
+        setKey[s] = h;
+        setCount[s] = 1;
       }
     }
   }
@@ -1098,24 +1107,32 @@ export class ContaminationIndex {
       this.boundMark = 1;
     }
     const order = this.boundOrder;
+    const boundMark = this.boundMark;
+    const setKey = this.rowSetKey;
+    const setStamp = this.rowSetStamp;
+    const setCount = this.rowSetCount;
+    const setUsed = this.rowSetUsed;
+    const setUsedMark = this.rowSetUsedMark;
+    const itemTok = a.itemTok;
+    const itemTokWeight = a.itemTokWeight;
     const target = need * total;
     let present = 0;
     let left = total; // weight not yet visited
     const end = a.itemTokStart[it + 1]!;
     for (let q = a.itemTokStart[it]!; q < end; q++) {
       const t = order[q]!;
-      const w = a.itemTokWeight[t]!;
+      const w = itemTokWeight[t]!;
       if (w === 0) break; // the rest weigh nothing
-      const h = a.itemTok[t]!;
+      const h = itemTok[t]!;
       let s = (h ^ (h >>> 16)) & mask;
-      while (this.rowSetStamp[s] === stamp) {
-        if (this.rowSetKey[s] === h) {
-          if (this.rowSetUsedMark[s] !== this.boundMark) {
-            this.rowSetUsedMark[s] = this.boundMark;
-            this.rowSetUsed[s] = 0;
+      while (setStamp[s] === stamp) {
+        if (setKey[s] === h) {
+          if (setUsedMark[s] !== boundMark) {
+            setUsedMark[s] = boundMark;
+            setUsed[s] = 0;
           }
-          if (this.rowSetUsed[s]! < this.rowSetCount[s]!) {
-            this.rowSetUsed[s]!++;
+          if (setUsed[s]! < setCount[s]!) {
+            setUsed[s]!++;
             present += w;
           }
           break;
@@ -1358,6 +1375,11 @@ export class ContaminationIndex {
       if (repeat) continue;
       seenStamp[u] = stamp;
       seenKey[u] = key;
+      const i = pos[j]!;
+      if ((packed & 15) === 1 && packed > 0) {
+        touched = this.seedHit(packed >>> 4, i, sn, touched);
+        continue;
+      }
       let p: number;
       let e: number;
       if (packed > 0) {
@@ -1367,26 +1389,28 @@ export class ContaminationIndex {
         p = seeds.listStart[~packed]!;
         e = seeds.listStart[~packed + 1]!;
       }
-      const i = pos[j]!;
-      for (; p < e; p++) {
-        const it = seeds.postItem[p]!;
-        if (this.seedHits[it] === 0) {
-          this.touched[touched++] = it;
-          this.cStart[it] = i;
-          this.cLast[it] = i;
-          this.cCount[it] = 0;
-          this.bCount[it] = 0;
-        } else if (i - this.cLast[it]! > a.itemTokStart[it + 1]! - a.itemTokStart[it]!) {
-          // a gap longer than the problem: close the current cluster of hits, keep the best
-          this.closeCluster(it, sn);
-          this.cStart[it] = i;
-          this.cCount[it] = 0;
-        }
-        this.seedHits[it]!++;
-        this.cCount[it]!++;
-        this.cLast[it] = i;
-      }
+      for (; p < e; p++) touched = this.seedHit(seeds.postItem[p]!, i, sn, touched);
     }
+    return touched;
+  }
+
+  /** a seed of problem `it` at row content position `i`: hit counters and clusters; returns `touched` */
+  private seedHit(it: number, i: number, sn: number, touched: number): number {
+    if (this.seedHits[it] === 0) {
+      this.touched[touched++] = it;
+      this.cStart[it] = i;
+      this.cLast[it] = i;
+      this.cCount[it] = 0;
+      this.bCount[it] = 0;
+    } else if (i - this.cLast[it]! > this.a.itemTokStart[it + 1]! - this.a.itemTokStart[it]!) {
+      // a gap longer than the problem: close the current cluster of hits, keep the best
+      this.closeCluster(it, sn);
+      this.cStart[it] = i;
+      this.cCount[it] = 0;
+    }
+    this.seedHits[it]!++;
+    this.cCount[it]!++;
+    this.cLast[it] = i;
     return touched;
   }
 
