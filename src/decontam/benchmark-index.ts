@@ -402,6 +402,14 @@ export class ContaminationIndex {
   private vPrev = new Int32Array(64);
   private vCur = new Int32Array(64);
   private vDir = new Uint8Array(1024);
+  /** verifyAlign: per problem token the first recorded step, and the steps' columns and directions */
+  private vStepStart = new Int32Array(64);
+  private vStepCol = new Int32Array(256);
+  private vStepDir = new Uint8Array(256);
+  private vRowFirst = 0;
+  private vRowLast = -1;
+  /** alignment weight of a word, number and symbol token (weights × WEIGHT_SCALE, rounded) */
+  private readonly kindWeight: Int32Array;
   private vBenchAligned = new Uint8Array(64);
   private vRowAligned = new Uint8Array(64);
   private vEdits = new Int32Array(128);
@@ -475,6 +483,7 @@ export class ContaminationIndex {
       const h = sequenceHash32(this.a.itemTokMasked, s, e) >>> 16;
       this.maskedFilter[h >>> 5]! |= 1 << (h & 31);
     }
+    this.kindWeight = Int32Array.from(this.options.weights, (w) => Math.round(w * WEIGHT_SCALE));
     this.gateNeed = new Uint32Array(items);
     this.gateCount = new Uint32Array(items);
     const gate = this.buildAnchorGate();
@@ -942,21 +951,11 @@ export class ContaminationIndex {
       this.vCur = new Int32Array(W + 1);
       this.vRowAligned = new Uint8Array(W);
     }
-    if (this.vDir.length < (L + 1) * (W + 1)) this.vDir = new Uint8Array((L + 1) * (W + 1));
     if (this.vBenchAligned.length < L) this.vBenchAligned = new Uint8Array(L);
-    let prev = this.vPrev;
-    let cur = this.vCur;
-    const dir = this.vDir;
     const rowIds = ts.masked;
     const itemIds = a.itemTokMasked;
     const weights = a.itemTokWeight;
-    // Fitting alignment: the whole problem against any stretch of the row window (numbers masked).
-    // Aligning a problem token earns its kind's weight and skipping it costs as much — common n-grams
-    // are no evidence of a match, but a difference inside them is evidence against one; skipping a row
-    // word costs `gapPenalty` (a rewording), skipping a row formula token costs what a symbol earns (an
-    // edit). Ties prefer aligning, then skipping the problem token.
-    const gap = Math.round(o.gapPenalty * WEIGHT_SCALE);
-    const formulaGap = Math.round(o.weights[TOKEN_SYMBOL] * WEIGHT_SCALE);
+    const flags = a.itemTokFlags;
     if (this.vRowFormula.length < W) this.vRowFormula = new Uint8Array(W);
     const rowFormula = this.vRowFormula;
     for (let j = 0; j < W; j++) {
@@ -964,9 +963,194 @@ export class ContaminationIndex {
       const id = rowIds[t]!;
       rowFormula[j] = ts.kind[t] !== TOKEN_WORD && !isStopword(ts.hash[t]!) && id !== NOTATION[0] && id !== NOTATION[1] ? 1 : 0;
     }
-    const stride = W + 1;
+    // the alignment: marks benchAligned/rowAligned, sets vRowFirst/vRowLast
+    const gap = Math.round(o.gapPenalty * WEIGHT_SCALE);
+    const formulaGap = this.kindWeight[TOKEN_SYMBOL]!;
+    if (gap < 0 || formulaGap < 0) this.verifyAlignDense(ts, bs, L, from, W, gap, formulaGap);
+    else this.verifyAlign(ts, bs, L, from, W, gap, formulaGap);
+    const benchAligned = this.vBenchAligned;
+    const rowAligned = this.vRowAligned;
+    const rowFirst = this.vRowFirst;
+    const rowLast = this.vRowLast;
+    let run = 0;
+    let maxRun = 0;
+    let formula = 0;
+    // formula tokens missing from the problem side and inserted on the row side (masked ids)
+    let missing = 0;
+    let inserted = 0;
+    if (this.vEdits.length < L + W) this.vEdits = new Int32Array(L + W);
+    const ed = this.vEdits;
+    for (let k = 0; k < L; k++) {
+      const f = flags[bs + k]!;
+      const transparent = (f & FLAG_STOP) !== 0 || weights[bs + k] === 0;
+      const id = itemIds[bs + k]!;
+      const isFormula = (f & (FLAG_STOP | FLAG_KIND)) !== TOKEN_WORD && (f & FLAG_STOP) === 0 && id !== NOTATION[0] && id !== NOTATION[1];
+      if (isFormula) formula++;
+      if (benchAligned[k]) {
+        if (!transparent) run = 0;
+        continue;
+      }
+      if (isFormula) ed[missing++] = id;
+      if (!transparent && ++run > maxRun) maxRun = run;
+    }
+    for (let j = rowFirst + 1; j < rowLast; j++) if (!rowAligned[j] && rowFormula[j]) ed[L + inserted++] = rowIds[from + j]!;
+    // a token missing in one place and inserted in another was moved ("Express X in terms of k" →
+    // "In terms of k, what is X"): the multiset difference counts what really changed
+    const mis = ed.subarray(0, missing).sort();
+    const ins = ed.subarray(L, L + inserted).sort();
+    let edits = 0;
+    for (let x = 0, y = 0; x < missing || y < inserted; ) {
+      if (y >= inserted || (x < missing && mis[x]! < ins[y]!)) {
+        edits++;
+        x++;
+      } else if (x >= missing || ins[y]! < mis[x]!) {
+        edits++;
+        y++;
+      } else {
+        x++;
+        y++;
+      }
+    }
+    this.lastMissingRun = maxRun;
+    this.lastFormulaEdits = edits;
+    return maxRun < o.missingRun && edits <= Math.max(o.formulaEdits, o.formulaEditRate * formula);
+  }
+
+  /**
+   * verify()'s alignment. Fitting alignment: the whole problem against any stretch of the row window
+   * (numbers masked). Aligning a problem token earns its kind's weight and skipping it costs as much —
+   * common n-grams are no evidence of a match, but a difference inside them is evidence against one;
+   * skipping a row word costs `gap` (a rewording), skipping a row formula token `formulaGap` (an
+   * edit). Ties prefer aligning, then skipping the problem token. The traceback marks the aligned
+   * tokens of both sides (vBenchAligned, vRowAligned) and the first and last aligned row columns
+   * (vRowFirst, vRowLast; W and -1 when none).
+   *
+   * Scores are kept shifted by the weight of the problem tokens so far, g_i[j] = score_i[j] + S_i: a
+   * skipped problem token then leaves g unchanged, an aligned one adds twice its weight to the
+   * diagonal, a skipped row token costs its gap; every row has g[j] ≥ g[j−1] − gap(j). So, as in
+   * alignCoverage, a problem token changes the row only from the window columns holding the same
+   * token while the carried score minus the gap beats the previous row, and every other cell's
+   * traceback step is "skip the problem token": the walk records only the other steps, per row.
+   * Same scores, ties and traceback as the full recurrence (verifyAlignDense).
+   */
+  private verifyAlign(ts: TokenStream, bs: number, L: number, from: number, W: number, gap: number, formulaGap: number): void {
+    const a = this.a;
+    const rowIds = ts.masked;
+    const itemIds = a.itemTokMasked;
     const flags = a.itemTokFlags;
-    const kindWeight = o.weights.map((w) => Math.round(w * WEIGHT_SCALE));
+    const kindWeight = this.kindWeight;
+    const rowFormula = this.vRowFormula;
+    const g = this.vPrev;
+    g.fill(0, 0, W + 1); // the row stretch may start anywhere
+    const next = this.vCur;
+    this.windowColumns(rowIds, from, W, next);
+    if (this.vStepStart.length < L + 2) this.vStepStart = new Int32Array(L + 2);
+    const stepStart = this.vStepStart;
+    let stepCol = this.vStepCol;
+    let stepDir = this.vStepDir;
+    let steps = 0;
+    for (let i = 0; i < L; i++) {
+      stepStart[i + 1] = steps;
+      const wt2 = 2 * kindWeight[flags[bs + i]! & FLAG_KIND]!;
+      let j = this.firstColumn(itemIds[bs + i]!);
+      if (j === 0) continue;
+      let carry = g[j - 1]!; // new value of column j − 1
+      let oldLeft = carry; // its value before this token
+      let match = j;
+      for (;;) {
+        const old = g[j]!;
+        let h = old; // skip the problem token
+        let d = 2;
+        if (j === match) {
+          if (oldLeft + wt2 >= h) {
+            h = oldLeft + wt2;
+            d = 1;
+          }
+          match = next[j]!;
+        }
+        const left = carry - (rowFormula[j - 1] ? formulaGap : gap);
+        if (left > h) {
+          h = left;
+          d = 3;
+        }
+        g[j] = h;
+        if (d !== 2) {
+          if (steps === stepCol.length) {
+            const col = new Int32Array(steps * 2);
+            col.set(stepCol);
+            stepCol = this.vStepCol = col;
+            const dir = new Uint8Array(steps * 2);
+            dir.set(stepDir);
+            stepDir = this.vStepDir = dir;
+          }
+          stepCol[steps] = j;
+          stepDir[steps++] = d;
+        }
+        if (h === old) {
+          // unchanged: so are the columns up to the next one holding the token
+          if (match === 0) break;
+          j = match;
+          carry = g[j - 1]!;
+          oldLeft = carry;
+          continue;
+        }
+        if (j === W) break;
+        oldLeft = old;
+        carry = h;
+        j++;
+      }
+    }
+    stepStart[L + 1] = steps;
+    let bj = 0; // ... and end anywhere: the best last column
+    for (let j = 1; j <= W; j++) if (g[j]! > g[bj]!) bj = j;
+    const benchAligned = this.vBenchAligned;
+    const rowAligned = this.vRowAligned;
+    benchAligned.fill(0, 0, L);
+    rowAligned.fill(0, 0, W);
+    let rowFirst = W;
+    let rowLast = -1;
+    for (let i = L, j = bj; i > 0; ) {
+      // the step recorded for (i, j), "skip the problem token" when none (records ascend by column)
+      let d = 2;
+      let lo = stepStart[i]!;
+      let hi = stepStart[i + 1]! - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = stepCol[mid]!;
+        if (c === j) {
+          d = stepDir[mid]!;
+          break;
+        }
+        if (c < j) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      if (d === 1) {
+        benchAligned[i - 1] = 1;
+        rowAligned[j - 1] = 1;
+        if (j - 1 < rowFirst) rowFirst = j - 1;
+        if (j - 1 > rowLast) rowLast = j - 1;
+        i--;
+        j--;
+      } else if (d === 2) i--;
+      else j--;
+    }
+    this.vRowFirst = rowFirst;
+    this.vRowLast = rowLast;
+  }
+
+  /** verifyAlign by the full recurrence and traceback matrix (negative gaps, where the walk does not apply) */
+  private verifyAlignDense(ts: TokenStream, bs: number, L: number, from: number, W: number, gap: number, formulaGap: number): void {
+    const a = this.a;
+    if (this.vDir.length < (L + 1) * (W + 1)) this.vDir = new Uint8Array((L + 1) * (W + 1));
+    let prev = this.vPrev;
+    let cur = this.vCur;
+    const dir = this.vDir;
+    const rowIds = ts.masked;
+    const itemIds = a.itemTokMasked;
+    const flags = a.itemTokFlags;
+    const kindWeight = this.kindWeight;
+    const rowFormula = this.vRowFormula;
+    const stride = W + 1;
     prev.fill(0, 0, W + 1); // the row stretch may start anywhere
     for (let i = 0; i < L; i++) {
       const b = itemIds[bs + i]!;
@@ -1016,48 +1200,8 @@ export class ContaminationIndex {
       } else if (d === 2) i--;
       else j--;
     }
-    let run = 0;
-    let maxRun = 0;
-    let formula = 0;
-    // formula tokens missing from the problem side and inserted on the row side (masked ids)
-    let missing = 0;
-    let inserted = 0;
-    if (this.vEdits.length < L + W) this.vEdits = new Int32Array(L + W);
-    const ed = this.vEdits;
-    for (let k = 0; k < L; k++) {
-      const f = flags[bs + k]!;
-      const transparent = (f & FLAG_STOP) !== 0 || weights[bs + k] === 0;
-      const id = itemIds[bs + k]!;
-      const isFormula = (f & (FLAG_STOP | FLAG_KIND)) !== TOKEN_WORD && (f & FLAG_STOP) === 0 && id !== NOTATION[0] && id !== NOTATION[1];
-      if (isFormula) formula++;
-      if (benchAligned[k]) {
-        if (!transparent) run = 0;
-        continue;
-      }
-      if (isFormula) ed[missing++] = id;
-      if (!transparent && ++run > maxRun) maxRun = run;
-    }
-    for (let j = rowFirst + 1; j < rowLast; j++) if (!rowAligned[j] && rowFormula[j]) ed[L + inserted++] = rowIds[from + j]!;
-    // a token missing in one place and inserted in another was moved ("Express X in terms of k" →
-    // "In terms of k, what is X"): the multiset difference counts what really changed
-    const mis = ed.subarray(0, missing).sort();
-    const ins = ed.subarray(L, L + inserted).sort();
-    let edits = 0;
-    for (let x = 0, y = 0; x < missing || y < inserted; ) {
-      if (y >= inserted || (x < missing && mis[x]! < ins[y]!)) {
-        edits++;
-        x++;
-      } else if (x >= missing || ins[y]! < mis[x]!) {
-        edits++;
-        y++;
-      } else {
-        x++;
-        y++;
-      }
-    }
-    this.lastMissingRun = maxRun;
-    this.lastFormulaEdits = edits;
-    return maxRun < o.missingRun && edits <= Math.max(o.formulaEdits, o.formulaEditRate * formula);
+    this.vRowFirst = rowFirst;
+    this.vRowLast = rowLast;
   }
 
   /** the row's tokens with their counts (open addressing, stamped) */
