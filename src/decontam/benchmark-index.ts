@@ -410,6 +410,8 @@ export class ContaminationIndex {
   private vRowLast = -1;
   /** alignment weight of a word, number and symbol token (weights × WEIGHT_SCALE, rounded) */
   private readonly kindWeight: Int32Array;
+  /** per problem: the least seed-hit count that can pass the candidate test */
+  private readonly seedNeed: Uint32Array;
   private vBenchAligned = new Uint8Array(64);
   private vRowAligned = new Uint8Array(64);
   private vEdits = new Int32Array(128);
@@ -484,6 +486,15 @@ export class ContaminationIndex {
       this.maskedFilter[h >>> 5]! |= 1 << (h & 31);
     }
     this.kindWeight = Int32Array.from(this.options.weights, (w) => Math.round(w * WEIGHT_SCALE));
+    // least seed-hit count that can pass the candidate test (seedCount ≥ minSeeds and ≥ seedFraction
+    // × the problem's seeds), evaluated with the test's own comparisons
+    this.seedNeed = new Uint32Array(items);
+    for (let it = 0; it < items; it++) {
+      let c = 0;
+      const seedsOf = this.a.itemSeeds[it]!;
+      while (!(c >= this.options.minSeeds && c >= this.options.seedFraction * seedsOf) && c <= seedsOf + 1) c++;
+      this.seedNeed[it] = c;
+    }
     this.gateNeed = new Uint32Array(items);
     this.gateCount = new Uint32Array(items);
     const gate = this.buildAnchorGate();
@@ -1565,8 +1576,14 @@ export class ContaminationIndex {
     const sn = o.seedNgram;
     // 3b. candidates: the densest cluster of seed hits must hold enough of the problem's seeds
     let candidates = 0;
+    const seedNeed = this.seedNeed;
     for (let j = 0; j < touched; j++) {
       const it = this.touched[j]!;
+      // the best cluster holds at most all of the row's hits: too few hits, no candidate
+      if (this.seedHits[it]! < seedNeed[it]!) {
+        this.seedHits[it] = 0;
+        continue;
+      }
       this.closeCluster(it, sn);
       const seedCount = this.bCount[it]!;
       const pass = !found?.has(it) && seedCount >= o.minSeeds && seedCount >= o.seedFraction * a.itemSeeds[it]!;
