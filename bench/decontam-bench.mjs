@@ -136,9 +136,11 @@ if (existsSync(traces) && !args.includes("--no-responses")) {
   console.log(`responses: ${responses.length} long-CoT rollouts from shared/data/traces, mean ${meanKb.toFixed(1)} KB (written to ${respFile})`);
   timeIt("curate response, first 4000 chars", (t) => loaded.match(t.length > 4000 ? t.slice(0, 4000) : t, "response").length > 0, responses, 100);
   const whole = timeIt("curate response, whole text", (t) => loaded.match(t, "response").length > 0, responses, 100);
-  timeIt("plain any-8-gram, whole text (JS)", (t) => plain.match(t) !== null, responses, 100);
-  const pr = python(respFile, "merged");
+  const plainWhole = timeIt("plain any-8-gram, whole text (JS)", (t) => plain.match(t) !== null, responses, 100);
+  console.log(`responses, whole text: curate / plain any-8-gram in JS ${ratio(whole, plainWhole)}`);
+  const pr = python(respFile, "both");
   if (pr?.merged) console.log(`responses, whole text: curate / Python any-8-gram (merged lookup) ${ratio(whole, pr.merged)}`);
+  if (pr?.openr1) console.log(`responses, whole text: curate / Python any-8-gram (open-r1's loop as written) ${ratio(whole, pr.openr1)}`);
   console.log(`load average after responses: ${load()}`);
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
