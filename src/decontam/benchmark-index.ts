@@ -1461,7 +1461,6 @@ export class ContaminationIndex {
    * touched (listed in `touched`).
    */
   private seedScan(ts: TokenStream, stamp: number): number {
-    const a = this.a;
     const seeds = this.parts.seeds;
     const sn = this.options.seedNgram;
     const content = ts.content;
