@@ -518,15 +518,36 @@ export class ContaminationIndex {
     const a = this.a;
     const t = this.parts.anchors;
     const items = this.itemId.length;
-    const bigram = (x: number, y: number) => rollKey((Math.imul(x, ROLL_BASE) + y) | 0);
-    // bigram frequency over all indexed problems (how many problems have the bigram)
-    const df = new Map<number, number>();
-    const seen = new Set<number>();
-    for (let it = 0; it < items; it++) {
-      seen.clear();
-      for (let q = a.itemTokStart[it]!; q + 1 < a.itemTokStart[it + 1]!; q++) seen.add(bigram(a.itemTok[q]!, a.itemTok[q + 1]!));
-      for (const k of seen) df.set(k, (df.get(k) ?? 0) + 1);
+    // frequency of each anchor bigram over all indexed problems (how many problems have it): one
+    // pass over every problem's bigrams against a small table of the anchor keys
+    let akCap = 16;
+    while (akCap < (t.listStart.length - 1) * 2) akCap *= 2;
+    const akKey = new Int32Array(akCap);
+    const akUsed = new Uint8Array(akCap);
+    const akDf = new Int32Array(akCap);
+    const akLast = new Int32Array(akCap); // last problem counted, + 1
+    const slotOf = (key: number): number => {
+      let u = key & (akCap - 1);
+      while (akUsed[u] === 1 && akKey[u] !== key) u = (u + 1) & (akCap - 1);
+      return u;
+    };
+    for (let s = 0; s <= t.mask; s++) {
+      if (t.slotList[s]! < 0) continue;
+      const u = slotOf(t.slotKey[s]! | 0);
+      akUsed[u] = 1;
+      akKey[u] = t.slotKey[s]! | 0;
     }
+    const base = ROLL_BASE | 0;
+    for (let it = 0; it < items; it++) {
+      for (let q = a.itemTokStart[it]!; q + 1 < a.itemTokStart[it + 1]!; q++) {
+        const u = slotOf(rollKey((Math.imul(a.itemTok[q]!, base) + a.itemTok[q + 1]!) | 0) | 0);
+        if (akUsed[u] === 1 && akLast[u] !== it + 1) {
+          akDf[u]!++;
+          akLast[u] = it + 1;
+        }
+      }
+    }
+    const df = (key: number): number => akDf[slotOf(key | 0)]!;
     // each short problem's anchor keys (from the anchor table's postings)
     const perItem = new Map<number, number[]>();
     for (let s = 0; s <= t.mask; s++) {
@@ -554,7 +575,7 @@ export class ContaminationIndex {
       }
       const size = Math.min(total, total - need + 2);
       this.gateNeed[it] = Math.min(2, need);
-      keys.sort((x, y) => (df.get(x) ?? 0) - (df.get(y) ?? 0) || x - y);
+      keys.sort((x, y) => df(x) - df(y) || x - y);
       for (let j = 0; j < size; j++) (gateItems.get(keys[j]!) ?? gateItems.set(keys[j]!, []).get(keys[j]!)!).push(it);
     }
     let cap = 16;
