@@ -16,7 +16,10 @@
  * The same rows (and responses) are written to bench/out/decontam-rows.jsonl (and
  * decontam-responses.jsonl), one JSON string per line, and bench/decontam_plain8.py — open-r1's rule in
  * standard-library Python — is run on them afterwards (skip with --no-python), so the Python reference
- * is measured on exactly the rows curate was.
+ * is measured on exactly the rows curate was. Both JS matchers are timed on the rows read back from
+ * that file, as the Python script and a pipeline reading JSONL get them: the rows as built here are
+ * concatenated strings, which V8 flattens (allocates and copies) on the first character read, a cost
+ * of how the bench makes its rows that whichever matcher runs first would pay.
  *
  * Usage: npm run build && node bench/decontam-bench.mjs [--rows 100000] [--no-python] [--no-responses]
  */
@@ -92,9 +95,11 @@ const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`index: ${problems.length} problems, built in ${buildMs.toFixed(0)} ms, ${bytes.length} bytes, loaded in ${loadMs.toFixed(0)} ms`);
 console.log(`rows: ${rows.length} training problems, mean ${(chars / rows.length).toFixed(0)} chars (written to ${rowsFile})`);
 const plain = new PlainNgramRule(problems, 8);
+const fileRows = readJsonl(rowsFile); // the same rows as the Python script reads them
+if (fileRows.length !== rows.length || fileRows.some((t, i) => t !== rows[i])) throw new Error("decontam-bench: rows file does not round-trip");
 console.log(`load average before: ${load()} on ${os.cpus().length} cores`);
-const ours = timeIt("curate (all rules)", (t) => loaded.match(t).length > 0, rows);
-const base = timeIt("plain any-8-gram (JS)", (t) => plain.match(t) !== null, rows);
+const ours = timeIt("curate (all rules)", (t) => loaded.match(t).length > 0, fileRows);
+const base = timeIt("plain any-8-gram (JS)", (t) => plain.match(t) !== null, fileRows);
 console.log(`load average after: ${load()}`);
 
 /** run bench/decontam_plain8.py on a rows file; returns {merged, openr1} rates ({wall, cpu}) or null */
@@ -131,9 +136,11 @@ if (existsSync(traces) && !args.includes("--no-responses")) {
   console.log(`responses: ${responses.length} long-CoT rollouts from shared/data/traces, mean ${meanKb.toFixed(1)} KB (written to ${respFile})`);
   timeIt("curate response, first 4000 chars", (t) => loaded.match(t.length > 4000 ? t.slice(0, 4000) : t, "response").length > 0, responses, 100);
   const whole = timeIt("curate response, whole text", (t) => loaded.match(t, "response").length > 0, responses, 100);
-  timeIt("plain any-8-gram, whole text (JS)", (t) => plain.match(t) !== null, responses, 100);
-  const pr = python(respFile, "merged");
+  const plainWhole = timeIt("plain any-8-gram, whole text (JS)", (t) => plain.match(t) !== null, responses, 100);
+  console.log(`responses, whole text: curate / plain any-8-gram in JS ${ratio(whole, plainWhole)}`);
+  const pr = python(respFile, "both");
   if (pr?.merged) console.log(`responses, whole text: curate / Python any-8-gram (merged lookup) ${ratio(whole, pr.merged)}`);
+  if (pr?.openr1) console.log(`responses, whole text: curate / Python any-8-gram (open-r1's loop as written) ${ratio(whole, pr.openr1)}`);
   console.log(`load average after responses: ${load()}`);
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -136,14 +136,43 @@ interface PostingTable {
    */
   rec?: Int32Array;
   recMask?: number;
+  /**
+   * compact probe table (seeds, the table every row probes most): 2 int32 per slot — key, and the
+   * postings packed as item << 4 | 1 for one posting (no load from the postings), first posting << 4
+   * | count for up to 15 (> 0), ~list otherwise (< 0); 0: empty slot. Half the bytes of `rec`, so more of the table stays in cache; rows track the keys
+   * they visited themselves.
+   */
+  pair?: Int32Array;
+  pairMask?: number;
 }
 
-/** Build the runtime parts of a table: bit filter and probe records. */
-function addFilter(t: PostingTable): PostingTable {
+/** Build the runtime parts of a table: bit filter and probe records (`pair` instead of `rec` when compact). */
+function addFilter(t: PostingTable, compact = false): PostingTable {
   let keys = 0;
   for (let s = 0; s <= t.mask; s++) if (t.slotList[s]! >= 0) keys++;
   let cap = 16;
   while (cap < keys * 2) cap *= 2;
+  if (compact) {
+    const pair = new Int32Array(cap * 2);
+    for (let s = 0; s <= t.mask; s++) {
+      const l = t.slotList[s]!;
+      if (l < 0) continue;
+      const key = t.slotKey[s]!;
+      let r = key & (cap - 1);
+      while (pair[r * 2 + 1] !== 0) r = (r + 1) & (cap - 1);
+      const start = t.listStart[l]!;
+      const count = t.listStart[l + 1]! - start;
+      pair[r * 2] = key | 0;
+      pair[r * 2 + 1] =
+        count === 1 && t.postItem[start]! < 1 << 27
+          ? (t.postItem[start]! << 4) | 1
+          : count > 1 && count < 16 && start < 1 << 27
+            ? (start << 4) | count
+            : ~l;
+    }
+    t.pair = pair;
+    t.pairMask = cap - 1;
+  } else {
   const rec = new Int32Array(cap * 4);
   for (let s = 0; s < cap; s++) rec[s * 4 + 2] = -1;
   for (let s = 0; s <= t.mask; s++) {
@@ -158,6 +187,7 @@ function addFilter(t: PostingTable): PostingTable {
   }
   t.rec = rec;
   t.recMask = cap - 1;
+  }
   let bitsLog = 10;
   while (1 << bitsLog < keys * 16 && bitsLog < 26) bitsLog++;
   const filter = new Uint32Array((1 << bitsLog) >>> 5);
@@ -292,6 +322,9 @@ export interface CandidateScore {
 
 type U32 = Uint32Array;
 
+/** a match found for one problem while scanning a row (before the report) */
+type Found = { method: ContaminationMethod; score: number; span: [number, number]; bspan: [number, number] | null };
+
 interface IndexParts {
   options: IndexOptions;
   benchmarks: string[];
@@ -352,12 +385,33 @@ export class ContaminationIndex {
   private readonly itemMin: Uint32Array;
   private readonly itemMax: Uint32Array;
   private readonly touched: Uint32Array;
+  /** seedScan scratch: window keys passing the bit filter and their row positions */
+  private seedKeys = new Int32Array(256);
+  private seedPos = new Int32Array(256);
+  /** seed keys the current row has visited (open addressing, stamped) */
+  private seenKey = new Int32Array(64);
+  private seenStamp = new Int32Array(64);
   private dpPrev = new Int32Array(64);
   private dpCur = new Int32Array(64);
+  /** alignCoverage: first window column per token id (windowColumns) */
+  private colKey = new Int32Array(64);
+  private colHead = new Int32Array(64);
+  private colStamp = new Uint32Array(64);
+  private colMark = 0;
   /** verification scratch: score rows, traceback directions, aligned marks */
   private vPrev = new Int32Array(64);
   private vCur = new Int32Array(64);
   private vDir = new Uint8Array(1024);
+  /** verifyAlign: per problem token the first recorded step, and the steps' columns and directions */
+  private vStepStart = new Int32Array(64);
+  private vStepCol = new Int32Array(256);
+  private vStepDir = new Uint8Array(256);
+  private vRowFirst = 0;
+  private vRowLast = -1;
+  /** alignment weight of a word, number and symbol token (weights × WEIGHT_SCALE, rounded) */
+  private readonly kindWeight: Int32Array;
+  /** per problem: the least seed-hit count that can pass the candidate test */
+  private readonly seedNeed: Uint32Array;
   private vBenchAligned = new Uint8Array(64);
   private vRowAligned = new Uint8Array(64);
   private vEdits = new Int32Array(128);
@@ -376,6 +430,17 @@ export class ContaminationIndex {
   private readonly boundOrder: Uint32Array;
   /** bit (id >>> 20) set for every token of a short problem: bigrams of other tokens are no anchors */
   private readonly anchorVocab = new Uint32Array(128);
+  /**
+   * Anchor gate (see anchorGate): per short problem a subset of its anchor bigrams that must hold
+   * `gateNeed` present ones when the problem's anchors are present; records of 4 int32 per slot (key,
+   * first item, end of items, row stamp; end -1: empty), a bit filter over the keys, and the items.
+   */
+  private readonly gateRec: Int32Array;
+  private readonly gateMask: number;
+  private readonly gateFilter = new Uint32Array(128);
+  private readonly gateItems: Uint32Array;
+  private readonly gateNeed: Uint32Array;
+  private readonly gateCount: Uint32Array;
   /** content range of the current row (contentRangeInto) */
   private readonly range = new Int32Array(2);
   /** bit i set when some problem's masked content hash (sequenceHash32) has top 16 bits i */
@@ -391,7 +456,7 @@ export class ContaminationIndex {
     this.itemId = parts.itemId;
     this.itemText = parts.itemText;
     const items = this.itemId.length;
-    for (const tn of TABLES) addFilter(parts[tn]);
+    for (const tn of TABLES) addFilter(parts[tn], tn === "seeds");
     this.hits = new Uint32Array(items);
     this.seedHits = new Uint32Array(items);
     this.hitMin = new Uint32Array(items);
@@ -420,6 +485,115 @@ export class ContaminationIndex {
       const h = sequenceHash32(this.a.itemTokMasked, s, e) >>> 16;
       this.maskedFilter[h >>> 5]! |= 1 << (h & 31);
     }
+    this.kindWeight = Int32Array.from(this.options.weights, (w) => Math.round(w * WEIGHT_SCALE));
+    // least seed-hit count that can pass the candidate test (seedCount ≥ minSeeds and ≥ seedFraction
+    // × the problem's seeds), evaluated with the test's own comparisons
+    this.seedNeed = new Uint32Array(items);
+    for (let it = 0; it < items; it++) {
+      let c = 0;
+      const seedsOf = this.a.itemSeeds[it]!;
+      while (!(c >= this.options.minSeeds && c >= this.options.seedFraction * seedsOf) && c <= seedsOf + 1) c++;
+      this.seedNeed[it] = c;
+    }
+    this.gateNeed = new Uint32Array(items);
+    this.gateCount = new Uint32Array(items);
+    const gate = this.buildAnchorGate();
+    this.gateRec = gate.rec;
+    this.gateMask = gate.mask;
+    this.gateItems = gate.items;
+  }
+
+  /**
+   * The anchor gate, derived from the index on load. anchorsPresent() holds for a row when some short
+   * problem with A distinct anchor bigrams has `need` of them present (the least integer ≥ 0.8 × A):
+   * then at most A − need are missing, so any A − need + 2 of its anchors hold at least 2 present ones
+   * (all A of them hold `need` when A − need + 2 > A). The gate counts, per short problem, the present
+   * anchors of such a subset — the ones least frequent as bigrams of the indexed problems, which are
+   * rarely present in a row — and says no when no problem reaches its count: anchorsPresent() cannot
+   * hold then. It probes exactly the bigrams anchorsPresent() probes (same vocabulary test, same
+   * keys), so its answer never differs where anchorsPresent() would say yes, whichever subset is
+   * chosen; the subsets only decide how often the full test runs.
+   */
+  private buildAnchorGate(): { rec: Int32Array; mask: number; items: Uint32Array } {
+    const a = this.a;
+    const t = this.parts.anchors;
+    const items = this.itemId.length;
+    // frequency of each anchor bigram over all indexed problems (how many problems have it): one
+    // pass over every problem's bigrams against a small table of the anchor keys
+    let akCap = 16;
+    while (akCap < (t.listStart.length - 1) * 2) akCap *= 2;
+    const akKey = new Int32Array(akCap);
+    const akUsed = new Uint8Array(akCap);
+    const akDf = new Int32Array(akCap);
+    const akLast = new Int32Array(akCap); // last problem counted, + 1
+    const slotOf = (key: number): number => {
+      let u = key & (akCap - 1);
+      while (akUsed[u] === 1 && akKey[u] !== key) u = (u + 1) & (akCap - 1);
+      return u;
+    };
+    for (let s = 0; s <= t.mask; s++) {
+      if (t.slotList[s]! < 0) continue;
+      const u = slotOf(t.slotKey[s]! | 0);
+      akUsed[u] = 1;
+      akKey[u] = t.slotKey[s]! | 0;
+    }
+    const base = ROLL_BASE | 0;
+    for (let it = 0; it < items; it++) {
+      for (let q = a.itemTokStart[it]!; q + 1 < a.itemTokStart[it + 1]!; q++) {
+        const u = slotOf(rollKey((Math.imul(a.itemTok[q]!, base) + a.itemTok[q + 1]!) | 0) | 0);
+        if (akUsed[u] === 1 && akLast[u] !== it + 1) {
+          akDf[u]!++;
+          akLast[u] = it + 1;
+        }
+      }
+    }
+    const df = (key: number): number => akDf[slotOf(key | 0)]!;
+    // each short problem's anchor keys (from the anchor table's postings)
+    const perItem = new Map<number, number[]>();
+    for (let s = 0; s <= t.mask; s++) {
+      const l = t.slotList[s]!;
+      if (l < 0) continue;
+      for (let p = t.listStart[l]!; p < t.listStart[l + 1]!; p++) {
+        const it = t.postItem[p]!;
+        let keys = perItem.get(it);
+        if (!keys) perItem.set(it, (keys = []));
+        keys.push(t.slotKey[s]!);
+      }
+    }
+    const gateItems = new Map<number, number[]>();
+    for (const it of [...perItem.keys()].sort((x, y) => x - y)) {
+      const keys = perItem.get(it)!;
+      const total = a.itemAnchors[it]!;
+      let need = Math.ceil(0.8 * total);
+      while (need > 0 && need - 1 >= 0.8 * total) need--;
+      while (need < 0.8 * total) need++;
+      if (keys.length !== total || need === 0) {
+        // not the layout the argument assumes: count every anchor, need them all as anchorsPresent does
+        this.gateNeed[it] = Math.max(need, 1);
+        for (const k of keys) (gateItems.get(k) ?? gateItems.set(k, []).get(k)!).push(it);
+        continue;
+      }
+      const size = Math.min(total, total - need + 2);
+      this.gateNeed[it] = Math.min(2, need);
+      keys.sort((x, y) => df(x) - df(y) || x - y);
+      for (let j = 0; j < size; j++) (gateItems.get(keys[j]!) ?? gateItems.set(keys[j]!, []).get(keys[j]!)!).push(it);
+    }
+    let cap = 16;
+    while (cap < gateItems.size * 2) cap *= 2;
+    const rec = new Int32Array(cap * 4);
+    for (let s = 0; s < cap; s++) rec[s * 4 + 2] = -1;
+    const list: number[] = [];
+    for (const [key, its] of [...gateItems.entries()].sort((x, y) => x[0] - y[0])) {
+      let s = key & (cap - 1);
+      while (rec[s * 4 + 2]! >= 0) s = (s + 1) & (cap - 1);
+      rec[s * 4] = key | 0;
+      rec[s * 4 + 1] = list.length;
+      for (const it of its) list.push(it);
+      rec[s * 4 + 2] = list.length;
+      const b = key >>> 20;
+      this.gateFilter[b >>> 5]! |= 1 << (b & 31);
+    }
+    return { rec, mask: cap - 1, items: Uint32Array.from(list) };
   }
 
   /** can some problem's masked content sequence have this sequenceHash32? */
@@ -613,6 +787,81 @@ export class ContaminationIndex {
     const from = Math.max(0, first - L);
     const to = Math.min(ts.count, Math.max(last + L, from + 1), from + 4 * L);
     const W = to - from;
+    const gap = Math.round(this.options.gapPenalty * WEIGHT_SCALE);
+    if (gap < 0) return this.alignCoverageDense(ts, it, first, last, masked, need);
+    if (this.dpPrev.length < W + 1) {
+      this.dpPrev = new Int32Array(W + 1);
+      this.dpCur = new Int32Array(W + 1);
+    }
+    // One score row, updated in place. Every row satisfies row[j] ≥ row[j−1] − gap, so a problem
+    // token changes the row only from the columns where the row window has the same token onwards,
+    // and only while the carried score minus the gap still beats the previous row: the update walks
+    // those stretches (column lists per token id) and leaves the rest, with the same scores as the
+    // full quadratic recurrence
+    //   cur[j] = max(prev[j], cur[j−1] − gap, prev[j−1] + weight if the tokens are equal, 0).
+    const row = this.dpPrev;
+    row.fill(0, 0, W + 1);
+    const rowIds = masked ? ts.masked : ts.hash;
+    const next = this.dpCur; // next[j]: the next column after j with the same id (0: none)
+    this.windowColumns(rowIds, from, W, next);
+    const itemIds = masked ? a.itemTokMasked : a.itemTok;
+    const weights = a.itemTokWeight;
+    const target = need * total;
+    let best = 0;
+    let rowMax = 0; // the row only grows, so its maximum does too
+    let remaining = total; // weight of the problem tokens after row i
+    for (let i = 0; i < L; i++) {
+      const wt = weights[bs + i]!;
+      let j = this.firstColumn(itemIds[bs + i]!);
+      if (j > 0) {
+        // walk from the first column holding the token: `carry` is the new value of column j−1,
+        // `oldLeft` its value before this token
+        let carry = row[j - 1]!;
+        let oldLeft = carry;
+        let match = j;
+        for (;;) {
+          const old = row[j]!;
+          let h = old;
+          if (carry - gap > h) h = carry - gap;
+          if (j === match) {
+            if (oldLeft + wt > h) h = oldLeft + wt;
+            match = next[j]!;
+          }
+          row[j] = h;
+          if (h > rowMax) rowMax = h;
+          if (h === old) {
+            // unchanged: so are the columns up to the next one holding the token
+            if (match === 0) break;
+            j = match;
+            carry = row[j - 1]!;
+            oldLeft = carry;
+            continue;
+          }
+          if (j === W) break;
+          oldLeft = old;
+          carry = h;
+          j++;
+        }
+      }
+      if (rowMax > best) best = rowMax;
+      remaining -= wt;
+      // any later cell continues a path through this row (≤ rowMax) or starts afresh, and earns at
+      // most the remaining weight
+      if (best < target && rowMax + remaining < target) return Math.max(best, rowMax + remaining) / total;
+    }
+    return best / total;
+  }
+
+  /** alignCoverage by the full quadratic recurrence (a negative `gapPenalty`, where the sparse walk does not apply) */
+  private alignCoverageDense(ts: TokenStream, it: number, first: number, last: number, masked: boolean, need: number): number {
+    const a = this.a;
+    const bs = a.itemTokStart[it]!;
+    const L = a.itemTokStart[it + 1]! - bs;
+    const total = a.itemWeight[it]!;
+    if (L === 0 || total === 0) return 0;
+    const from = Math.max(0, first - L);
+    const to = Math.min(ts.count, Math.max(last + L, from + 1), from + 4 * L);
+    const W = to - from;
     if (this.dpPrev.length < W + 1) {
       this.dpPrev = new Int32Array(W + 1);
       this.dpCur = new Int32Array(W + 1);
@@ -657,6 +906,54 @@ export class ContaminationIndex {
   }
 
   /**
+   * Columns of the row window ids[from .. from+W) by token id: fills next[j] (1-based columns) with the
+   * next column holding the same id (0: none); firstColumn() then gives an id's first column (0:
+   * absent). Open addressing on the window's ids, stamped, reused across calls.
+   */
+  private windowColumns(ids: Int32Array, from: number, W: number, next: Int32Array): void {
+    let cap = this.colKey.length;
+    if (cap < W * 2) {
+      while (cap < W * 2) cap *= 2;
+      this.colKey = new Int32Array(cap);
+      this.colHead = new Int32Array(cap);
+      this.colStamp = new Uint32Array(cap);
+    }
+    const mask = cap - 1;
+    const key = this.colKey;
+    const head = this.colHead;
+    const stampOf = this.colStamp;
+    if (++this.colMark === 0xffffffff) {
+      stampOf.fill(0);
+      this.colMark = 1;
+    }
+    const mark = this.colMark;
+    for (let j = W; j >= 1; j--) {
+      const id = ids[from + j - 1]!;
+      let s = (id ^ (id >>> 16)) & mask;
+      while (stampOf[s] === mark && key[s] !== id) s = (s + 1) & mask;
+      if (stampOf[s] === mark) {
+        next[j] = head[s]!;
+      } else {
+        stampOf[s] = mark;
+        key[s] = id;
+        next[j] = 0;
+      }
+      head[s] = j;
+    }
+  }
+
+  /** first column of `id` in the window of the last windowColumns() call, 0 when absent */
+  private firstColumn(id: number): number {
+    const mask = this.colKey.length - 1;
+    let s = (id ^ (id >>> 16)) & mask;
+    while (this.colStamp[s] === this.colMark) {
+      if (this.colKey[s] === id) return this.colHead[s]!;
+      s = (s + 1) & mask;
+    }
+    return 0;
+  }
+
+  /**
    * Verification of a match found by the ngram, aligned or alignment-digits rule. Aligns the problem
    * to the same row window as `alignCoverage` with numbers masked, keeps the traceback, and rejects
    * the match when
@@ -686,21 +983,11 @@ export class ContaminationIndex {
       this.vCur = new Int32Array(W + 1);
       this.vRowAligned = new Uint8Array(W);
     }
-    if (this.vDir.length < (L + 1) * (W + 1)) this.vDir = new Uint8Array((L + 1) * (W + 1));
     if (this.vBenchAligned.length < L) this.vBenchAligned = new Uint8Array(L);
-    let prev = this.vPrev;
-    let cur = this.vCur;
-    const dir = this.vDir;
     const rowIds = ts.masked;
     const itemIds = a.itemTokMasked;
     const weights = a.itemTokWeight;
-    // Fitting alignment: the whole problem against any stretch of the row window (numbers masked).
-    // Aligning a problem token earns its kind's weight and skipping it costs as much — common n-grams
-    // are no evidence of a match, but a difference inside them is evidence against one; skipping a row
-    // word costs `gapPenalty` (a rewording), skipping a row formula token costs what a symbol earns (an
-    // edit). Ties prefer aligning, then skipping the problem token.
-    const gap = Math.round(o.gapPenalty * WEIGHT_SCALE);
-    const formulaGap = Math.round(o.weights[TOKEN_SYMBOL] * WEIGHT_SCALE);
+    const flags = a.itemTokFlags;
     if (this.vRowFormula.length < W) this.vRowFormula = new Uint8Array(W);
     const rowFormula = this.vRowFormula;
     for (let j = 0; j < W; j++) {
@@ -708,9 +995,194 @@ export class ContaminationIndex {
       const id = rowIds[t]!;
       rowFormula[j] = ts.kind[t] !== TOKEN_WORD && !isStopword(ts.hash[t]!) && id !== NOTATION[0] && id !== NOTATION[1] ? 1 : 0;
     }
-    const stride = W + 1;
+    // the alignment: marks benchAligned/rowAligned, sets vRowFirst/vRowLast
+    const gap = Math.round(o.gapPenalty * WEIGHT_SCALE);
+    const formulaGap = this.kindWeight[TOKEN_SYMBOL]!;
+    if (gap < 0 || formulaGap < 0) this.verifyAlignDense(ts, bs, L, from, W, gap, formulaGap);
+    else this.verifyAlign(ts, bs, L, from, W, gap, formulaGap);
+    const benchAligned = this.vBenchAligned;
+    const rowAligned = this.vRowAligned;
+    const rowFirst = this.vRowFirst;
+    const rowLast = this.vRowLast;
+    let run = 0;
+    let maxRun = 0;
+    let formula = 0;
+    // formula tokens missing from the problem side and inserted on the row side (masked ids)
+    let missing = 0;
+    let inserted = 0;
+    if (this.vEdits.length < L + W) this.vEdits = new Int32Array(L + W);
+    const ed = this.vEdits;
+    for (let k = 0; k < L; k++) {
+      const f = flags[bs + k]!;
+      const transparent = (f & FLAG_STOP) !== 0 || weights[bs + k] === 0;
+      const id = itemIds[bs + k]!;
+      const isFormula = (f & (FLAG_STOP | FLAG_KIND)) !== TOKEN_WORD && (f & FLAG_STOP) === 0 && id !== NOTATION[0] && id !== NOTATION[1];
+      if (isFormula) formula++;
+      if (benchAligned[k]) {
+        if (!transparent) run = 0;
+        continue;
+      }
+      if (isFormula) ed[missing++] = id;
+      if (!transparent && ++run > maxRun) maxRun = run;
+    }
+    for (let j = rowFirst + 1; j < rowLast; j++) if (!rowAligned[j] && rowFormula[j]) ed[L + inserted++] = rowIds[from + j]!;
+    // a token missing in one place and inserted in another was moved ("Express X in terms of k" →
+    // "In terms of k, what is X"): the multiset difference counts what really changed
+    const mis = ed.subarray(0, missing).sort();
+    const ins = ed.subarray(L, L + inserted).sort();
+    let edits = 0;
+    for (let x = 0, y = 0; x < missing || y < inserted; ) {
+      if (y >= inserted || (x < missing && mis[x]! < ins[y]!)) {
+        edits++;
+        x++;
+      } else if (x >= missing || ins[y]! < mis[x]!) {
+        edits++;
+        y++;
+      } else {
+        x++;
+        y++;
+      }
+    }
+    this.lastMissingRun = maxRun;
+    this.lastFormulaEdits = edits;
+    return maxRun < o.missingRun && edits <= Math.max(o.formulaEdits, o.formulaEditRate * formula);
+  }
+
+  /**
+   * verify()'s alignment. Fitting alignment: the whole problem against any stretch of the row window
+   * (numbers masked). Aligning a problem token earns its kind's weight and skipping it costs as much —
+   * common n-grams are no evidence of a match, but a difference inside them is evidence against one;
+   * skipping a row word costs `gap` (a rewording), skipping a row formula token `formulaGap` (an
+   * edit). Ties prefer aligning, then skipping the problem token. The traceback marks the aligned
+   * tokens of both sides (vBenchAligned, vRowAligned) and the first and last aligned row columns
+   * (vRowFirst, vRowLast; W and -1 when none).
+   *
+   * Scores are kept shifted by the weight of the problem tokens so far, g_i[j] = score_i[j] + S_i: a
+   * skipped problem token then leaves g unchanged, an aligned one adds twice its weight to the
+   * diagonal, a skipped row token costs its gap; every row has g[j] ≥ g[j−1] − gap(j). So, as in
+   * alignCoverage, a problem token changes the row only from the window columns holding the same
+   * token while the carried score minus the gap beats the previous row, and every other cell's
+   * traceback step is "skip the problem token": the walk records only the other steps, per row.
+   * Same scores, ties and traceback as the full recurrence (verifyAlignDense).
+   */
+  private verifyAlign(ts: TokenStream, bs: number, L: number, from: number, W: number, gap: number, formulaGap: number): void {
+    const a = this.a;
+    const rowIds = ts.masked;
+    const itemIds = a.itemTokMasked;
     const flags = a.itemTokFlags;
-    const kindWeight = o.weights.map((w) => Math.round(w * WEIGHT_SCALE));
+    const kindWeight = this.kindWeight;
+    const rowFormula = this.vRowFormula;
+    const g = this.vPrev;
+    g.fill(0, 0, W + 1); // the row stretch may start anywhere
+    const next = this.vCur;
+    this.windowColumns(rowIds, from, W, next);
+    if (this.vStepStart.length < L + 2) this.vStepStart = new Int32Array(L + 2);
+    const stepStart = this.vStepStart;
+    let stepCol = this.vStepCol;
+    let stepDir = this.vStepDir;
+    let steps = 0;
+    for (let i = 0; i < L; i++) {
+      stepStart[i + 1] = steps;
+      const wt2 = 2 * kindWeight[flags[bs + i]! & FLAG_KIND]!;
+      let j = this.firstColumn(itemIds[bs + i]!);
+      if (j === 0) continue;
+      let carry = g[j - 1]!; // new value of column j − 1
+      let oldLeft = carry; // its value before this token
+      let match = j;
+      for (;;) {
+        const old = g[j]!;
+        let h = old; // skip the problem token
+        let d = 2;
+        if (j === match) {
+          if (oldLeft + wt2 >= h) {
+            h = oldLeft + wt2;
+            d = 1;
+          }
+          match = next[j]!;
+        }
+        const left = carry - (rowFormula[j - 1] ? formulaGap : gap);
+        if (left > h) {
+          h = left;
+          d = 3;
+        }
+        g[j] = h;
+        if (d !== 2) {
+          if (steps === stepCol.length) {
+            const col = new Int32Array(steps * 2);
+            col.set(stepCol);
+            stepCol = this.vStepCol = col;
+            const dir = new Uint8Array(steps * 2);
+            dir.set(stepDir);
+            stepDir = this.vStepDir = dir;
+          }
+          stepCol[steps] = j;
+          stepDir[steps++] = d;
+        }
+        if (h === old) {
+          // unchanged: so are the columns up to the next one holding the token
+          if (match === 0) break;
+          j = match;
+          carry = g[j - 1]!;
+          oldLeft = carry;
+          continue;
+        }
+        if (j === W) break;
+        oldLeft = old;
+        carry = h;
+        j++;
+      }
+    }
+    stepStart[L + 1] = steps;
+    let bj = 0; // ... and end anywhere: the best last column
+    for (let j = 1; j <= W; j++) if (g[j]! > g[bj]!) bj = j;
+    const benchAligned = this.vBenchAligned;
+    const rowAligned = this.vRowAligned;
+    benchAligned.fill(0, 0, L);
+    rowAligned.fill(0, 0, W);
+    let rowFirst = W;
+    let rowLast = -1;
+    for (let i = L, j = bj; i > 0; ) {
+      // the step recorded for (i, j), "skip the problem token" when none (records ascend by column)
+      let d = 2;
+      let lo = stepStart[i]!;
+      let hi = stepStart[i + 1]! - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = stepCol[mid]!;
+        if (c === j) {
+          d = stepDir[mid]!;
+          break;
+        }
+        if (c < j) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      if (d === 1) {
+        benchAligned[i - 1] = 1;
+        rowAligned[j - 1] = 1;
+        if (j - 1 < rowFirst) rowFirst = j - 1;
+        if (j - 1 > rowLast) rowLast = j - 1;
+        i--;
+        j--;
+      } else if (d === 2) i--;
+      else j--;
+    }
+    this.vRowFirst = rowFirst;
+    this.vRowLast = rowLast;
+  }
+
+  /** verifyAlign by the full recurrence and traceback matrix (negative gaps, where the walk does not apply) */
+  private verifyAlignDense(ts: TokenStream, bs: number, L: number, from: number, W: number, gap: number, formulaGap: number): void {
+    const a = this.a;
+    if (this.vDir.length < (L + 1) * (W + 1)) this.vDir = new Uint8Array((L + 1) * (W + 1));
+    let prev = this.vPrev;
+    let cur = this.vCur;
+    const dir = this.vDir;
+    const rowIds = ts.masked;
+    const itemIds = a.itemTokMasked;
+    const flags = a.itemTokFlags;
+    const kindWeight = this.kindWeight;
+    const rowFormula = this.vRowFormula;
+    const stride = W + 1;
     prev.fill(0, 0, W + 1); // the row stretch may start anywhere
     for (let i = 0; i < L; i++) {
       const b = itemIds[bs + i]!;
@@ -760,48 +1232,8 @@ export class ContaminationIndex {
       } else if (d === 2) i--;
       else j--;
     }
-    let run = 0;
-    let maxRun = 0;
-    let formula = 0;
-    // formula tokens missing from the problem side and inserted on the row side (masked ids)
-    let missing = 0;
-    let inserted = 0;
-    if (this.vEdits.length < L + W) this.vEdits = new Int32Array(L + W);
-    const ed = this.vEdits;
-    for (let k = 0; k < L; k++) {
-      const f = flags[bs + k]!;
-      const transparent = (f & FLAG_STOP) !== 0 || weights[bs + k] === 0;
-      const id = itemIds[bs + k]!;
-      const isFormula = (f & (FLAG_STOP | FLAG_KIND)) !== TOKEN_WORD && (f & FLAG_STOP) === 0 && id !== NOTATION[0] && id !== NOTATION[1];
-      if (isFormula) formula++;
-      if (benchAligned[k]) {
-        if (!transparent) run = 0;
-        continue;
-      }
-      if (isFormula) ed[missing++] = id;
-      if (!transparent && ++run > maxRun) maxRun = run;
-    }
-    for (let j = rowFirst + 1; j < rowLast; j++) if (!rowAligned[j] && rowFormula[j]) ed[L + inserted++] = rowIds[from + j]!;
-    // a token missing in one place and inserted in another was moved ("Express X in terms of k" →
-    // "In terms of k, what is X"): the multiset difference counts what really changed
-    const mis = ed.subarray(0, missing).sort();
-    const ins = ed.subarray(L, L + inserted).sort();
-    let edits = 0;
-    for (let x = 0, y = 0; x < missing || y < inserted; ) {
-      if (y >= inserted || (x < missing && mis[x]! < ins[y]!)) {
-        edits++;
-        x++;
-      } else if (x >= missing || ins[y]! < mis[x]!) {
-        edits++;
-        y++;
-      } else {
-        x++;
-        y++;
-      }
-    }
-    this.lastMissingRun = maxRun;
-    this.lastFormulaEdits = edits;
-    return maxRun < o.missingRun && edits <= Math.max(o.formulaEdits, o.formulaEditRate * formula);
+    this.vRowFirst = rowFirst;
+    this.vRowLast = rowLast;
   }
 
   /** the row's tokens with their counts (open addressing, stamped) */
@@ -817,15 +1249,19 @@ export class ContaminationIndex {
       this.rowSetMask = cap - 1;
     }
     const mask = this.rowSetMask;
+    const setKey = this.rowSetKey;
+    const setStamp = this.rowSetStamp;
+    const setCount = this.rowSetCount;
+    const ids = ts.hash;
     for (let i = 0; i < ts.count; i++) {
-      const h = ts.hash[i]!;
+      const h = ids[i]!;
       let s = (h ^ (h >>> 16)) & mask;
-      while (this.rowSetStamp[s] === stamp && this.rowSetKey[s] !== h) s = (s + 1) & mask;
-      if (this.rowSetStamp[s] === stamp) this.rowSetCount[s]!++;
+      while (setStamp[s] === stamp && setKey[s] !== h) s = (s + 1) & mask;
+      if (setStamp[s] === stamp) setCount[s]!++;
       else {
-        this.rowSetStamp[s] = stamp;
-        this.rowSetKey[s] = h;
-        this.rowSetCount[s] = 1;
+        setStamp[s] = stamp;
+        setKey[s] = h;
+        setCount[s] = 1;
       }
     }
   }
@@ -847,24 +1283,32 @@ export class ContaminationIndex {
       this.boundMark = 1;
     }
     const order = this.boundOrder;
+    const boundMark = this.boundMark;
+    const setKey = this.rowSetKey;
+    const setStamp = this.rowSetStamp;
+    const setCount = this.rowSetCount;
+    const setUsed = this.rowSetUsed;
+    const setUsedMark = this.rowSetUsedMark;
+    const itemTok = a.itemTok;
+    const itemTokWeight = a.itemTokWeight;
     const target = need * total;
     let present = 0;
     let left = total; // weight not yet visited
     const end = a.itemTokStart[it + 1]!;
     for (let q = a.itemTokStart[it]!; q < end; q++) {
       const t = order[q]!;
-      const w = a.itemTokWeight[t]!;
+      const w = itemTokWeight[t]!;
       if (w === 0) break; // the rest weigh nothing
-      const h = a.itemTok[t]!;
+      const h = itemTok[t]!;
       let s = (h ^ (h >>> 16)) & mask;
-      while (this.rowSetStamp[s] === stamp) {
-        if (this.rowSetKey[s] === h) {
-          if (this.rowSetUsedMark[s] !== this.boundMark) {
-            this.rowSetUsedMark[s] = this.boundMark;
-            this.rowSetUsed[s] = 0;
+      while (setStamp[s] === stamp) {
+        if (setKey[s] === h) {
+          if (setUsedMark[s] !== boundMark) {
+            setUsedMark[s] = boundMark;
+            setUsed[s] = 0;
           }
-          if (this.rowSetUsed[s]! < this.rowSetCount[s]!) {
-            this.rowSetUsed[s]!++;
+          if (setUsed[s]! < setCount[s]!) {
+            setUsed[s]!++;
             present += w;
           }
           break;
@@ -875,6 +1319,52 @@ export class ContaminationIndex {
       if (present + left < target) return false;
     }
     return present >= target;
+  }
+
+  /** false only when anchorsPresent() is false (buildAnchorGate); cheap: few of its keys occur in rows */
+  private anchorGate(ts: TokenStream, stamp: number): boolean {
+    const rec = this.gateRec;
+    const mask = this.gateMask;
+    const filter = this.gateFilter;
+    const need = this.gateNeed;
+    const count = this.gateCount;
+    const ids = ts.hash;
+    const vocab = this.anchorVocab;
+    const base = ROLL_BASE | 0;
+    let touched = 0;
+    let any = false;
+    // the vocabulary test of anchorsPresent and the gate's bit filter as one 0/1 value, so the loop
+    // has one rarely taken branch instead of a data-dependent one per token
+    let inVocab = ts.count > 0 ? (vocab[ids[0]! >>> 25]! >>> ((ids[0]! >>> 20) & 31)) & 1 : 0;
+    for (let i = 0; i + 2 <= ts.count && !any; i++) {
+      const y = ids[i + 1]!;
+      const next = (vocab[y >>> 25]! >>> ((y >>> 20) & 31)) & 1;
+      const key = rollKey((Math.imul(ids[i]!, base) + y) | 0);
+      const b = key >>> 20;
+      const probe = (filter[b >>> 5]! >>> (b & 31)) & inVocab & next;
+      inVocab = next;
+      if (probe === 0) continue; // not both tokens in the anchor vocabulary (as in anchorsPresent), or no gate key
+      let s = key & mask;
+      let r = -1;
+      for (;;) {
+        const q = s << 2;
+        if (rec[q + 2]! < 0) break;
+        if (rec[q] === (key | 0)) {
+          r = q;
+          break;
+        }
+        s = (s + 1) & mask;
+      }
+      if (r < 0 || rec[r + 3] === stamp) continue;
+      rec[r + 3] = stamp;
+      for (let p = rec[r + 1]!, e = rec[r + 2]!; p < e; p++) {
+        const it = this.gateItems[p]!;
+        if (count[it] === 0) this.touched[touched++] = it;
+        if (++count[it]! >= need[it]!) any = true;
+      }
+    }
+    for (let j = 0; j < touched; j++) count[this.touched[j]!] = 0;
+    return any;
   }
 
   /** does the row contain ≥ 80% of the distinct token bigrams of some short problem? */
@@ -888,13 +1378,14 @@ export class ContaminationIndex {
     const filter = t.filter!;
     const shift = t.filterShift!;
     const vocab = this.anchorVocab;
+    const base = ROLL_BASE | 0;
     let inVocab = ts.count > 0 && (vocab[ids[0]! >>> 25]! & (1 << ((ids[0]! >>> 20) & 31))) !== 0;
     for (let i = 0; i + 2 <= ts.count && !any; i++) {
       const next = (vocab[ids[i + 1]! >>> 25]! & (1 << ((ids[i + 1]! >>> 20) & 31))) !== 0;
       const both = inVocab && next;
       inVocab = next;
       if (!both) continue; // a token no short problem has: no anchor bigram
-      const key = rollKey((Math.imul(ids[i]!, ROLL_BASE) + ids[i + 1]!) | 0);
+      const key = rollKey((Math.imul(ids[i]!, base) + ids[i + 1]!) | 0);
       const b = key >>> shift;
       if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
       const r = findRecord(t, key);
@@ -925,9 +1416,11 @@ export class ContaminationIndex {
     this.stamp++;
     if (this.stamp === 0x7fffffff) {
       for (const t of TABLES) {
-        const rec = this.parts[t].rec!;
-        for (let r = 3; r < rec.length; r += 4) rec[r] = 0;
+        const rec = this.parts[t].rec;
+        if (rec) for (let r = 3; r < rec.length; r += 4) rec[r] = 0;
       }
+      this.seenStamp.fill(0);
+      for (let r = 3; r < this.gateRec.length; r += 4) this.gateRec[r] = 0;
       this.stamp = 1;
     }
     return this.stamp;
@@ -936,114 +1429,225 @@ export class ContaminationIndex {
   /**
    * All benchmark problems that `text` matches, strongest first (exact, digits, ngram, aligned,
    * chars; then by score). At most one match per benchmark problem (the strongest rule).
+   *
+   * The steps are separate methods so that the hot path (a row that matches nothing) is a few small
+   * functions the JIT compiles quickly, and the rarely taken ones (candidates, matches, reports) do
+   * not deoptimise it when they first run.
    */
   match(text: string, field: "problem" | "response" = "problem"): ContaminationMatch[] {
     // ids only; tokenised again in full (spans, canonical text) when a match or the shingle pass needs it
     const ts = tokenize(text, this.ts, false);
     if (ts.count === 0) return [];
-    const o = this.options;
-    const a = this.a;
-    type Found = { method: ContaminationMethod; score: number; span: [number, number]; bspan: [number, number] | null };
-    let found: Map<number, Found> | null = null; // most rows match nothing: no allocation
+    // 1–2. exact and digit-insensitive keys of the whole (stripped) row
+    let found = this.wholeRow(text, ts);
+    const stamp = this.nextStamp();
+    // 3. seed n-grams pick candidates; bounds, containment and alignments decide
+    const touched = this.parts.seeds.postItem.length > 0 ? this.seedScan(ts, stamp) : 0;
+    if (touched > 0) found = this.candidates(text, ts, stamp, touched, found);
+    // 4. character shingles for short problems, only when the row holds most tokens of one of them
+    if (this.parts.shingles.postItem.length > 0 && this.anchorGate(ts, stamp) && this.anchorsPresent(ts, stamp)) found = this.shinglePass(text, ts, stamp, found);
+    if (found === null) return [];
+    return this.report(text, field, found);
+  }
 
-    // 1–2. exact and digit-insensitive keys of the whole (stripped) row; both need the masked token
-    // sequence to equal a problem's, which one 32-bit hash and a bit test rule out for most rows
+  /**
+   * Rules 1–2: the exact and digit-insensitive keys of the whole (stripped) row. Both need the masked
+   * token sequence to equal a problem's, which one 32-bit hash and a bit test rule out for most rows.
+   */
+  private wholeRow(text: string, ts: TokenStream): Map<number, Found> | null {
     contentRangeInto(ts, this.range);
     const from = this.range[0]!;
     const to = this.range[1]!;
-    if (to > from && this.maskedPossible(sequenceHash32(ts.masked, from, to))) {
-      const ex = this.exact.get(sequenceKey(ts.hash, from, to));
-      const dg = o.digitInsensitive && to - from >= o.minDigitTokens ? this.digits.get(sequenceKey(ts.masked, from, to)) : undefined;
-      if (ex || dg) {
-        if (!ts.full) tokenize(text, ts, true);
-        const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
-        if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
-        if (dg) for (const it of dg) if (!found?.has(it)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
-      }
-    }
+    if (to <= from || !this.maskedPossible(sequenceHash32(ts.masked, from, to))) return null;
+    return this.wholeRowKeys(text, ts, from, to);
+  }
 
-    const stamp = this.nextStamp();
+  private wholeRowKeys(text: string, ts: TokenStream, from: number, to: number): Map<number, Found> | null {
+    const o = this.options;
+    let found: Map<number, Found> | null = null;
+    const ex = this.exact.get(sequenceKey(ts.hash, from, to));
+    const dg = o.digitInsensitive && to - from >= o.minDigitTokens ? this.digits.get(sequenceKey(ts.masked, from, to)) : undefined;
+    if (ex || dg) {
+      if (!ts.full) tokenize(text, ts, true);
+      const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
+      if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
+      if (dg) for (const it of dg) if (!found?.has(it)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
+    }
+    return found;
+  }
+
+  /**
+   * 3a. Seed n-grams of the row (rolling window key, ngram.ts windowKey; bit filter first): every
+   * problem they touch gets its hit counters and seed-hit clusters. Returns how many problems were
+   * touched (listed in `touched`).
+   */
+  private seedScan(ts: TokenStream, stamp: number): number {
+    const seeds = this.parts.seeds;
+    const sn = this.options.seedNgram;
     const content = ts.content;
     const cc = ts.contentCount;
-    // 3a. seed n-grams pick candidates and the row window
     let touched = 0;
-    const seeds = this.parts.seeds;
-    const sn = o.seedNgram;
-    if (seeds.postItem.length > 0) {
-      // rolling window key (ngram.ts windowKey), bit filter first
-      const filter = seeds.filter!;
-      const shift = seeds.filterShift!;
-      const seedRec = seeds.rec!;
-      const outPow = rollPower(sn);
-      let h = 0;
-      for (let q = 0; q < cc; q++) {
-        h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
-        if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
-        if (q < sn - 1) continue;
-        const key = rollKey(h);
-        const b = key >>> shift;
-        if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-        const r = findRecord(seeds, key);
-        if (r < 0 || seedRec[r + 3] === stamp) continue; // absent, or a repeat of a seed seen in this row
-        seedRec[r + 3] = stamp;
-        const i = q - sn + 1;
-        for (let p = seedRec[r + 1]!, e = seedRec[r + 2]!; p < e; p++) {
-          const it = seeds.postItem[p]!;
-          if (this.seedHits[it] === 0) {
-            this.touched[touched++] = it;
-            this.hits[it] = 0;
-            this.itemMin[it] = 0xffffffff;
-            this.itemMax[it] = 0;
-            this.cStart[it] = i;
-            this.cLast[it] = i;
-            this.cCount[it] = 0;
-            this.bCount[it] = 0;
-          } else if (i - this.cLast[it]! > a.itemTokStart[it + 1]! - a.itemTokStart[it]!) {
-            // a gap longer than the problem: close the current cluster of hits, keep the best
-            this.closeCluster(it, sn);
-            this.cStart[it] = i;
-            this.cCount[it] = 0;
-          }
-          this.seedHits[it]!++;
-          this.cCount[it]!++;
-          this.cLast[it] = i;
-        }
-      }
+    const filter = seeds.filter!;
+    const shift = seeds.filterShift!;
+    const pair = seeds.pair!;
+    const pairMask = seeds.pairMask!;
+    const outPow = rollPower(sn);
+    const base = ROLL_BASE | 0;
+    if (this.seedKeys.length < cc) {
+      this.seedKeys = new Int32Array(cc * 2);
+      this.seedPos = new Int32Array(cc * 2);
     }
+    // pass 1: the window keys that pass the bit filter, in row order (branch-free: every key is
+    // written, the count advances by the filter bit)
+    const keys = this.seedKeys;
+    const pos = this.seedPos;
+    let m = 0;
+    let h = 0;
+    for (let q = 0; q < cc; q++) {
+      h = (Math.imul(h, base) + content[q]!) | 0;
+      if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
+      if (q < sn - 1) continue;
+      const key = rollKey(h);
+      const b = key >>> shift;
+      keys[m] = key;
+      pos[m] = q - sn + 1;
+      m += (filter[b >>> 5]! >>> (b & 31)) & 1;
+    }
+    // pass 2: table probes (independent loads, so their cache misses overlap) and postings
+    if (this.seenKey.length < m * 2) {
+      let cap = this.seenKey.length;
+      while (cap < m * 2) cap *= 2;
+      this.seenKey = new Int32Array(cap);
+      this.seenStamp = new Int32Array(cap);
+    }
+    const seenKey = this.seenKey;
+    const seenStamp = this.seenStamp;
+    const seenMask = seenKey.length - 1;
+    for (let j = 0; j < m; j++) {
+      const key = keys[j]!;
+      let slot = key & pairMask;
+      let packed = 0;
+      for (;;) {
+        const v = pair[slot * 2 + 1]!;
+        if (v === 0) break;
+        if (pair[slot * 2] === key) {
+          packed = v;
+          break;
+        }
+        slot = (slot + 1) & pairMask;
+      }
+      if (packed === 0) continue; // absent
+      // a repeat of a seed seen in this row counts once
+      let u = (key ^ (key >>> 15)) & seenMask;
+      let repeat = false;
+      while (seenStamp[u] === stamp) {
+        if (seenKey[u] === key) {
+          repeat = true;
+          break;
+        }
+        u = (u + 1) & seenMask;
+      }
+      if (repeat) continue;
+      seenStamp[u] = stamp;
+      seenKey[u] = key;
+      const i = pos[j]!;
+      if ((packed & 15) === 1 && packed > 0) {
+        touched = this.seedHit(packed >>> 4, i, sn, touched);
+        continue;
+      }
+      let p: number;
+      let e: number;
+      if (packed > 0) {
+        p = packed >>> 4;
+        e = p + (packed & 15);
+      } else {
+        p = seeds.listStart[~packed]!;
+        e = seeds.listStart[~packed + 1]!;
+      }
+      for (; p < e; p++) touched = this.seedHit(seeds.postItem[p]!, i, sn, touched);
+    }
+    return touched;
+  }
+
+  /** a seed of problem `it` at row content position `i`: hit counters and clusters; returns `touched` */
+  private seedHit(it: number, i: number, sn: number, touched: number): number {
+    if (this.seedHits[it] === 0) {
+      this.touched[touched++] = it;
+      this.cStart[it] = i;
+      this.cLast[it] = i;
+      this.cCount[it] = 0;
+      this.bCount[it] = 0;
+    } else if (i - this.cLast[it]! > this.a.itemTokStart[it + 1]! - this.a.itemTokStart[it]!) {
+      // a gap longer than the problem: close the current cluster of hits, keep the best
+      this.closeCluster(it, sn);
+      this.cStart[it] = i;
+      this.cCount[it] = 0;
+    }
+    this.seedHits[it]!++;
+    this.cCount[it]!++;
+    this.cLast[it] = i;
+    return touched;
+  }
+
+  /** 3b–3e for the `touched` problems of seedScan; returns `found` with the matches added */
+  private candidates(text: string, ts: TokenStream, stamp: number, touched: number, found: Map<number, Found> | null): Map<number, Found> | null {
+    const o = this.options;
+    const a = this.a;
+    const sn = o.seedNgram;
     // 3b. candidates: the densest cluster of seed hits must hold enough of the problem's seeds
     let candidates = 0;
+    const seedNeed = this.seedNeed;
     for (let j = 0; j < touched; j++) {
       const it = this.touched[j]!;
+      // the best cluster holds at most all of the row's hits: too few hits, no candidate
+      if (this.seedHits[it]! < seedNeed[it]!) {
+        this.seedHits[it] = 0;
+        continue;
+      }
       this.closeCluster(it, sn);
       const seedCount = this.bCount[it]!;
       const pass = !found?.has(it) && seedCount >= o.minSeeds && seedCount >= o.seedFraction * a.itemSeeds[it]!;
       this.seedHits[it] = pass ? 1 : 0; // from here on: candidate mark
-      if (pass) this.touched[candidates++] = it;
+      if (pass) {
+        this.touched[candidates++] = it;
+        this.hits[it] = 0;
+        this.itemMin[it] = 0xffffffff;
+        this.itemMax[it] = 0;
+      }
     }
+    if (candidates === 0) return found;
     // 3c. cheap upper bound on the alignment coverage (inRowSet) before any n-gram or alignment work:
     // most candidates, and so most rows, stop here
-    if (candidates > 0) {
-      this.buildRowSet(ts, stamp);
-      const need = Math.min(o.coverage, o.coverageFloor);
-      let kept = 0;
-      for (let j = 0; j < candidates; j++) {
-        const it = this.touched[j]!;
-        if (this.inRowSet(it, stamp, need)) this.touched[kept++] = it;
-        else this.seedHits[it] = 0;
-      }
-      candidates = kept;
+    this.buildRowSet(ts, stamp);
+    const need = Math.min(o.coverage, o.coverageFloor);
+    let kept = 0;
+    for (let j = 0; j < candidates; j++) {
+      const it = this.touched[j]!;
+      if (this.inRowSet(it, stamp, need)) this.touched[kept++] = it;
+      else this.seedHits[it] = 0;
     }
+    if (kept === 0) return found;
+    return this.decide(text, ts, stamp, kept, found);
+  }
+
+  /** 3d–3e: distinctive n-gram containment and alignments of the `candidates` left by the bound */
+  private decide(text: string, ts: TokenStream, stamp: number, candidates: number, found: Map<number, Found> | null): Map<number, Found> | null {
+    const o = this.options;
+    const a = this.a;
+    const content = ts.content;
+    const cc = ts.contentCount;
     // 3d. distinctive n-gram containment of the candidates
     const t = this.parts.ngrams;
     const n = o.ngram;
-    if (candidates > 0 && t.postItem.length > 0) {
+    if (t.postItem.length > 0) {
       const ngramRec = t.rec!;
       const filter = t.filter!;
       const shift = t.filterShift!;
       const outPow = rollPower(n);
+      const base = ROLL_BASE | 0;
       let h = 0;
       for (let q = 0; q < cc; q++) {
-        h = (Math.imul(h, ROLL_BASE) + content[q]!) | 0;
+        h = (Math.imul(h, base) + content[q]!) | 0;
         if (q >= n) h = (h - Math.imul(content[q - n]!, outPow)) | 0;
         if (q < n - 1) continue;
         const key = rollKey(h);
@@ -1107,55 +1711,62 @@ export class ContaminationIndex {
         (found ??= new Map()).set(it, { method, score, span: [ts.srcStart[first]!, ts.srcEnd[last - 1]!], bspan });
       }
     }
+    return found;
+  }
 
-    // 4. character shingles for short problems, only when the row holds most tokens of one of them
+  /** 4. character shingles of the row against the short problems (rule `chars`) */
+  private shinglePass(text: string, ts: TokenStream, stamp: number, found: Map<number, Found> | null): Map<number, Found> | null {
+    const o = this.options;
+    const a = this.a;
     const s = this.parts.shingles;
-    if (s.postItem.length > 0 && this.anchorsPresent(ts, stamp)) {
-      if (!ts.full) tokenize(text, ts, true);
-      const k = o.charShingle;
-      const shRec = s.rec!;
-      const shFilter = s.filter!;
-      const shShift = s.filterShift!;
-      touched = 0;
-      const canon = ts.canon;
-      const len = ts.canonLength;
-      const pow = shinglePow(k);
-      let roll = len >= k ? shingleStart(canon, 0, k) : 0;
-      for (let i = 0; i + k <= len; i++) {
-        if (i > 0) roll = rollShingle(roll, canon[i - 1]!, canon[i + k - 1]!, pow);
-        const key = mixShingle(roll);
-        const b = key >>> shShift;
-        if ((shFilter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
-        const r = findRecord(s, key);
-        if (r < 0 || shRec[r + 3] === stamp) continue;
-        shRec[r + 3] = stamp;
-        for (let p = shRec[r + 1]!, e = shRec[r + 2]!; p < e; p++) {
-          const it = s.postItem[p]!;
-          if (this.hits[it] === 0) {
-            // first shingle hit for this item in this row
-            this.touched[touched++] = it;
-            this.hitMin[it] = i;
-          }
-          this.hits[it]!++;
-          this.hitMax[it] = i;
+    if (!ts.full) tokenize(text, ts, true);
+    const k = o.charShingle;
+    const shRec = s.rec!;
+    const shFilter = s.filter!;
+    const shShift = s.filterShift!;
+    let touched = 0;
+    const canon = ts.canon;
+    const len = ts.canonLength;
+    const pow = shinglePow(k);
+    let roll = len >= k ? shingleStart(canon, 0, k) : 0;
+    for (let i = 0; i + k <= len; i++) {
+      if (i > 0) roll = rollShingle(roll, canon[i - 1]!, canon[i + k - 1]!, pow);
+      const key = mixShingle(roll);
+      const b = key >>> shShift;
+      if ((shFilter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+      const r = findRecord(s, key);
+      if (r < 0 || shRec[r + 3] === stamp) continue;
+      shRec[r + 3] = stamp;
+      for (let p = shRec[r + 1]!, e = shRec[r + 2]!; p < e; p++) {
+        const it = s.postItem[p]!;
+        if (this.hits[it] === 0) {
+          // first shingle hit for this item in this row
+          this.touched[touched++] = it;
+          this.hitMin[it] = i;
         }
-      }
-      for (let j = 0; j < touched; j++) {
-        const it = this.touched[j]!;
-        const score = this.hits[it]! / a.itemShingles[it]!;
-        this.hits[it] = 0;
-        if (score >= o.charThreshold && !found?.has(it)) {
-          (found ??= new Map()).set(it, {
-            method: "chars",
-            score,
-            span: [canonToSource(ts, this.hitMin[it]!, false), canonToSource(ts, this.hitMax[it]! + k - 1, true)],
-            bspan: null,
-          });
-        }
+        this.hits[it]!++;
+        this.hitMax[it] = i;
       }
     }
+    for (let j = 0; j < touched; j++) {
+      const it = this.touched[j]!;
+      const score = this.hits[it]! / a.itemShingles[it]!;
+      this.hits[it] = 0;
+      if (score >= o.charThreshold && !found?.has(it)) {
+        (found ??= new Map()).set(it, {
+          method: "chars",
+          score,
+          span: [canonToSource(ts, this.hitMin[it]!, false), canonToSource(ts, this.hitMax[it]! + k - 1, true)],
+          bspan: null,
+        });
+      }
+    }
+    return found;
+  }
 
-    if (found === null) return [];
+  /** the matches of one row as reported: strongest first, with benchmark spans and snippets */
+  private report(text: string, field: "problem" | "response", found: Map<number, Found>): ContaminationMatch[] {
+    const a = this.a;
     const rank = { exact: 0, digits: 1, ngram: 2, aligned: 3, chars: 4 } as const;
     const out: ContaminationMatch[] = [];
     const sorted = [...found.entries()].sort(

@@ -80,7 +80,12 @@ const PREFIXES = [
   "q",
 ].map((p) => p.split(" ").map((w) => fnv1a(w) | 0));
 /** first tokens of the prefixes: a row starting otherwise has no label */
-const PREFIX_FIRST = [...new Set(PREFIXES.map((p) => p[0]!))];
+const PREFIX_FIRST = Int32Array.from(new Set(PREFIXES.map((p) => p[0]!)));
+
+function isPrefixStart(h: number): boolean {
+  for (let i = 0; i < PREFIX_FIRST.length; i++) if (PREFIX_FIRST[i] === h) return true;
+  return false;
+}
 
 const SUFFIX_TRIGGERS = [
   "please reason step by step",
@@ -98,12 +103,12 @@ const SUFFIX_TRIGGERS = [
 /** first tokens of the suffix triggers (few; a linear scan beats a Set of non-Smi numbers) */
 const SUFFIX_FIRST = Int32Array.from(new Set(SUFFIX_TRIGGERS.map((p) => p[0]!)));
 
-/** one bit per (first token & 31): most tokens are rejected by one test */
-let SUFFIX_BITS = 0;
-for (const h of SUFFIX_FIRST) SUFFIX_BITS |= 1 << (h & 31);
+/** one bit per (first token >>> 22), 1,024 bits: all but about 1% of other tokens fail one test */
+const SUFFIX_BITS = new Uint32Array(32);
+for (const h of SUFFIX_FIRST) SUFFIX_BITS[h >>> 27]! |= 1 << ((h >>> 22) & 31);
 
 function isSuffixStart(h: number): boolean {
-  if (((SUFFIX_BITS >>> (h & 31)) & 1) === 0) return false;
+  if (((SUFFIX_BITS[h >>> 27]! >>> ((h >>> 22) & 31)) & 1) === 0) return false;
   for (let i = 0; i < SUFFIX_FIRST.length; i++) if (SUFFIX_FIRST[i] === h) return true;
   return false;
 }
@@ -131,7 +136,7 @@ export function contentRangeInto(ts: TokenStream, out: Int32Array): void {
   let from = 0;
   let to = ts.count;
   const first = to > 0 ? ids[0]! : 0;
-  for (let q = 0; q < PREFIXES.length && PREFIX_FIRST.includes(first); q++) {
+  for (let q = 0; q < PREFIXES.length && isPrefixStart(first); q++) {
     const p = PREFIXES[q]!;
     if (to - from > p.length && startsWith(ids, from, to, p)) {
       from += p.length;
