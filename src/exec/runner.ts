@@ -511,10 +511,31 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       return r;
     });
   };
+  /** per-problem statistics: a compact pass in global order with each row's problem group */
+  const problemStatsPass = async (): Promise<Map<string, ProblemSummary>> => {
+    const problems = new ProblemStats();
+    for await (const { index, value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
+      if (rowDrop(value)?.stage === "read") continue;
+      const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
+      const info = groupOutcome.info(index);
+      problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
+    }
+    const summaries = new Map<string, ProblemSummary>();
+    for (const p of problems.summaries()) summaries.set(p.problemGroup, p);
+    return summaries;
+  };
+  const finalizing = !(phase === "write" || (phase === "all" && world > 1 && rank !== 0));
+  let problemStats: Promise<Map<string, ProblemSummary>> | null = null;
   let unitsWritten = 0;
   try {
     // inline: one job at a time; on threads: every job queued at once, each unit's marker written when its parts are done
     const settled = pool ? jobsByUnit.map((u) => Promise.allSettled(u.jobs.map(runJob))) : null;
+    // a process that finalizes makes its per-problem statistics pass while the write threads work
+    // (inline, it comes after the writes: both read the saved outcome unit by unit)
+    if (pool && finalizing) {
+      problemStats = problemStatsPass();
+      problemStats.catch(() => undefined); // surfaced where it is awaited
+    }
     let failure: unknown = null;
     for (let i = 0; i < jobsByUnit.length; i++) {
       const { unit } = jobsByUnit[i]!;
@@ -570,7 +591,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     await pool?.destroy();
   }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
-  if (phase === "write" || (phase === "all" && world > 1 && rank !== 0)) {
+  if (!finalizing) {
     progress.done();
     return { finished: false, message: `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`, timings: timings() };
   }
@@ -583,16 +604,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   }
   for (const e of ["outputs", "README.md", "timings.json", "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
 
-  // per-problem statistics: a compact pass in global order with each row's problem group
-  const problems = new ProblemStats();
-  for await (const { index, value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
-    if (rowDrop(value)?.stage === "read") continue;
-    const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
-    const info = groupOutcome.info(index);
-    problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
-  }
-  const problemSummaries = new Map<string, ProblemSummary>();
-  for (const p of problems.summaries()) problemSummaries.set(p.problemGroup, p);
+  const problemSummaries = await (problemStats ?? problemStatsPass());
 
   // -------------------------------------------------------------------- conservation
   const counter = new StageCounter(order);
