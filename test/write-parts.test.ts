@@ -9,6 +9,8 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { gunzipSync } from "node:zlib";
 import { appendFileSync, readFileSync, readdirSync, utimesSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { runCli, tempDir, repoRoot, allFiles } from "./helpers/cli.js";
 import { readParquetRows } from "../src/io/parquet-read.js";
 
@@ -92,6 +94,34 @@ describe("write parts", () => {
     expect(a.counts.byReason["input:malformed_json"]).toBe(1);
     expect(await rowsOf(join(d, "w2"), "data")).toEqual(await rowsOf(join(whole, "out"), "data"));
     expect(await rowsOf(join(d, "w2"), "rejected")).toEqual(await rowsOf(join(whole, "out"), "rejected"));
+  }, 120_000);
+
+  it("a run killed with SIGKILL while its write threads work resumes to the same bytes", async () => {
+    const c = makeCorpus(SHARD_ROWS);
+    const out = join(c, "killed");
+    let killedMidWrite = false;
+    await new Promise<void>((resolve) => {
+      const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(c, "mix.json"), "--out", out, "--quiet", "--workers", "2"]);
+      const timer = setInterval(() => {
+        const data = join(out, "data");
+        if (existsSync(data) && readdirSync(data).length > 0) {
+          killedMidWrite = !existsSync(join(out, "manifest.json"));
+          p.kill("SIGKILL");
+          clearInterval(timer);
+        }
+      }, 5);
+      p.on("exit", () => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
+    expect(killedMidWrite).toBe(true);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    expect(runCli(["run", join(c, "mix.json"), "--out", out, "--quiet", "--workers", "2"]).code).toBe(0);
+    expect(runCli(["run", join(c, "mix.json"), "--out", join(c, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
+    const files = allFiles(join(c, "clean")).filter((f) => !f.startsWith(".work/"));
+    expect(allFiles(out).filter((f) => !f.startsWith(".work/"))).toEqual(files);
+    for (const f of files) expect(readFileSync(join(out, f)).equals(readFileSync(join(c, "clean", f))), f).toBe(true);
   }, 120_000);
 
   it("a part read from its offset still stops when the input changed under it", () => {

@@ -276,10 +276,14 @@ export function readPairs(outDir: string, token: string, world: number, rank: nu
   }
 }
 
-/** Remove saved outcomes and pairs under other tokens (a changed config or re-annotated inputs). */
+/**
+ * Before a save: remove temp files of an interrupted save, and saved outcomes and pairs under other
+ * tokens (a changed config or re-annotated inputs).
+ */
 export function clearStaleGroup(outDir: string, token: string): void {
   const dir = groupDir(outDir);
   if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.startsWith(".") && f.includes(".tmp-") && !f.includes("pairs-")) rmSync(join(dir, f), { force: true });
   const p = join(dir, "outcome.json");
   let current = false;
   try {
@@ -289,6 +293,7 @@ export function clearStaleGroup(outDir: string, token: string): void {
   }
   if (current) return;
   for (const f of readdirSync(dir)) {
+    if (f.startsWith(".") && f.includes(".tmp-") && f.includes("pairs-")) continue; // a group rank writing now
     if (f.startsWith("pairs-")) {
       try {
         const file = join(dir, f);
