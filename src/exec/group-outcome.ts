@@ -283,25 +283,24 @@ export function readPairs(outDir: string, token: string, world: number, rank: nu
 export function clearStaleGroup(outDir: string, token: string): void {
   const dir = groupDir(outDir);
   if (!existsSync(dir)) return;
-  for (const f of readdirSync(dir)) if (f.startsWith(".") && f.includes(".tmp-") && !f.includes("pairs-")) rmSync(join(dir, f), { force: true });
-  const p = join(dir, "outcome.json");
   let current = false;
   try {
-    current = (JSON.parse(readFileSync(p, "utf8")) as OutcomeMarker).token === token;
+    current = (JSON.parse(readFileSync(join(dir, "outcome.json"), "utf8")) as OutcomeMarker).token === token;
   } catch {
     current = false;
   }
-  if (current) return;
-  for (const f of readdirSync(dir)) {
-    if (f.startsWith(".") && f.includes(".tmp-") && f.includes("pairs-")) continue; // a group rank writing now
-    if (f.startsWith("pairs-")) {
-      try {
-        const file = join(dir, f);
-        if (unframe(readFileSync(file), PAIRS_MAGIC, file).header.token === token) continue;
-      } catch {
-        /* unreadable: remove */
-      }
+  /** pairs saved under this token (another rank's work for this very merge) */
+  const currentPairs = (f: string): boolean => {
+    try {
+      const file = join(dir, f);
+      return unframe(readFileSync(file), PAIRS_MAGIC, file).header.token === token;
+    } catch {
+      return false;
     }
+  };
+  for (const f of readdirSync(dir)) {
+    const temp = f.startsWith(".") && f.includes(".tmp-");
+    if (temp ? f.includes("pairs-") : current || (f.startsWith("pairs-") && currentPairs(f))) continue; // a pairs temp: a group rank writing now
     rmSync(join(dir, f), { force: true, recursive: true });
   }
 }

@@ -24,16 +24,14 @@ import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { createHash } from "node:crypto";
 import type { DropReason, Rollout } from "../trace/record.js";
-import type { RowGroupInfo } from "../group/types.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
 import { Piscina } from "piscina";
 import { workerUrl } from "./worker-path.js";
 import { prepareAnnotators, VERIFY_MS_BUCKETS } from "./annotate-core.js";
 import { localDecider, localFilterStages } from "../stages/filters.js";
-import { ShardSet, initCompressors, type ClosedShard, type Codec } from "../io/parquet-write.js";
-import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
-import { readParquetRows } from "../io/parquet-read.js";
+import { ShardSet, initCompressors, type Codec } from "../io/parquet-write.js";
+import { REJECTED_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
 import { writeFileAtomic, removeStaleTemps } from "../io/atomic.js";
 import { UsageError, InputError } from "../cli/errors.js";
 import { createProgress, type Progress } from "./progress.js";
@@ -44,8 +42,8 @@ import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePai
 import type { BandPairs } from "../group/group.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
 import { buildOutputs, type MixRow } from "../mix/build.js";
-import { StageCounter, annotatedRows, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
-import { clearUnit, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker, type WriteMarker } from "./units.js";
+import { annotatedRows, mergeWriteCounts, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
+import { clearUnit, clearWritten, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker } from "./units.js";
 
 export type { StageCount };
 
@@ -403,11 +401,9 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     return got;
   };
   const markers = await waitForUnits((unit) => readMarker(outDir, unit), "completion marker");
-  const unitBase: number[] = [];
   const unitRows: { unit: number; base: number; rows: number }[] = [];
   for (let i = 0, base = 0; i < markers.length; i++) {
     const rows = markers[i]!.shards.reduce((a, sh) => a + sh.rows, 0);
-    unitBase.push(base);
     unitRows.push({ unit: markers[i]!.unit, base, rows });
     base += rows;
   }
@@ -496,9 +492,8 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const todo = mine.filter(({ unit }) => !readWriteMarker(outDir, unit, token));
   const jobsByUnit = todo.map(({ unit, file }) => {
     const m = markers[unit]!;
-    clearUnit(outDir, unit, "data", "train");
-    clearUnit(outDir, unit, "rejected", "rejected");
-    const job = (from: number, to: number): WriteJob => ({ outDir, marker: m, file, base: unitBase[unit]!, from, to, order, shard: sOpts });
+    clearWritten(outDir, unit);
+    const job = (from: number, to: number): WriteJob => ({ outDir, marker: m, file, base: unitRows[unit]!.base, from, to, order, shard: sOpts });
     return { unit, jobs: partsSeekable(m, file) ? m.shards.map((_, p) => job(p, p + 1)) : [job(0, m.shards.length)] };
   });
   const jobCount = jobsByUnit.reduce((a, u) => a + u.jobs.length, 0);
@@ -555,35 +550,13 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       const bad = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
       if (bad) {
         // a unit's shards exist only with its write marker
-        clearUnit(outDir, unit, "data", "train");
-        clearUnit(outDir, unit, "rejected", "rejected");
+        clearWritten(outDir, unit);
         failure ??= bad.reason;
         if (!settled) break;
         continue;
       }
       const parts = outcomes.flatMap((o) => (o as PromiseFulfilledResult<PartResult[]>).value);
-      const counter = new StageCounter(order);
-      const bySource: WriteMarker["bySource"] = {};
-      for (const p of parts) {
-        counter.merge(p.stages);
-        for (const [name, c] of Object.entries(p.bySource)) {
-          const t = (bySource[name] ??= { in: 0, kept: 0, dropped: 0 });
-          t.in += c.in;
-          t.kept += c.kept;
-          t.dropped += c.dropped;
-        }
-      }
-      saveWriteMarker(outDir, {
-        unit,
-        token,
-        rowsIn: parts.reduce((a, p) => a + p.rowsIn, 0),
-        keptRows: parts.reduce((a, p) => a + p.keptRows, 0),
-        keptTokens: parts.reduce((a, p) => a + p.keptTokens, 0),
-        stages: order.map((s) => counter.get(s)),
-        bySource,
-        data: parts.flatMap((p) => p.data),
-        rejected: parts.flatMap((p) => p.rejected),
-      });
+      saveWriteMarker(outDir, { unit, token, ...mergeWriteCounts(order, parts) });
       unitsWritten++;
     }
     if (failure) throw failure;
@@ -607,27 +580,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const problemSummaries = await (problemStats ?? problemStatsPass());
 
   // -------------------------------------------------------------------- conservation
-  const counter = new StageCounter(order);
-  const bySource: Record<string, { in: number; kept: number; dropped: number }> = {};
-  for (const s of config.sources) bySource[s.name] = { in: 0, kept: 0, dropped: 0 };
-  let rowsIn = 0;
-  let keptRows = 0;
-  let keptTokens = 0;
-  for (const w of written) {
-    rowsIn += w.rowsIn;
-    keptRows += w.keptRows;
-    keptTokens += w.keptTokens;
-    counter.merge(w.stages);
-    for (const [name, c] of Object.entries(w.bySource) as [string, { in: number; kept: number; dropped: number }][]) {
-      const t = (bySource[name] ??= { in: 0, kept: 0, dropped: 0 });
-      t.in += c.in;
-      t.kept += c.kept;
-      t.dropped += c.dropped;
-    }
-  }
-  const dataShards = written.flatMap((w) => w.data);
-  const rejectedShards = written.flatMap((w) => w.rejected);
-  const stageList = order.map((s) => counter.get(s));
+  const { rowsIn, keptRows, keptTokens, bySource, data: dataShards, rejected: rejectedShards, stages: stageList } = mergeWriteCounts(order, written, config.sources.map((s) => s.name));
   const droppedTotal = stageList.reduce((a, s) => a + s.dropped, 0);
   const markerRows = markers.reduce((a, m) => a + m.rows, 0);
   const rejectedRows = rejectedShards.reduce((a, s) => a + s.rows, 0);

@@ -92,14 +92,19 @@ export function clearUnit(outDir: string, unit: number, set = "annotated", prefi
   }
 }
 
+/** Remove the data/ and rejected/ shards (and temp files) of a unit, or of one of its write parts. */
+export function clearWritten(outDir: string, unit: number, part?: number): void {
+  clearUnit(outDir, unit, "data", "train", part);
+  clearUnit(outDir, unit, "rejected", "rejected", part);
+}
+
 /**
  * The write step's record of one unit: its data/ and rejected/ shards and its share of the counts.
  * `token` ties it to one group outcome (config hash + annotated shard hashes): a marker under another
  * token is stale and the unit is written again.
  */
-export interface WriteMarker {
-  unit: number;
-  token: string;
+/** Rows in, kept, dropped per stage and per source, and the shards written: of a write part, a unit or a run. */
+export interface WriteCounts {
   rowsIn: number;
   keptRows: number;
   keptTokens: number;
@@ -108,6 +113,11 @@ export interface WriteMarker {
   bySource: Record<string, { in: number; kept: number; dropped: number }>;
   data: UnitShard[];
   rejected: UnitShard[];
+}
+
+export interface WriteMarker extends WriteCounts {
+  unit: number;
+  token: string;
 }
 
 export function writeMarkerPath(outDir: string, unit: number): string {

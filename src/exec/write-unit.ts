@@ -17,7 +17,7 @@ import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rollout
 import { InputError } from "../cli/errors.js";
 import type { DropReason, Rollout } from "../trace/record.js";
 import type { GroupOutcome } from "./group-outcome.js";
-import { clearUnit, unitName, type StageCount, type UnitMarker, type UnitShard } from "./units.js";
+import { clearWritten, unitName, type StageCount, type UnitMarker, type UnitShard, type WriteCounts } from "./units.js";
 
 export interface ShardOptions {
   codec: Codec;
@@ -159,15 +159,34 @@ export interface WriteJob {
   shard: ShardOptions;
 }
 
-export interface PartResult {
+export interface PartResult extends WriteCounts {
   part: number;
-  rowsIn: number;
-  keptRows: number;
-  keptTokens: number;
-  stages: StageCount[];
-  bySource: Record<string, { in: number; kept: number; dropped: number }>;
-  data: UnitShard[];
-  rejected: UnitShard[];
+}
+
+/**
+ * The sum of some parts' (or units') counts, stages in `order`; sources listed in `sources` come first
+ * (with zeros when absent), the others in the order met. Shard lists are concatenated in order.
+ */
+export function mergeWriteCounts(order: string[], items: WriteCounts[], sources: string[] = []): WriteCounts {
+  const counter = new StageCounter(order);
+  const bySource: WriteCounts["bySource"] = {};
+  for (const name of sources) bySource[name] = { in: 0, kept: 0, dropped: 0 };
+  let rowsIn = 0;
+  let keptRows = 0;
+  let keptTokens = 0;
+  for (const w of items) {
+    rowsIn += w.rowsIn;
+    keptRows += w.keptRows;
+    keptTokens += w.keptTokens;
+    counter.merge(w.stages);
+    for (const [name, c] of Object.entries(w.bySource)) {
+      const t = (bySource[name] ??= { in: 0, kept: 0, dropped: 0 });
+      t.in += c.in;
+      t.kept += c.kept;
+      t.dropped += c.dropped;
+    }
+  }
+  return { rowsIn, keptRows, keptTokens, stages: order.map((s) => counter.get(s)), bySource, data: items.flatMap((w) => w.data), rejected: items.flatMap((w) => w.rejected) };
 }
 
 export const partName = (unit: number, part: number) => `${unitName(unit)}-p${String(part).padStart(5, "0")}`;
@@ -194,8 +213,7 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decideLoc
   const open = (p: number) => {
     close();
     part = p;
-    clearUnit(outDir, marker.unit, "data", "train", p);
-    clearUnit(outDir, marker.unit, "rejected", "rejected", p);
+    clearWritten(outDir, marker.unit, p);
     rejected = new ShardSet(join(outDir, "rejected"), `rejected-${partName(marker.unit, p)}`, REJECTED_COLUMNS, job.shard);
     kept = new ShardSet(join(outDir, "data"), `train-${partName(marker.unit, p)}`, KEPT_COLUMNS, job.shard);
     counter = new StageCounter(order);
@@ -246,10 +264,7 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decideLoc
     (kept as ShardSet | null)?.abort();
     (rejected as ShardSet | null)?.abort();
     // shards of these parts already closed go too: a unit's shards exist only with its write marker
-    for (let p = job.from; p < job.to; p++) {
-      clearUnit(outDir, marker.unit, "data", "train", p);
-      clearUnit(outDir, marker.unit, "rejected", "rejected", p);
-    }
+    for (let p = job.from; p < job.to; p++) clearWritten(outDir, marker.unit, p);
     throw e;
   }
 }
