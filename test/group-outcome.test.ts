@@ -80,7 +80,7 @@ describe("saved group outcome", () => {
       { unit: 1, base: 50, rows: 7 },
       { unit: 2, base: 57, rows: total - 57 },
     ];
-    saveGroupOutcome(dir, "tok-1", computed, units, (i) => step.grouped(i));
+    saveGroupOutcome(dir, "tok-1", computed, units, (i) => step.rowState(i));
     const back = loadGroupOutcome(dir, "tok-1")!;
     expect(back).not.toBeNull();
     expect(back.stats).toEqual(computed.stats);
@@ -102,7 +102,7 @@ describe("saved group outcome", () => {
     // another token (changed config or annotations) is not this outcome
     expect(loadGroupOutcome(dir, "tok-2")).toBeNull();
     // a unit file cut short is not used
-    const u1 = join(dir, ".work", "group", "u00001.bin");
+    const u1 = join(dir, ".work", "group", "tok-1", "share-w1-r0-u00001.bin");
     truncateSync(u1, 10);
     expect(loadGroupOutcome(dir, "tok-1")).toBeNull();
     // band pairs: read back under their token only
@@ -110,8 +110,73 @@ describe("saved group outcome", () => {
     expect(readPairs(dir, "tok-1", 2, 1)).toEqual({ pairs: Int32Array.from([3, 9, 4, 12]), stats: { candidatePairs: 5, checkedPairs: 5, rejectedByCheck: 3 } });
     expect(readPairs(dir, "tok-2", 2, 1)).toBeNull();
     expect(readPairs(dir, "tok-1", 2, 0)).toBeNull();
-    const pf = join(dir, ".work", "group", "pairs-w2-r1.bin");
+    const pf = join(dir, ".work", "group", "tok-1", "pairs-w2-r1.bin");
     writeFileSync(pf, readFileSync(pf).subarray(0, readFileSync(pf).length - 4));
     expect(readPairs(dir, "tok-1", 2, 1)).toBeNull();
+  });
+
+  it("a merge split into 3 shares by problem group joins to the one-process outcome, row by row", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "curate-shares-"));
+    const rows = rollouts();
+    const bad = (k: number) => k % 13 === 4;
+    /** the rows with bad input rows in between, as `visit` calls */
+    const feed = (row: (r: Rollout) => void, skip: () => void) => {
+      rows.forEach((r, k) => {
+        if (bad(k)) skip();
+        row(r);
+      });
+    };
+    const one = new GroupStep(config, join(dir, "t-one"));
+    feed((r) => one.add(r, null), () => one.skip());
+    const whole = await one.finish();
+    const total = rows.length + rows.filter((_, k) => bad(k)).length;
+    // band pairs from two group ranks
+    const bander = new GroupStep(config, join(dir, "t-bands"));
+    feed((r) => bander.addProblem(r), () => bander.skip());
+    const all = Array.from({ length: bander.bands }, (_, j) => j);
+    const pairs = [0, 1].map((r) => bander.bandPairs(all.filter((j) => j % 2 === r)));
+    const units = [
+      { unit: 0, base: 0, rows: 31 },
+      { unit: 1, base: 31, rows: total - 31 },
+    ];
+    const shares: GroupStep[] = [];
+    for (let rank = 0; rank < 3; rank++) {
+      expect(loadGroupOutcome(dir, "tok")).toBeNull(); // incomplete until the last share
+      const step = new GroupStep(config, join(dir, `t-${rank}`));
+      feed((r) => step.addProblem(r), () => step.skip());
+      step.partition(pairs, rank, 3);
+      feed((r) => step.addRow(r, null), () => step.skipRow());
+      saveGroupOutcome(dir, "tok", await step.finish(), units, (i) => step.rowState(i), { rank, world: 3 });
+      shares.push(step);
+    }
+    // every share decides some rows, every grouped row exactly one share
+    for (const step of shares) expect([...Array(total).keys()].filter((i) => step.rowState(i) === "grouped").length).toBeGreaterThan(5);
+    for (let i = 0; i < total; i++) expect(shares.filter((s) => s.rowState(i) === "grouped").length).toBe(shares[0]!.rowState(i) === "bad" ? 0 : 1);
+    const back = loadGroupOutcome(dir, "tok")!;
+    expect(back).not.toBeNull();
+    expect(back.stats).toEqual(whole.stats);
+    expect(back.clusters()).toEqual(whole.clusters());
+    expect(back.clusters().length).toBeGreaterThan(3);
+    let drops = 0;
+    for (let i = 0; i < total; i++) {
+      if (shares[0]!.rowState(i) === "bad") {
+        expect(() => back.info(i)).toThrow(/bad input row/);
+        continue;
+      }
+      expect(back.info(i)).toEqual(whole.info(i));
+      expect(back.dropFor(i)).toEqual(whole.dropFor(i));
+      if (whole.dropFor(i)) drops++;
+    }
+    expect(drops).toBeGreaterThan(10);
+    // share 1's decisions saved again as share 2: rows decided twice (and share 2's by none) are refused
+    const again = new GroupStep(config, join(dir, "t-again"));
+    feed((r) => again.addProblem(r), () => again.skip());
+    again.partition(pairs, 1, 3);
+    feed((r) => again.addRow(r, null), () => again.skipRow());
+    saveGroupOutcome(dir, "tok", await again.finish(), units, (i) => again.rowState(i), { rank: 2, world: 3 });
+    const wrong = loadGroupOutcome(dir, "tok")!;
+    expect(() => {
+      for (let i = 0; i < total; i++) if (shares[0]!.rowState(i) !== "bad") wrong.info(i);
+    }).toThrow(/decided by shares 1 and 2|no share decides row/);
   });
 });

@@ -30,6 +30,8 @@ describe("curate plan", () => {
     expect(submit).toMatch(/sbatch --dependency=afterok:\$\{w%%_\*\} finalize\.sbatch/);
     expect(readFileSync(join(d, "jobs", "write.sbatch"), "utf8")).toMatch(/#SBATCH --array=0-1[\s\S]*--phase write --world-size 2/);
     expect(readFileSync(join(d, "jobs", "job-write.yaml"), "utf8")).toMatch(/completionMode: Indexed[\s\S]*--phase write --world-size 2/);
+    expect(readFileSync(join(d, "jobs", "merge.sbatch"), "utf8")).toMatch(/#SBATCH --array=0-1[\s\S]*--phase merge --world-size 2/);
+    expect(readFileSync(join(d, "jobs", "job-merge.yaml"), "utf8")).toMatch(/completionMode: Indexed[\s\S]*--phase merge --world-size 2/);
     const k8s = readFileSync(join(d, "jobs", "job-annotate.yaml"), "utf8");
     expect(k8s).toMatch(/completionMode: Indexed\n  completions: 2\n  parallelism: 2/);
 
@@ -43,9 +45,15 @@ describe("curate plan", () => {
       const g = spawnSync("bash", [join(d, "jobs", "group.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
       expect(g.status, g.stderr).toBe(0);
     }
-    expect(readdirSync(join(d, "run", ".work", "group")).sort()).toEqual(["pairs-w2-r0.bin", "pairs-w2-r1.bin"]);
-    const m = spawnSync("bash", [join(d, "jobs", "merge.sbatch")], { encoding: "utf8" });
-    expect(m.status, m.stderr).toBe(0);
+    const [tokenDir] = readdirSync(join(d, "run", ".work", "group"));
+    expect(readdirSync(join(d, "run", ".work", "group", tokenDir!)).sort()).toEqual(["pairs-w2-r0.bin", "pairs-w2-r1.bin"]);
+    // the merge array: each task saves its share of the problem groups
+    for (const rank of [1, 0]) {
+      const m = spawnSync("bash", [join(d, "jobs", "merge.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      expect(m.status, m.stderr).toBe(0);
+      const shares = readdirSync(join(d, "run", ".work", "group", tokenDir!)).filter((f) => /^share-.*\.json$/.test(f)).sort();
+      expect(shares).toEqual(rank === 1 ? ["share-w2-r1.json"] : ["share-w2-r0.json", "share-w2-r1.json"]);
+    }
     for (const rank of [1, 0]) {
       const w = spawnSync("bash", [join(d, "jobs", "write.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
       expect(w.status, w.stderr).toBe(0);

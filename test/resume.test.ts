@@ -55,10 +55,15 @@ describe("ranks and resume", () => {
     // the group phase, 4 ranks at once: each confirms the near-duplicate pairs of its share of the
     // LSH bands; no outcome yet
     expect(await ranks("group")).toEqual([0, 0, 0, 0]);
-    expect(readdirSync(join(out, ".work", "group")).sort()).toEqual([0, 1, 2, 3].map((r) => `pairs-w4-r${r}.bin`));
-    // the merge phase, one process: every rank's pairs → the saved group outcome
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "merge", "--world-size", "4", "--wait-seconds", "5"]).code).toBe(0);
-    expect(existsSync(join(out, ".work", "group", "outcome.json"))).toBe(true);
+    const [token] = readdirSync(join(out, ".work", "group"));
+    const groupDir = join(out, ".work", "group", token!);
+    expect(readdirSync(groupDir).sort()).toEqual([0, 1, 2, 3].map((r) => `pairs-w4-r${r}.bin`));
+    // the merge phase, 4 ranks at once: each reads every rank's pairs and saves its share of the
+    // problem groups (exact duplicates, caps, representatives)
+    expect(await ranks("merge")).toEqual([0, 0, 0, 0]);
+    expect(readdirSync(groupDir).filter((f) => f.endsWith(".json")).sort()).toEqual([0, 1, 2, 3].map((r) => `share-w4-r${r}.json`));
+    // the shares split the rows: each decides some
+    for (let r = 0; r < 4; r++) expect(JSON.parse(readFileSync(join(groupDir, `share-w4-r${r}.json`), "utf8")).stats.rows).toBeGreaterThan(0);
     // the write phase, 4 ranks at once, each writing its own units from the saved outcome
     expect(await ranks("write")).toEqual([0, 0, 0, 0]);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}.json`));
@@ -69,13 +74,31 @@ describe("ranks and resume", () => {
     expectSameTree(single, out);
   }, 120_000);
 
+  it("3 ranks running every phase at once (--phase all) give byte-identical outputs", async () => {
+    const out = join(corpus, "all-phases");
+    const codes = await Promise.all(
+      [0, 1, 2].map(
+        (rank) =>
+          new Promise<number>((resolve) => {
+            const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--rank", String(rank), "--world-size", "3", "--workers", "0", "--wait-seconds", "60"]);
+            p.on("exit", (code) => resolve(code ?? -1));
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0]);
+    // every rank saved its own share of the merge
+    const [token] = readdirSync(join(out, ".work", "group"));
+    expect(readdirSync(join(out, ".work", "group", token!)).filter((f) => f.endsWith(".json")).sort()).toEqual([0, 1, 2].map((r) => `share-w3-r${r}.json`));
+    expectSameTree(single, out);
+  }, 120_000);
+
   it("a write phase that stopped half-way is completed by finalize, to the same bytes", () => {
     const out = join(corpus, "half-written");
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
     // a write rank without the group outcome waits for it, then says what is missing
     const early = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3", "--wait-seconds", "1"]);
     expect(early.code).not.toBe(0);
-    expect(early.stderr).toMatch(/group outcome.*missing/);
+    expect(early.stderr).toMatch(/group outcome.*incomplete.*--phase merge --rank <r> --world-size 3/);
     // the group phase in one process saves the outcome; one write rank then writes its units
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "group"]).code).toBe(0);
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3"]).code).toBe(0);

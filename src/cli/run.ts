@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option("-w, --workers <n>", "annotate worker threads (0 = inline; default: CPU cores)", parseIntOption("--workers"))
     .option("--rank <i>", "this process's rank in an array job (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0)", parseIntOption("--rank"))
     .option("--world-size <n>", "number of ranks (default: SLURM_ARRAY_TASK_COUNT, else 1)", parseIntOption("--world-size", 1))
-    .option("--phase <phase>", "all (default) | annotate (this rank's units) | group (this rank's share of the LSH bands) | merge (one process: every rank's pairs → the saved group outcome) | write (this rank's units to data/ and rejected/, from the saved group outcome) | finalize (group if not saved, write any unit not written yet, outputs, manifest)")
+    .option("--phase <phase>", "all (default) | annotate (this rank's units) | group (this rank's share of the LSH bands) | merge (this rank's share of the problem groups, from every rank's pairs → share of the saved group outcome) | write (this rank's units to data/ and rejected/, from the saved group outcome) | finalize (group if not saved, write any unit not written yet, outputs, manifest)")
     .option("--wait-seconds <s>", "finalize: give up waiting for other ranks' units after this long (default: wait)", parseIntOption("--wait-seconds"))
     .option("--force", "start over: replace a finished run, or discard an unfinished one")
     .option("--refilter", "re-decide a finished run after changing only filters or outputs: reuses its annotations, rewrites data/, rejected/, outputs/ and the manifest")

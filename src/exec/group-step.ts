@@ -13,18 +13,49 @@
 import type { MixConfig } from "../config/types.js";
 import type { DropReason, Rollout } from "../trace/record.js";
 import { ProblemGrouper, type BandPairs, type GroupResult } from "../group/group.js";
+import type { GroupInput } from "../group/types.js";
 import type { GroupOutcome } from "./group-outcome.js";
 
 export type { GroupOutcome };
 
+/** per row of the row pass: -3 another share's row, -2 a bad input row (skipped), -1 grouped, ≥ 0 … */
+const ELSEWHERE = -3;
+const BAD = -2;
+
+/** Growable int32 column (one entry per row: 4 bytes, not a JS array's 8). */
+class Column {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Int32Array(this.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+/**
+ * Two ways to feed it:
+ *  - one process: `add(record, localDrop)` (or `skip()` for a bad input row) for every row, `finish()`;
+ *  - a merge split by problem group: `addProblem(record)` / `skip()` for every row, `partition(pairs,
+ *    rank, world)`, then a second pass of `addRow(record, localDrop)` / `skipRow()` for every row (rows
+ *    of other shares cost 4 bytes), `finish()`. The result covers this share's rows; `rowState(i)`
+ *    says which rows those are.
+ */
 export class GroupStep {
-  private exactFirst = new Map<string, number>();
-  /** per row: index of the earlier row it exactly duplicates, or -1 */
-  private exactDupOf: number[] = [];
-  private ids: string[] = [];
+  /** exact key → id of its first surviving row (this share's rows only) */
+  private exactFirst = new Map<string, string>();
+  /** per row: BAD, ELSEWHERE, or 0 (grouped here) */
+  private state = new Column();
+  /** id of the row each exact duplicate repeats, by row index */
+  private exactDupOf = new Map<number, string>();
   private grouper: ProblemGrouper;
-  private index = 0;
+  private problemIndex = 0;
+  private rowIndex = 0;
   private exactDuplicates = 0;
+  private split = false;
 
   constructor(private config: MixConfig, tmpDir: string) {
     this.grouper = new ProblemGrouper(
@@ -35,14 +66,20 @@ export class GroupStep {
 
   /** A row the group step does not see (a bad input row): keeps indexes aligned with the write pass. */
   skip(): void {
-    this.index++;
-    this.exactDupOf.push(-2);
-    this.ids.push("");
+    this.problemIndex++;
+    if (!this.split) this.skipRow();
   }
 
-  /** false for a row passed to `skip` */
-  grouped(index: number): boolean {
-    return this.exactDupOf[index] !== -2;
+  /** A bad input row, in the row pass of a split merge. */
+  skipRow(): void {
+    this.rowIndex++;
+    this.state.push(BAD);
+  }
+
+  /** "grouped": this outcome decides the row; "bad": a bad input row; "elsewhere": another share's row */
+  rowState(index: number): "grouped" | "bad" | "elsewhere" {
+    const s = this.state.data[index]!;
+    return s === BAD ? "bad" : s === ELSEWHERE ? "elsewhere" : "grouped";
   }
 
   /** Confirmed near-duplicate pairs of LSH bands `bands` (one rank's share; see ProblemGrouper.bandPairs). */
@@ -55,21 +92,8 @@ export class GroupStep {
     return this.grouper.bands;
   }
 
-  /** Add the next row (global order). `localDrop` is the row-local decision, if any. Returns its index. */
-  add(record: Rollout, localDrop: DropReason | null): number {
-    const i = this.index++;
-    let dupOf = -1;
-    if (!localDrop && record.keys && this.config.filters?.exactDuplicates !== false) {
-      const prev = this.exactFirst.get(record.keys.exact);
-      if (prev === undefined) this.exactFirst.set(record.keys.exact, i);
-      else {
-        dupOf = prev;
-        this.exactDuplicates++;
-      }
-    }
-    this.exactDupOf.push(dupOf);
-    this.ids.push(record.id);
-    this.grouper.add({
+  private input(record: Rollout, i: number, localDrop: DropReason | null, dupOf: boolean): GroupInput {
+    return {
       ordinal: i,
       id: record.id,
       source: record.source,
@@ -81,28 +105,67 @@ export class GroupStep {
       responseChars: record.response.length || (record.tokens?.response ?? 0),
       responseTokens: record.tokens?.response ?? null,
       verdict: record.verify?.verdict ?? null,
-      eligible: !localDrop && dupOf < 0,
-    });
+      eligible: !localDrop && !dupOf,
+    };
+  }
+
+  /** Problem pass of a split merge: the row's problem (every row, in order). */
+  addProblem(record: Rollout): void {
+    this.split = true;
+    this.grouper.addProblem(this.input(record, this.problemIndex++, null, false));
+  }
+
+  /** After the problem pass: problem groups from every band's pairs; this step keeps share `rank` of `world`. */
+  partition(pairs: BandPairs[] | undefined, rank: number, world: number): void {
+    this.grouper.partition(pairs, rank, world);
+  }
+
+  /** Row pass of a split merge: the next row (every row, in order); rows of other shares are only counted. */
+  addRow(record: Rollout, localDrop: DropReason | null): number {
+    const i = this.rowIndex++;
+    if (this.split && !this.grouper.owns(record.keys?.problem ?? record.id)) {
+      this.state.push(ELSEWHERE);
+      return i;
+    }
+    this.state.push(0);
+    let dup = false;
+    if (!localDrop && record.keys && this.config.filters?.exactDuplicates !== false) {
+      const prev = this.exactFirst.get(record.keys.exact);
+      if (prev === undefined) this.exactFirst.set(record.keys.exact, record.id);
+      else {
+        dup = true;
+        this.exactDupOf.set(i, prev);
+        this.exactDuplicates++;
+      }
+    }
+    this.grouper.addRow(this.input(record, i, localDrop, dup));
     return i;
   }
 
-  /** `pairs`: every band's pairs, from the ranks that split them; default: all bands here. */
+  /** One process: add the next row (global order). `localDrop` is the row-local decision, if any. Returns its index. */
+  add(record: Rollout, localDrop: DropReason | null): number {
+    this.grouper.addProblem(this.input(record, this.problemIndex++, null, false));
+    return this.addRow(record, localDrop);
+  }
+
+  /** `pairs`: every band's pairs, from the ranks that split them; default: all bands here (one process). */
   async finish(pairs?: BandPairs[]): Promise<GroupOutcome> {
-    const result: GroupResult = await this.grouper.finish(pairs ? { pairs } : {});
-    const { exactDupOf, ids } = this;
+    if (!this.split) this.grouper.partition(pairs, 0, 1);
+    const result: GroupResult = await this.grouper.finish();
+    const { exactDupOf } = this;
     const exactOn = this.config.filters?.exactDuplicates !== false;
     this.exactFirst.clear();
     return {
       stages: [...(exactOn ? ["exact_dedupe"] : []), "dedupe"],
       info: (i) => {
         const info = result.info(i);
-        const d = exactDupOf[i]!;
-        if (d >= 0) info.duplicateOf = ids[d];
+        const d = exactDupOf.get(i);
+        if (d !== undefined) info.duplicateOf = d;
         return info;
       },
       dropFor: (i) => {
-        const d = exactDupOf[i]!;
-        if (d >= 0) return { stage: "exact_dedupe", reason: "duplicate:exact", detail: `same problem and response as ${ids[d]}`, duplicateOf: ids[d] };
+        const d = exactDupOf.get(i);
+        if (d !== undefined) return { stage: "exact_dedupe", reason: "duplicate:exact", detail: `same problem and response as ${d}`, duplicateOf: d };
         const g = result.dropFor(i);
         return g ? { stage: "dedupe", reason: g.reason, detail: g.detail, duplicateOf: g.duplicateOf } : null;
       },

@@ -2,7 +2,8 @@
  * Job scripts for array jobs, five phases:
  *   annotate  array: units k with k mod ranks = rank
  *   group     array: rank r confirms the near-duplicate candidate pairs of LSH bands j ≡ r (mod ranks)
- *   merge     one task: every rank's pairs → the group outcome (groups, caps), saved once
+ *   merge     array: rank r reads every rank's pairs, forms the problem groups and decides those whose
+ *             key hashes to r (mod ranks) — exact duplicates, caps — saved as share r of the outcome
  *   write     array: each task writes its own units' data/ and rejected/ shards from the saved outcome
  *   finalize  one task: problem statistics, outputs, conservation check, manifest
  * Slurm: arrays and single jobs chained by afterok dependencies. Kubernetes: Indexed Jobs and Jobs;
@@ -64,11 +65,13 @@ exec ${curate} run ${mix} --out ${out} --phase group --world-size ${o.ranks} --w
 `;
   const merge = `#!/usr/bin/env bash
 #SBATCH --job-name=curate-merge
+#SBATCH --array=0-${o.ranks - 1}
 #SBATCH --cpus-per-task=1
 #SBATCH --mem=${o.memGB}G
-#SBATCH --output=${resolve(o.scriptsDir)}/merge.log
-# Merge phase: every group rank's pairs → problem groups, caps and exact duplicates, saved once as
-# .work/group/outcome.json (+ per-unit files) for the write tasks.
+#SBATCH --output=${resolve(o.scriptsDir)}/merge-%a.log
+# Merge phase: every task reads all group ranks' pairs and forms the problem groups; task r decides the
+# groups whose key hashes to r (mod ${o.ranks}) — exact duplicates, caps, representatives — holding row
+# data for its share only, and saves share r of the outcome (.work/group/<token>/share-w${o.ranks}-r<r>.*).
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase merge --world-size ${o.ranks} --quiet
 `;
@@ -124,7 +127,7 @@ export function writeK8s(o: PlanOptions): string[] {
       - name: data
         persistentVolumeClaim:
           claimName: ${pvc}`;
-  const indexedJob = (phase: "annotate" | "group" | "write", comment: string) => `${comment}
+  const indexedJob = (phase: "annotate" | "group" | "merge" | "write", comment: string) => `${comment}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -150,7 +153,7 @@ ${volume}
     "write",
     `# Write phase as an Indexed Job: waits for the saved group outcome, then writes data/ and rejected/\n# for units k with k mod ${o.ranks} = JOB_COMPLETION_INDEX.`,
   );
-  const singleJob = (phase: "merge" | "finalize", comment: string, extra: string) => `${comment}
+  const singleJob = (phase: "finalize", comment: string, extra: string) => `${comment}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -173,7 +176,10 @@ ${volume}
     "group",
     `# Group phase as an Indexed Job: waits for every annotate marker; index r confirms the near-duplicate\n# pairs of LSH bands j with j mod ${o.ranks} = r.`,
   );
-  const merge = singleJob("merge", "# Merge phase: waits for every group rank's pairs, saves the group outcome once.", `--world-size ${o.ranks}`);
+  const merge = indexedJob(
+    "merge",
+    `# Merge phase as an Indexed Job: waits for every group rank's pairs; index r decides the problem groups\n# whose key hashes to r (mod ${o.ranks}) and saves share r of the group outcome.`,
+  );
   const finalize = singleJob("finalize", "# Finalize phase: may be applied together with the other jobs; it waits for every unit's markers.", "");
   const files = { "job-annotate.yaml": annotate, "job-group.yaml": group, "job-merge.yaml": merge, "job-write.yaml": write, "job-finalize.yaml": finalize };
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(o.scriptsDir, name), text);

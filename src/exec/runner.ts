@@ -5,9 +5,10 @@
  *     read ─▶ annotator chain on a worker pool (input order kept) ─▶ row-local filter stages
  *     ─▶ annotated/u<unit>-*.parquet (every row incl. bad input rows, with its annotations but no
  *        response text) ─▶ unit marker (with the input's size and mtime)
- *   group (after every unit is marked done; computed once, saved under .work/group/)
- *     stream annotated/ (compact columns) ─▶ exact duplicates, problem groups (LSH bands split
- *     across ranks: group phase = pairs per rank, merge phase = groups and caps), saved outcome
+ *   group (after every unit is marked done; computed once, saved under .work/group/<token>/)
+ *     stream annotated/ (compact columns) ─▶ exact duplicates, problem groups, caps. Split across
+ *     ranks: group phase = LSH band pairs per rank, merge phase = rank r decides the problem groups
+ *     whose key hashes to r (one share of the saved outcome)
  *   write (per unit, resumable, rank-splittable)
  *     a unit's annotated/ rows zipped with the responses re-read from its input (ids checked row by
  *     row) and the saved outcome ─▶ data/train-<unit>-* (kept) + rejected/rejected-<unit>-* (stage +
@@ -38,7 +39,7 @@ import { createProgress, type Progress } from "./progress.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { datasetCard } from "./card.js";
 import { GroupStep } from "./group-step.js";
-import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, type GroupOutcome } from "./group-outcome.js";
+import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, shareSaved, type GroupOutcome } from "./group-outcome.js";
 import type { BandPairs } from "../group/group.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
 import { buildOutputs, type MixRow } from "../mix/build.js";
@@ -414,63 +415,79 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     .slice(0, 32);
 
   // -------------------------------------------------------------------- group (computed once, saved)
-  // The outcome is saved under .work/group/ and read back by every writer. With a world size the LSH
-  // bucket step is split: in the group phase rank r confirms the candidate pairs of bands j ≡ r (mod n)
-  // and saves them; the merge phase (one process; rank 0 under `--phase all`) merges every rank's
-  // pairs into the outcome, and write ranks wait for it. Phases never wait for a later one, so array
-  // tasks scheduled one at a time cannot deadlock. One process (or finalize, when nothing was saved)
-  // computes the outcome alone.
+  // The outcome is saved under .work/group/<token>/ and read back by every writer. With a world size
+  // both global steps are split across ranks: in the group phase rank r confirms the candidate pairs
+  // of LSH bands j ≡ r (mod n) and saves them; in the merge phase rank r reads every rank's pairs,
+  // forms the problem groups and decides those whose key hashes to r (mod n) — exact duplicates,
+  // caps, representatives — holding row data for its share of the rows only. Write ranks wait for
+  // all n shares. Phases never wait for a later one, so array tasks scheduled one at a time cannot
+  // deadlock. One process (or finalize, when no split outcome is complete) computes it alone.
   let tPhase = performance.now();
   const splitWorld = world > 1 && phase !== "finalize";
   const pairsPhase = splitWorld && (phase === "group" || phase === "all");
-  const merging = !splitWorld || phase === "merge" || (phase === "all" && rank === 0);
-  progress.phase(pairsPhase ? `group (rank ${rank}/${world})` : "group");
+  const merging = !splitWorld || phase === "merge" || phase === "all";
+  const share = splitWorld ? { rank, world } : { rank: 0, world: 1 };
+  progress.phase(pairsPhase ? `group (rank ${rank}/${world})` : splitWorld ? `merge (share ${rank}/${world})` : "group");
   // spill folder of this process's group step: ranks may share a filesystem across hosts, so host,
   // pid and thread go into the name
   const groupTmp = join(outDir, ".work", `group-r${rank}-${hostname()}-${process.pid}-t${threadId}`);
   let outcome: GroupOutcome | null = loadGroupOutcome(outDir, token);
+  const mergeCommand = `\`curate run --phase merge --rank <r> --world-size ${world}\` for every rank r`;
   const awaitOutcome = () =>
-    poll(() => loadGroupOutcome(outDir, token), "the group outcome (.work/group/outcome.json) is missing", splitWorld && phase !== "all" ? `it is saved by the merge phase: \`curate run --phase merge --world-size ${world}\`` : "is rank 0 still running?");
-  if (!outcome && (pairsPhase || merging)) {
+    poll(
+      () => loadGroupOutcome(outDir, token),
+      `the group outcome (.work/group/${token}/share-w${world}-r*.json) is incomplete`,
+      splitWorld && phase !== "all" ? `its ${world} shares are saved by the merge phase: ${mergeCommand}` : "are the other ranks still running?",
+    );
+  const needPairs = !outcome && pairsPhase && !readPairs(outDir, token, world, rank);
+  const needShare = !outcome && merging && !shareSaved(outDir, token, share);
+  if (needPairs || needShare) {
+    clearStaleGroup(outDir, token);
     rmSync(groupTmp, { recursive: true, force: true });
     const group = new GroupStep(config, groupTmp);
     const decideLocal = localDecider(config);
-    try {
+    /** one pass over the compact columns: `bad` for a bad input row, else `row` with the record and its row-local drop */
+    const pass = async (bad: () => void, row: (record: Rollout, drop: () => DropReason | null) => void) => {
       for await (const { value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
         const stored = rowDrop(value);
         if (stored?.stage === "read") {
-          group.skip();
+          bad();
           continue;
         }
         const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
-        group.add(record, stored ?? decideLocal(record));
+        row(record, () => stored ?? decideLocal(record));
       }
-      if (pairsPhase && !readPairs(outDir, token, world, rank)) {
-        savePairs(outDir, token, world, rank, group.bandPairs(Array.from({ length: group.bands }, (_, j) => j).filter((j) => j % world === rank)));
-      }
-      if (merging) {
-        let pairs: BandPairs[] | undefined;
+    };
+    try {
+      // split: the problems of every row first (pairs need no more); one process: rows at once
+      await pass(() => group.skip(), (record, drop) => (splitWorld ? group.addProblem(record) : group.add(record, drop())));
+      if (needPairs) savePairs(outDir, token, world, rank, group.bandPairs(Array.from({ length: group.bands }, (_, j) => j).filter((j) => j % world === rank)));
+      if (needShare) {
         if (splitWorld) {
-          pairs = [];
+          const pairs: BandPairs[] = [];
           for (let r = 0; r < world; r++) {
             pairs.push(await poll(() => readPairs(outDir, token, world, r), `the band pairs of group rank ${r} are missing`, `they are saved by \`curate run --phase group --rank ${r} --world-size ${world}\``));
           }
+          group.partition(pairs, rank, world);
+          await pass(() => group.skipRow(), (record, drop) => group.addRow(record, drop()));
         }
-        const computed = await group.finish(pairs);
-        clearStaleGroup(outDir, token);
-        saveGroupOutcome(outDir, token, computed, unitRows, (i) => group.grouped(i));
-        outcome = loadGroupOutcome(outDir, token);
-        if (!outcome) throw new Error("internal: the group outcome just saved does not read back");
+        const computed = await group.finish();
+        saveGroupOutcome(outDir, token, computed, unitRows, (i) => group.rowState(i), share);
       }
     } finally {
       rmSync(groupTmp, { recursive: true, force: true });
     }
+    outcome = loadGroupOutcome(outDir, token);
+    if (!splitWorld && !outcome) throw new Error("internal: the group outcome just saved does not read back");
   }
   phaseSecs.group = (performance.now() - tPhase) / 1000;
   if (phase === "group" || phase === "merge") {
     progress.done();
-    const what = outcome ? "group outcome saved" : "band pairs saved";
-    return { finished: false, message: phase === "merge" ? `merge phase done (${what})` : `group phase done for rank ${rank}/${world} (${what})`, timings: timings() };
+    return {
+      finished: false,
+      message: phase === "merge" ? `merge phase done for share ${rank}/${world} (${outcome ? "group outcome complete" : "share saved"})` : `group phase done for rank ${rank}/${world} (band pairs saved)`,
+      timings: timings(),
+    };
   }
   if (!outcome) outcome = await awaitOutcome();
   const groupOutcome = outcome;

@@ -229,12 +229,29 @@ export interface BandPairs {
   stats: PairStats;
 }
 
+/** What `partition` decided: problem groups, and which share of a split merge owns each. */
+interface Partition {
+  rank: number;
+  world: number;
+  problemCluster: Int32Array;
+  repProblem: Int32Array;
+  problemsPerCluster: Int32Array;
+  owner: Int32Array;
+  pairStats: PairStats;
+}
+
+/** problem groups `clusters()` lists by default */
+export const DEFAULT_CLUSTER_LIMIT = 1000;
+
+/** seeds the hash that assigns problem groups to the shares of a split merge (not the mix seed: shares must not move with it) */
+const SHARE_SEED = 0x5a4e;
+
 export interface FinishOptions {
   /** most clusters listed by `clusters()` (default 1000) */
   clusterLimit?: number;
   /** most problems listed per cluster (default 20) */
   membersLimit?: number;
-  /** confirmed pairs of every band, from the ranks that split them (see `ProblemGrouper.bandPairs`); default: all bands here */
+  /** confirmed pairs of every band, from the ranks that split them (see `ProblemGrouper.bandPairs`); default: all bands here. Ignored after `partition`. */
   pairs?: BandPairs[];
 }
 
@@ -275,10 +292,14 @@ export class ProblemGrouper {
   private readonly problemBitWords: number;
   private readonly buckets: BandBuckets;
   private readonly store: SpillStore;
+  /** ordinal of each exact problem's first row (increasing in the problem index) */
+  private readonly problemFirst = new GrowInt32();
   private lastOrdinal = -Infinity;
+  private lastProblemOrdinal = -Infinity;
+  private partitioned: Partition | null = null;
   private finished = false;
 
-  constructor(cfg: GrouperConfig, private readonly tmpDir: string) {
+  constructor(cfg: GrouperConfig, tmpDir: string) {
     const d = cfg.dedupe ?? {};
     this.threshold = d.problems?.threshold ?? DEFAULT_THRESHOLD;
     this.near = d.problems?.enabled ?? true;
@@ -303,17 +324,31 @@ export class ProblemGrouper {
     return this.buckets.bands;
   }
 
+  /** One row: its problem (`addProblem`) and the row itself (`addRow`). */
   add(row: GroupInput): void {
-    if (this.finished) throw new Error("group: add() after finish()");
-    if (!(row.ordinal > this.lastOrdinal)) {
-      throw new Error(`group: rows must arrive in increasing ordinal order; row ${row.id} has ordinal ${row.ordinal} after ${this.lastOrdinal}`);
+    this.addProblem(row);
+    this.addRow(row);
+  }
+
+  /**
+   * The problem side of a row: its exact problem (first seen: key, sketch, LSH buckets), the
+   * problem's row count and source priority. Every row goes through here, in ordinal order. When the
+   * merge is split by problem group (`partition`), all rows pass here first and only the share's rows
+   * go to `addRow` afterwards.
+   */
+  addProblem(row: GroupInput): void {
+    if (this.finished) throw new Error("group: addProblem() after finish()");
+    if (this.partitioned) throw new Error("group: addProblem() after partition()");
+    if (!(row.ordinal > this.lastProblemOrdinal)) {
+      throw new Error(`group: rows must arrive in increasing ordinal order; row ${row.id} has ordinal ${row.ordinal} after ${this.lastProblemOrdinal}`);
     }
-    this.lastOrdinal = row.ordinal;
+    this.lastProblemOrdinal = row.ordinal;
     let p = this.problemIndex.get(row.problemKey);
     if (p === undefined) {
       p = this.problemKeys.length;
       this.problemIndex.set(row.problemKey, p);
       this.problemKeys.push(row.problemKey);
+      this.problemFirst.push(row.ordinal);
       this.problemRows.push(0);
       this.problemChars.push(row.problemChars ?? row.problemText?.length ?? 0);
       this.problemPriority.push(this.priority.get(row.source) ?? 0);
@@ -322,6 +357,20 @@ export class ProblemGrouper {
     this.problemRows.data[p]!++;
     const prio = this.priority.get(row.source) ?? 0;
     if (prio > this.problemPriority.data[p]!) this.problemPriority.data[p] = prio;
+  }
+
+  /** The row side: compact row data for caps, representatives and pass rates. Its problem went through `addProblem`. */
+  addRow(row: GroupInput): void {
+    if (this.finished) throw new Error("group: add() after finish()");
+    if (!(row.ordinal > this.lastOrdinal)) {
+      throw new Error(`group: rows must arrive in increasing ordinal order; row ${row.id} has ordinal ${row.ordinal} after ${this.lastOrdinal}`);
+    }
+    this.lastOrdinal = row.ordinal;
+    const p = this.problemIndex.get(row.problemKey);
+    if (p === undefined) throw new Error(`group: row ${row.id} (ordinal ${row.ordinal}) has a problem that addProblem() never saw`);
+    if (this.partitioned && this.partitioned.owner[this.partitioned.problemCluster[p]!] !== this.partitioned.rank) {
+      throw new Error(`group: row ${row.id} (ordinal ${row.ordinal}) belongs to another share of the merge (see owns())`);
+    }
 
     this.ordinals.push(row.ordinal);
     this.rowProblem.push(p);
@@ -443,35 +492,88 @@ export class ProblemGrouper {
   }
 
   private pairsOf(bands: number[]): BandPairs {
-    const P = this.problemKeys.length;
     const out = new GrowInt32();
-    const firstOrdinal = new Int32Array(P).fill(-1);
-    for (let r = 0; r < this.ordinals.length; r++) {
-      const p = this.rowProblem.data[r]!;
-      if (firstOrdinal[p]! < 0) firstOrdinal[p] = this.ordinals.data[r]!;
-    }
+    const first = this.problemFirst.data;
     const stats: PairStats = { candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0 };
     if (this.near) {
       this.confirmedPairs(bands, stats, (a, b) => {
-        out.push(firstOrdinal[a]!);
-        out.push(firstOrdinal[b]!);
+        out.push(first[a]!);
+        out.push(first[b]!);
       });
     }
     return { pairs: out.view().slice(), stats };
   }
 
+  /** The exact problem whose first row has `ordinal` (problems are numbered in first-row order). */
   private problemOfOrdinal(ordinal: number): number {
-    const o = this.ordinals.data;
+    const o = this.problemFirst.data;
     let lo = 0;
-    let hi = this.ordinals.length - 1;
+    let hi = this.problemFirst.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const v = o[mid]!;
-      if (v === ordinal) return this.rowProblem.data[mid]!;
+      if (v === ordinal) return mid;
       if (v < ordinal) lo = mid + 1;
       else hi = mid - 1;
     }
-    throw new Error(`group: pair names ordinal ${ordinal}, which was not added`);
+    throw new Error(`group: pair names ordinal ${ordinal}, which is not the first row of a problem`);
+  }
+
+  /**
+   * Problem groups from every band's confirmed pairs (computed here when `pairs` is absent), and
+   * which share of a split merge owns each: share = seeded hash of the group key mod `world`. For a
+   * merge split across ranks: every rank adds every row's problem (`addProblem`), calls
+   * `partition(allPairs, rank, world)`, then adds only the rows `owns()` accepts (`addRow`) and calls
+   * `finish()`. Groups, representatives, caps and drops of a group depend only on that group's rows,
+   * so the shares together equal one process's result.
+   */
+  partition(pairs: BandPairs[] | undefined, rank = 0, world = 1): void {
+    if (this.partitioned) throw new Error("group: partition() called twice");
+    if (!(Number.isInteger(world) && world >= 1 && Number.isInteger(rank) && rank >= 0 && rank < world)) throw new Error(`group: share ${rank} of ${world} is not a share`);
+    const P = this.problemKeys.length;
+    const pairStats: PairStats = { candidatePairs: 0, checkedPairs: 0, rejectedByCheck: 0 };
+    // 1. union-find over exact problems: confirmed LSH candidate pairs of every band
+    const uf = new UnionFind(P);
+    if (this.near) {
+      for (const { pairs: ps, stats: s } of pairs ?? [this.pairsOf(Array.from({ length: this.buckets.bands }, (_, j) => j))]) {
+        pairStats.candidatePairs += s.candidatePairs;
+        pairStats.checkedPairs += s.checkedPairs;
+        pairStats.rejectedByCheck += s.rejectedByCheck;
+        for (let i = 0; i + 1 < ps.length; i += 2) uf.union(this.problemOfOrdinal(ps[i]!), this.problemOfOrdinal(ps[i + 1]!));
+      }
+    }
+    // 2. clusters: dense index per root, in first-seen order; representative problem by policy
+    const problemCluster = new Int32Array(P);
+    const rootCluster = new Int32Array(P).fill(-1);
+    const repProblem = new GrowInt32();
+    const problemsPerCluster = new GrowInt32();
+    for (let p = 0; p < P; p++) {
+      const r = uf.find(p);
+      let c = rootCluster[r]!;
+      if (c < 0) {
+        c = repProblem.length;
+        rootCluster[r] = c;
+        repProblem.push(p);
+        problemsPerCluster.push(0);
+      } else if (this.better(p, repProblem.data[c]!)) {
+        repProblem.data[c] = p;
+      }
+      problemCluster[p] = c;
+      problemsPerCluster.data[c]!++;
+    }
+    const C = repProblem.length;
+    const owner = new Int32Array(C);
+    if (world > 1) for (let c = 0; c < C; c++) owner[c] = seededHash(SHARE_SEED, this.problemKeys[repProblem.data[c]!]!) % world;
+    this.partitioned = { rank, world, problemCluster, repProblem: repProblem.view().slice(), problemsPerCluster: problemsPerCluster.view().slice(), owner, pairStats };
+  }
+
+  /** After `partition`: does this share own the rows of problem `problemKey`? */
+  owns(problemKey: string): boolean {
+    const part = this.partitioned;
+    if (!part) throw new Error("group: owns() before partition()");
+    const p = this.problemIndex.get(problemKey);
+    if (p === undefined) throw new Error(`group: problem ${problemKey} was never added`);
+    return part.owner[part.problemCluster[p]!] === part.rank;
   }
 
   async finish(options: FinishOptions = {}): Promise<GroupResult> {
@@ -494,47 +596,30 @@ export class ProblemGrouper {
       spillRuns: this.buckets.spillRuns, spilledCheckBytes: this.store.spilledBytes, bands: this.buckets.bands,
     };
 
-    // 1. union-find over exact problems: confirmed LSH candidate pairs of every band (computed here,
-    //    or handed in by the ranks that split the bands)
-    const uf = new UnionFind(P);
-    const find = (x: number) => uf.find(x);
-    if (this.near) {
-      const all = options.pairs ?? [this.pairsOf(Array.from({ length: this.buckets.bands }, (_, j) => j))];
-      for (const { pairs, stats: s } of all) {
-        stats.candidatePairs += s.candidatePairs;
-        stats.checkedPairs += s.checkedPairs;
-        stats.rejectedByCheck += s.rejectedByCheck;
-        for (let i = 0; i + 1 < pairs.length; i += 2) uf.union(this.problemOfOrdinal(pairs[i]!), this.problemOfOrdinal(pairs[i + 1]!));
-      }
+    if (!this.partitioned) this.partition(options.pairs);
+    const part = this.partitioned!;
+    const { problemCluster, owner, rank } = part;
+    const repProblem = { data: part.repProblem };
+    const problemsPerCluster = { data: part.problemsPerCluster };
+    const C = part.repProblem.length;
+    const mine = (c: number) => owner[c] === rank;
+    // pair statistics are the whole run's: the first share reports them
+    if (rank === 0) {
+      stats.candidatePairs = part.pairStats.candidatePairs;
+      stats.checkedPairs = part.pairStats.checkedPairs;
+      stats.rejectedByCheck = part.pairStats.rejectedByCheck;
     }
-
-    // 2. clusters: dense index per root, in first-seen order; representative problem by policy
-    const problemCluster = new Int32Array(P);
-    const rootCluster = new Int32Array(P).fill(-1);
-    const repProblem = new GrowInt32();
-    const problemsPerCluster = new GrowInt32();
-    for (let p = 0; p < P; p++) {
-      const r = find(p);
-      let c = rootCluster[r]!;
-      if (c < 0) {
-        c = repProblem.length;
-        rootCluster[r] = c;
-        repProblem.push(p);
-        problemsPerCluster.push(0);
-      } else if (this.better(p, repProblem.data[c]!)) {
-        repProblem.data[c] = p;
-      }
-      problemCluster[p] = c;
-      problemsPerCluster.data[c]!++;
-    }
-    const C = repProblem.length;
-    stats.problemGroups = C;
+    let exactProblems = 0;
     for (let c = 0; c < C; c++) {
+      if (!mine(c)) continue;
+      stats.problemGroups++;
+      exactProblems += problemsPerCluster.data[c]!;
       if (problemsPerCluster.data[c]! > 1) {
         stats.nearDuplicateClusters++;
         stats.nearDuplicateProblems += problemsPerCluster.data[c]! - 1;
       }
     }
+    stats.exactProblems = exactProblems;
 
     // 3. rows per cluster (CSR, rows in ordinal order)
     const rowCluster = new Int32Array(N);
@@ -567,6 +652,7 @@ export class ProblemGrouper {
       return (hash[a]! >>> 0) - (hash[b]! >>> 0) || a - b;
     };
     for (let c = 0; c < C; c++) {
+      if (!mine(c)) continue;
       const rows = rowsByCluster.subarray(start[c]!, start[c + 1]!);
       clusterRollouts[c] = rows.length;
       for (const r of rows) {
@@ -593,13 +679,13 @@ export class ProblemGrouper {
     }
 
     // 5. cluster summaries for reports
-    const clusterKey = Array.from(repProblem.view(), (p) => this.problemKeys[p]!);
+    const clusterKey = Array.from(part.repProblem, (p) => this.problemKeys[p]!);
     const firstRow = new Int32Array(P).fill(-1);
     for (let r = 0; r < N; r++) if (firstRow[this.rowProblem.data[r]!]! < 0) firstRow[this.rowProblem.data[r]!] = r;
-    const clusterLimit = options.clusterLimit ?? 1000;
+    const clusterLimit = options.clusterLimit ?? DEFAULT_CLUSTER_LIMIT;
     const membersLimit = options.membersLimit ?? 20;
     const multi: number[] = [];
-    for (let c = 0; c < C; c++) if (problemsPerCluster.data[c]! > 1) multi.push(c);
+    for (let c = 0; c < C; c++) if (mine(c) && problemsPerCluster.data[c]! > 1) multi.push(c);
     multi.sort((a, b) => clusterRollouts[b]! - clusterRollouts[a]! || problemsPerCluster.data[b]! - problemsPerCluster.data[a]! || (clusterKey[a]! < clusterKey[b]! ? -1 : 1));
     const listed = multi.slice(0, clusterLimit);
     const members = new Map<number, number[]>();
@@ -609,7 +695,7 @@ export class ProblemGrouper {
       if (m && m.length < membersLimit) m.push(p);
     }
     const needIds = new Set<number>();
-    for (let c = 0; c < C; c++) needIds.add(clusterRepRow[c]!);
+    for (let c = 0; c < C; c++) if (mine(c)) needIds.add(clusterRepRow[c]!);
     for (let r = 0; r < N; r++) if (rowDupOf[r]! >= 0) needIds.add(rowDupOf[r]!);
     for (const [, ps] of members) for (const p of ps) needIds.add(firstRow[p]!);
     this.ids.resolve(needIds);
@@ -639,7 +725,7 @@ export class ProblemGrouper {
 
     return new GroupResult(
       this.ordinals.view().slice(), rowCluster, this.rowProblem.view().slice(), rowDrop, rowDupOf, clusterKey, clusterRepRow,
-      repProblem.view().slice(), clusterRollouts, problemsPerCluster.view().slice(), clusterCorrect, clusterGraded, this.ids, stats, summaries,
+      part.repProblem, clusterRollouts, part.problemsPerCluster, clusterCorrect, clusterGraded, this.ids, stats, summaries,
     );
   }
 
