@@ -4,10 +4,12 @@
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir, repoRoot, allFiles } from "./helpers/cli.js";
 import { duck } from "./helpers/duckdb.js";
+import { loadMix } from "../src/config/load.js";
+import { rebuildOutputs } from "../src/mix/rebuild.js";
 
 interface ManifestShard { path: string; rows: number; tokens: number; bytes: number; sha256: string }
 
@@ -81,6 +83,22 @@ describe("curate run pipelines/quickstart.json", () => {
       expect(total, name).toBe(om.rows);
     }
   });
+
+  it("the outputs' first pass, read from annotated/ without texts, plans exactly what a pass over data/ and rejected/ with texts plans", async () => {
+    // rebuildOutputs reads every row back with its texts from data/ and rejected/; the run's first pass
+    // read token counts and trace formats from annotated/ instead: the products must be the same bytes
+    const copy = join(tempDir(), "rebuilt");
+    for (const d of ["data", "rejected"]) cpSync(join(out, d), join(copy, d), { recursive: true });
+    const loaded = loadMix(join(repoRoot, "pipelines", "quickstart.json"));
+    const rebuilt = await rebuildOutputs(loaded.config, copy, loaded.hash);
+    expect(Object.keys(rebuilt).sort()).toEqual(["dpo", "midtrain", "rl", "sft"]);
+    for (const [name, m] of Object.entries(rebuilt)) {
+      const ran = JSON.parse(readFileSync(join(out, "outputs", name, "manifest.json"), "utf8"));
+      expect(m.rows, name).toBeGreaterThan(0);
+      expect(m.shards, name).toEqual(ran.shards);
+      expect(JSON.parse(JSON.stringify(m))).toEqual(ran);
+    }
+  }, 60_000);
 
   it("rejected/ holds every dropped row with stage, reason and the kept row an exact duplicate repeats", async () => {
     const rows = await duck(`select reason, count(*)::INTEGER as n from read_parquet('${out}/rejected/*.parquet') group by reason order by reason`);

@@ -25,6 +25,7 @@ import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { createHash } from "node:crypto";
 import type { DropReason, Rollout } from "../trace/record.js";
+import type { TraceFormat } from "../trace/normalize.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
 import { Piscina } from "piscina";
@@ -288,6 +289,9 @@ async function annotateUnit(
 }
 
 const GROUP_COLUMNS = ["id", "source", "file", "row", "rollout_index", "problem", "finish_reason", "tokens_problem", "tokens_reasoning", "tokens_solution", "tokens_response", "exact_key", "problem_key", "verdict", "meta", "annotations", "stage", "reason", "detail", "duplicate_of"];
+
+/** what the outputs' first pass reads from annotated/ */
+const TABLE_COLUMNS = [...GROUP_COLUMNS, "reference", "trace_format", "unterminated"];
 
 export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
@@ -688,6 +692,21 @@ async function buildRunOutputs(
 ): Promise<Record<string, unknown>> {
   const outputs = loaded.config.outputs ?? {};
   if (Object.keys(outputs).length === 0) return {};
+  // the first pass (the compact table) reads annotated/ only: token counts and the trace format stand
+  // in for the texts, so the inputs are re-read once, for the rows the outputs write
+  async function* tableRows(): AsyncGenerator<MixRow> {
+    for await (const { index, value } of annotatedRows(outDir, markers, TABLE_COLUMNS)) {
+      let drop = rowDrop(value);
+      if (drop?.stage === "read") continue;
+      const { record } = rolloutFromRow({ ...value, response: "" });
+      if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
+      record.ordinal = index;
+      record.trace = { format: value.trace_format as TraceFormat, reasoning: value.trace_format === "plain" ? null : "", solution: "", unterminated: value.unterminated === true, solutionUnterminated: false };
+      const info = group.info(index);
+      drop ??= decideLocal(record) ?? group.dropFor(index);
+      yield { record, group: info, drop };
+    }
+  }
   async function* rows(): AsyncGenerator<MixRow> {
     for await (const { index, value } of annotatedRows(outDir, markers, undefined, inputs)) {
       let drop = rowDrop(value);
@@ -703,6 +722,7 @@ async function buildRunOutputs(
     config: loaded.config,
     outDir,
     rows,
+    tableRows,
     problem: (g) => problems.get(g),
     shard,
     configHash: loaded.hash,

@@ -45,6 +45,12 @@ export interface BuildOutputsArgs {
   outDir: string;
   /** ALL rows (kept and dropped), in input (ordinal) order; called twice, must yield the same rows each time */
   rows: () => AsyncIterable<MixRow>;
+  /**
+   * The same rows for the first pass, which reads no texts: records may leave `problem` and `response`
+   * empty when they carry token counts and a `trace` whose `reasoning` is null exactly when the
+   * response has none. Default: `rows`.
+   */
+  tableRows?: () => AsyncIterable<MixRow>;
   /** per-problem summary of the group step; called once per problem group, should be O(1) */
   problem: (problemGroup: string) => ProblemSummary | undefined;
   shard: { codec: "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED"; rowGroupRows: number; shardRows: number; shardBytes: number };
@@ -163,7 +169,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
   const workDir = join(root, ".work");
 
   // ---- pass 1
-  const table = await RowTable.collect(args.rows as () => AsyncIterable<TableRow>, args.problem, config.seed, enc.count);
+  const table = await RowTable.collect((args.tableRows ?? args.rows) as () => AsyncIterable<TableRow>, args.problem, config.seed, enc.count);
 
   // ---- plan, in dependency order
   for (const n of names) rmSync(join(root, n), { recursive: true, force: true });
