@@ -6,9 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { countTokens, decode, encode } from "gpt-tokenizer/encoding/o200k_base";
 import { get_encoding } from "tiktoken";
-import { makeO200kCounter, o200kPieces, O200K_SPLIT_PATTERN } from "../src/stages/token-count.js";
+import { makeO200kCounter, makeO200kEncoder, o200kPieces, O200K_SPLIT_PATTERN } from "../src/stages/token-count.js";
 import { mulberry32 } from "../src/group/hash.js";
 import { sharedData } from "./helpers/cli.js";
 
@@ -114,5 +114,60 @@ describe("fast o200k counter", () => {
     }
     expect(texts).toBeGreaterThan(20_000);
     expect(tokens).toBeGreaterThan(10_000_000);
+  }, 120_000);
+});
+
+describe("fast o200k encoder", () => {
+  const encodePiece = (p: string) => encode(p, NO_SPECIAL);
+
+  it("gives gpt-tokenizer's ids on 20,000 fuzzed strings, as many as the counter counts, with a memo cleared all the time too", () => {
+    const enc = makeO200kEncoder(encodePiece);
+    const tiny = makeO200kEncoder(encodePiece, 3);
+    const count = makeO200kCounter(countTokens);
+    let ids = 0;
+    for (const t of fuzz(23, 20_000, 40)) {
+      const mine = enc(t);
+      expect(mine, JSON.stringify(t)).toEqual(encode(t, NO_SPECIAL));
+      expect(tiny(t)).toEqual(mine);
+      expect(mine.length).toBe(count(t));
+      ids += mine.length;
+    }
+    expect(ids).toBeGreaterThan(200_000);
+  });
+
+  it("cuts pieces over 1,000 characters where the counter does: same length as the count, decodes to the text", () => {
+    const enc = makeO200kEncoder(encodePiece);
+    const count = makeO200kCounter(countTokens);
+    const rnd = mulberry32(5);
+    const long = [
+      "a".repeat(5000),
+      " ".repeat(4321) + "x",
+      "\frac{" + "9".repeat(2500) + "}{2}",
+      "😀".repeat(1500) + "é".repeat(777), // surrogate pairs across a 1,000-character cut
+      Array.from({ length: 3000 }, () => "xyzXYZ"[Math.floor(rnd() * 6)]).join(""),
+    ];
+    for (const t of long) {
+      const ids = enc(t);
+      expect(ids.length, t.slice(0, 20)).toBe(count(t));
+      expect(decode(ids)).toBe(t);
+    }
+  });
+
+  const traces = join(sharedData, "traces");
+  it.skipIf(!existsSync(traces))("encodes every real trace in ../shared/data/traces to gpt-tokenizer's ids", () => {
+    const enc = makeO200kEncoder(encodePiece);
+    let texts = 0;
+    for (const f of readdirSync(traces).filter((f) => f.endsWith(".jsonl")).sort()) {
+      for (const line of readFileSync(join(traces, f), "utf8").split("\n")) {
+        if (!line) continue;
+        const t = (JSON.parse(line) as Record<string, unknown>).response;
+        if (typeof t !== "string") continue;
+        const mine = enc(t);
+        const ref = encode(t, NO_SPECIAL);
+        if (mine.length !== ref.length || mine.some((x, i) => x !== ref[i])) expect.fail(`${f}: a response encodes to ${mine.length} ids, gpt-tokenizer ${ref.length} (or other ids)`);
+        texts++;
+      }
+    }
+    expect(texts).toBeGreaterThan(3000);
   }, 120_000);
 });

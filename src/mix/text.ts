@@ -11,6 +11,7 @@
  */
 import type { MixConfig } from "../config/types.js";
 import { countSegmented } from "../stages/tokens.js";
+import { makeO200kEncoder } from "../stages/token-count.js";
 import type { ChatFormat } from "./types.js";
 import type { Rollout } from "../trace/record.js";
 import { normalizeTrace } from "../trace/normalize.js";
@@ -53,15 +54,20 @@ export async function loadEncoder(tokenizer: MixConfig["tokenizer"]): Promise<En
   const mod = (tokenizer === "cl100k_base"
     ? await import("gpt-tokenizer/encoding/cl100k_base")
     : await import("gpt-tokenizer/encoding/o200k_base")) as unknown as TokMod;
-  const encode = (text: string): number[] => {
-    const out: number[] = [];
-    countSegmented(text, (s) => {
-      const ids = mod.encode(s, NO_SPECIAL);
-      for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-      return ids.length;
-    });
-    return out;
-  };
+  // o200k: the pre-tokeniser and piece memo of the annotate counter (src/stages/token-count.ts),
+  // ~3× gpt-tokenizer's encode on math text, same ids; cl100k: gpt-tokenizer in space-aligned segments
+  const encode =
+    tokenizer === "cl100k_base"
+      ? (text: string): number[] => {
+          const out: number[] = [];
+          countSegmented(text, (s) => {
+            const ids = mod.encode(s, NO_SPECIAL);
+            for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+            return ids.length;
+          });
+          return out;
+        }
+      : makeO200kEncoder((piece) => mod.encode(piece, NO_SPECIAL));
   return {
     encode,
     count: (text) => countSegmented(text, (s) => mod.encode(s, NO_SPECIAL).length),

@@ -237,6 +237,47 @@ export function makeO200kCounter(countTokens: CountFn, maxMemo = 200_000, maxPie
  */
 export const O200K_SPLIT_PATTERN = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
 
+/**
+ * Exact o200k_base token ids by the counter's method: the same pre-tokens (hand-written scanner,
+ * regex fallback), each piece's ids memoised (math text repeats a few thousand pieces) and a miss
+ * encoded by `encodePiece` (gpt-tokenizer's encode) alone. gpt-tokenizer encodes a text as the
+ * concatenation of its pieces' BPE, so the ids are gpt-tokenizer's; pieces over `maxPiece` characters
+ * are encoded in chunks exactly where the counter counts chunks, so `ids.length` always equals the
+ * counter's count (and the ids still decode to the text). `maxMemo` bounds the memo (cleared when full).
+ */
+export function makeO200kEncoder(encodePiece: (piece: string) => number[], maxMemo = 100_000, maxPiece = MAX_PIECE): (text: string, out?: number[]) => number[] {
+  const sticky = new RegExp(O200K_SPLIT_PATTERN, "uy");
+  let memo = new Map<string, number[]>();
+  return (text, out = []) => {
+    const n = text.length;
+    let p = 0;
+    while (p < n) {
+      let e = asciiPieceEnd(text, p, n);
+      if (e === BAIL) e = regexPieceEnd(sticky, text, p);
+      if (e - p > maxPiece) {
+        for (let a = p; a < e; ) {
+          let b = Math.min(e, a + maxPiece);
+          if (b < e && (text.charCodeAt(b) & 0xfc00) === 0xdc00) b--;
+          const ids = encodePiece(text.slice(a, b));
+          for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+          a = b;
+        }
+      } else {
+        const piece = text.slice(p, e);
+        let ids = memo.get(piece);
+        if (ids === undefined) {
+          ids = encodePiece(piece);
+          if (memo.size >= maxMemo) memo = new Map(); // ids never depend on the memo
+          memo.set(piece, ids);
+        }
+        for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+      }
+      p = e;
+    }
+    return out;
+  };
+}
+
 /** The pre-tokens of `text` as the counter splits it (for tests: must equal the regex's matchAll). */
 export function o200kPieces(text: string): string[] {
   const sticky = new RegExp(O200K_SPLIT_PATTERN, "uy");
