@@ -29,7 +29,7 @@ const WINDOW = 8;
 
 export function midtrainColumns(inputIds: boolean): MixColumn[] {
   return [
-    { name: "text", type: "STRING", nullable: false },
+    { name: "text", type: "STRING", nullable: false, longText: true },
     ...(inputIds ? [{ name: "input_ids", type: "INT32_LIST" as const, nullable: false }] : []),
     { name: "num_tokens", type: "INT32", nullable: false },
     { name: "content_tokens", type: "INT32", nullable: false },

@@ -16,6 +16,8 @@ export interface MixColumn {
   type: MixColumnType;
   /** default true */
   nullable?: boolean;
+  /** long text (a packed sequence's text): PLAIN encoding, no min/max statistics */
+  longText?: boolean;
 }
 
 export interface Message {
@@ -91,7 +93,7 @@ class ShardWriter {
   tokens = 0;
 
   constructor(readonly path: string, private columns: MixColumn[], private rowGroupRows: number, codec: Codec, kv: Record<string, string>) {
-    this.file = new AtomicParquetFile(path, schemaFor(columns), { codec, kv });
+    this.file = new AtomicParquetFile(path, schemaFor(columns), { codec, kv, lists: true });
     this.buffered = columns.map(() => []);
   }
 
@@ -116,7 +118,13 @@ class ShardWriter {
 
   private flushGroup(): void {
     if (this.bufferedRows === 0) return;
-    const columnData = this.columns.map((c, i) => ({ name: c.name, data: this.buffered[i]! as never[], nullable: c.nullable !== false }));
+    // min/max statistics of texts, messages and id lists help no reader and cost a comparison per value
+    const columnData = this.columns.map((c, i) => ({
+      name: c.name,
+      data: this.buffered[i]! as never[],
+      nullable: c.nullable !== false,
+      ...(c.longText ? { encoding: "PLAIN" as const, statistics: false } : c.type === "MESSAGES" || c.type.endsWith("_LIST") ? { statistics: false } : {}),
+    }));
     this.file.parquet.write({ columnData, rowGroupSize: this.bufferedRows });
     this.buffered = this.columns.map(() => []);
     this.bufferedRows = 0;
