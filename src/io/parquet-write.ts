@@ -10,6 +10,7 @@ import { gzipSync } from "node:zlib";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import { tempPathFor } from "./atomic.js";
+import { ListParquetWriter } from "./parquet-list-writer.js";
 import { dirname } from "node:path";
 
 export type ColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "JSON";
@@ -143,12 +144,13 @@ export class AtomicParquetFile {
   readonly parquet: ParquetWriter;
   private closed = false;
 
-  constructor(readonly path: string, schema: unknown[], opts: { codec: Codec; kv?: Record<string, string> }) {
+  /** `lists`: list columns' levels by ListParquetWriter's shortcut (same bytes, one loop instead of the Dremel walk) */
+  constructor(readonly path: string, schema: unknown[], opts: { codec: Codec; kv?: Record<string, string>; lists?: boolean }) {
     mkdirSync(dirname(path), { recursive: true });
     this.tmp = tempPathFor(path);
     this.fd = openSync(this.tmp, "w");
     this.writer = new HashingFileWriter(this.fd);
-    this.parquet = new ParquetWriter({
+    this.parquet = new (opts.lists ? ListParquetWriter : ParquetWriter)({
       writer: this.writer,
       schema: schema as never,
       codec: opts.codec,

@@ -2,8 +2,8 @@
  * Rendering rollouts into training text, and exact token ids for packing.
  *
  * Token ids are produced piecewise: each template literal is encoded once, and the problem and the
- * response are encoded on their own (in the same space-aligned segments src/stages/tokens.ts counts
- * with), then concatenated. So a document's length is exactly
+ * response are encoded on their own (o200k: by the pre-tokens and chunking src/stages/token-count.ts
+ * counts with), then concatenated. So a document's length is exactly
  *   literal tokens + record.tokens.problem + record.tokens.response
  * and budgets can be decided from the stored counts before any text is read again. The ids decode to
  * exactly the document text; a trainer that re-tokenises the `text` column as one string may differ by
@@ -34,7 +34,7 @@ export function renderResponse(r: Rollout, format: "raw" | "think"): string {
 }
 
 export interface Encoder {
-  /** exact ids, encoded in space-aligned segments (linear time on long pre-tokens) */
+  /** exact ids (o200k: the counter's pre-tokens, pieces over 1,000 characters in chunks; cl100k: space-aligned segments) */
   encode(text: string): number[];
   count(text: string): number;
   decode(ids: ArrayLike<number>): string;
