@@ -1,24 +1,33 @@
 /**
  * `curate decontaminate input.jsonl [--benchmarks math500,aime2024,…] [--benchmarks-dir DIR]
- *   [--field problem] [--response-field response] [--all] [--build-index FILE] [--index FILE] [--out FILE]`
+ *   [--field problem] [--response-field response] [--all] [--build-index FILE] [--index FILE] [--out FILE]
+ *   [--workers N]`
  *
- * Streams the input (JSONL or JSONL.gz, one line at a time) and writes one JSONL line per row that
- * matched a benchmark problem: {"id", "matches": [{"benchmark", "item", "method", "score"}]}.
+ * Streams the input (JSONL or JSONL.gz) in batches of whole lines, matched on `--workers` threads
+ * (default: one per core; 0 = on the main thread; see src/decontam/batch.ts), and writes, in input
+ * order and byte-identical for any number of workers, one JSONL line per row that matched a
+ * benchmark problem: {"id", "matches": [{"benchmark", "item", "method", "score"}]}.
  * `--all` writes clean rows too (with "matches": []); `--details` adds spans and snippets.
  * `--build-index FILE` writes the benchmark index (usable with `--index FILE`); without an input it
  * only builds.
  */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { createReadStream, createWriteStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { availableParallelism } from "node:os";
 import { createGunzip } from "node:zlib";
 import type { Readable, Writable } from "node:stream";
 import { once } from "node:events";
 import { UsageError, InputError } from "./errors.js";
 import type { DecontaminateConfig } from "../decontam/types.js";
 import { BUILTIN_BENCHMARKS } from "../decontam/registry.js";
-import { buildDecontaminationIndex, contaminationOf, readIndexFile, writeIndexFile } from "../stages/decontaminate.js";
+import { Piscina } from "piscina";
+import { buildDecontaminationIndex, readIndexFile, writeIndexFile } from "../stages/decontaminate.js";
 import type { ContaminationIndex } from "../decontam/benchmark-index.js";
+import { lineBatches, matchBatch, type BatchOptions, type BatchResult, type LineBatch } from "../decontam/batch.js";
+import { workerUrl } from "../exec/worker-path.js";
+
+/** Bytes of whole lines per batch handed to a worker. */
+export const DEFAULT_BATCH_BYTES = 1 << 20;
 
 export interface DecontaminateCliOptions {
   input?: string;
@@ -32,6 +41,10 @@ export interface DecontaminateCliOptions {
   index?: string;
   out?: string;
   ngram?: number;
+  /** worker threads (default: os.availableParallelism()); 0 = match on the main thread */
+  workers?: number;
+  /** bytes of whole lines per batch (default DEFAULT_BATCH_BYTES; a longer line is a batch alone) */
+  batchBytes?: number;
   log?: (msg: string) => void;
 }
 
@@ -39,14 +52,6 @@ export interface DecontaminateCliResult {
   rows: number;
   flagged: number;
   byBenchmark: Record<string, number>;
-}
-
-function rowId(v: Record<string, unknown>, row: number): string | number {
-  for (const k of ["id", "unique_id", "uid", "idx"]) {
-    const x = v[k];
-    if (typeof x === "string" || typeof x === "number") return x;
-  }
-  return row;
 }
 
 async function write(out: Writable, s: string): Promise<void> {
@@ -78,7 +83,9 @@ export async function runDecontaminate(o: DecontaminateCliOptions): Promise<Deco
   const result: DecontaminateCliResult = { rows: 0, flagged: 0, byBenchmark: {} };
   if (!o.input) return result;
 
-  const file = createReadStream(o.input);
+  const batchOptions: BatchOptions = { field: o.field, responseField: o.responseField, all: o.all, details: o.details, cfg };
+  const workers = o.workers ?? availableParallelism();
+  const file = createReadStream(o.input, { highWaterMark: 1 << 20 });
   let stream: Readable = file;
   if (o.input.endsWith(".gz")) {
     const gunzip = createGunzip();
@@ -86,37 +93,79 @@ export async function runDecontaminate(o: DecontaminateCliOptions): Promise<Deco
     stream = file.pipe(gunzip);
   }
   const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let row = -1;
+  const batches = lineBatches(stream, o.batchBytes ?? DEFAULT_BATCH_BYTES);
+  const input = o.input;
+  const take = async (res: BatchResult): Promise<void> => {
+    result.rows += res.rows;
+    result.flagged += res.flagged;
+    for (const [b, n] of Object.entries(res.byBenchmark)) result.byBenchmark[b] = (result.byBenchmark[b] ?? 0) + n;
+    if (res.out) await write(out, res.out);
+    if (res.error) throw new InputError(input, res.error.row, res.error.cause);
+  };
+  let pool: Piscina | null = null;
+  const inflight: Promise<BatchResult>[] = [];
+  const inline = (b: LineBatch) => take(matchBatch(index, batchOptions, b.bytes, b.firstRow));
   try {
-    for await (const line of lines) {
-      row++;
-      if (line.trim() === "") continue;
-      let v: unknown;
+    if (workers === 0) {
+      for await (const b of batches) await inline(b);
+    } else {
+      // an input of one batch is matched on this thread (starting threads would cost more)
+      const first = await batches.next();
+      let second: IteratorResult<LineBatch, undefined>;
       try {
-        v = JSON.parse(line);
+        second = first.done ? first : await batches.next();
       } catch (e) {
-        throw new InputError(o.input, row, `not valid JSON (${(e as Error).message})`);
+        if (!first.done) await inline(first.value); // rows before a read error count, as inline
+        throw e;
       }
-      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new InputError(o.input, row, "expected a JSON object");
-      const rec = v as Record<string, unknown>;
-      const problem = rec[o.field];
-      if (typeof problem !== "string") throw new InputError(o.input, row, `field "${o.field}" must be a string (choose the field with --field)`);
-      const response = o.responseField ? rec[o.responseField] : undefined;
-      const matches = contaminationOf(index, { problem, response: typeof response === "string" ? response : "" }, cfg);
-      result.rows++;
-      if (matches.length > 0) {
-        result.flagged++;
-        for (const m of matches) result.byBenchmark[m.benchmark] = (result.byBenchmark[m.benchmark] ?? 0) + 1;
-      }
-      if (matches.length > 0 || o.all) {
-        const ms = matches.map((m) =>
-          o.details ? m : { benchmark: m.benchmark, item: m.item, method: m.method, score: m.score },
-        );
-        await write(out, JSON.stringify({ id: rowId(rec, row), matches: ms }) + "\n");
+      if (first.done || second.done) {
+        if (!first.done) await inline(first.value);
+      } else {
+        // the index is handed over serialized, once, in memory every worker reads
+        const bytes = index.serialize();
+        const shared = new SharedArrayBuffer(bytes.length);
+        new Uint8Array(shared).set(bytes);
+        const p = new Piscina({
+          filename: workerUrl("decontam/batch-worker").href,
+          minThreads: workers,
+          maxThreads: workers,
+          idleTimeout: 60_000,
+          workerData: { index: shared, options: batchOptions },
+        });
+        pool = p;
+        const send = (b: LineBatch): void => {
+          const task = p.run(b, { transferList: [b.bytes.buffer as ArrayBuffer] }) as Promise<BatchResult>;
+          task.catch(() => undefined); // surfaced when awaited in order
+          inflight.push(task);
+        };
+        send(first.value);
+        send(second.value);
+        // results are taken strictly in input order, at most `window` batches in flight
+        const window = workers * 2;
+        let readError: { e: unknown } | null = null;
+        for (;;) {
+          let next: IteratorResult<LineBatch, undefined>;
+          try {
+            next = await batches.next();
+          } catch (e) {
+            readError = { e }; // after the rows read before it, as inline
+            break;
+          }
+          if (next.done) break;
+          while (inflight.length >= window) await take(await inflight.shift()!);
+          send(next.value);
+        }
+        while (inflight.length) await take(await inflight.shift()!);
+        if (readError) throw readError.e;
       }
     }
   } finally {
+    await batches.return(undefined); // stops reading after an error
+    file.destroy();
+    if (pool) {
+      await Promise.allSettled(inflight);
+      await pool.destroy();
+    }
     if (o.out) {
       (out as ReturnType<typeof createWriteStream>).end();
       await once(out, "close");
@@ -130,6 +179,12 @@ function list(v: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function count(name: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${name}: expected a whole number ≥ ${min}, got "${v}"`);
+  return n;
 }
 
 export function register(program: Command): void {
@@ -147,6 +202,8 @@ export function register(program: Command): void {
     .option("--build-index <file>", "write the benchmark index to this file")
     .option("--index <file>", "use a prebuilt index instead of loading benchmarks")
     .option("--out <file>", "write matches here instead of standard output")
+    .option("--workers <n>", "matching threads (0 = the main thread)", String(availableParallelism()))
+    .addOption(new Option("--batch-bytes <n>", "bytes of whole lines per batch").default(String(DEFAULT_BATCH_BYTES)).hideHelp())
     .action(async (input: string | undefined, opts: Record<string, unknown>) => {
       const res = await runDecontaminate({
         input,
@@ -160,6 +217,8 @@ export function register(program: Command): void {
         index: opts.index as string | undefined,
         out: opts.out as string | undefined,
         ngram: opts.ngram as number | undefined,
+        workers: count("--workers", opts.workers as string, 0),
+        batchBytes: count("--batch-bytes", opts.batchBytes as string, 1),
         log: (m) => process.stderr.write(m + "\n"),
       });
       if (input) {
