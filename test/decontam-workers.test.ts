@@ -19,7 +19,7 @@ import { once } from "node:events";
 import { runDecontaminate, type DecontaminateCliOptions, type DecontaminateCliResult } from "../src/cli/decontaminate.js";
 import { InputError } from "../src/cli/errors.js";
 import { buildDecontaminationIndex, contaminationOf } from "../src/stages/decontaminate.js";
-import { lineBatches } from "../src/decontam/batch.js";
+import { BufferPool, lineBatches } from "../src/decontam/batch.js";
 import type { DecontaminateConfig } from "../src/decontam/types.js";
 import { repoRoot } from "./helpers/cli.js";
 
@@ -132,8 +132,17 @@ async function expectSame(o: Opts, variants: [number, number | undefined][]) {
   return want;
 }
 
-const ALL_VARIANTS: [number, number | undefined][] = [];
-for (const w of [0, 1, 2, 3]) for (const b of [1, 97, 4096, undefined]) ALL_VARIANTS.push([w, b]);
+/** workers 0-3, batches of one line (1 byte), a few lines, many lines, the default (one batch here) */
+const ALL_VARIANTS: [number, number | undefined][] = [
+  [0, 1],
+  [0, 97],
+  [0, undefined],
+  [1, 4096],
+  [2, 1],
+  [2, 97],
+  [2, undefined],
+  [3, 4096],
+];
 
 /** Rows: copies of benchmark problems (exact, prefixed, numbers changed) among clean ones, ids of every kind. */
 function fixtureRows(count: number, seed = 7): string[] {
@@ -203,6 +212,7 @@ describe("decontaminate in batches on worker threads", () => {
       parts.push(enc(i % 3 === 0 ? "\r\n" : i % 3 === 1 ? "\n" : "\r"));
       if (i % 50 === 7) parts.push(enc("\r\n\r\n"), enc("\n\r\n"), enc("\r\r"));
       // invalid UTF-8 inside a string, and a cut multi-byte sequence before a line ending
+      if (i % 40 === 5) parts.push(Buffer.from('{"id":"cut","problem":"y'), Buffer.from([0xe2, 0x82]), enc('"}\n'));
       if (i % 40 === 3) parts.push(Buffer.from('{"id":"bad-utf8","problem":"x'), Buffer.from([0xff, 0xe2, 0x82, 0x41, 0xed, 0xa0, 0x80]), Buffer.from('"}\n'));
     });
     parts.push(enc(JSON.stringify({ id: "last", problem: "Problem: " + MARBLES }))); // no ending
@@ -211,6 +221,19 @@ describe("decontaminate in batches on worker threads", () => {
     const want = await expectSame({ input, all: true }, ALL_VARIANTS);
     expect(want.res).toMatch(/"rows":4\d\d/);
     expect(want.text()).toContain('"id":"last"');
+    // a cut UTF-8 sequence right before a line ending: the same bad row and message
+    const before = join(dir, "cut-before-end.jsonl");
+    for (const [bytes, end] of [
+      [[0xe2, 0x82], "\n"],
+      [[0xf0, 0x9f, 0x98], "\r\n"],
+    ] as const) {
+      writeFileSync(before, Buffer.concat([enc(rows.slice(0, 5).join("\n") + "\n{}"), Buffer.from(bytes), enc(end + rows[6] + "\n")]));
+      const bad = await expectSame({ input: before }, [
+        [0, 97],
+        [2, 97],
+      ]);
+      expect(bad.res).toMatch(/row 6: not valid JSON/);
+    }
     // a file ending in a cut UTF-8 sequence (readline drops it), or in a lone CR
     const cut = join(dir, "cut.jsonl");
     writeFileSync(cut, Buffer.concat([enc(rows.slice(0, 30).join("\n") + "\n"), Buffer.from([0xf0, 0x9f])]));
@@ -245,10 +268,11 @@ describe("decontaminate in batches on worker threads", () => {
       const batchBytes = [1, 10, 1000, 65_536, 1 << 20][trial % 5]!;
       const got: Buffer[] = [];
       let row = 0;
-      for await (const b of lineBatches(Readable.from(chunks), batchBytes)) {
+      const pool = new BufferPool(batchBytes + 100, 3);
+      for await (const b of lineBatches(Readable.from(chunks), batchBytes, pool)) {
         const bytes = Buffer.from(b.bytes);
-        expect(b.bytes.byteOffset).toBe(0);
-        expect(b.bytes.buffer.byteLength).toBe(b.bytes.length); // transferable as it is
+        expect(b.bytes.byteOffset).toBe(0); // at the start of its own buffer (transferable)
+        pool.release(b.bytes.buffer as ArrayBuffer); // reused for later batches
         expect(b.firstRow).toBe(row);
         row += lineEnds(bytes);
         got.push(bytes);
@@ -283,13 +307,21 @@ describe("decontaminate in batches on worker threads", () => {
       const input = join(dir, `bad-${k}.jsonl`);
       // blank lines before the bad row count as rows, as before
       writeFileSync(input, [...rows.slice(0, 700), "", "  ", line, ...rows.slice(700)].join("\r\n") + "\r\n");
-      const want = await expectSame({ input }, [
-        [0, 4096],
-        [1, 4096],
-        [2, 97],
-        [3, 4096],
-        [2, undefined],
-      ]);
+      const want = await expectSame(
+        { input },
+        k === 0
+          ? [
+              [0, 4096],
+              [1, 4096],
+              [2, 97],
+              [3, 4096],
+              [2, undefined],
+            ]
+          : [
+              [0, 4096],
+              [2, 97],
+            ],
+      );
       expect(want.res).toContain(`InputError: ${input}, row 703: `);
       messages.push(want.res.slice(want.res.indexOf("row 703: ")));
     }

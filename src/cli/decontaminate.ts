@@ -12,7 +12,7 @@
  * only builds.
  */
 import { Option, type Command } from "commander";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createGunzip } from "node:zlib";
 import type { Readable, Writable } from "node:stream";
@@ -23,11 +23,12 @@ import { BUILTIN_BENCHMARKS } from "../decontam/registry.js";
 import { Piscina } from "piscina";
 import { buildDecontaminationIndex, readIndexFile, writeIndexFile } from "../stages/decontaminate.js";
 import type { ContaminationIndex } from "../decontam/benchmark-index.js";
-import { lineBatches, matchBatch, type BatchOptions, type BatchResult, type LineBatch } from "../decontam/batch.js";
+import { BufferPool, lineBatches, matchBatch, type BatchOptions, type BatchResult, type LineBatch } from "../decontam/batch.js";
 import { workerUrl } from "../exec/worker-path.js";
 
 /** Bytes of whole lines per batch handed to a worker. */
 export const DEFAULT_BATCH_BYTES = 1 << 20;
+const READ_BYTES = 1 << 16;
 
 export interface DecontaminateCliOptions {
   input?: string;
@@ -58,6 +59,17 @@ async function write(out: Writable, s: string): Promise<void> {
   if (!out.write(s)) await once(out, "drain");
 }
 
+/** A pool of matching threads; the index reaches them with the first task each one runs. */
+function matcherPool(workers: number, options: BatchOptions): Piscina {
+  return new Piscina({
+    filename: workerUrl("decontam/batch-worker").href,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 60_000,
+    workerData: { options },
+  });
+}
+
 export async function runDecontaminate(o: DecontaminateCliOptions): Promise<DecontaminateCliResult> {
   if (!o.input && !o.buildIndex) throw new UsageError("decontaminate: give an input JSONL file, or --build-index FILE");
   if (o.index && o.buildIndex) throw new UsageError("decontaminate: --index and --build-index exclude each other");
@@ -65,36 +77,67 @@ export async function runDecontaminate(o: DecontaminateCliOptions): Promise<Deco
   if (o.benchmarks) cfg.benchmarks = o.benchmarks;
   if (o.ngram !== undefined) cfg.ngram = o.ngram;
   if (o.responseField) cfg.checkResponse = true;
-  let index: ContaminationIndex;
-  if (o.index) {
-    index = readIndexFile(o.index);
-  } else {
-    try {
-      index = await buildDecontaminationIndex(cfg, { benchmarksDir: o.benchmarksDir, log: o.log });
-    } catch (e) {
-      throw new UsageError(`decontaminate: ${(e as Error).message}`);
-    }
-  }
-  if (o.buildIndex) {
-    writeIndexFile(index, o.buildIndex);
-    const s = index.summary();
-    o.log?.(`decontaminate: index of ${s.problems} problems (${s.benchmarks.map((b) => `${b.name} ${b.problems}`).join(", ")}) written to ${o.buildIndex}`);
-  }
-  const result: DecontaminateCliResult = { rows: 0, flagged: 0, byBenchmark: {} };
-  if (!o.input) return result;
-
   const batchOptions: BatchOptions = { field: o.field, responseField: o.responseField, all: o.all, details: o.details, cfg };
   const workers = o.workers ?? availableParallelism();
-  const file = createReadStream(o.input, { highWaterMark: 1 << 20 });
+  const batchBytes = o.batchBytes ?? DEFAULT_BATCH_BYTES;
+  // threads start (load the matcher) while the index is built here, when the input looks like more
+  // than one batch (else it is matched on this thread: starting threads would cost more)
+  let pool: Piscina | null = null;
+  if (o.input && workers > 0) {
+    let size = 0;
+    try {
+      size = statSync(o.input).size;
+    } catch {
+      // reading reports it
+    }
+    if (size > (o.input.endsWith(".gz") ? batchBytes / 4 : batchBytes)) pool = matcherPool(workers, batchOptions);
+  }
+  try {
+    let index: ContaminationIndex;
+    if (o.index) {
+      index = readIndexFile(o.index);
+    } else {
+      try {
+        index = await buildDecontaminationIndex(cfg, { benchmarksDir: o.benchmarksDir, log: o.log });
+      } catch (e) {
+        throw new UsageError(`decontaminate: ${(e as Error).message}`);
+      }
+    }
+    if (o.buildIndex) {
+      writeIndexFile(index, o.buildIndex);
+      const s = index.summary();
+      o.log?.(`decontaminate: index of ${s.problems} problems (${s.benchmarks.map((b) => `${b.name} ${b.problems}`).join(", ")}) written to ${o.buildIndex}`);
+    }
+    const result: DecontaminateCliResult = { rows: 0, flagged: 0, byBenchmark: {} };
+    if (!o.input) return result;
+    await matchFile(o.input, index, batchOptions, workers, batchBytes, o.out, result, () => (pool ??= matcherPool(workers, batchOptions)));
+    return result;
+  } finally {
+    await pool?.destroy();
+  }
+}
+
+async function matchFile(
+  input: string,
+  index: ContaminationIndex,
+  batchOptions: BatchOptions,
+  workers: number,
+  batchBytes: number,
+  outFile: string | undefined,
+  result: DecontaminateCliResult,
+  getPool: () => Piscina,
+): Promise<void> {
+  // 64 KB reads: buffers of that size are recycled by the allocator, larger ones are fresh memory
+  const file = createReadStream(input, { highWaterMark: READ_BYTES });
   let stream: Readable = file;
-  if (o.input.endsWith(".gz")) {
+  if (input.endsWith(".gz")) {
     const gunzip = createGunzip();
     file.on("error", (e) => gunzip.destroy(e));
     stream = file.pipe(gunzip);
   }
-  const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
-  const batches = lineBatches(stream, o.batchBytes ?? DEFAULT_BATCH_BYTES);
-  const input = o.input;
+  const out: Writable = outFile ? createWriteStream(outFile) : process.stdout;
+  const buffers = new BufferPool(batchBytes + READ_BYTES, 2 * workers + 4);
+  const batches = lineBatches(stream, batchBytes, buffers);
   const take = async (res: BatchResult): Promise<void> => {
     result.rows += res.rows;
     result.flagged += res.flagged;
@@ -102,14 +145,17 @@ export async function runDecontaminate(o: DecontaminateCliOptions): Promise<Deco
     if (res.out) await write(out, res.out);
     if (res.error) throw new InputError(input, res.error.row, res.error.cause);
   };
-  let pool: Piscina | null = null;
   const inflight: Promise<BatchResult>[] = [];
-  const inline = (b: LineBatch) => take(matchBatch(index, batchOptions, b.bytes, b.firstRow));
+  const inline = async (b: LineBatch) => {
+    const res = matchBatch(index, batchOptions, b.bytes, b.firstRow);
+    buffers.release(b.bytes.buffer as ArrayBuffer);
+    await take(res);
+  };
   try {
     if (workers === 0) {
       for await (const b of batches) await inline(b);
     } else {
-      // an input of one batch is matched on this thread (starting threads would cost more)
+      // an input of one batch is matched on this thread
       const first = await batches.next();
       let second: IteratorResult<LineBatch, undefined>;
       try {
@@ -121,20 +167,17 @@ export async function runDecontaminate(o: DecontaminateCliOptions): Promise<Deco
       if (first.done || second.done) {
         if (!first.done) await inline(first.value);
       } else {
-        // the index is handed over serialized, once, in memory every worker reads
+        const p = getPool();
+        // the index is handed over serialized, once, in memory all threads share
         const bytes = index.serialize();
         const shared = new SharedArrayBuffer(bytes.length);
         new Uint8Array(shared).set(bytes);
-        const p = new Piscina({
-          filename: workerUrl("decontam/batch-worker").href,
-          minThreads: workers,
-          maxThreads: workers,
-          idleTimeout: 60_000,
-          workerData: { index: shared, options: batchOptions },
-        });
-        pool = p;
         const send = (b: LineBatch): void => {
-          const task = p.run(b, { transferList: [b.bytes.buffer as ArrayBuffer] }) as Promise<BatchResult>;
+          // the batch's buffer goes to the worker and comes back with the result, for reuse
+          const task = (p.run({ ...b, index: shared }, { transferList: [b.bytes.buffer as ArrayBuffer] }) as Promise<BatchResult & { buffer: ArrayBuffer }>).then((r) => {
+            buffers.release(r.buffer);
+            return r;
+          });
           task.catch(() => undefined); // surfaced when awaited in order
           inflight.push(task);
         };
@@ -162,16 +205,12 @@ export async function runDecontaminate(o: DecontaminateCliOptions): Promise<Deco
   } finally {
     await batches.return(undefined); // stops reading after an error
     file.destroy();
-    if (pool) {
-      await Promise.allSettled(inflight);
-      await pool.destroy();
-    }
-    if (o.out) {
+    await Promise.allSettled(inflight);
+    if (outFile) {
       (out as ReturnType<typeof createWriteStream>).end();
       await once(out, "close");
     }
   }
-  return result;
 }
 
 function list(v: string): string[] {

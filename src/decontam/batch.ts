@@ -3,16 +3,21 @@
  * batches (`lineBatches`), and `matchBatch` — on a worker thread or inline — decodes, splits, parses
  * and matches one batch, returning the batch's output text and counts. Lines, rows and errors are
  * exactly those of reading the file with `readline` (crlfDelay Infinity) one line at a time:
- * - bytes are decoded with a StringDecoder whose end is never flushed (readline drops an incomplete
- *   UTF-8 sequence at the end of the input; invalid bytes become U+FFFD);
+ * - invalid UTF-8 becomes U+FFFD; an incomplete UTF-8 sequence at the very end of the input is
+ *   dropped (readline never ends its StringDecoder);
  * - a line ends at "\n", "\r\n" or a lone "\r"; a last line without an ending counts when non-empty;
  * - rows are numbered by line (blank lines included), so errors and default ids name the same row.
+ *
+ * Batches live in reused buffers (`BufferPool`): a worker gets a batch's ArrayBuffer transferred
+ * and hands it back with its result. Fresh memory is what costs here (first-touch page faults), so
+ * neither thread allocates per batch: the main thread copies the stream's chunks into a pooled
+ * buffer, and the worker decodes one line at a time (a batch-sized string would be fresh memory too).
  */
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
 import type { ContaminationIndex } from "./benchmark-index.js";
 import type { DecontaminateConfig } from "./types.js";
-import { contaminationOf } from "../stages/decontaminate.js";
+import { contaminationOf } from "./row-match.js";
 
 /** What a batch needs besides its bytes (sent once to each worker). */
 export interface BatchOptions {
@@ -30,14 +35,14 @@ export interface BatchResult {
   flagged: number;
   /** matches per benchmark, keys in order of first appearance in the batch */
   byBenchmark: Record<string, number>;
-  /** lines of the batch (blank ones included) */
+  /** lines read (blank ones included; up to the bad row when `error` is set) */
   lines: number;
   /** the first bad row of the batch (0-based line number in the file) and what is wrong with it */
   error?: { row: number; cause: string };
 }
 
 export interface LineBatch {
-  /** whole lines; its buffer holds exactly these bytes (transferable) */
+  /** whole lines, at the start of a pooled ArrayBuffer (transfer `bytes.buffer`, then release it) */
   bytes: Uint8Array;
   /** 0-based line number of the batch's first line in the file */
   firstRow: number;
@@ -53,41 +58,34 @@ function rowId(v: Record<string, unknown>, row: number): string | number {
 
 /** Lines of a decoded text as readline emits them: endings \n, \r\n, lone \r; a non-empty tail. */
 function splitLines(text: string): string[] {
-  let lines: string[];
-  if (text.indexOf("\r") === -1) lines = text.split("\n");
-  else lines = text.split(/\r?\n|\r(?!\n)/);
+  const lines = text.split(/\r?\n|\r(?!\n)/);
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
 
 /** Decode, parse and match one batch of whole lines. */
 export function matchBatch(index: ContaminationIndex, o: BatchOptions, bytes: Uint8Array, firstRow: number): BatchResult {
-  // StringDecoder.write keeps an incomplete trailing sequence back, as readline (which never ends
-  // its decoder) drops it; inside a batch cut after a line ending nothing is ever held back
-  const text = new StringDecoder("utf8").write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const lines = splitLines(text);
-  const res: BatchResult = { out: "", rows: 0, flagged: 0, byBenchmark: {}, lines: lines.length };
+  const res: BatchResult = { out: "", rows: 0, flagged: 0, byBenchmark: {}, lines: 0 };
   const parts: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const row = firstRow + i;
-    if (line.trim() === "") continue;
+  /** one line; false once it is the batch's bad row */
+  const row = (line: string, row: number): boolean => {
+    if (line.trim() === "") return true;
     let v: unknown;
     try {
       v = JSON.parse(line);
     } catch (e) {
       res.error = { row, cause: `not valid JSON (${(e as Error).message})` };
-      break;
+      return false;
     }
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
       res.error = { row, cause: "expected a JSON object" };
-      break;
+      return false;
     }
     const rec = v as Record<string, unknown>;
     const problem = rec[o.field];
     if (typeof problem !== "string") {
       res.error = { row, cause: `field "${o.field}" must be a string (choose the field with --field)` };
-      break;
+      return false;
     }
     const response = o.responseField ? rec[o.responseField] : undefined;
     const matches = contaminationOf(index, { problem, response: typeof response === "string" ? response : "" }, o.cfg);
@@ -100,28 +98,76 @@ export function matchBatch(index: ContaminationIndex, o: BatchOptions, bytes: Ui
       const ms = matches.map((m) => (o.details ? m : { benchmark: m.benchmark, item: m.item, method: m.method, score: m.score }));
       parts.push(JSON.stringify({ id: rowId(rec, row), matches: ms }) + "\n");
     }
+    return true;
+  };
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.indexOf(13) === -1) {
+    // "\n" endings only: decode line by line (an ending is ASCII, so this equals decoding all)
+    for (let p = 0, i = 0; p < buf.length; i++) {
+      const e = buf.indexOf(10, p);
+      // a last line without an ending: StringDecoder.write keeps an incomplete sequence back, as
+      // readline drops it; nothing left, no line
+      const line = e === -1 ? new StringDecoder("utf8").write(buf.subarray(p)) : buf.toString("utf8", p, e);
+      if (e === -1 && line === "") break;
+      res.lines++;
+      if (!row(line, firstRow + i)) break;
+      p = e === -1 ? buf.length : e + 1;
+    }
+  } else {
+    const lines = splitLines(new StringDecoder("utf8").write(buf));
+    for (let i = 0; i < lines.length; i++) {
+      res.lines++;
+      if (!row(lines[i]!, firstRow + i)) break;
+    }
   }
   res.out = parts.join("");
   return res;
 }
 
-/** Line endings in whole-line bytes: each \n, and each \r not followed by \n. */
-function countLineEnds(buf: Buffer): number {
+/** Count of byte 0x0A in bytes [0, len) of a buffer (4 bytes at a time). */
+function countNewlines(ab: ArrayBufferLike, len: number): number {
+  const words = new Uint32Array(ab, 0, len >>> 2);
   let n = 0;
-  for (let p = buf.indexOf(10); p !== -1; p = buf.indexOf(10, p + 1)) n++;
+  for (let i = 0; i < words.length; i++) {
+    const x = words[i]! ^ 0x0a0a0a0a; // a zero byte where a \n was
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) {
+      if ((x & 0xff) === 0) n++;
+      if ((x & 0xff00) === 0) n++;
+      if ((x & 0xff0000) === 0) n++;
+      if ((x & 0xff000000) === 0) n++;
+    }
+  }
+  const bytes = new Uint8Array(ab, 0, len);
+  for (let i = words.length << 2; i < len; i++) if (bytes[i] === 10) n++;
+  return n;
+}
+
+/** Line endings in whole-line bytes [0, len): each \n, and each \r not followed by \n. */
+function countLineEnds(ab: ArrayBufferLike, len: number): number {
+  let n = countNewlines(ab, len);
+  const buf = Buffer.from(ab, 0, len);
   for (let p = buf.indexOf(13); p !== -1; p = buf.indexOf(13, p + 1)) if (buf[p + 1] !== 10) n++;
   return n;
 }
 
 /**
- * Where a batch may end in `buf` (exclusive), or -1: after its last "\n", else after its last lone
- * "\r" whose next byte is known (so "\r\n" is never cut in two).
+ * Batch buffers for reuse: a buffer comes back (from a worker, with its result) and serves a later
+ * batch, so memory stays warm and bounded. Buffers larger than the standard size (a batch holding
+ * one long line) are not kept.
  */
-function cutPoint(buf: Buffer): number {
-  const nl = buf.lastIndexOf(10);
-  if (nl !== -1) return nl + 1;
-  const cr = buf.lastIndexOf(13, buf.length - 2);
-  return cr !== -1 && cr < buf.length - 1 ? cr + 1 : -1;
+export class BufferPool {
+  private free: ArrayBuffer[] = [];
+  constructor(
+    readonly size: number,
+    private keep = 16,
+  ) {}
+  get(min: number): ArrayBuffer {
+    if (min <= this.size) return this.free.pop() ?? new ArrayBuffer(this.size);
+    return new ArrayBuffer(min);
+  }
+  release(ab: ArrayBuffer): void {
+    if (ab.byteLength === this.size && this.free.length < this.keep) this.free.push(ab);
+  }
 }
 
 /**
@@ -186,75 +232,74 @@ async function* chunksOf(stream: Readable, maxQueued: number): AsyncGenerator<Bu
 
 /**
  * Cut a byte stream into batches of whole lines of about `batchBytes` (a longer line is a batch of
- * its own); the last batch holds whatever follows the last line ending. Each batch's bytes are a
- * fresh buffer of exactly its length, so it can be transferred to a worker without a copy.
+ * its own); the last batch holds whatever follows the last line ending. Each batch's bytes start at
+ * offset 0 of a buffer from `pool` (the consumer transfers it to a worker, or uses it, and then
+ * releases it to the pool).
  */
-export async function* lineBatches(stream: Readable, batchBytes: number): AsyncGenerator<LineBatch> {
-  let chunks: Buffer[] = [];
-  let held = 0;
+export async function* lineBatches(stream: Readable, batchBytes: number, pool: BufferPool): AsyncGenerator<LineBatch> {
+  let buf = pool.get(0);
+  let u8 = new Uint8Array(buf);
+  let len = 0; // bytes held in buf
+  let searched = 0; // buf[0, searched) holds no place to cut
   let firstRow = 0;
-  let searched = 0; // chunks[0, searched) hold no place to cut
-  const take = (len: number): Uint8Array => {
-    const bytes = new Uint8Array(len);
-    let off = 0;
-    const rest: Buffer[] = [];
-    for (const c of chunks) {
-      if (off >= len) {
-        rest.push(c);
-        continue;
-      }
-      const n = Math.min(c.length, len - off);
-      bytes.set(c.subarray(0, n), off);
-      off += n;
-      if (n < c.length) rest.push(c.subarray(n));
-    }
-    chunks = rest;
-    held -= len;
-    return bytes;
+  /** the batch buf[0, end): the rest moves to a fresh pooled buffer */
+  const cut = (end: number): LineBatch => {
+    const rest = len - end;
+    const next = pool.get(rest);
+    const nu8 = new Uint8Array(next);
+    nu8.set(u8.subarray(end, len));
+    const batch = { bytes: new Uint8Array(buf, 0, end), firstRow };
+    firstRow += countLineEnds(buf, end);
+    buf = next;
+    u8 = nu8;
+    len = rest;
+    searched = 0;
+    return batch;
+  };
+  /** where a batch may end in buf[0, len) (exclusive), or -1: after the last "\n", else after the
+   * last "\r" whose next byte is held (so "\r\n" is never cut in two); at the end, after any */
+  const cutPoint = (atEnd: boolean): number => {
+    const b = Buffer.from(buf, searched, len - searched);
+    const nl = b.lastIndexOf(10);
+    if (nl !== -1) return searched + nl + 1;
+    const cr = b.lastIndexOf(13);
+    if (cr !== -1 && (searched + cr < len - 1 || atEnd)) return searched + cr + 1;
+    return -1;
   };
   try {
     for await (const chunk of chunksOf(stream, Math.max(batchBytes, 1 << 20))) {
       const c = chunk as Buffer;
-      if (c.length === 0) continue;
-      chunks.push(c);
-      held += c.length;
-      if (held < batchBytes) continue;
-      // the batch ends at the last line ending held: look in the newest chunk first, then back to
-      // the chunks already searched (a long line is searched once, not once per chunk)
-      let end = -1;
-      let before = held;
-      for (let i = chunks.length - 1; i >= searched && end === -1; i--) {
-        const ci = chunks[i]!;
-        before -= ci.length;
-        // a lone \r at the end of a chunk may be the first half of \r\n: only cut after it when the
-        // next byte is known (the next chunk's first)
-        const cut = i < chunks.length - 1 && ci[ci.length - 1] === 13 && chunks[i + 1]![0] !== 10 ? ci.length : cutPoint(ci);
-        if (cut !== -1) end = before + cut;
+      if (len + c.length > buf.byteLength) {
+        // a long line: grow (a buffer of its own, not kept by the pool)
+        const bigger = pool.get(Math.max(2 * buf.byteLength, len + c.length));
+        const bu8 = new Uint8Array(bigger);
+        bu8.set(u8.subarray(0, len));
+        pool.release(buf);
+        buf = bigger;
+        u8 = bu8;
       }
+      u8.set(c, len);
+      len += c.length;
+      if (len < batchBytes) continue;
+      const end = cutPoint(false);
       if (end === -1) {
-        // one long line so far; the newest chunk is searched again once its next byte is known
-        searched = chunks.length - 1;
+        // one long line so far; its last byte is searched again once the next one is known
+        searched = Math.max(0, len - 1);
         continue;
       }
-      searched = 0;
-      const bytes = take(end);
-      const batch = { bytes, firstRow };
-      firstRow += countLineEnds(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      yield batch;
+      yield cut(end);
     }
   } catch (e) {
     // a read error (say a truncated .gz): the whole lines read before it are still rows, as
     // readline emits them before the error; the partial line after them is not
-    let end = -1;
-    let before = held;
-    for (let i = chunks.length - 1; i >= 0 && end === -1; i--) {
-      before -= chunks[i]!.length;
-      const nl = chunks[i]!.lastIndexOf(10);
-      const cr = chunks[i]!.lastIndexOf(13);
-      if (nl !== -1 || cr !== -1) end = before + Math.max(nl, cr) + 1;
-    }
-    if (end > 0) yield { bytes: take(end), firstRow };
+    searched = 0;
+    const end = cutPoint(true);
+    if (end > 0) yield cut(end);
     throw e;
   }
-  if (held > 0) yield { bytes: take(held), firstRow };
+  if (len > 0) {
+    const batch = { bytes: new Uint8Array(buf, 0, len), firstRow };
+    len = 0;
+    yield batch;
+  }
 }
