@@ -12,10 +12,10 @@
  * only builds.
  */
 import { Option, type Command } from "commander";
-import { createReadStream, createWriteStream, statSync } from "node:fs";
+import { createReadStream, createWriteStream, statSync, type ReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createGunzip } from "node:zlib";
-import type { Readable, Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { once } from "node:events";
 import { UsageError, InputError } from "./errors.js";
 import type { DecontaminateConfig } from "../decontam/types.js";
@@ -23,7 +23,18 @@ import { BUILTIN_BENCHMARKS } from "../decontam/registry.js";
 import { Piscina } from "piscina";
 import { buildDecontaminationIndex, readIndexFile, writeIndexFile } from "../stages/decontaminate.js";
 import type { ContaminationIndex } from "../decontam/benchmark-index.js";
-import { BufferPool, lineBatches, matchBatch, type BatchOptions, type BatchResult, type LineBatch } from "../decontam/batch.js";
+import {
+  BufferPool,
+  batchText,
+  fileSource,
+  lineBatches,
+  matchBatch,
+  streamSource,
+  type BatchOptions,
+  type BatchResult,
+  type ByteSource,
+  type LineBatch,
+} from "../decontam/batch.js";
 import { workerUrl } from "../exec/worker-path.js";
 
 /** Bytes of whole lines per batch handed to a worker. */
@@ -127,27 +138,32 @@ async function matchFile(
   result: DecontaminateCliResult,
   getPool: () => Piscina,
 ): Promise<void> {
-  // 64 KB reads: buffers of that size are recycled by the allocator, larger ones are fresh memory
-  const file = createReadStream(input, { highWaterMark: READ_BYTES });
-  let stream: Readable = file;
+  // a plain file is read straight into the batch buffers; a .gz through gunzip's chunks
+  let source: ByteSource;
+  let file: ReadStream | null = null;
   if (input.endsWith(".gz")) {
+    const f = createReadStream(input);
     const gunzip = createGunzip();
-    file.on("error", (e) => gunzip.destroy(e));
-    stream = file.pipe(gunzip);
-  }
+    f.on("error", (e) => gunzip.destroy(e));
+    source = streamSource(f.pipe(gunzip));
+    file = f;
+  } else source = fileSource(input);
   const out: Writable = outFile ? createWriteStream(outFile) : process.stdout;
   const buffers = new BufferPool(batchBytes + READ_BYTES, 2 * workers + 4);
-  const batches = lineBatches(stream, batchBytes, buffers);
+  const batches = lineBatches(source, batchBytes, buffers);
+  let nextRow = 0; // the file's line number of the next batch's first line
   const take = async (res: BatchResult): Promise<void> => {
+    const firstRow = nextRow;
+    nextRow += res.lines;
     result.rows += res.rows;
     result.flagged += res.flagged;
     for (const [b, n] of Object.entries(res.byBenchmark)) result.byBenchmark[b] = (result.byBenchmark[b] ?? 0) + n;
-    if (res.out) await write(out, res.out);
-    if (res.error) throw new InputError(input, res.error.row, res.error.cause);
+    if (res.parts.length > 0) await write(out, batchText(res, firstRow));
+    if (res.error) throw new InputError(input, firstRow + res.error.row, res.error.cause);
   };
   const inflight: Promise<BatchResult>[] = [];
   const inline = async (b: LineBatch) => {
-    const res = matchBatch(index, batchOptions, b.bytes, b.firstRow);
+    const res = matchBatch(index, batchOptions, b.bytes);
     buffers.release(b.bytes.buffer as ArrayBuffer);
     await take(res);
   };
@@ -204,7 +220,7 @@ async function matchFile(
     }
   } finally {
     await batches.return(undefined); // stops reading after an error
-    file.destroy();
+    file?.destroy();
     await Promise.allSettled(inflight);
     if (outFile) {
       (out as ReturnType<typeof createWriteStream>).end();

@@ -13,7 +13,7 @@ let index: ContaminationIndex | undefined;
 /** The batch's result, and its buffer handed back (transferred) for the main thread to reuse. */
 export default function match(task: LineBatch & { index: SharedArrayBuffer }): unknown {
   index ??= ContaminationIndex.deserialize(new Uint8Array(task.index), "decontamination index");
-  const res: BatchResult & { buffer?: ArrayBuffer } = matchBatch(index, workerData.options as BatchOptions, task.bytes, task.firstRow);
+  const res: BatchResult & { buffer?: ArrayBuffer } = matchBatch(index, workerData.options as BatchOptions, task.bytes);
   res.buffer = task.bytes.buffer as ArrayBuffer;
   return move({ [transferableSymbol]: [res.buffer], [valueSymbol]: res } as never);
 }

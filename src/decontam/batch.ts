@@ -15,6 +15,7 @@
  */
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
+import { open, type FileHandle } from "node:fs/promises";
 import type { ContaminationIndex } from "./benchmark-index.js";
 import type { DecontaminateConfig } from "./types.js";
 import { contaminationOf } from "./row-match.js";
@@ -29,31 +30,41 @@ export interface BatchOptions {
 }
 
 export interface BatchResult {
-  /** output lines of the batch's rows (up to the failing row when `error` is set) */
-  out: string;
+  /**
+   * the output lines of the batch's rows (up to the bad row when `error` is set): text, and numbers
+   * where a row's default id goes — its line within the batch, which the main thread turns into the
+   * row number in the file once the lines of the batches before are known (`batchText`)
+   */
+  parts: (string | number)[];
   rows: number;
   flagged: number;
   /** matches per benchmark, keys in order of first appearance in the batch */
   byBenchmark: Record<string, number>;
   /** lines read (blank ones included; up to the bad row when `error` is set) */
   lines: number;
-  /** the first bad row of the batch (0-based line number in the file) and what is wrong with it */
+  /** the first bad row of the batch (its line within the batch, from 0) and what is wrong with it */
   error?: { row: number; cause: string };
 }
 
 export interface LineBatch {
   /** whole lines, at the start of a pooled ArrayBuffer (transfer `bytes.buffer`, then release it) */
   bytes: Uint8Array;
-  /** 0-based line number of the batch's first line in the file */
-  firstRow: number;
 }
 
-function rowId(v: Record<string, unknown>, row: number): string | number {
+/** A batch's output text, its rows numbered from `firstRow` (the batch's first line in the file). */
+export function batchText(res: BatchResult, firstRow: number): string {
+  let s = "";
+  for (const p of res.parts) s += typeof p === "number" ? String(firstRow + p) : p;
+  return s;
+}
+
+/** The row's own id, or null: the row number stands in. */
+function rowId(v: Record<string, unknown>): string | number | null {
   for (const k of ["id", "unique_id", "uid", "idx"]) {
     const x = v[k];
     if (typeof x === "string" || typeof x === "number") return x;
   }
-  return row;
+  return null;
 }
 
 /** Lines of a decoded text as readline emits them: endings \n, \r\n, lone \r; a non-empty tail. */
@@ -64,9 +75,9 @@ function splitLines(text: string): string[] {
 }
 
 /** Decode, parse and match one batch of whole lines. */
-export function matchBatch(index: ContaminationIndex, o: BatchOptions, bytes: Uint8Array, firstRow: number): BatchResult {
-  const res: BatchResult = { out: "", rows: 0, flagged: 0, byBenchmark: {}, lines: 0 };
-  const parts: string[] = [];
+export function matchBatch(index: ContaminationIndex, o: BatchOptions, bytes: Uint8Array): BatchResult {
+  const parts: (string | number)[] = [];
+  const res: BatchResult = { parts, rows: 0, flagged: 0, byBenchmark: {}, lines: 0 };
   /** one line; false once it is the batch's bad row */
   const row = (line: string, row: number): boolean => {
     if (line.trim() === "") return true;
@@ -96,7 +107,9 @@ export function matchBatch(index: ContaminationIndex, o: BatchOptions, bytes: Ui
     }
     if (matches.length > 0 || o.all) {
       const ms = matches.map((m) => (o.details ? m : { benchmark: m.benchmark, item: m.item, method: m.method, score: m.score }));
-      parts.push(JSON.stringify({ id: rowId(rec, row), matches: ms }) + "\n");
+      const id = rowId(rec);
+      if (id !== null) parts.push(JSON.stringify({ id, matches: ms }) + "\n");
+      else parts.push('{"id":', row, ',"matches":' + JSON.stringify(ms) + "}\n"); // = JSON.stringify({ id: row, matches })
     }
     return true;
   };
@@ -110,44 +123,17 @@ export function matchBatch(index: ContaminationIndex, o: BatchOptions, bytes: Ui
       const line = e === -1 ? new StringDecoder("utf8").write(buf.subarray(p)) : buf.toString("utf8", p, e);
       if (e === -1 && line === "") break;
       res.lines++;
-      if (!row(line, firstRow + i)) break;
+      if (!row(line, i)) break;
       p = e === -1 ? buf.length : e + 1;
     }
   } else {
     const lines = splitLines(new StringDecoder("utf8").write(buf));
     for (let i = 0; i < lines.length; i++) {
       res.lines++;
-      if (!row(lines[i]!, firstRow + i)) break;
+      if (!row(lines[i]!, i)) break;
     }
   }
-  res.out = parts.join("");
   return res;
-}
-
-/** Count of byte 0x0A in bytes [0, len) of a buffer (4 bytes at a time). */
-function countNewlines(ab: ArrayBufferLike, len: number): number {
-  const words = new Uint32Array(ab, 0, len >>> 2);
-  let n = 0;
-  for (let i = 0; i < words.length; i++) {
-    const x = words[i]! ^ 0x0a0a0a0a; // a zero byte where a \n was
-    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) {
-      if ((x & 0xff) === 0) n++;
-      if ((x & 0xff00) === 0) n++;
-      if ((x & 0xff0000) === 0) n++;
-      if ((x & 0xff000000) === 0) n++;
-    }
-  }
-  const bytes = new Uint8Array(ab, 0, len);
-  for (let i = words.length << 2; i < len; i++) if (bytes[i] === 10) n++;
-  return n;
-}
-
-/** Line endings in whole-line bytes [0, len): each \n, and each \r not followed by \n. */
-function countLineEnds(ab: ArrayBufferLike, len: number): number {
-  let n = countNewlines(ab, len);
-  const buf = Buffer.from(ab, 0, len);
-  for (let p = buf.indexOf(13); p !== -1; p = buf.indexOf(13, p + 1)) if (buf[p + 1] !== 10) n++;
-  return n;
 }
 
 /**
@@ -230,76 +216,130 @@ async function* chunksOf(stream: Readable, maxQueued: number): AsyncGenerator<Bu
   }
 }
 
+/** Bytes read into a caller's buffer: `read` resolves to the count read, 0 at the end. */
+export interface ByteSource {
+  read(into: Uint8Array, offset: number, length: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A plain file, read straight into the batch buffers (no intermediate chunks, no copy). */
+export function fileSource(path: string): ByteSource {
+  let fh: Promise<FileHandle> | null = null;
+  return {
+    async read(into, offset, length) {
+      fh ??= open(path, "r");
+      return (await (await fh).read(into, offset, length, null)).bytesRead;
+    },
+    async close() {
+      if (fh) await (await fh.catch(() => null))?.close();
+    },
+  };
+}
+
+/** A stream (a .gz through gunzip): its chunks copied into the batch buffers. */
+export function streamSource(stream: Readable): ByteSource {
+  const chunks = chunksOf(stream, 1 << 20);
+  let pending: Buffer | null = null;
+  return {
+    async read(into, offset, length) {
+      while (!pending || pending.length === 0) {
+        const next = await chunks.next(); // a read error is thrown after every chunk before it
+        if (next.done) return 0;
+        pending = next.value;
+      }
+      const n = Math.min(length, pending.length);
+      into.set(pending.subarray(0, n), offset);
+      pending = pending.subarray(n);
+      return n;
+    },
+    async close() {
+      await chunks.return(undefined);
+    },
+  };
+}
+
 /**
- * Cut a byte stream into batches of whole lines of about `batchBytes` (a longer line is a batch of
- * its own); the last batch holds whatever follows the last line ending. Each batch's bytes start at
- * offset 0 of a buffer from `pool` (the consumer transfers it to a worker, or uses it, and then
- * releases it to the pool).
+ * Cut a byte source into batches of whole lines: each ends at the first line ending at or after
+ * `batchBytes` (a longer line is a batch of its own); the last batch holds whatever follows the
+ * last line ending. Each batch's bytes start at offset 0 of a buffer from `pool` (the consumer
+ * transfers it to a worker, or uses it, and then releases it to the pool); reads fill the rest of
+ * the current buffer, and what follows a batch moves to the next buffer.
  */
-export async function* lineBatches(stream: Readable, batchBytes: number, pool: BufferPool): AsyncGenerator<LineBatch> {
+export async function* lineBatches(source: ByteSource, batchBytes: number, pool: BufferPool): AsyncGenerator<LineBatch> {
   let buf = pool.get(0);
   let u8 = new Uint8Array(buf);
   let len = 0; // bytes held in buf
-  let searched = 0; // buf[0, searched) holds no place to cut
-  let firstRow = 0;
-  /** the batch buf[0, end): the rest moves to a fresh pooled buffer */
+  let searched = 0; // buf[0, searched) holds no place to cut at or after batchBytes
+  /** the batch buf[0, end): the rest moves to another pooled buffer */
   const cut = (end: number): LineBatch => {
     const rest = len - end;
     const next = pool.get(rest);
     const nu8 = new Uint8Array(next);
     nu8.set(u8.subarray(end, len));
-    const batch = { bytes: new Uint8Array(buf, 0, end), firstRow };
-    firstRow += countLineEnds(buf, end);
+    const batch = { bytes: new Uint8Array(buf, 0, end) };
     buf = next;
     u8 = nu8;
     len = rest;
     searched = 0;
     return batch;
   };
-  /** where a batch may end in buf[0, len) (exclusive), or -1: after the last "\n", else after the
-   * last "\r" whose next byte is held (so "\r\n" is never cut in two); at the end, after any */
-  const cutPoint = (atEnd: boolean): number => {
-    const b = Buffer.from(buf, searched, len - searched);
-    const nl = b.lastIndexOf(10);
-    if (nl !== -1) return searched + nl + 1;
-    const cr = b.lastIndexOf(13);
-    if (cr !== -1 && (searched + cr < len - 1 || atEnd)) return searched + cr + 1;
+  /** end (exclusive) of the first line ending at or after batchBytes - 1 in buf[0, len), or -1; a
+   * "\r" that is the last byte held ends a line only at the end of the input (else it may be the
+   * first half of "\r\n") */
+  const firstCut = (atEnd: boolean): number => {
+    const from = Math.max(searched, batchBytes - 1);
+    const b = Buffer.from(buf, 0, len);
+    const nl = b.indexOf(10, from);
+    const cr = b.indexOf(13, from);
+    if (cr !== -1 && (nl === -1 || cr < nl)) {
+      if (cr + 1 < len) return b[cr + 1] === 10 ? cr + 2 : cr + 1;
+      if (atEnd) return cr + 1;
+      searched = cr;
+      return -1;
+    }
+    if (nl !== -1) return nl + 1;
+    searched = Math.max(from, len);
     return -1;
   };
   try {
-    for await (const chunk of chunksOf(stream, Math.max(batchBytes, 1 << 20))) {
-      const c = chunk as Buffer;
-      if (len + c.length > buf.byteLength) {
+    for (;;) {
+      while (len >= batchBytes) {
+        const end = firstCut(false);
+        if (end === -1) break;
+        yield cut(end);
+      }
+      if (len === buf.byteLength) {
         // a long line: grow (a buffer of its own, not kept by the pool)
-        const bigger = pool.get(Math.max(2 * buf.byteLength, len + c.length));
+        const bigger = pool.get(2 * buf.byteLength);
         const bu8 = new Uint8Array(bigger);
         bu8.set(u8.subarray(0, len));
         pool.release(buf);
         buf = bigger;
         u8 = bu8;
       }
-      u8.set(c, len);
-      len += c.length;
-      if (len < batchBytes) continue;
-      const end = cutPoint(false);
-      if (end === -1) {
-        // one long line so far; its last byte is searched again once the next one is known
-        searched = Math.max(0, len - 1);
-        continue;
+      let n: number;
+      try {
+        n = await source.read(u8, len, buf.byteLength - len);
+      } catch (e) {
+        // a read error (say a truncated .gz): the whole lines read before it are still rows, as
+        // readline emits them before the error; the partial line after them is not
+        const b = Buffer.from(buf, 0, len);
+        const end = Math.max(b.lastIndexOf(10), b.lastIndexOf(13)) + 1;
+        if (end > 0) yield cut(end);
+        throw e;
       }
-      yield cut(end);
+      if (n === 0) break;
+      len += n;
     }
-  } catch (e) {
-    // a read error (say a truncated .gz): the whole lines read before it are still rows, as
-    // readline emits them before the error; the partial line after them is not
-    searched = 0;
-    const end = cutPoint(true);
-    if (end > 0) yield cut(end);
-    throw e;
+  } finally {
+    await source.close();
   }
-  if (len > 0) {
-    const batch = { bytes: new Uint8Array(buf, 0, len), firstRow };
-    len = 0;
-    yield batch;
+  while (len > 0) {
+    const end = len >= batchBytes ? firstCut(true) : -1;
+    if (end === -1 || end === len) {
+      const batch = { bytes: new Uint8Array(buf, 0, len) };
+      len = 0;
+      yield batch;
+    } else yield cut(end);
   }
 }
