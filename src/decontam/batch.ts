@@ -10,8 +10,10 @@
  *
  * Batches live in reused buffers (`BufferPool`): a worker gets a batch's ArrayBuffer transferred
  * and hands it back with its result. Fresh memory is what costs here (first-touch page faults), so
- * neither thread allocates per batch: the main thread copies the stream's chunks into a pooled
- * buffer, and the worker decodes one line at a time (a batch-sized string would be fresh memory too).
+ * neither thread allocates per batch: the main thread reads a plain file straight into a pooled
+ * buffer (a .gz: copies gunzip's chunks into it), and the worker decodes one line at a time (a
+ * batch-sized string would be fresh memory too). Lines with a "\r" in the batch are the exception:
+ * that batch is decoded whole and split as readline splits.
  */
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
