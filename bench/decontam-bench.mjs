@@ -21,7 +21,11 @@
  * concatenated strings, which V8 flattens (allocates and copies) on the first character read, a cost
  * of how the bench makes its rows that whichever matcher runs first would pay.
  *
- * Usage: npm run build && node bench/decontam-bench.mjs [--rows 100000] [--no-python] [--no-responses]
+ * At the end it runs bench/decontam-cli-bench.mjs (skip with --no-cli): `curate decontaminate` end to
+ * end as a command (--workers 0, 1, 2) on the same rows, against the Python rule end to end in one
+ * process and in a pool of two (wall rows/s, CPU seconds of all threads and processes, peak RSS).
+ *
+ * Usage: npm run build && node bench/decontam-bench.mjs [--rows 100000] [--no-python] [--no-responses] [--no-cli]
  */
 import { readdirSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -144,3 +148,11 @@ if (existsSync(traces) && !args.includes("--no-responses")) {
   console.log(`load average after responses: ${load()}`);
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+
+if (!args.includes("--no-cli")) {
+  console.log("\n# end to end: the curate decontaminate command and the Python rule as processes");
+  const cliArgs = [join(root, "bench", "decontam-cli-bench.mjs"), "--rows-file", rowsFile];
+  if (args.includes("--no-python")) cliArgs.push("--no-python");
+  const r = spawnSync(process.execPath, cliArgs, { stdio: "inherit" });
+  if (r.status !== 0) process.exitCode = 1;
+}

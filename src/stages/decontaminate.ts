@@ -9,10 +9,13 @@ import { dirname, join } from "node:path";
 import type { AnnotateContext, Annotator, AnnotatorModule } from "./stage.js";
 import type { MixConfig, FiltersConfig } from "../config/types.js";
 import type { Rollout } from "../trace/record.js";
-import type { ContaminationMatch, DecontaminateConfig } from "../decontam/types.js";
+import type { DecontaminateConfig } from "../decontam/types.js";
 import { ContaminationIndex, type IndexOptions } from "../decontam/benchmark-index.js";
 import { builtinCommonNgrams } from "../decontam/common.js";
 import { loadBenchmarks, type LoadOptions } from "../decontam/load.js";
+import { contaminationOf } from "../decontam/row-match.js";
+
+export { contaminationOf };
 
 export const DECONTAMINATE_STAGE = "decontaminate";
 
@@ -51,18 +54,6 @@ export function writeIndexFile(index: ContaminationIndex, file: string): void {
 export function readIndexFile(file: string): ContaminationIndex {
   if (!existsSync(file)) throw new Error(`decontamination index ${file} does not exist (build it with prepare() or \`curate decontaminate --build-index\`)`);
   return ContaminationIndex.deserialize(readFileSync(file), file);
-}
-
-/** Match one rollout: the problem, and the start of the response when `checkResponse` is set. */
-export function contaminationOf(index: ContaminationIndex, record: Pick<Rollout, "problem" | "response">, cfg: DecontaminateConfig): ContaminationMatch[] {
-  const matches = index.match(record.problem ?? "", "problem");
-  if (cfg.checkResponse && record.response) {
-    const limit = cfg.responseChars ?? 4000;
-    const text = limit > 0 && record.response.length > limit ? record.response.slice(0, limit) : record.response;
-    const seen = new Set(matches.map((m) => `${m.benchmark}\u0000${m.item}`));
-    for (const m of index.match(text, "response")) if (!seen.has(`${m.benchmark}\u0000${m.item}`)) matches.push(m);
-  }
-  return matches;
 }
 
 export function decontaminationAnnotator(index: ContaminationIndex, cfg: DecontaminateConfig): Annotator {
