@@ -6,7 +6,8 @@
  * truncated .gz, a 50 MB line and every kind of bad row. Workers run dist/ (npm test builds first).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -16,7 +17,7 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { Readable, type Writable } from "node:stream";
 import { once } from "node:events";
-import { runDecontaminate, type DecontaminateCliOptions, type DecontaminateCliResult } from "../src/cli/decontaminate.js";
+import { defaultWorkers, runDecontaminate, type DecontaminateCliOptions, type DecontaminateCliResult } from "../src/cli/decontaminate.js";
 import { InputError } from "../src/cli/errors.js";
 import { buildDecontaminationIndex, contaminationOf } from "../src/stages/decontaminate.js";
 import { BufferPool, lineBatches, streamSource } from "../src/decontam/batch.js";
@@ -374,5 +375,24 @@ describe("decontaminate in batches on worker threads", () => {
     const zero = spawnSync(process.execPath, [...args.slice(0, -4), "--workers", "-1"], { encoding: "utf8" });
     expect(zero.status).toBe(2);
     expect(zero.stderr).toMatch(/--workers: expected a whole number ≥ 0/);
+  });
+});
+
+describe("decontaminate's default thread count", () => {
+  it("matches inputs under 64 MB (16 MB gzipped) on the main thread and larger ones on one thread per core", () => {
+    const d = mkdtempSync(join(tmpdir(), "curate-dc-default-"));
+    const at = (name: string, mb: number) => {
+      const f = join(d, name);
+      writeFileSync(f, "");
+      truncateSync(f, Math.round(mb * 1024 * 1024)); // sparse: only the size matters
+      return f;
+    };
+    expect(defaultWorkers(at("small.jsonl", 63.9))).toBe(0);
+    expect(defaultWorkers(at("large.jsonl", 64))).toBe(availableParallelism());
+    expect(defaultWorkers(at("small.jsonl.gz", 15.9))).toBe(0);
+    expect(defaultWorkers(at("large.jsonl.gz", 16))).toBe(availableParallelism());
+    expect(defaultWorkers(join(d, "missing.jsonl"))).toBe(0);
+    expect(defaultWorkers(undefined)).toBe(0);
+    rmSync(d, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The data products at scale: the four outputs of pipelines/quickstart.json (midtrain packed to 4,096
+ * tokens with input_ids, SFT, rollout DPO, RL prompts) built from the 100k-rollout bench run. It
+ * re-decides the finished bench run with `--refilter` (no re-annotation; the write step is skipped
+ * when its markers are current), so the figure is the outputs phase: wall seconds, CPU seconds of all
+ * threads, rows and tokens per output, peak RSS.
+ *
+ *   npm run bench            # once: makes bench/out/run (the 100k run folder)
+ *   node bench/outputs-bench.mjs [--run bench/out/run] [--curate dist/cli/main.js]
+ *
+ * `--curate` runs another build (e.g. a worktree of an older commit) on the same folder, for before /
+ * after figures.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+
+const args = Object.fromEntries(process.argv.slice(2).map((a, i, xs) => (a.startsWith("--") ? [a.slice(2), xs[i + 1]] : null)).filter(Boolean));
+const runDir = resolve(args.run ?? "bench/out/run");
+const curate = resolve(args.curate ?? "dist/cli/main.js");
+const base = resolve("bench/out/bench-mix.json");
+if (!existsSync(base) || !existsSync(resolve(runDir, ".work", "state.json"))) {
+  console.error("outputs-bench: needs the bench run (bench/out/bench-mix.json and its run folder): run `npm run bench` first");
+  process.exit(2);
+}
+const mix = JSON.parse(readFileSync(base, "utf8"));
+const quick = JSON.parse(readFileSync(resolve("pipelines/quickstart.json"), "utf8"));
+mix.outputs = quick.outputs;
+for (const o of Object.values(mix.outputs)) delete o.sources;
+if (mix.outputs.midtrain) mix.outputs.midtrain.weights = { [mix.sources[0].name]: 1 };
+// next to bench-mix.json: source paths resolve relative to the mix file
+const mixPath = resolve("bench/out/bench-mix-outputs.json");
+writeFileSync(mixPath, JSON.stringify(mix, null, 2));
+const t0 = performance.now();
+const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, curate, "run", mixPath, "--out", runDir, "--refilter", "--quiet", "--json"], { encoding: "utf8", maxBuffer: 64 << 20 });
+const wall = (performance.now() - t0) / 1000;
+if (r.status !== 0) {
+  console.error(r.stderr);
+  process.exit(1);
+}
+const out = JSON.parse(r.stdout);
+const rssMB = Number(r.stderr.trim().split("\n").pop()) / 1024;
+const t = out.timings;
+console.log(`outputs bench: ${out.counts.rowsIn} rows in, ${out.counts.kept} kept (${curate})`);
+console.log(`  outputs phase ${t.phases.outputs.toFixed(1)} s wall (whole command ${wall.toFixed(1)} s, ${t.cpuSeconds.toFixed(1)} CPU s, write ${(t.phases.write ?? 0).toFixed(1)} s), peak RSS ${rssMB.toFixed(0)} MB`);
+for (const [name, m] of Object.entries(out.outputs ?? {})) {
+  console.log(`  ${name.padEnd(9)} ${String(m.rows).padStart(7)} rows ${String(m.tokens).padStart(11)} tokens ${String(m.shards.length).padStart(3)} shard(s)`);
+}
+console.log(JSON.stringify({ outputsSeconds: t.phases.outputs, cpuSeconds: t.cpuSeconds, peakRssMB: rssMB, outputs: Object.fromEntries(Object.entries(out.outputs ?? {}).map(([k, m]) => [k, { rows: m.rows, tokens: m.tokens }])) }));
