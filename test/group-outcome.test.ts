@@ -4,7 +4,7 @@
  * caps, skipped bad rows — and a stale or damaged save is not used.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GroupStep } from "../src/exec/group-step.js";
@@ -106,7 +106,12 @@ describe("saved group outcome", () => {
     truncateSync(u1, 10);
     expect(loadGroupOutcome(dir, "tok-1")).toBeNull();
     // band pairs: read back under their token only
+    // a temp file left by this rank's interrupted save goes; another rank's (being written now) stays
+    writeFileSync(join(dir, ".work", "group", "tok-1", ".pairs-w2-r1.bin.tmp-999"), "partial");
+    writeFileSync(join(dir, ".work", "group", "tok-1", ".pairs-w2-r0.bin.tmp-998"), "partial");
     savePairs(dir, "tok-1", 2, 1, { pairs: Int32Array.from([3, 9, 4, 12]), stats: { candidatePairs: 5, checkedPairs: 5, rejectedByCheck: 3 } });
+    expect(existsSync(join(dir, ".work", "group", "tok-1", ".pairs-w2-r1.bin.tmp-999"))).toBe(false);
+    expect(existsSync(join(dir, ".work", "group", "tok-1", ".pairs-w2-r0.bin.tmp-998"))).toBe(true);
     expect(readPairs(dir, "tok-1", 2, 1)).toEqual({ pairs: Int32Array.from([3, 9, 4, 12]), stats: { candidatePairs: 5, checkedPairs: 5, rejectedByCheck: 3 } });
     expect(readPairs(dir, "tok-2", 2, 1)).toBeNull();
     expect(readPairs(dir, "tok-1", 2, 0)).toBeNull();

@@ -401,6 +401,9 @@ export class PersistedOutcome implements GroupOutcome {
 export const pairsPath = (outDir: string, token: string, world: number, rank: number) => join(tokenDir(outDir, token), `pairs-w${world}-r${rank}.bin`);
 
 export function savePairs(outDir: string, token: string, world: number, rank: number, p: BandPairs): void {
+  // a temp file of this rank's interrupted save (the rank's own: other ranks write theirs now)
+  const dir = tokenDir(outDir, token);
+  if (existsSync(dir)) for (const f of readdirSync(dir)) if (f.startsWith(`.pairs-w${world}-r${rank}.bin.tmp-`)) rmSync(join(dir, f), { force: true });
   writeFileAtomic(pairsPath(outDir, token, world, rank), frame(PAIRS_MAGIC, { token, world, rank, n: p.pairs.length, stats: p.stats }, [p.pairs]));
 }
 
