@@ -19,12 +19,12 @@ import { resolve } from "node:path";
 const args = Object.fromEntries(process.argv.slice(2).map((a, i, xs) => (a.startsWith("--") ? [a.slice(2), xs[i + 1]] : null)).filter(Boolean));
 const runDir = resolve(args.run ?? "bench/out/run");
 const curate = resolve(args.curate ?? "dist/cli/main.js");
-const base = resolve("bench/out/bench-mix.json");
-if (!existsSync(base) || !existsSync(resolve(runDir, ".work", "state.json"))) {
-  console.error("outputs-bench: needs the bench run (bench/out/bench-mix.json and its run folder): run `npm run bench` first");
+if (!existsSync(resolve(runDir, "manifest.json"))) {
+  console.error(`outputs-bench: needs a finished bench run in ${runDir}: run \`npm run bench\` first`);
   process.exit(2);
 }
-const mix = JSON.parse(readFileSync(base, "utf8"));
+// the run's own mix (bench/out/bench-mix.json is rewritten by every pipeline bench, e.g. for 200k)
+const mix = JSON.parse(readFileSync(resolve(runDir, "manifest.json"), "utf8")).config;
 const quick = JSON.parse(readFileSync(resolve("pipelines/quickstart.json"), "utf8"));
 mix.outputs = quick.outputs;
 for (const o of Object.values(mix.outputs)) delete o.sources;
