@@ -12,7 +12,7 @@
  */
 import type { MixConfig } from "../config/types.js";
 import type { DropReason, Rollout } from "../trace/record.js";
-import { ProblemGrouper, type BandPairs, type GroupResult } from "../group/group.js";
+import { GrowInt32, ProblemGrouper, type BandPairs, type GroupResult } from "../group/group.js";
 import type { GroupInput } from "../group/types.js";
 import type { GroupOutcome } from "./group-outcome.js";
 
@@ -21,20 +21,6 @@ export type { GroupOutcome };
 /** per row of the row pass: -3 another share's row, -2 a bad input row (skipped), -1 grouped, ≥ 0 … */
 const ELSEWHERE = -3;
 const BAD = -2;
-
-/** Growable int32 column (one entry per row: 4 bytes, not a JS array's 8). */
-class Column {
-  data = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Int32Array(this.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-}
 
 /**
  * Two ways to feed it:
@@ -48,7 +34,7 @@ export class GroupStep {
   /** exact key → id of its first surviving row (this share's rows only) */
   private exactFirst = new Map<string, string>();
   /** per row: BAD, ELSEWHERE, or 0 (grouped here) */
-  private state = new Column();
+  private state = new GrowInt32();
   /** id of the row each exact duplicate repeats, by row index */
   private exactDupOf = new Map<number, string>();
   private grouper: ProblemGrouper;

@@ -65,7 +65,8 @@ class UnionFind {
   }
 }
 
-class GrowInt32 {
+/** Growable int32 column: 4 bytes per entry (a JS number array takes 8). */
+export class GrowInt32 {
   data: Int32Array;
   length = 0;
   constructor(initial = 1024) {
@@ -598,9 +599,7 @@ export class ProblemGrouper {
 
     if (!this.partitioned) this.partition(options.pairs);
     const part = this.partitioned!;
-    const { problemCluster, owner, rank } = part;
-    const repProblem = { data: part.repProblem };
-    const problemsPerCluster = { data: part.problemsPerCluster };
+    const { problemCluster, owner, rank, repProblem, problemsPerCluster } = part;
     const C = part.repProblem.length;
     const mine = (c: number) => owner[c] === rank;
     // pair statistics are the whole run's: the first share reports them
@@ -613,10 +612,10 @@ export class ProblemGrouper {
     for (let c = 0; c < C; c++) {
       if (!mine(c)) continue;
       stats.problemGroups++;
-      exactProblems += problemsPerCluster.data[c]!;
-      if (problemsPerCluster.data[c]! > 1) {
+      exactProblems += problemsPerCluster[c]!;
+      if (problemsPerCluster[c]! > 1) {
         stats.nearDuplicateClusters++;
-        stats.nearDuplicateProblems += problemsPerCluster.data[c]! - 1;
+        stats.nearDuplicateProblems += problemsPerCluster[c]! - 1;
       }
     }
     stats.exactProblems = exactProblems;
@@ -663,7 +662,7 @@ export class ProblemGrouper {
       const ordered = Array.from(rows).sort(prefer);
       if (this.responses) this.dropNearResponses(ordered, rowDrop, rowDupOf, stats);
       const live = ordered.filter((r) => rowDrop[r] === DROP_NONE && (flags[r]! & 16) !== 0);
-      const rp = repProblem.data[c]!;
+      const rp = repProblem[c]!;
       const repRow = this.representativeRow(live, rp) ?? this.representativeRow(Array.from(rows), rp)!;
       clusterRepRow[c] = repRow;
       if (live.length > this.cap) {
@@ -685,8 +684,8 @@ export class ProblemGrouper {
     const clusterLimit = options.clusterLimit ?? DEFAULT_CLUSTER_LIMIT;
     const membersLimit = options.membersLimit ?? 20;
     const multi: number[] = [];
-    for (let c = 0; c < C; c++) if (mine(c) && problemsPerCluster.data[c]! > 1) multi.push(c);
-    multi.sort((a, b) => clusterRollouts[b]! - clusterRollouts[a]! || problemsPerCluster.data[b]! - problemsPerCluster.data[a]! || (clusterKey[a]! < clusterKey[b]! ? -1 : 1));
+    for (let c = 0; c < C; c++) if (mine(c) && problemsPerCluster[c]! > 1) multi.push(c);
+    multi.sort((a, b) => clusterRollouts[b]! - clusterRollouts[a]! || problemsPerCluster[b]! - problemsPerCluster[a]! || (clusterKey[a]! < clusterKey[b]! ? -1 : 1));
     const listed = multi.slice(0, clusterLimit);
     const members = new Map<number, number[]>();
     for (const c of listed) members.set(c, []);
@@ -703,7 +702,7 @@ export class ProblemGrouper {
     const kept = new Int32Array(C);
     for (let r = 0; r < N; r++) if (rowDrop[r] === DROP_NONE) kept[rowCluster[r]!]!++;
     const summaries: ClusterSummary[] = listed.map((c) => {
-      const rp = repProblem.data[c]!;
+      const rp = repProblem[c]!;
       const ps = members.get(c)!.sort((a, b) => (a === rp ? -1 : b === rp ? 1 : a - b));
       if (!ps.includes(rp)) ps.unshift(rp);
       const rr = clusterRepRow[c]!;
