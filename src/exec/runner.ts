@@ -694,24 +694,16 @@ async function buildRunOutputs(
   if (Object.keys(outputs).length === 0) return {};
   // the first pass (the compact table) reads annotated/ only: token counts and the trace format stand
   // in for the texts, so the inputs are re-read once, for the rows the outputs write
-  async function* tableRows(): AsyncGenerator<MixRow> {
-    for await (const { index, value } of annotatedRows(outDir, markers, TABLE_COLUMNS)) {
+  async function* mixRows(compact: boolean): AsyncGenerator<MixRow> {
+    const source = compact ? annotatedRows(outDir, markers, TABLE_COLUMNS) : annotatedRows(outDir, markers, undefined, inputs);
+    for await (const { index, value } of source) {
       let drop = rowDrop(value);
       if (drop?.stage === "read") continue;
-      const { record } = rolloutFromRow({ ...value, response: "" });
-      if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
-      record.ordinal = index;
-      record.trace = { format: value.trace_format as TraceFormat, reasoning: value.trace_format === "plain" ? null : "", solution: "", unterminated: value.unterminated === true, solutionUnterminated: false };
-      const info = group.info(index);
-      drop ??= decideLocal(record) ?? group.dropFor(index);
-      yield { record, group: info, drop };
-    }
-  }
-  async function* rows(): AsyncGenerator<MixRow> {
-    for await (const { index, value } of annotatedRows(outDir, markers, undefined, inputs)) {
-      let drop = rowDrop(value);
-      if (drop?.stage === "read") continue;
-      const { record } = rolloutFromRow(value);
+      const { record } = rolloutFromRow(compact ? { ...value, response: "" } : value);
+      if (compact) {
+        if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
+        record.trace = { format: value.trace_format as TraceFormat, reasoning: value.trace_format === "plain" ? null : "", solution: "", unterminated: value.unterminated === true, solutionUnterminated: false };
+      }
       record.ordinal = index;
       const info = group.info(index);
       drop ??= decideLocal(record) ?? group.dropFor(index);
@@ -721,8 +713,8 @@ async function buildRunOutputs(
   return buildOutputs({
     config: loaded.config,
     outDir,
-    rows,
-    tableRows,
+    rows: () => mixRows(false),
+    tableRows: () => mixRows(true),
     problem: (g) => problems.get(g),
     shard,
     configHash: loaded.hash,
