@@ -29,16 +29,7 @@ import type { MixConfig } from "../src/config/types.js";
 import type { Rollout } from "../src/trace/record.js";
 // @ts-expect-error plain JS module shared with the benches
 import { PlainNgramRule } from "../bench/decontam-planted.mjs";
-
-const FARM =
-  "A farmer plants 17 rows of turnips with 23 turnips in each row. After a storm, every fourth turnip in each row is lost, " +
-  "and a goat eats 9 of the survivors. How many turnips remain in the field at the end of the season?";
-const CUBIC =
-  "Let $P(x)$ be a cubic polynomial with $P(1)=4$, $P(2)=9$, $P(3)=20$ and $P(4)=43$. Find the remainder when $P(10)$ is divided by $7$.";
-const MARBLES =
-  "A jar holds red and blue marbles in the ratio $5:3$. Two marbles are drawn without replacement from a jar of $40$ marbles, and the " +
-  "probability that both are blue is $\\frac{m}{n}$, where $m$ and $n$ are relatively prime positive integers. Find $m+n$.";
-const SHORT = "Simplify $\\sqrt{338}$.";
+import { CUBIC, FARM, MARBLES, SHORT } from "./helpers/decontam-problems.js";
 
 const problems: BenchmarkItem[] = [
   { benchmark: "handmade", item: "farm", problem: FARM },

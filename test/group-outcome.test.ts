@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GroupStep } from "../src/exec/group-step.js";
-import { loadGroupOutcome, readPairs, saveGroupOutcome, savePairs } from "../src/exec/group-outcome.js";
+import { loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, type GroupOutcome } from "../src/exec/group-outcome.js";
 import { splitmix32 } from "../src/group/hash.js";
 import { sketchBatch } from "../src/group/sketch-text.js";
 import { resolveSketch } from "../src/group/params.js";
@@ -52,6 +52,21 @@ function rollouts(): Rollout[] {
   return out;
 }
 
+/** `back` answers like `ref` for every row in `order` (a bad input row has no group); returns the dropped rows seen. */
+function sameRows(back: GroupOutcome, ref: GroupOutcome, order: number[], bad: (i: number) => boolean): number {
+  let drops = 0;
+  for (const i of order) {
+    if (bad(i)) {
+      expect(() => back.info(i)).toThrow(/bad input row/);
+      continue;
+    }
+    expect(back.info(i)).toEqual(ref.info(i));
+    expect(back.dropFor(i)).toEqual(ref.dropFor(i));
+    if (ref.dropFor(i)) drops++;
+  }
+  return drops;
+}
+
 const config = { seed: 5, sources: [{ name: "main" }], dedupe: { maxRolloutsPerProblem: 3 } } as unknown as MixConfig;
 
 describe("saved group outcome", () => {
@@ -86,19 +101,9 @@ describe("saved group outcome", () => {
     expect(back.stats).toEqual(computed.stats);
     expect(back.stages).toEqual(computed.stages);
     expect(back.clusters()).toEqual(computed.clusters());
-    let drops = 0;
     // read units out of order, as write threads do
     const order = [...Array(total).keys()].sort((a, b) => (a % 3) - (b % 3) || a - b);
-    for (const i of order) {
-      if (skipped.has(i)) {
-        expect(() => back.info(i)).toThrow(/bad input row/);
-        continue;
-      }
-      expect(back.info(i)).toEqual(computed.info(i));
-      expect(back.dropFor(i)).toEqual(computed.dropFor(i));
-      if (computed.dropFor(i)) drops++;
-    }
-    expect(drops).toBeGreaterThan(10);
+    expect(sameRows(back, computed, order, (i) => skipped.has(i))).toBeGreaterThan(10);
     // another token (changed config or annotations) is not this outcome
     expect(loadGroupOutcome(dir, "tok-2")).toBeNull();
     // a unit file cut short is not used
@@ -162,17 +167,7 @@ describe("saved group outcome", () => {
     expect(back.stats).toEqual(whole.stats);
     expect(back.clusters()).toEqual(whole.clusters());
     expect(back.clusters().length).toBeGreaterThan(3);
-    let drops = 0;
-    for (let i = 0; i < total; i++) {
-      if (shares[0]!.rowState(i) === "bad") {
-        expect(() => back.info(i)).toThrow(/bad input row/);
-        continue;
-      }
-      expect(back.info(i)).toEqual(whole.info(i));
-      expect(back.dropFor(i)).toEqual(whole.dropFor(i));
-      if (whole.dropFor(i)) drops++;
-    }
-    expect(drops).toBeGreaterThan(10);
+    expect(sameRows(back, whole, [...Array(total).keys()], (i) => shares[0]!.rowState(i) === "bad")).toBeGreaterThan(10);
     // share 1's decisions saved again as share 2: rows decided twice (and share 2's by none) are refused
     const again = new GroupStep(config, join(dir, "t-again"));
     feed((r) => again.addProblem(r), () => again.skip());
