@@ -9,25 +9,28 @@ import { join } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
 
 describe("curate plan", () => {
-  it("writes Slurm scripts that run as annotate, group and write arrays with a merge and a finalize between, matching a single run", () => {
+  it("writes Slurm scripts that run as annotate, group, merge, write and outputs arrays and a finalize, matching a single run", () => {
     const d = tempDir("curate-plan-");
     mkdirSync(join(d, "in"));
     const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
     for (let k = 0; k < 3; k++) writeFileSync(join(d, "in", `p${k}.jsonl`), lines.slice(k * 30, (k + 1) * 30).join("\n") + "\n");
-    const mix = quickstartVariant("plan", { path: "in/*.jsonl" });
+    const mix = quickstartVariant("plan", { path: "in/*.jsonl" }, { outputs: true });
     writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
 
     const r = runCli(["plan", join(d, "mix.json"), "--slurm", "--k8s", "--ranks", "2", "--out", join(d, "run"), "--scripts", join(d, "jobs"), "--cpus", "1"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 unit\(s\) \(input files\) over 2 rank\(s\)/);
-    expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "group.sbatch", "job-annotate.yaml", "job-finalize.yaml", "job-group.yaml", "job-merge.yaml", "job-write.yaml", "merge.sbatch", "submit.sh", "write.sbatch"]);
+    expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "group.sbatch", "job-annotate.yaml", "job-finalize.yaml", "job-group.yaml", "job-merge.yaml", "job-outputs.yaml", "job-write.yaml", "merge.sbatch", "outputs.sbatch", "submit.sh", "write.sbatch"]);
     const annotate = readFileSync(join(d, "jobs", "annotate.sbatch"), "utf8");
     expect(annotate).toMatch(/#SBATCH --array=0-1/);
     const submit = readFileSync(join(d, "jobs", "submit.sh"), "utf8");
     expect(submit).toMatch(/g=\$\(sbatch --parsable --dependency=afterok:\$\{a%%_\*\} group\.sbatch\)/);
     expect(submit).toMatch(/m=\$\(sbatch --parsable --dependency=afterok:\$\{g%%_\*\} merge\.sbatch\)/);
     expect(submit).toMatch(/w=\$\(sbatch --parsable --dependency=afterok:\$\{m%%_\*\} write\.sbatch\)/);
-    expect(submit).toMatch(/sbatch --dependency=afterok:\$\{w%%_\*\} finalize\.sbatch/);
+    expect(submit).toMatch(/o=\$\(sbatch --parsable --dependency=afterok:\$\{w%%_\*\} outputs\.sbatch\)/);
+    expect(submit).toMatch(/sbatch --dependency=afterok:\$\{o%%_\*\} finalize\.sbatch/);
+    expect(readFileSync(join(d, "jobs", "outputs.sbatch"), "utf8")).toMatch(/#SBATCH --array=0-1[\s\S]*--phase outputs --world-size 2/);
+    expect(readFileSync(join(d, "jobs", "job-outputs.yaml"), "utf8")).toMatch(/completionMode: Indexed[\s\S]*--phase outputs --world-size 2/);
     expect(readFileSync(join(d, "jobs", "write.sbatch"), "utf8")).toMatch(/#SBATCH --array=0-1[\s\S]*--phase write --world-size 2/);
     expect(readFileSync(join(d, "jobs", "job-write.yaml"), "utf8")).toMatch(/completionMode: Indexed[\s\S]*--phase write --world-size 2/);
     expect(readFileSync(join(d, "jobs", "merge.sbatch"), "utf8")).toMatch(/#SBATCH --array=0-1[\s\S]*--phase merge --world-size 2/);
@@ -60,6 +63,15 @@ describe("curate plan", () => {
       expect(existsSync(join(d, "run", "manifest.json"))).toBe(false);
     }
     expect(readdirSync(join(d, "run", "data")).sort()).toEqual(["train-u00000-p00000-00000.parquet", "train-u00001-p00000-00000.parquet", "train-u00002-p00000-00000.parquet"]);
+    // the outputs array, one task at a time (rank 1 first): each writes output shards g ≡ rank (mod 2)
+    const spillDir = join(d, "run", ".work", "outputs", tokenDir!);
+    for (const rank of [1, 0]) {
+      const o = spawnSync("bash", [join(d, "jobs", "outputs.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      expect(o.status, o.stderr).toBe(0);
+      const writers = readdirSync(spillDir).filter((f) => f.startsWith("shard-")).map((f) => JSON.parse(readFileSync(join(spillDir, f), "utf8")).by);
+      expect(new Set(writers)).toEqual(new Set(rank === 1 ? ["rank 1/2"] : ["rank 0/2", "rank 1/2"]));
+      expect(existsSync(join(d, "run", "manifest.json"))).toBe(false);
+    }
     const f = spawnSync("bash", [join(d, "jobs", "finalize.sbatch")], { encoding: "utf8" });
     expect(f.status, f.stderr).toBe(0);
 
@@ -70,6 +82,9 @@ describe("curate plan", () => {
     expect(a.shards).toEqual(b.shards);
     expect(a.counts).toEqual(b.counts);
     for (const e of ["manifest.json", "README.md", "problems.jsonl", "clusters.json"]) expect(readFileSync(join(d, "run", e)).equals(readFileSync(join(d, "single", e))), e).toBe(true);
+    for (const [name, o] of Object.entries(a.outputs as Record<string, { shards: { path: string }[] }>)) {
+      for (const sh of o.shards) expect(readFileSync(join(d, "run", "outputs", name, sh.path)).equals(readFileSync(join(d, "single", "outputs", name, sh.path))), sh.path).toBe(true);
+    }
   }, 120_000);
 
   it("needs --slurm or --k8s", () => {

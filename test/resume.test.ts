@@ -1,6 +1,6 @@
 /**
- * Array jobs and crash recovery: 4 ranks as separate processes (annotate phase each, group phase
- * each, one merge, write phase each, then finalize) give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
+ * Array jobs and crash recovery: 4 ranks as separate processes (annotate, group, merge, write and
+ * outputs phases, each rank in each, then finalize) give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
  * a changed config is refused; a finalize without all units waits, then fails clearly.
  */
 import { describe, expect, it, beforeAll } from "vitest";
@@ -22,7 +22,9 @@ function makeCorpus(): string {
   mkdirSync(join(d, "in"));
   const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
   for (let k = 0; k < 6; k++) writeFileSync(join(d, "in", `part-${k}.jsonl`), lines.slice(k * 38, (k + 1) * 38).join("\n") + "\n");
-  const mix = quickstartVariant("resume", { path: "in/*.jsonl" });
+  // with the data products, in shards of at most 10 rows, so that the outputs phase has shards for every rank
+  const mix = quickstartVariant("resume", { path: "in/*.jsonl" }, { outputs: true }) as { output?: Record<string, unknown> };
+  mix.output = { ...mix.output, shardRows: 10 };
   writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
   return d;
 }
@@ -67,10 +69,32 @@ describe("ranks and resume", () => {
     // the write phase, 4 ranks at once, each writing its own units from the saved outcome
     expect(await ranks("write")).toEqual([0, 0, 0, 0]);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}.json`));
+    // with the write step, each rank spilled the records its units give the data products
+    const spillDir = join(out, ".work", "outputs", token!);
+    for (let u = 0; u < 6; u++) expect(JSON.parse(readFileSync(join(spillDir, `u0000${u}.done.json`), "utf8")).by).toBe(`rank ${u % 4}/4`);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    // the outputs phase, 4 ranks at once: output shard g (of all outputs) is written by rank g mod 4
+    expect(await ranks("outputs")).toEqual([0, 0, 0, 0]);
+    const shardMarkers = readdirSync(spillDir).filter((f) => f.startsWith("shard-")).map((f) => JSON.parse(readFileSync(join(spillDir, f), "utf8")));
+    expect(shardMarkers.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(shardMarkers.map((m) => m.by))).toEqual(new Set([0, 1, 2, 3].map((r) => `rank ${r}/4`)));
+    const mtimes = new Map(shardMarkers.map((m) => [m.path as string, statSync(join(out, m.path)).mtimeMs]));
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     const fin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--json", "--phase", "finalize", "--wait-seconds", "5"]);
     expect(fin.code).toBe(0);
     expect(JSON.parse(fin.stdout).timings.phases.write).toBeLessThan(1); // every unit was already written
+    expect(JSON.parse(fin.stdout).timings.phases.spill).toBeUndefined(); // … and spilled
+    // finalize wrote no output shard: every listed shard is the one a rank wrote
+    const listed = Object.values(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).outputs as Record<string, { name: string; shards: { path: string }[] }>).flatMap((o) => o.shards.map((sh) => `outputs/${o.name}/${sh.path}`));
+    expect(listed.sort()).toEqual([...mtimes.keys()].sort());
+    for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t);
+    // once the run is finished the spills go; the list of output shards stays, and an outputs rank run again has nothing to do
+    expect(readdirSync(spillDir)).toEqual(["finished.json"]);
+    const again = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "outputs", "--rank", "2", "--world-size", "4", "--wait-seconds", "1"]);
+    expect(again.code, again.stderr).toBe(0);
+    for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t);
+    const refin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]);
+    expect(refin.code, refin.stderr).toBe(0);
     expectSameTree(single, out);
   }, 120_000);
 
@@ -104,6 +128,14 @@ describe("ranks and resume", () => {
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3"]).code).toBe(0);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual(["u00001.json", "u00004.json"]);
     const before = readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet"));
+    // rank 1 spilled its units for the data products; an outputs rank waits for the others' spills, then says who owes them
+    const [token] = readdirSync(join(out, ".work", "group"));
+    const spilled = () => readdirSync(join(out, ".work", "outputs", token!)).filter((f) => f.endsWith(".done.json")).sort();
+    expect(spilled()).toEqual(["u00001.done.json", "u00004.done.json"]);
+    const outputsRank = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "outputs", "--rank", "2", "--world-size", "3", "--wait-seconds", "1"]);
+    expect(outputsRank.code).not.toBe(0);
+    expect(outputsRank.stderr).toMatch(/unit u00000 \(in\/part-0\.jsonl\) is not spilled for the outputs.*--phase write --rank 0 --world-size 3/);
+    expect(readdirSync(join(out, ".work", "outputs", token!)).filter((f) => f.startsWith("shard-"))).toEqual([]);
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
     expect(readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet")).equals(before)).toBe(true);
     expectSameTree(single, out);
@@ -194,7 +226,7 @@ describe("ranks and resume", () => {
     const out = join(d, "out");
     expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
     const annotated = readdirSync(join(out, "annotated"));
-    expect(annotated.length).toBe(6);
+    expect(new Set(annotated.map((f) => f.slice(0, 6)))).toEqual(new Set([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}`))); // every unit annotated
     const part = join(d, "in", "part-2.jsonl");
     const original = readFileSync(part, "utf8");
     const finalize = () => runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]);

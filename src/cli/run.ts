@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option("-w, --workers <n>", "annotate worker threads (0 = inline; default: CPU cores)", parseIntOption("--workers"))
     .option("--rank <i>", "this process's rank in an array job (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0)", parseIntOption("--rank"))
     .option("--world-size <n>", "number of ranks (default: SLURM_ARRAY_TASK_COUNT, else 1)", parseIntOption("--world-size", 1))
-    .option("--phase <phase>", "all (default) | annotate (this rank's units) | group (this rank's share of the LSH bands) | merge (this rank's share of the problem groups, from every rank's pairs → share of the saved group outcome) | write (this rank's units to data/ and rejected/, from the saved group outcome) | finalize (group if not saved, write any unit not written yet, outputs, manifest)")
+    .option("--phase <phase>", "all (default) | annotate (this rank's units) | group (this rank's share of the LSH bands) | merge (this rank's share of the problem groups, from every rank's pairs → share of the saved group outcome) | write (this rank's units to data/ and rejected/, from the saved group outcome) | outputs (the data products: this rank's units spilled, then its share of the output shards) | finalize (group if not saved, write any unit not written yet, outputs left to do, manifest)")
     .option("--wait-seconds <s>", "finalize: give up waiting for other ranks' units after this long (default: wait)", parseIntOption("--wait-seconds"))
     .option("--force", "start over: replace a finished run, or discard an unfinished one")
     .option("--refilter", "re-decide a finished run after changing only filters or outputs: reuses its annotations, rewrites data/, rejected/, outputs/ and the manifest")
@@ -42,8 +42,8 @@ export function register(program: Command): void {
     .action(async (mixPath: string, o: RunFlags) => {
       const loaded = loadMix(mixPath);
       const outDir = o.out ?? `runs/${loaded.config.name}`;
-      if (o.phase !== undefined && !["all", "annotate", "group", "merge", "write", "finalize"].includes(o.phase)) {
-        throw new UsageError(`--phase must be all, annotate, group, merge, write or finalize, found ${JSON.stringify(o.phase)}`);
+      if (o.phase !== undefined && !["all", "annotate", "group", "merge", "write", "outputs", "finalize"].includes(o.phase)) {
+        throw new UsageError(`--phase must be all, annotate, group, merge, write, outputs or finalize, found ${JSON.stringify(o.phase)}`);
       }
       const res = await runMix(loaded, {
         outDir,

@@ -1,13 +1,16 @@
 /**
- * Job scripts for array jobs, five phases:
+ * Job scripts for array jobs, six phases:
  *   annotate  array: units k with k mod ranks = rank
  *   group     array: rank r confirms the near-duplicate candidate pairs of LSH bands j ≡ r (mod ranks)
  *   merge     array: rank r reads every rank's pairs, forms the problem groups and decides those whose
  *             key hashes to r (mod ranks) — exact duplicates, caps — saved as share r of the outcome
  *   write     array: each task writes its own units' data/ and rejected/ shards from the saved outcome
- *   finalize  one task: problem statistics, outputs, conservation check, manifest
+ *   outputs   array: every task plans the data products, spills its own units' records, then writes
+ *             output shards g ≡ rank (mod ranks) of all outputs
+ *   finalize  one task: problem statistics, output manifests, conservation check, manifest
  * Slurm: arrays and single jobs chained by afterok dependencies. Kubernetes: Indexed Jobs and Jobs;
- * every phase waits for the markers of the one before (<out>/.work/units/, .work/group/, .work/write/)
+ * every phase waits for the markers of the one before (<out>/.work/units/, .work/group/, .work/write/,
+ * .work/outputs/)
  * on the shared filesystem, so all may be applied at once. No phase waits for a later one.
  */
 import { join, resolve } from "node:path";
@@ -86,28 +89,41 @@ exec ${curate} run ${mix} --out ${out} --phase merge --world-size ${o.ranks} --q
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase write --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
 `;
+  const outputs = `#!/usr/bin/env bash
+#SBATCH --job-name=curate-outputs
+#SBATCH --array=0-${o.ranks - 1}
+#SBATCH --cpus-per-task=${o.cpusPerTask}
+#SBATCH --mem=${o.memGB}G
+#SBATCH --output=${resolve(o.scriptsDir)}/outputs-%a.log
+# Outputs phase: every task plans the data products from annotated/ (the same plan everywhere), spills the
+# records (texts, token ids) of its own units to .work/outputs/, waits for every unit, then writes the
+# output shards g with g mod ${o.ranks} = rank. A rerun skips units spilled and shards written.
+set -euo pipefail
+exec ${curate} run ${mix} --out ${out} --phase outputs --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
+`;
   const finalize = `#!/usr/bin/env bash
 #SBATCH --job-name=curate-finalize
 #SBATCH --cpus-per-task=${o.cpusPerTask}
 #SBATCH --mem=${o.memGB}G
 #SBATCH --output=${resolve(o.scriptsDir)}/finalize.log
-# Finalize phase: waits for every unit's markers, writes any unit not written yet, then problem
-# statistics, outputs/, the conservation check and the manifest (last).
+# Finalize phase: waits for every unit's markers, writes any unit and output shard not written yet,
+# then the conservation check, the output manifests and the run manifest (last).
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase finalize --workers ${o.cpusPerTask}
 `;
   const submit = `#!/usr/bin/env bash
-# Submit the phases in order, each once the one before succeeded: annotate, group (arrays), merge,
-# write (array), finalize.
+# Submit the phases in order, each once the one before succeeded: annotate, group, merge, write,
+# outputs (arrays), finalize.
 set -euo pipefail
 cd "$(dirname "$0")"
 a=$(sbatch --parsable annotate.sbatch)
 g=$(sbatch --parsable --dependency=afterok:\${a%%_*} group.sbatch)
 m=$(sbatch --parsable --dependency=afterok:\${g%%_*} merge.sbatch)
 w=$(sbatch --parsable --dependency=afterok:\${m%%_*} write.sbatch)
-sbatch --dependency=afterok:\${w%%_*} finalize.sbatch
+o=$(sbatch --parsable --dependency=afterok:\${w%%_*} outputs.sbatch)
+sbatch --dependency=afterok:\${o%%_*} finalize.sbatch
 `;
-  const files = { "annotate.sbatch": annotate, "group.sbatch": group, "merge.sbatch": merge, "write.sbatch": write, "finalize.sbatch": finalize, "submit.sh": submit };
+  const files = { "annotate.sbatch": annotate, "group.sbatch": group, "merge.sbatch": merge, "write.sbatch": write, "outputs.sbatch": outputs, "finalize.sbatch": finalize, "submit.sh": submit };
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(o.scriptsDir, name), text);
   return Object.keys(files).map((f) => join(o.scriptsDir, f));
 }
@@ -127,7 +143,7 @@ export function writeK8s(o: PlanOptions): string[] {
       - name: data
         persistentVolumeClaim:
           claimName: ${pvc}`;
-  const indexedJob = (phase: "annotate" | "group" | "merge" | "write", comment: string) => `${comment}
+  const indexedJob = (phase: "annotate" | "group" | "merge" | "write" | "outputs", comment: string) => `${comment}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -180,8 +196,12 @@ ${volume}
     "merge",
     `# Merge phase as an Indexed Job: waits for every group rank's pairs; index r decides the problem groups\n# whose key hashes to r (mod ${o.ranks}) and saves share r of the group outcome.`,
   );
+  const outputs = indexedJob(
+    "outputs",
+    `# Outputs phase as an Indexed Job: every index plans the data products, spills the records of units k with\n# k mod ${o.ranks} = r, waits for every unit, then writes output shards g with g mod ${o.ranks} = r.`,
+  );
   const finalize = singleJob("finalize", "# Finalize phase: may be applied together with the other jobs; it waits for every unit's markers.", "");
-  const files = { "job-annotate.yaml": annotate, "job-group.yaml": group, "job-merge.yaml": merge, "job-write.yaml": write, "job-finalize.yaml": finalize };
+  const files = { "job-annotate.yaml": annotate, "job-group.yaml": group, "job-merge.yaml": merge, "job-write.yaml": write, "job-outputs.yaml": outputs, "job-finalize.yaml": finalize };
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(o.scriptsDir, name), text);
   return Object.keys(files).map((f) => join(o.scriptsDir, f));
 }

@@ -13,11 +13,17 @@
  *     a unit's annotated/ rows zipped with the responses re-read from its input (ids checked row by
  *     row) and the saved outcome ─▶ data/train-<unit>-* (kept) + rejected/rejected-<unit>-* (stage +
  *     reason) ─▶ write marker (shards + the unit's counts)
+ *     with outputs configured: the data products' plan (compact pass, the same in every process), then
+ *     the unit's records those products use (texts, token ids) ─▶ .work/outputs/<token>/ spill + marker
+ *   outputs (after every unit is spilled; rank-splittable)
+ *     output shard g of all outputs, g ≡ rank (mod n), from the plan and the spills ─▶
+ *     outputs/<name>/data/train-<k>.parquet + shard marker
  *   finalize (one process, after every unit is written)
- *     problem stats (compact pass), conservation check over the merged write markers, outputs,
- *     dataset card, manifest (last, atomic: its presence = finished run)
+ *     problem stats (compact pass), whatever is left of the steps above, conservation check over the
+ *     merged write markers, output manifests, dataset card, manifest (last, atomic: its presence =
+ *     finished run)
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { cpus, hostname } from "node:os";
 import { threadId } from "node:worker_threads";
@@ -43,13 +49,14 @@ import { GroupStep } from "./group-step.js";
 import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, shareSaved, type GroupOutcome } from "./group-outcome.js";
 import type { BandPairs } from "../group/group.js";
 import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
-import { buildOutputs, type MixRow } from "../mix/build.js";
+import { finishOutputs, layoutOutput, partSpilled, planOutputs, spillPart, tableRange, writeOutputShard, type MixRow, type OutputLayout, type OutputsPlan } from "../mix/build.js";
+import type { ClosedMixShard } from "../mix/shards.js";
 import { annotatedRows, mergeWriteCounts, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
 import { clearUnit, clearWritten, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker } from "./units.js";
 
 export type { StageCount };
 
-export type Phase = "all" | "annotate" | "group" | "merge" | "write" | "finalize";
+export type Phase = "all" | "annotate" | "group" | "merge" | "write" | "outputs" | "finalize";
 
 export interface RunOptions {
   outDir: string;
@@ -496,6 +503,29 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   if (!outcome) outcome = await awaitOutcome();
   const groupOutcome = outcome;
   const decideLocal = localDecider(config);
+  /**
+   * The rows the data products are built from, every unit or one, with group info and final decision.
+   * `compact`: annotated/ only, no texts (token counts and the trace format stand in for them: the
+   * plan); else the responses re-read from the inputs (the spill).
+   */
+  async function* mixRows(compact: boolean, unit?: number): AsyncGenerator<MixRow> {
+    const ms = unit === undefined ? markers : [markers[unit]!];
+    const base = unit === undefined ? 0 : unitRows[unit]!.base;
+    const source = compact ? annotatedRows(outDir, ms, TABLE_COLUMNS, undefined, base) : annotatedRows(outDir, ms, undefined, inputsByUnit, base);
+    for await (const { index, value } of source) {
+      let drop = rowDrop(value);
+      if (drop?.stage === "read") continue;
+      const { record } = rolloutFromRow(compact ? { ...value, response: "" } : value);
+      if (compact) {
+        if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
+        record.trace = { format: value.trace_format as TraceFormat, reasoning: value.trace_format === "plain" ? null : "", solution: "", unterminated: value.unterminated === true, solutionUnterminated: false };
+      }
+      record.ordinal = index;
+      const info = groupOutcome.info(index);
+      drop ??= decideLocal(record) ?? groupOutcome.dropFor(index);
+      yield { record, group: info, drop };
+    }
+  }
   // the manifest goes first: from here on data/ changes, and a run folder never looks finished while it does
   rmSync(join(outDir, "manifest.json"), { force: true });
 
@@ -506,7 +536,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const sOpts = shardOptions(loaded);
   // an explicit finalize (or a one-process run) writes whatever units are not written yet; array ranks
   // write their own units
-  const mine = phase === "finalize" || world === 1 ? units : units.filter(({ unit }) => rankOwns(unit, rank, world));
+  const mine = phase === "outputs" ? [] : phase === "finalize" || world === 1 ? units : units.filter(({ unit }) => rankOwns(unit, rank, world));
   // every unit not written yet is cut into jobs: one per part (annotated shard) when the input can be
   // read from the recorded offsets (plain JSONL), else one for the whole unit; jobs run on up to
   // `workers` threads (same bytes for any number: names and contents depend only on unit and part)
@@ -540,7 +570,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     for (const p of problems.summaries()) summaries.set(p.problemGroup, p);
     return summaries;
   };
-  const finalizing = !(phase === "write" || (phase === "all" && world > 1 && rank !== 0));
+  const finalizing = !(phase === "write" || phase === "outputs" || (phase === "all" && world > 1 && rank !== 0));
   let problemStats: Promise<Map<string, ProblemSummary>> | null = null;
   let unitsWritten = 0;
   try {
@@ -548,7 +578,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     const settled = pool ? jobsByUnit.map((u) => Promise.allSettled(u.jobs.map(runJob))) : null;
     // a process that finalizes makes its per-problem statistics pass while the write threads work
     // (inline, it comes after the writes: both read the saved outcome unit by unit)
-    if (pool && finalizing) {
+    if (pool && (finalizing || hasOutputs(config))) {
       problemStats = problemStatsPass();
       problemStats.catch(() => undefined); // surfaced where it is awaited
     }
@@ -585,10 +615,117 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     await pool?.destroy();
   }
   phaseSecs.write = (performance.now() - tPhase) / 1000;
+
+  // -------------------------------------------------------------------- data products (outputs)
+  // Planned from the compact columns by every process that needs the plan (the same plan everywhere).
+  // Spill (with the write step, split like it by unit): the records (texts, token ids) of a unit's rows
+  // the products use → .work/outputs/<token>/<unit>.<output>.rec/.idx + a done marker. Outputs phase
+  // (after every unit is spilled): output shard g of all outputs in build order, g ≡ rank (mod n), each
+  // with a marker. Finalize (or one process) does whatever is left, then joins the manifests.
+  const products = hasOutputs(config);
+  const outputsWork = join(outDir, ".work", "outputs");
+  const spillDir = join(outputsWork, token);
+  const split = world > 1 && phase !== "finalize";
+  /** who did it, in the markers (for people auditing a run) */
+  const by = split ? `rank ${rank}/${world}` : phase === "finalize" ? "finalize" : "one process";
+  let problemSummaries: Map<string, ProblemSummary> | null = null;
+  let plan: OutputsPlan | null = null;
+  const getPlan = async (): Promise<OutputsPlan> => {
+    if (plan) return plan;
+    problemSummaries ??= await (problemStats ?? problemStatsPass());
+    const summaries = problemSummaries;
+    const made = await planOutputs({ config, outDir, tableRows: () => mixRows(true), problem: (g) => summaries.get(g), shard: sOpts });
+    if (!made) throw new Error("internal: outputs configured but none planned");
+    plan = made;
+    return made;
+  };
+  // once a run is finished the spills go; the list of output shards stays, so a phase run again has nothing to do
+  const finishedPath = join(spillDir, "finished.json");
+  const readFinished = (): Record<string, ClosedMixShard[]> | null => {
+    try {
+      const m = JSON.parse(readFileSync(finishedPath, "utf8")) as Record<string, ClosedMixShard[]>;
+      return Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map((sh) => ({ ...sh, path: join(outDir, sh.path) }))]));
+    } catch {
+      return null;
+    }
+  };
+  const finished = products ? readFinished() : null;
+  if (products && !finished) {
+    if (existsSync(outputsWork)) for (const f of readdirSync(outputsWork)) if (f !== token) rmSync(join(outputsWork, f), { recursive: true, force: true });
+    // no sweep of temp files here: other ranks may be writing theirs (names carry the pid; a crashed
+    // process's leftovers go when the run is finished)
+    mkdirSync(spillDir, { recursive: true });
+    const toSpill = mine.filter(({ unit }) => !partSpilled(spillDir, unitName(unit)));
+    if (toSpill.length) {
+      tPhase = performance.now();
+      progress.phase(split ? `spill (rank ${rank}/${world})` : "spill");
+      const p = await getPlan();
+      for (const { unit } of toSpill) {
+        const u = unitRows[unit]!;
+        await spillPart(p, spillDir, unitName(unit), mixRows(false, unit), tableRange(p, u.base, u.base + u.rows), by);
+      }
+      await p.close();
+      phaseSecs.spill = (performance.now() - tPhase) / 1000;
+    }
+  }
+  if (phase === "write" || (!finalizing && !products)) {
+    progress.done();
+    const message = phase === "outputs" ? `outputs phase: the mix file names no outputs (rank ${rank}/${world})` : `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`;
+    return { finished: false, message, timings: timings() };
+  }
+  const productShards: Record<string, ClosedMixShard[]> = finished ?? {};
+  if (products && !finished) {
+    tPhase = performance.now();
+    progress.phase(split ? `outputs (rank ${rank}/${world})` : "outputs");
+    for (const { unit, file } of units) {
+      await poll(
+        () => (partSpilled(spillDir, unitName(unit)) ? true : null),
+        `unit ${unitName(unit)} (${file.rel}) is not spilled for the outputs`,
+        `units are spilled by the write phase: \`curate run --phase write --rank ${unit % world} --world-size ${world}\``,
+      );
+    }
+    const p = await getPlan();
+    const parts = units.map(({ unit }) => unitName(unit));
+    const shardMarker = (name: string, k: number) => join(spillDir, `shard-${name}-${k}.json`);
+    const readShard = (name: string, k: number): ClosedMixShard | null => {
+      try {
+        const m = JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard;
+        return { path: join(outDir, m.path), rows: m.rows, tokens: m.tokens, bytes: m.bytes, sha256: m.sha256 };
+      } catch {
+        return null;
+      }
+    };
+    const layouts: OutputLayout[] = [];
+    try {
+      let g = 0;
+      for (const name of p.order) {
+        const layout = layoutOutput(p, spillDir, parts, name);
+        layouts.push(layout);
+        for (let k = 0; k + 1 < layout.cuts.length; k++, g++) {
+          if ((split && g % world !== rank) || readShard(name, k)) continue;
+          const closed = writeOutputShard(p, layout, k);
+          writeFileAtomic(shardMarker(name, k), JSON.stringify({ ...closed, path: relative(outDir, closed.path), by }) + "\n");
+        }
+      }
+    } finally {
+      for (const l of layouts) l.reader.close();
+    }
+    if (finalizing) {
+      for (const l of layouts) {
+        const list: ClosedMixShard[] = [];
+        for (let k = 0; k + 1 < l.cuts.length; k++) {
+          list.push(await poll(() => readShard(l.name, k), `shard ${k} of output ${l.name} is not written`, `output shards are written by \`curate run --phase outputs --rank <r> --world-size ${world}\``));
+        }
+        productShards[l.name] = list;
+      }
+    }
+    phaseSecs.outputs = (performance.now() - tPhase) / 1000;
+  }
   if (!finalizing) {
     progress.done();
-    return { finished: false, message: `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`, timings: timings() };
+    return { finished: false, message: `${phase === "outputs" ? "outputs" : "write and outputs"} phase done for rank ${rank}/${world}`, timings: timings() };
   }
+
   const written = await waitForUnits((unit) => readWriteMarker(outDir, unit, token), "write marker");
   // shards no current write marker lists (an earlier, differently filtered finalize) go
   const listed = new Set(written.flatMap((w) => [...w.data, ...w.rejected].map((sh) => sh.path)));
@@ -596,9 +733,17 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     if (!existsSync(join(outDir, set))) continue;
     for (const f of readdirSync(join(outDir, set))) if (!listed.has(`${set}/${f}`)) rmSync(join(outDir, set, f), { force: true });
   }
-  for (const e of ["outputs", "README.md", "timings.json", "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
-
-  const problemSummaries = await (problemStats ?? problemStatsPass());
+  // outputs/: only the products of this config and their listed shards stay (README and manifest are rewritten)
+  const productFiles = new Set(Object.values(productShards).flatMap((l) => l.map((sh) => sh.path)));
+  if (existsSync(join(outDir, "outputs"))) {
+    for (const name of readdirSync(join(outDir, "outputs"))) {
+      const data = join(outDir, "outputs", name, "data");
+      if (!(name in productShards)) rmSync(join(outDir, "outputs", name), { recursive: true, force: true });
+      else if (existsSync(data)) for (const f of readdirSync(data)) if (!productFiles.has(join(data, f))) rmSync(join(data, f), { force: true });
+    }
+  }
+  for (const e of ["README.md", "timings.json", "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
+  const summaries: Map<string, ProblemSummary> = problemSummaries ?? (await (problemStats ?? problemStatsPass()));
 
   // -------------------------------------------------------------------- conservation
   const { rowsIn, keptRows, keptTokens, bySource, data: dataShards, rejected: rejectedShards, stages: stageList } = mergeWriteCounts(order, written, config.sources.map((s) => s.name));
@@ -629,9 +774,15 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   if (problemsFound.length) throw new Error(`conservation check failed, run not finished:\n  ${problemsFound.join("\n  ")}`);
 
   // -------------------------------------------------------------------- outputs, card, manifest
-  tPhase = performance.now();
-  const outputs = await buildRunOutputs(loaded, outDir, markers, inputsByUnit, groupOutcome, problemSummaries, sOpts, decideLocal);
-  phaseSecs.outputs = (performance.now() - tPhase) / 1000;
+  let outputs: Record<string, unknown> = {};
+  if (products) {
+    outputs = finishOutputs(await getPlan(), productShards, loaded.hash);
+    if (!finished) {
+      const rel = Object.fromEntries(Object.entries(productShards).map(([name, list]) => [name, list.map((sh) => ({ ...sh, path: relative(outDir, sh.path) }))]));
+      writeFileAtomic(finishedPath, JSON.stringify(rel) + "\n");
+      for (const f of readdirSync(spillDir)) if (f !== "finished.json") rmSync(join(spillDir, f), { recursive: true, force: true });
+    }
+  }
 
   const byReason: Record<string, number> = {};
   for (const s of stageList) for (const [r, n] of Object.entries(s.reasons)) byReason[r] = (byReason[r] ?? 0) + n;
@@ -662,14 +813,14 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       candidatePairs: gs.candidatePairs,
       rejectedByCheck: gs.rejectedByCheck,
       spillRuns: gs.spillRuns,
-      problemsWithPassRate: [...problemSummaries.values()].filter((p) => p.passRate !== null).length,
+      problemsWithPassRate: [...summaries.values()].filter((p) => p.passRate !== null).length,
     },
     shards: { data: dataShards.map(entry), rejected: rejectedShards.map(entry), annotated: markers.flatMap((m) => m.shards.map(entry)) },
     outputs,
   };
   writeFileAtomic(join(outDir, "README.md"), datasetCard(manifest, Object.keys(outputs).map((name) => ({ name, path: `outputs/${name}/data/*.parquet` }))));
   writeFileAtomic(join(outDir, "clusters.json"), JSON.stringify(groupOutcome.clusters(), null, 1) + "\n");
-  writeFileAtomic(join(outDir, "problems.jsonl"), [...problemSummaries.values()].map((p) => JSON.stringify(p)).join("\n") + (problemSummaries.size ? "\n" : ""));
+  writeFileAtomic(join(outDir, "problems.jsonl"), [...summaries.values()].map((p) => JSON.stringify(p)).join("\n") + (summaries.size ? "\n" : ""));
   const t = timings();
   t.rowsPerSecond = rowsIn / t.seconds;
   writeFileAtomic(join(outDir, "timings.json"), JSON.stringify(t, null, 2) + "\n");
@@ -679,44 +830,6 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   return { finished: true, manifest, timings: t };
 }
 
-/** The data products (src/mix): built from every annotated row with its group info and final decision. */
-async function buildRunOutputs(
-  loaded: LoadedMix,
-  outDir: string,
-  markers: UnitMarker[],
-  inputs: SourceFile[],
-  group: GroupOutcome,
-  problems: Map<string, ProblemSummary>,
-  shard: ReturnType<typeof shardOptions>,
-  decideLocal: (record: Rollout) => DropReason | null,
-): Promise<Record<string, unknown>> {
-  const outputs = loaded.config.outputs ?? {};
-  if (Object.keys(outputs).length === 0) return {};
-  // the first pass (the compact table) reads annotated/ only: token counts and the trace format stand
-  // in for the texts, so the inputs are re-read once, for the rows the outputs write
-  async function* mixRows(compact: boolean): AsyncGenerator<MixRow> {
-    const source = compact ? annotatedRows(outDir, markers, TABLE_COLUMNS) : annotatedRows(outDir, markers, undefined, inputs);
-    for await (const { index, value } of source) {
-      let drop = rowDrop(value);
-      if (drop?.stage === "read") continue;
-      const { record } = rolloutFromRow(compact ? { ...value, response: "" } : value);
-      if (compact) {
-        if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
-        record.trace = { format: value.trace_format as TraceFormat, reasoning: value.trace_format === "plain" ? null : "", solution: "", unterminated: value.unterminated === true, solutionUnterminated: false };
-      }
-      record.ordinal = index;
-      const info = group.info(index);
-      drop ??= decideLocal(record) ?? group.dropFor(index);
-      yield { record, group: info, drop };
-    }
-  }
-  return buildOutputs({
-    config: loaded.config,
-    outDir,
-    rows: () => mixRows(false),
-    tableRows: () => mixRows(true),
-    problem: (g) => problems.get(g),
-    shard,
-    configHash: loaded.hash,
-  }) as Promise<Record<string, unknown>>;
+function hasOutputs(config: MixConfig): boolean {
+  return Object.keys(config.outputs ?? {}).length > 0;
 }

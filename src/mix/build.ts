@@ -2,14 +2,18 @@
  * Build the data products named in `outputs` from a finished run's rows.
  *
  *   pass 1: rows() → compact per-rollout table (no texts) + per-problem summaries
- *   plan:   every output decides its rows from the table, in dependency order (`exclude`)
- *   pass 2: rows() again → each output writes its rows (or spills the texts it needs out of order)
- *   finish: packing (midtrain) and pairs (dpo) from the spill; shards closed; manifest + card
+ *   plan:   every output decides its rows from the table, in dependency order (`exclude`): which
+ *           rollouts, in which output order (packing, pairs), with how many tokens; the tallies
+ *   pass 2: the rows again, part by part (a run's units) → each output's records of the rows it
+ *           uses (texts, token ids) into per-part spill files with an index
+ *   shards: cuts from the plan and the records' sizes; shard k written from the spill alone, so
+ *           parts and shards can be split across processes (src/exec/runner.ts, phase outputs)
+ *   finish: manifest + card per output
  *
  * Every decision sorts by seeded hashes of ids, so the result depends on the config and the rows,
  * never on worker counts or batch sizes.
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createHash } from "node:crypto";
 import type { Rollout, DropReason } from "../trace/record.js";
@@ -31,6 +35,8 @@ import { sftBuilder } from "./sft.js";
 import { dpoBuilder } from "./dpo.js";
 import { rlBuilder } from "./rl.js";
 import { outputCard } from "./card.js";
+import { ShardWriter, type ClosedMixShard } from "./shards.js";
+import { SpillReader, SpillWriter } from "./spill.js";
 
 export interface MixRow {
   record: Rollout;
@@ -156,24 +162,36 @@ async function makeBuilder(ctx: PlanContext, enc: Encoder, pool: () => Piscina |
   }
 }
 
-export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<string, OutputManifest>> {
+/** A planned set of outputs: every decision made from the compact table, before any text is read. */
+export interface OutputsPlan {
+  config: MixConfig;
+  /** outputs in build order */
+  order: string[];
+  builders: Map<string, OutputBuilder>;
+  table: RowTable;
+  /** `${outDir}/outputs` */
+  root: string;
+  shard: BuildOutputsArgs["shard"];
+  /** stops the encode threads (if any) */
+  close(): Promise<void>;
+}
+
+export type PlanOutputsArgs = Omit<BuildOutputsArgs, "rows" | "configHash"> & { tableRows: () => AsyncIterable<MixRow> };
+
+/**
+ * Pass 1 and the plan: the compact table, then every output in dependency order. Deterministic: every
+ * process that plans the same rows gets the same plan. Null when the mix file names no outputs.
+ */
+export async function planOutputs(args: PlanOutputsArgs): Promise<OutputsPlan | null> {
   const { config } = args;
   const outputs = config.outputs ?? {};
-  const names = Object.keys(outputs);
-  if (names.length === 0) return {};
+  if (Object.keys(outputs).length === 0) return null;
   checkOutputs(config);
   const order = buildOrder(outputs);
   await initCompressors(); // the one shared zstd instance (a second WASM init corrupts pages)
   const enc = await loadEncoder(config.tokenizer);
   const root = join(args.outDir, "outputs");
-  const workDir = join(root, ".work");
-
-  // ---- pass 1
-  const table = await RowTable.collect((args.tableRows ?? args.rows) as () => AsyncIterable<TableRow>, args.problem, config.seed, enc.count);
-
-  // ---- plan, in dependency order
-  for (const n of names) rmSync(join(root, n), { recursive: true, force: true });
-  mkdirSync(workDir, { recursive: true });
+  const table = await RowTable.collect(args.tableRows as () => AsyncIterable<TableRow>, args.problem, config.seed, enc.count);
   const builders = new Map<string, OutputBuilder>();
   let encodePool: Piscina | null = null;
   const threads = args.workers ?? 0;
@@ -182,9 +200,13 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
     encodePool ??= new Piscina({ filename: workerUrl("mix/encode-worker").href, minThreads: threads, maxThreads: threads });
     return encodePool;
   };
+  const close = async () => {
+    await (encodePool as Piscina | null)?.destroy();
+    encodePool = null;
+  };
   const open = enc.encode(THINK_OPEN);
-  const close = enc.encode(THINK_CLOSE);
-  const thinkWrap = { open, close, openTokens: open.length, closeTokens: close.length };
+  const closeIds = enc.encode(THINK_CLOSE);
+  const thinkWrap = { open, close: closeIds, openTokens: open.length, closeTokens: closeIds.length };
   try {
     for (const name of order) {
       const o: OutputConfig = outputs[name]!;
@@ -198,80 +220,216 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
         blockers: (o.exclude ?? []).map((x) => ({ name: x, used: builders.get(x)!.used })),
         sourceOk,
         outputDir: join(root, name),
-        workDir,
         shard: args.shard,
         tokenizer: config.tokenizer,
         think: "responseFormat" in o && o.responseFormat === "think" ? thinkWrap : null,
       };
       builders.set(name, await makeBuilder(ctx, enc, getPool));
     }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { config, order, builders, table, root, shard: args.shard, close };
+}
 
-    // ---- pass 2
-    let i = 0;
-    const all = [...builders.values()];
-    for await (const row of args.rows()) {
+/** Table rows [from, to) whose ordinals lie in [ordinalFrom, ordinalTo). */
+export function tableRange(plan: OutputsPlan, ordinalFrom: number, ordinalTo: number): { from: number; to: number } {
+  const o = plan.table.ordinal;
+  const lower = (x: number) => {
+    let lo = 0;
+    let hi = plan.table.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (o[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return { from: lower(ordinalFrom), to: lower(ordinalTo) };
+}
+
+const spillDoneName = (part: string) => `${part}.done.json`;
+
+/** True when `part` was spilled completely into `dir`. */
+export function partSpilled(dir: string, part: string): boolean {
+  return existsSync(join(dir, spillDoneName(part)));
+}
+
+/**
+ * Pass 2 for one part: its rows (table rows [range.from, range.to), in order, texts included) →
+ * every output's records of those rows, in `dir` as `<part>.<output>.rec/.idx`, then the part's
+ * done marker. Parts are independent: any process may spill any part.
+ */
+export async function spillPart(plan: OutputsPlan, dir: string, part: string, rows: AsyncIterable<MixRow>, range: { from: number; to: number }, by?: string): Promise<{ records: Record<string, number>; bytes: number }> {
+  const t = plan.table;
+  rmSync(join(dir, spillDoneName(part)), { force: true });
+  const writers = plan.order.map((name) => new SpillWriter(dir, part, name));
+  try {
+    const spillers = plan.order.map((name, k) => {
+      const w = writers[k]!;
+      return { b: plan.builders.get(name)!, s: plan.builders.get(name)!.spiller((i, bytes, size) => w.put(i, bytes, size)) };
+    });
+    let i = range.from;
+    for await (const row of rows) {
       if (isUnreadable(row)) continue;
-      if (i >= table.n || table.ordinal[i] !== row.record.ordinal) {
-        throw new Error(`outputs: rows() yielded ordinal ${row.record.ordinal} (id ${row.record.id}) at position ${i} on the second pass, expected ${i < table.n ? table.ordinal[i] : "no more rows"}: rows() must yield the same rows each call`);
+      if (i >= range.to || t.ordinal[i] !== row.record.ordinal) {
+        throw new Error(`outputs: part ${part} yielded ordinal ${row.record.ordinal} (id ${row.record.id}) where the table has ${i < range.to ? `ordinal ${t.ordinal[i]}` : "no more rows of this part"}: the rows changed since they were planned`);
       }
-      for (const b of all) {
-        const wait = b.consume(i, row);
+      for (const { b, s } of spillers) {
+        if (!b.needs(i)) continue;
+        const wait = s.row(i, row);
         if (wait) await wait;
       }
       i++;
     }
-    if (i !== table.n) throw new Error(`outputs: rows() yielded ${i} rows on the second pass, ${table.n} on the first`);
-
-    // ---- finish
-    const manifests: Record<string, OutputManifest> = {};
-    for (const name of order) {
-      const b = builders.get(name)!;
-      await b.finish();
-      const shards = b.shards().close();
-      const dir = join(root, name);
-      mkdirSync(dir, { recursive: true });
-      const overlap: Record<string, number> = {};
-      for (const other of names) {
-        if (other === name) continue;
-        const u = builders.get(other)!.used;
-        let n = 0;
-        for (let p = 0; p < u.length; p++) if (u[p] && b.used[p]) n++;
-        overlap[other] = n;
-      }
-      const o = outputs[name]!;
-      const m: OutputManifest = {
-        name,
-        kind: o.kind,
-        configHash: outputConfigHash(config, name),
-        ...(args.configHash ? { mixConfigHash: args.configHash } : {}),
-        seed: config.seed,
-        tokenizer: config.tokenizer,
-        config: o,
-        rows: b.tally.rows,
-        tokens: b.tally.tokens,
-        problems: b.tally.problems,
-        bySource: sortedRecord(b.tally.bySource),
-        byDomain: sortedRecord(b.tally.byDomain),
-        byDifficulty: sortedRecord(b.tally.byDifficulty),
-        passRateHistogram: b.tally.histogram,
-        eligibility: sortedRecord(b.eligibility),
-        disjoint: b.disjoint,
-        overlap,
-        shards: shards.map((s) => ({ path: relative(dir, s.path), rows: s.rows, tokens: s.tokens, bytes: s.bytes, sha256: s.sha256 })),
-        details: b.details(),
-        warnings: b.warnings,
-      };
-      if (table.recounted) m.warnings.push(`${table.recounted} row(s) had no token counts and were counted here`);
-      writeFileAtomic(join(dir, "README.md"), outputCard(config.name, m));
-      writeFileAtomic(join(dir, "manifest.json"), JSON.stringify(m, null, 2) + "\n");
-      manifests[name] = m;
-    }
-    return manifests;
+    if (i !== range.to) throw new Error(`outputs: part ${part} yielded ${i - range.from} rows, the table holds ${range.to - range.from}`);
+    for (const { s } of spillers) await s.end();
+    for (const w of writers) w.close();
   } catch (e) {
-    for (const b of builders.values()) b.abort();
+    for (const w of writers) w.abort();
     throw e;
+  }
+  const records = Object.fromEntries(plan.order.map((name, k) => [name, writers[k]!.records]));
+  const bytes = writers.reduce((a, w) => a + w.bytes, 0);
+  writeFileAtomic(join(dir, spillDoneName(part)), JSON.stringify({ part, records, bytes, ...(by ? { by } : {}) }) + "\n");
+  return { records, bytes };
+}
+
+/** One output's shards, planned: shard k holds output rows [cuts[k], cuts[k+1]). */
+export interface OutputLayout {
+  name: string;
+  cuts: number[];
+  reader: SpillReader;
+}
+
+/**
+ * Cut one output's rows into shards: a shard ends after the row that brings it to `shardRows` rows
+ * or `shardBytes` of text (the records' sizes; midtrain counts 8 bytes per token, 4 without
+ * input_ids). Needs every part's spill of the output. Close the reader when done.
+ */
+export function layoutOutput(plan: OutputsPlan, dir: string, parts: string[], name: string): OutputLayout {
+  const b = plan.builders.get(name)!;
+  const reader = new SpillReader(dir, parts, name, plan.table.n);
+  const cuts = [0];
+  let rows = 0;
+  let bytes = 0;
+  const size = (i: number) => {
+    if (!reader.has(i)) throw new Error(`outputs.${name}: table row ${i} has no record in the spill (a part was spilled by a different plan?)`);
+    return reader.size(i);
+  };
+  for (let k = 0; k < b.count; k++) {
+    rows++;
+    bytes += b.rowSize(k, size);
+    if (rows >= plan.shard.shardRows || bytes >= plan.shard.shardBytes) {
+      cuts.push(k + 1);
+      rows = 0;
+      bytes = 0;
+    }
+  }
+  if (cuts[cuts.length - 1] !== b.count) cuts.push(b.count);
+  return { name, cuts, reader };
+}
+
+export function outputShardPath(plan: OutputsPlan, name: string, k: number): string {
+  return join(plan.root, name, "data", `train-${String(k).padStart(5, "0")}.parquet`);
+}
+
+/** Write shard k of one output (temp + rename) from the spill. */
+export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: number): ClosedMixShard {
+  const b = plan.builders.get(layout.name)!;
+  const a = layout.cuts[k]!;
+  const end = layout.cuts[k + 1]!;
+  const path = outputShardPath(plan, layout.name, k);
+  const w = new ShardWriter(path, b.columns, b.rowGroupRows, plan.shard.codec, b.kv);
+  let planned = 0;
+  try {
+    b.writeRows(a, end, (i) => layout.reader.get(i), (values, tokens) => w.append(values, tokens));
+    if (w.rows !== end - a) throw new Error(`internal: outputs.${layout.name} shard ${k} got ${w.rows} rows, planned ${end - a}`);
+    if (b.exactSizes) {
+      for (let r = a; r < end; r++) planned += b.rowSize(r, (i) => layout.reader.size(i));
+      if (planned !== w.textBytes) throw new Error(`internal: outputs.${layout.name} shard ${k} holds ${w.textBytes} text bytes, the layout planned ${planned}`);
+    }
+    return w.close();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+}
+
+/** Every output's manifest and card, from the plan and the closed shards (in shard order). */
+export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, ClosedMixShard[]>, configHash?: string): Record<string, OutputManifest> {
+  const { config, table } = plan;
+  const outputs = config.outputs ?? {};
+  const names = Object.keys(outputs);
+  const manifests: Record<string, OutputManifest> = {};
+  for (const name of plan.order) {
+    const b = plan.builders.get(name)!;
+    const shards = shardsOf[name] ?? [];
+    const dir = join(plan.root, name);
+    mkdirSync(dir, { recursive: true });
+    const overlap: Record<string, number> = {};
+    for (const other of names) {
+      if (other === name) continue;
+      const u = plan.builders.get(other)!.used;
+      let n = 0;
+      for (let p = 0; p < u.length; p++) if (u[p] && b.used[p]) n++;
+      overlap[other] = n;
+    }
+    const o = outputs[name]!;
+    const m: OutputManifest = {
+      name,
+      kind: o.kind,
+      configHash: outputConfigHash(config, name),
+      ...(configHash ? { mixConfigHash: configHash } : {}),
+      seed: config.seed,
+      tokenizer: config.tokenizer,
+      config: o,
+      rows: b.tally.rows,
+      tokens: b.tally.tokens,
+      problems: b.tally.problems,
+      bySource: sortedRecord(b.tally.bySource),
+      byDomain: sortedRecord(b.tally.byDomain),
+      byDifficulty: sortedRecord(b.tally.byDifficulty),
+      passRateHistogram: b.tally.histogram,
+      eligibility: sortedRecord(b.eligibility),
+      disjoint: b.disjoint,
+      overlap,
+      shards: shards.map((s) => ({ path: relative(dir, s.path), rows: s.rows, tokens: s.tokens, bytes: s.bytes, sha256: s.sha256 })),
+      details: b.details(),
+      warnings: [...b.warnings],
+    };
+    if (table.recounted) m.warnings.push(`${table.recounted} row(s) had no token counts and were counted here`);
+    writeFileAtomic(join(dir, "README.md"), outputCard(config.name, m));
+    writeFileAtomic(join(dir, "manifest.json"), JSON.stringify(m, null, 2) + "\n");
+    manifests[name] = m;
+  }
+  return manifests;
+}
+
+/** Every output in one process: plan, one part holding every row, every shard, manifests. */
+export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<string, OutputManifest>> {
+  const plan = await planOutputs({ ...args, tableRows: args.tableRows ?? args.rows });
+  if (!plan) return {};
+  const workDir = join(plan.root, ".work");
+  try {
+    for (const n of Object.keys(args.config.outputs ?? {})) rmSync(join(plan.root, n), { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
+    await spillPart(plan, workDir, "all", args.rows(), { from: 0, to: plan.table.n });
+    await plan.close();
+    const shards: Record<string, ClosedMixShard[]> = {};
+    for (const name of plan.order) {
+      const layout = layoutOutput(plan, workDir, ["all"], name);
+      try {
+        shards[name] = [];
+        for (let k = 0; k + 1 < layout.cuts.length; k++) shards[name].push(writeOutputShard(plan, layout, k));
+      } finally {
+        layout.reader.close();
+      }
+    }
+    return finishOutputs(plan, shards, args.configHash);
   } finally {
-    await (encodePool as Piscina | null)?.destroy();
+    await plan.close();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

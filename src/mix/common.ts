@@ -6,7 +6,7 @@ import type { OutputCommon, OutputConfig, PassRateHistogram, CountTokens } from 
 import type { MixRow } from "./table.js";
 import { RowTable } from "./table.js";
 import { orderKey, saltOf } from "./hash.js";
-import type { MixShardSet } from "./shards.js";
+import type { MixColumn, MixValue } from "./shards.js";
 
 export interface Blocker {
   name: string;
@@ -24,7 +24,6 @@ export interface PlanContext {
   /** 1 for sources this output reads */
   sourceOk: Uint8Array;
   outputDir: string;
-  workDir: string;
   shard: { codec: "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED"; rowGroupRows: number; shardRows: number; shardBytes: number };
   tokenizer: string;
   /** `responseFormat: "think"`: the wrapper's ids and token counts; null for "raw" */
@@ -38,20 +37,50 @@ export interface ThinkWrap {
   closeTokens: number;
 }
 
-/** A planned output: decided from the table, then fed the rows again to write its shards. */
+/** Writes one record of table row i into the current part's spill; `size` = text size it adds to output rows. */
+export type PutRecord = (i: number, bytes: Uint8Array, size: number) => void;
+
+/** One part's second pass for one output: rows in input order, then `end` (all records put). */
+export interface PartSpiller {
+  row(i: number, row: MixRow): void | Promise<void>;
+  end(): void | Promise<void>;
+}
+
+/**
+ * A planned output. Everything is decided from the table (which rows, in which output order, how many
+ * tokens each output row holds); the texts come in a second pass, part by part, as spill records, and
+ * the shards are cut from the plan and the records' sizes, so any shard can be written by any process
+ * once every part is spilled (see build.ts).
+ */
 export interface OutputBuilder {
   /** problems this output uses (after planning) */
   readonly used: Uint8Array;
   readonly eligibility: Record<string, number>;
   readonly disjoint: Record<string, { problems: number; rollouts: number; overlapAfter: number }>;
+  /** the manifest's tallies, complete after planning */
   readonly tally: Tally;
   readonly warnings: string[];
-  /** row i (table index) of the second pass */
-  consume(i: number, row: MixRow): void | Promise<void>;
-  /** after the second pass: write what needs every row (packing, pairs) and close the shards */
-  finish(): void | Promise<void>;
-  abort(): void;
-  shards(): MixShardSet;
+  readonly columns: MixColumn[];
+  /** Parquet key-value metadata of every shard */
+  readonly kv: Record<string, string>;
+  /** rows per row group (≤ the run's) */
+  readonly rowGroupRows: number;
+  /** output rows, in output order */
+  readonly count: number;
+  /** true when table row i needs a record in the spill */
+  needs(i: number): boolean;
+  /** the second pass over one part's rows: records put with `put` before `end` resolves */
+  spiller(put: PutRecord): PartSpiller;
+  /** tokens of output row k */
+  rowTokens(k: number): number;
+  /**
+   * text size of output row k (what shards roll over on), from its records' sizes (`size(i)`); when
+   * `exact`, the writer checks it equals the text the row holds
+   */
+  rowSize(k: number, size: (i: number) => number): number;
+  readonly exactSizes: boolean;
+  /** output rows [a, b) from their records (`get(i)`), appended in order */
+  writeRows(a: number, b: number, get: (i: number) => Buffer, append: (values: MixValue[], tokens: number) => void): void;
   details(): Record<string, unknown>;
 }
 

@@ -15,8 +15,7 @@
 import type { DpoConfig } from "./types.js";
 import { S_KEPT, S_VERIFY_INCORRECT, V_CORRECT, V_INCORRECT, type MixRow } from "./table.js";
 import { Eligibility, Tally, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
-import { MixShardSet, type Message, type MixColumn } from "./shards.js";
-import { SpillStore } from "./spill.js";
+import { rowTextBytes, type Message, type MixColumn, type MixValue } from "./shards.js";
 import { renderResponse } from "./text.js";
 import { fmix32, orderKey, saltOf } from "./hash.js";
 
@@ -171,69 +170,78 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
   elig.checkDisjoint(used);
 
   const tally = new Tally(t);
-  const spill = new SpillStore(`${ctx.workDir}/${ctx.name}.dpo.spill`, t.n);
-  const shards = new MixShardSet(ctx.outputDir + "/data", "train", dpoColumns(format), ctx.shard, { "curate.output": ctx.name, "curate.kind": "dpo" });
+  for (let k = 0; k < pairC.length; k++) {
+    const c = pairC[k]!;
+    tally.row(t.problem[c]!, t.source[c]!, promptTokens(c) + respTokens(c) + respTokens(pairR[k]!));
+  }
   let stored = 0;
+  for (let i = 0; i < t.n; i++) if (role[i]) stored++;
+  const columns = dpoColumns(format);
   const msg = (role: string, content: string): Message[] => [{ role, content }];
+  const promptOf = (problem: string): string | Message[] => {
+    if (format !== "chat") return cfg.system ? `${cfg.system}\n\n${problem}` : problem;
+    const prompt: Message[] = [];
+    if (cfg.system) prompt.push({ role: "system", content: cfg.system });
+    prompt.push({ role: "user", content: problem });
+    return prompt;
+  };
+  /** the pair's values without its texts: every string here comes from the table */
+  const tableValues = (c: number, r: number): MixValue[] => {
+    const p = t.problem[c]!;
+    const pass = t.pPassRate[p]!;
+    return [null, null, null, t.problems[p]!, null, null, t.sources[t.source[c]!]!, promptTokens(c), respTokens(c), respTokens(r), Number.isNaN(pass) ? null : pass, t.pDomain[p]!, t.difficultyName(p)];
+  };
+  /** record: [id, problem (chosen side) or null, rendered response] */
+  type Rec = [string, string | null, string];
   return {
     used,
     eligibility: elig.counts,
     disjoint: elig.disjoint,
     tally,
     warnings: [],
-    consume(i: number, row: MixRow) {
-      if (!role[i]) return;
-      const r = row.record;
-      spill.put(i, Buffer.from(JSON.stringify([r.id, role[i]! & 1 ? r.problem : null, renderResponse(r, responseFormat)]), "utf8"));
-      stored++;
-    },
-    finish() {
-      try {
-        for (let k = 0; k < pairC.length; k++) {
-          const c = pairC[k]!;
-          const r = pairR[k]!;
-          const [cid, problem, chosen] = JSON.parse(spill.get(c).toString("utf8")) as [string, string, string];
-          const [rid, , rejected] = JSON.parse(spill.get(r).toString("utf8")) as [string, string | null, string];
-          const p = t.problem[c]!;
-          let prompt: string | Message[];
-          if (format === "chat") {
-            prompt = [];
-            if (cfg.system) prompt.push({ role: "system", content: cfg.system });
-            prompt.push({ role: "user", content: problem });
-          } else prompt = cfg.system ? `${cfg.system}\n\n${problem}` : problem;
-          const ptok = promptTokens(c);
-          const ct = respTokens(c);
-          const rt = respTokens(r);
-          const pass = t.pPassRate[p]!;
-          shards.append(
-            [
-              prompt,
-              format === "chat" ? msg("assistant", chosen) : chosen,
-              format === "chat" ? msg("assistant", rejected) : rejected,
-              t.problems[p]!,
-              cid,
-              rid,
-              t.sources[t.source[c]!]!,
-              ptok,
-              ct,
-              rt,
-              Number.isNaN(pass) ? null : pass,
-              t.pDomain[p]!,
-              t.difficultyName(p),
-            ],
-            ptok + ct + rt,
-          );
-          tally.row(p, t.source[c]!, ptok + ct + rt);
+    columns,
+    kv: { "curate.output": ctx.name, "curate.kind": "dpo" },
+    rowGroupRows: ctx.shard.rowGroupRows,
+    count: pairC.length,
+    exactSizes: true,
+    needs: (i) => role[i] !== 0,
+    spiller: (put) => ({
+      row(i: number, row: MixRow) {
+        const r = row.record;
+        const chosenSide = (role[i]! & 1) !== 0;
+        const rec: Rec = [r.id, chosenSide ? r.problem : null, renderResponse(r, responseFormat)];
+        // the text this rollout adds to its pairs: prompt, chosen and its id, or rejected and its id
+        const v: MixValue[] = new Array(columns.length).fill(null);
+        const side = format === "chat" ? msg("assistant", rec[2]) : rec[2];
+        if (chosenSide) {
+          v[0] = promptOf(r.problem);
+          v[1] = side;
+          v[4] = r.id;
+        } else {
+          v[2] = side;
+          v[5] = r.id;
         }
-      } finally {
-        spill.close();
+        put(i, Buffer.from(JSON.stringify(rec), "utf8"), rowTextBytes(columns, v));
+      },
+      end() {},
+    }),
+    rowTokens: (k) => promptTokens(pairC[k]!) + respTokens(pairC[k]!) + respTokens(pairR[k]!),
+    rowSize: (k, size) => size(pairC[k]!) + size(pairR[k]!) + rowTextBytes(columns, tableValues(pairC[k]!, pairR[k]!)),
+    writeRows(a, b, get, append) {
+      for (let k = a; k < b; k++) {
+        const c = pairC[k]!;
+        const r = pairR[k]!;
+        const [cid, problem, chosen] = JSON.parse(get(c).toString("utf8")) as Rec;
+        const [rid, , rejected] = JSON.parse(get(r).toString("utf8")) as Rec;
+        const v = tableValues(c, r);
+        v[0] = promptOf(problem!);
+        v[1] = format === "chat" ? msg("assistant", chosen) : chosen;
+        v[2] = format === "chat" ? msg("assistant", rejected) : rejected;
+        v[4] = cid;
+        v[5] = rid;
+        append(v, promptTokens(c) + respTokens(c) + respTokens(r));
       }
     },
-    abort() {
-      shards.abort();
-      spill.close();
-    },
-    shards: () => shards,
     details: () => ({
       format,
       pairing: policy,

@@ -13,13 +13,13 @@
  *    mix within sequences. `split: "split"` fills every sequence to `packTo` and cuts documents at
  *    boundaries; `split: "never"` keeps each document whole with first-fit over a window of 8 open
  *    sequences (documents longer than `packTo` are left out).
- * Texts needed out of input order go through a spill file; memory holds one window of sequences.
+ * The sequences are planned from the documents' token counts; their token ids come from the spill
+ * (each document encoded once, in input order), so any range of sequences can be written alone.
  */
 import type { MidtrainConfig } from "./types.js";
 import { S_KEPT, V_CORRECT, type MixRow } from "./table.js";
-import { Eligibility, Tally, capPerProblem, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
-import { MixShardSet, type MixColumn } from "./shards.js";
-import { SpillStore } from "./spill.js";
+import { Eligibility, Tally, capPerProblem, rowKey, sortByKey, type OutputBuilder, type PartSpiller, type PlanContext } from "./common.js";
+import type { MixColumn, MixValue } from "./shards.js";
 import { orderKey, saltOf } from "./hash.js";
 import { documentPieces, type Encoder, type Template } from "./text.js";
 import { encodeWith, type EncodeRequest } from "./encode-core.js";
@@ -192,28 +192,86 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
 
   const inputIds = cfg.inputIds ?? true;
   const tally = new Tally(t);
-  const spill = new SpillStore(`${ctx.workDir}/${ctx.name}.midtrain.spill`, t.n);
-  // a packed sequence is a large row (packTo ids + text): cap row groups near 2^20 tokens to bound the writer's buffer
-  const shardOpts = { ...ctx.shard, rowGroupRows: Math.min(ctx.shard.rowGroupRows, Math.max(4, Math.floor(1_048_576 / packTo))) };
-  const shards = new MixShardSet(ctx.outputDir + "/data", "train", midtrainColumns(inputIds), shardOpts, { "curate.output": ctx.name, "curate.kind": "midtrain", "curate.packTo": String(packTo) });
-  let mismatches = 0;
   const stats = { sequences: 0, tokens: 0, contentTokens: 0, separatorTokens: 0, splitRollouts: 0, fullSequences: 0 };
-
-  const emit = (ids: Int32Array, n: number, content: number, rollouts: string[]) => {
-    const seq = ids.subarray(0, n);
-    const textOut = text.enc.decode(seq);
-    const row: (string | number | string[] | Int32Array)[] = [textOut];
-    if (inputIds) row.push(Array.from(seq) as unknown as Int32Array);
-    row.push(n, content, rollouts.length, rollouts);
-    shards.append(row, n);
+  // ---- 4. sequences, from the documents' token counts (the encoder's ids match them; the spill checks)
+  // seqStart[s]..seqStart[s+1]: sequence s's entries. "split": positions in the concatenation of the
+  // entries in packing order (entryCum), sequence s = [s·packTo, (s+1)·packTo); "never": seqEntries
+  // lists each sequence's entries in the order they were placed
+  const entryCum = new Float64Array(nEntries + 1);
+  let seqEntries: Int32Array | null = null;
+  let seqStartNever: Int32Array | null = null;
+  let seqFill: Int32Array;
+  let seqCount: number;
+  for (let k = 0; k < nEntries; k++) {
+    const e = packOrder[k]!;
+    const i = entryDoc[e]!;
+    const n = docTokens(i);
+    const contentLen = n - sepLen;
+    const position = entryCum[k]!;
+    if (!never && contentLen > 0 && Math.floor(position / packTo) !== Math.floor((position + contentLen - 1) / packTo)) stats.splitRollouts++;
+    stats.contentTokens += contentLen;
+    stats.separatorTokens += sepLen;
+    tally.add(t.problem[i]!, t.source[i]!, n);
+    entryCum[k + 1] = position + n;
+  }
+  const placed = entryCum[nEntries]!;
+  if (!never) {
+    seqCount = Math.ceil(placed / packTo);
+    seqFill = new Int32Array(seqCount).fill(packTo);
+    if (seqCount > 0) seqFill[seqCount - 1] = placed - (seqCount - 1) * packTo;
+  } else {
+    // first fit over a window of WINDOW open sequences; when none fits and the window is full, the
+    // fullest open sequence is written out
+    type Bin = { entries: number[]; fill: number; born: number };
+    let bins: Bin[] = [];
+    let born = 0;
+    const out: Bin[] = [];
+    for (let k = 0; k < nEntries; k++) {
+      const n = docTokens(entryDoc[packOrder[k]!]!);
+      let bin = bins.find((b) => b.fill + n <= packTo);
+      if (!bin) {
+        if (bins.length >= WINDOW) {
+          let full = 0;
+          for (let b = 1; b < bins.length; b++) if (bins[b]!.fill > bins[full]!.fill) full = b;
+          out.push(bins[full]!);
+          bins.splice(full, 1);
+        }
+        bin = { entries: [], fill: 0, born: born++ };
+        bins.push(bin);
+      }
+      bin.entries.push(k);
+      bin.fill += n;
+    }
+    bins.sort((a, b) => a.born - b.born);
+    out.push(...bins);
+    bins = [];
+    seqCount = out.length;
+    seqFill = Int32Array.from(out, (b) => b.fill);
+    seqEntries = new Int32Array(nEntries);
+    const starts = new Int32Array(seqCount + 1);
+    let w = 0;
+    out.forEach((b, s) => {
+      for (const k of b.entries) seqEntries![w++] = k;
+      starts[s + 1] = w;
+    });
+    seqStartNever = starts;
+  }
+  for (let s = 0; s < seqCount; s++) {
     stats.sequences++;
-    stats.tokens += n;
-    if (n === packTo) stats.fullSequences++;
-  };
+    stats.tokens += seqFill[s]!;
+    if (seqFill[s] === packTo) stats.fullSequences++;
+  }
+  tally.rows = stats.sequences;
+  tally.tokens = stats.tokens;
+  const columns = midtrainColumns(inputIds);
+  // a packed sequence is a large row (packTo ids + text): cap row groups near 2^20 tokens to bound the writer's buffer
+  const rowGroupRows = Math.min(ctx.shard.rowGroupRows, Math.max(4, Math.floor(1_048_576 / packTo)));
 
-  // ---- pass 2: token ids of every selected document into the spill (inline, or in worker batches;
-  // spill order may vary with workers, the bytes written later do not: they are read back by row)
-  const store = (i: number, id: string, ids: Int32Array) => {
+  /** record: u32 id length, id (UTF-8), the document's token ids and the separator's (int32 LE) */
+  const record = (i: number, id: string, ids: Int32Array): Buffer => {
+    if (ids.length + sepLen !== docTokens(i)) {
+      throw new Error(`outputs.${ctx.name}: rollout ${id} encoded to ${ids.length + sepLen} tokens with the template and separator, its stored token counts give ${docTokens(i)} (annotated with another tokenizer?); run again with --force`);
+    }
     const idBytes = Buffer.from(id, "utf8");
     const buf = Buffer.allocUnsafe(4 + idBytes.length + 4 * (ids.length + sepLen));
     buf.writeUInt32LE(idBytes.length, 0);
@@ -224,34 +282,22 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
       buf.writeInt32LE(sid, o);
       o += 4;
     }
-    if (ids.length + sepLen !== docTokens(i)) mismatches++;
-    spill.put(i, buf);
+    return buf;
   };
-  let batch: { i: number; id: string; pieces: string[] }[] = [];
-  let batchChars = 0;
-  let failure: Error | null = null;
-  const inFlight = new Set<Promise<void>>();
-  const maxInFlight = 2 * Math.max(1, text.pool?.options.maxThreads ?? 1);
-  const dispatch = async (): Promise<void> => {
-    const mine = batch;
-    batch = [];
-    batchChars = 0;
-    const req: EncodeRequest = { tokenizer: ctx.tokenizer as EncodeRequest["tokenizer"], docs: mine.map((d) => d.pieces) };
-    const job: Promise<void> = (text.pool!.run(req) as Promise<Int32Array[]>).then(
-      (out) => {
-        try {
-          mine.forEach((d, k) => store(d.i, d.id, out[k]!));
-        } catch (e) {
-          failure ??= e instanceof Error ? e : new Error(String(e));
-        }
-      },
-      (e: unknown) => {
-        failure ??= e instanceof Error ? e : new Error(String(e));
-      },
-    ).finally(() => inFlight.delete(job));
-    inFlight.add(job);
-    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-    if (failure) throw failure;
+  const read = (buf: Buffer): { id: string; ids: Int32Array } => {
+    const idLen = buf.readUInt32LE(0);
+    const id = buf.toString("utf8", 4, 4 + idLen);
+    const n = (buf.length - 4 - idLen) / 4;
+    const ids = new Int32Array(n);
+    for (let k = 0; k < n; k++) ids[k] = buf.readInt32LE(4 + idLen + 4 * k);
+    return { id, ids };
+  };
+  const emit = (append: (values: MixValue[], tokens: number) => void, seq: Int32Array, n: number, content: number, rollouts: string[]) => {
+    const ids = seq.subarray(0, n);
+    const row: MixValue[] = [text.enc.decode(ids)];
+    if (inputIds) row.push(Array.from(ids));
+    row.push(n, content, rollouts.length, rollouts);
+    append(row, n);
   };
 
   return {
@@ -260,109 +306,121 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
     disjoint: elig.disjoint,
     tally,
     warnings,
-    consume(i: number, row: MixRow): void | Promise<void> {
-      if (failure) throw failure;
-      if (!copies[i]) return;
-      const r = row.record;
-      const pieces = documentPieces(text.template, r, ctx.think !== null);
-      if (!text.pool) return store(i, r.id, encodeWith(text.enc, pieces));
-      batch.push({ i, id: r.id, pieces });
-      batchChars += pieces.reduce((a, p) => a + p.length, 0);
-      if (batch.length >= BATCH_DOCS || batchChars >= BATCH_CHARS) return dispatch();
-    },
-    async finish() {
-      try {
-        if (text.pool) {
+    columns,
+    kv: { "curate.output": ctx.name, "curate.kind": "midtrain", "curate.packTo": String(packTo) },
+    rowGroupRows,
+    count: seqCount,
+    // sequences are near packTo tokens each: shards count 4 bytes per token for the ids and 4 for the text
+    exactSizes: false,
+    needs: (i) => copies[i]! > 0,
+    spiller(put): PartSpiller {
+      // inline, or in worker batches (records may be put out of order: they are read back by row)
+      let batch: { i: number; id: string; pieces: string[] }[] = [];
+      let batchChars = 0;
+      let failure: Error | null = null;
+      const inFlight = new Set<Promise<void>>();
+      const maxInFlight = 2 * Math.max(1, text.pool?.options.maxThreads ?? 1);
+      const dispatch = async (): Promise<void> => {
+        const mine = batch;
+        batch = [];
+        batchChars = 0;
+        const req: EncodeRequest = { tokenizer: ctx.tokenizer as EncodeRequest["tokenizer"], docs: mine.map((d) => d.pieces) };
+        const job: Promise<void> = (text.pool!.run(req) as Promise<Int32Array[]>).then(
+          (out) => {
+            try {
+              mine.forEach((d, k) => put(d.i, record(d.i, d.id, out[k]!), 0));
+            } catch (e) {
+              failure ??= e instanceof Error ? e : new Error(String(e));
+            }
+          },
+          (e: unknown) => {
+            failure ??= e instanceof Error ? e : new Error(String(e));
+          },
+        ).finally(() => inFlight.delete(job));
+        inFlight.add(job);
+        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        if (failure) throw failure;
+      };
+      return {
+        row(i: number, row: MixRow): void | Promise<void> {
+          if (failure) throw failure;
+          const r = row.record;
+          const pieces = documentPieces(text.template, r, ctx.think !== null);
+          if (!text.pool) return put(i, record(i, r.id, encodeWith(text.enc, pieces)), 0);
+          batch.push({ i, id: r.id, pieces });
+          batchChars += pieces.reduce((a, p) => a + p.length, 0);
+          if (batch.length >= BATCH_DOCS || batchChars >= BATCH_CHARS) return dispatch();
+        },
+        async end() {
+          if (!text.pool) return;
           if (batch.length) await dispatch();
           await Promise.all(inFlight);
           if (failure) throw failure;
+        },
+      };
+    },
+    rowTokens: (s) => seqFill[s]!,
+    rowSize: (s) => (inputIds ? 8 : 4) * seqFill[s]!,
+    writeRows(a, b, get, append) {
+      if (a >= b) return;
+      let cached = -1;
+      let doc: { id: string; ids: Int32Array } = { id: "", ids: new Int32Array(0) };
+      const docAt = (k: number) => {
+        const i = entryDoc[packOrder[k]!]!;
+        if (i !== cached) {
+          doc = read(get(i));
+          cached = i;
         }
-        const read = (i: number): { id: string; ids: Int32Array } => {
-          const buf = spill.get(i);
-          const idLen = buf.readUInt32LE(0);
-          const id = buf.toString("utf8", 4, 4 + idLen);
-          const n = (buf.length - 4 - idLen) / 4;
-          const ids = new Int32Array(n);
-          for (let k = 0; k < n; k++) ids[k] = buf.readInt32LE(4 + idLen + 4 * k);
-          return { id, ids };
-        };
-        if (!never) {
-          const seq = new Int32Array(packTo);
+        return doc;
+      };
+      const seq = new Int32Array(packTo);
+      if (!never) {
+        // the first entry overlapping sequence a: the last k with entryCum[k] ≤ a·packTo
+        const from = a * packTo;
+        let lo = 0;
+        let hi = nEntries - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (entryCum[mid]! <= from) lo = mid;
+          else hi = mid - 1;
+        }
+        let k = lo;
+        for (let s = a; s < b; s++) {
+          const start = s * packTo;
+          const end = start + seqFill[s]!;
           let fill = 0;
           let content = 0;
-          let names: string[] = [];
-          let position = 0; // tokens placed so far, over all sequences
-          for (const e of packOrder) {
-            const i = entryDoc[e]!;
-            const { id, ids } = read(i);
+          const names: string[] = [];
+          while (k < nEntries && entryCum[k]! < end) {
+            const { id, ids } = docAt(k);
+            const off = Math.max(0, start - entryCum[k]!);
+            const n = Math.min(ids.length - off, end - (entryCum[k]! + off));
             const contentLen = ids.length - sepLen;
-            if (contentLen > 0 && Math.floor(position / packTo) !== Math.floor((position + contentLen - 1) / packTo)) stats.splitRollouts++;
-            stats.contentTokens += contentLen;
-            stats.separatorTokens += sepLen;
-            tally.add(t.problem[i]!, t.source[i]!, ids.length);
-            let off = 0;
-            while (off < ids.length) {
-              const n = Math.min(packTo - fill, ids.length - off);
-              seq.set(ids.subarray(off, off + n), fill);
-              // content tokens in this piece: the part before the separator
-              content += Math.max(0, Math.min(off + n, contentLen) - off);
-              if (names[names.length - 1] !== id) names.push(id);
-              fill += n;
-              off += n;
-              position += n;
-              if (fill === packTo) {
-                emit(seq, fill, content, names);
-                fill = 0;
-                content = 0;
-                names = [];
-              }
-            }
+            seq.set(ids.subarray(off, off + n), fill);
+            content += Math.max(0, Math.min(off + n, contentLen) - off);
+            if (names[names.length - 1] !== id) names.push(id);
+            fill += n;
+            if (entryCum[k + 1]! <= end) k++;
+            else break; // the entry goes on in the next sequence
           }
-          if (fill > 0) emit(seq, fill, content, names);
-        } else {
-          type Bin = { ids: Int32Array; fill: number; content: number; names: string[]; born: number };
-          let bins: Bin[] = [];
-          let born = 0;
-          const flush = (b: Bin) => emit(b.ids, b.fill, b.content, b.names);
-          for (const e of packOrder) {
-            const i = entryDoc[e]!;
-            const { id, ids } = read(i);
-            const contentLen = ids.length - sepLen;
-            stats.contentTokens += contentLen;
-            stats.separatorTokens += sepLen;
-            tally.add(t.problem[i]!, t.source[i]!, ids.length);
-            let bin = bins.find((b) => b.fill + ids.length <= packTo);
-            if (!bin) {
-              if (bins.length >= WINDOW) {
-                let full = 0;
-                for (let k = 1; k < bins.length; k++) if (bins[k]!.fill > bins[full]!.fill) full = k;
-                flush(bins[full]!);
-                bins.splice(full, 1);
-              }
-              bin = { ids: new Int32Array(packTo), fill: 0, content: 0, names: [], born: born++ };
-              bins.push(bin);
-            }
-            bin.ids.set(ids, bin.fill);
-            bin.fill += ids.length;
-            bin.content += contentLen;
-            bin.names.push(id);
-          }
-          bins.sort((a, b) => a.born - b.born);
-          for (const b of bins) flush(b);
-          bins = [];
+          emit(append, seq, fill, content, names);
         }
-        tally.rows = stats.sequences;
-        tally.tokens = stats.tokens;
-        if (mismatches) warnings.push(`${mismatches} document(s) encoded to a different length than their stored token counts (record.tokens from another tokenizer?)`);
-      } finally {
-        spill.close();
+      } else {
+        for (let s = a; s < b; s++) {
+          let fill = 0;
+          let content = 0;
+          const names: string[] = [];
+          for (let j = seqStartNever![s]!; j < seqStartNever![s + 1]!; j++) {
+            const { id, ids } = docAt(seqEntries![j]!);
+            seq.set(ids, fill);
+            fill += ids.length;
+            content += ids.length - sepLen;
+            names.push(id);
+          }
+          emit(append, seq, fill, content, names);
+        }
       }
     },
-    abort() {
-      shards.abort();
-      spill.close();
-    },
-    shards: () => shards,
     details: () => ({
       packTo,
       split: never ? "never" : "split",
@@ -401,7 +459,7 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
           repeatFactor: sp.available ? sp.achieved / sp.available : 0,
         }]),
       ),
-      tokenCountMismatches: mismatches,
+      tokenCountMismatches: 0,
     }),
   };
 }

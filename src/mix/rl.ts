@@ -8,7 +8,7 @@
 import type { RlConfig } from "./types.js";
 import type { MixRow } from "./table.js";
 import { Eligibility, Tally, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
-import { MixShardSet, type Message, type MixColumn } from "./shards.js";
+import { rowTextBytes, type Message, type MixColumn } from "./shards.js";
 import { orderKey, saltOf } from "./hash.js";
 import { parsePromptTemplate } from "./text.js";
 
@@ -75,37 +75,54 @@ export function rlBuilder(ctx: PlanContext, literalTokens: number, systemTokens:
   }
   elig.checkDisjoint(used);
   const tally = new Tally(t);
-  const shards = new MixShardSet(ctx.outputDir + "/data", "train", rlColumns(format), ctx.shard, { "curate.output": ctx.name, "curate.kind": "rl" });
+  // output rows: the chosen problems' representative rows, in input order
+  const rows = new Int32Array(chosen.length);
+  for (let i = 0, k = 0; i < t.n; i++) if (writeAt[i]) rows[k++] = i;
+  for (const i of rows) tally.row(t.problem[i]!, t.source[i]!, promptTokens(t.problem[i]!));
+  const columns = rlColumns(format);
+
+  /** record: [id, problem, reference, source] */
+  type Rec = [string, string, string, string];
+  const values = (i: number, [id, problem, reference, source]: Rec) => {
+    const p = t.problem[i]!;
+    const text = before + problem + after;
+    let prompt: string | Message[] = text;
+    if (format === "chat") {
+      prompt = [];
+      if (cfg.system) prompt.push({ role: "system", content: cfg.system });
+      prompt.push({ role: "user", content: text });
+    }
+    const sd = t.pSourceDifficulty[p]!;
+    return [prompt, reference, t.pPassRate[p]!, t.pRollouts[p]!, t.pGradable[p]!, t.pDomain[p]!, t.difficultyName(p), Number.isNaN(sd) ? null : sd, t.problems[p]!, id, source, promptTokens(p)];
+  };
   return {
     used,
     eligibility: elig.counts,
     disjoint: elig.disjoint,
     tally,
     warnings: [],
-    consume(i: number, row: MixRow) {
-      if (!writeAt[i]) return;
-      const r = row.record;
-      const p = t.problem[i]!;
-      const text = before + r.problem + after;
-      let prompt: string | Message[] = text;
-      if (format === "chat") {
-        prompt = [];
-        if (cfg.system) prompt.push({ role: "system", content: cfg.system });
-        prompt.push({ role: "user", content: text });
+    columns,
+    kv: { "curate.output": ctx.name, "curate.kind": "rl" },
+    rowGroupRows: ctx.shard.rowGroupRows,
+    count: rows.length,
+    exactSizes: true,
+    needs: (i) => writeAt[i] === 1,
+    spiller: (put) => ({
+      row(i: number, row: MixRow) {
+        const r = row.record;
+        const rec: Rec = [r.id, r.problem, r.reference!, r.source];
+        put(i, Buffer.from(JSON.stringify(rec), "utf8"), rowTextBytes(columns, values(i, rec)));
+      },
+      end() {},
+    }),
+    rowTokens: (k) => promptTokens(t.problem[rows[k]!]!),
+    rowSize: (k, size) => size(rows[k]!),
+    writeRows(a, b, get, append) {
+      for (let k = a; k < b; k++) {
+        const i = rows[k]!;
+        append(values(i, JSON.parse(get(i).toString("utf8")) as Rec), promptTokens(t.problem[i]!));
       }
-      const tokens = promptTokens(p);
-      const sd = t.pSourceDifficulty[p]!;
-      shards.append(
-        [prompt, r.reference, t.pPassRate[p]!, t.pRollouts[p]!, t.pGradable[p]!, t.pDomain[p]!, t.difficultyName(p), Number.isNaN(sd) ? null : sd, t.problems[p]!, r.id, r.source, tokens],
-        tokens,
-      );
-      tally.row(p, t.source[i]!, tokens);
     },
-    finish() {},
-    abort() {
-      shards.abort();
-    },
-    shards: () => shards,
     details: () => ({ format, passRate: cfg.passRate ?? null, prompts: chosen.length, unit: "eligibility counts are problem groups" }),
   };
 }

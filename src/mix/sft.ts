@@ -4,12 +4,13 @@
  * `requireCorrect: false`) no longer than `maxTokens`; they are visited in seeded-hash order and taken
  * while the per-problem cap, the difficulty / domain quotas (max shares) and the size (`rows` or
  * `tokenBudget`, met within one rollout) allow. Rows are written in input order.
+ * A record holds the row's texts; its size is the output row's text size.
  */
 import type { SftConfig } from "./types.js";
 import { S_KEPT, V_CORRECT, VERDICTS, type MixRow } from "./table.js";
 import { Eligibility, Tally, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
 import { renderResponse } from "./text.js";
-import { MixShardSet, type Message, type MixColumn } from "./shards.js";
+import { rowTextBytes, type Message, type MixColumn } from "./shards.js";
 
 export const SFT_COLUMNS: MixColumn[] = [
   { name: "messages", type: "MESSAGES", nullable: false },
@@ -146,7 +147,21 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
   const tally = new Tally(t);
   if (cfg.rows !== undefined && taken < cfg.rows) warnings.push(`asked for ${cfg.rows} rows, selected ${taken} (eligible rows, per-problem cap and quotas)`);
   if (cfg.tokenBudget !== undefined && total < cfg.tokenBudget && !stopped) warnings.push(`asked for ${cfg.tokenBudget} tokens, eligible rows hold ${total}`);
-  const shards = new MixShardSet(ctx.outputDir + "/data", "train", SFT_COLUMNS, ctx.shard, { "curate.output": ctx.name, "curate.kind": "sft" });
+  // output rows: the selected rollouts in input order
+  const rows = new Int32Array(taken);
+  for (let i = 0, k = 0; i < t.n; i++) if (selected[i]) rows[k++] = i;
+  for (const i of rows) tally.row(t.problem[i]!, t.source[i]!, rowTokens(i));
+
+  /** record: [id, problem, rendered response, reference, source] */
+  type Rec = [string, string, string, string | null, string];
+  const values = (i: number, [id, problem, response, reference, source]: Rec) => {
+    const p = t.problem[i]!;
+    const messages: Message[] = [];
+    if (cfg.system) messages.push({ role: "system", content: cfg.system });
+    messages.push({ role: "user", content: problem }, { role: "assistant", content: response });
+    const pr = t.pPassRate[p]!;
+    return [messages, id, source, t.problems[p]!, rowTokens(i), Number.isNaN(pr) ? null : pr, t.pDomain[p]!, t.difficultyName(p), reference, VERDICTS[t.verdict[i]!] || null];
+  };
 
   return {
     used,
@@ -154,26 +169,28 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
     disjoint: elig.disjoint,
     tally,
     warnings,
-    consume(i: number, row: MixRow) {
-      if (!selected[i]) return;
-      const r = row.record;
-      const p = t.problem[i]!;
-      const messages: Message[] = [];
-      if (cfg.system) messages.push({ role: "system", content: cfg.system });
-      messages.push({ role: "user", content: r.problem }, { role: "assistant", content: renderResponse(r, format) });
-      const tokens = rowTokens(i);
-      const pr = t.pPassRate[p]!;
-      shards.append(
-        [messages, r.id, r.source, t.problems[p]!, tokens, Number.isNaN(pr) ? null : pr, t.pDomain[p]!, t.difficultyName(p), r.reference, VERDICTS[t.verdict[i]!] || null],
-        tokens,
-      );
-      tally.row(p, t.source[i]!, tokens);
+    columns: SFT_COLUMNS,
+    kv: { "curate.output": ctx.name, "curate.kind": "sft" },
+    rowGroupRows: ctx.shard.rowGroupRows,
+    count: rows.length,
+    exactSizes: true,
+    needs: (i) => selected[i] === 1,
+    spiller: (put) => ({
+      row(i: number, row: MixRow) {
+        const r = row.record;
+        const rec: Rec = [r.id, r.problem, renderResponse(r, format), r.reference, r.source];
+        put(i, Buffer.from(JSON.stringify(rec), "utf8"), rowTextBytes(SFT_COLUMNS, values(i, rec)));
+      },
+      end() {},
+    }),
+    rowTokens: (k) => rowTokens(rows[k]!),
+    rowSize: (k, size) => size(rows[k]!),
+    writeRows(a, b, get, append) {
+      for (let k = a; k < b; k++) {
+        const i = rows[k]!;
+        append(values(i, JSON.parse(get(i).toString("utf8")) as Rec), rowTokens(i));
+      }
     },
-    finish() {},
-    abort() {
-      shards.abort();
-    },
-    shards: () => shards,
     details: () => ({
       selection: byTokens ? "tokenBudget" : cfg.rows !== undefined ? "rows" : "all",
       target: cfg.rows ?? cfg.tokenBudget ?? null,

@@ -1,12 +1,11 @@
 /**
  * Parquet shards for the data products. Same behaviour as src/io/parquet-write.ts ShardSet
  * (streaming row groups, sha-256 while writing, temp file renamed into place on close, roll-over by
- * rows or text bytes), plus the nested column types trainers read: `messages` as
+ * rows or text bytes: the cuts are planned in build.ts), plus the nested column types trainers read: `messages` as
  * list<struct<role, content>> (TRL's conversational layout), token ids as list<int32> and id lists
  * as list<string>. The flat ShardSet builds its schema privately, so nested columns live here; when
  * parquet-write.ts learns nested types this file can shrink to a wrapper.
  */
-import { join } from "node:path";
 import { AtomicParquetFile } from "../io/parquet-write.js";
 
 export type MixColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "MESSAGES" | "INT32_LIST" | "STRING_LIST";
@@ -84,7 +83,24 @@ export interface ClosedMixShard {
 
 export type MixValue = string | number | boolean | null | undefined | Message[] | number[] | string[] | Int32Array;
 
-class ShardWriter {
+/**
+ * Text size of one row as shards count it for roll-over: string values by length (UTF-16 units),
+ * messages by their contents, int32 lists at 4 bytes per value; numbers and id lists count nothing.
+ */
+export function rowTextBytes(columns: MixColumn[], values: MixValue[]): number {
+  let n = 0;
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    const v = values[i];
+    if (typeof v === "string") n += v.length;
+    else if (c.type === "MESSAGES" && Array.isArray(v)) for (const m of v as Message[]) n += m.content.length;
+    else if (c.type === "INT32_LIST" && (Array.isArray(v) || v instanceof Int32Array)) n += v.length * 4;
+  }
+  return n;
+}
+
+/** One output shard: streaming row groups, hashed while written, temp file renamed into place on close. */
+export class ShardWriter {
   private file: AtomicParquetFile;
   private buffered: unknown[][];
   private bufferedRows = 0;
@@ -105,11 +121,9 @@ class ShardWriter {
       if (v === null && c.nullable === false) throw new Error(`${this.path}: column ${c.name} must not be null (row ${this.rows})`);
       if (c.type === "INT64" && typeof v === "number") v = BigInt(v);
       else if (c.type === "INT32_LIST" && v instanceof Int32Array) v = Array.from(v);
-      if (typeof v === "string") this.textBytes += v.length;
-      else if (c.type === "MESSAGES" && Array.isArray(v)) for (const m of v as Message[]) this.textBytes += m.content.length;
-      else if (c.type === "INT32_LIST" && Array.isArray(v)) this.textBytes += (v as number[]).length * 4;
       this.buffered[i]!.push(v);
     }
+    this.textBytes += rowTextBytes(this.columns, values);
     this.bufferedRows++;
     this.rows++;
     this.tokens += tokens;
@@ -137,44 +151,5 @@ class ShardWriter {
 
   abort(): void {
     this.file.abort();
-  }
-}
-
-/** `<dir>/<prefix>-00000.parquet`, … rolled over at `shardRows` rows or `shardBytes` bytes of text. */
-export class MixShardSet {
-  private current: ShardWriter | null = null;
-  readonly shards: ClosedMixShard[] = [];
-
-  constructor(
-    readonly dir: string,
-    readonly prefix: string,
-    readonly columns: MixColumn[],
-    private opts: ShardOptions,
-    private kv: Record<string, string> = {},
-  ) {}
-
-  append(values: MixValue[], tokens: number): void {
-    if (!this.current) {
-      const name = `${this.prefix}-${String(this.shards.length).padStart(5, "0")}.parquet`;
-      this.current = new ShardWriter(join(this.dir, name), this.columns, this.opts.rowGroupRows, this.opts.codec, this.kv);
-    }
-    this.current.append(values, tokens);
-    if (this.current.rows >= this.opts.shardRows || this.current.textBytes >= this.opts.shardBytes) this.roll();
-  }
-
-  private roll(): void {
-    if (!this.current) return;
-    this.shards.push(this.current.close());
-    this.current = null;
-  }
-
-  close(): ClosedMixShard[] {
-    this.roll();
-    return this.shards;
-  }
-
-  abort(): void {
-    this.current?.abort();
-    this.current = null;
   }
 }

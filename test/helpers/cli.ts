@@ -21,14 +21,18 @@ export function tempDir(prefix = "curate-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** pipelines/quickstart.json with its first source re-pointed, paths made absolute, and no outputs. */
-export function quickstartVariant(name: string, source: Record<string, unknown>): Record<string, unknown> {
+/**
+ * pipelines/quickstart.json with its first source re-pointed and paths made absolute; no outputs, or
+ * with `outputs` the quickstart's four data products (midtrain weights: that source only).
+ */
+export function quickstartVariant(name: string, source: Record<string, unknown>, opts: { outputs?: boolean } = {}): Record<string, unknown> {
   const quick = JSON.parse(readFileSync(join(repoRoot, "pipelines", "quickstart.json"), "utf8"));
   for (const b of quick.annotate?.decontaminate?.benchmarks ?? []) {
     if (typeof b === "object" && b.path) b.path = resolve(repoRoot, "pipelines", b.path);
   }
   const mix = { ...quick, name, sources: [{ ...quick.sources[0], ...source }] };
-  delete mix.outputs;
+  if (opts.outputs) mix.outputs.midtrain.weights = { [quick.sources[0].name]: 1 };
+  else delete mix.outputs;
   return mix;
 }
 
