@@ -3,8 +3,10 @@
  * The data products at scale: the four outputs of pipelines/quickstart.json (midtrain packed to 4,096
  * tokens with input_ids, SFT, rollout DPO, RL prompts) built from the 100k-rollout bench run. It
  * re-decides the finished bench run with `--refilter` (no re-annotation; the write step is skipped
- * when its markers are current), so the figure is the outputs phase: wall seconds, CPU seconds of all
- * threads, rows and tokens per output, peak RSS.
+ * when its markers are current), so the figure is the data products' two steps (spill: plan, texts
+ * re-read, rendered and encoded; output shards): wall seconds, CPU seconds of all threads, rows and
+ * tokens per output, peak RSS. (Before the products were split into the two steps, the whole was one
+ * "outputs" phase; an older build prints it as the output shards' figure.)
  *
  *   npm run bench            # once: makes bench/out/run (the 100k run folder)
  *   node bench/outputs-bench.mjs [--run bench/out/run] [--curate dist/cli/main.js]
@@ -12,7 +14,7 @@
  * `--curate` runs another build (e.g. a worktree of an older commit) on the same folder, for before /
  * after figures.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
@@ -32,6 +34,8 @@ if (mix.outputs.midtrain) mix.outputs.midtrain.weights = { [mix.sources[0].name]
 // next to bench-mix.json: source paths resolve relative to the mix file
 const mixPath = resolve("bench/out/bench-mix-outputs.json");
 writeFileSync(mixPath, JSON.stringify(mix, null, 2));
+// the products' markers of an earlier bench (spills, shard list) would let the run skip them
+rmSync(resolve(runDir, ".work", "outputs"), { recursive: true, force: true });
 const t0 = performance.now();
 const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, curate, "run", mixPath, "--out", runDir, "--refilter", "--quiet", "--json"], { encoding: "utf8", maxBuffer: 64 << 20 });
 const wall = (performance.now() - t0) / 1000;
@@ -43,8 +47,10 @@ const out = JSON.parse(r.stdout);
 const rssMB = Number(r.stderr.trim().split("\n").pop()) / 1024;
 const t = out.timings;
 console.log(`outputs bench: ${out.counts.rowsIn} rows in, ${out.counts.kept} kept (${curate})`);
-console.log(`  outputs phase ${t.phases.outputs.toFixed(1)} s wall (whole command ${wall.toFixed(1)} s, ${t.cpuSeconds.toFixed(1)} CPU s, write ${(t.phases.write ?? 0).toFixed(1)} s), peak RSS ${rssMB.toFixed(0)} MB`);
+// the products: the spill step (plan, texts re-read and rendered/encoded per unit) + the shards
+const products = (t.phases.spill ?? 0) + (t.phases.outputs ?? 0);
+console.log(`  data products ${products.toFixed(1)} s wall: spill ${(t.phases.spill ?? 0).toFixed(1)} s + output shards ${(t.phases.outputs ?? 0).toFixed(1)} s (whole command ${wall.toFixed(1)} s, ${t.cpuSeconds.toFixed(1)} CPU s, write ${(t.phases.write ?? 0).toFixed(1)} s), peak RSS ${rssMB.toFixed(0)} MB`);
 for (const [name, m] of Object.entries(out.outputs ?? {})) {
   console.log(`  ${name.padEnd(9)} ${String(m.rows).padStart(7)} rows ${String(m.tokens).padStart(11)} tokens ${String(m.shards.length).padStart(3)} shard(s)`);
 }
-console.log(JSON.stringify({ outputsSeconds: t.phases.outputs, cpuSeconds: t.cpuSeconds, peakRssMB: rssMB, outputs: Object.fromEntries(Object.entries(out.outputs ?? {}).map(([k, m]) => [k, { rows: m.rows, tokens: m.tokens }])) }));
+console.log(JSON.stringify({ productsSeconds: products, spillSeconds: t.phases.spill ?? 0, shardsSeconds: t.phases.outputs ?? 0, cpuSeconds: t.cpuSeconds, peakRssMB: rssMB, outputs: Object.fromEntries(Object.entries(out.outputs ?? {}).map(([k, m]) => [k, { rows: m.rows, tokens: m.tokens }])) }));

@@ -3,6 +3,7 @@
  * that dies on one rollout, and corrupt input files. Failures are injected with the test-only
  * CURATE_FAULT_* variables (src/io/parquet-write.ts, src/exec/annotate-core.ts).
  */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -10,12 +11,12 @@ import { join } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
 import { duck } from "./helpers/duckdb.js";
 
-function corpus(onError?: "quarantine"): string {
+function corpus(onError?: "quarantine", outputs = false): string {
   const d = tempDir("curate-faults-");
   mkdirSync(join(d, "in"));
   const lines = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
   for (let k = 0; k < 3; k++) writeFileSync(join(d, "in", `p${k}.jsonl`), lines.slice(k * 40, (k + 1) * 40).join("\n") + "\n");
-  const mix = quickstartVariant("faults", { path: "in/*.jsonl", ...(onError ? { onError } : {}) });
+  const mix = quickstartVariant("faults", { path: "in/*.jsonl", ...(onError ? { onError } : {}) }, { outputs });
   writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
   return d;
 }
@@ -40,6 +41,7 @@ describe("fault suite", () => {
     // every shard on disk belongs to a unit with a marker; no temp files survive
     for (const s of shards) expect(markers).toContain(`${s.slice(0, 6)}.json`);
     expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    expect(markers.map((m) => m.path.split("/")[1])).toEqual(cleanManifest.outputs.midtrain.shards.map(() => "midtrain"));
     expect(markers.length).toBeLessThan(3);
     const again = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
     expect(again.code).toBe(0);
@@ -70,6 +72,53 @@ describe("fault suite", () => {
     expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", workers]).code).toBe(0);
     expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
     expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(d, "clean", "manifest.json")))).toBe(true);
+  }, 120_000);
+
+  it("a full disk in the data products (spilling, then writing output shards) leaves no marker for the part or shard being written; finalize again completes them", () => {
+    const d = corpus(undefined, true);
+    const clean = join(d, "clean");
+    expect(runCli(["run", join(d, "mix.json"), "--out", clean, "--quiet", "--workers", "0"]).code).toBe(0);
+    const cleanManifest = JSON.parse(readFileSync(join(clean, "manifest.json"), "utf8"));
+    const shardBytes = (list: { bytes: number }[]) => list.reduce((a, s) => a + s.bytes, 0);
+    const out = join(d, "out");
+    const run = (phase: string, budget?: number) => runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--workers", "0"], budget === undefined ? {} : { env: { CURATE_FAULT_WRITE_BYTES: String(budget) } });
+    expect(run("annotate").code).toBe(0);
+    expect(run("group").code).toBe(0);
+    // 1. the write phase (one process: every unit) writes data/ and rejected/, then spills each unit's
+    // records: the disk fills 3 KB into the spill
+    const dataBytes = shardBytes(cleanManifest.shards.data) + shardBytes(cleanManifest.shards.rejected);
+    let r = run("write", dataBytes + 3000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOSPC: no space left on device/);
+    const [token] = readdirSync(join(out, ".work", "group"));
+    const spillDir = join(out, ".work", "outputs", token!);
+    expect(readdirSync(join(out, ".work", "write")).length).toBe(3); // the units were written before
+    expect(readdirSync(spillDir).filter((f) => f.endsWith(".done.json")).length).toBeLessThan(3);
+    expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    // 2. the write phase again spills the units left (their data/ is written); then finalize, whose
+    // only writes are the output shards (midtrain's first, in build order), fills the disk 1 byte
+    // after midtrain's
+    expect(run("write").code).toBe(0);
+    expect(readdirSync(spillDir).filter((f) => f.endsWith(".done.json")).length).toBe(3);
+    r = run("finalize", shardBytes(cleanManifest.outputs.midtrain.shards) + 1);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOSPC: no space left on device/);
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    // every output shard with a marker is on disk, whole (its sha256), and the shard being written left nothing
+    const markers = readdirSync(spillDir).filter((f) => f.startsWith("shard-")).map((f) => JSON.parse(readFileSync(join(spillDir, f), "utf8")));
+    const onDisk = files(join(out, "outputs")).map((f) => f.slice(out.length + 1)).sort();
+    expect(onDisk).toEqual(markers.map((m) => m.path).sort());
+    for (const m of markers) expect(createHash("sha256").update(readFileSync(join(out, m.path))).digest("hex")).toBe(m.sha256);
+    expect(markers.map((m) => m.path.split("/")[1])).toEqual(cleanManifest.outputs.midtrain.shards.map(() => "midtrain"));
+    expect(markers.length).toBeLessThan(Object.values(cleanManifest.outputs as Record<string, { shards: unknown[] }>).reduce((a, o) => a + o.shards.length, 0));
+    expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    // 3. finalize again writes the shards left: the same bytes as the clean run
+    r = run("finalize");
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(clean, "manifest.json")))).toBe(true);
+    for (const [name, o] of Object.entries(cleanManifest.outputs as Record<string, { shards: { path: string }[] }>)) {
+      for (const sh of o.shards) expect(readFileSync(join(out, "outputs", name, sh.path)).equals(readFileSync(join(clean, "outputs", name, sh.path))), sh.path).toBe(true);
+    }
   }, 120_000);
 
   it("an annotator throwing on one rollout stops the run naming file, row, rollout and annotator", () => {

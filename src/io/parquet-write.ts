@@ -98,6 +98,14 @@ function schemaFor(columns: ColumnSpec[]): SchemaElement[] {
  */
 let faultBudget = process.env.CURATE_FAULT_WRITE_BYTES ? Number(process.env.CURATE_FAULT_WRITE_BYTES) : Infinity;
 
+/** Count `n` bytes about to be written against the fault budget (shards and spills); ENOSPC once it is spent. */
+export function chargeWrite(n: number): void {
+  faultBudget -= n;
+  if (faultBudget < 0) {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write (injected by CURATE_FAULT_WRITE_BYTES)"), { code: "ENOSPC" });
+  }
+}
+
 /** ByteWriter that streams to a file descriptor and hashes everything it writes (shared by every shard writer). */
 export class HashingFileWriter extends ByteWriter {
   readonly hash: Hash = createHash("sha256");
@@ -107,10 +115,7 @@ export class HashingFileWriter extends ByteWriter {
   private flushOut() {
     if (this.index === 0) return;
     const chunk = new Uint8Array(this.buffer, 0, this.index);
-    faultBudget -= chunk.length;
-    if (faultBudget < 0) {
-      throw Object.assign(new Error("ENOSPC: no space left on device, write (injected by CURATE_FAULT_WRITE_BYTES)"), { code: "ENOSPC" });
-    }
+    chargeWrite(chunk.length);
     this.hash.update(chunk);
     let off = 0;
     while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);

@@ -10,6 +10,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { tempPathFor, writeFileAtomic } from "../io/atomic.js";
+import { chargeWrite } from "../io/parquet-write.js";
 
 const IDX_MAGIC = 0x4c505343; // "CSPL"
 const ENTRY = 20; // u32 table index, f64 offset, u32 length, u32 size
@@ -37,6 +38,7 @@ export class SpillWriter {
 
   /** the record of table row i; `size` = the text size it adds to the output rows built from it */
   put(i: number, bytes: Uint8Array, size: number): void {
+    chargeWrite(bytes.length);
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
     this.entries.push(i, this.pos, bytes.length, size);
