@@ -186,6 +186,31 @@ describe("ranks and resume", () => {
     expectSameTree(single, out);
   }, 120_000);
 
+  it("a run killed with SIGKILL while writing its data products resumes them, skipping the shards written, to identical outputs", async () => {
+    const out = join(corpus, "killed-outputs");
+    const markers = () => {
+      const dir = join(out, ".work", "outputs");
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir).flatMap((t) => readdirSync(join(dir, t)).filter((f) => f.startsWith("shard-")).map((f) => join(dir, t, f)));
+    };
+    // the process sends itself SIGKILL right after its third output shard (a fixed point, whatever the machine's speed)
+    const killed = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"], { env: { CURATE_FAULT_KILL_AFTER_SHARDS: "3" } });
+    expect(killed.signal).toBe("SIGKILL");
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+    const before = markers().map((f) => JSON.parse(readFileSync(f, "utf8")).path as string);
+    expect(before.length).toBe(3);
+    const mtimes = new Map(before.map((f) => [f, statSync(join(out, f)).mtimeMs]));
+    const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--workers", "0", "--json", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.timings.unitsSkipped).toBe(6);
+    expect(summary.timings.phases.spill).toBeUndefined(); // every unit was spilled before the first shard
+    const listed = Object.values(summary.outputs as Record<string, { shards: unknown[] }>).reduce((a, o) => a + o.shards.length, 0);
+    expect(before.length).toBeLessThan(listed); // killed mid-way through the shards
+    for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t); // not written again
+    expectSameTree(single, out); // no temp file of the shard being written survives either
+  }, 120_000);
+
   it("refuses to resume with a changed config unless --force", () => {
     const out = join(corpus, "changed");
     const first = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]);

@@ -696,6 +696,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       }
     };
     const layouts: OutputLayout[] = [];
+    let shardsWritten = 0;
     try {
       let g = 0;
       for (const name of p.order) {
@@ -705,6 +706,8 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
           if ((split && g % world !== rank) || readShard(name, k)) continue;
           const closed = writeOutputShard(p, layout, k);
           writeFileAtomic(shardMarker(name, k), JSON.stringify({ ...closed, path: relative(outDir, closed.path), by }) + "\n");
+          // fault injection for the resume tests (never set in normal use): a real SIGKILL after N output shards
+          if (++shardsWritten === Number(process.env.CURATE_FAULT_KILL_AFTER_SHARDS)) process.kill(process.pid, "SIGKILL");
         }
       }
     } finally {

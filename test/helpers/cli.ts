@@ -14,7 +14,7 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function tempDir(prefix = "curate-test-"): string {
