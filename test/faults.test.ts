@@ -41,7 +41,6 @@ describe("fault suite", () => {
     // every shard on disk belongs to a unit with a marker; no temp files survive
     for (const s of shards) expect(markers).toContain(`${s.slice(0, 6)}.json`);
     expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
-    expect(markers.map((m) => m.path.split("/")[1])).toEqual(cleanManifest.outputs.midtrain.shards.map(() => "midtrain"));
     expect(markers.length).toBeLessThan(3);
     const again = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
     expect(again.code).toBe(0);

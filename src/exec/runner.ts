@@ -31,7 +31,6 @@ import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { createHash } from "node:crypto";
 import type { DropReason, Rollout } from "../trace/record.js";
-import type { TraceFormat } from "../trace/normalize.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
 import { Piscina } from "piscina";
@@ -48,8 +47,9 @@ import { datasetCard } from "./card.js";
 import { GroupStep } from "./group-step.js";
 import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, shareSaved, type GroupOutcome } from "./group-outcome.js";
 import type { BandPairs } from "../group/group.js";
-import { ProblemStats, type ProblemSummary } from "../quality/problems.js";
-import { finishOutputs, layoutOutput, partSpilled, planOutputs, spillPart, tableRange, writeOutputShard, type MixRow, type OutputLayout, type OutputsPlan } from "../mix/build.js";
+import type { ProblemSummary } from "../quality/problems.js";
+import { finishOutputs, partSpilled, type OutputsPlan } from "../mix/build.js";
+import { GROUP_COLUMNS, planProducts, problemSummaries, ProductShards, spillUnit, type Decisions, type ProductsRun, type ProductsTask } from "./products.js";
 import type { ClosedMixShard } from "../mix/shards.js";
 import { annotatedRows, mergeWriteCounts, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
 import { clearUnit, clearWritten, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker } from "./units.js";
@@ -295,10 +295,6 @@ async function annotateUnit(
   }
 }
 
-const GROUP_COLUMNS = ["id", "source", "file", "row", "rollout_index", "problem", "finish_reason", "tokens_problem", "tokens_reasoning", "tokens_solution", "tokens_response", "exact_key", "problem_key", "verdict", "meta", "annotations", "stage", "reason", "detail", "duplicate_of"];
-
-/** what the outputs' first pass reads from annotated/ */
-const TABLE_COLUMNS = [...GROUP_COLUMNS, "reference", "trace_format", "unterminated"];
 
 export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
@@ -503,29 +499,6 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   if (!outcome) outcome = await awaitOutcome();
   const groupOutcome = outcome;
   const decideLocal = localDecider(config);
-  /**
-   * The rows the data products are built from, every unit or one, with group info and final decision.
-   * `compact`: annotated/ only, no texts (token counts and the trace format stand in for them: the
-   * plan); else the responses re-read from the inputs (the spill).
-   */
-  async function* mixRows(compact: boolean, unit?: number): AsyncGenerator<MixRow> {
-    const ms = unit === undefined ? markers : [markers[unit]!];
-    const base = unit === undefined ? 0 : unitRows[unit]!.base;
-    const source = compact ? annotatedRows(outDir, ms, TABLE_COLUMNS, undefined, base) : annotatedRows(outDir, ms, undefined, inputsByUnit, base);
-    for await (const { index, value } of source) {
-      let drop = rowDrop(value);
-      if (drop?.stage === "read") continue;
-      const { record } = rolloutFromRow(compact ? { ...value, response: "" } : value);
-      if (compact) {
-        if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
-        record.trace = { format: value.trace_format as TraceFormat, reasoning: value.trace_format === "plain" ? null : "", solution: "", unterminated: value.unterminated === true, solutionUnterminated: false };
-      }
-      record.ordinal = index;
-      const info = groupOutcome.info(index);
-      drop ??= decideLocal(record) ?? groupOutcome.dropFor(index);
-      yield { record, group: info, drop };
-    }
-  }
   // the manifest goes first: from here on data/ changes, and a run folder never looks finished while it does
   rmSync(join(outDir, "manifest.json"), { force: true });
 
@@ -557,19 +530,17 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       return r;
     });
   };
-  /** per-problem statistics: a compact pass in global order with each row's problem group */
-  const problemStatsPass = async (): Promise<Map<string, ProblemSummary>> => {
-    const problems = new ProblemStats();
-    for await (const { index, value } of annotatedRows(outDir, markers, GROUP_COLUMNS)) {
-      if (rowDrop(value)?.stage === "read") continue;
-      const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
-      const info = groupOutcome.info(index);
-      problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
-    }
-    const summaries = new Map<string, ProblemSummary>();
-    for (const p of problems.summaries()) summaries.set(p.problemGroup, p);
-    return summaries;
+  const productsRun: ProductsRun = {
+    config,
+    outDir,
+    markers,
+    bases: unitRows.map((u) => u.base),
+    inputs: inputsByUnit,
+    shard: sOpts,
+    spillDir: join(outDir, ".work", "outputs", token),
   };
+  const decisions: Decisions = { outcome: groupOutcome, decideLocal };
+  const problemStatsPass = () => problemSummaries(productsRun, groupOutcome);
   const finalizing = !(phase === "write" || phase === "outputs" || (phase === "all" && world > 1 && rank !== 0));
   let problemStats: Promise<Map<string, ProblemSummary>> | null = null;
   let unitsWritten = 0;
@@ -624,20 +595,35 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   // with a marker. Finalize (or one process) does whatever is left, then joins the manifests.
   const products = hasOutputs(config);
   const outputsWork = join(outDir, ".work", "outputs");
-  const spillDir = join(outputsWork, token);
+  const spillDir = productsRun.spillDir;
   const split = world > 1 && phase !== "finalize";
   /** who did it, in the markers (for people auditing a run) */
   const by = split ? `rank ${rank}/${world}` : phase === "finalize" ? "finalize" : "one process";
-  let problemSummaries: Map<string, ProblemSummary> | null = null;
+  let summaries: Map<string, ProblemSummary> | null = null;
   let plan: OutputsPlan | null = null;
-  const getPlan = async (): Promise<OutputsPlan> => {
-    if (plan) return plan;
-    problemSummaries ??= await (problemStats ?? problemStatsPass());
-    const summaries = problemSummaries;
-    const made = await planOutputs({ config, outDir, tableRows: () => mixRows(true), problem: (g) => summaries.get(g), shard: sOpts });
-    if (!made) throw new Error("internal: outputs configured but none planned");
-    plan = made;
-    return made;
+  const getSummaries = async () => (summaries ??= await (problemStats ?? problemStatsPass()));
+  const getPlan = async (): Promise<OutputsPlan> => (plan ??= await planProducts(productsRun, decisions, await getSummaries()));
+  /**
+   * Product tasks (unit spills, output shards) on up to `workers` threads when there are at least two;
+   * each thread plans once (the same plan), so threads pay off when the tasks outweigh a plan.
+   */
+  let productsPool: Piscina | null = null;
+  const productsTasks = async <T>(tasks: ProductsTask[], inline: (t: ProductsTask) => Promise<T>, done: (t: ProductsTask, r: T) => void): Promise<void> => {
+    const threads = tasks.length > 1 ? Math.min(workers, tasks.length) : 0;
+    if (threads < 2) {
+      for (const t of tasks) done(t, await inline(t));
+      return;
+    }
+    productsPool ??= new Piscina({
+      filename: workerUrl("exec/products-worker").href,
+      minThreads: threads,
+      maxThreads: threads,
+      workerData: { run: productsRun, token, summaries: [...(await getSummaries()).entries()] },
+    });
+    const pool = productsPool;
+    const settled = await Promise.allSettled(tasks.map((t) => (pool.run(t) as Promise<T>).then((r) => done(t, r))));
+    const bad = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+    if (bad) throw bad.reason;
   };
   // once a run is finished the spills go; the list of output shards stays, so a phase run again has nothing to do
   const finishedPath = join(spillDir, "finished.json");
@@ -650,79 +636,88 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     }
   };
   const finished = products ? readFinished() : null;
-  if (products && !finished) {
-    if (existsSync(outputsWork)) for (const f of readdirSync(outputsWork)) if (f !== token) rmSync(join(outputsWork, f), { recursive: true, force: true });
-    // no sweep of temp files here: other ranks may be writing theirs (names carry the pid; a crashed
-    // process's leftovers go when the run is finished)
-    mkdirSync(spillDir, { recursive: true });
-    const toSpill = mine.filter(({ unit }) => !partSpilled(spillDir, unitName(unit)));
-    if (toSpill.length) {
-      tPhase = performance.now();
-      progress.phase(split ? `spill (rank ${rank}/${world})` : "spill");
-      const p = await getPlan();
-      for (const { unit } of toSpill) {
-        const u = unitRows[unit]!;
-        await spillPart(p, spillDir, unitName(unit), mixRows(false, unit), tableRange(p, u.base, u.base + u.rows), by);
-      }
-      await p.close();
-      phaseSecs.spill = (performance.now() - tPhase) / 1000;
-    }
-  }
-  if (phase === "write" || (!finalizing && !products)) {
-    progress.done();
-    const message = phase === "outputs" ? `outputs phase: the mix file names no outputs (rank ${rank}/${world})` : `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`;
-    return { finished: false, message, timings: timings() };
-  }
   const productShards: Record<string, ClosedMixShard[]> = finished ?? {};
-  if (products && !finished) {
-    tPhase = performance.now();
-    progress.phase(split ? `outputs (rank ${rank}/${world})` : "outputs");
-    for (const { unit, file } of units) {
-      await poll(
-        () => (partSpilled(spillDir, unitName(unit)) ? true : null),
-        `unit ${unitName(unit)} (${file.rel}) is not spilled for the outputs`,
-        `units are spilled by the write phase: \`curate run --phase write --rank ${unit % world} --world-size ${world}\``,
-      );
+  try {
+    if (products && !finished) {
+      if (existsSync(outputsWork)) for (const f of readdirSync(outputsWork)) if (f !== token) rmSync(join(outputsWork, f), { recursive: true, force: true });
+      // no sweep of temp files here: other ranks may be writing theirs (names carry the pid; a crashed
+      // process's leftovers go when the run is finished)
+      mkdirSync(spillDir, { recursive: true });
+      const toSpill = mine.filter(({ unit }) => !partSpilled(spillDir, unitName(unit)));
+      if (toSpill.length) {
+        tPhase = performance.now();
+        progress.phase(split ? `spill (rank ${rank}/${world})` : "spill");
+        await productsTasks(
+          toSpill.map(({ unit }) => ({ kind: "spill", unit, by })),
+          async (t) => spillUnit(productsRun, decisions, await getPlan(), (t as { unit: number }).unit, by),
+          () => undefined,
+        );
+        phaseSecs.spill = (performance.now() - tPhase) / 1000;
+      }
     }
-    const p = await getPlan();
-    const parts = units.map(({ unit }) => unitName(unit));
-    const shardMarker = (name: string, k: number) => join(spillDir, `shard-${name}-${k}.json`);
-    const readShard = (name: string, k: number): ClosedMixShard | null => {
+    if (phase === "write" || (!finalizing && !products)) {
+      progress.done();
+      const message = phase === "outputs" ? `outputs phase: the mix file names no outputs (rank ${rank}/${world})` : `write phase done for rank ${rank}/${world} (${unitsWritten} unit(s) written)`;
+      return { finished: false, message, timings: timings() };
+    }
+    if (products && !finished) {
+      tPhase = performance.now();
+      progress.phase(split ? `outputs (rank ${rank}/${world})` : "outputs");
+      for (const { unit, file } of units) {
+        await poll(
+          () => (partSpilled(spillDir, unitName(unit)) ? true : null),
+          `unit ${unitName(unit)} (${file.rel}) is not spilled for the outputs`,
+          `units are spilled by the write phase: \`curate run --phase write --rank ${unit % world} --world-size ${world}\``,
+        );
+      }
+      const p = await getPlan();
+      const shardMarker = (name: string, k: number) => join(spillDir, `shard-${name}-${k}.json`);
+      const readShard = (name: string, k: number): ClosedMixShard | null => {
+        try {
+          const m = JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard;
+          return { path: join(outDir, m.path), rows: m.rows, tokens: m.tokens, bytes: m.bytes, sha256: m.sha256 };
+        } catch {
+          return null;
+        }
+      };
+      const local = new ProductShards(productsRun, p);
       try {
-        const m = JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard;
-        return { path: join(outDir, m.path), rows: m.rows, tokens: m.tokens, bytes: m.bytes, sha256: m.sha256 };
-      } catch {
-        return null;
-      }
-    };
-    const layouts: OutputLayout[] = [];
-    let shardsWritten = 0;
-    try {
-      let g = 0;
-      for (const name of p.order) {
-        const layout = layoutOutput(p, spillDir, parts, name);
-        layouts.push(layout);
-        for (let k = 0; k + 1 < layout.cuts.length; k++, g++) {
-          if ((split && g % world !== rank) || readShard(name, k)) continue;
-          const closed = writeOutputShard(p, layout, k);
-          writeFileAtomic(shardMarker(name, k), JSON.stringify({ ...closed, path: relative(outDir, closed.path), by }) + "\n");
-          // fault injection for the resume tests (never set in normal use): a real SIGKILL after N output shards
-          if (++shardsWritten === Number(process.env.CURATE_FAULT_KILL_AFTER_SHARDS)) process.kill(process.pid, "SIGKILL");
+        // the cuts of every output (from the spill index), then this process's shards: g ≡ rank (mod n) of all
+        const counts = p.order.map((name) => ({ name, shards: local.layout(name).cuts.length - 1 }));
+        local.closeFiles();
+        const tasks: ProductsTask[] = [];
+        let g = 0;
+        for (const { name, shards } of counts) {
+          for (let k = 0; k < shards; k++, g++) if (!(split && g % world !== rank) && !readShard(name, k)) tasks.push({ kind: "shard", name, k });
         }
-      }
-    } finally {
-      for (const l of layouts) l.reader.close();
-    }
-    if (finalizing) {
-      for (const l of layouts) {
-        const list: ClosedMixShard[] = [];
-        for (let k = 0; k + 1 < l.cuts.length; k++) {
-          list.push(await poll(() => readShard(l.name, k), `shard ${k} of output ${l.name} is not written`, `output shards are written by \`curate run --phase outputs --rank <r> --world-size ${world}\``));
+        let shardsWritten = 0;
+        await productsTasks(
+          tasks,
+          async (t) => local.write((t as { name: string }).name, (t as { k: number }).k),
+          (t, closed) => {
+            const { name, k } = t as { name: string; k: number };
+            const c = closed as ClosedMixShard;
+            writeFileAtomic(shardMarker(name, k), JSON.stringify({ ...c, path: relative(outDir, c.path), by }) + "\n");
+            // fault injection for the resume tests (never set in normal use): a real SIGKILL after N output shards
+            if (++shardsWritten === Number(process.env.CURATE_FAULT_KILL_AFTER_SHARDS)) process.kill(process.pid, "SIGKILL");
+          },
+        );
+        if (finalizing) {
+          for (const { name, shards } of counts) {
+            const list: ClosedMixShard[] = [];
+            for (let k = 0; k < shards; k++) {
+              list.push(await poll(() => readShard(name, k), `shard ${k} of output ${name} is not written`, `output shards are written by \`curate run --phase outputs --rank <r> --world-size ${world}\``));
+            }
+            productShards[name] = list;
+          }
         }
-        productShards[l.name] = list;
+      } finally {
+        local.close();
       }
+      phaseSecs.outputs = (performance.now() - tPhase) / 1000;
     }
-    phaseSecs.outputs = (performance.now() - tPhase) / 1000;
+  } finally {
+    await (productsPool as Piscina | null)?.destroy();
   }
   if (!finalizing) {
     progress.done();
@@ -746,7 +741,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     }
   }
   for (const e of ["README.md", "timings.json", "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
-  const summaries: Map<string, ProblemSummary> = problemSummaries ?? (await (problemStats ?? problemStatsPass()));
+  const problemsFinal = await getSummaries();
 
   // -------------------------------------------------------------------- conservation
   const { rowsIn, keptRows, keptTokens, bySource, data: dataShards, rejected: rejectedShards, stages: stageList } = mergeWriteCounts(order, written, config.sources.map((s) => s.name));
@@ -816,14 +811,14 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       candidatePairs: gs.candidatePairs,
       rejectedByCheck: gs.rejectedByCheck,
       spillRuns: gs.spillRuns,
-      problemsWithPassRate: [...summaries.values()].filter((p) => p.passRate !== null).length,
+      problemsWithPassRate: [...problemsFinal.values()].filter((p) => p.passRate !== null).length,
     },
     shards: { data: dataShards.map(entry), rejected: rejectedShards.map(entry), annotated: markers.flatMap((m) => m.shards.map(entry)) },
     outputs,
   };
   writeFileAtomic(join(outDir, "README.md"), datasetCard(manifest, Object.keys(outputs).map((name) => ({ name, path: `outputs/${name}/data/*.parquet` }))));
   writeFileAtomic(join(outDir, "clusters.json"), JSON.stringify(groupOutcome.clusters(), null, 1) + "\n");
-  writeFileAtomic(join(outDir, "problems.jsonl"), [...summaries.values()].map((p) => JSON.stringify(p)).join("\n") + (summaries.size ? "\n" : ""));
+  writeFileAtomic(join(outDir, "problems.jsonl"), [...problemsFinal.values()].map((p) => JSON.stringify(p)).join("\n") + (problemsFinal.size ? "\n" : ""));
   const t = timings();
   t.rowsPerSecond = rowsIn / t.seconds;
   writeFileAtomic(join(outDir, "timings.json"), JSON.stringify(t, null, 2) + "\n");

@@ -5,7 +5,7 @@
  * `<part>.<output>.rec` (the records, back to back) and `<part>.<output>.idx` (per record: table
  * index, offset, length and the text size it adds to the output rows), both temp + rename, the
  * index last, so a spill whose index exists is complete. Readers map every part's index into dense
- * arrays over the table (20 bytes per row) and keep the record files open.
+ * arrays over the table (20 bytes per row) and open the record files on first read.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -111,8 +111,9 @@ export class SpillReader {
           this.length[i] = buf.readUInt32LE(o + 12);
           this.sizes[i] = buf.readUInt32LE(o + 16);
         }
+        if (!existsSync(rec)) throw new Error(`spill ${rec} is missing (part ${p} of output ${output})`);
         this.recPaths.push(rec);
-        this.fds.push(openSync(rec, "r"));
+        this.fds.push(-1); // opened on first read
       });
     } catch (e) {
       this.close();
@@ -134,6 +135,7 @@ export class SpillReader {
     if (k < 0) throw new Error(`spill: table row ${i} was never stored`);
     const buf = Buffer.allocUnsafe(this.length[i]!);
     const at = this.offset[i]!;
+    if (this.fds[k] === -1) this.fds[k] = openSync(this.recPaths[k]!, "r");
     let off = 0;
     while (off < buf.length) {
       const n = readSync(this.fds[k]!, buf, off, buf.length - off, at + off);
@@ -143,9 +145,12 @@ export class SpillReader {
     return buf;
   }
 
+  /** close the record files (they reopen on the next read) */
   close(): void {
-    for (const fd of this.fds.splice(0)) {
-      try { closeSync(fd); } catch { /* ignore */ }
+    for (let k = 0; k < this.fds.length; k++) {
+      if (this.fds[k] === -1) continue;
+      try { closeSync(this.fds[k]!); } catch { /* ignore */ }
+      this.fds[k] = -1;
     }
   }
 }

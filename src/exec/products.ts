@@ -1,0 +1,128 @@
+/**
+ * The data products of a run in pieces any process or thread can do on its own: the plan (from the
+ * compact columns of annotated/ and the saved group outcome; the same everywhere), one unit's spill,
+ * one output shard. The runner does them inline or hands them to products-worker threads; array
+ * ranks split them (units with the write phase, output shards in the outputs phase).
+ */
+import type { MixConfig } from "../config/types.js";
+import type { TraceFormat } from "../trace/normalize.js";
+import type { DropReason, Rollout } from "../trace/record.js";
+import type { SourceFile } from "../io/sources.js";
+import type { ProblemSummary } from "../quality/problems.js";
+import { ProblemStats } from "../quality/problems.js";
+import { rolloutFromRow } from "../io/rollout-columns.js";
+import { layoutOutput, planOutputs, spillPart, tableRange, writeOutputShard, type MixRow, type OutputLayout, type OutputsPlan } from "../mix/build.js";
+import type { ClosedMixShard } from "../mix/shards.js";
+import type { GroupOutcome } from "./group-outcome.js";
+import { annotatedRows, rowDrop } from "./write-unit.js";
+import { unitName, type UnitMarker } from "./units.js";
+
+/** compact columns the group step reads */
+export const GROUP_COLUMNS = ["id", "source", "file", "row", "rollout_index", "problem", "finish_reason", "tokens_problem", "tokens_reasoning", "tokens_solution", "tokens_response", "exact_key", "problem_key", "verdict", "meta", "annotations", "stage", "reason", "detail", "duplicate_of"];
+/** … and the products' plan (token counts and the trace format stand in for the texts) */
+export const TABLE_COLUMNS = [...GROUP_COLUMNS, "reference", "trace_format", "unterminated"];
+
+/** What a process or thread needs to do any piece of the products (plain data: goes to workers as is). */
+export interface ProductsRun {
+  config: MixConfig;
+  outDir: string;
+  /** every unit's completion marker, in unit order */
+  markers: UnitMarker[];
+  /** first annotated row index of each unit */
+  bases: number[];
+  /** input file of each unit */
+  inputs: SourceFile[];
+  shard: { codec: "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED"; rowGroupRows: number; shardRows: number; shardBytes: number };
+  /** the spill folder (.work/outputs/<token>/) */
+  spillDir: string;
+}
+
+/** One piece of work for a products thread: a unit's spill, or one output shard. */
+export type ProductsTask = { kind: "spill"; unit: number; by: string } | { kind: "shard"; name: string; k: number };
+
+export interface Decisions {
+  outcome: GroupOutcome;
+  decideLocal: (record: Rollout) => DropReason | null;
+}
+
+/**
+ * The rows the data products are built from, every unit or one, with group info and final decision.
+ * `compact`: annotated/ only, no texts (token counts and the trace format stand in for them: the
+ * plan); else the responses re-read from the inputs (the spill).
+ */
+export async function* productRows(run: ProductsRun, d: Decisions, compact: boolean, unit?: number): AsyncGenerator<MixRow> {
+  const ms = unit === undefined ? run.markers : [run.markers[unit]!];
+  const base = unit === undefined ? 0 : run.bases[unit]!;
+  const source = compact ? annotatedRows(run.outDir, ms, TABLE_COLUMNS, undefined, base) : annotatedRows(run.outDir, ms, undefined, run.inputs, base);
+  for await (const { index, value } of source) {
+    let drop = rowDrop(value);
+    if (drop?.stage === "read") continue;
+    const { record } = rolloutFromRow(compact ? { ...value, response: "" } : value);
+    if (compact) {
+      if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
+      record.trace = { format: value.trace_format as TraceFormat, reasoning: value.trace_format === "plain" ? null : "", solution: "", unterminated: value.unterminated === true, solutionUnterminated: false };
+    }
+    record.ordinal = index;
+    const info = d.outcome.info(index);
+    drop ??= d.decideLocal(record) ?? d.outcome.dropFor(index);
+    yield { record, group: info, drop };
+  }
+}
+
+/** Per-problem statistics: a compact pass in global order with each row's problem group. */
+export async function problemSummaries(run: ProductsRun, outcome: GroupOutcome): Promise<Map<string, ProblemSummary>> {
+  const problems = new ProblemStats();
+  for await (const { index, value } of annotatedRows(run.outDir, run.markers, GROUP_COLUMNS)) {
+    if (rowDrop(value)?.stage === "read") continue;
+    const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
+    const info = outcome.info(index);
+    problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
+  }
+  const summaries = new Map<string, ProblemSummary>();
+  for (const p of problems.summaries()) summaries.set(p.problemGroup, p);
+  return summaries;
+}
+
+export async function planProducts(run: ProductsRun, d: Decisions, summaries: Map<string, ProblemSummary>): Promise<OutputsPlan> {
+  const plan = await planOutputs({ config: run.config, outDir: run.outDir, tableRows: () => productRows(run, d, true), problem: (g) => summaries.get(g), shard: run.shard });
+  if (!plan) throw new Error("internal: outputs configured but none planned");
+  return plan;
+}
+
+/** Spill one unit's records (see build.ts spillPart); `by` goes into its done marker. */
+export async function spillUnit(run: ProductsRun, d: Decisions, plan: OutputsPlan, unit: number, by: string): Promise<void> {
+  const rows = run.markers[unit]!.shards.reduce((a, sh) => a + sh.rows, 0);
+  await spillPart(plan, run.spillDir, unitName(unit), productRows(run, d, false, unit), tableRange(plan, run.bases[unit]!, run.bases[unit]! + rows), by);
+}
+
+/** Output shards written from one plan; each output's layout (spill index) loaded once. */
+export class ProductShards {
+  private layouts = new Map<string, OutputLayout>();
+  constructor(
+    private run: ProductsRun,
+    readonly plan: OutputsPlan,
+  ) {}
+
+  layout(name: string): OutputLayout {
+    let l = this.layouts.get(name);
+    if (!l) {
+      l = layoutOutput(this.plan, this.run.spillDir, this.run.markers.map((m) => unitName(m.unit)), name);
+      this.layouts.set(name, l);
+    }
+    return l;
+  }
+
+  write(name: string, k: number): ClosedMixShard {
+    return writeOutputShard(this.plan, this.layout(name), k);
+  }
+
+  /** close the spill files (a thread between tasks); the layouts stay */
+  closeFiles(): void {
+    for (const l of this.layouts.values()) l.reader.close();
+  }
+
+  close(): void {
+    for (const l of this.layouts.values()) l.reader.close();
+    this.layouts.clear();
+  }
+}
