@@ -6,7 +6,7 @@ import type { OutputCommon, OutputConfig, PassRateHistogram, CountTokens } from 
 import type { MixRow } from "./table.js";
 import { RowTable } from "./table.js";
 import { orderKey, saltOf } from "./hash.js";
-import type { MixColumn, MixValue } from "./shards.js";
+import { rowTextBytes, type MixColumn, type MixValue } from "./shards.js";
 
 export interface Blocker {
   name: string;
@@ -82,6 +82,43 @@ export interface OutputBuilder {
   /** output rows [a, b) from their records (`get(i)`), appended in order */
   writeRows(a: number, b: number, get: (i: number) => Buffer, append: (values: MixValue[], tokens: number) => void): void;
   details(): Record<string, unknown>;
+}
+
+/**
+ * The text side of an output whose rows are table rows in input order, one JSON record each (SFT,
+ * RL): the record holds the row's texts, `values` builds the output row from it, so the record's size
+ * is the row's exact text size.
+ */
+export function rowRecords<Rec>(
+  rows: Int32Array,
+  columns: MixColumn[],
+  recordOf: (row: MixRow) => Rec,
+  values: (i: number, rec: Rec) => MixValue[],
+  tokens: (i: number) => number,
+): Pick<OutputBuilder, "count" | "exactSizes" | "needs" | "spiller" | "rowTokens" | "rowSize" | "writeRows"> {
+  // rows ascend (input order): a flag per table row up to the last
+  const needed = new Uint8Array(rows.length ? rows[rows.length - 1]! + 1 : 0);
+  for (const i of rows) needed[i] = 1;
+  return {
+    count: rows.length,
+    exactSizes: true,
+    needs: (i) => needed[i] === 1,
+    spiller: (put) => ({
+      row(i: number, row: MixRow) {
+        const rec = recordOf(row);
+        put(i, Buffer.from(JSON.stringify(rec), "utf8"), rowTextBytes(columns, values(i, rec)));
+      },
+      end() {},
+    }),
+    rowTokens: (k) => tokens(rows[k]!),
+    rowSize: (k, size) => size(rows[k]!),
+    writeRows(a, b, get, append) {
+      for (let k = a; k < b; k++) {
+        const i = rows[k]!;
+        append(values(i, JSON.parse(get(i).toString("utf8")) as Rec), tokens(i));
+      }
+    },
+  };
 }
 
 /** Counts "why not" per reason and applies the checks shared by every kind. */

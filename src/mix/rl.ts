@@ -6,9 +6,8 @@
  * reference; the pool is already deduplicated because groups merge exact and near-duplicate problems.
  */
 import type { RlConfig } from "./types.js";
-import type { MixRow } from "./table.js";
-import { Eligibility, Tally, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
-import { rowTextBytes, type Message, type MixColumn } from "./shards.js";
+import { Eligibility, Tally, rowRecords, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
+import type { Message, MixColumn } from "./shards.js";
 import { orderKey, saltOf } from "./hash.js";
 import { parsePromptTemplate } from "./text.js";
 
@@ -104,25 +103,7 @@ export function rlBuilder(ctx: PlanContext, literalTokens: number, systemTokens:
     columns,
     kv: { "curate.output": ctx.name, "curate.kind": "rl" },
     rowGroupRows: ctx.shard.rowGroupRows,
-    count: rows.length,
-    exactSizes: true,
-    needs: (i) => writeAt[i] === 1,
-    spiller: (put) => ({
-      row(i: number, row: MixRow) {
-        const r = row.record;
-        const rec: Rec = [r.id, r.problem, r.reference!, r.source];
-        put(i, Buffer.from(JSON.stringify(rec), "utf8"), rowTextBytes(columns, values(i, rec)));
-      },
-      end() {},
-    }),
-    rowTokens: (k) => promptTokens(t.problem[rows[k]!]!),
-    rowSize: (k, size) => size(rows[k]!),
-    writeRows(a, b, get, append) {
-      for (let k = a; k < b; k++) {
-        const i = rows[k]!;
-        append(values(i, JSON.parse(get(i).toString("utf8")) as Rec), promptTokens(t.problem[i]!));
-      }
-    },
+    ...rowRecords<Rec>(rows, columns, ({ record: r }) => [r.id, r.problem, r.reference!, r.source], values, (i) => promptTokens(t.problem[i]!)),
     details: () => ({ format, passRate: cfg.passRate ?? null, prompts: chosen.length, unit: "eligibility counts are problem groups" }),
   };
 }

@@ -7,10 +7,10 @@
  * A record holds the row's texts; its size is the output row's text size.
  */
 import type { SftConfig } from "./types.js";
-import { S_KEPT, V_CORRECT, VERDICTS, type MixRow } from "./table.js";
-import { Eligibility, Tally, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
+import { S_KEPT, V_CORRECT, VERDICTS } from "./table.js";
+import { Eligibility, Tally, rowKey, rowRecords, sortByKey, type OutputBuilder, type PlanContext } from "./common.js";
 import { renderResponse } from "./text.js";
-import { rowTextBytes, type Message, type MixColumn } from "./shards.js";
+import type { Message, MixColumn } from "./shards.js";
 
 export const SFT_COLUMNS: MixColumn[] = [
   { name: "messages", type: "MESSAGES", nullable: false },
@@ -172,25 +172,7 @@ export function sftBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
     columns: SFT_COLUMNS,
     kv: { "curate.output": ctx.name, "curate.kind": "sft" },
     rowGroupRows: ctx.shard.rowGroupRows,
-    count: rows.length,
-    exactSizes: true,
-    needs: (i) => selected[i] === 1,
-    spiller: (put) => ({
-      row(i: number, row: MixRow) {
-        const r = row.record;
-        const rec: Rec = [r.id, r.problem, renderResponse(r, format), r.reference, r.source];
-        put(i, Buffer.from(JSON.stringify(rec), "utf8"), rowTextBytes(SFT_COLUMNS, values(i, rec)));
-      },
-      end() {},
-    }),
-    rowTokens: (k) => rowTokens(rows[k]!),
-    rowSize: (k, size) => size(rows[k]!),
-    writeRows(a, b, get, append) {
-      for (let k = a; k < b; k++) {
-        const i = rows[k]!;
-        append(values(i, JSON.parse(get(i).toString("utf8")) as Rec), rowTokens(i));
-      }
-    },
+    ...rowRecords<Rec>(rows, SFT_COLUMNS, ({ record: r }) => [r.id, r.problem, renderResponse(r, format), r.reference, r.source], values, rowTokens),
     details: () => ({
       selection: byTokens ? "tokenBudget" : cfg.rows !== undefined ? "rows" : "all",
       target: cfg.rows ?? cfg.tokenBudget ?? null,
