@@ -7,7 +7,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { buildOutputs, buildOrder, checkOutputs, type BuildOutputsArgs } from "../src/mix/build.js";
+import { buildOutputs, buildOrder, checkOutputs, finishOutputs, layoutOutput, partSpilled, planOutputs, spillPart, tableRange, writeOutputShard, type BuildOutputsArgs } from "../src/mix/build.js";
 import { syntheticCorpus, replay, type SyntheticCorpus } from "../src/mix/synthetic.js";
 import type { MixRow } from "../src/mix/table.js";
 import type { MixConfig } from "../src/config/types.js";
@@ -442,6 +442,73 @@ describe("shared options", () => {
     expect(manifests.none!.shards).toEqual([]);
     expect(readFileSync(join(outDir, "outputs", "none", "README.md"), "utf8")).toContain("This output is empty");
   });
+});
+
+describe("split by part and output shard", () => {
+  const outputs: OutputsConfig = {
+    midtrain: { kind: "midtrain", packTo: 512, weights: { "teacher-a": 2, "teacher-b": 1 } },
+    whole: { kind: "midtrain", packTo: 1024, split: "never" },
+    sft: { kind: "sft", maxTokens: 900 },
+    dpo: { kind: "dpo", pairsPerProblem: 2 },
+    rl: { kind: "rl" },
+  };
+  const names = Object.keys(outputs);
+  const rowsOf = async (dir: string, name: string) =>
+    JSON.stringify(await duck(`SELECT * EXCLUDE (filename, file_row_number) FROM ${q(dir, name)} ORDER BY filename, file_row_number`), (_, v) => (typeof v === "bigint" ? Number(v) : v));
+  const shardBytes = (dir: string, name: string) => {
+    const files = readdirSync(join(dir, "outputs", name, "data")).sort();
+    return files.map((f) => readFileSync(join(dir, "outputs", name, "data", f)).toString("base64"));
+  };
+
+  it("shards cut every 3 rows hold the rows of one shard, in order (sequences and pairs spanning cuts included)", async () => {
+    const one = tempDir("curate-mix-one-");
+    await buildOutputs({ config: mixConfig(outputs), outDir: one, rows: replay(corpus.rows), problem: corpus.problem, shard: { ...SHARD, shardRows: 1_000_000 } });
+    const cut = tempDir("curate-mix-cut-");
+    const manifests = await buildOutputs({ config: mixConfig(outputs), outDir: cut, rows: replay(corpus.rows), problem: corpus.problem, shard: { ...SHARD, shardRows: 3 } });
+    for (const name of names) {
+      const m = manifests[name]!;
+      expect(m.rows, name).toBeGreaterThan(6);
+      expect(m.shards.length, name).toBe(Math.ceil(m.rows / 3));
+      expect(await rowsOf(cut, name), name).toBe(await rowsOf(one, name));
+    }
+    // a packed document cut across sequences, and so across shards, is there to test
+    expect((manifests.midtrain!.details as { splitRollouts: number }).splitRollouts).toBeGreaterThan(3);
+  }, 120_000);
+
+  it("parts spilled separately and shards written in any order give the bytes of one build", async () => {
+    const shard = { ...SHARD, shardRows: 5 };
+    const ref = tempDir("curate-mix-ref-");
+    const refManifests = await buildOutputs({ config: mixConfig(outputs), outDir: ref, rows: replay(corpus.rows), problem: corpus.problem, shard });
+    const dir = tempDir("curate-mix-parts-");
+    const plan = (await planOutputs({ config: mixConfig(outputs), outDir: dir, tableRows: replay(corpus.rows), problem: corpus.problem, shard }))!;
+    const spill = join(dir, "spill");
+    // three parts cut at arbitrary rows, spilled last part first
+    const ords = corpus.rows.map((r) => r.record.ordinal);
+    const bounds = [0, ords[Math.floor(ords.length / 3)]!, ords[Math.floor((2 * ords.length) / 3)]!, ords[ords.length - 1]! + 1];
+    const parts = ["p0", "p1", "p2"];
+    for (const k of [2, 0, 1]) {
+      const rows = corpus.rows.filter((r) => r.record.ordinal >= bounds[k]! && r.record.ordinal < bounds[k + 1]!);
+      await spillPart(plan, spill, parts[k]!, replay(rows)(), tableRange(plan, bounds[k]!, bounds[k + 1]!));
+      expect(partSpilled(spill, parts[k]!)).toBe(true);
+    }
+    const shards: Record<string, ReturnType<typeof writeOutputShard>[]> = {};
+    for (const name of [...plan.order].reverse()) {
+      const layout = layoutOutput(plan, spill, parts, name);
+      const order = Array.from({ length: layout.cuts.length - 1 }, (_, k) => k).reverse();
+      const written = order.map((k) => ({ k, shard: writeOutputShard(plan, layout, k) }));
+      layout.reader.close();
+      shards[name] = written.sort((a, b) => a.k - b.k).map((w) => w.shard);
+    }
+    const manifests = finishOutputs(plan, shards);
+    await plan.close();
+    for (const name of names) {
+      expect(manifests[name]!.shards, name).toEqual(refManifests[name]!.shards);
+      expect(shardBytes(dir, name), name).toEqual(shardBytes(ref, name));
+      expect(readFileSync(join(dir, "outputs", name, "manifest.json"), "utf8"), name).toBe(readFileSync(join(ref, "outputs", name, "manifest.json"), "utf8"));
+    }
+    // a part missing from the spill is named
+    expect(() => layoutOutput(plan, spill, [...parts, "p3"], "sft")).toThrow(/part p3 of output sft was not spilled/);
+  }, 120_000);
 });
 
 describe("rebuild from a run folder", () => {
