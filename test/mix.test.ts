@@ -506,8 +506,11 @@ describe("split by part and output shard", () => {
       expect(shardBytes(dir, name), name).toEqual(shardBytes(ref, name));
       expect(readFileSync(join(dir, "outputs", name, "manifest.json"), "utf8"), name).toBe(readFileSync(join(ref, "outputs", name, "manifest.json"), "utf8"));
     }
-    // a part missing from the spill is named
+    // a part missing from the spill is named; so is a row two parts both stored
     expect(() => layoutOutput(plan, spill, [...parts, "p3"], "sft")).toThrow(/part p3 of output sft was not spilled/);
+    const p1 = corpus.rows.filter((r) => r.record.ordinal >= bounds[1]! && r.record.ordinal < bounds[2]!);
+    await spillPart(plan, spill, "p1-again", replay(p1)(), tableRange(plan, bounds[1]!, bounds[2]!));
+    expect(() => layoutOutput(plan, spill, [...parts, "p1-again"], "sft")).toThrow(/row \d+ is stored twice \(parts p1 and p1-again\)/);
   }, 120_000);
 });
 

@@ -95,34 +95,43 @@ export async function spillUnit(run: ProductsRun, d: Decisions, plan: OutputsPla
   await spillPart(plan, run.spillDir, unitName(unit), productRows(run, d, false, unit), tableRange(plan, run.bases[unit]!, run.bases[unit]! + rows), by);
 }
 
-/** Output shards written from one plan; each output's layout (spill index) loaded once. */
+/**
+ * Output shards written from one plan. One output's layout (its spill index) is held at a time:
+ * shards come in build order, so each is loaded about once per process or thread.
+ */
 export class ProductShards {
-  private layouts = new Map<string, OutputLayout>();
+  private current: OutputLayout | null = null;
   constructor(
     private run: ProductsRun,
     readonly plan: OutputsPlan,
   ) {}
 
   layout(name: string): OutputLayout {
-    let l = this.layouts.get(name);
-    if (!l) {
-      l = layoutOutput(this.plan, this.run.spillDir, this.run.markers.map((m) => unitName(m.unit)), name);
-      this.layouts.set(name, l);
+    if (this.current?.name !== name) {
+      this.close();
+      this.current = layoutOutput(this.plan, this.run.spillDir, this.run.markers.map((m) => unitName(m.unit)), name);
     }
-    return l;
+    return this.current;
+  }
+
+  /** shard cuts of every output, in build order (each layout loaded, cut, dropped) */
+  cuts(): { name: string; shards: number }[] {
+    const out = this.plan.order.map((name) => ({ name, shards: this.layout(name).cuts.length - 1 }));
+    this.close();
+    return out;
   }
 
   write(name: string, k: number): ClosedMixShard {
     return writeOutputShard(this.plan, this.layout(name), k);
   }
 
-  /** close the spill files (a thread between tasks); the layouts stay */
+  /** close the spill files (a thread between tasks); the layout stays */
   closeFiles(): void {
-    for (const l of this.layouts.values()) l.reader.close();
+    this.current?.reader.close();
   }
 
   close(): void {
-    for (const l of this.layouts.values()) l.reader.close();
-    this.layouts.clear();
+    this.current?.reader.close();
+    this.current = null;
   }
 }

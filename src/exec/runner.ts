@@ -683,8 +683,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       const local = new ProductShards(productsRun, p);
       try {
         // the cuts of every output (from the spill index), then this process's shards: g ≡ rank (mod n) of all
-        const counts = p.order.map((name) => ({ name, shards: local.layout(name).cuts.length - 1 }));
-        local.closeFiles();
+        const counts = local.cuts();
         const tasks: ProductsTask[] = [];
         let g = 0;
         for (const { name, shards } of counts) {

@@ -4,8 +4,8 @@
  * written in output order (packing order, pair order). A part's spill for one output is two files:
  * `<part>.<output>.rec` (the records, back to back) and `<part>.<output>.idx` (per record: table
  * index, offset, length and the text size it adds to the output rows), both temp + rename, the
- * index last, so a spill whose index exists is complete. Readers map every part's index into dense
- * arrays over the table (20 bytes per row) and open the record files on first read.
+ * index last, so a spill whose index exists is complete. Readers hold every part's index entries (22
+ * bytes per record) and open the record files on first read.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -79,62 +79,99 @@ export class SpillWriter {
   }
 }
 
-/** Every part's records of one output, addressed by table index. */
+/**
+ * Every part's records of one output, addressed by table index: the index entries of all parts in
+ * table order (22 bytes per record; rows without a record cost nothing), found by binary search.
+ */
 export class SpillReader {
+  private readonly rows: Int32Array;
   private readonly offset: Float64Array;
   private readonly length: Int32Array;
   private readonly sizes: Int32Array;
-  private readonly part: Int32Array;
+  private readonly part: Uint16Array;
   private readonly fds: number[] = [];
   private readonly recPaths: string[] = [];
 
-  /** `parts`: the part names whose spills of `output` exist in `dir`; `rows`: table rows */
+  /** `parts`: the part names whose spills of `output` exist in `dir` (in table order); `rows`: table rows */
   constructor(dir: string, parts: string[], output: string, rows: number) {
-    this.offset = new Float64Array(rows).fill(-1);
-    this.length = new Int32Array(rows);
-    this.sizes = new Int32Array(rows);
-    this.part = new Int32Array(rows).fill(-1);
-    try {
-      parts.forEach((p, k) => {
-        const { rec, idx } = spillPaths(dir, p, output);
-        if (!existsSync(idx)) throw new Error(`spill ${idx} is missing (part ${p} of output ${output} was not spilled)`);
-        const buf = readFileSync(idx);
-        if (buf.length < 8 || buf.readUInt32LE(0) !== IDX_MAGIC || buf.length !== 8 + buf.readUInt32LE(4) * ENTRY) throw new Error(`spill index ${idx} is damaged (${buf.length} bytes)`);
-        const n = buf.readUInt32LE(4);
-        for (let e = 0; e < n; e++) {
-          const o = 8 + e * ENTRY;
-          const i = buf.readUInt32LE(o);
-          if (i >= rows) throw new Error(`spill index ${idx}: row ${i} is outside the table (${rows} rows)`);
-          if (this.part[i] !== -1) throw new Error(`spill index ${idx}: row ${i} is also stored by part ${parts[this.part[i]!]}`);
-          this.part[i] = k;
-          this.offset[i] = buf.readDoubleLE(o + 4);
-          this.length[i] = buf.readUInt32LE(o + 12);
-          this.sizes[i] = buf.readUInt32LE(o + 16);
-        }
-        if (!existsSync(rec)) throw new Error(`spill ${rec} is missing (part ${p} of output ${output})`);
-        this.recPaths.push(rec);
-        this.fds.push(-1); // opened on first read
-      });
-    } catch (e) {
-      this.close();
-      throw e;
+    if (parts.length > 0xffff) throw new Error(`spill: ${parts.length} parts, at most 65,535`);
+    const bufs: Buffer[] = [];
+    let total = 0;
+    parts.forEach((p) => {
+      const { rec, idx } = spillPaths(dir, p, output);
+      if (!existsSync(idx)) throw new Error(`spill ${idx} is missing (part ${p} of output ${output} was not spilled)`);
+      if (!existsSync(rec)) throw new Error(`spill ${rec} is missing (part ${p} of output ${output})`);
+      const buf = readFileSync(idx);
+      if (buf.length < 8 || buf.readUInt32LE(0) !== IDX_MAGIC || buf.length !== 8 + buf.readUInt32LE(4) * ENTRY) throw new Error(`spill index ${idx} is damaged (${buf.length} bytes)`);
+      bufs.push(buf);
+      total += buf.readUInt32LE(4);
+      this.recPaths.push(rec);
+      this.fds.push(-1); // opened on first read
+    });
+    this.rows = new Int32Array(total);
+    this.offset = new Float64Array(total);
+    this.length = new Int32Array(total);
+    this.sizes = new Int32Array(total);
+    this.part = new Uint16Array(total);
+    let w = 0;
+    let sorted = true;
+    bufs.forEach((buf, k) => {
+      const n = buf.readUInt32LE(4);
+      for (let e = 0; e < n; e++, w++) {
+        const o = 8 + e * ENTRY;
+        const i = buf.readUInt32LE(o);
+        if (i >= rows) throw new Error(`spill index ${this.recPaths[k]}: row ${i} is outside the table (${rows} rows)`);
+        if (w > 0 && i <= this.rows[w - 1]!) sorted = false;
+        this.rows[w] = i;
+        this.part[w] = k;
+        this.offset[w] = buf.readDoubleLE(o + 4);
+        this.length[w] = buf.readUInt32LE(o + 12);
+        this.sizes[w] = buf.readUInt32LE(o + 16);
+      }
+    });
+    // records put by encode threads may come out of row order within a part
+    if (!sorted) {
+      const perm = Int32Array.from({ length: total }, (_, e) => e).sort((a, b) => this.rows[a]! - this.rows[b]!);
+      for (const a of [this.rows, this.length, this.sizes, this.part, this.offset]) {
+        const copy = a.slice();
+        for (let e = 0; e < total; e++) a[e] = copy[perm[e]!]!;
+      }
+    }
+    for (let e = 1; e < total; e++) {
+      if (this.rows[e] === this.rows[e - 1]) throw new Error(`spill of output ${output}: row ${this.rows[e]} is stored twice (parts ${parts[this.part[e - 1]!]} and ${parts[this.part[e]!]})`);
     }
   }
 
+  /** entry of table row i, or -1 */
+  private find(i: number): number {
+    let lo = 0;
+    let hi = this.rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.rows[mid]!;
+      if (r === i) return mid;
+      if (r < i) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
   has(i: number): boolean {
-    return this.part[i]! >= 0;
+    return this.find(i) >= 0;
   }
 
   /** text size of row i's record (0 when absent) */
   size(i: number): number {
-    return this.sizes[i]!;
+    const e = this.find(i);
+    return e < 0 ? 0 : this.sizes[e]!;
   }
 
   get(i: number): Buffer {
-    const k = this.part[i]!;
-    if (k < 0) throw new Error(`spill: table row ${i} was never stored`);
-    const buf = Buffer.allocUnsafe(this.length[i]!);
-    const at = this.offset[i]!;
+    const e = this.find(i);
+    if (e < 0) throw new Error(`spill: table row ${i} was never stored`);
+    const k = this.part[e]!;
+    const buf = Buffer.allocUnsafe(this.length[e]!);
+    const at = this.offset[e]!;
     if (this.fds[k] === -1) this.fds[k] = openSync(this.recPaths[k]!, "r");
     let off = 0;
     while (off < buf.length) {
