@@ -238,6 +238,14 @@ describe("ranks and resume", () => {
     const fresh = join(corpus, "refilter-fresh");
     expect(runCli(["run", join(corpus, "mix-refilter.json"), "--out", fresh, "--quiet", "--workers", "0"]).code).toBe(0);
     expectSameTree(fresh, out);
+    // the products' work folder holds the current token only; without outputs, the products go
+    expect(readdirSync(join(out, ".work", "outputs")).length).toBe(1);
+    const noOutputs = { ...mix, filters: { ...mix.filters, maxResponseTokens: 1500, requireCorrect: false } };
+    delete noOutputs.outputs;
+    writeFileSync(join(corpus, "mix-no-outputs.json"), JSON.stringify(noOutputs));
+    expect(runCli(["run", join(corpus, "mix-no-outputs.json"), "--out", out, "--quiet", "--refilter"]).code).toBe(0);
+    expect(existsSync(join(out, "outputs"))).toBe(false);
+    expect(existsSync(join(out, ".work", "outputs"))).toBe(false);
     // a change that affects annotation is refused
     writeFileSync(join(corpus, "mix-tok.json"), JSON.stringify({ ...mix, tokenizer: "cl100k_base" }));
     const t = runCli(["run", join(corpus, "mix-tok.json"), "--out", out, "--quiet", "--refilter"]);

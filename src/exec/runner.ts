@@ -738,6 +738,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       if (!(name in productShards)) rmSync(join(outDir, "outputs", name), { recursive: true, force: true });
       else if (existsSync(data)) for (const f of readdirSync(data)) if (!productFiles.has(join(data, f))) rmSync(join(data, f), { force: true });
     }
+    if (!products) rmSync(join(outDir, "outputs"), { recursive: true, force: true });
   }
   for (const e of ["README.md", "timings.json", "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
   const problemsFinal = await getSummaries();
@@ -779,7 +780,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       writeFileAtomic(finishedPath, JSON.stringify(rel) + "\n");
       for (const f of readdirSync(spillDir)) if (f !== "finished.json") rmSync(join(spillDir, f), { recursive: true, force: true });
     }
-  }
+  } else rmSync(outputsWork, { recursive: true, force: true }); // products of an earlier config (--refilter without outputs)
 
   const byReason: Record<string, number> = {};
   for (const s of stageList) for (const [r, n] of Object.entries(s.reasons)) byReason[r] = (byReason[r] ?? 0) + n;
