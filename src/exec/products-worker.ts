@@ -1,5 +1,5 @@
 /**
- * Worker thread of the data products: spills units and writes output shards (src/exec/products.ts).
+ * Worker thread of the data products: spills parts and writes output shards (src/exec/products.ts).
  * Plans once per thread, from the same compact columns and saved group outcome as the main thread,
  * so its plan is the main thread's; the per-problem statistics come with the workerData.
  */
@@ -10,7 +10,7 @@ import type { ClosedMixShard } from "../mix/shards.js";
 import { initCompressors } from "../io/parquet-write.js";
 import { localDecider } from "../stages/filters.js";
 import { loadGroupOutcome } from "./group-outcome.js";
-import { planProducts, ProductShards, spillUnit, type Decisions, type ProductsRun, type ProductsTask } from "./products.js";
+import { planProducts, ProductShards, spillPiece, type Decisions, type ProductsRun, type ProductsTask } from "./products.js";
 
 const { run, token, summaries } = workerData as { run: ProductsRun; token: string; summaries: [string, ProblemSummary][] };
 const ready = initCompressors();
@@ -29,7 +29,7 @@ export default async function task(t: ProductsTask): Promise<ClosedMixShard | nu
   state ??= setUp();
   const { d, plan, shards } = await state;
   if (t.kind === "spill") {
-    await spillUnit(run, d, plan, t.unit, t.by);
+    await spillPiece(run, d, plan, t.piece, t.by);
     return null;
   }
   try {

@@ -1,7 +1,7 @@
 /**
  * The data products of a run in pieces any process or thread can do on its own: the plan (from the
- * compact columns of annotated/ and the saved group outcome; the same everywhere), one unit's spill,
- * one output shard. The runner does them inline or hands them to products-worker threads; array
+ * compact columns of annotated/ and the saved group outcome; the same everywhere), one part's spill
+ * (an annotated shard of a plain JSONL unit, else a unit), one output shard. The runner does them inline or hands them to products-worker threads; array
  * ranks split them (units with the write phase, output shards in the outputs phase).
  */
 import type { MixConfig } from "../config/types.js";
@@ -14,7 +14,7 @@ import { rolloutFromRow } from "../io/rollout-columns.js";
 import { layoutOutput, planOutputs, spillPart, tableRange, writeOutputShard, type MixRow, type OutputLayout, type OutputsPlan } from "../mix/build.js";
 import type { ClosedMixShard } from "../mix/shards.js";
 import type { GroupOutcome } from "./group-outcome.js";
-import { annotatedRows, rowDrop } from "./write-unit.js";
+import { annotatedRows, partsSeekable, rowDrop } from "./write-unit.js";
 import { unitName, type UnitMarker } from "./units.js";
 
 /** compact columns the group step reads */
@@ -37,8 +37,40 @@ export interface ProductsRun {
   spillDir: string;
 }
 
-/** One piece of work for a products thread: a unit's spill, or one output shard. */
-export type ProductsTask = { kind: "spill"; unit: number; by: string } | { kind: "shard"; name: string; k: number };
+/**
+ * A spill part: one annotated shard of a plain JSONL unit (re-read from its recorded byte offset, as
+ * the write step does), else a whole unit. Parts are named u<NNNNN>-p<NNNNN> or u<NNNNN>.
+ */
+export interface SpillPiece {
+  name: string;
+  unit: number;
+  /** annotated shards [from, to) of the unit */
+  from: number;
+  to: number;
+  /** global index of the first annotated row, and the rows */
+  base: number;
+  rows: number;
+}
+
+/** Every spill part of the run, in table order. */
+export function spillPieces(run: ProductsRun): SpillPiece[] {
+  const out: SpillPiece[] = [];
+  run.markers.forEach((m, unit) => {
+    let base = run.bases[unit]!;
+    if (partsSeekable(m, run.inputs[unit]!)) {
+      m.shards.forEach((sh, p) => {
+        out.push({ name: `${unitName(unit)}-p${String(p).padStart(5, "0")}`, unit, from: p, to: p + 1, base, rows: sh.rows });
+        base += sh.rows;
+      });
+    } else {
+      out.push({ name: unitName(unit), unit, from: 0, to: m.shards.length, base, rows: m.shards.reduce((a, sh) => a + sh.rows, 0) });
+    }
+  });
+  return out;
+}
+
+/** One piece of work for a products thread: a part's spill, or one output shard. */
+export type ProductsTask = { kind: "spill"; piece: SpillPiece; by: string } | { kind: "shard"; name: string; k: number };
 
 export interface Decisions {
   outcome: GroupOutcome;
@@ -50,10 +82,11 @@ export interface Decisions {
  * `compact`: annotated/ only, no texts (token counts and the trace format stand in for them: the
  * plan); else the responses re-read from the inputs (the spill).
  */
-export async function* productRows(run: ProductsRun, d: Decisions, compact: boolean, unit?: number): AsyncGenerator<MixRow> {
-  const ms = unit === undefined ? run.markers : [run.markers[unit]!];
-  const base = unit === undefined ? 0 : run.bases[unit]!;
-  const source = compact ? annotatedRows(run.outDir, ms, TABLE_COLUMNS, undefined, base) : annotatedRows(run.outDir, ms, undefined, run.inputs, base);
+export async function* productRows(run: ProductsRun, d: Decisions, compact: boolean, piece?: SpillPiece): AsyncGenerator<MixRow> {
+  const ms = piece === undefined ? run.markers : [run.markers[piece.unit]!];
+  const base = piece === undefined ? 0 : piece.base;
+  const range = piece === undefined ? undefined : { from: piece.from, to: piece.to };
+  const source = compact ? annotatedRows(run.outDir, ms, TABLE_COLUMNS, undefined, base, range) : annotatedRows(run.outDir, ms, undefined, run.inputs, base, range);
   for await (const { index, value } of source) {
     let drop = rowDrop(value);
     if (drop?.stage === "read") continue;
@@ -89,10 +122,9 @@ export async function planProducts(run: ProductsRun, d: Decisions, summaries: Ma
   return plan;
 }
 
-/** Spill one unit's records (see build.ts spillPart); `by` goes into its done marker. */
-export async function spillUnit(run: ProductsRun, d: Decisions, plan: OutputsPlan, unit: number, by: string): Promise<void> {
-  const rows = run.markers[unit]!.shards.reduce((a, sh) => a + sh.rows, 0);
-  await spillPart(plan, run.spillDir, unitName(unit), productRows(run, d, false, unit), tableRange(plan, run.bases[unit]!, run.bases[unit]! + rows), by);
+/** Spill one part's records (see build.ts spillPart); `by` goes into its done marker. */
+export async function spillPiece(run: ProductsRun, d: Decisions, plan: OutputsPlan, piece: SpillPiece, by: string): Promise<void> {
+  await spillPart(plan, run.spillDir, piece.name, productRows(run, d, false, piece), tableRange(plan, piece.base, piece.base + piece.rows), by);
 }
 
 /**
@@ -109,7 +141,7 @@ export class ProductShards {
   layout(name: string): OutputLayout {
     if (this.current?.name !== name) {
       this.close();
-      this.current = layoutOutput(this.plan, this.run.spillDir, this.run.markers.map((m) => unitName(m.unit)), name);
+      this.current = layoutOutput(this.plan, this.run.spillDir, spillPieces(this.run).map((p) => p.name), name);
     }
     return this.current;
   }

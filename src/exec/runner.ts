@@ -49,7 +49,7 @@ import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePai
 import type { BandPairs } from "../group/group.js";
 import type { ProblemSummary } from "../quality/problems.js";
 import { finishOutputs, partSpilled, type OutputsPlan } from "../mix/build.js";
-import { GROUP_COLUMNS, planProducts, problemSummaries, ProductShards, spillUnit, type Decisions, type ProductsRun, type ProductsTask } from "./products.js";
+import { GROUP_COLUMNS, planProducts, problemSummaries, ProductShards, spillPiece, spillPieces, type Decisions, type ProductsRun, type ProductsTask, type SpillPiece } from "./products.js";
 import type { ClosedMixShard } from "../mix/shards.js";
 import { annotatedRows, mergeWriteCounts, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
 import { clearUnit, clearWritten, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker } from "./units.js";
@@ -594,6 +594,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   // (after every unit is spilled): output shard g of all outputs in build order, g ≡ rank (mod n), each
   // with a marker. Finalize (or one process) does whatever is left, then joins the manifests.
   const products = hasOutputs(config);
+  const pieces = spillPieces(productsRun);
   const outputsWork = join(outDir, ".work", "outputs");
   const spillDir = productsRun.spillDir;
   const split = world > 1 && phase !== "finalize";
@@ -643,13 +644,15 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       // no sweep of temp files here: other ranks may be writing theirs (names carry the pid; a crashed
       // process's leftovers go when the run is finished)
       mkdirSync(spillDir, { recursive: true });
-      const toSpill = mine.filter(({ unit }) => !partSpilled(spillDir, unitName(unit)));
+      // parts (an annotated shard of a plain JSONL unit, else a unit) j ≡ rank (mod n), so one big
+      // input file is spilled by every rank; one process or finalize: every part not spilled yet
+      const toSpill = phase === "outputs" ? [] : pieces.filter((pc, j) => (!split || j % world === rank) && !partSpilled(spillDir, pc.name));
       if (toSpill.length) {
         tPhase = performance.now();
         progress.phase(split ? `spill (rank ${rank}/${world})` : "spill");
         await productsTasks(
-          toSpill.map(({ unit }) => ({ kind: "spill", unit, by })),
-          async (t) => spillUnit(productsRun, decisions, await getPlan(), (t as { unit: number }).unit, by),
+          toSpill.map((piece) => ({ kind: "spill", piece, by })),
+          async (t) => spillPiece(productsRun, decisions, await getPlan(), (t as { piece: SpillPiece }).piece, by),
           () => undefined,
         );
         phaseSecs.spill = (performance.now() - tPhase) / 1000;
@@ -663,11 +666,12 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     if (products && !finished) {
       tPhase = performance.now();
       progress.phase(split ? `outputs (rank ${rank}/${world})` : "outputs");
-      for (const { unit, file } of units) {
+      for (let j = 0; j < pieces.length; j++) {
+        const pc = pieces[j]!;
         await poll(
-          () => (partSpilled(spillDir, unitName(unit)) ? true : null),
-          `unit ${unitName(unit)} (${file.rel}) is not spilled for the outputs`,
-          `units are spilled by the write phase: \`curate run --phase write --rank ${unit % world} --world-size ${world}\``,
+          () => (partSpilled(spillDir, pc.name) ? true : null),
+          `part ${pc.name} (${inputsByUnit[pc.unit]!.rel}) is not spilled for the outputs`,
+          `parts are spilled by the write phase: \`curate run --phase write --rank ${j % world} --world-size ${world}\``,
         );
       }
       const p = await getPlan();
