@@ -13,6 +13,7 @@
  *
  * `--curate` runs another build (e.g. a worktree of an older commit) on the same folder, for before /
  * after figures. `--ranks N` first runs the products as an array job would: N write ranks at once
+ * (`--workers 1` each: ranks on one machine share its cores)
  * (each spills its own units; the write itself is current), then N outputs ranks at once (each writes
  * output shards g ≡ rank mod N), timed per step with each rank's wall, CPU seconds and peak RSS; the
  * finalize that follows only joins (its products figures are then ~0).
@@ -64,7 +65,7 @@ async function phaseRanks(phase, n) {
   const t0 = performance.now();
   const runs = await Promise.all(
     Array.from({ length: n }, (_, rank) => new Promise((done, fail) => {
-      const p = spawn("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, curate, "run", mixPath, "--out", runDir, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", String(n)], { stdio: ["ignore", "ignore", "pipe"] });
+      const p = spawn("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, curate, "run", mixPath, "--out", runDir, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", String(n), "--workers", "1"], { stdio: ["ignore", "ignore", "pipe"] });
       let err = "";
       p.stderr.on("data", (d) => (err += d));
       p.on("exit", (code) => {
