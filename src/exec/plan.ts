@@ -5,8 +5,8 @@
  *   merge     array: rank r reads every rank's pairs, forms the problem groups and decides those whose
  *             key hashes to r (mod ranks) — exact duplicates, caps — saved as share r of the outcome
  *   write     array: each task writes its own units' data/ and rejected/ shards from the saved outcome
- *   outputs   array: every task plans the data products, spills its own units' records, then writes
- *             output shards g ≡ rank (mod ranks) of all outputs
+ *   outputs   array: every task plans the data products, waits for every part's spill (made by the
+ *             write tasks: part j by task j mod ranks), then writes output shards g ≡ rank (mod ranks)
  *   finalize  one task: problem statistics, output manifests, conservation check, manifest
  * Slurm: arrays and single jobs chained by afterok dependencies. Kubernetes: Indexed Jobs and Jobs;
  * every phase waits for the markers of the one before (<out>/.work/units/, .work/group/, .work/write/,
@@ -95,9 +95,9 @@ exec ${curate} run ${mix} --out ${out} --phase write --world-size ${o.ranks} --w
 #SBATCH --cpus-per-task=${o.cpusPerTask}
 #SBATCH --mem=${o.memGB}G
 #SBATCH --output=${resolve(o.scriptsDir)}/outputs-%a.log
-# Outputs phase: every task plans the data products from annotated/ (the same plan everywhere), spills the
-# records (texts, token ids) of its own units to .work/outputs/, waits for every unit, then writes the
-# output shards g with g mod ${o.ranks} = rank. A rerun skips units spilled and shards written.
+# Outputs phase: every task plans the data products from annotated/ (the same plan everywhere), waits for
+# every part's records (texts, token ids) in .work/outputs/ (spilled by the write tasks), then writes the
+# output shards g with g mod ${o.ranks} = rank. A rerun skips shards written.
 set -euo pipefail
 exec ${curate} run ${mix} --out ${out} --phase outputs --world-size ${o.ranks} --workers ${o.cpusPerTask} --quiet
 `;
@@ -198,7 +198,7 @@ ${volume}
   );
   const outputs = indexedJob(
     "outputs",
-    `# Outputs phase as an Indexed Job: every index plans the data products, spills the records of units k with\n# k mod ${o.ranks} = r, waits for every unit, then writes output shards g with g mod ${o.ranks} = r.`,
+    `# Outputs phase as an Indexed Job: every index plans the data products, waits for every part's records\n# (spilled by the write job), then writes output shards g with g mod ${o.ranks} = r.`,
   );
   const finalize = singleJob("finalize", "# Finalize phase: may be applied together with the other jobs; it waits for every unit's markers.", "");
   const files = { "job-annotate.yaml": annotate, "job-group.yaml": group, "job-merge.yaml": merge, "job-write.yaml": write, "job-outputs.yaml": outputs, "job-finalize.yaml": finalize };

@@ -14,8 +14,9 @@
  *     row) and the saved outcome ─▶ data/train-<unit>-* (kept) + rejected/rejected-<unit>-* (stage +
  *     reason) ─▶ write marker (shards + the unit's counts)
  *     with outputs configured: the data products' plan (compact pass, the same in every process), then
- *     the unit's records those products use (texts, token ids) ─▶ .work/outputs/<token>/ spill + marker
- *   outputs (after every unit is spilled; rank-splittable)
+ *     the records those products use (texts, token ids) of parts j ≡ rank (mod n) — an annotated shard
+ *     of a plain JSONL unit, else a unit ─▶ .work/outputs/<token>/ spill + marker
+ *   outputs (after every part is spilled; rank-splittable)
  *     output shard g of all outputs, g ≡ rank (mod n), from the plan and the spills ─▶
  *     outputs/<name>/data/train-<k>.parquet + shard marker
  *   finalize (one process, after every unit is written)
@@ -589,9 +590,9 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
 
   // -------------------------------------------------------------------- data products (outputs)
   // Planned from the compact columns by every process that needs the plan (the same plan everywhere).
-  // Spill (with the write step, split like it by unit): the records (texts, token ids) of a unit's rows
-  // the products use → .work/outputs/<token>/<unit>.<output>.rec/.idx + a done marker. Outputs phase
-  // (after every unit is spilled): output shard g of all outputs in build order, g ≡ rank (mod n), each
+  // Spill (with the write step; part j by rank j mod n): the records (texts, token ids) of a part's rows
+  // the products use → .work/outputs/<token>/<part>.<output>.rec/.idx + a done marker. Outputs phase
+  // (after every part is spilled): output shard g of all outputs in build order, g ≡ rank (mod n), each
   // with a marker. Finalize (or one process) does whatever is left, then joins the manifests.
   const products = hasOutputs(config);
   const pieces = spillPieces(productsRun);
@@ -605,7 +606,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const getSummaries = async () => (summaries ??= await (problemStats ?? problemStatsPass()));
   const getPlan = async (): Promise<OutputsPlan> => (plan ??= await planProducts(productsRun, decisions, await getSummaries()));
   /**
-   * Product tasks (unit spills, output shards) on up to `workers` threads when there are at least two;
+   * Product tasks (part spills, output shards) on up to `workers` threads when there are at least two;
    * each thread plans once (the same plan), so threads pay off when the tasks outweigh a plan.
    */
   let productsPool: Piscina | null = null;
