@@ -109,7 +109,7 @@ export async function problemSummaries(run: ProductsRun, outcome: GroupOutcome):
     if (rowDrop(value)?.stage === "read") continue;
     const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
     const info = outcome.info(index);
-    problems.add({ problemGroup: info.problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
+    problems.addRollout(info.problemGroup, record);
   }
   const summaries = new Map<string, ProblemSummary>();
   for (const p of problems.summaries()) summaries.set(p.problemGroup, p);

@@ -71,7 +71,7 @@ export async function problemSummaries(rows: () => AsyncIterable<MixRow>): Promi
   const stats = new ProblemStats();
   for await (const r of rows()) {
     if (r.drop?.stage === "read") continue;
-    stats.add({ problemGroup: r.group.problemGroup, verdict: r.record.verify?.verdict ?? null, responseTokens: r.record.tokens?.response ?? 0, meta: r.record.meta, problem: r.record.problem });
+    stats.addRollout(r.group.problemGroup, r.record);
   }
   return new Map(stats.summaries().map((s) => [s.problemGroup, s]));
 }

@@ -14,7 +14,7 @@
  * Storage is columnar (typed arrays indexed by problem number) so millions of rollouts cost a few
  * bytes each; summaries come out in first-seen order, which is deterministic for a fixed input order.
  */
-import type { MetaValue } from "../trace/record.js";
+import type { MetaValue, Rollout } from "../trace/record.js";
 import type { Verdict } from "../verify/types.js";
 import type { Domain, PassRateDifficulty } from "./types.js";
 import { DOMAINS, problemDomain } from "./domain.js";
@@ -127,6 +127,11 @@ export class ProblemStats {
   /** number of problems seen */
   get size(): number {
     return this.names.length;
+  }
+
+  /** one rollout of problem group `problemGroup` (its verdict, response tokens, meta and problem text) */
+  addRollout(problemGroup: string, record: Rollout): void {
+    this.add({ problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
   }
 
   add(row: ProblemRow): void {
