@@ -296,10 +296,11 @@ export async function spillPart(plan: OutputsPlan, dir: string, part: string, ro
   return { records, bytes };
 }
 
-/** One output's shards, planned: shard k holds output rows [cuts[k], cuts[k+1]). */
+/** One output's shards, planned: shard k holds output rows [cuts[k], cuts[k+1]) and textBytes[k] of text. */
 export interface OutputLayout {
   name: string;
   cuts: number[];
+  textBytes: number[];
   reader: SpillReader;
 }
 
@@ -312,23 +313,29 @@ export function layoutOutput(plan: OutputsPlan, dir: string, parts: string[], na
   const b = plan.builders.get(name)!;
   const reader = new SpillReader(dir, parts, name, plan.table.n);
   const cuts = [0];
+  const textBytes: number[] = [];
   let rows = 0;
   let bytes = 0;
   const size = (i: number) => {
-    if (!reader.has(i)) throw new Error(`outputs.${name}: table row ${i} has no record in the spill (a part was spilled by a different plan?)`);
-    return reader.size(i);
+    const s = reader.size(i);
+    if (s < 0) throw new Error(`outputs.${name}: table row ${i} has no record in the spill (a part was spilled by a different plan?)`);
+    return s;
   };
   for (let k = 0; k < b.count; k++) {
     rows++;
     bytes += b.rowSize(k, size);
     if (rows >= plan.shard.shardRows || bytes >= plan.shard.shardBytes) {
       cuts.push(k + 1);
+      textBytes.push(bytes);
       rows = 0;
       bytes = 0;
     }
   }
-  if (cuts[cuts.length - 1] !== b.count) cuts.push(b.count);
-  return { name, cuts, reader };
+  if (cuts[cuts.length - 1] !== b.count) {
+    cuts.push(b.count);
+    textBytes.push(bytes);
+  }
+  return { name, cuts, textBytes, reader };
 }
 
 export function outputShardPath(plan: OutputsPlan, name: string, k: number): string {
@@ -342,13 +349,11 @@ export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: num
   const end = layout.cuts[k + 1]!;
   const path = outputShardPath(plan, layout.name, k);
   const w = new ShardWriter(path, b.columns, b.rowGroupRows, plan.shard.codec, b.kv);
-  let planned = 0;
   try {
     b.writeRows(a, end, (i) => layout.reader.get(i), (values, tokens) => w.append(values, tokens));
     if (w.rows !== end - a) throw new Error(`internal: outputs.${layout.name} shard ${k} got ${w.rows} rows, planned ${end - a}`);
-    if (b.exactSizes) {
-      for (let r = a; r < end; r++) planned += b.rowSize(r, (i) => layout.reader.size(i));
-      if (planned !== w.textBytes) throw new Error(`internal: outputs.${layout.name} shard ${k} holds ${w.textBytes} text bytes, the layout planned ${planned}`);
+    if (b.exactSizes && w.textBytes !== layout.textBytes[k]) {
+      throw new Error(`internal: outputs.${layout.name} shard ${k} holds ${w.textBytes} text bytes, the layout planned ${layout.textBytes[k]}`);
     }
     return w.close();
   } catch (e) {

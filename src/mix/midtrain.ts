@@ -194,9 +194,9 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
   const tally = new Tally(t);
   const stats = { sequences: 0, tokens: 0, contentTokens: 0, separatorTokens: 0, splitRollouts: 0, fullSequences: 0 };
   // ---- 4. sequences, from the documents' token counts (the encoder's ids match them; the spill checks)
-  // seqStart[s]..seqStart[s+1]: sequence s's entries. "split": positions in the concatenation of the
-  // entries in packing order (entryCum), sequence s = [s·packTo, (s+1)·packTo); "never": seqEntries
-  // lists each sequence's entries in the order they were placed
+  // "split": positions in the concatenation of the entries in packing order (entryCum), sequence s =
+  // [s·packTo, (s+1)·packTo); "never": seqEntries[seqStartNever[s] .. seqStartNever[s+1]) are sequence
+  // s's entries in the order they were placed
   const entryCum = new Float64Array(nEntries + 1);
   let seqEntries: Int32Array | null = null;
   let seqStartNever: Int32Array | null = null;

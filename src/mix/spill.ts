@@ -156,14 +156,10 @@ export class SpillReader {
     return -1;
   }
 
-  has(i: number): boolean {
-    return this.find(i) >= 0;
-  }
-
-  /** text size of row i's record (0 when absent) */
+  /** text size of row i's record, -1 when the row has none */
   size(i: number): number {
     const e = this.find(i);
-    return e < 0 ? 0 : this.sizes[e]!;
+    return e < 0 ? -1 : this.sizes[e]!;
   }
 
   get(i: number): Buffer {
