@@ -627,12 +627,15 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
     const bad = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
     if (bad) throw bad.reason;
   };
+  // markers hold output shards with paths relative to the run folder (ranks may mount it elsewhere)
+  const relShard = (sh: ClosedMixShard): ClosedMixShard => ({ ...sh, path: relative(outDir, sh.path) });
+  const absShard = (sh: ClosedMixShard): ClosedMixShard => ({ path: join(outDir, sh.path), rows: sh.rows, tokens: sh.tokens, bytes: sh.bytes, sha256: sh.sha256 });
   // once a run is finished the spills go; the list of output shards stays, so a phase run again has nothing to do
   const finishedPath = join(spillDir, "finished.json");
   const readFinished = (): Record<string, ClosedMixShard[]> | null => {
     try {
       const m = JSON.parse(readFileSync(finishedPath, "utf8")) as Record<string, ClosedMixShard[]>;
-      return Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map((sh) => ({ ...sh, path: join(outDir, sh.path) }))]));
+      return Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map(absShard)]));
     } catch {
       return null;
     }
@@ -679,8 +682,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       const shardMarker = (name: string, k: number) => join(spillDir, `shard-${name}-${k}.json`);
       const readShard = (name: string, k: number): ClosedMixShard | null => {
         try {
-          const m = JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard;
-          return { path: join(outDir, m.path), rows: m.rows, tokens: m.tokens, bytes: m.bytes, sha256: m.sha256 };
+          return absShard(JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard);
         } catch {
           return null;
         }
@@ -701,7 +703,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
           (t, closed) => {
             const { name, k } = t as { name: string; k: number };
             const c = closed as ClosedMixShard;
-            writeFileAtomic(shardMarker(name, k), JSON.stringify({ ...c, path: relative(outDir, c.path), by }) + "\n");
+            writeFileAtomic(shardMarker(name, k), JSON.stringify({ ...relShard(c), by }) + "\n");
             // fault injection for the resume tests (never set in normal use): a real SIGKILL after N output shards
             if (++shardsWritten === Number(process.env.CURATE_FAULT_KILL_AFTER_SHARDS)) process.kill(process.pid, "SIGKILL");
           },
@@ -781,7 +783,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   if (products) {
     outputs = finishOutputs(await getPlan(), productShards, loaded.hash);
     if (!finished) {
-      const rel = Object.fromEntries(Object.entries(productShards).map(([name, list]) => [name, list.map((sh) => ({ ...sh, path: relative(outDir, sh.path) }))]));
+      const rel = Object.fromEntries(Object.entries(productShards).map(([name, list]) => [name, list.map(relShard)]));
       writeFileAtomic(finishedPath, JSON.stringify(rel) + "\n");
       for (const f of readdirSync(spillDir)) if (f !== "finished.json") rmSync(join(spillDir, f), { recursive: true, force: true });
     }
