@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { normalizeTrace, normalizeForKey } from "../src/trace/normalize.js";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { normalizeTrace, normalizeForKey, normalizeForKeyBytes, keyBytes } from "../src/trace/normalize.js";
+import { keysFor, hashKey } from "../src/stages/tokens.js";
+import { mulberry32 } from "../src/group/hash.js";
+import { sharedData } from "./helpers/cli.js";
 
 describe("normalizeTrace", () => {
   it("splits Sky-T1 thought/solution tags", () => {
@@ -48,5 +54,63 @@ describe("normalizeForKey", () => {
   });
   it("keeps different numbers different", () => {
     expect(normalizeForKey("2x=4")).not.toBe(normalizeForKey("2x=5"));
+  });
+});
+
+/**
+ * normalizeForKeyBytes (the exact-duplicate key's fast path) must give the UTF-8 bytes of
+ * normalizeForKey for any text: fuzz from every case its passes tell apart, then real data.
+ */
+describe("normalizeForKeyBytes", () => {
+  const PIECES = [
+    ..."aZbY09 $\\,;:!{}()^_=+-.xqQLRdDtTfF", "\\", "$$", "\\$", "\\ ", "\\,", "\\;", "\\:", "\\!", "\\quad", "\\qquad", "\\Quad",
+    "\\quadx", "\\qquadA", "\\q$quad", "\\le$ft", "\\left", "\\Left(", "\\leftarrow", "\\right", "\\RIGHT", "\\rightarrow", "\\right)",
+    "\\dfrac", "\\tfrac", "\\DFrac", "\\d$frac", "\\dfra", "\\frac", "\\\\dfrac", "\\,dfrac", " ", "  ", "\t", "\n", "\r\n", "\v", "\f",
+    "\u00a0", "\u1680", "\u2003", "\u200a", "\u200b", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff", "\u0085",
+    "é", "É", "ﬁ", "Ａ", "①", "½", "ǅ", "İ", "Σ", "中", "😀", "\ud800", "\udc00", "\ud83d", "−", "×", "≤", "\u0301",
+  ];
+  const kb = keyBytes();
+  const bytes = (t: string) => {
+    const n = normalizeForKeyBytes(t, kb); // may replace kb.buf
+    return Buffer.from(kb.buf.subarray(0, n));
+  };
+  it("equals normalizeForKey's UTF-8 on 20,000 fuzzed texts", () => {
+    const rnd = mulberry32(7);
+    for (let i = 0; i < 20_000; i++) {
+      let t = "";
+      const parts = 1 + Math.floor(rnd() * 24);
+      for (let k = 0; k < parts; k++) t += PIECES[Math.floor(rnd() * PIECES.length)];
+      const want = Buffer.from(normalizeForKey(t), "utf8");
+      const got = bytes(t);
+      if (!got.equals(want)) expect.fail(`${JSON.stringify(t)}: ${JSON.stringify(got.toString())} ≠ ${JSON.stringify(want.toString())}`);
+    }
+  });
+  it("grows its buffer for long texts and keeps the keys", () => {
+    const t = "Let $x = \\dfrac{1}{2}$\\quad and  ".repeat(20_000);
+    expect(bytes(t).equals(Buffer.from(normalizeForKey(t)))).toBe(true);
+    expect(keysFor("Find $x$.", t).exact).toBe(hashKey(normalizeForKey("Find $x$.") + "\u0000" + normalizeForKey(t)));
+    expect(keysFor("Find $x$.", t).problem).toBe(createHash("sha256").update(normalizeForKey("Find $x$.")).digest("hex").slice(0, 32));
+  });
+  const dirs = ["traces", "problems", "benchmarks"].map((d) => join(sharedData, d)).filter((d) => existsSync(d));
+  it.skipIf(dirs.length < 3)("equals normalizeForKey's UTF-8 on every real trace, problem and benchmark text in ../shared/data", () => {
+    let texts = 0;
+    let nonAscii = 0;
+    for (const d of dirs) {
+      for (const f of readdirSync(d).filter((f) => f.endsWith(".jsonl")).sort()) {
+        for (const line of readFileSync(join(d, f), "utf8").split("\n")) {
+          if (!line) continue;
+          const row = JSON.parse(line) as Record<string, unknown>;
+          for (const k of ["problem", "question", "response", "solution", "answer"]) {
+            const t = row[k];
+            if (typeof t !== "string") continue;
+            if (!bytes(t).equals(Buffer.from(normalizeForKey(t)))) expect.fail(`${f}: ${k} of a row differs`);
+            texts++;
+            if (/[^\x00-\x7f]/.test(t)) nonAscii++;
+          }
+        }
+      }
+    }
+    expect(texts).toBeGreaterThan(20_000);
+    expect(nonAscii).toBeGreaterThan(1_000);
   });
 });

@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import type { MixConfig } from "../config/types.js";
 import type { Rollout } from "../trace/record.js";
-import { normalizeForKey, normalizeTrace } from "../trace/normalize.js";
+import { keyBytes, normalizeForKeyBytes, normalizeTrace } from "../trace/normalize.js";
 import type { Annotator, AnnotatorModule } from "./stage.js";
 import { makeO200kCounter } from "./token-count.js";
 
@@ -88,9 +88,26 @@ export function hashKey(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }
 
+const ZERO = new Uint8Array(1);
+const problemBytes = keyBytes();
+const responseBytes = keyBytes();
+
+/**
+ * The exact-duplicate key (sha-256 of the normalised problem, a NUL, the normalised response) and the
+ * problem key (of the normalised problem), both as 32 hex digits: `hashKey(normalizeForKey(problem) +
+ * "\0" + normalizeForKey(response))` and `hashKey(normalizeForKey(problem))`, hashed from the bytes
+ * `normalizeForKeyBytes` writes (no normalised strings are built).
+ */
 export function keysFor(problem: string, response: string): { exact: string; problem: string } {
-  const p = normalizeForKey(problem);
-  return { exact: hashKey(p + "\u0000" + normalizeForKey(response)), problem: hashKey(p) };
+  const pn = normalizeForKeyBytes(problem, problemBytes);
+  const rn = normalizeForKeyBytes(response, responseBytes);
+  const p = problemBytes.buf.subarray(0, pn);
+  const exact = createHash("sha256").update(p).update(ZERO).update(responseBytes.buf.subarray(0, rn)).digest("hex").slice(0, 32);
+  const key = createHash("sha256").update(p).digest("hex").slice(0, 32);
+  // a huge response must not pin its buffers for the rest of the run
+  if (responseBytes.buf.length > 1 << 24) Object.assign(responseBytes, keyBytes());
+  if (problemBytes.buf.length > 1 << 24) Object.assign(problemBytes, keyBytes());
+  return { exact, problem: key };
 }
 
 /** A counter; with `start`/`end`, the tokens of `text.slice(start, end)`. */

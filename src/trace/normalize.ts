@@ -90,3 +90,134 @@ export function normalizeForKey(text: string): string {
   s = s.replace(/\s\s+|[^\S ]/g, " ").trim();
   return s;
 }
+
+/** A growable byte buffer that `normalizeForKeyBytes` writes into (reused across calls). */
+export interface KeyBytes {
+  buf: Uint8Array;
+}
+
+export function keyBytes(): KeyBytes {
+  return { buf: new Uint8Array(1 << 16) };
+}
+
+const utf8 = new TextEncoder();
+/** byte → byte with A–Z lowered */
+const LOWER = new Uint8Array(256);
+/** 0 for `$`, else 1 */
+const KEEP = new Uint8Array(256);
+/** byte → byte with ASCII whitespace written as a space */
+const SPACED = new Uint8Array(256);
+/** pass 2's byte classes: 0 copied, 1 ASCII whitespace (`\s`), 2 a backslash or the lead byte of a possible non-ASCII `\s` */
+const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
+  KEEP[c] = c === 36 ? 0 : 1;
+  SPACED[c] = c === 32 || (c >= 9 && c <= 13) ? 32 : c;
+  CLASS[c] = c === 32 || (c >= 9 && c <= 13) ? 1 : c === 92 || c === 0xc2 || c === 0xe1 || c === 0xe2 || c === 0xe3 || c === 0xef ? 2 : 0;
+}
+
+/** `\s` of a JavaScript regex above ASCII (what String.prototype.trim also removes) */
+function isJsSpaceAbove127(c: number): boolean {
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+const isAz = (c: number) => c >= 97 && c <= 122;
+
+/**
+ * The UTF-8 bytes of `normalizeForKey(text)`, written to `kb.buf`; returns their length. The string
+ * version makes six rewrites of the whole text; this encodes it once (natively) and makes two passes
+ * over the bytes with lookup tables, ~3× faster on traces, which are hashed whole for the
+ * exact-duplicate key.
+ *
+ * NFKC and lower-casing are skipped for ASCII text, where they change only A–Z. Pass 1 lowers A–Z and
+ * drops `$`. Pass 2 applies the remaining rewrites in their order: at a backslash, LaTeX spacing (`\,`
+ * `\;` `\:` `\!` `\ `, and `\quad` `\qquad` `\left` `\right` not followed by a letter) becomes a
+ * space, else `\dfrac`/`\tfrac` becomes `\frac` (a spacing match always leaves a space, so it never
+ * joins a `\dfrac` the string version would not see); every whitespace run, non-ASCII `\s` included,
+ * becomes one space, with none at either end. Bytes of multi-byte characters never equal an ASCII
+ * byte, so ASCII tests on bytes are tests on characters. Lone surrogates become U+FFFD, as Node
+ * encodes them for hashing. The test compares the bytes with `normalizeForKey` on fuzzed text and on
+ * every real trace and problem.
+ */
+export function normalizeForKeyBytes(text: string, kb: KeyBytes): number {
+  if (kb.buf.length < 3 * text.length) kb.buf = new Uint8Array(Math.max(3 * text.length, 2 * kb.buf.length));
+  const b = kb.buf;
+  let n = utf8.encodeInto(text, b).written;
+  if (n !== text.length) n = utf8.encodeInto(text.normalize("NFKC").toLowerCase(), b).written; // not ASCII
+  // pass 1 (branch-free: `$` is common in LaTeX-heavy text)
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i]!;
+    b[m] = LOWER[c]!;
+    m += KEEP[c]!;
+  }
+  // pass 2, in place (it never writes more bytes than it has read). Whitespace is collapsed without
+  // branches: a whitespace byte is written as a space and kept only when the byte before it was not
+  // whitespace (`ws` starts at 1 so that leading whitespace is dropped; a trailing space is cut after)
+  let o = 0;
+  let ws = 1;
+  let i = 0;
+  while (i < m) {
+    const c = b[i]!;
+    const k = CLASS[c]!;
+    if (k !== 2) {
+      b[o] = SPACED[c]!;
+      o += 1 - (k & ws);
+      ws = k;
+      i++;
+      continue;
+    }
+    if (c === 92) {
+      let skip = 0;
+      if (i + 1 < m) {
+        const d = b[i + 1]!;
+        if (d === 44 || d === 59 || d === 58 || d === 33 || d === 32) skip = 2;
+        else if (d === 113) {
+          // \qquad, else \quad; neither followed by a letter
+          if (i + 5 < m && b[i + 2] === 113 && b[i + 3] === 117 && b[i + 4] === 97 && b[i + 5] === 100 && !(i + 6 < m && isAz(b[i + 6]!))) skip = 6;
+          else if (i + 4 < m && b[i + 2] === 117 && b[i + 3] === 97 && b[i + 4] === 100 && !(i + 5 < m && isAz(b[i + 5]!))) skip = 5;
+        } else if (d === 108) {
+          if (i + 4 < m && b[i + 2] === 101 && b[i + 3] === 102 && b[i + 4] === 116 && !(i + 5 < m && isAz(b[i + 5]!))) skip = 5; // \left
+        } else if (d === 114) {
+          if (i + 5 < m && b[i + 2] === 105 && b[i + 3] === 103 && b[i + 4] === 104 && b[i + 5] === 116 && !(i + 6 < m && isAz(b[i + 6]!))) skip = 6; // \right
+        } else if ((d === 100 || d === 116) && i + 5 < m && b[i + 2] === 102 && b[i + 3] === 114 && b[i + 4] === 97 && b[i + 5] === 99) {
+          // \dfrac, \tfrac → \frac (5 bytes written for 6 read)
+          b[o++] = 92;
+          b[o++] = 102;
+          b[o++] = 114;
+          b[o++] = 97;
+          b[o++] = 99;
+          ws = 0;
+          i += 6;
+          continue;
+        }
+      }
+      if (skip) {
+        // LaTeX spacing: a whitespace character
+        b[o] = 32;
+        o += 1 - ws;
+        ws = 1;
+        i += skip;
+        continue;
+      }
+    } else {
+      // the lead byte of a 2- or 3-byte character that may be whitespace
+      const len = c < 0xe0 ? 2 : 3;
+      if (i + len <= m) {
+        const cp = len === 2 ? ((c & 31) << 6) | (b[i + 1]! & 63) : ((c & 15) << 12) | ((b[i + 1]! & 63) << 6) | (b[i + 2]! & 63);
+        if (isJsSpaceAbove127(cp)) {
+          b[o] = 32;
+          o += 1 - ws;
+          ws = 1;
+          i += len;
+          continue;
+        }
+      }
+    }
+    b[o++] = c;
+    ws = 0;
+    i++;
+  }
+  if (ws && o > 0) o--; // a trailing space
+  return o;
+}
