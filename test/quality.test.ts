@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import {
   boxedAnswers,
+  codeUnits,
   computeSignals,
   endsDangling,
   lineSignals,
@@ -204,6 +205,23 @@ describe("repetition", () => {
     expect(tokenHashes("\\frac{1}{2}", 0).length).toBe(8);
     expect(tokenHashes("数学题", 0).length).toBe(3);
     expect(tokenHashes("a".repeat(240), 0).length).toBe(10);
+  });
+
+  it("reads code units exactly as charCodeAt does (lone surrogates, astral pairs, a buffer that grows)", () => {
+    for (const t of ["", "a", "\ud800x\udc00", "😀数\u3000é", "ab".repeat(100_000) + "\udfff"]) {
+      const u = codeUnits(t);
+      expect(u.length).toBe(t.length);
+      let same = true;
+      for (let i = 0; i < t.length; i++) if (u[i] !== t.charCodeAt(i)) same = false;
+      expect(same).toBe(true);
+    }
+  });
+
+  it("gives the same signals however the rollouts are ordered (no state left between calls)", () => {
+    const texts = ["short text\n\nshort text", "loop ".repeat(3000), "数学".repeat(500) + " mixed Latin", "x", "p\n".repeat(10_000)];
+    const fwd = texts.map((t) => JSON.stringify(computeSignals({ response: t, trace: undefined, finishReason: null }, OPTIONS)));
+    const rev = [...texts].reverse().map((t) => JSON.stringify(computeSignals({ response: t, trace: undefined, finishReason: null }, OPTIONS))).reverse();
+    expect(rev).toEqual(fwd);
   });
 
   it("LZ ratio: random text near 1, a loop near 0", () => {
