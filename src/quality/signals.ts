@@ -6,6 +6,7 @@
  * repeated, one line repeated thousands of times, no whitespace, 200 KB of CJK). No regex runs over the
  * whole text; the only regexes run on short boxed-answer contents and are plain literal alternations.
  */
+import { CodeUnits } from "../trace/code-units.js";
 import type { QualityConfig, QualityOptions, QualitySignals, Script } from "./types.js";
 import { SCRIPTS } from "./types.js";
 
@@ -53,22 +54,11 @@ export interface LineSignals {
   longestParagraphChars: number;
 }
 
-let unitBuffer = Buffer.alloc(1 << 17);
+const units = new CodeUnits();
 
-/**
- * The text's UTF-16 code units (u[i] === text.charCodeAt(i), lone surrogates included), written
- * natively into a buffer shared by every call: valid until the next call. The detectors below loop
- * over these instead of `charCodeAt`, which V8 runs ~2× slower than a typed-array read.
- */
+/** The text's UTF-16 code units (see CodeUnits: valid until the next call, read below text.length). */
 export function codeUnits(text: string): Uint16Array {
-  if (unitBuffer.length < 2 * text.length) unitBuffer = Buffer.alloc(Math.max(2 * text.length, 2 * unitBuffer.length));
-  unitBuffer.write(text, 0, "utf16le");
-  return new Uint16Array(unitBuffer.buffer, unitBuffer.byteOffset, text.length);
-}
-
-/** Drops a unit buffer grown past 32 MB by one huge text. */
-function shrinkUnits(): void {
-  if (unitBuffer.length > 1 << 25) unitBuffer = Buffer.alloc(1 << 17);
+  return units.of(text);
 }
 
 function isBlank(c: number): boolean {
@@ -729,7 +719,7 @@ export function computeSignals(input: SignalInput, options: PreparedOptions): Qu
   const tail = tailRepetition(tokenHashes(response, tailStart, u, tailHashes), options.ngram);
   const scripts = scriptSignals(response, options.expectedMask, options.segmentLetters, u);
   const lz = lzRatio(response, tailStart, u);
-  shrinkUnits();
+  units.shrink();
 
   const reasoningBlock = trace.format !== "plain" && trace.reasoning !== null;
   return {
