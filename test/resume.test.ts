@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant, allFiles } from "./helpers/cli.js";
 
@@ -215,6 +215,24 @@ describe("ranks and resume", () => {
     expect(before.length).toBeLessThan(listed); // killed mid-way through the shards
     for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t); // not written again
     expectSameTree(single, out); // no temp file of the shard being written survives either
+  }, 120_000);
+
+  it("--refilter rebuilds a data-product shard that was truncated or deleted after the run finished, to the same bytes, and leaves intact ones alone", () => {
+    const out = join(corpus, "damaged-outputs");
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"]).code).toBe(0);
+    const shards = Object.values(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).outputs as Record<string, { name: string; shards: { path: string }[] }>).flatMap((o) => o.shards.map((sh) => `outputs/${o.name}/${sh.path}`));
+    expect(shards.length).toBeGreaterThanOrEqual(4);
+    const mtimes = () => new Map(shards.filter((f) => existsSync(join(out, f))).map((f) => [f, statSync(join(out, f)).mtimeMs]));
+    // intact: a refilter with nothing changed writes no output shard
+    const before = mtimes();
+    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--refilter"]).code).toBe(0);
+    expect(mtimes()).toEqual(before);
+    // one shard cut short, another deleted: both are built again (the list of finished shards is not trusted blindly)
+    truncateSync(join(out, shards[0]!), 100);
+    rmSync(join(out, shards[shards.length - 1]!));
+    const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--refilter"]);
+    expect(r.code, r.stderr).toBe(0);
+    expectSameTree(single, out);
   }, 120_000);
 
   it("refuses to resume with a changed config unless --force", () => {

@@ -632,10 +632,14 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const absShard = (sh: ClosedMixShard): ClosedMixShard => ({ path: join(outDir, sh.path), rows: sh.rows, tokens: sh.tokens, bytes: sh.bytes, sha256: sh.sha256 });
   // once a run is finished the spills go; the list of output shards stays, so a phase run again has nothing to do
   const finishedPath = join(spillDir, "finished.json");
+  // a listed shard counts only while its file is there with the size it was written with (as write
+  // markers check data/ shards): one deleted or truncated since is built again, never listed as done
+  const intact = (sh: ClosedMixShard): boolean => existsSync(sh.path) && statSync(sh.path).size === sh.bytes;
   const readFinished = (): Record<string, ClosedMixShard[]> | null => {
     try {
       const m = JSON.parse(readFileSync(finishedPath, "utf8")) as Record<string, ClosedMixShard[]>;
-      return Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map(absShard)]));
+      const lists = Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map(absShard)]));
+      return Object.values(lists).every((list) => list.every(intact)) ? lists : null;
     } catch {
       return null;
     }
@@ -682,7 +686,8 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       const shardMarker = (name: string, k: number) => join(spillDir, `shard-${name}-${k}.json`);
       const readShard = (name: string, k: number): ClosedMixShard | null => {
         try {
-          return absShard(JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard);
+          const sh = absShard(JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard);
+          return intact(sh) ? sh : null;
         } catch {
           return null;
         }
