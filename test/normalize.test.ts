@@ -68,6 +68,7 @@ describe("normalizeForKeyBytes", () => {
     "\\dfrac", "\\tfrac", "\\DFrac", "\\d$frac", "\\dfra", "\\frac", "\\\\dfrac", "\\,dfrac", " ", "  ", "\t", "\n", "\r\n", "\v", "\f",
     "\u00a0", "\u1680", "\u2003", "\u200a", "\u200b", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff", "\u0085",
     "é", "É", "ﬁ", "Ａ", "①", "½", "ǅ", "İ", "Σ", "中", "😀", "\ud800", "\udc00", "\ud83d", "−", "×", "≤", "\u0301",
+    "\ufdfa", "㍿", "ﷻ", // NFKC makes these 18, 4 and 8 characters long
   ];
   const kb = keyBytes();
   const bytes = (t: string) => {
@@ -84,6 +85,14 @@ describe("normalizeForKeyBytes", () => {
       const got = bytes(t);
       if (!got.equals(want)) expect.fail(`${JSON.stringify(t)}: ${JSON.stringify(got.toString())} ≠ ${JSON.stringify(want.toString())}`);
     }
+  });
+  it("sizes its buffer for text that NFKC makes longer", () => {
+    const small = keyBytes();
+    small.buf = new Uint8Array(16);
+    const t = "\ufdfa".repeat(1000) + " Find $x$";
+    const n = normalizeForKeyBytes(t, small);
+    expect(Buffer.from(small.buf.subarray(0, n)).equals(Buffer.from(normalizeForKey(t)))).toBe(true);
+    expect(n).toBeGreaterThan(30_000);
   });
   it("grows its buffer for long texts and keeps the keys", () => {
     const t = "Let $x = \\dfrac{1}{2}$\\quad and  ".repeat(20_000);

@@ -140,10 +140,21 @@ const isAz = (c: number) => c >= 97 && c <= 122;
  * every real trace and problem.
  */
 export function normalizeForKeyBytes(text: string, kb: KeyBytes): number {
+  // at most 3 UTF-8 bytes per UTF-16 unit
   if (kb.buf.length < 3 * text.length) kb.buf = new Uint8Array(Math.max(3 * text.length, 2 * kb.buf.length));
+  let n = utf8.encodeInto(text, kb.buf).written;
+  if (n !== text.length) {
+    // not ASCII. NFKC and lower-casing can lengthen the text (U+FDFA becomes 18 characters), so the
+    // buffer is sized for the normalised string, not the input
+    let t = text.normalize("NFKC").toLowerCase();
+    // a lone surrogate is encoded as U+FFFD on its own, but the string version drops `$` first, which
+    // can join two halves into one character ("\ud800$\udc00"): drop `$` before encoding such text
+    // (every other rewrite leaves a space, so it never joins halves)
+    if (!(t as unknown as { isWellFormed(): boolean }).isWellFormed() && t.includes("$")) t = t.replace(/\$/g, "");
+    if (kb.buf.length < 3 * t.length) kb.buf = new Uint8Array(Math.max(3 * t.length, 2 * kb.buf.length));
+    n = utf8.encodeInto(t, kb.buf).written;
+  }
   const b = kb.buf;
-  let n = utf8.encodeInto(text, b).written;
-  if (n !== text.length) n = utf8.encodeInto(text.normalize("NFKC").toLowerCase(), b).written; // not ASCII
   // pass 1 (branch-free: `$` is common in LaTeX-heavy text)
   let m = 0;
   for (let i = 0; i < n; i++) {
