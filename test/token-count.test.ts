@@ -74,6 +74,22 @@ describe("fast o200k counter", () => {
     expect(ranges).toBe(5000);
   });
 
+  it("keeps byte and UTF-16 positions in step through lone surrogates and astral pairs (whole texts, ranges, pieces, ids)", () => {
+    const count = makeO200kCounter(countTokens);
+    const enc = makeO200kEncoder((p) => encode(p, NO_SPECIAL));
+    const parts = ["a", "Z", " ", "\n", "'s", "1234", "\ud800", "\udc00", "\ud83d", "\ude00", "😀", "中", "é", "\u0301", "\\frac", "x\ud800y", "\ud800\udc00", "\u00a0", "..."];
+    const rnd = mulberry32(21);
+    for (let i = 0; i < 5000; i++) {
+      let t = "";
+      for (let j = Math.floor(rnd() * 30); j >= 0; j--) t += parts[Math.floor(rnd() * parts.length)];
+      const want = countTokens(t, NO_SPECIAL);
+      expect(o200kPieces(t), JSON.stringify(t)).toEqual(regexPieces(t));
+      expect(count(t), JSON.stringify(t)).toBe(want);
+      expect(count(t + "\udc00 tail", 0, t.length), JSON.stringify(t)).toBe(want);
+      expect(enc(t).length, JSON.stringify(t)).toBe(want);
+    }
+  });
+
   it("is exact with a tiny memo that is cleared all the time", () => {
     const count = makeO200kCounter(countTokens, 3);
     for (const t of fuzz(11, 3000, 60)) expect(count(t)).toBe(countTokens(t, NO_SPECIAL));
