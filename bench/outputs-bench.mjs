@@ -9,7 +9,7 @@
  * "outputs" phase; an older build prints it as the output shards' figure.)
  *
  *   npm run bench            # once: makes bench/out/run (the 100k run folder)
- *   node bench/outputs-bench.mjs [--run bench/out/run] [--curate dist/cli/main.js]
+ *   node bench/outputs-bench.mjs [--run bench/out/run] [--curate dist/cli/main.js] [--workers N]
  *
  * `--curate` runs another build (e.g. a worktree of an older commit) on the same folder, for before /
  * after figures. `--ranks N` first runs the products as an array job would: N write ranks at once
@@ -42,7 +42,7 @@ writeFileSync(mixPath, JSON.stringify(mix, null, 2));
 rmSync(resolve(runDir, ".work", "outputs"), { recursive: true, force: true });
 if (args.ranks) await splitRun(Number(args.ranks));
 const t0 = performance.now();
-const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, curate, "run", mixPath, "--out", runDir, "--refilter", "--quiet", "--json"], { encoding: "utf8", maxBuffer: 64 << 20 });
+const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, curate, "run", mixPath, "--out", runDir, "--refilter", "--quiet", "--json", ...(args.workers ? ["--workers", args.workers] : [])], { encoding: "utf8", maxBuffer: 64 << 20 });
 const wall = (performance.now() - t0) / 1000;
 if (r.status !== 0) {
   console.error(r.stderr);
