@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { normalizeTrace, normalizeForKey, normalizeForKeyBytes, keyBytes } from "../src/trace/normalize.js";
+import { normalizeTrace, normalizeForKey, normalizeForKeyBytes } from "../src/trace/normalize.js";
+import { Utf8Bytes } from "../src/trace/code-units.js";
 import { keysFor, hashKey } from "../src/stages/tokens.js";
 import { mulberry32 } from "../src/group/hash.js";
 import { sharedData } from "./helpers/cli.js";
@@ -70,7 +71,7 @@ describe("normalizeForKeyBytes", () => {
     "é", "É", "ﬁ", "Ａ", "①", "½", "ǅ", "İ", "Σ", "中", "😀", "\ud800", "\udc00", "\ud83d", "−", "×", "≤", "\u0301",
     "\ufdfa", "㍿", "ﷻ", // NFKC makes these 18, 4 and 8 characters long
   ];
-  const kb = keyBytes();
+  const kb = new Utf8Bytes();
   const bytes = (t: string) => {
     const n = normalizeForKeyBytes(t, kb); // may replace kb.buf
     return Buffer.from(kb.buf.subarray(0, n));
@@ -87,7 +88,7 @@ describe("normalizeForKeyBytes", () => {
     }
   });
   it("sizes its buffer for text that NFKC makes longer", () => {
-    const small = keyBytes();
+    const small = new Utf8Bytes();
     small.buf = new Uint8Array(16);
     const t = "\ufdfa".repeat(1000) + " Find $x$";
     const n = normalizeForKeyBytes(t, small);

@@ -25,6 +25,8 @@
  * (test/token-count.test.ts) compares pieces with the regex's and counts with gpt-tokenizer's on
  * fuzzed text and on every real trace and problem.
  */
+import { Utf8Bytes } from "../trace/code-units.js";
+
 type CountFn = (text: string, opts: { disallowedSpecial: Set<string> }) => number;
 
 // character classes for codes < 128
@@ -123,8 +125,6 @@ export function asciiPieceEnd(t: Uint8Array, p: number, n: number): number {
   return e - p >= 2 ? e - 1 : e; // \s+(?!\S) backs off one; a single space is \s+
 }
 
-const utf8 = new TextEncoder();
-
 /** Byte position after `units` UTF-16 code units of UTF-8 text from byte `p` (never inside a surrogate pair). */
 function skipUnits(t: Uint8Array, p: number, units: number): number {
   while (units > 0) {
@@ -146,7 +146,8 @@ function skipUnits(t: Uint8Array, p: number, units: number): number {
  * in UTF-16 units and bytes[bs, be) of its UTF-8 encoding. The byte buffer is reused across texts.
  */
 class PieceScanner {
-  bytes = new Uint8Array(1 << 16);
+  private readonly enc = new Utf8Bytes();
+  bytes = this.enc.buf;
   text = "";
   n = 0;
   bs = 0;
@@ -158,9 +159,9 @@ class PieceScanner {
 
   start(text: string): void {
     // a lone surrogate is written as U+FFFD (3 bytes for 1 unit), as skipUnits assumes
-    if (this.bytes.length < 3 * text.length) this.bytes = new Uint8Array(Math.max(3 * text.length, 2 * this.bytes.length));
     this.text = text;
-    this.n = utf8.encodeInto(text, this.bytes).written;
+    this.n = this.enc.of(text);
+    this.bytes = this.enc.buf;
     this.be = 0;
     this.ce = 0;
   }
@@ -185,7 +186,8 @@ class PieceScanner {
 
   /** Drops a buffer grown past 16 MB by one huge text. */
   shrink(): void {
-    if (this.bytes.length > 1 << 24) this.bytes = new Uint8Array(1 << 16);
+    this.enc.shrink();
+    this.bytes = this.enc.buf;
   }
 }
 

@@ -13,7 +13,8 @@
 import { createHash } from "node:crypto";
 import type { MixConfig } from "../config/types.js";
 import type { Rollout } from "../trace/record.js";
-import { keyBytes, normalizeForKeyBytes, normalizeTrace } from "../trace/normalize.js";
+import { normalizeForKeyBytes, normalizeTrace } from "../trace/normalize.js";
+import { Utf8Bytes } from "../trace/code-units.js";
 import type { Annotator, AnnotatorModule } from "./stage.js";
 import { makeO200kCounter } from "./token-count.js";
 
@@ -89,8 +90,8 @@ export function hashKey(text: string): string {
 }
 
 const ZERO = new Uint8Array(1);
-const problemBytes = keyBytes();
-const responseBytes = keyBytes();
+const problemBytes = new Utf8Bytes();
+const responseBytes = new Utf8Bytes();
 
 /**
  * The exact-duplicate key (sha-256 of the normalised problem, a NUL, the normalised response) and the
@@ -105,8 +106,8 @@ export function keysFor(problem: string, response: string): { exact: string; pro
   const exact = createHash("sha256").update(p).update(ZERO).update(responseBytes.buf.subarray(0, rn)).digest("hex").slice(0, 32);
   const key = createHash("sha256").update(p).digest("hex").slice(0, 32);
   // a huge response must not pin its buffers for the rest of the run
-  if (responseBytes.buf.length > 1 << 24) Object.assign(responseBytes, keyBytes());
-  if (problemBytes.buf.length > 1 << 24) Object.assign(problemBytes, keyBytes());
+  responseBytes.shrink();
+  problemBytes.shrink();
   return { exact, problem: key };
 }
 

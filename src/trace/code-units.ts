@@ -1,9 +1,34 @@
 /**
+ * Text in reusable typed arrays, for hot loops: a scan over a typed array runs 2–4× faster in V8 than
+ * one calling `charCodeAt`, and both forms here are written natively.
+ */
+
+const utf8 = new TextEncoder();
+
+/**
+ * A text's UTF-8 bytes (`TextEncoder.encodeInto`, lone surrogates as U+FFFD) at the start of a buffer
+ * that grows to 3 bytes per UTF-16 unit and is reused across texts. Used by the o200k pre-tokeniser
+ * and the exact-key normaliser.
+ */
+export class Utf8Bytes {
+  buf = new Uint8Array(1 << 16);
+
+  /** Encodes `text` at offset 0 of `buf` (which may be replaced by a larger one); returns the byte count. */
+  of(text: string): number {
+    if (this.buf.length < 3 * text.length) this.buf = new Uint8Array(Math.max(3 * text.length, 2 * this.buf.length));
+    return utf8.encodeInto(text, this.buf).written;
+  }
+
+  /** Drops a buffer grown past 16 MB by one huge text. */
+  shrink(): void {
+    if (this.buf.length > 1 << 24) this.buf = new Uint8Array(1 << 16);
+  }
+}
+
+/**
  * A text's UTF-16 code units in a typed array: `u[i] === text.charCodeAt(i)` for i < text.length
- * (lone surrogates included), then a 0 at `u[text.length]`. The units are written natively
- * (`Buffer.write(…, "utf16le")`, several GB/s), and a scan over them runs about twice as fast in V8 as
- * one calling `charCodeAt` — the hot loops of the quality detectors and the decontamination tokeniser
- * read these instead.
+ * (lone surrogates included), then a 0 at `u[text.length]`, written with `Buffer.write(…, "utf16le")`
+ * (several GB/s). The quality detectors read these.
  *
  * One instance per user: `of` overwrites the previous text's units and returns a view of the whole
  * buffer (it may be longer than the text; read below `text.length`, or up to the 0 after it).

@@ -9,6 +9,8 @@
  * A reasoning block that is opened but never closed is `unterminated` (the generation was cut off,
  * or the model never stopped thinking); its solution is then empty. Linear time: plain indexOf scans.
  */
+import type { Utf8Bytes } from "./code-units.js";
+
 export type TraceFormat = "thought" | "think" | "think_answer" | "plain";
 
 export interface TraceSplit {
@@ -91,16 +93,6 @@ export function normalizeForKey(text: string): string {
   return s;
 }
 
-/** A growable byte buffer that `normalizeForKeyBytes` writes into (reused across calls). */
-export interface KeyBytes {
-  buf: Uint8Array;
-}
-
-export function keyBytes(): KeyBytes {
-  return { buf: new Uint8Array(1 << 16) };
-}
-
-const utf8 = new TextEncoder();
 /** byte → byte with A–Z lowered */
 const LOWER = new Uint8Array(256);
 /** 0 for `$`, else 1 */
@@ -139,20 +131,17 @@ const isAz = (c: number) => c >= 97 && c <= 122;
  * encodes them for hashing. The test compares the bytes with `normalizeForKey` on fuzzed text and on
  * every real trace and problem.
  */
-export function normalizeForKeyBytes(text: string, kb: KeyBytes): number {
-  // at most 3 UTF-8 bytes per UTF-16 unit
-  if (kb.buf.length < 3 * text.length) kb.buf = new Uint8Array(Math.max(3 * text.length, 2 * kb.buf.length));
-  let n = utf8.encodeInto(text, kb.buf).written;
+export function normalizeForKeyBytes(text: string, kb: Utf8Bytes): number {
+  let n = kb.of(text);
   if (n !== text.length) {
-    // not ASCII. NFKC and lower-casing can lengthen the text (U+FDFA becomes 18 characters), so the
-    // buffer is sized for the normalised string, not the input
+    // not ASCII. NFKC and lower-casing can lengthen the text (U+FDFA becomes 18 characters): the
+    // normalised string is encoded in its turn (kb.of sizes the buffer for it)
     let t = text.normalize("NFKC").toLowerCase();
     // a lone surrogate is encoded as U+FFFD on its own, but the string version drops `$` first, which
     // can join two halves into one character ("\ud800$\udc00"): drop `$` before encoding such text
     // (every other rewrite leaves a space, so it never joins halves)
     if (!(t as unknown as { isWellFormed(): boolean }).isWellFormed() && t.includes("$")) t = t.replace(/\$/g, "");
-    if (kb.buf.length < 3 * t.length) kb.buf = new Uint8Array(Math.max(3 * t.length, 2 * kb.buf.length));
-    n = utf8.encodeInto(t, kb.buf).written;
+    n = kb.of(t);
   }
   const b = kb.buf;
   // pass 1 (branch-free: `$` is common in LaTeX-heavy text)
