@@ -53,7 +53,7 @@ import { finishOutputs, partSpilled, type OutputsPlan } from "../mix/build.js";
 import { GROUP_COLUMNS, planProducts, problemSummaries, ProductShards, spillPiece, spillPieces, type Decisions, type ProductsRun, type ProductsTask, type SpillPiece } from "./products.js";
 import type { ClosedMixShard } from "../mix/shards.js";
 import { annotatedRows, mergeWriteCounts, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
-import { clearUnit, clearWritten, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker } from "./units.js";
+import { clearUnit, clearWritten, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, shardsPresent, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker } from "./units.js";
 
 export type { StageCount };
 
@@ -632,14 +632,13 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   const absShard = (sh: ClosedMixShard): ClosedMixShard => ({ path: join(outDir, sh.path), rows: sh.rows, tokens: sh.tokens, bytes: sh.bytes, sha256: sh.sha256 });
   // once a run is finished the spills go; the list of output shards stays, so a phase run again has nothing to do
   const finishedPath = join(spillDir, "finished.json");
-  // a listed shard counts only while its file is there with the size it was written with (as write
-  // markers check data/ shards): one deleted or truncated since is built again, never listed as done
-  const intact = (sh: ClosedMixShard): boolean => existsSync(sh.path) && statSync(sh.path).size === sh.bytes;
+  // a listed shard counts only while its file is there with the size it was written with (the check
+  // write markers make of data/ shards): one deleted or truncated since is built again, never listed as done
   const readFinished = (): Record<string, ClosedMixShard[]> | null => {
     try {
       const m = JSON.parse(readFileSync(finishedPath, "utf8")) as Record<string, ClosedMixShard[]>;
-      const lists = Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map(absShard)]));
-      return Object.values(lists).every((list) => list.every(intact)) ? lists : null;
+      if (!Object.values(m).every((list) => shardsPresent(outDir, list))) return null;
+      return Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map(absShard)]));
     } catch {
       return null;
     }
@@ -686,8 +685,8 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       const shardMarker = (name: string, k: number) => join(spillDir, `shard-${name}-${k}.json`);
       const readShard = (name: string, k: number): ClosedMixShard | null => {
         try {
-          const sh = absShard(JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard);
-          return intact(sh) ? sh : null;
+          const sh = JSON.parse(readFileSync(shardMarker(name, k), "utf8")) as ClosedMixShard;
+          return shardsPresent(outDir, [sh]) ? absShard(sh) : null;
         } catch {
           return null;
         }

@@ -66,8 +66,8 @@ export function readMarker(outDir: string, unit: number): UnitMarker | null {
   }
 }
 
-/** every listed shard exists with its recorded size */
-function shardsPresent(outDir: string, shards: UnitShard[]): boolean {
+/** every listed shard (path relative to the run folder) exists with its recorded size */
+export function shardsPresent(outDir: string, shards: readonly { path: string; bytes: number }[]): boolean {
   for (const s of shards) {
     const abs = join(outDir, s.path);
     if (!existsSync(abs) || statSync(abs).size !== s.bytes) return false;
