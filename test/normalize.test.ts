@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { normalizeTrace, normalizeForKey, normalizeForKeyBytes } from "../src/trace/normalize.js";
 import { Utf8Bytes } from "../src/trace/code-units.js";
 import { keysFor, hashKey } from "../src/stages/tokens.js";
 import { mulberry32 } from "../src/group/hash.js";
-import { sharedData } from "./helpers/cli.js";
+import { sharedData, sharedTexts } from "./helpers/cli.js";
 
 describe("normalizeTrace", () => {
   it("splits Sky-T1 thought/solution tags", () => {
@@ -105,20 +105,10 @@ describe("normalizeForKeyBytes", () => {
   it.skipIf(dirs.length < 3)("equals normalizeForKey's UTF-8 on every real trace, problem and benchmark text in ../shared/data", () => {
     let texts = 0;
     let nonAscii = 0;
-    for (const d of dirs) {
-      for (const f of readdirSync(d).filter((f) => f.endsWith(".jsonl")).sort()) {
-        for (const line of readFileSync(join(d, f), "utf8").split("\n")) {
-          if (!line) continue;
-          const row = JSON.parse(line) as Record<string, unknown>;
-          for (const k of ["problem", "question", "response", "solution", "answer"]) {
-            const t = row[k];
-            if (typeof t !== "string") continue;
-            if (!bytes(t).equals(Buffer.from(normalizeForKey(t)))) expect.fail(`${f}: ${k} of a row differs`);
-            texts++;
-            if (/[^\x00-\x7f]/.test(t)) nonAscii++;
-          }
-        }
-      }
+    for (const { file: f, key: k, text: t } of sharedTexts(dirs, ["problem", "question", "response", "solution", "answer"])) {
+      if (!bytes(t).equals(Buffer.from(normalizeForKey(t)))) expect.fail(`${f}: ${k} of a row differs`);
+      texts++;
+      if (/[^\x00-\x7f]/.test(t)) nonAscii++;
     }
     expect(texts).toBeGreaterThan(20_000);
     expect(nonAscii).toBeGreaterThan(1_000);

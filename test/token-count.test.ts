@@ -4,13 +4,13 @@
  * character class the regex distinguishes, and on every real trace and problem in ../shared/data.
  */
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { countTokens, decode, encode } from "gpt-tokenizer/encoding/o200k_base";
 import { get_encoding } from "tiktoken";
 import { makeO200kCounter, makeO200kEncoder, o200kPieces, O200K_SPLIT_PATTERN } from "../src/stages/token-count.js";
 import { mulberry32 } from "../src/group/hash.js";
-import { sharedData } from "./helpers/cli.js";
+import { sharedData, sharedTexts } from "./helpers/cli.js";
 
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 const regexPieces = (t: string) => [...t.matchAll(new RegExp(O200K_SPLIT_PATTERN, "gu"))].map((m) => m[0]);
@@ -112,21 +112,11 @@ describe("fast o200k counter", () => {
     const count = makeO200kCounter(countTokens);
     let texts = 0;
     let tokens = 0;
-    for (const d of dirs) {
-      for (const f of readdirSync(d).filter((f) => f.endsWith(".jsonl")).sort()) {
-        for (const line of readFileSync(join(d, f), "utf8").split("\n")) {
-          if (!line) continue;
-          const row = JSON.parse(line) as Record<string, unknown>;
-          for (const k of ["problem", "response", "solution"]) {
-            const t = row[k];
-            if (typeof t !== "string") continue;
-            const n = count(t);
-            if (n !== countTokens(t, NO_SPECIAL)) expect.fail(`${f}: ${k} of a row counts ${n}, gpt-tokenizer ${countTokens(t, NO_SPECIAL)}`);
-            texts++;
-            tokens += n;
-          }
-        }
-      }
+    for (const { file: f, key: k, text: t } of sharedTexts(dirs, ["problem", "response", "solution"])) {
+      const n = count(t);
+      if (n !== countTokens(t, NO_SPECIAL)) expect.fail(`${f}: ${k} of a row counts ${n}, gpt-tokenizer ${countTokens(t, NO_SPECIAL)}`);
+      texts++;
+      tokens += n;
     }
     expect(texts).toBeGreaterThan(20_000);
     expect(tokens).toBeGreaterThan(10_000_000);
@@ -173,16 +163,11 @@ describe("fast o200k encoder", () => {
   it.skipIf(!existsSync(traces))("encodes every real trace in ../shared/data/traces to gpt-tokenizer's ids", () => {
     const enc = makeO200kEncoder(encodePiece);
     let texts = 0;
-    for (const f of readdirSync(traces).filter((f) => f.endsWith(".jsonl")).sort()) {
-      for (const line of readFileSync(join(traces, f), "utf8").split("\n")) {
-        if (!line) continue;
-        const t = (JSON.parse(line) as Record<string, unknown>).response;
-        if (typeof t !== "string") continue;
-        const mine = enc(t);
-        const ref = encode(t, NO_SPECIAL);
-        if (mine.length !== ref.length || mine.some((x, i) => x !== ref[i])) expect.fail(`${f}: a response encodes to ${mine.length} ids, gpt-tokenizer ${ref.length} (or other ids)`);
-        texts++;
-      }
+    for (const { file: f, text: t } of sharedTexts([traces], ["response"])) {
+      const mine = enc(t);
+      const ref = encode(t, NO_SPECIAL);
+      if (mine.length !== ref.length || mine.some((x, i) => x !== ref[i])) expect.fail(`${f}: a response encodes to ${mine.length} ids, gpt-tokenizer ${ref.length} (or other ids)`);
+      texts++;
     }
     expect(texts).toBeGreaterThan(3000);
   }, 120_000);

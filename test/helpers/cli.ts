@@ -17,6 +17,22 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Every string field `keys` of every row of every .jsonl file in `dirs` (files sorted), with its file name. */
+export function* sharedTexts(dirs: string[], keys: string[]): Generator<{ file: string; key: string; text: string }> {
+  for (const d of dirs) {
+    for (const file of readdirSync(d).filter((f) => f.endsWith(".jsonl")).sort()) {
+      for (const line of readFileSync(join(d, file), "utf8").split("\n")) {
+        if (!line) continue;
+        const row = JSON.parse(line) as Record<string, unknown>;
+        for (const key of keys) {
+          const text = row[key];
+          if (typeof text === "string") yield { file, key, text };
+        }
+      }
+    }
+  }
+}
+
 export function tempDir(prefix = "curate-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
