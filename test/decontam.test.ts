@@ -30,6 +30,7 @@ import type { Rollout } from "../src/trace/record.js";
 // @ts-expect-error plain JS module shared with the benches
 import { PlainNgramRule } from "../bench/decontam-planted.mjs";
 import { CUBIC, FARM, MARBLES, SHORT } from "./helpers/decontam-problems.js";
+import { sharedData, sharedTexts } from "./helpers/cli.js";
 
 const problems: BenchmarkItem[] = [
   { benchmark: "handmade", item: "farm", problem: FARM },
@@ -52,6 +53,68 @@ describe("tokeniser", () => {
 
   it("keeps decimals and thousands separators inside numbers, splits digits from letters", () => {
     expect(tokenStrings("1,000 apples cost 3.50 dollars; 2x and (0,3)")).toEqual(["1000", "apples", "cost", "3.50", "dollars", "2", "x", "and", "0", "3"]);
+  });
+
+  it("ids-only mode (UTF-8 bytes) gives the full scan's ids, kinds and content stream", () => {
+    const full = new TokenStream();
+    const ids = new TokenStream();
+    const same = (text: string): boolean => {
+      tokenize(text, full, true);
+      tokenize(text, ids, false);
+      if (ids.full || full.count !== ids.count || full.contentCount !== ids.contentCount) return false;
+      for (let k = 0; k < full.count; k++) {
+        if (full.hash[k] !== ids.hash[k] || full.masked[k] !== ids.masked[k] || full.kind[k] !== ids.kind[k]) return false;
+      }
+      for (let k = 0; k < full.contentCount; k++) if (full.content[k] !== ids.content[k] || full.contentPos[k] !== ids.contentPos[k]) return false;
+      return true;
+    };
+    // every branch the scans tell apart: commands (skipped, aliased, unknown, escaped, at the end),
+    // decimals and thousands separators at the end of the text, stopwords of both spellings,
+    // non-ASCII letters that lower-case, specials, astral characters and lone surrogates
+    const pieces = [
+      "\\", "\\dfrac", "\\le", "\\in", "\\to", "\\Left", "\\text{the}", "\\é", "\\😀", "\\\ud800", "\\", "$", "1,000", "1,00", "3.5",
+      "3.", ".5", ",", "the", "of", "The", "OF", "these", "Which", "Über", "ÉCOLE", "٣٤", "😀", "\ud800", "\udc00", "×", "≤", "π", "−", "ﬁ", "İ", "ς",
+      "abc", "x", "2x", " ", "\n", "{", "}", "+", "*", "é", "a\u0301", "ǅ", "Ⅻ", "ﷺ", "\ufffd", "ab\u00adc",
+    ];
+    let seed = 12345;
+    const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    let bad: string | null = null;
+    for (let k = 0; k < 20_000 && bad === null; k++) {
+      let t = "";
+      const m = 1 + Math.floor(rnd() * 12);
+      for (let j = 0; j < m; j++) t += pieces[Math.floor(rnd() * pieces.length)];
+      if (!same(t)) bad = t;
+    }
+    for (let k = 0; k < 5_000 && bad === null; k++) {
+      let t = "";
+      for (let j = Math.floor(rnd() * 20); j > 0; j--) t += String.fromCharCode(rnd() < 0.5 ? Math.floor(rnd() * 128) : Math.floor(rnd() * 65536));
+      if (!same(t)) bad = t;
+    }
+    expect(bad).toBe(null);
+    // a long text grows the buffers inside one call
+    expect(same(pieces.join(" ").repeat(3000))).toBe(true);
+  });
+
+  it("ids-only mode agrees with the full scan on every problem, benchmark and trace text in ../shared/data", (ctx) => {
+    const dirs = ["benchmarks", "problems", "traces"].map((d) => join(sharedData, d));
+    if (!dirs.every((d) => existsSync(d))) return ctx.skip(`../shared/data not found at ${sharedData}`);
+    const full = new TokenStream();
+    const ids = new TokenStream();
+    let texts = 0;
+    const bad: string[] = [];
+    for (const { file, key, text } of sharedTexts(dirs, ["problem", "question", "response", "solution"])) {
+      texts++;
+      tokenize(text, full, true);
+      tokenize(text, ids, false);
+      const eq =
+        full.count === ids.count &&
+        full.contentCount === ids.contentCount &&
+        full.hash.subarray(0, full.count).every((h, k) => h === ids.hash[k] && full.masked[k] === ids.masked[k] && full.kind[k] === ids.kind[k]) &&
+        full.content.subarray(0, full.contentCount).every((h, k) => h === ids.content[k] && full.contentPos[k] === ids.contentPos[k]);
+      if (!eq && bad.length < 3) bad.push(`${file} ${key}: ${text.slice(0, 80)}`);
+    }
+    expect(bad).toEqual([]);
+    expect(texts).toBeGreaterThan(20_000);
   });
 
   it("records character spans of tokens in the source", () => {

@@ -17,6 +17,8 @@
  * shingles on short problems).
  */
 
+import { Utf8Bytes } from "../trace/code-units.js";
+
 const CLASS_SEP = 0;
 const CLASS_LETTER = 1;
 const CLASS_DIGIT = 2;
@@ -165,8 +167,18 @@ for (const w of STOPWORDS) {
   while (STOP_TABLE[s] !== 0) s = (s + 1) & 63;
   STOP_TABLE[s] = h;
 }
+/**
+ * one bit per (id >>> 22), 1,024 bits: 29 are set, so all but ~3% of other tokens are ruled out by one
+ * load (the tokeniser asks for every word of up to five letters, and most are not stopwords)
+ */
+const STOP_BITS = new Uint32Array(32);
+for (const w of STOPWORDS) {
+  const h = fnv1a(w) | 0;
+  STOP_BITS[h >>> 27]! |= 1 << ((h >>> 22) & 31);
+}
 /** is the token id (int32, as stored in a TokenStream) one of STOPWORDS? */
 export function isStopword(h: number): boolean {
+  if (((STOP_BITS[h >>> 27]! >>> ((h >>> 22) & 31)) & 1) === 0) return false;
   let s = h & 63;
   for (;;) {
     const v = STOP_TABLE[s]!;
@@ -283,10 +295,12 @@ for (const [c, canonical] of SPECIAL) {
  * Tokenise `text` into `out` (reset first). Linear in the text length; allocation-free apart from
  * buffer growth. Token ids are FNV-1a hashes of the canonical characters, computed while scanning.
  * With `full` false only the ids (`hash`, `masked`), `kind` and the content stream are written — not
- * the source spans, `isNumber` nor the canonical text (`out.full` tells which); the matcher tokenises
- * a row that way first and again in full only when it needs spans or character shingles.
+ * the source spans, `isNumber` nor the canonical text (`out.full` tells which), by a scan of the text's
+ * UTF-8 bytes (tokenizeIds); the matcher tokenises a row that way first and again in full only when it
+ * needs spans or character shingles.
  */
 export function tokenize(text: string, out: TokenStream = new TokenStream(), full = true): TokenStream {
+  if (!full) return tokenizeIds(text, out);
   if (classTable === null) tables();
   const cls = classTable!;
   const lower = lowerTable!;
@@ -319,29 +333,15 @@ export function tokenize(text: string, out: TokenStream = new TokenStream(), ful
     let h = FNV_OFFSET_I32;
     let tokenKind = TOKEN_SYMBOL;
     if (k === CLASS_LETTER) {
-      if (full) {
-        while (i < n) {
-          const d = text.charCodeAt(i);
-          let l: number;
-          if (((d | 0x20) - 97) >>> 0 < 26) l = d | 0x20; // ASCII letter: no table loads
-          else if (d < 128 || cls[d] !== CLASS_LETTER) break;
-          else l = lower[d]!;
-          canon[len++] = l;
-          h = Math.imul(h ^ l, FNV_PRIME);
-          i++;
-        }
-      } else {
-        // ids only: the same scan without the canonical text (one canonical character per letter)
-        while (i < n) {
-          const d = text.charCodeAt(i);
-          let l: number;
-          if (((d | 0x20) - 97) >>> 0 < 26) l = d | 0x20;
-          else if (d < 128 || cls[d] !== CLASS_LETTER) break;
-          else l = lower[d]!;
-          h = Math.imul(h ^ l, FNV_PRIME);
-          i++;
-        }
-        len = canonFrom + (i - start);
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        let l: number;
+        if (((d | 0x20) - 97) >>> 0 < 26) l = d | 0x20; // ASCII letter: no table loads
+        else if (d < 128 || cls[d] !== CLASS_LETTER) break;
+        else l = lower[d]!;
+        canon[len++] = l;
+        h = Math.imul(h ^ l, FNV_PRIME);
+        i++;
       }
       if (len - canonFrom > 1) tokenKind = TOKEN_WORD;
     } else if (k === CLASS_DIGIT) {
@@ -376,10 +376,8 @@ export function tokenize(text: string, out: TokenStream = new TokenStream(), ful
       }
       tokenKind = TOKEN_NUMBER;
     } else if (k === CLASS_OP || k === CLASS_SPECIAL) {
-      if (full) {
-        const t = CHAR_TOKEN_TEXT[c]!;
-        for (let j = 0; j < t.length; j++) canon[len++] = t.charCodeAt(j);
-      } // (ids only: the length of an operator's canonical text is never read)
+      const t = CHAR_TOKEN_TEXT[c]!;
+      for (let j = 0; j < t.length; j++) canon[len++] = t.charCodeAt(j);
       h = CHAR_TOKEN_HASH[c]!;
       i++;
     } else {
@@ -427,19 +425,172 @@ export function tokenize(text: string, out: TokenStream = new TokenStream(), ful
         contentPos[contentCount++] = count;
       }
     }
-    if (full) {
-      srcStart[count] = start;
-      srcEnd[count] = i;
-      isNum[count] = tokenKind === TOKEN_NUMBER ? 1 : 0;
-      canonStart[count + 1] = len;
-    } else len = 0; // the canonical text of one token at a time
+    srcStart[count] = start;
+    srcEnd[count] = i;
+    isNum[count] = tokenKind === TOKEN_NUMBER ? 1 : 0;
+    canonStart[count + 1] = len;
     count++;
   }
-  out.full = full;
+  out.full = true;
   out.count = count;
   out.contentCount = contentCount;
   out.canonLength = len;
   return out;
+}
+
+/** the text's UTF-8 bytes for tokenizeIds (one per thread: the module is loaded once per worker) */
+const BYTES = new Utf8Bytes();
+
+/** bytes in the UTF-8 sequence led by byte `b` (encodeInto writes well-formed UTF-8 only) */
+function utf8Width(b: number): number {
+  return b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+}
+
+/** the BMP code point of the 2- or 3-byte sequence at `i` (lead byte `c`) */
+function utf8Bmp(b: Uint8Array, i: number, c: number): number {
+  return c < 0xe0 ? ((c & 31) << 6) | (b[i + 1]! & 63) : ((c & 15) << 12) | ((b[i + 1]! & 63) << 6) | (b[i + 2]! & 63);
+}
+
+/**
+ * tokenize(text, out, false): the ids, kinds and content stream — the same values as the full scan
+ * writes — from the text's UTF-8 bytes (`TextEncoder.encodeInto`, native) instead of `charCodeAt`,
+ * which V8 runs several times slower than a typed-array load; no spans nor canonical text (those are
+ * UTF-16 offsets, which only the full scan keeps). A character outside the BMP is a separator, as its
+ * two UTF-16 halves are in the full scan; a lone surrogate (U+FFFD in the bytes) is one too.
+ */
+function tokenizeIds(text: string, out: TokenStream): TokenStream {
+  if (classTable === null) tables();
+  const cls = classTable!;
+  const lower = lowerTable!;
+  out.reset();
+  out.ensure(text.length);
+  const n = BYTES.of(text);
+  const b = BYTES.buf;
+  const hash = out.hash;
+  const masked = out.masked;
+  const kind = out.kind;
+  const content = out.content;
+  const contentPos = out.contentPos;
+  let count = 0;
+  let contentCount = 0;
+  let i = 0;
+  while (i < n) {
+    let c = b[i]!;
+    let w = 1;
+    if (c >= 0x80) {
+      w = utf8Width(c);
+      if (w === 4) {
+        i += 4; // outside the BMP: a separator
+        continue;
+      }
+      c = utf8Bmp(b, i, c);
+    }
+    const k = cls[c]!;
+    if (k === CLASS_SEP) {
+      i += w;
+      continue;
+    }
+    let h = FNV_OFFSET_I32;
+    let tokenKind = TOKEN_SYMBOL;
+    let clen = 0; // canonical characters of the token (letters and command names)
+    if (k === CLASS_LETTER) {
+      while (i < n) {
+        const d = b[i]!;
+        let l: number;
+        if (((d | 0x20) - 97) >>> 0 < 26) {
+          l = d | 0x20;
+          i++;
+        } else {
+          if (d < 0x80) break;
+          const dw = utf8Width(d);
+          if (dw === 4) break;
+          const cp = utf8Bmp(b, i, d);
+          if (cls[cp] !== CLASS_LETTER) break;
+          l = lower[cp]!;
+          i += dw;
+        }
+        h = Math.imul(h ^ l, FNV_PRIME);
+        clen++;
+      }
+      if (clen > 1) tokenKind = TOKEN_WORD;
+    } else if (k === CLASS_DIGIT) {
+      while (i < n) {
+        const d = b[i]!;
+        if (d >= 48 && d <= 57) {
+          h = Math.imul(h ^ d, FNV_PRIME);
+          i++;
+          continue;
+        }
+        if (d === 46 && i + 1 < n && isDigit(b[i + 1]!)) {
+          h = Math.imul(h ^ 46, FNV_PRIME);
+          i++;
+          continue;
+        }
+        if (d === 44 && i + 3 < n && isDigit(b[i + 1]!) && isDigit(b[i + 2]!) && isDigit(b[i + 3]!) && (i + 4 >= n || !isDigit(b[i + 4]!))) {
+          i++;
+          continue;
+        }
+        break;
+      }
+      tokenKind = TOKEN_NUMBER;
+    } else if (k === CLASS_OP || k === CLASS_SPECIAL) {
+      h = CHAR_TOKEN_HASH[c]!;
+      i += w;
+    } else {
+      // backslash: command name or escaped character
+      i++;
+      if (i >= n) break;
+      const d = b[i]!;
+      if (((d | 0x20) - 97) >>> 0 >= 26) {
+        i += utf8Width(d); // \\, \, \{ \$ … produce nothing
+        continue;
+      }
+      const nameStart = i;
+      let name = FNV_OFFSET_I32;
+      while (i < n) {
+        const e = b[i]!;
+        if (((e | 0x20) - 97) >>> 0 >= 26) break;
+        name = Math.imul(name ^ e, FNV_PRIME);
+        h = Math.imul(h ^ (e | 0x20), FNV_PRIME);
+        i++;
+      }
+      clen = i - nameStart;
+      const e = commandEntry(name & 0x3fffffff);
+      if (e >= 0 && sameName(b, nameStart, clen, COMMAND_NAMES[e]!)) {
+        const t = COMMAND_CANONICAL[e]!;
+        if (t.length === 0) continue; // layout command, or alias to nothing
+        clen = t.length;
+        h = COMMAND_CANONICAL_HASH[e]!;
+      }
+    }
+    hash[count] = h;
+    kind[count] = tokenKind;
+    if (tokenKind === TOKEN_NUMBER) {
+      masked[count] = MASK_HASH;
+      content[contentCount] = MASK_HASH;
+      contentPos[contentCount++] = count;
+    } else {
+      masked[count] = h;
+      if (clen > 5 || (k !== CLASS_LETTER && k !== CLASS_BACKSLASH) || !isStopword(h)) {
+        content[contentCount] = h;
+        contentPos[contentCount++] = count;
+      }
+    }
+    count++;
+  }
+  BYTES.shrink();
+  out.full = false;
+  out.count = count;
+  out.contentCount = contentCount;
+  out.canonLength = 0;
+  return out;
+}
+
+/** are the `len` bytes at `at` the (ASCII) command name `name`? */
+function sameName(b: Uint8Array, at: number, len: number, name: string): boolean {
+  if (name.length !== len) return false;
+  for (let j = 0; j < len; j++) if (b[at + j] !== name.charCodeAt(j)) return false;
+  return true;
 }
 
 /**
