@@ -73,6 +73,7 @@ function tables(): { cls: Uint8Array; lower: Uint16Array } {
   }
   classTable = cls;
   lowerTable = lower;
+  byteTables(cls);
   warmUp();
   return { cls, lower };
 }
@@ -176,6 +177,25 @@ for (const w of STOPWORDS) {
   const h = fnv1a(w) | 0;
   STOP_BITS[h >>> 27]! |= 1 << ((h >>> 22) & 31);
 }
+/**
+ * A perfect hash of the stopword ids: STOP_SLOT[imul(id, STOP_MULTIPLIER) >>> 24] holds the id of the
+ * stopword that lands there, so a token id is a stopword exactly when it equals its slot (branch-free,
+ * for tokenizeIds). Empty slots hold the id of "a", which lands elsewhere, so no id equals them. The
+ * multiplier is the first of a fixed sequence that spreads the 29 ids over distinct slots.
+ */
+const STOP_SLOT = new Int32Array(256);
+const STOP_MULTIPLIER = ((): number => {
+  const ids = STOPWORDS.map((w) => fnv1a(w) | 0);
+  for (let k = 0; ; k++) {
+    const mult = (0x9e3779b1 + 2 * k) | 0;
+    const slots = ids.map((h) => Math.imul(h, mult) >>> 24);
+    if (new Set(slots).size !== ids.length) continue;
+    STOP_SLOT.fill(ids[0]!);
+    ids.forEach((h, j) => (STOP_SLOT[slots[j]!] = h));
+    return mult;
+  }
+})();
+
 /** is the token id (int32, as stored in a TokenStream) one of STOPWORDS? */
 export function isStopword(h: number): boolean {
   if (((STOP_BITS[h >>> 27]! >>> ((h >>> 22) & 31)) & 1) === 0) return false;
@@ -451,14 +471,73 @@ function utf8Bmp(b: Uint8Array, i: number, c: number): number {
   return c < 0xe0 ? ((c & 31) << 6) | (b[i + 1]! & 63) : ((c & 15) << 12) | ((b[i + 1]! & 63) << 6) | (b[i + 2]! & 63);
 }
 
+/*
+ * Byte tables of the ids scan (tokenizeIds), built with the character tables. `.` and `,` take the
+ * slow path: after a number they may continue it.
+ */
+const B_SEP = 0;
+const B_LETTER = 1;
+const B_DIGIT = 2;
+const B_OP = 3;
+/** in the scan: a byte the table does not decide (backslash, non-ASCII, `.`, `,`); as a token class: a command */
+const B_SLOW = 4;
+/** tokenizeIds's per-token scratch (at most one token per character; longer texts take the full scan) */
+const SCRATCH_TOKENS = 1 << 16;
+const SCRATCH_HASH = new Int32Array(SCRATCH_TOKENS + 2);
+const SCRATCH_INFO = new Uint32Array(SCRATCH_TOKENS + 2);
+/** B_* class of a byte */
+const BYTE_CLASS = new Uint8Array(256);
+/** the value a letter or digit byte adds to its token's FNV hash (letters lower-cased) */
+const BYTE_LOW = new Int32Array(256);
+/** the hash of a token that starts with the byte: one FNV step for letters and digits, the operator's id */
+const BYTE_START = new Int32Array(256);
+/** TOKEN_* kind of a token of class B_* (c) with `big` 1 when it has more than one character: KIND_OF[c << 1 | big] */
+const KIND_OF = new Uint8Array(10).fill(TOKEN_SYMBOL);
+KIND_OF[(B_LETTER << 1) | 1] = TOKEN_WORD;
+KIND_OF[B_DIGIT << 1] = TOKEN_NUMBER;
+KIND_OF[(B_DIGIT << 1) | 1] = TOKEN_NUMBER;
+/** bit prev << 2 | class: set when a byte of that class extends a token of class prev (runs of letters, of digits) */
+const CONTINUES_BITS = (1 << ((B_LETTER << 2) | B_LETTER)) | (1 << ((B_DIGIT << 2) | B_DIGIT));
+
+function byteTables(cls: Uint8Array): void {
+  for (let c = 0; c < 256; c++) {
+    let k = B_SLOW;
+    if (c < 128) {
+      const kc = cls[c]!;
+      if (kc === CLASS_LETTER) {
+        k = B_LETTER;
+        BYTE_LOW[c] = c | 0x20;
+        BYTE_START[c] = Math.imul(FNV_OFFSET_I32 ^ (c | 0x20), FNV_PRIME);
+      } else if (kc === CLASS_DIGIT) {
+        k = B_DIGIT;
+        BYTE_LOW[c] = c;
+        BYTE_START[c] = Math.imul(FNV_OFFSET_I32 ^ c, FNV_PRIME);
+      } else if (kc === CLASS_OP) {
+        k = B_OP;
+        BYTE_START[c] = CHAR_TOKEN_HASH[c]!;
+      } else if (kc === CLASS_SEP) k = B_SEP;
+    }
+    BYTE_CLASS[c] = c === 46 || c === 44 ? B_SLOW : k;
+  }
+}
+
 /**
  * tokenize(text, out, false): the ids, kinds and content stream — the same values as the full scan
- * writes — from the text's UTF-8 bytes (`TextEncoder.encodeInto`, native) instead of `charCodeAt`,
- * which V8 runs several times slower than a typed-array load; no spans nor canonical text (those are
- * UTF-16 offsets, which only the full scan keeps). A character outside the BMP is a separator, as its
- * two UTF-16 halves are in the full scan; a lone surrogate (U+FFFD in the bytes) is one too.
+ * writes — from the text's UTF-8 bytes (`TextEncoder.encodeInto`, native); no spans nor canonical text
+ * (those are UTF-16 offsets, which only the full scan keeps).
+ *
+ * Most bytes (ASCII letters, digits, operators, separators) take a branch-free step: the byte's class
+ * says whether it extends the current token; the current token's hash and class are stored at slot
+ * `count` on every byte, and `count` advances by one exactly when a token ends, so a token boundary
+ * costs no mispredicted branch (the scan by characters lost most of its time there). Backslash
+ * commands, non-ASCII characters, `.` and `,` take the slow path, which ends the current token
+ * unless a number goes on. A second pass over the tokens writes kinds, masked ids and the content stream.
+ * A character outside the BMP is a separator, as its two UTF-16 halves are in the full scan; a lone
+ * surrogate (U+FFFD in the bytes) is one too.
  */
 function tokenizeIds(text: string, out: TokenStream): TokenStream {
+  // a text too long for the scratch arrays: the full scan (the same ids, and more)
+  if (text.length > SCRATCH_TOKENS) return tokenize(text, out, true);
   if (classTable === null) tables();
   const cls = classTable!;
   const lower = lowerTable!;
@@ -466,124 +545,177 @@ function tokenizeIds(text: string, out: TokenStream): TokenStream {
   out.ensure(text.length);
   const n = BYTES.of(text);
   const b = BYTES.buf;
+  // each token's hash and class | length << 3, in module-level arrays: V8 compiles the fixed arrays'
+  // addresses into the loop, where a TokenStream's (a parameter's) arrays had their type and bounds
+  // checked again on every byte
+  const hash = SCRATCH_HASH;
+  const info = SCRATCH_INFO;
+  const byteClass = BYTE_CLASS;
+  const byteLow = BYTE_LOW;
+  const byteStart = BYTE_START;
+  let count = 0;
+  let prev = B_SEP; // class of the token being read (B_SEP: none)
+  let h = 0;
+  let len = 0; // characters of the token being read
+  let i = 0;
+  for (;;) {
+    // The fast steps, in a loop of their own: with no call inside it, V8 keeps the typed arrays'
+    // bases and bounds in registers (with the slow path's calls in the same loop it reloaded and
+    // re-checked them on every byte, for every array)
+    let c = 0;
+    while (i < n) {
+      c = b[i]!;
+      const k = byteClass[c]!;
+      if (k === B_SLOW) break;
+      const cont = (CONTINUES_BITS >>> ((prev << 2) | k)) & 1;
+      hash[count] = h;
+      info[count] = prev | (len << 3);
+      // a token was being read (prev 1–3: (prev + 3) >>> 2 is 1) and this byte does not extend it;
+      // no negation here: -0 is not an integer to V8, and would turn the step into float arithmetic
+      count += ((prev + 3) >>> 2) & (cont ^ 1);
+      const keep = 0 - cont; // all ones when the byte extends the token
+      h = (Math.imul(h ^ byteLow[c]!, FNV_PRIME) & keep) | (byteStart[c]! & ~keep);
+      len = (len & keep) + 1;
+      prev = k;
+      i++;
+    }
+    if (i >= n) break;
+    if (prev === B_DIGIT) {
+      // decimal point followed by a digit, or a thousands separator (exactly three digits then a
+      // non-digit): the number goes on
+      if (c === 46 && i + 1 < n && isDigit(b[i + 1]!)) {
+        h = Math.imul(h ^ 46, FNV_PRIME);
+        i++;
+        continue;
+      }
+      if (c === 44 && i + 3 < n && isDigit(b[i + 1]!) && isDigit(b[i + 2]!) && isDigit(b[i + 3]!) && (i + 4 >= n || !isDigit(b[i + 4]!))) {
+        i++;
+        continue;
+      }
+    }
+    if (c >= 0x80) {
+      const w = utf8Width(c);
+      const cp = w === 4 ? 0 : utf8Bmp(b, i, c); // outside the BMP: a separator (class of U+0000)
+      const kc = cls[cp]!;
+      if (kc === CLASS_LETTER) {
+        const l = lower[cp]!;
+        if (prev === B_LETTER) {
+          h = Math.imul(h ^ l, FNV_PRIME);
+          len++;
+        } else {
+          if (prev !== B_SEP) {
+            hash[count] = h;
+            info[count++] = prev | (len << 3);
+          }
+          h = Math.imul(FNV_OFFSET_I32 ^ l, FNV_PRIME);
+          len = 1;
+          prev = B_LETTER;
+        }
+        i += w;
+        continue;
+      }
+      if (prev !== B_SEP) {
+        hash[count] = h;
+        info[count++] = prev | (len << 3);
+      }
+      prev = B_SEP;
+      if (kc === CLASS_SPECIAL) {
+        hash[count] = CHAR_TOKEN_HASH[cp]!;
+        info[count++] = B_OP | (1 << 3);
+      }
+      i += w;
+      continue;
+    }
+    // the end of the current token
+    if (prev !== B_SEP) {
+      hash[count] = h;
+      info[count++] = prev | (len << 3);
+    }
+    prev = B_SEP;
+    i++;
+    if (c !== 92) continue; // `.` or `,` not inside a number: a separator
+    // backslash: command name or escaped character
+    if (i >= n) break;
+    const d = b[i]!;
+    if (((d | 0x20) - 97) >>> 0 >= 26) {
+      i += utf8Width(d); // \\, \, \{ \$ … produce nothing
+      continue;
+    }
+    const nameStart = i;
+    let name = FNV_OFFSET_I32;
+    let ch = FNV_OFFSET_I32;
+    while (i < n) {
+      const e = b[i]!;
+      if (((e | 0x20) - 97) >>> 0 >= 26) break;
+      name = Math.imul(name ^ e, FNV_PRIME);
+      ch = Math.imul(ch ^ (e | 0x20), FNV_PRIME);
+      i++;
+    }
+    let clen = i - nameStart;
+    const e = commandEntry(name & 0x3fffffff);
+    if (e >= 0 && sameName(b, nameStart, clen, COMMAND_NAMES[e]!)) {
+      const t = COMMAND_CANONICAL[e]!;
+      if (t.length === 0) continue; // layout command, or alias to nothing
+      clen = t.length;
+      ch = COMMAND_CANONICAL_HASH[e]!;
+    }
+    hash[count] = ch;
+    info[count++] = B_SLOW | (clen << 3);
+  }
+  if (prev !== B_SEP) {
+    hash[count] = h;
+    info[count++] = prev | (len << 3);
+  }
+  BYTES.shrink();
+  const cc = idsKinds(out, count);
+  out.full = false;
+  out.count = count;
+  out.contentCount = cc;
+  out.canonLength = 0;
+  return out;
+}
+
+/**
+ * tokenizeIds's second pass over its `count` tokens (in the scratch arrays): ids, kinds, masked ids and
+ * the content stream. Returns the content count.
+ */
+function idsKinds(out: TokenStream, count: number): number {
+  // kinds, masked ids and the content stream (stopwords are at most five letters; a command such as
+  // \\in spells one too)
+  const scratchHash = SCRATCH_HASH;
+  const info = SCRATCH_INFO;
   const hash = out.hash;
   const masked = out.masked;
   const kind = out.kind;
   const content = out.content;
   const contentPos = out.contentPos;
-  let count = 0;
-  let contentCount = 0;
-  let i = 0;
-  while (i < n) {
-    let c = b[i]!;
-    let w = 1;
-    if (c >= 0x80) {
-      w = utf8Width(c);
-      if (w === 4) {
-        i += 4; // outside the BMP: a separator
-        continue;
-      }
-      c = utf8Bmp(b, i, c);
-    }
-    const k = cls[c]!;
-    if (k === CLASS_SEP) {
-      i += w;
-      continue;
-    }
-    let h = FNV_OFFSET_I32;
-    let tokenKind = TOKEN_SYMBOL;
-    let clen = 0; // canonical characters of the token (letters and command names)
-    if (k === CLASS_LETTER) {
-      while (i < n) {
-        const d = b[i]!;
-        let l: number;
-        if (((d | 0x20) - 97) >>> 0 < 26) {
-          l = d | 0x20;
-          i++;
-        } else {
-          if (d < 0x80) break;
-          const dw = utf8Width(d);
-          if (dw === 4) break;
-          const cp = utf8Bmp(b, i, d);
-          if (cls[cp] !== CLASS_LETTER) break;
-          l = lower[cp]!;
-          i += dw;
-        }
-        h = Math.imul(h ^ l, FNV_PRIME);
-        clen++;
-      }
-      if (clen > 1) tokenKind = TOKEN_WORD;
-    } else if (k === CLASS_DIGIT) {
-      while (i < n) {
-        const d = b[i]!;
-        if (d >= 48 && d <= 57) {
-          h = Math.imul(h ^ d, FNV_PRIME);
-          i++;
-          continue;
-        }
-        if (d === 46 && i + 1 < n && isDigit(b[i + 1]!)) {
-          h = Math.imul(h ^ 46, FNV_PRIME);
-          i++;
-          continue;
-        }
-        if (d === 44 && i + 3 < n && isDigit(b[i + 1]!) && isDigit(b[i + 2]!) && isDigit(b[i + 3]!) && (i + 4 >= n || !isDigit(b[i + 4]!))) {
-          i++;
-          continue;
-        }
-        break;
-      }
-      tokenKind = TOKEN_NUMBER;
-    } else if (k === CLASS_OP || k === CLASS_SPECIAL) {
-      h = CHAR_TOKEN_HASH[c]!;
-      i += w;
-    } else {
-      // backslash: command name or escaped character
-      i++;
-      if (i >= n) break;
-      const d = b[i]!;
-      if (((d | 0x20) - 97) >>> 0 >= 26) {
-        i += utf8Width(d); // \\, \, \{ \$ … produce nothing
-        continue;
-      }
-      const nameStart = i;
-      let name = FNV_OFFSET_I32;
-      while (i < n) {
-        const e = b[i]!;
-        if (((e | 0x20) - 97) >>> 0 >= 26) break;
-        name = Math.imul(name ^ e, FNV_PRIME);
-        h = Math.imul(h ^ (e | 0x20), FNV_PRIME);
-        i++;
-      }
-      clen = i - nameStart;
-      const e = commandEntry(name & 0x3fffffff);
-      if (e >= 0 && sameName(b, nameStart, clen, COMMAND_NAMES[e]!)) {
-        const t = COMMAND_CANONICAL[e]!;
-        if (t.length === 0) continue; // layout command, or alias to nothing
-        clen = t.length;
-        h = COMMAND_CANONICAL_HASH[e]!;
-      }
-    }
-    hash[count] = h;
-    kind[count] = tokenKind;
-    if (tokenKind === TOKEN_NUMBER) {
-      masked[count] = MASK_HASH;
-      content[contentCount] = MASK_HASH;
-      contentPos[contentCount++] = count;
-    } else {
-      masked[count] = h;
-      if (clen > 5 || (k !== CLASS_LETTER && k !== CLASS_BACKSLASH) || !isStopword(h)) {
-        content[contentCount] = h;
-        contentPos[contentCount++] = count;
-      }
-    }
-    count++;
+  // Branch-free as well (the kind and whether a token is content are data-dependent, and branching
+  // on them cost more than the byte scan): each token's slot in the content stream is written, and
+  // the stream advances when the token is content.
+  const kindOf = KIND_OF;
+  const stopSlot = STOP_SLOT;
+  const stopMult = STOP_MULTIPLIER;
+  const maskId = MASK_HASH;
+  let cc = 0;
+  for (let t = 0; t < count; t++) {
+    const inf = info[t]!;
+    const tc = inf & 7;
+    const tl = inf >>> 3;
+    const id = scratchHash[t]!;
+    hash[t] = id;
+    const num = ((tc ^ B_DIGIT) - 1) >> 31; // all ones for a number
+    const m = (maskId & num) | (id & ~num);
+    kind[t] = kindOf[(tc << 1) | ((1 - tl) >>> 31)]!;
+    masked[t] = m;
+    content[cc] = m;
+    contentPos[cc] = t;
+    // content: a number, an operator, a word or command longer than five letters, or not a stopword
+    // (comparisons as arithmetic: V8 compiles `a === b ? 1 : 0` to a branch, which mispredicts here)
+    const x = stopSlot[Math.imul(id, stopMult) >>> 24]! ^ id; // 0 for a stopword
+    const stop = (((x | Math.imul(x, -1)) >>> 31) ^ 1) & ((tl - 6) >>> 31);
+    cc += (num & 1) | (((tc ^ B_OP) - 1) >>> 31) | (stop ^ 1);
   }
-  BYTES.shrink();
-  out.full = false;
-  out.count = count;
-  out.contentCount = contentCount;
-  out.canonLength = 0;
-  return out;
+  return cc;
 }
 
 /** are the `len` bytes at `at` the (ASCII) command name `name`? */
