@@ -358,6 +358,11 @@ interface IndexParts {
   anchors: PostingTable;
 }
 
+/** seedScan's window keys and positions, a chunk of windows at a time */
+const SEED_CHUNK = 1 << 14;
+const SEED_KEYS = new Int32Array(SEED_CHUNK);
+const SEED_POS = new Int32Array(SEED_CHUNK);
+
 const TABLES = ["ngrams", "seeds", "shingles", "anchors"] as const;
 const TABLE_ARRAYS = ["slotKey", "slotList", "listStart", "postItem", "postPos"] as const;
 
@@ -386,8 +391,6 @@ export class ContaminationIndex {
   private readonly itemMax: Uint32Array;
   private readonly touched: Uint32Array;
   /** seedScan scratch: window keys passing the bit filter and their row positions */
-  private seedKeys = new Int32Array(256);
-  private seedPos = new Int32Array(256);
   /** seed keys the current row has visited (open addressing, stamped) */
   private seenKey = new Int32Array(64);
   private seenStamp = new Int32Array(64);
@@ -1489,40 +1492,55 @@ export class ContaminationIndex {
     let touched = 0;
     const filter = seeds.filter!;
     const shift = seeds.filterShift!;
-    const pair = seeds.pair!;
-    const pairMask = seeds.pairMask!;
     const outPow = rollPower(sn);
     const base = ROLL_BASE | 0;
-    if (this.seedKeys.length < cc) {
-      this.seedKeys = new Int32Array(cc * 2);
-      this.seedPos = new Int32Array(cc * 2);
-    }
-    // pass 1: the window keys that pass the bit filter, in row order (branch-free: every key is
-    // written, the count advances by the filter bit)
-    const keys = this.seedKeys;
-    const pos = this.seedPos;
-    let m = 0;
-    let h = 0;
-    for (let q = 0; q < cc; q++) {
-      h = (Math.imul(h, base) + content[q]!) | 0;
-      if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
-      if (q < sn - 1) continue;
-      const key = rollKey(h);
-      const b = key >>> shift;
-      keys[m] = key;
-      pos[m] = q - sn + 1;
-      m += (filter[b >>> 5]! >>> (b & 31)) & 1;
-    }
-    // pass 2: table probes (independent loads, so their cache misses overlap) and postings
-    if (this.seenKey.length < m * 2) {
+    // the row's seeds, however many chunks they take, fit the repeat table at half load
+    if (this.seenKey.length < cc * 2) {
       let cap = this.seenKey.length;
-      while (cap < m * 2) cap *= 2;
+      while (cap < cc * 2) cap *= 2;
       this.seenKey = new Int32Array(cap);
       this.seenStamp = new Int32Array(cap);
     }
     const seenKey = this.seenKey;
     const seenStamp = this.seenStamp;
     const seenMask = seenKey.length - 1;
+    // module-level arrays: V8 compiles their addresses into the loop (an instance's arrays have their
+    // type and bounds loaded again on every access in a loop that stores)
+    const keys = SEED_KEYS;
+    const pos = SEED_POS;
+    let h = 0;
+    for (let q0 = 0; q0 < cc; q0 += SEED_CHUNK) {
+      const q1 = Math.min(cc, q0 + SEED_CHUNK);
+      // pass 1: the window keys that pass the bit filter, in row order (branch-free: every key is
+      // written, the count advances by the filter bit)
+      let m = 0;
+      for (let q = q0; q < q1; q++) {
+        h = (Math.imul(h, base) + content[q]!) | 0;
+        if (q >= sn) h = (h - Math.imul(content[q - sn]!, outPow)) | 0;
+        if (q < sn - 1) continue;
+        // rollKey(h) (ngram.ts) written out: a call to an imported function is re-checked on every
+        // iteration
+        let key = h ^ (h >>> 16);
+        key = Math.imul(key, 0x7feb352d);
+        key = (key ^ (key >>> 15)) >>> 0;
+        const b = key >>> shift;
+        keys[m] = key;
+        pos[m] = q - sn + 1;
+        m += (filter[b >>> 5]! >>> (b & 31)) & 1;
+      }
+      touched = this.seedProbe(m, stamp, touched, seenKey, seenStamp, seenMask);
+    }
+    return touched;
+  }
+
+  /** seedScan's pass 2 over the `m` keys of a chunk: table probes (independent loads, so their cache misses overlap) and postings */
+  private seedProbe(m: number, stamp: number, touched: number, seenKey: Int32Array, seenStamp: Int32Array, seenMask: number): number {
+    const seeds = this.parts.seeds;
+    const sn = this.options.seedNgram;
+    const pair = seeds.pair!;
+    const pairMask = seeds.pairMask!;
+    const keys = SEED_KEYS;
+    const pos = SEED_POS;
     for (let j = 0; j < m; j++) {
       const key = keys[j]!;
       let slot = key & pairMask;
