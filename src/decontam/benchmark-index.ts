@@ -358,6 +358,13 @@ interface IndexParts {
   anchors: PostingTable;
 }
 
+/**
+ * inRowBits's bit set of the row's token ids (bit id >>> 20), all zero between rows. Module-level,
+ * like the arrays below: V8 compiles a fixed array's address into a loop, where it loads an
+ * instance's array's type and bounds again on every access in a loop that stores.
+ */
+const ROW_BITS = new Uint32Array(128);
+
 /** seedScan's window keys and positions, a chunk of windows at a time */
 const SEED_CHUNK = 1 << 14;
 const SEED_KEYS = new Int32Array(SEED_CHUNK);
@@ -1324,6 +1331,47 @@ export class ContaminationIndex {
     return present >= target;
   }
 
+  /** sets (or clears) the bit of every row token id in ROW_BITS (bit id >>> 20) */
+  private setRowBits(ts: TokenStream, on: boolean): void {
+    const bits = ROW_BITS;
+    const ids = ts.hash;
+    if (on) {
+      for (let i = 0; i < ts.count; i++) {
+        const h = ids[i]!;
+        bits[h >>> 25]! |= 1 << ((h >>> 20) & 31);
+      }
+    } else for (let i = 0; i < ts.count; i++) bits[ids[i]! >>> 25] = 0;
+  }
+
+  /**
+   * The bound of inRowSet without counts and with a bit per 2^20 ids: can the problem's tokens whose
+   * id bit is set in ROW_BITS weigh ≥ `need` × total? At least as high as inRowSet's bound (every
+   * token inRowSet counts has its bit set), so a false here is a false there.
+   */
+  private inRowBits(it: number, need: number): boolean {
+    const a = this.a;
+    const total = a.itemWeight[it]!;
+    if (total === 0) return false;
+    const bits = ROW_BITS;
+    const order = this.boundOrder;
+    const itemTok = a.itemTok;
+    const itemTokWeight = a.itemTokWeight;
+    const target = need * total;
+    let present = 0;
+    let left = total;
+    const end = a.itemTokStart[it + 1]!;
+    for (let q = a.itemTokStart[it]!; q < end; q++) {
+      const t = order[q]!;
+      const w = itemTokWeight[t]!;
+      if (w === 0) break;
+      const h = itemTok[t]!;
+      present += w & (0 - ((bits[h >>> 25]! >>> ((h >>> 20) & 31)) & 1));
+      left -= w;
+      if (present + left < target) return false;
+    }
+    return present >= target;
+  }
+
   /** false only when anchorsPresent() is false (buildAnchorGate); cheap: few of its keys occur in rows */
   private anchorGate(ts: TokenStream, stamp: number): boolean {
     const rec = this.gateRec;
@@ -1634,11 +1682,24 @@ export class ContaminationIndex {
       }
     }
     if (candidates === 0) return found;
-    // 3c. cheap upper bound on the alignment coverage (inRowSet) before any n-gram or alignment work:
-    // most candidates, and so most rows, stop here
-    this.buildRowSet(ts, stamp);
+    // 3c. cheap upper bounds on the alignment coverage before any n-gram or alignment work: most
+    // candidates, and so most rows, stop here. First with a bit set of the row's token ids
+    // (inRowBits: no hashing, no counts), then exactly (inRowSet: each id counted at most as often as
+    // the row has it). The first bound is never below the second, so it drops only candidates the
+    // second would drop.
     const need = Math.min(o.coverage, o.coverageFloor);
+    this.setRowBits(ts, true);
     let kept = 0;
+    for (let j = 0; j < candidates; j++) {
+      const it = this.touched[j]!;
+      if (this.inRowBits(it, need)) this.touched[kept++] = it;
+      else this.seedHits[it] = 0;
+    }
+    this.setRowBits(ts, false);
+    if (kept === 0) return found;
+    candidates = kept;
+    this.buildRowSet(ts, stamp);
+    kept = 0;
     for (let j = 0; j < candidates; j++) {
       const it = this.touched[j]!;
       if (this.inRowSet(it, stamp, need)) this.touched[kept++] = it;
