@@ -48,7 +48,6 @@ export function resolveShards(pathOrFolder: string, sets: ShardFile["set"][] = [
   if (!existsSync(p)) throw new ShardPathError(`${pathOrFolder}: no such file or folder (expected a .parquet shard, a folder of shards or a run folder)`);
   const st = statSync(p);
   if (st.isFile()) {
-    const name = basename(p);
     const parent = basename(resolve(p, ".."));
     const set = parent === "data" || parent === "rejected" || parent === "annotated" ? parent : "other";
     return [{ path: p, set }];
