@@ -12,7 +12,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import Ajv2020 from "ajv/dist/2020.js";
 import { tokenStrings } from "../src/decontam/tokenize.js";
 import { contentRange } from "../src/decontam/ngram.js";
-import { TokenStream, tokenize } from "../src/decontam/tokenize.js";
+import { STOPWORDS, TokenStream, fnv1a, isStopword, tokenize } from "../src/decontam/tokenize.js";
 import { ContaminationIndex } from "../src/decontam/benchmark-index.js";
 import { builtinCommonNgrams, commonNgramSizes } from "../src/decontam/common.js";
 import { BUILTIN_BENCHMARKS, DEFAULT_BENCHMARKS, resolveBenchmarkSpecs } from "../src/decontam/registry.js";
@@ -120,6 +120,19 @@ describe("tokeniser", () => {
     }
     expect(bad).toEqual([]);
     expect(texts).toBeGreaterThan(20_000);
+  });
+
+  it("isStopword holds for exactly the stopwords", () => {
+    for (const w of STOPWORDS) expect(isStopword(fnv1a(w) | 0)).toBe(true);
+    const stop = new Set(STOPWORDS);
+    let wrong = 0;
+    for (let k = 0; k < 200_000; k++) {
+      const w = k.toString(36);
+      if (isStopword(fnv1a(w) | 0) !== stop.has(w)) wrong++;
+    }
+    // ids next to a stopword's, and the id that empty slots hold ("a") shifted by one
+    for (const w of STOPWORDS) for (const d of [1, -1, 1 << 24]) if (isStopword((fnv1a(w) + d) | 0)) wrong++;
+    expect(wrong).toBe(0);
   });
 
   it("records character spans of tokens in the source", () => {

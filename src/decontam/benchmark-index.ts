@@ -397,7 +397,6 @@ export class ContaminationIndex {
   private readonly itemMin: Uint32Array;
   private readonly itemMax: Uint32Array;
   private readonly touched: Uint32Array;
-  /** seedScan scratch: window keys passing the bit filter and their row positions */
   /** seed keys the current row has visited (open addressing, stamped) */
   private seenKey = new Int32Array(64);
   private seenStamp = new Int32Array(64);

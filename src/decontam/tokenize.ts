@@ -160,27 +160,10 @@ export const STOPWORDS = [
   "a", "an", "the", "of", "is", "are", "was", "were", "be", "been", "to", "in", "on", "at", "and", "or",
   "that", "this", "these", "those", "it", "its", "for", "by", "with", "as", "which", "what", "there",
 ];
-/** open-addressing set of stopword hashes (64 slots, 0 = empty) */
-const STOP_TABLE = new Int32Array(64);
-for (const w of STOPWORDS) {
-  const h = fnv1a(w) | 0;
-  let s = h & 63;
-  while (STOP_TABLE[s] !== 0) s = (s + 1) & 63;
-  STOP_TABLE[s] = h;
-}
-/**
- * one bit per (id >>> 22), 1,024 bits: 29 are set, so all but ~3% of other tokens are ruled out by one
- * load (the tokeniser asks for every word of up to five letters, and most are not stopwords)
- */
-const STOP_BITS = new Uint32Array(32);
-for (const w of STOPWORDS) {
-  const h = fnv1a(w) | 0;
-  STOP_BITS[h >>> 27]! |= 1 << ((h >>> 22) & 31);
-}
 /**
  * A perfect hash of the stopword ids: STOP_SLOT[imul(id, STOP_MULTIPLIER) >>> 24] holds the id of the
- * stopword that lands there, so a token id is a stopword exactly when it equals its slot (branch-free,
- * for tokenizeIds). Empty slots hold the id of "a", which lands elsewhere, so no id equals them. The
+ * stopword that lands there, so a token id is a stopword exactly when it equals its slot: one load
+ * (isStopword), and branch-free in tokenizeIds. Empty slots hold the id of "a", which lands elsewhere, so no id equals them. The
  * multiplier is the first of a fixed sequence that spreads the 29 ids over distinct slots.
  */
 const STOP_SLOT = new Int32Array(256);
@@ -198,14 +181,7 @@ const STOP_MULTIPLIER = ((): number => {
 
 /** is the token id (int32, as stored in a TokenStream) one of STOPWORDS? */
 export function isStopword(h: number): boolean {
-  if (((STOP_BITS[h >>> 27]! >>> ((h >>> 22) & 31)) & 1) === 0) return false;
-  let s = h & 63;
-  for (;;) {
-    const v = STOP_TABLE[s]!;
-    if (v === h) return true;
-    if (v === 0) return false;
-    s = (s + 1) & 63;
-  }
+  return STOP_SLOT[Math.imul(h, STOP_MULTIPLIER) >>> 24] === h;
 }
 
 export const TOKEN_WORD = 0;
@@ -670,8 +646,7 @@ function tokenizeIds(text: string, out: TokenStream): TokenStream {
  * the content stream. Returns the content count.
  */
 function idsKinds(out: TokenStream, count: number): number {
-  // kinds, masked ids and the content stream (stopwords are at most five letters; a command such as
-  // \\in spells one too)
+  // (stopwords are at most five letters; a command such as \\in spells one too)
   const scratchHash = SCRATCH_HASH;
   const info = SCRATCH_INFO;
   const hash = out.hash;
