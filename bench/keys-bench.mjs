@@ -9,23 +9,13 @@
  *
  *   npm run build && node bench/keys-bench.mjs [--rounds 4]
  */
-import { readFileSync, existsSync, openSync, readSync, closeSync } from "node:fs";
 import { keysFor, hashKey } from "../dist/stages/tokens.js";
 import { normalizeForKey } from "../dist/trace/normalize.js";
+import { benchRowSets } from "./bench-texts.mjs";
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] ?? 4) || 4;
-const sets = [];
-const traces = new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;
-if (existsSync(traces)) sets.push(["Sky-T1 traces", readFileSync(traces, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))]);
-const corpus = new URL("./out/corpus-100k.jsonl", import.meta.url).pathname;
-if (existsSync(corpus)) {
-  const buf = Buffer.alloc(64 << 20);
-  const fd = openSync(corpus, "r");
-  const got = readSync(fd, buf, 0, buf.length, 0);
-  closeSync(fd);
-  sets.push(["bench corpus", buf.subarray(0, got).toString("utf8").split("\n").slice(0, 4000).filter((l) => l.endsWith("}")).map((l) => JSON.parse(l))]);
-}
+const sets = benchRowSets(4000);
 if (!sets.length) {
   console.error("keys-bench: needs ../shared/data/traces or bench/out/corpus-100k.jsonl (npm run bench makes it)");
   process.exit(2);

@@ -7,26 +7,13 @@
  *
  *   npm run build && node bench/tokens-bench.mjs [--rounds 3]
  */
-import { readFileSync, existsSync, openSync, readSync, closeSync } from "node:fs";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { makeO200kCounter } from "../dist/stages/token-count.js";
+import { benchRowSets } from "./bench-texts.mjs";
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] ?? 3) || 3;
-const sets = [];
-const traces = new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;
-if (existsSync(traces)) sets.push(["Sky-T1 traces", readFileSync(traces, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).response)]);
-const corpus = new URL("./out/corpus-100k.jsonl", import.meta.url).pathname;
-if (existsSync(corpus)) {
-  // the first 64 MB (the corpus is too large for one string), whole lines only
-  const buf = Buffer.alloc(64 << 20);
-  const fd = openSync(corpus, "r");
-  const got = readSync(fd, buf, 0, buf.length, 0);
-  closeSync(fd);
-  const lines = [];
-  for (const l of buf.subarray(0, got).toString("utf8").split("\n").slice(0, 2000)) if (l) lines.push(JSON.parse(l).response);
-  sets.push(["bench corpus (2,000 rows)", lines]);
-}
+const sets = benchRowSets(2000).map(([name, rows]) => [name, rows.map((r) => r.response)]);
 if (!sets.length) {
   console.error("tokens-bench: needs ../shared/data/traces or bench/out/corpus-100k.jsonl (npm run bench makes it)");
   process.exit(2);
