@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 /**
  * Hang stress: runs the quickstart with `--workers 2` many times, several copies at once, and counts
- * runs that do not finish within a deadline (a hang) or fail. Not part of `npm test`.
+ * runs that stop moving (a hang) or fail. Not part of `npm test`.
  *
- *   node bench/hang-stress.mjs [--runs 400] [--copies 4] [--deadline 90] [--workers 2] [--mix pipelines/quickstart.json]
+ *   node bench/hang-stress.mjs [--runs 400] [--copies 4] [--idle 30] [--deadline 900] [--workers 2]
+ *                              [--mix pipelines/quickstart.json] [--env K=V]…
  *
- * A run past its deadline is a hang: its threads' kernel wait channels (/proc/<pid>/task/<tid>/wchan)
- * and the run folder's top-level entries are printed, then it is killed. With --probe-usr1, a hung run
- * is sent SIGUSR1 first (starts the inspector) and given 20 s more, to see whether that wakes it.
+ * A hang is a run whose process used no CPU time at all (every thread's user + system time, from
+ * /proc/<pid>/stat) for `--idle` seconds: a slow run on a loaded machine still moves, a stuck one
+ * does not. A run past `--deadline` seconds is counted apart (slow, not stuck). For a hung run the
+ * threads' kernel wait channels, the native stacks (gdb, when installed) and the run folder's
+ * entries are printed, then it is killed.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,26 +24,38 @@ const opt = (name, dflt) => {
 };
 const runs = Number(opt("runs", 400));
 const copies = Number(opt("copies", 4));
-const deadlineS = Number(opt("deadline", 90));
+const idleS = Number(opt("idle", 30));
+const deadlineS = Number(opt("deadline", 900));
 const workers = opt("workers", "2");
 const mix = opt("mix", "pipelines/quickstart.json");
-const probeUsr1 = args.includes("--probe-usr1");
+const extraEnv = Object.fromEntries(args.flatMap((a, i) => (a === "--env" ? [args[i + 1].split("=")] : [])));
 const cli = join(process.cwd(), "dist", "cli", "main.js");
 if (!existsSync(cli)) throw new Error(`${cli} missing: run npm run build first`);
 
 const root = mkdtempSync(join(tmpdir(), "curate-hang-"));
+
+/** CPU ticks (user + system, all threads) of a process, or null when it is gone */
+const cpuTicks = (pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return null;
+  }
+};
 const threadStates = (pid) => {
   try {
     return readdirSync(`/proc/${pid}/task`)
-      .map((tid) => {
-        const wchan = readFileSync(`/proc/${pid}/task/${tid}/wchan`, "utf8").trim() || "?";
-        const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-        return `${comm}:${wchan}`;
-      })
+      .map((tid) => `${readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim()}:${readFileSync(`/proc/${pid}/task/${tid}/wchan`, "utf8").trim() || "?"}`)
       .join(" ");
   } catch {
     return "(gone)";
   }
+};
+const nativeStacks = (pid) => {
+  const gdb = spawnSync("gdb", ["-p", String(pid), "-batch", "-ex", "thread apply all bt 15"], { encoding: "utf8", timeout: 120_000 });
+  if (gdb.error) return "(no gdb)";
+  return gdb.stdout.split("\n").filter((l) => /^(Thread|#)/.test(l)).join("\n");
 };
 const listing = (dir) => {
   try {
@@ -56,24 +71,34 @@ function once(n) {
   const out = join(root, `r${n}`);
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [cli, "run", mix, "--out", out, "--workers", workers, "--force", "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [cli, "run", mix, "--out", out, "--workers", workers, "--force"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...extraEnv } });
     let stderr = "";
-    child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-    let hung = false;
-    let woke = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      console.log(`HANG run ${n} after ${deadlineS} s: threads ${threadStates(child.pid)}; folder ${listing(out)}; stderr tail: ${stderr.split("\n").slice(-4).join(" / ")}`);
-      if (probeUsr1) {
-        child.kill("SIGUSR1");
-        setTimeout(() => child.kill("SIGKILL"), 20_000).unref();
-      } else child.kill("SIGKILL");
-    }, deadlineS * 1000);
+    child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-8000)));
+    let verdict = null;
+    let lastTicks = -1;
+    let lastMove = Date.now();
+    const watch = setInterval(() => {
+      const ticks = cpuTicks(child.pid);
+      if (ticks === null) return;
+      if (ticks !== lastTicks) {
+        lastTicks = ticks;
+        lastMove = Date.now();
+      }
+      const stuck = Date.now() - lastMove >= idleS * 1000;
+      const late = Date.now() - t0 >= deadlineS * 1000;
+      if (!stuck && !late) return;
+      clearInterval(watch);
+      verdict = stuck ? "hung" : "late";
+      console.log(`${stuck ? "HANG" : "LATE"} run ${n} (${((Date.now() - t0) / 1000).toFixed(0)} s, no CPU for ${((Date.now() - lastMove) / 1000).toFixed(0)} s): threads ${threadStates(child.pid)}`);
+      console.log(`  folder: ${listing(out)}`);
+      console.log(`  stderr tail: ${stderr.split("\n").slice(-6).join(" / ")}`);
+      if (stuck) console.log(nativeStacks(child.pid));
+      child.kill("SIGKILL");
+    }, 1000);
     child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (hung && probeUsr1 && code === 0) woke = true;
+      clearInterval(watch);
       rmSync(out, { recursive: true, force: true });
-      resolve({ n, code, signal, hung, woke, seconds: (Date.now() - t0) / 1000, stderr });
+      resolve({ n, code, signal, verdict, seconds: (Date.now() - t0) / 1000, stderr });
     });
   });
 }
@@ -85,17 +110,20 @@ async function lane() {
   while (next < runs) {
     const r = await once(next++);
     results.push(r);
-    if (!r.hung && r.code !== 0) console.log(`FAIL run ${r.n}: exit ${r.code ?? r.signal}: ${r.stderr.split("\n").slice(-3).join(" / ")}`);
-    if (results.length % 50 === 0) console.log(`${results.length}/${runs} runs, ${results.filter((x) => x.hung).length} hung, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    if (!r.verdict && r.code !== 0) console.log(`FAIL run ${r.n}: exit ${r.code ?? r.signal}: ${r.stderr.split("\n").slice(-3).join(" / ")}`);
+    if (results.length % 50 === 0) console.log(`${results.length}/${runs} runs, ${results.filter((x) => x.verdict === "hung").length} hung, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
 }
 await Promise.all(Array.from({ length: copies }, lane));
 rmSync(root, { recursive: true, force: true });
-const hung = results.filter((r) => r.hung);
-const failed = results.filter((r) => !r.hung && r.code !== 0);
-const secs = results.filter((r) => !r.hung).map((r) => r.seconds).sort((a, b) => a - b);
+const hung = results.filter((r) => r.verdict === "hung");
+const late = results.filter((r) => r.verdict === "late");
+const failed = results.filter((r) => !r.verdict && r.code !== 0);
+const secs = results.filter((r) => !r.verdict).map((r) => r.seconds).sort((a, b) => a - b);
 const med = secs.length ? secs[Math.floor(secs.length / 2)] : NaN;
 console.log(
-  `${runs} runs of ${mix} --workers ${workers}, ${copies} at once: ${hung.length} hung (deadline ${deadlineS} s${probeUsr1 ? `, ${hung.filter((r) => r.woke).length} woken by SIGUSR1` : ""}), ${failed.length} failed, ${runs - hung.length - failed.length} ok; median run ${med.toFixed(1)} s, slowest ${secs.at(-1)?.toFixed(1)} s; ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
+  `${runs} runs of ${mix} --workers ${workers}, ${copies} at once${Object.keys(extraEnv).length ? ` (${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(" ")})` : ""}: ` +
+    `${hung.length} hung (no CPU for ${idleS} s), ${late.length} past ${deadlineS} s, ${failed.length} failed, ${runs - hung.length - late.length - failed.length} ok; ` +
+    `median run ${med.toFixed(1)} s, slowest ${secs.at(-1)?.toFixed(1)} s; ${((Date.now() - t0) / 1000).toFixed(0)} s in all`,
 );
 process.exitCode = hung.length || failed.length ? 1 : 0;

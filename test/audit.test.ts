@@ -115,7 +115,7 @@ describe("audit sample and score on a run", () => {
   beforeAll(async () => {
     await writeSyntheticRun(dir, { rows: 3000, seed: 3, hostile: true });
     manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-  }, 60_000);
+  });
 
   it("samples min(per-reason, population) rows of each drop reason and of kept rows, stably, seed recorded", async () => {
     const a = await auditSample(dir, { perReason: 25, seed: 4 });

@@ -64,5 +64,5 @@ describe("dense and sparse alignments", () => {
     expect(alignCalls).toBeGreaterThan(1200);
     expect(exactCalls).toBeGreaterThan(1000);
     expect(verifyCalls).toBeGreaterThan(1000);
-  }, 120_000);
+  });
 });

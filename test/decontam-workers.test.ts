@@ -22,7 +22,7 @@ import { InputError } from "../src/cli/errors.js";
 import { buildDecontaminationIndex, contaminationOf } from "../src/stages/decontaminate.js";
 import { BufferPool, lineBatches, streamSource } from "../src/decontam/batch.js";
 import type { DecontaminateConfig } from "../src/decontam/types.js";
-import { repoRoot } from "./helpers/cli.js";
+import { repoRoot, CLI_TIMEOUT_MS } from "./helpers/cli.js";
 
 import { CUBIC, FARM, MARBLES, SHORT } from "./helpers/decontam-problems.js";
 
@@ -292,7 +292,7 @@ describe("decontaminate in batches on worker threads", () => {
       [1, 4096],
     ]);
     expect(want.text()).toContain('{"id":"big","matches":[{"benchmark":"math500"');
-  }, 120_000);
+  });
 
   it("reports a bad row as InputError naming the file and row, after the same output, for any worker count", async () => {
     const rows = fixtureRows(1200, 13);
@@ -355,16 +355,16 @@ describe("decontaminate in batches on worker threads", () => {
     const main = join(repoRoot, "dist", "cli", "main.js");
     const args = [main, "decontaminate", input, "--benchmarks-dir", benchDir, "--benchmarks", "math500", "--workers", "2", "--batch-bytes", "2048"];
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/curate: .*late-bad\.jsonl, row \d+: not valid JSON/);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const good = join(dir, "good.jsonl");
     writeFileSync(good, fixtureRows(1500, 19).join("\n") + "\n");
-    const ok = spawnSync(process.execPath, [...args.slice(0, 2), good, ...args.slice(3)], { encoding: "utf8", timeout: 60_000 });
+    const ok = spawnSync(process.execPath, [...args.slice(0, 2), good, ...args.slice(3)], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     expect(ok.status).toBe(0);
     expect(ok.stderr).toMatch(/decontaminate: \d+ of 1500 rows matched \(math500 \d+\)/);
-    const zero = spawnSync(process.execPath, [...args.slice(0, -4), "--workers", "-1"], { encoding: "utf8" });
+    const zero = spawnSync(process.execPath, [...args.slice(0, -4), "--workers", "-1"], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     expect(zero.status).toBe(2);
     expect(zero.stderr).toMatch(/--workers: expected a whole number ≥ 0/);
   });

@@ -30,7 +30,7 @@ import type { Rollout } from "../src/trace/record.js";
 // @ts-expect-error plain JS module shared with the benches
 import { PlainNgramRule } from "../bench/decontam-planted.mjs";
 import { CUBIC, FARM, MARBLES, SHORT } from "./helpers/decontam-problems.js";
-import { sharedData, sharedTexts } from "./helpers/cli.js";
+import { sharedData, sharedTexts, CLI_TIMEOUT_MS } from "./helpers/cli.js";
 
 const problems: BenchmarkItem[] = [
   { benchmark: "handmade", item: "farm", problem: FARM },
@@ -400,13 +400,13 @@ describe("stage module, loader and CLI on local benchmark files", () => {
     const input = join(dir, "cli-in.jsonl");
     writeFileSync(input, JSON.stringify({ id: "q", problem: "Problem: " + MARBLES }) + "\n" + JSON.stringify({ id: "r", problem: "Add 2 and 3." }) + "\n");
     const main = join(__dirname, "..", "dist", "cli", "main.js");
-    const ok = spawnSync(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchDir, "--benchmarks", "math500"], { encoding: "utf8" });
+    const ok = spawnSync(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchDir, "--benchmarks", "math500"], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     expect(ok.status).toBe(0);
     expect(ok.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual([
       { id: "q", matches: [{ benchmark: "math500", item: "test/hand/1.json", method: "exact", score: 1 }] },
     ]);
     expect(ok.stderr).toContain("1 of 2 rows matched (math500 1)");
-    const bad = spawnSync(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchDir, "--benchmarks", "math501"], { encoding: "utf8" });
+    const bad = spawnSync(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchDir, "--benchmarks", "math501"], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown benchmark "math501"/);
   });

@@ -47,7 +47,7 @@ describe("fault suite", () => {
     const clean = runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]);
     expect(clean.code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).shards).toEqual(JSON.parse(readFileSync(join(d, "clean", "manifest.json"), "utf8")).shards);
-  }, 120_000);
+  });
 
   // two budgets: the failure lands in a different unit and shard set
   it.each([
@@ -71,7 +71,7 @@ describe("fault suite", () => {
     expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", workers]).code).toBe(0);
     expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
     expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(d, "clean", "manifest.json")))).toBe(true);
-  }, 120_000);
+  });
 
   it("a full disk in the data products (spilling, then writing output shards) leaves no marker for the part or shard being written; finalize again completes them", () => {
     const d = corpus(undefined, true);
@@ -118,14 +118,14 @@ describe("fault suite", () => {
     for (const [name, o] of Object.entries(cleanManifest.outputs as Record<string, { shards: { path: string }[] }>)) {
       for (const sh of o.shards) expect(readFileSync(join(out, "outputs", name, sh.path)).equals(readFileSync(join(clean, "outputs", name, sh.path))), sh.path).toBe(true);
     }
-  }, 120_000);
+  });
 
   it("an annotator throwing on one rollout stops the run naming file, row, rollout and annotator", () => {
     const d = corpus();
     const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet", "--workers", "0"], { env: { CURATE_FAULT_THROW_ID: "sample-0045" } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/in\/p1\.jsonl, row 6: annotator fault failed on rollout sample-0045: injected fault on sample-0045/);
-  }, 60_000);
+  });
 
   it("with onError quarantine the failing rollout goes to rejected/ and the run continues", async () => {
     const d = corpus("quarantine");
@@ -137,7 +137,7 @@ describe("fault suite", () => {
     expect(m.counts.rowsIn).toBe(120);
     const rows = await duck(`select id, detail from read_parquet('${out}/rejected/*.parquet') where reason = 'annotate:error'`);
     expect(rows).toEqual([{ id: "sample-0045", detail: "annotator fault failed on rollout sample-0045: injected fault on sample-0045" }]);
-  }, 60_000);
+  });
 
   it("a worker thread dying on one rollout is isolated: that rollout is reported, the others are annotated", async () => {
     const d = corpus("quarantine");
@@ -149,7 +149,7 @@ describe("fault suite", () => {
     expect(String(rows[0]!.detail)).toMatch(/annotator worker failed on rollout sample-0050: worker thread died/);
     const [k] = await duck(`select count(*)::INTEGER as n from read_parquet('${out}/annotated/*.parquet') where verdict is null and stage = ''`);
     expect(k!.n).toBe(0); // every other rollout was verified
-  }, 60_000);
+  });
 
   it("corrupt inputs: a truncated gzip and a truncated Parquet file are named; quarantine records them and goes on", () => {
     const d = tempDir("curate-corrupt-");
@@ -169,5 +169,5 @@ describe("fault suite", () => {
     expect(m.counts.byReason["input:unreadable_file"]).toBe(2);
     expect(m.counts.kept).toBeGreaterThanOrEqual(1);
     expect(m.counts.bySource.s.in).toBe(m.counts.kept + m.counts.dropped);
-  }, 60_000);
+  });
 });

@@ -22,7 +22,7 @@ describe("inspect on shards written by the pipeline", () => {
     expect(r.stderr).not.toMatch(/Error:/);
     expect(r.code).toBe(0);
     manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
-  }, 120_000);
+  });
 
   it("describe() of the run folder accounts for every row, per decision and per source, as the manifest does", async () => {
     const d = await describeShards(out);
@@ -230,7 +230,7 @@ describe("inspect on a Parquet file written by DuckDB", () => {
              i % 5 = 0 AS flagged
       FROM range(5000) t(i)
     ) TO '${sq(file)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
-  }, 60_000);
+  });
 
   it("reads the schema, counts and histogram DuckDB agrees with", async () => {
     const r = runCli(["inspect", file, "--json"]);

@@ -473,7 +473,7 @@ describe("split by part and output shard", () => {
     }
     // a packed document cut across sequences, and so across shards, is there to test
     expect((manifests.midtrain!.details as { splitRollouts: number }).splitRollouts).toBeGreaterThan(3);
-  }, 120_000);
+  });
 
   it("parts spilled separately and shards written in any order give the bytes of one build", async () => {
     const shard = { ...SHARD, shardRows: 5 };
@@ -511,7 +511,7 @@ describe("split by part and output shard", () => {
     const p1 = corpus.rows.filter((r) => r.record.ordinal >= bounds[1]! && r.record.ordinal < bounds[2]!);
     await spillPart(plan, spill, "p1-again", replay(p1)(), tableRange(plan, bounds[1]!, bounds[2]!));
     expect(() => layoutOutput(plan, spill, [...parts, "p1-again"], "sft")).toThrow(/row \d+ is stored twice \(parts p1 and p1-again\)/);
-  }, 120_000);
+  });
 });
 
 describe("rebuild from a run folder", () => {

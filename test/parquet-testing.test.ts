@@ -44,7 +44,7 @@ describe.skipIf(!present)("Apache parquet-testing files", () => {
       } else {
         expect(await count(p)).toBe(ROWS_OVERRIDE[f.file] ?? f.rows);
       }
-    }, 60_000);
+    });
   }
 
   const bad = present ? readdirSync(join(dir, "bad_data")).filter((f) => f.endsWith(".parquet")) : [];

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir, repoRoot, quickstartVariant } from "./helpers/cli.js";
+import { runCli, tempDir, repoRoot, quickstartVariant, CLI_TIMEOUT_MS } from "./helpers/cli.js";
 
 describe("curate plan", () => {
   it("writes Slurm scripts that run as annotate, group, merge, write and outputs arrays and a finalize, matching a single run", () => {
@@ -39,26 +39,26 @@ describe("curate plan", () => {
     expect(k8s).toMatch(/completionMode: Indexed\n  completions: 2\n  parallelism: 2/);
 
     for (const rank of [1, 0]) {
-      const a = spawnSync("bash", [join(d, "jobs", "annotate.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      const a = spawnSync("bash", [join(d, "jobs", "annotate.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
       expect(a.status, a.stderr).toBe(0);
     }
     // the group array (each task one at a time, as a throttled scheduler may run them), the merge,
     // then the write array: each task writes its own units (rank 1 first, as a scheduler may)
     for (const rank of [1, 0]) {
-      const g = spawnSync("bash", [join(d, "jobs", "group.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      const g = spawnSync("bash", [join(d, "jobs", "group.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
       expect(g.status, g.stderr).toBe(0);
     }
     const [tokenDir] = readdirSync(join(d, "run", ".work", "group"));
     expect(readdirSync(join(d, "run", ".work", "group", tokenDir!)).sort()).toEqual(["pairs-w2-r0.bin", "pairs-w2-r1.bin"]);
     // the merge array: each task saves its share of the problem groups
     for (const rank of [1, 0]) {
-      const m = spawnSync("bash", [join(d, "jobs", "merge.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      const m = spawnSync("bash", [join(d, "jobs", "merge.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
       expect(m.status, m.stderr).toBe(0);
       const shares = readdirSync(join(d, "run", ".work", "group", tokenDir!)).filter((f) => /^share-.*\.json$/.test(f)).sort();
       expect(shares).toEqual(rank === 1 ? ["share-w2-r1.json"] : ["share-w2-r0.json", "share-w2-r1.json"]);
     }
     for (const rank of [1, 0]) {
-      const w = spawnSync("bash", [join(d, "jobs", "write.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      const w = spawnSync("bash", [join(d, "jobs", "write.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
       expect(w.status, w.stderr).toBe(0);
       expect(existsSync(join(d, "run", "manifest.json"))).toBe(false);
     }
@@ -66,13 +66,13 @@ describe("curate plan", () => {
     // the outputs array, one task at a time (rank 1 first): each writes output shards g ≡ rank (mod 2)
     const spillDir = join(d, "run", ".work", "outputs", tokenDir!);
     for (const rank of [1, 0]) {
-      const o = spawnSync("bash", [join(d, "jobs", "outputs.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8" });
+      const o = spawnSync("bash", [join(d, "jobs", "outputs.sbatch")], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" }, encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
       expect(o.status, o.stderr).toBe(0);
       const writers = readdirSync(spillDir).filter((f) => f.startsWith("shard-")).map((f) => JSON.parse(readFileSync(join(spillDir, f), "utf8")).by);
       expect(new Set(writers)).toEqual(new Set(rank === 1 ? ["rank 1/2"] : ["rank 0/2", "rank 1/2"]));
       expect(existsSync(join(d, "run", "manifest.json"))).toBe(false);
     }
-    const f = spawnSync("bash", [join(d, "jobs", "finalize.sbatch")], { encoding: "utf8" });
+    const f = spawnSync("bash", [join(d, "jobs", "finalize.sbatch")], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     expect(f.status, f.stderr).toBe(0);
 
     const single = runCli(["run", join(d, "mix.json"), "--out", join(d, "single"), "--quiet", "--workers", "1"]);
@@ -85,7 +85,7 @@ describe("curate plan", () => {
     for (const [name, o] of Object.entries(a.outputs as Record<string, { shards: { path: string }[] }>)) {
       for (const sh of o.shards) expect(readFileSync(join(d, "run", "outputs", name, sh.path)).equals(readFileSync(join(d, "single", "outputs", name, sh.path))), sh.path).toBe(true);
     }
-  }, 120_000);
+  });
 
   it("needs --slurm or --k8s", () => {
     const r = runCli(["plan", "pipelines/quickstart.json"]);

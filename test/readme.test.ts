@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, runCli } from "./helpers/cli.js";
+import { repoRoot, runCli, CLI_TIMEOUT_MS } from "./helpers/cli.js";
 
 const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
 
 describe("README", () => {
   it("holds the mix-file reference generated from schemas/ (run scripts/build-readme.mjs after a schema change)", () => {
-    const ref = execFileSync(process.execPath, [join(repoRoot, "scripts", "schema-reference.mjs")], { encoding: "utf8" });
+    const ref = execFileSync(process.execPath, [join(repoRoot, "scripts", "schema-reference.mjs")], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     expect(readme).toContain(ref);
   });
 

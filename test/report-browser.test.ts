@@ -31,7 +31,7 @@ describe.skipIf(!haveChromium)("HTML report in headless Chromium", () => {
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await browser?.close();

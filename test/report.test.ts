@@ -58,7 +58,7 @@ describe("report on a synthetic run with every annotation and hostile traces", (
     summary = await writeSyntheticRun(dir, { rows: 4000, seed: 5, hostile: true });
     manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
     html = renderReport(await collectReport(dir));
-  }, 60_000);
+  });
 
   it("summaries agree with the manifest and with DuckDB over the shards", async () => {
     const d = await collectReport(dir);

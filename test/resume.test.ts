@@ -4,10 +4,9 @@
  * a changed config is refused; a finalize without all units waits, then fails clearly.
  */
 import { describe, expect, it, beforeAll } from "vitest";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir, repoRoot, quickstartVariant, allFiles } from "./helpers/cli.js";
+import { runCli, startCli, tempDir, repoRoot, quickstartVariant, allFiles } from "./helpers/cli.js";
 
 function expectSameTree(a: string, b: string) {
   const fa = allFiles(a).filter((f) => !f.startsWith(".work/"));
@@ -38,18 +37,14 @@ describe("ranks and resume", () => {
     const r = runCli(["run", join(corpus, "mix.json"), "--out", single, "--quiet", "--workers", "1"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-  }, 120_000);
+  });
 
   it("4 ranks as separate processes, then finalize, give byte-identical outputs", async () => {
     const out = join(corpus, "ranks");
     const ranks = (phase: string) =>
       Promise.all(
         [0, 1, 2, 3].map(
-          (rank) =>
-            new Promise<number>((resolve) => {
-              const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", "4", "--workers", "0", "--wait-seconds", "60"]);
-              p.on("exit", (code) => resolve(code ?? -1));
-            }),
+          async (rank) => (await startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", "4", "--workers", "0", "--wait-seconds", "600"]).exit).code,
         ),
       );
     expect(await ranks("annotate")).toEqual([0, 0, 0, 0]);
@@ -99,17 +94,13 @@ describe("ranks and resume", () => {
     const refin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]);
     expect(refin.code, refin.stderr).toBe(0);
     expectSameTree(single, out);
-  }, 120_000);
+  });
 
   it("3 ranks running every phase at once (--phase all) give byte-identical outputs", async () => {
     const out = join(corpus, "all-phases");
     const codes = await Promise.all(
       [0, 1, 2].map(
-        (rank) =>
-          new Promise<number>((resolve) => {
-            const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--rank", String(rank), "--world-size", "3", "--workers", "0", "--wait-seconds", "60"]);
-            p.on("exit", (code) => resolve(code ?? -1));
-          }),
+        async (rank) => (await startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--rank", String(rank), "--world-size", "3", "--workers", "0", "--wait-seconds", "600"]).exit).code,
       ),
     );
     expect(codes).toEqual([0, 0, 0]);
@@ -117,7 +108,7 @@ describe("ranks and resume", () => {
     const [token] = readdirSync(join(out, ".work", "group"));
     expect(readdirSync(join(out, ".work", "group", token!)).filter((f) => f.endsWith(".json")).sort()).toEqual([0, 1, 2].map((r) => `share-w3-r${r}.json`));
     expectSameTree(single, out);
-  }, 120_000);
+  });
 
   it("a write phase that stopped half-way is completed by finalize, to the same bytes", () => {
     const out = join(corpus, "half-written");
@@ -145,41 +136,25 @@ describe("ranks and resume", () => {
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
     expect(readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet")).equals(before)).toBe(true);
     expectSameTree(single, out);
-  }, 120_000);
+  });
 
   it("ranks read from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT; rank 0 finalizes after waiting for the others", async () => {
     const out = join(corpus, "slurm");
     const run = (rank: number) =>
-      new Promise<{ code: number; stderr: string }>((resolve) => {
-        const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--wait-seconds", "60"], {
-          env: { ...process.env, SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" },
-        });
-        let stderr = "";
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("exit", (code) => resolve({ code: code ?? -1, stderr }));
-      });
+      startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--wait-seconds", "600"], {
+        env: { SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" },
+      }).exit;
     const [a, b] = await Promise.all([run(0), run(1)]);
     expect(b.code).toBe(0);
     expect(a.code).toBe(0);
     expectSameTree(single, out);
-  }, 120_000);
+  });
 
   it("a run killed with SIGKILL mid-way resumes, skipping finished units, to identical outputs", async () => {
     const out = join(corpus, "killed");
-    await new Promise<void>((resolve) => {
-      const p = spawn(process.execPath, [join(repoRoot, "dist/cli/main.js"), "run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
-      const timer = setInterval(() => {
-        const units = existsSync(join(out, ".work", "units")) ? readdirSync(join(out, ".work", "units")).filter((f) => f.endsWith(".json")) : [];
-        if (units.length >= 2) {
-          p.kill("SIGKILL");
-          clearInterval(timer);
-        }
-      }, 20);
-      p.on("exit", () => {
-        clearInterval(timer);
-        resolve();
-      });
-    });
+    // a real SIGKILL after the second unit's marker (test-only fault hook), whatever the machine's speed
+    const killed = await startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"], { env: { CURATE_FAULT_KILL_AFTER_UNITS: "2" } }).exit;
+    expect(killed.code).toBe(-1);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     const done = readdirSync(join(out, ".work", "units")).filter((f) => f.endsWith(".json")).length;
     expect(done).toBeGreaterThanOrEqual(2);
@@ -190,7 +165,7 @@ describe("ranks and resume", () => {
     expect(summary.timings.unitsSkipped).toBe(done);
     expect(summary.timings.unitsAnnotated).toBe(6 - done);
     expectSameTree(single, out);
-  }, 120_000);
+  });
 
   it("a run killed with SIGKILL while writing its data products resumes them, skipping the shards written, to identical outputs", async () => {
     const out = join(corpus, "killed-outputs");
@@ -215,7 +190,7 @@ describe("ranks and resume", () => {
     expect(before.length).toBeLessThan(listed); // killed mid-way through the shards
     for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t); // not written again
     expectSameTree(single, out); // no temp file of the shard being written survives either
-  }, 120_000);
+  });
 
   it("--refilter rebuilds a data-product shard that was truncated or deleted after the run finished, to the same bytes, and leaves intact ones alone", () => {
     const out = join(corpus, "damaged-outputs");
@@ -233,7 +208,7 @@ describe("ranks and resume", () => {
     const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--refilter"]);
     expect(r.code, r.stderr).toBe(0);
     expectSameTree(single, out);
-  }, 120_000);
+  });
 
   it("refuses to resume with a changed config unless --force", () => {
     const out = join(corpus, "changed");
@@ -245,7 +220,7 @@ describe("ranks and resume", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/annotated under a different config \(annotate hash [0-9a-f]{16}, now [0-9a-f]{16}; only filters and outputs may change without re-annotating\); pass --force/);
     expect(runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet", "--force", "--workers", "0"]).code).toBe(0);
-  }, 120_000);
+  });
 
   it("--refilter re-decides a finished run with changed filters without re-annotating, to the bytes of a fresh run", () => {
     const out = join(corpus, "refilter");
@@ -274,7 +249,7 @@ describe("ranks and resume", () => {
     writeFileSync(join(corpus, "mix-tok.json"), JSON.stringify({ ...mix, tokenizer: "cl100k_base" }));
     const t = runCli(["run", join(corpus, "mix-tok.json"), "--out", out, "--quiet", "--refilter"]);
     expect(t.code).toBe(2);
-  }, 120_000);
+  });
 
   it("finalize re-reads responses from the inputs and stops when an input changed or vanished after annotate", () => {
     // annotated/ holds no response text: finalize zips it back from the inputs, checked by
@@ -312,7 +287,7 @@ describe("ranks and resume", () => {
     r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--refilter"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/holds a run over different input files \(the inputs matched by the mix file changed\); pass --force/);
-  }, 120_000);
+  });
 
   it("array-job ranks refuse --force", () => {
     const r = runCli(["run", join(corpus, "mix.json"), "--out", join(corpus, "ranks-force"), "--quiet", "--rank", "1", "--world-size", "2", "--force"]);
@@ -327,5 +302,5 @@ describe("ranks and resume", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unit u00001 \(in\/part-1\.jsonl\) has no completion marker after 1000 ms/);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
-  }, 60_000);
+  });
 });

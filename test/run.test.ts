@@ -27,7 +27,7 @@ describe("curate run pipelines/quickstart.json", () => {
     manifest = readManifest(out);
     const summary = JSON.parse(r.stdout);
     expect(summary.counts.rowsIn).toBe(manifest.counts.rowsIn);
-  }, 120_000);
+  });
 
   it("accounts for every input row: kept + dropped = in, per stage and per source", () => {
     const c = manifest.counts;
@@ -98,7 +98,7 @@ describe("curate run pipelines/quickstart.json", () => {
       expect(m.shards, name).toEqual(ran.shards);
       expect(JSON.parse(JSON.stringify(m))).toEqual(ran);
     }
-  }, 60_000);
+  });
 
   it("rejected/ holds every dropped row with stage, reason and the kept row an exact duplicate repeats", async () => {
     const rows = await duck(`select reason, count(*)::INTEGER as n from read_parquet('${out}/rejected/*.parquet') group by reason order by reason`);
@@ -135,7 +135,7 @@ describe("curate run pipelines/quickstart.json", () => {
       expect(allFiles(d)).toEqual(ref);
       for (const f of ref) expect(readFileSync(join(d, f)).equals(readFileSync(join(out, f))), f).toBe(true);
     }
-  }, 120_000);
+  });
 
   it("refuses to overwrite a finished run without --force (exit 2) and replaces it with --force", () => {
     const r = runCli(["run", "pipelines/quickstart.json", "--out", out, "--quiet"]);
@@ -144,7 +144,7 @@ describe("curate run pipelines/quickstart.json", () => {
     const f = runCli(["run", "pipelines/quickstart.json", "--out", out, "--quiet", "--force"]);
     expect(f.code).toBe(0);
     expect(readManifest(out).counts).toEqual(manifest.counts);
-  }, 120_000);
+  });
 });
 
 describe("curate run on bad input", () => {
@@ -198,7 +198,7 @@ describe("curate run on bad input", () => {
     const rows = await duck(`select reason, length(raw)::INTEGER as n from read_parquet('${join(d, "outq")}/rejected/*.parquet')`);
     expect(rows.map((x) => x.reason)).toEqual(["input:row_too_large"]);
     expect(rows[0]!.n).toBeLessThanOrEqual(65536 + 64); // a bounded snippet, not the 50 MB
-  }, 60_000);
+  });
 
   it("exits 2 when a glob matches nothing", () => {
     const d = tempDir();

@@ -43,5 +43,5 @@ describe.skipIf(!present)("real traces end to end", () => {
     const [a] = await duck(`select avg(case when (verdict = 'correct') = (json_extract(meta, '$.correct')::BOOLEAN) then 1 else 0 end) as agree
       from read_parquet('${join(d, "out")}/annotated/*.parquet') where source = 'skyt1'`);
     expect(Number(a!.agree)).toBeGreaterThan(0.9);
-  }, 300_000);
+  });
 });

@@ -376,7 +376,8 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
             throw new Error(`stopped after ${unitsAnnotated} unit(s) (test hook)`);
           }
           await annotateUnit(loaded, unit, file, outDir, pool, progress);
-          unitsAnnotated++;
+          // fault injection for the resume tests (never set in normal use): a real SIGKILL after N units
+          if (++unitsAnnotated === Number(process.env.CURATE_FAULT_KILL_AFTER_UNITS)) process.kill(process.pid, "SIGKILL");
         }
       } finally {
         await pool.close();
@@ -580,7 +581,8 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       }
       const parts = outcomes.flatMap((o) => (o as PromiseFulfilledResult<PartResult[]>).value);
       saveWriteMarker(outDir, { unit, token, ...mergeWriteCounts(order, parts) });
-      unitsWritten++;
+      // fault injection for the resume tests (never set in normal use): a real SIGKILL after N written units
+      if (++unitsWritten === Number(process.env.CURATE_FAULT_KILL_AFTER_WRITTEN_UNITS)) process.kill(process.pid, "SIGKILL");
     }
     if (failure) throw failure;
   } finally {

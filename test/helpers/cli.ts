@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -6,15 +6,57 @@ import { join, resolve } from "node:path";
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 export const sharedData = resolve(repoRoot, "..", "shared", "data");
 
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}) {
+/**
+ * How long a spawned CLI may run before it is killed and the test fails with what it was doing.
+ * Generous (a hang is the failure this guards against, not slowness): CURATE_TEST_CLI_TIMEOUT_S overrides.
+ */
+export const CLI_TIMEOUT_MS = Number(process.env.CURATE_TEST_CLI_TIMEOUT_S ?? 300) * 1000;
+
+/** The error a test gets when a CLI it spawned did not finish: the command and the tail of its stderr. */
+export function cliTimeoutError(args: string[], timeoutMs: number, stderr: string): Error {
+  const tail = stderr.split("\n").filter(Boolean).slice(-15).join("\n    ");
+  return new Error(`curate ${args.join(" ")} did not finish within ${timeoutMs / 1000} s and was killed; its last stderr lines:\n    ${tail || "(none)"}`);
+}
+
+/** Run the built CLI to completion (killed after `timeoutMs`, which throws with its stderr tail). */
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}) {
+  const timeoutMs = opts.timeoutMs ?? CLI_TIMEOUT_MS;
   const r = spawnSync(process.execPath, [join(repoRoot, "dist", "cli", "main.js"), ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, ...opts.env },
     input: opts.input,
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
   });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") throw cliTimeoutError(args, timeoutMs, r.stderr ?? "");
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Start the built CLI without waiting (several at once, or to kill it mid-run). `exit` resolves with
+ * its exit code (-1 when killed by a signal) and stderr; past `timeoutMs` it is killed and `exit`
+ * rejects with its stderr tail.
+ */
+export function startCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
+  const timeoutMs = opts.timeoutMs ?? CLI_TIMEOUT_MS;
+  const child = spawn(process.execPath, [join(repoRoot, "dist", "cli", "main.js"), ...args], { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env } });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-64 * 1024)));
+  child.stdout.resume();
+  const exit = new Promise<{ code: number; stderr: string }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(cliTimeoutError(args, timeoutMs, stderr));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stderr });
+    });
+  });
+  exit.catch(() => undefined); // surfaced where awaited
+  return { child, exit };
 }
 
 /** Every string field `keys` of every row of every .jsonl file in `dirs` (files sorted), with its file name. */
