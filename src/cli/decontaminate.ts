@@ -20,7 +20,6 @@ import { once } from "node:events";
 import { UsageError, InputError } from "./errors.js";
 import type { DecontaminateConfig } from "../decontam/types.js";
 import { BUILTIN_BENCHMARKS } from "../decontam/registry.js";
-import { Piscina } from "piscina";
 import { buildDecontaminationIndex, readIndexFile, writeIndexFile } from "../stages/decontaminate.js";
 import type { ContaminationIndex } from "../decontam/benchmark-index.js";
 import {
@@ -35,7 +34,7 @@ import {
   type ByteSource,
   type LineBatch,
 } from "../decontam/batch.js";
-import { workerUrl } from "../exec/worker-path.js";
+import { ThreadPool } from "../workers.js";
 
 /** Bytes of whole lines per batch handed to a worker. */
 export const DEFAULT_BATCH_BYTES = 1 << 20;
@@ -71,14 +70,8 @@ async function write(out: Writable, s: string): Promise<void> {
 }
 
 /** A pool of matching threads; the index reaches them with the first task each one runs. */
-function matcherPool(workers: number, options: BatchOptions): Piscina {
-  return new Piscina({
-    filename: workerUrl("decontam/batch-worker").href,
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 60_000,
-    workerData: { options },
-  });
+function matcherPool(workers: number, options: BatchOptions): ThreadPool {
+  return new ThreadPool({ name: "decontaminate", entry: "decontam/batch-worker", threads: workers, idleTimeout: 60_000, workerData: { options } });
 }
 
 /**
@@ -111,7 +104,7 @@ export async function runDecontaminate(o: DecontaminateCliOptions): Promise<Deco
   const batchBytes = o.batchBytes ?? DEFAULT_BATCH_BYTES;
   // threads start (load the matcher) while the index is built here, when the input looks like more
   // than one batch (else it is matched on this thread: starting threads would cost more)
-  let pool: Piscina | null = null;
+  let pool: ThreadPool | null = null;
   if (o.input && workers > 0) {
     let size = 0;
     try {
@@ -154,7 +147,7 @@ async function matchFile(
   batchBytes: number,
   outFile: string | undefined,
   result: DecontaminateCliResult,
-  getPool: () => Piscina,
+  getPool: () => ThreadPool,
 ): Promise<void> {
   // a plain file is read straight into the batch buffers; a .gz through gunzip's chunks
   let source: ByteSource;
@@ -208,7 +201,7 @@ async function matchFile(
         new Uint8Array(shared).set(bytes);
         const send = (b: LineBatch): void => {
           // the batch's buffer goes to the worker and comes back with the result, for reuse
-          const task = (p.run({ ...b, index: shared }, { transferList: [b.bytes.buffer as ArrayBuffer] }) as Promise<BatchResult & { buffer: ArrayBuffer }>).then((r) => {
+          const task = p.run<BatchResult & { buffer: ArrayBuffer }>({ ...b, index: shared }, `batch of ${b.bytes.length.toLocaleString("en-US")} bytes`, [b.bytes.buffer as ArrayBuffer]).then((r) => {
             buffers.release(r.buffer);
             return r;
           });

@@ -4,12 +4,11 @@
  * so every later decision is independent of scheduling. One pool serves every unit of a run (workers
  * load the tokeniser and other state once).
  */
-import { Piscina } from "piscina";
 import type { MixConfig } from "../config/types.js";
 import type { Rollout } from "../trace/record.js";
 import type { AnnotateContext } from "../stages/stage.js";
 import { AnnotatorChain, type AnnotateResult } from "./annotate-core.js";
-import { workerUrl } from "./worker-path.js";
+import { ThreadPool } from "../workers.js";
 
 export interface AnnotateStats {
   /** milliseconds per annotator, summed over batches (thread time) */
@@ -19,7 +18,7 @@ export interface AnnotateStats {
 }
 
 export class AnnotatePool {
-  private pool: Piscina | null = null;
+  private pool: ThreadPool | null = null;
   private chain: Promise<AnnotatorChain> | null = null;
   readonly stats: AnnotateStats = { ms: {}, verifyMs: [] };
 
@@ -29,13 +28,7 @@ export class AnnotatePool {
     private workers: number,
   ) {
     if (workers > 0) {
-      this.pool = new Piscina({
-        filename: workerUrl("exec/annotate-worker").href,
-        minThreads: workers,
-        maxThreads: workers,
-        idleTimeout: 60_000,
-        workerData: { config, ctx },
-      });
+      this.pool = new ThreadPool({ name: "annotate", entry: "exec/annotate-worker", threads: workers, idleTimeout: 60_000, workerData: { config, ctx } });
     } else {
       this.chain = AnnotatorChain.create(config, ctx);
     }
@@ -62,7 +55,8 @@ export class AnnotatePool {
     const runBatch = async (batch: Rollout[]): Promise<AnnotateResult> => {
       try {
         // the worker returns only what it added (no texts); merge it into the records kept here
-        const res = (await pool.run(batch)) as AnnotateResult;
+        const first = batch[0]!;
+        const res = await pool.run<AnnotateResult>(batch, `${batch.length} rollouts from ${first.file} row ${first.row + 1}`);
         res.batch = res.batch.map((annotated, i) => Object.assign(batch[i]!, annotated));
         return res;
       } catch (e) {

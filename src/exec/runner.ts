@@ -34,8 +34,8 @@ import { createHash } from "node:crypto";
 import type { DropReason, Rollout } from "../trace/record.js";
 import { readSources, resolveSourceFiles, SourceError, type SourceFile } from "../io/sources.js";
 import { AnnotatePool, type AnnotateStats } from "./annotate-pool.js";
-import { Piscina } from "piscina";
-import { workerUrl } from "./worker-path.js";
+import { ThreadPool } from "../workers.js";
+import { reportLongWaits, waitingFor } from "../waits.js";
 import { prepareAnnotators, VERIFY_MS_BUCKETS } from "./annotate-core.js";
 import { localDecider, localFilterStages } from "../stages/filters.js";
 import { ShardSet, initCompressors, type Codec } from "../io/parquet-write.js";
@@ -298,6 +298,17 @@ async function annotateUnit(
 
 
 export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunResult> {
+  // every 30 s, whatever this run has been waiting on for 30 s or more (threads' tasks, markers) is logged
+  let log: (line: string) => void = () => undefined;
+  const stopReport = reportLongWaits((line) => log(line));
+  try {
+    return await runSteps(loaded, opts, (l) => (log = l));
+  } finally {
+    stopReport();
+  }
+}
+
+async function runSteps(loaded: LoadedMix, opts: RunOptions, setLog: (log: (line: string) => void) => void): Promise<RunResult> {
   const t0 = performance.now();
   const phaseSecs: Record<string, number> = {};
   const { config, baseDir } = loaded;
@@ -334,6 +345,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   }
   const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
   const progress: Progress = createProgress({ quiet: opts.quiet ?? false, totalBytes, tty: opts.tty });
+  setLog((line) => progress.log(line));
   let annotateStats: AnnotateStats = { ms: {}, verifyMs: [] };
   const units = unitsOf(files);
   const inputsByUnit = units.map((u) => u.file);
@@ -396,11 +408,18 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   /** `read()` until it gives a value, polling every 2 s; `missing` says what is not there yet, `hint` who owes it */
   const poll = async <M>(read: () => M | null, missing: string, hint: string): Promise<M> => {
     let m = read();
-    while (!m) {
-      if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) throw new Error(`${missing} after ${opts.waitMs} ms; ${hint}`);
-      progress.log(`waiting: ${missing} (${hint})`);
-      await new Promise((r) => setTimeout(r, 2000));
-      m = read();
+    if (m) return m;
+    // said once here; while it lasts, the long-wait report repeats it every 30 s
+    progress.log(`waiting: ${missing} (${hint})`);
+    const done = waitingFor(`${missing} (${hint})`);
+    try {
+      while (!m) {
+        if (opts.waitMs !== undefined && Date.now() - waitStart > opts.waitMs) throw new Error(`${missing} after ${opts.waitMs} ms; ${hint}`);
+        await new Promise((r) => setTimeout(r, 2000));
+        m = read();
+      }
+    } finally {
+      done();
     }
     return m;
   };
@@ -524,10 +543,11 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
   });
   const jobCount = jobsByUnit.reduce((a, u) => a + u.jobs.length, 0);
   const threads = jobCount > 1 ? Math.min(workers, jobCount) : 0;
-  const pool = threads > 0 ? new Piscina({ filename: workerUrl("exec/write-worker").href, minThreads: threads, maxThreads: threads, workerData: { config, outDir, token } }) : null;
+  const pool = threads > 0 ? new ThreadPool({ name: "write", entry: "exec/write-worker", threads, workerData: { config, outDir, token } }) : null;
   const runJob = (job: WriteJob): Promise<PartResult[]> => {
     if (!pool) return writeParts(job, groupOutcome, decideLocal, (n) => progress.rows(n));
-    return (pool.run(job) as Promise<PartResult[]>).then((r) => {
+    const label = `unit ${unitName(job.marker.unit)} (${job.file.rel}) part${job.to - job.from > 1 ? `s ${job.from}–${job.to - 1}` : ` ${job.from}`}`;
+    return pool.run<PartResult[]>(job, label).then((r) => {
       progress.rows(r.reduce((a, x) => a + x.rowsIn, 0));
       return r;
     });
@@ -611,21 +631,22 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
    * Product tasks (part spills, output shards) on up to `workers` threads when there are at least two;
    * each thread plans once (the same plan), so threads pay off when the tasks outweigh a plan.
    */
-  let productsPool: Piscina | null = null;
+  let productsPool: ThreadPool | null = null;
   const productsTasks = async <T>(tasks: ProductsTask[], inline: (t: ProductsTask) => Promise<T>, done: (t: ProductsTask, r: T) => void): Promise<void> => {
     const threads = tasks.length > 1 ? Math.min(workers, tasks.length) : 0;
     if (threads < 2) {
       for (const t of tasks) done(t, await inline(t));
       return;
     }
-    productsPool ??= new Piscina({
-      filename: workerUrl("exec/products-worker").href,
-      minThreads: threads,
-      maxThreads: threads,
+    productsPool ??= new ThreadPool({
+      name: "products",
+      entry: "exec/products-worker",
+      threads,
       workerData: { run: productsRun, token, summaries: [...(await getSummaries()).entries()] },
     });
     const pool = productsPool;
-    const settled = await Promise.allSettled(tasks.map((t) => (pool.run(t) as Promise<T>).then((r) => done(t, r))));
+    const label = (t: ProductsTask) => (t.kind === "spill" ? `spill of part ${t.piece.name}` : `shard ${t.k} of output ${t.name}`);
+    const settled = await Promise.allSettled(tasks.map((t) => pool.run<T>(t, label(t)).then((r) => done(t, r))));
     const bad = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
     if (bad) throw bad.reason;
   };
@@ -729,7 +750,7 @@ export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunRe
       phaseSecs.outputs = (performance.now() - tPhase) / 1000;
     }
   } finally {
-    await (productsPool as Piscina | null)?.destroy();
+    await (productsPool as ThreadPool | null)?.destroy();
   }
   if (!finalizing) {
     progress.done();

@@ -1,6 +1,5 @@
-/** A piscina pool that sketches texts in worker threads (for the dedupe CLI and the benchmark). */
-import { Piscina } from "piscina";
-import { workerUrl } from "../exec/worker-path.js";
+/** A pool of threads that sketch texts (for the dedupe CLI and the benchmark). */
+import { ThreadPool } from "../workers.js";
 import { sketchBatch, type BatchSketch, type BatchSketchRequest } from "./sketch-text.js";
 import type { SketchParams } from "./minhash.js";
 
@@ -13,10 +12,10 @@ export interface SketchPoolOptions {
 }
 
 export class SketchPool {
-  private readonly pool: Piscina | null;
+  private readonly pool: ThreadPool | null;
   constructor(private readonly opts: SketchPoolOptions) {
     this.pool = opts.threads > 0
-      ? new Piscina({ filename: workerUrl("group/minhash-worker").href, minThreads: opts.threads, maxThreads: opts.threads })
+      ? new ThreadPool({ name: "sketch", entry: "group/minhash-worker", threads: opts.threads })
       : null;
   }
 
@@ -26,7 +25,7 @@ export class SketchPool {
 
   async sketch(texts: string[]): Promise<BatchSketch> {
     if (!this.pool) return sketchBatch(this.request(texts));
-    return (await this.pool.run(this.request(texts))) as BatchSketch;
+    return this.pool.run<BatchSketch>(this.request(texts), `${texts.length} texts`);
   }
 
   async close(): Promise<void> {

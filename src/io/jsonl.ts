@@ -3,7 +3,7 @@
  * accepted line; a line over `maxLineBytes` is skipped to its end without being buffered and reported
  * as an error row. Each line is decoded as strict UTF-8, so invalid byte sequences are caught per row.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, type ReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 
@@ -126,6 +126,19 @@ export async function* readJsonl(path: string, opts: JsonlOptions): AsyncGenerat
       throw new Error(`corrupt or truncated gzip stream after ${row} rows (${err.message})`);
     }
     throw e;
+  } finally {
+    // however reading ends (done, an error, or the caller stopping early), the file is closed before
+    // this generator finishes: a worker thread's task must not return with I/O still in flight
+    if (stream !== file) stream.destroy();
+    await closeFile(file);
   }
   if (partBytes > 0 || skipping) yield* finishLine(Buffer.alloc(0));
+}
+
+/** Destroy a file stream and wait until its descriptor is closed (fs streams always emit "close"). */
+async function closeFile(file: ReadStream): Promise<void> {
+  if (file.closed) return;
+  const closed = new Promise<void>((resolve) => file.once("close", () => resolve()));
+  file.destroy();
+  await closed;
 }

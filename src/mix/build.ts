@@ -23,8 +23,7 @@ import type { MixConfig } from "../config/types.js";
 import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from "./types.js";
 import { canonicalJson } from "../config/load.js";
 import { UsageError } from "../cli/errors.js";
-import { Piscina } from "piscina";
-import { workerUrl } from "../exec/worker-path.js";
+import { ThreadPool } from "../workers.js";
 import { initCompressors } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
@@ -142,7 +141,7 @@ function midtrainTemplate(o: MidtrainConfig) {
   return o.template === "chat" ? chatTemplate(o.chatFormat ?? "phi4", o.system) : (o.textTemplate ?? "{problem}\n\n{response}");
 }
 
-async function makeBuilder(ctx: PlanContext, enc: Encoder, pool: () => Piscina | null): Promise<OutputBuilder> {
+async function makeBuilder(ctx: PlanContext, enc: Encoder, pool: () => ThreadPool | null): Promise<OutputBuilder> {
   const o = ctx.config;
   const sysTokens = "system" in o && o.system ? enc.count(o.system) : 0;
   switch (o.kind) {
@@ -193,15 +192,15 @@ export async function planOutputs(args: PlanOutputsArgs): Promise<OutputsPlan | 
   const root = join(args.outDir, "outputs");
   const table = await RowTable.collect(args.tableRows as () => AsyncIterable<TableRow>, args.problem, config.seed, enc.count);
   const builders = new Map<string, OutputBuilder>();
-  let encodePool: Piscina | null = null;
+  let encodePool: ThreadPool | null = null;
   const threads = args.workers ?? 0;
   const getPool = () => {
     if (threads <= 0) return null;
-    encodePool ??= new Piscina({ filename: workerUrl("mix/encode-worker").href, minThreads: threads, maxThreads: threads });
+    encodePool ??= new ThreadPool({ name: "encode", entry: "mix/encode-worker", threads });
     return encodePool;
   };
   const close = async () => {
-    await (encodePool as Piscina | null)?.destroy();
+    await (encodePool as ThreadPool | null)?.destroy();
     encodePool = null;
   };
   const open = enc.encode(THINK_OPEN);

@@ -23,7 +23,7 @@ import type { MixColumn, MixValue } from "./shards.js";
 import { orderKey, saltOf } from "./hash.js";
 import { documentPieces, type Encoder, type Template } from "./text.js";
 import { encodeWith, type EncodeRequest } from "./encode-core.js";
-import type { Piscina } from "piscina";
+import type { ThreadPool } from "../workers.js";
 
 const WINDOW = 8;
 
@@ -44,7 +44,7 @@ export interface MidtrainText {
   literalIds: [number[], number[], number[]];
   separatorIds: number[];
   /** encode worker pool, or null to encode inline */
-  pool: Piscina | null;
+  pool: ThreadPool | null;
 }
 
 const BATCH_DOCS = 32;
@@ -319,13 +319,13 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
       let batchChars = 0;
       let failure: Error | null = null;
       const inFlight = new Set<Promise<void>>();
-      const maxInFlight = 2 * Math.max(1, text.pool?.options.maxThreads ?? 1);
+      const maxInFlight = 2 * Math.max(1, text.pool?.threads ?? 1);
       const dispatch = async (): Promise<void> => {
         const mine = batch;
         batch = [];
         batchChars = 0;
         const req: EncodeRequest = { tokenizer: ctx.tokenizer as EncodeRequest["tokenizer"], docs: mine.map((d) => d.pieces) };
-        const job: Promise<void> = (text.pool!.run(req) as Promise<Int32Array[]>).then(
+        const job: Promise<void> = text.pool!.run<Int32Array[]>(req, `${mine.length} documents from table row ${mine[0]!.i}`).then(
           (out) => {
             try {
               mine.forEach((d, k) => put(d.i, record(d.i, d.id, out[k]!), 0));

@@ -5,7 +5,7 @@
  * inside another worker thread (the annotate pool), since worker_threads nest.
  */
 import { Worker } from "node:worker_threads";
-import { workerUrl } from "../exec/worker-path.js";
+import { workerUrl } from "../workers.js";
 import type { SymbolicRequest, SymbolicResponse } from "./symbolic-worker.js";
 
 export interface SymbolicOutcome {
