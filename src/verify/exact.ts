@@ -204,10 +204,10 @@ function binomial(a: Rat, b: Rat, budget: Budget): Rat | null {
   if (k > BigInt(MAX_BITS)) throw tooLarge("a binomial coefficient");
   const kk = Number(k);
   const nn = Number(n);
-  let top = 0; // log₂ of n·(n−1)·…·(n−k+1)
+  let top = 0; // log₂ of n·(n−1)·…·(n−k+1) (k·log₂ n past 2^53, where n−j is n to a double)
   let bottom = 0; // log₂ k!
   for (let j = 0; j < kk; j++) {
-    top += Math.log2(nn - j);
+    top += n < TWO_53 ? Math.log2(nn - j) : log2(n);
     bottom += Math.log2(j + 1);
   }
   if (top - bottom > MAX_BITS) throw tooLarge("a binomial coefficient");
