@@ -49,10 +49,17 @@ function jsonPath(pointer: string): string {
 /** Turn Ajv errors into sentences; drop the noise of composite keywords when a precise error exists. */
 export function describeErrors(errors: ErrorObject[], doc: unknown): string[] {
   const out = new Set<string>();
-  const precise = errors.filter((e) => !["anyOf", "oneOf", "allOf", "if"].includes(e.keyword));
+  const precise = errors.filter((e) => !["anyOf", "oneOf", "allOf", "if", "propertyNames"].includes(e.keyword));
   for (const e of precise.length ? precise : errors) {
     const at = e.instancePath;
     const value = pointerGet(doc, at);
+    const key = (e as ErrorObject & { propertyName?: string }).propertyName;
+    if (key !== undefined) {
+      // a key that breaks `propertyNames` (output names become folder names): the key's path, the rule in words
+      const rule = (e.parentSchema as { description?: string } | undefined)?.description;
+      out.add(`${jsonPath(at)}[${JSON.stringify(key)}]: the name ${JSON.stringify(key)} is not allowed; ${rule ?? `expected it to ${(e.message ?? "match the schema").replace(/^must /, "")}`}`);
+      continue;
+    }
     switch (e.keyword) {
       case "additionalProperties":
       case "unevaluatedProperties": {
@@ -72,7 +79,7 @@ export function describeErrors(errors: ErrorObject[], doc: unknown): string[] {
         out.add(`${jsonPath(at)}: found ${show(value)}, expected ${(e.params as { type: string }).type}`);
         break;
       default:
-        out.add(`${jsonPath(at)}: found ${show(value)}, expected it to ${e.message ?? "match the schema"}`);
+        out.add(`${jsonPath(at)}: found ${show(value)}, expected it to ${(e.message ?? "match the schema").replace(/^must /, "")}`);
     }
   }
   return [...out];

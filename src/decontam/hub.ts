@@ -1,19 +1,34 @@
 /**
  * Minimal Hugging Face Hub client for benchmark Parquet files.
  *
- * - Endpoint: `HF_ENDPOINT` (default https://huggingface.co); token: `HF_TOKEN`, sent as
- *   `Authorization: Bearer …` (fetch drops it on cross-origin redirects, e.g. to a CDN).
- * - File list: GET {endpoint}/api/datasets/{id}/parquet/{config}/{split} → JSON array of URLs
- *   (the Hub's auto-converted Parquet files).
+ * - Endpoint: `HF_ENDPOINT` (default https://huggingface.co; no credentials or query in it); token:
+ *   `HF_TOKEN`, sent as `Authorization: Bearer …` only to the endpoint's own origin over https (http
+ *   only on loopback), never after a redirect away from it — see hub-http.ts.
+ * - File list: GET {endpoint}/api/datasets/{id}/parquet/{config}/{split} → JSON array of URLs (the
+ *   Hub's auto-converted Parquet files; each answers with a same-origin redirect to the resolve
+ *   endpoint, whose redirect to the CDN carries X-Linked-Size and X-Linked-Etag). Read as a stream,
+ *   at most maxListBytes (8 MiB), at most maxFiles (100) URLs, each http(s).
+ * - Download checks, in order: X-Linked-Size and Content-Length ≤ maxFileBytes (64 MiB) before
+ *   reading; reading stops at maxFileBytes; byte count = Content-Length (when sent, not encoded) =
+ *   X-Linked-Size (when the endpoint's origin sent it); sha256 of the bytes = X-Linked-Etag when that
+ *   is 64 hex digits (for LFS files it is the content's sha256, which huggingface_hub also compares
+ *   local files against; a plain ETag is not checked: it is a git object id or opaque); then
+ *   the file is decoded in full by src/io/parquet-read.ts. Only then is it renamed into the cache; on
+ *   any failure the temp file is deleted, so nothing unreadable is ever cached.
+ * - Time: 30 s to each response's headers, 30 s idle between body chunks, 180 s per URL in all
+ *   (retries included); retries on 429, 5xx and connection resets (4 tries). Limits: HubLimits.
  * - Cache: {XDG_CACHE_HOME or ~/.cache}/curate/benchmarks/{owner}__{name}/{config}/{split}/ holding
- *   0.parquet, 1.parquet, … and files.json (the manifest, written last). A split whose manifest and
- *   files exist is served from the cache without any request. Every file is downloaded to a temp
- *   name, checked (Content-Length when sent, Parquet magic at both ends) and renamed into place, so
- *   an interrupted download never leaves a half-written cache file.
+ *   0.parquet, 1.parquet, … and files.json (the manifest with each file's size, written last). A
+ *   split whose manifest and files (of the recorded sizes) exist is served without any request.
  */
-import { mkdirSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { readParquetRows } from "../io/parquet-read.js";
+import { HubError, hubGet, parseEndpoint, redactUrl, resolveLimits, type HubBody, type HubLimits, type HubTarget } from "./hub-http.js";
+
+export { HubError, HUB_LIMITS, LIMIT_ENV, redactUrl, type HubLimits } from "./hub-http.js";
 
 export interface HubOptions {
   /** default: process.env.HF_ENDPOINT or https://huggingface.co */
@@ -22,6 +37,8 @@ export interface HubOptions {
   token?: string;
   /** default: defaultCacheDir() */
   cacheDir?: string;
+  /** timeouts, size caps and retries; unset ones come from CURATE_HUB_* or HUB_LIMITS */
+  limits?: Partial<HubLimits>;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,98 +46,127 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, "curate", "benchmarks");
 }
 
-export class HubError extends Error {
-  override name = "HubError";
+function targetOf(o: HubOptions): HubTarget {
+  const endpoint = parseEndpoint(o.endpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co");
+  return { endpoint, token: o.token ?? process.env.HF_TOKEN, limits: resolveLimits(o.limits) };
 }
 
-function endpointOf(o: HubOptions): string {
-  return (o.endpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/+$/, "");
-}
-
-function headers(o: HubOptions): Record<string, string> {
-  const token = o.token ?? process.env.HF_TOKEN;
-  const h: Record<string, string> = { "user-agent": "curate-decontaminate" };
-  if (token) h.authorization = `Bearer ${token}`;
-  return h;
+/** The endpoint with `path` appended to its own path (a mirror may live under a prefix). */
+function endpointUrl(endpoint: URL, path: string): string {
+  return endpoint.href.replace(/\/+$/, "") + path;
 }
 
 export function cacheFolder(dataset: string, config: string, split: string, o: HubOptions = {}): string {
   return join(o.cacheDir ?? defaultCacheDir(), dataset.replace(/\//g, "__"), config, split);
 }
 
-function httpHint(status: number): string {
-  if (status === 401 || status === 403) return " (gated or private dataset: set HF_TOKEN)";
-  if (status === 404) return " (no such dataset, config or split)";
-  return "";
+/** The body as text, refusing more than `cap` bytes (announced or read); stops reading at the cap. */
+async function readCapped(body: HubBody, cap: number, what: string): Promise<string> {
+  if (body.contentLength !== null && body.contentLength > cap) {
+    throw new HubError(`${body.label}: ${what} announces ${body.contentLength} bytes, more than the ${cap}-byte cap`);
+  }
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of body.chunks()) {
+    bytes += chunk.length;
+    if (bytes > cap) throw new HubError(`${body.label}: ${what} is larger than the ${cap}-byte cap; stopped reading after ${bytes} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString("utf8");
 }
 
 /** URLs of the Parquet files of one split. */
 export async function listParquetFiles(dataset: string, config: string, split: string, o: HubOptions = {}): Promise<string[]> {
-  const url = `${endpointOf(o)}/api/datasets/${dataset}/parquet/${encodeURIComponent(config)}/${encodeURIComponent(split)}`;
-  let res: Response;
+  const t = targetOf(o);
+  const url = endpointUrl(t.endpoint, `/api/datasets/${dataset}/parquet/${encodeURIComponent(config)}/${encodeURIComponent(split)}`);
+  return hubGet(url, t, async (body) => {
+    const text = await readCapped(body, t.limits.maxListBytes, "the file list");
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch {
+      throw new HubError(`${body.label}: expected a JSON array of Parquet file URLs, got unparsable text`);
+    }
+    if (!Array.isArray(list) || list.length === 0 || !list.every((u) => typeof u === "string")) {
+      throw new HubError(`${body.label}: expected a non-empty JSON array of Parquet file URLs`);
+    }
+    if (list.length > t.limits.maxFiles) throw new HubError(`${body.label}: lists ${list.length} files, more than the cap of ${t.limits.maxFiles}`);
+    return list.map((u: string, i) => fileUrl(u, t.endpoint, `${body.label}, entry ${i}`));
+  });
+}
+
+function fileUrl(entry: string, endpoint: URL, where: string): string {
+  let u: URL;
   try {
-    res = await fetch(url, { headers: headers(o) });
-  } catch (e) {
-    throw new HubError(`${url}: request failed: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw new HubError(`${url}: HTTP ${res.status}${httpHint(res.status)}`);
-  let body: unknown;
-  try {
-    body = await res.json();
+    u = new URL(entry, endpointUrl(endpoint, "/"));
   } catch {
-    throw new HubError(`${url}: expected a JSON array of Parquet file URLs, got unparsable text`);
+    throw new HubError(`${where}: not a URL: ${redactUrl(entry)}`);
   }
-  if (!Array.isArray(body) || body.length === 0 || !body.every((u) => typeof u === "string")) {
-    throw new HubError(`${url}: expected a non-empty JSON array of Parquet file URLs`);
-  }
-  return body.map((u: string) => new URL(u, endpointOf(o) + "/").toString());
+  if (u.protocol !== "https:" && u.protocol !== "http:") throw new HubError(`${where}: expected an http(s) URL, got ${redactUrl(u)}`);
+  return u.toString();
 }
 
 let tempCounter = 0;
 
-/** Download one URL to `dest` atomically (temp file + rename); returns bytes written. */
-export async function downloadFile(url: string, dest: string, o: HubOptions = {}): Promise<number> {
-  const tmp = `${dest}.tmp-${process.pid}-${++tempCounter}`;
-  let fd: number | null = null;
+function writeAll(fd: number, chunk: Uint8Array): void {
+  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+}
+
+/** Stream the body into `tmp` (truncated first: each try starts over), checking size and hash. */
+async function writeChecked(body: HubBody, tmp: string, cap: number): Promise<number> {
+  const { label, linked, contentLength } = body;
+  if (linked.size !== undefined && linked.size > cap) throw new HubError(`${label}: the Hub gives its size as ${linked.size} bytes, more than the ${cap}-byte cap`);
+  if (contentLength !== null && contentLength > cap) throw new HubError(`${label}: announces ${contentLength} bytes, more than the ${cap}-byte cap`);
+  if (contentLength !== null && linked.size !== undefined && contentLength !== linked.size) {
+    throw new HubError(`${label}: Content-Length ${contentLength} differs from the size the Hub gives (X-Linked-Size ${linked.size})`);
+  }
+  const hash = createHash("sha256");
+  const fd = openSync(tmp, "w");
+  let bytes = 0;
   try {
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: headers(o) });
-    } catch (e) {
-      throw new HubError(`${url}: request failed: ${(e as Error).message}`);
+    for await (const chunk of body.chunks()) {
+      bytes += chunk.length;
+      if (bytes > cap) throw new HubError(`${label}: larger than the ${cap}-byte cap; stopped reading after ${bytes} bytes`);
+      writeAll(fd, chunk);
+      hash.update(chunk);
     }
-    if (!res.ok || !res.body) throw new HubError(`${url}: HTTP ${res.status}${httpHint(res.status)}`);
-    const expected = Number(res.headers.get("content-length") ?? NaN);
-    fd = openSync(tmp, "w");
-    let bytes = 0;
-    let head: Uint8Array | null = null;
-    const tail = new Uint8Array(4);
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        if (!head) head = chunk.slice(0, 4);
-        // keep the last four bytes seen
-        if (chunk.length >= 4) tail.set(chunk.subarray(chunk.length - 4));
-        else {
-          tail.copyWithin(0, chunk.length);
-          tail.set(chunk, 4 - chunk.length);
-        }
-        writeSync(fd, chunk);
-        bytes += chunk.length;
-      }
-    } catch (e) {
-      throw new HubError(`${url}: download interrupted after ${bytes} bytes: ${(e as Error).message}`);
-    }
-    if (Number.isFinite(expected) && bytes !== expected) {
-      throw new HubError(`${url}: download truncated: ${bytes} of ${expected} bytes`);
-    }
-    const magic = (b: Uint8Array | null) => b !== null && b.length >= 4 && b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31;
-    if (!magic(head) || !magic(tail)) throw new HubError(`${url}: not a Parquet file (missing PAR1 magic at start or end; ${bytes} bytes)`);
+  } finally {
     closeSync(fd);
-    fd = null;
+  }
+  if (contentLength !== null && bytes !== contentLength) throw new HubError(`${label}: download truncated: ${bytes} of ${contentLength} bytes`);
+  if (linked.size !== undefined && bytes !== linked.size) throw new HubError(`${label}: ${bytes} bytes, but the Hub gives its size as ${linked.size} (X-Linked-Size)`);
+  const sha = hash.digest("hex");
+  if (linked.sha256 !== undefined && sha !== linked.sha256) {
+    throw new HubError(`${label}: sha256 ${sha} differs from the Hub's X-Linked-Etag ${linked.sha256}: corrupt or substituted download`);
+  }
+  return bytes;
+}
+
+/** Decode every row group: a file that passes is one the loader can read. */
+async function checkParquet(path: string, label: string): Promise<void> {
+  try {
+    for await (const _ of readParquetRows(path)) {
+      // decoding is the check
+    }
+  } catch (e) {
+    throw new HubError(`${label}: downloaded file is not readable Parquet (${(e as Error).message}); not cached`);
+  }
+}
+
+/** Download one URL to `dest` atomically (temp file + rename) after every check; returns its bytes. */
+export async function downloadFile(url: string, dest: string, o: HubOptions = {}): Promise<number> {
+  const t = targetOf(o);
+  const tmp = `${dest}.tmp-${process.pid}-${++tempCounter}`;
+  try {
+    let label = redactUrl(url);
+    const bytes = await hubGet(url, t, (body) => {
+      label = body.label;
+      return writeChecked(body, tmp, t.limits.maxFileBytes);
+    });
+    await checkParquet(tmp, label);
     renameSync(tmp, dest);
     return bytes;
   } finally {
-    if (fd !== null) closeSync(fd);
     if (existsSync(tmp)) unlinkSync(tmp);
   }
 }
@@ -130,7 +176,24 @@ interface Manifest {
   config: string;
   split: string;
   files: string[];
+  /** bytes of each file (absent in manifests written before sizes were recorded) */
+  sizes?: number[];
   urls: string[];
+}
+
+/** Cached paths when the manifest and every file it names (of the recorded size) are there. */
+function cachedFiles(dir: string): string[] | null {
+  const manifestPath = join(dir, "files.json");
+  if (!existsSync(manifestPath)) return null;
+  try {
+    const m = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+    if (!Array.isArray(m.files) || m.files.length === 0 || !m.files.every((f) => typeof f === "string" && /^\d{1,6}\.parquet$/.test(f))) return null;
+    const paths = m.files.map((f) => join(dir, f));
+    const sizeOk = (p: string, i: number) => existsSync(p) && (m.sizes?.[i] === undefined || statSync(p).size === m.sizes[i]);
+    return paths.every(sizeOk) ? paths : null;
+  } catch {
+    return null; // unreadable manifest: download again
+  }
 }
 
 /**
@@ -138,25 +201,19 @@ interface Manifest {
  */
 export async function ensureParquetFiles(dataset: string, config: string, split: string, o: HubOptions = {}): Promise<string[]> {
   const dir = cacheFolder(dataset, config, split, o);
-  const manifestPath = join(dir, "files.json");
-  if (existsSync(manifestPath)) {
-    try {
-      const m = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
-      const paths = m.files.map((f) => join(dir, f));
-      if (paths.length > 0 && paths.every((p) => existsSync(p))) return paths;
-    } catch {
-      // unreadable manifest: download again
-    }
-  }
+  const cached = cachedFiles(dir);
+  if (cached) return cached;
   const urls = await listParquetFiles(dataset, config, split, o);
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
+  const sizes: number[] = [];
   for (let i = 0; i < urls.length; i++) {
     const name = `${i}.parquet`;
-    await downloadFile(urls[i]!, join(dir, name), o);
+    sizes.push(await downloadFile(urls[i]!, join(dir, name), o));
     files.push(name);
   }
-  const manifest: Manifest = { dataset, config, split, files, urls };
+  const manifest: Manifest = { dataset, config, split, files, sizes, urls: urls.map((u) => redactUrl(u)) };
+  const manifestPath = join(dir, "files.json");
   const tmp = `${manifestPath}.tmp-${process.pid}-${++tempCounter}`;
   writeFileSync(tmp, JSON.stringify(manifest, null, 2) + "\n");
   renameSync(tmp, manifestPath);

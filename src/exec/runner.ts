@@ -40,7 +40,8 @@ import { prepareAnnotators, VERIFY_MS_BUCKETS } from "./annotate-core.js";
 import { localDecider, localFilterStages } from "../stages/filters.js";
 import { ShardSet, initCompressors, type Codec } from "../io/parquet-write.js";
 import { REJECTED_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
-import { writeFileAtomic, removeStaleTemps } from "../io/atomic.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import { openRunFolder, removeUnlisted } from "./run-folder.js";
 import { UsageError, InputError } from "../cli/errors.js";
 import { createProgress, type Progress } from "./progress.js";
 import { dependencyVersions, toolVersion } from "../version.js";
@@ -53,7 +54,7 @@ import { finishOutputs, partSpilled, type OutputsPlan } from "../mix/build.js";
 import { GROUP_COLUMNS, planProducts, problemSummaries, ProductShards, spillPiece, spillPieces, type Decisions, type ProductsRun, type ProductsTask, type SpillPiece } from "./products.js";
 import type { ClosedMixShard } from "../mix/shards.js";
 import { annotatedRows, mergeWriteCounts, partsSeekable, rowDrop, unitShard, writeParts, type PartResult, type WriteJob } from "./write-unit.js";
-import { clearUnit, clearWritten, readMarker, readState, readWriteMarker, rankOwns, saveWriteMarker, shardsPresent, unitName, unitsOf, writeMarker, writeState, type StageCount, type UnitMarker } from "./units.js";
+import { clearUnit, clearWritten, readMarker, readWriteMarker, rankOwns, saveWriteMarker, shardsPresent, unitName, unitsOf, writeMarker, type StageCount, type UnitMarker } from "./units.js";
 
 export type { StageCount };
 
@@ -130,9 +131,6 @@ export type RunResult =
   | { finished: true; manifest: Manifest; timings: RunTimings }
   | { finished: false; message: string; timings: RunTimings };
 
-const FINAL_ENTRIES = ["data", "rejected", "outputs", "manifest.json", "README.md", "timings.json"];
-const ALL_ENTRIES = [...FINAL_ENTRIES, "annotated", ".work", "decontaminate", "clusters.json", "problems.jsonl"];
-
 async function* batched<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
   let buf: T[] = [];
   for await (const x of items) {
@@ -169,27 +167,6 @@ function rankFromEnv(opts: RunOptions): { rank: number; world: number } {
 export function annotateHash(config: MixConfig): string {
   const { filters: _f, outputs: _o, description: _d, ...rest } = config;
   return createHash("sha256").update(canonicalJson(rest)).digest("hex");
-}
-
-function prepareOutDir(outDir: string, hash: string, files: string[], force: boolean, reuse: boolean): void {
-  const state = readState(outDir);
-  if (existsSync(join(outDir, "manifest.json")) && !force && !(reuse && state?.annotateHash === hash)) {
-    throw new UsageError(
-      `output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it, --refilter to re-decide it with changed filters or outputs, or choose another --out`,
-    );
-  }
-  if (force) {
-    for (const e of ALL_ENTRIES) rmSync(join(outDir, e), { recursive: true, force: true });
-  } else if (state && state.annotateHash !== hash) {
-    throw new UsageError(
-      `output folder ${outDir} holds a run annotated under a different config (annotate hash ${state.annotateHash.slice(0, 16)}, now ${hash.slice(0, 16)}; only filters and outputs may change without re-annotating); pass --force to start over`,
-    );
-  } else if (state && JSON.stringify(state.files) !== JSON.stringify(files)) {
-    throw new UsageError(`output folder ${outDir} holds a run over different input files (the inputs matched by the mix file changed); pass --force to start over`);
-  }
-  mkdirSync(join(outDir, ".work", "units"), { recursive: true });
-  removeStaleTemps(outDir);
-  writeState(outDir, { annotateHash: hash, files });
 }
 
 function shardOptions(loaded: LoadedMix) {
@@ -297,18 +274,21 @@ async function annotateUnit(
 }
 
 
+/** Run a mix into `opts.outDir`; the run folder's lock (see run-folder.ts) is released however it ends. */
 export async function runMix(loaded: LoadedMix, opts: RunOptions): Promise<RunResult> {
   // every 30 s, whatever this run has been waiting on for 30 s or more (threads' tasks, markers) is logged
   let log: (line: string) => void = () => undefined;
   const stopReport = reportLongWaits((line) => log(line));
+  const folder = { release: () => {} };
   try {
-    return await runSteps(loaded, opts, (l) => (log = l));
+    return await runInFolder(loaded, opts, folder, (l) => (log = l));
   } finally {
+    folder.release();
     stopReport();
   }
 }
 
-async function runSteps(loaded: LoadedMix, opts: RunOptions, setLog: (log: (line: string) => void) => void): Promise<RunResult> {
+async function runInFolder(loaded: LoadedMix, opts: RunOptions, folder: { release: () => void }, setLog: (log: (line: string) => void) => void): Promise<RunResult> {
   const t0 = performance.now();
   const phaseSecs: Record<string, number> = {};
   const { config, baseDir } = loaded;
@@ -335,14 +315,20 @@ async function runSteps(loaded: LoadedMix, opts: RunOptions, setLog: (log: (line
   if (phase === "finalize" && existsSync(join(outDir, "manifest.json")) && !opts.force && !opts.refilter) {
     throw new UsageError(`output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it`);
   }
-  const aHash = annotateHash(config);
   const annotating = phase === "all" || phase === "annotate";
-  if (annotating) prepareOutDir(outDir, aHash, fileList, opts.force ?? false, opts.refilter ?? false);
-  else {
-    const st = readState(outDir);
-    if (!st) throw new UsageError(`${outDir} holds no annotate phase of this run (.work/state.json missing); run the annotate phase first`);
-    if (st.annotateHash !== aHash) throw new UsageError(`${outDir} was annotated with a different config (annotate hash ${st.annotateHash.slice(0, 16)}, now ${aHash.slice(0, 16)})`);
-  }
+  // one process (world size 1, not finalize) or --force holds the folder alone; ranks and finalize share it
+  const exclusive = (world === 1 && phase !== "finalize") || (opts.force ?? false);
+  folder.release = openRunFolder({
+    outDir,
+    exclusive,
+    annotating,
+    annotateHash: annotateHash(config),
+    files: fileList,
+    force: opts.force ?? false,
+    refilter: opts.refilter ?? false,
+    products: Object.keys(config.outputs ?? {}),
+    note: (line) => process.stderr.write(line + "\n"),
+  });
   const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
   const progress: Progress = createProgress({ quiet: opts.quiet ?? false, totalBytes, tty: opts.tty });
   setLog((line) => progress.log(line));
@@ -758,23 +744,12 @@ async function runSteps(loaded: LoadedMix, opts: RunOptions, setLog: (log: (line
   }
 
   const written = await waitForUnits((unit) => readWriteMarker(outDir, unit, token), "write marker");
-  // shards no current write marker lists (an earlier, differently filtered finalize) go
+  // shards no current write marker lists (an earlier, differently filtered finalize) go, and products
+  // of an earlier config; only files by curate's names (see run-folder.ts)
   const listed = new Set(written.flatMap((w) => [...w.data, ...w.rejected].map((sh) => sh.path)));
-  for (const set of ["data", "rejected"]) {
-    if (!existsSync(join(outDir, set))) continue;
-    for (const f of readdirSync(join(outDir, set))) if (!listed.has(`${set}/${f}`)) rmSync(join(outDir, set, f), { force: true });
-  }
-  // outputs/: only the products of this config and their listed shards stay (README and manifest are rewritten)
-  const productFiles = new Set(Object.values(productShards).flatMap((l) => l.map((sh) => sh.path)));
-  if (existsSync(join(outDir, "outputs"))) {
-    for (const name of readdirSync(join(outDir, "outputs"))) {
-      const data = join(outDir, "outputs", name, "data");
-      if (!(name in productShards)) rmSync(join(outDir, "outputs", name), { recursive: true, force: true });
-      else if (existsSync(data)) for (const f of readdirSync(data)) if (!productFiles.has(join(data, f))) rmSync(join(data, f), { force: true });
-    }
-    if (!products) rmSync(join(outDir, "outputs"), { recursive: true, force: true });
-  }
-  for (const e of ["README.md", "timings.json", "clusters.json", "problems.jsonl"]) rmSync(join(outDir, e), { recursive: true, force: true });
+  const current = products ? Object.fromEntries(Object.entries(productShards).map(([name, l]) => [name, new Set(l.map((sh) => sh.path))])) : null;
+  const kept = removeUnlisted(outDir, listed, current);
+  if (kept.length) progress.log(`kept ${kept.length} file(s) curate did not write: ${kept.slice(0, 5).join(", ")}${kept.length > 5 ? " …" : ""}`);
   const problemsFinal = await getSummaries();
 
   // -------------------------------------------------------------------- conservation

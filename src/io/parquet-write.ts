@@ -5,11 +5,12 @@
  * `close()`. A shard that exists under its final name is complete.
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import { tempPathFor } from "./atomic.js";
+import { mkdirs, withFsContext } from "./fs-error.js";
 import { ListParquetWriter } from "./parquet-list-writer.js";
 import { dirname } from "node:path";
 
@@ -109,16 +110,19 @@ export function chargeWrite(n: number): void {
 /** ByteWriter that streams to a file descriptor and hashes everything it writes (shared by every shard writer). */
 export class HashingFileWriter extends ByteWriter {
   readonly hash: Hash = createHash("sha256");
-  constructor(private fd: number) {
+  /** `path`: the file being written, named when a write fails (a write to an open file names none) */
+  constructor(private fd: number, private path = "") {
     super(1 << 16);
   }
   private flushOut() {
     if (this.index === 0) return;
     const chunk = new Uint8Array(this.buffer, 0, this.index);
-    chargeWrite(chunk.length);
-    this.hash.update(chunk);
-    let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    withFsContext("write", this.path, () => {
+      chargeWrite(chunk.length);
+      this.hash.update(chunk);
+      let off = 0;
+      while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    });
     this.index = 0;
   }
   override ensure(size: number) {
@@ -151,10 +155,10 @@ export class AtomicParquetFile {
 
   /** `lists`: list columns' levels by ListParquetWriter's shortcut (same bytes, one loop instead of the Dremel walk) */
   constructor(readonly path: string, schema: unknown[], opts: { codec: Codec; kv?: Record<string, string>; lists?: boolean }) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirs(dirname(path));
     this.tmp = tempPathFor(path);
-    this.fd = openSync(this.tmp, "w");
-    this.writer = new HashingFileWriter(this.fd);
+    this.fd = withFsContext("write", path, () => openSync(this.tmp, "w"));
+    this.writer = new HashingFileWriter(this.fd, path);
     this.parquet = new (opts.lists ? ListParquetWriter : ParquetWriter)({
       writer: this.writer,
       schema: schema as never,
@@ -173,14 +177,19 @@ export class AtomicParquetFile {
     try {
       flush();
       this.parquet.finish();
-      fsyncSync(this.fd);
+      withFsContext("write", this.path, () => fsyncSync(this.fd));
       closeSync(this.fd);
     } catch (e) {
       try { closeSync(this.fd); } catch { /* already closed */ }
       rmSync(this.tmp, { force: true });
       throw e;
     }
-    renameSync(this.tmp, this.path);
+    try {
+      withFsContext("write", this.path, () => renameSync(this.tmp, this.path));
+    } catch (e) {
+      rmSync(this.tmp, { force: true });
+      throw e;
+    }
     return { bytes: this.writer.offset, sha256: this.writer.hash.digest("hex") };
   }
 

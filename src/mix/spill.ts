@@ -11,6 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { tempPathFor, writeFileAtomic } from "../io/atomic.js";
 import { chargeWrite } from "../io/parquet-write.js";
+import { withFsContext } from "../io/fs-error.js";
 
 const IDX_MAGIC = 0x4c505343; // "CSPL"
 const ENTRY = 20; // u32 table index, f64 offset, u32 length, u32 size
@@ -38,9 +39,11 @@ export class SpillWriter {
 
   /** the record of table row i; `size` = the text size it adds to the output rows built from it */
   put(i: number, bytes: Uint8Array, size: number): void {
-    chargeWrite(bytes.length);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    withFsContext("write", this.paths.rec, () => {
+      chargeWrite(bytes.length);
+      let off = 0;
+      while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    });
     this.entries.push(i, this.pos, bytes.length, size);
     this.pos += bytes.length;
     this.records++;

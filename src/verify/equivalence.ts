@@ -2,9 +2,10 @@
  * Answer equivalence in layers, cheapest first:
  *
  *   1. `string`     canonical strings equal (see normalize.ts)
- *   2. `numeric`    plain numbers: integers exactly (any size), decimals / fractions / scientific notation
- *                   / percentages with a relative tolerance
- *   3. `expression` the fast LaTeX parser + complex evaluator (expr.ts)
+ *   2. `numeric`    plain numbers as exact rationals (numeric.ts): integers by their digits (any size),
+ *                   the relative tolerance only where a written decimal may be a rounding
+ *   3. `expression` the fast LaTeX parser; constant rational expressions (2^{64}-1, 100!, \frac{6}{4})
+ *                   exactly in BigInt (exact.ts), everything else with the complex evaluator (expr.ts)
  *   4. `symbolic`   the fallback for what the fast layers cannot decide; in the main thread it throws
  *                   `NeedSymbolic`, in the symbolic worker it runs @cortex-js/compute-engine
  *
@@ -12,10 +13,12 @@
  * multiple-choice letters) is parsed first; its elements are compared with the scalar layers.
  */
 import { normalizeAnswer, hasWord } from "./normalize.js";
-import { parseExpr, exprEqual, proportional, evaluate, ExprError, RefusedError, type Node } from "./expr.js";
+import { parseExpr, exprEqual, proportional, evaluateConstant, ExprError, RefusedError, type Node } from "./expr.js";
+import { exactValue, exactEligible, ratClose, newBudget } from "./exact.js";
+import { parseNumber, numbersEqual, pctMatch, pctMatchDouble, ratOf, type NumberValue, type NumericScale } from "./numeric.js";
 import { matchBrace } from "./extract.js";
 
-export { RefusedError };
+export { RefusedError, parseNumber };
 
 /** thrown in the fast path when only the symbolic engine can decide */
 export class NeedSymbolic extends Error {
@@ -77,11 +80,10 @@ export interface Comparison {
   rule: string;
 }
 
-interface Ctx {
+/** the percent marks, the tolerance and the exact big-number work spent so far (NumericScale) */
+interface Ctx extends NumericScale {
   opts: CompareOptions;
   layer: Layer;
-  goldPercent: boolean;
-  predPercent: boolean;
 }
 
 function bump(ctx: Ctx, l: Layer): void {
@@ -310,66 +312,8 @@ function splitRelation(s: string): string[] | null {
 
 // ------------------------------------------------------------------ scalars
 
-interface NumberValue {
-  value: number;
-  /** exact integer digits (sign included) when the text is an integer */
-  int?: string;
-}
-
 /** tolerance against an integer reference (float noise only) */
 const INT_TOL = 1e-9;
-const INT_RE = /^[+-]?\d+$/;
-const DEC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** plain numbers: 25, 025, -3.5, .5, 4.5e33, 3/4, \frac{3}{4}, -\frac{3}{4}, 3.8\times10^{35} */
-export function parseNumber(s: string): NumberValue | null {
-  if (INT_RE.test(s)) {
-    const neg = s.startsWith("-");
-    const digits = s.replace(/^[+-]/, "").replace(/^0+(?=\d)/, "");
-    return { value: Number(s), int: (neg && digits !== "0" ? "-" : "") + digits };
-  }
-  if (DEC_RE.test(s)) return { value: Number(s) };
-  const slash = s.indexOf("/");
-  if (slash > 0 && s.indexOf("/", slash + 1) < 0) {
-    const a = s.slice(0, slash);
-    const b = s.slice(slash + 1);
-    if (DEC_RE.test(a) && DEC_RE.test(b)) return { value: Number(a) / Number(b) };
-  }
-  const mixed = /^(-?)(\d+)\\frac\{(\d+)\}\{(\d+)\}$/.exec(s);
-  if (mixed && Number(mixed[3]) < Number(mixed[4])) {
-    // 2\frac{1}{2}: a mixed number
-    const v = Number(mixed[2]) + Number(mixed[3]) / Number(mixed[4]);
-    return { value: mixed[1] ? -v : v };
-  }
-  const fm = /^(-?)\\frac\{(-?[\d.]+)\}\{(-?[\d.]+)\}$/.exec(s);
-  if (fm && DEC_RE.test(fm[2]!) && DEC_RE.test(fm[3]!)) {
-    const v = Number(fm[2]) / Number(fm[3]);
-    return { value: fm[1] ? -v : v };
-  }
-  const sci = /^(-?[\d.]+)(?:\\times|\\cdot|\*)10\^(?:\{([+-]?\d+)\}|(\d))$/.exec(s);
-  if (sci && DEC_RE.test(sci[1]!)) return { value: Number(sci[1]) * Math.pow(10, Number(sci[2] ?? sci[3])) };
-  return null;
-}
-
-function numbersEqual(g: NumberValue, p: NumberValue, ctx: Ctx): boolean {
-  if (g.int !== undefined && p.int !== undefined) return g.int === p.int || (ctx.goldPercent !== ctx.predPercent && pctMatch(g.value, p.value, ctx));
-  if (relClose(g.value, p.value, ctx.opts.relTol)) return true;
-  return pctMatch(g.value, p.value, ctx);
-}
-
-function pctMatch(g: number, p: number, ctx: Ctx): boolean {
-  // "50\%" against "0.5" (or the reverse): only when one side is written as a percentage
-  if (ctx.goldPercent && !ctx.predPercent) return relClose(g / 100, p, ctx.opts.relTol);
-  if (ctx.predPercent && !ctx.goldPercent) return relClose(g, p / 100, ctx.opts.relTol);
-  return false;
-}
-
-function relClose(a: number, b: number, relTol: number): boolean {
-  if (a === b) return true;
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-  if (a === 0 || b === 0) return Math.abs(a - b) <= 1e-12;
-  return Math.abs(a - b) <= relTol * Math.max(Math.abs(a), Math.abs(b));
-}
 
 function textKey(s: string): string {
   return s.toLowerCase().replace(/[\s{}\\]/g, "").replace(/^\((.*)\)$/, "$1");
@@ -434,8 +378,8 @@ function scalarEqual(gold: string, pred: string, ctx: Ctx): boolean {
     } else return false;
     if (g === p) return true;
   }
-  const gn = parseNumber(g);
-  const pn = gn ? parseNumber(p) : null;
+  const gn = parseNumber(g, ctx.budget);
+  const pn = gn ? parseNumber(p, ctx.budget) : null;
   if (gn && pn) {
     bump(ctx, "numeric");
     return numbersEqual(gn, pn, ctx);
@@ -456,26 +400,38 @@ function scalarEqual(gold: string, pred: string, ctx: Ctx): boolean {
     return ctx.opts.symbolic(g, p);
   }
   bump(ctx, "expression");
+  return expressionEqual(g, p, ge, pe, gn, ctx);
+}
+
+/** 2^{53}: integers beyond it are not all doubles, so a double comparison cannot tell 2^{64} from 2^{64}-1 */
+const EXACT_DOUBLE_LIMIT = 2 ** 53;
+
+function expressionEqual(g: string, p: string, ge: Node, pe: Node, gn: NumberValue | null, ctx: Ctx): boolean {
   // an integer reference against an expression is exact: 13535 is not (\sqrt7+\sqrt5)^6 = 13535.99…
   // (a written decimal such as 6630.65 against 6630 is a rounding question, left to relTol above)
-  const r = exprEqual(ge, pe, gn?.int !== undefined ? INT_TOL : ctx.opts.relTol);
+  const tol = gn?.int !== undefined ? INT_TOL : ctx.opts.relTol;
+  if (exactEligible(ge) && exactEligible(pe)) {
+    // rational constants on both sides (2^{64}-1, 100!, \frac{6}{4}): BigInt, never doubles
+    const gq = exactValue(ge, ctx.budget);
+    const pq = gq && exactValue(pe, ctx.budget);
+    if (gq && pq) return ratClose(gq, pq, tol) || pctMatch(gq, pq, ctx);
+  }
+  const r = exprEqual(ge, pe, tol);
+  if (r === true && gn?.int !== undefined && Math.abs(Number(gn.int)) >= EXACT_DOUBLE_LIMIT) {
+    // 12345678901234567891 against an expression the exact layer cannot evaluate (\sqrt, \pi, variables)
+    throw new RefusedError("an integer reference beyond 2^53 against an expression evaluated in doubles", "exact/double_precision");
+  }
   if (r !== null) {
     if (r || !(ctx.goldPercent || ctx.predPercent)) return r;
-    if (gn && pn === null) {
+    if (gn) {
       // percent with an expression on the other side: compare scaled values
-      const pv = parseNumber(String(evaluateConst(pe)));
-      if (pv) return pctMatch(gn.value, pv.value, ctx);
+      const pv = evaluateConstant(pe);
+      if (pv && pv.im === 0) return pctMatchDouble(ratOf(gn, ctx.budget), pv.re, ctx);
     }
     return r;
   }
   bump(ctx, "symbolic");
   return ctx.opts.symbolic(g, p);
-}
-
-function evaluateConst(n: Node): number {
-  // used only for percent scaling of constant expressions
-  const v = evaluate(n, new Map());
-  return v.im === 0 ? v.re : NaN;
 }
 
 // ------------------------------------------------------------------ structures
@@ -627,7 +583,7 @@ export function compareAnswers(goldRaw: string, predRaw: string, opts: CompareOp
   if (!balanced(g.text)) throw new UngradableReference("unbalanced braces in the reference");
   if (g.text === p.text) return { equal: true, rule: "string" };
   if (p.text.length === 0) return { equal: false, rule: "empty" };
-  const ctx: Ctx = { opts, layer: "string", goldPercent: g.percent, predPercent: p.percent };
+  const ctx: Ctx = { opts, layer: "string", goldPercent: g.percent, predPercent: p.percent, relTol: opts.relTol, budget: newBudget() };
   let gs = parseStructure(g.text);
   let ps = parseStructure(p.text);
   // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer

@@ -11,12 +11,21 @@
 export class ExprError extends Error {
   override name = "ExprError";
 }
+/** a cheap refusal: the verdict is `timeout` with `rule` (nesting too deep, a number too large to decide) */
 export class RefusedError extends Error {
   override name = "RefusedError";
+  constructor(
+    message: string,
+    readonly rule: string = "refused:depth",
+  ) {
+    super(message);
+  }
 }
 
 export type Node =
-  | { k: "num"; v: number; int?: string }
+  /** `int`: the digits of an integer literal; `dec`: a decimal literal as written (`0.125`, `4.5e33`), for
+   *  exact evaluation (exact.ts); `lossy`: the double `v` over- or underflowed (`1e400`, `1e-400`) */
+  | { k: "num"; v: number; int?: string; dec?: string; lossy?: boolean }
   | { k: "const"; v: "pi" | "e" | "i" | "inf" }
   | { k: "var"; name: string }
   | { k: "add"; a: Node; b: Node }
@@ -326,7 +335,8 @@ class Parser {
         if (!Number.isInteger(base) || base < 2 || base > 36 || t.v.includes(".")) throw new ExprError("bad base");
         const v = parseInt(t.v, base);
         if (!Number.isFinite(v) || v.toString(base) !== t.v.replace(/^0+(?=.)/, "").toLowerCase()) throw new ExprError("bad numeral");
-        out = num(String(v));
+        // the round trip above proves v exact; BigInt prints it without String's 1.18e+21 rounding
+        out = num(BigInt(v).toString());
       }
     } else if (t.t === "id") {
       this.p++;
@@ -464,9 +474,12 @@ function num(text: string): Node {
   if (Number.isNaN(v)) throw new ExprError(`bad number ${text}`);
   if (/^\d+$/.test(t)) {
     t = t.replace(/^0+(?=\d)/, "");
-    return { k: "num", v, int: t };
+    return v === Infinity ? { k: "num", v, int: t, lossy: true } : { k: "num", v, int: t };
   }
-  return { k: "num", v };
+  // 1e400 is Infinity and 1e-400 is 0 in doubles: only the exact layer may read such a literal
+  const e = t.search(/[eE]/);
+  const lossy = !Number.isFinite(v) || (Math.abs(v) < TINY && /[1-9]/.test(e < 0 ? t : t.slice(0, e)));
+  return lossy ? { k: "num", v, dec: t, lossy } : { k: "num", v, dec: t };
 }
 
 export function parseExpr(s: string, maxDepth = 120): Node {
@@ -482,24 +495,49 @@ export interface C {
 const cx = (re: number, im = 0): C => ({ re, im });
 const NAN: C = { re: NaN, im: NaN };
 
+/** smallest normal double: a non-zero result below it has lost precision (underflow) */
+const TINY = 2.2250738585072014e-308;
+/**
+ * Set when a computation on finite, non-zero operands over- or underflowed (2^{2000} → Infinity,
+ * 10^{-400} → 0, 1e-200·1e-200 → 0): the value then says nothing about equality, so 10^{-400}\pi and
+ * 10^{-300}\pi must not compare equal as 0 = 0. Cleared by the callers of `evaluate` that read it.
+ */
+let rangeLost = false;
+
+function isZero(a: C): boolean {
+  return a.re === 0 && a.im === 0;
+}
+/** r = a ∘ b (product, quotient, power): flag Infinity or a vanishing value from finite non-zero operands */
+function guard(r: C, a: C, b: C): C {
+  const m = Math.max(Math.abs(r.re), Math.abs(r.im));
+  if ((m === Infinity || m < TINY) && finite(a) && finite(b) && !isZero(a) && !isZero(b)) rangeLost = true;
+  return r;
+}
+/** sums overflow only (a difference that cancels to 0 is exact) */
+function guardSum(r: C, a: C, b: C): C {
+  if (!finite(r) && finite(a) && finite(b)) rangeLost = true;
+  return r;
+}
+
 function cmul(a: C, b: C): C {
-  return { re: a.re * b.re - a.im * b.im, im: a.re * b.im + a.im * b.re };
+  return guard({ re: a.re * b.re - a.im * b.im, im: a.re * b.im + a.im * b.re }, a, b);
 }
 function cdiv(a: C, b: C): C {
-  if (b.im === 0) return { re: a.re / b.re, im: a.im / b.re };
+  if (b.im === 0) return guard({ re: a.re / b.re, im: a.im / b.re }, a, b);
   const d = b.re * b.re + b.im * b.im;
-  return { re: (a.re * b.re + a.im * b.im) / d, im: (a.im * b.re - a.re * b.im) / d };
+  return guard({ re: (a.re * b.re + a.im * b.im) / d, im: (a.im * b.re - a.re * b.im) / d }, a, b);
 }
 function clog(a: C): C {
   return { re: Math.log(Math.hypot(a.re, a.im)), im: Math.atan2(a.im, a.re) };
 }
 function cexp(a: C): C {
   const m = Math.exp(a.re);
+  if ((m === Infinity || m < TINY) && Number.isFinite(a.re)) rangeLost = true;
   return a.im === 0 ? { re: m, im: 0 } : { re: m * Math.cos(a.im), im: m * Math.sin(a.im) };
 }
 function cpow(a: C, b: C): C {
   if (a.im === 0 && b.im === 0) {
-    if (a.re >= 0 || Number.isInteger(b.re)) return { re: Math.pow(a.re, b.re), im: 0 };
+    if (a.re >= 0 || Number.isInteger(b.re)) return guard({ re: Math.pow(a.re, b.re), im: 0 }, a, b);
   }
   if (a.re === 0 && a.im === 0) return b.re > 0 ? cx(0) : NAN;
   if (b.im === 0 && Number.isInteger(b.re) && Math.abs(b.re) <= 64) {
@@ -518,7 +556,10 @@ function real(f: (x: number) => number, a: C): C {
 
 function factorial(n: number): number {
   if (!Number.isInteger(n) || n < 0) return NaN;
-  if (n > 170) return Infinity;
+  if (n > 170) {
+    rangeLost = true;
+    return Infinity;
+  }
   let r = 1;
   for (let k = 2; k <= n; k++) r *= k;
   return r;
@@ -527,6 +568,7 @@ function factorial(n: number): number {
 export function evaluate(node: Node, env: Map<string, number>): C {
   switch (node.k) {
     case "num":
+      if (node.lossy) rangeLost = true;
       return cx(node.v);
     case "const":
       return node.v === "pi" ? cx(Math.PI) : node.v === "e" ? cx(Math.E) : node.v === "i" ? cx(0, 1) : cx(Infinity);
@@ -538,12 +580,12 @@ export function evaluate(node: Node, env: Map<string, number>): C {
     case "add": {
       const a = evaluate(node.a, env);
       const b = evaluate(node.b, env);
-      return { re: a.re + b.re, im: a.im + b.im };
+      return guardSum({ re: a.re + b.re, im: a.im + b.im }, a, b);
     }
     case "sub": {
       const a = evaluate(node.a, env);
       const b = evaluate(node.b, env);
-      return { re: a.re - b.re, im: a.im - b.im };
+      return guardSum({ re: a.re - b.re, im: a.im - b.im }, a, b);
     }
     case "neg": {
       const a = evaluate(node.a, env);
@@ -576,6 +618,7 @@ export function evaluate(node: Node, env: Map<string, number>): C {
       if (b.re > 1000) return NAN;
       let r = 1;
       for (let k = 0; k < b.re; k++) r = (r * (a.re - k)) / (k + 1);
+      if (!Number.isFinite(r) && Number.isFinite(a.re)) rangeLost = true;
       return cx(Number.isInteger(a.re) ? Math.round(r) : r);
     }
     case "fn": {
@@ -623,6 +666,13 @@ export function evaluate(node: Node, env: Map<string, number>): C {
       return NAN;
     }
   }
+}
+
+/** the value of an expression without variables, or null when it is not finite or a double over/underflowed */
+export function evaluateConstant(node: Node): C | null {
+  rangeLost = false;
+  const v = evaluate(node, new Map());
+  return rangeLost || !finite(v) ? null : v;
 }
 
 export function freeVars(node: Node, out: Set<string> = new Set()): Set<string> {
@@ -676,8 +726,11 @@ function finite(a: C): boolean {
 export function exprEqual(a: Node, b: Node, relTol: number): boolean | null {
   const vars = [...freeVars(a, freeVars(b))].sort();
   if (vars.length === 0) {
+    rangeLost = false;
     const va = evaluate(a, new Map());
     const vb = evaluate(b, new Map());
+    // 10^{-400}\pi vs 10^{-300}\pi are 0 = 0 in doubles, \pi^{1000} vs \pi^{1001} ∞ = ∞: no verdict from that
+    if (rangeLost) throw new RefusedError("a value over- or underflows a double", "exact/out_of_range");
     if (!finite(va) || !finite(vb)) {
       // ±∞ literally on both sides
       if (isInfLiteral(a) !== 0 && isInfLiteral(a) === isInfLiteral(b)) return true;
@@ -688,10 +741,17 @@ export function exprEqual(a: Node, b: Node, relTol: number): boolean | null {
   // with free variables: identical values at every usable point (tight tolerance)
   const env = new Map<string, number>();
   let usable = 0;
+  let lost = 0;
   for (let p = 0; p < 4; p++) {
     vars.forEach((v, k) => env.set(v, POINTS[(p * 3 + k * 5) % POINTS.length]! + k * 0.1173));
+    rangeLost = false;
     const va = evaluate(a, env);
     const vb = evaluate(b, env);
+    if (rangeLost) {
+      // e^{-1000x} underflows to 0 at every point: such a point tells nothing, like a pole
+      lost++;
+      continue;
+    }
     const fa = finite(va);
     const fb = finite(vb);
     if (!fa && !fb) continue;
@@ -699,7 +759,10 @@ export function exprEqual(a: Node, b: Node, relTol: number): boolean | null {
     usable++;
     if (!closeEnough(va, vb, 1e-8)) return false;
   }
-  return usable >= 2 ? true : null;
+  if (usable >= 2) return true;
+  // the engine's numeric checks are doubles too (it calls e^{-1000x} and 0 equal): refuse instead
+  if (lost > 0) throw new RefusedError("values over- or underflow a double at the sample points", "exact/out_of_range");
+  return null;
 }
 
 /**
@@ -713,8 +776,10 @@ export function proportional(d1: Node, d2: Node, positive: boolean): boolean | n
   let usable = 0;
   for (let p = 0; p < 5; p++) {
     vars.forEach((v, k) => env.set(v, POINTS[(p * 3 + k * 5) % POINTS.length]! + k * 0.1173));
+    rangeLost = false;
     const a = evaluate(d1, env);
     const b = evaluate(d2, env);
+    if (rangeLost) continue;
     if (!finite(a) || !finite(b) || a.im !== 0 || b.im !== 0) continue;
     if (Math.abs(a.re) < 1e-12 && Math.abs(b.re) < 1e-12) continue;
     if (Math.abs(b.re) < 1e-12 || Math.abs(a.re) < 1e-12) return false;

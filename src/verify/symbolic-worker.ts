@@ -37,7 +37,7 @@ if (port) {
       res = { id: req.id, outcome: c.equal ? "equal" : "unequal", rule: c.rule };
     } catch (e) {
       if (e instanceof UngradableReference) res = { id: req.id, outcome: "ungradable", rule: "reference_unparseable", message: e.message };
-      else if (e instanceof RefusedError) res = { id: req.id, outcome: "refused", rule: "refused:depth", message: e.message };
+      else if (e instanceof RefusedError) res = { id: req.id, outcome: "refused", rule: e.rule, message: e.message };
       else res = { id: req.id, outcome: "error", rule: "symbolic_error", message: e instanceof Error ? e.message : String(e) };
     }
     port.postMessage(res);

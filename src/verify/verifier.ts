@@ -117,7 +117,8 @@ export class Verifier {
     } catch (e) {
       if (e instanceof NeedSymbolic) return { gold: ref, pred, extraction, t0, ...(choices ? { choices } : {}) };
       if (e instanceof UngradableReference) return { done: this.annotation("ungradable_reference", extraction, "reference_unparseable", t0) };
-      if (e instanceof RefusedError) return { done: this.annotation("timeout", extraction, "refused:depth", t0) };
+      // nesting too deep (refused:depth), a number too large to decide exactly (exact/too_large, …)
+      if (e instanceof RefusedError) return { done: this.annotation("timeout", extraction, e.rule, t0) };
       // a stack overflow on a huge answer (only reachable with a raised maxAnswerChars) is a refusal too
       if (e instanceof RangeError) return { done: this.annotation("timeout", extraction, "refused:depth", t0) };
       // never let one odd rollout stop a run: undecided, named so it can be found (fuzzing finds none)
@@ -155,7 +156,7 @@ export class Verifier {
       case "ungradable":
         return this.annotation("ungradable_reference", f.extraction, "reference_unparseable", f.t0);
       case "refused":
-        return this.annotation("timeout", f.extraction, "refused:depth", f.t0);
+        return this.annotation("timeout", f.extraction, r.rule, f.t0);
       case "timeout":
         return this.annotation("timeout", f.extraction, "timeout", f.t0);
       default:
