@@ -68,7 +68,7 @@ export function parseJsonRow(buf: Buffer, start = 0, end = buf.length): RowParse
     return { reason: "input:duplicate_key", detail: `duplicate key ${JSON.stringify(scan.duplicate.key)} at ${scan.duplicate.path}: JSON would keep only the last value`, text };
   }
   if (scan.inexact) {
-    value = patchNumbers(value, scan.inexact);
+    value = patchNumbers(value, text, scan.inexact);
     if (value === null) return { reason: "input:malformed_json", detail: "internal: the row's numbers could not be placed (please report this row)", text };
   }
   return { value, text };
@@ -77,17 +77,37 @@ export function parseJsonRow(buf: Buffer, start = 0, end = buf.length): RowParse
 // ---------------------------------------------------------------------------------------------
 // the pre-scan
 
-/** A number token that does not print back as its source text, and where it sits (keys, indexes). */
-interface InexactNumber {
-  path: (string | number)[];
-  text: string;
+/**
+ * The number tokens that do not print back as their source text, and where they sit, in flat
+ * arrays (a 16 MB row can hold 4 million of them): token k is the text between `at[3k]` and
+ * `at[3k+1]` at key or index `slot[k]` of the container whose path (keys and indexes from the row)
+ * is `containers[at[3k+2]]` (-1: the row is that number).
+ */
+class InexactNumbers {
+  containers: (string | number)[][] = [];
+  at = new Int32Array(96);
+  count = 0;
+  slot: (string | number)[] = [];
+
+  add(s: number, e: number, container: number, slot: string | number) {
+    if (3 * this.count === this.at.length) {
+      const grown = new Int32Array(this.at.length * 2);
+      grown.set(this.at);
+      this.at = grown;
+    }
+    const k = 3 * this.count++;
+    this.at[k] = s;
+    this.at[k + 1] = e;
+    this.at[k + 2] = container;
+    this.slot.push(slot);
+  }
 }
 
 interface Scan {
   /** character offset of the bracket that opens level MAX_ROW_DEPTH + 1, or -1 */
   tooDeepAt: number;
   duplicate: { key: string; path: string } | null;
-  inexact: InexactNumber[] | null;
+  inexact: InexactNumbers | null;
 }
 
 const OBJECT = 1;
@@ -97,6 +117,8 @@ const indexes = new Int32Array(MAX_ROW_DEPTH + 1);
 const lastKeys: (string | null)[] = [];
 const keyLists: string[][] = [];
 const keySets: (Set<string> | null)[] = [];
+/** the container id (in InexactNumbers.containers) of the level, -1 until it holds an inexact number */
+const containerIds = new Int32Array(MAX_ROW_DEPTH + 1);
 /** objects with more keys than this look duplicates up in a Set */
 const LIST_KEYS = 16;
 
@@ -112,7 +134,7 @@ const isNumberChar = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2e || c 
 function scanRow(t: string): Scan {
   const n = t.length;
   let depth = 0;
-  let inexact: InexactNumber[] | null = null;
+  let inexact: InexactNumbers | null = null;
   let i = 0;
   while (i < n) {
     const c = t.charCodeAt(i);
@@ -135,6 +157,7 @@ function scanRow(t: string): Scan {
       if (depth === MAX_ROW_DEPTH) return { tooDeepAt: i, duplicate: null, inexact };
       depth++;
       indexes[depth] = 0;
+      containerIds[depth] = -1;
       if (c === 0x7b) {
         kinds[depth] = OBJECT;
         (keyLists[depth] ??= []).length = 0;
@@ -151,7 +174,7 @@ function scanRow(t: string): Scan {
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
       while (j < n && isNumberChar(t.charCodeAt(j))) j++;
-      if (!numberRoundTrips(t, i, j)) (inexact ??= []).push({ path: pathOf(depth), text: t.slice(i, j) });
+      if (!numberRoundTrips(t, i, j)) noteInexact((inexact ??= new InexactNumbers()), depth, i, j);
       i = j;
     } else i++;
   }
@@ -200,11 +223,14 @@ function addKey(depth: number, key: string): boolean {
   return true;
 }
 
-/** The keys and indexes leading to the value being read at `depth`. */
-function pathOf(depth: number): (string | number)[] {
-  const path: (string | number)[] = [];
-  for (let d = 1; d <= depth; d++) path.push(kinds[d] === OBJECT ? lastKeys[d]! : indexes[d]!);
-  return path;
+/** Record the number token [s, e) read at `depth` (0: the row is that number). */
+function noteInexact(x: InexactNumbers, depth: number, s: number, e: number) {
+  if (depth > 0 && containerIds[depth] < 0) {
+    const path: (string | number)[] = [];
+    for (let d = 1; d < depth; d++) path.push(kinds[d] === OBJECT ? lastKeys[d]! : indexes[d]!);
+    containerIds[depth] = x.containers.push(path) - 1;
+  }
+  x.add(s, e, depth > 0 ? containerIds[depth]! : -1, depth === 0 ? 0 : kinds[depth] === OBJECT ? lastKeys[depth]! : indexes[depth]!);
 }
 
 /** `$.a["b c"][3].key`: where the object at `depth` sits, then `key`. */
@@ -244,18 +270,25 @@ function numberRoundTrips(t: string, s: number, e: number): boolean {
  * unambiguous: duplicate keys were refused. Returns null if a place does not hold a number (the
  * scan and JSON.parse disagree: a bug, reported as the row's error rather than a wrong value).
  */
-function patchNumbers(value: unknown, fixes: InexactNumber[]): unknown {
-  for (const { path, text } of fixes) {
-    if (path.length === 0) {
+function patchNumbers(value: unknown, t: string, x: InexactNumbers): unknown {
+  type Holder = Record<string | number, unknown>;
+  const holders = x.containers.map((path) => {
+    let h = value as Holder | undefined;
+    for (const k of path) h = h !== null && typeof h === "object" ? (h[k] as Holder | undefined) : undefined;
+    return h !== null && typeof h === "object" ? h : null;
+  });
+  for (let k = 0; k < x.count; k++) {
+    const c = x.at[3 * k + 2]!;
+    const number = new LosslessNumber(t.slice(x.at[3 * k], x.at[3 * k + 1]));
+    if (c < 0) {
       if (typeof value !== "number") return null;
-      value = new LosslessNumber(text);
+      value = number;
       continue;
     }
-    let holder = value as Record<string | number, unknown>;
-    for (let k = 0; k < path.length - 1; k++) holder = holder?.[path[k]!] as Record<string | number, unknown>;
-    const last = path[path.length - 1]!;
-    if (holder === null || typeof holder !== "object" || typeof holder[last] !== "number") return null;
-    holder[last] = new LosslessNumber(text);
+    const h = holders[c];
+    const slot = x.slot[k]!;
+    if (!h || typeof h[slot] !== "number") return null;
+    h[slot] = number;
   }
   return value;
 }
