@@ -193,6 +193,18 @@ describe("a damaged gzip stream keeps every complete row, then reports its tail 
     expect(fail.stderr).toMatch(/mid\.jsonl\.gz, row \d+: (corrupt or truncated gzip stream after \d+ rows|malformed JSON|invalid UTF-8)/);
   }, 120_000);
 
+  it("a checksum that does not match is reported as such: the damage could be anywhere before it", async () => {
+    const dir = tempDir("curate-hostile-");
+    const bad = Buffer.from(gz);
+    bad[bad.length - 8]! ^= 0xff; // the CRC-32 of the trailer
+    writeFileSync(join(dir, "crc.jsonl.gz"), bad);
+    const rows: RawRow[] = [];
+    for await (const r of readJsonl(join(dir, "crc.jsonl.gz"), { gzip: true, maxLineBytes: 1 << 20 })) rows.push(r);
+    expect(rows).toHaveLength(401);
+    const last = rows.at(-1)!;
+    expect("error" in last && [last.row, last.reason, last.error]).toEqual([400, "input:corrupt_gzip", expect.stringMatching(/incorrect data check .*rows read before it may hold damaged bytes/)]);
+  });
+
   it("readJsonl gives every row `zcat` gives for the bundled sample with garbage appended", async () => {
     const dir = tempDir("curate-hostile-");
     const sample = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"));
@@ -295,6 +307,36 @@ describe("duplicate keys make a row malformed (input:duplicate_key)", () => {
     expect(fail.code).toBe(1);
     expect(fail.stderr).toMatch(/dups\.jsonl, row 2: duplicate key "p" at \$\.p/);
   }, 120_000);
+
+  it("random rows: a duplicate is found exactly when one object repeats a key (escapes resolved; strings that look like keys are not keys)", () => {
+    const r = rng(7);
+    const spellings: Record<string, string[]> = { a: ["a", "\\u0061"], b: ["b", "\\u0062"], "x:y": ["x:y"], "{": ["{", "\\u007b"] };
+    const names = Object.keys(spellings);
+    let withDuplicates = 0;
+    for (let n = 0; n < 400; n++) {
+      let duplicated = false;
+      const gen = (depth: number): string => {
+        const pick = r();
+        if (depth > 3 || pick < 0.3) return ['"a\\":{\\"a\\":1}"', "1", '"{[\\\\"', "null"][Math.floor(r() * 4)]!;
+        if (pick < 0.5) return `[ ${Array.from({ length: Math.floor(r() * 3) }, () => gen(depth + 1)).join(" ,")}]`;
+        const seen = new Set<string>();
+        const parts = Array.from({ length: Math.floor(r() * 4) }, () => {
+          const name = names[Math.floor(r() * names.length)]!;
+          if (seen.has(name)) duplicated = true;
+          seen.add(name);
+          const spelled = spellings[name]![Math.floor(r() * spellings[name]!.length)]!;
+          return `"${spelled}" :\t${gen(depth + 1)}`;
+        });
+        return `{${parts.join(", ")}}`;
+      };
+      const text = gen(0);
+      expect(JSON.parse(text), text).toBeDefined(); // the generator writes valid JSON
+      const got = parseJsonRow(Buffer.from(text));
+      expect("reason" in got ? got.reason : "ok", text).toBe(duplicated ? "input:duplicate_key" : "ok");
+      if (duplicated) withDuplicates++;
+    }
+    expect(withDuplicates).toBeGreaterThan(50);
+  });
 });
 
 describe("text is normalised once, at mapping time: lone surrogates → U+FFFD, leading U+FEFF dropped", () => {

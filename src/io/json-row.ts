@@ -125,6 +125,9 @@ const LIST_KEYS = 16;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isNumberChar = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45;
 
+/** The deepest level the last scan opened: its per-level keys are let go after the scan. */
+let deepestOpened = 0;
+
 /**
  * One pass over the structure of the decoded row (String.prototype.indexOf and charCodeAt are V8
  * builtins: much cheaper per call than Buffer methods, which cross into C++). On malformed input
@@ -132,6 +135,18 @@ const isNumberChar = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2e || c 
  * JSON.parse has accepted the row.
  */
 function scanRow(t: string): Scan {
+  deepestOpened = 0;
+  const scan = scanStructure(t);
+  // do not keep a row's keys (a Set of a million, a 10 MB key) alive until the next row
+  for (let d = 1; d <= deepestOpened; d++) {
+    if (keyLists[d]) keyLists[d]!.length = 0;
+    keySets[d] = null;
+    lastKeys[d] = null;
+  }
+  return scan;
+}
+
+function scanStructure(t: string): Scan {
   const n = t.length;
   let depth = 0;
   let inexact: InexactNumbers | null = null;
@@ -156,6 +171,7 @@ function scanRow(t: string): Scan {
     } else if (c === 0x7b || c === 0x5b) {
       if (depth === MAX_ROW_DEPTH) return { tooDeepAt: i, duplicate: null, inexact };
       depth++;
+      if (depth > deepestOpened) deepestOpened = depth;
       indexes[depth] = 0;
       containerIds[depth] = -1;
       if (c === 0x7b) {
