@@ -7,10 +7,13 @@ import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 
-/** `offset`: byte offset of the line's start in the (uncompressed) stream */
+/**
+ * `offset`: byte offset of the line's start in the (uncompressed) stream; `reason`: the bad-row reason
+ * when the reader knows it (e.g. `input:row_too_large` from the Parquet reader)
+ */
 export type RawRow =
   | { row: number; value: unknown; bytes: number; offset?: number }
-  | { row: number; error: string; raw: string; bytes: number; offset?: number };
+  | { row: number; error: string; raw: string; bytes: number; offset?: number; reason?: string };
 
 export interface JsonlOptions {
   gzip: boolean;

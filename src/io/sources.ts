@@ -300,7 +300,7 @@ export class SourceError extends Error {
 
 async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow> {
   if (f.format === "parquet") {
-    yield* readParquetRows(f.path, { onBytes: opts.onBytes });
+    yield* readParquetRows(f.path, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
   } else {
     yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
   }
@@ -335,7 +335,7 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
       for await (const r of rawRows(f, opts)) {
         rowsInFile++;
         if ("error" in r) {
-          yield { ...bad(r.row, r.error.startsWith("invalid UTF-8") ? "input:invalid_utf8" : r.error.startsWith("line is") ? "input:row_too_large" : "input:malformed_json", r.error, r.raw), offset: r.offset };
+          yield { ...bad(r.row, r.reason ?? (r.error.startsWith("invalid UTF-8") ? "input:invalid_utf8" : r.error.startsWith("line is") ? "input:row_too_large" : "input:malformed_json"), r.error, r.raw), offset: r.offset };
         } else {
           let mapped: MappedRollout[];
           try {
