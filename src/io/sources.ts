@@ -361,7 +361,7 @@ export class SourceError extends Error {
 
 async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow> {
   if (f.format === "parquet") {
-    yield* readParquetRows(f.path, { onBytes: opts.onBytes });
+    yield* readParquetRows(f.path, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
   } else {
     yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
   }
