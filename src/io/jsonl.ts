@@ -1,16 +1,25 @@
 /**
  * Streaming JSONL reader (plain or gzip). Splits on raw bytes so memory stays bounded by the longest
  * accepted line; a line over `maxLineBytes` is skipped to its end without being buffered and reported
- * as an error row. Each line is decoded as strict UTF-8, so invalid byte sequences are caught per row.
+ * as an error row. Each line goes through {@link parseJsonRow} (strict UTF-8, bounded nesting, no
+ * duplicate keys, lossless numbers), so every problem with a line is that line's error row.
+ *
+ * A damaged gzip stream (corrupt bytes, trailing garbage, truncation) does not lose what came before
+ * it: every line decompressed before the damage is read, then the damaged tail is one error row
+ * (`input:corrupt_gzip`) at the row where it happened. See src/io/gzip-chunks.ts.
  */
-import { createReadStream, type ReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
-import type { Readable } from "node:stream";
+import { createReadStream } from "node:fs";
+import { parseJsonRow } from "./json-row.js";
+import { gunzipChunks, type GzipDamage } from "./gzip-chunks.js";
+import { closeFile } from "./file-stream.js";
 
-/** `offset`: byte offset of the line's start in the (uncompressed) stream */
+/**
+ * `offset`: byte offset of the line's start in the (uncompressed) stream; `text`: the row's source
+ * text (JSONL), for the rejected/ record when the row cannot be mapped.
+ */
 export type RawRow =
-  | { row: number; value: unknown; bytes: number; offset?: number }
-  | { row: number; error: string; raw: string; bytes: number; offset?: number };
+  | { row: number; value: unknown; text?: string; bytes: number; offset?: number }
+  | { row: number; error: string; reason: string; raw: string; bytes: number; offset?: number };
 
 export interface JsonlOptions {
   gzip: boolean;
@@ -23,122 +32,123 @@ export interface JsonlOptions {
   start?: { byte: number; row: number };
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder("utf-8", { fatal: false });
 
 export async function* readJsonl(path: string, opts: JsonlOptions): AsyncGenerator<RawRow> {
   if (opts.start && opts.gzip) throw new Error("readJsonl: a gzip stream cannot start at a byte offset");
-  const file = createReadStream(path, { highWaterMark: 1 << 20, start: opts.start?.byte ?? 0 });
-  if (opts.onBytes) file.on("data", (c) => opts.onBytes!((c as Buffer).length));
-  let stream: Readable = file;
+  const lines = new LineSplitter(opts);
   if (opts.gzip) {
-    const gunzip = createGunzip();
-    file.on("error", (e) => gunzip.destroy(e));
-    stream = file.pipe(gunzip);
-  }
-  const snippet = opts.rawSnippetBytes ?? 65536;
-  let parts: Buffer[] = [];
-  let partBytes = 0;
-  let skipping = false; // inside an over-long line
-  let skippedBytes = 0;
-  let row = opts.start?.row ?? 0;
-  let chunkBase = opts.start?.byte ?? 0; // stream offset of the current chunk
-  let lineStart = chunkBase; // stream offset of the line being assembled
-
-  function* finishLine(tail: Buffer): Generator<RawRow> {
-    const offset = lineStart;
-    if (skipping) {
-      const total = skippedBytes + tail.length;
-      const raw = lossy.decode(parts.length ? Buffer.concat(parts) : Buffer.alloc(0));
-      yield { row, error: `line is ${total.toLocaleString("en-US")} bytes, over the ${opts.maxLineBytes.toLocaleString("en-US")}-byte limit (maxRowBytes)`, raw, bytes: total, offset };
-      skipping = false;
-      skippedBytes = 0;
-      parts = [];
-      partBytes = 0;
-      row++;
-      return;
-    }
-    const buf = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
-    parts = [];
-    partBytes = 0;
-    let end = buf.length;
-    if (end > 0 && buf[end - 1] === 0x0d) end--; // CRLF
-    const line = buf.subarray(0, end);
-    // blank lines are not rows
-    let blank = true;
-    for (let i = 0; i < line.length; i++) {
-      const b = line[i]!;
-      if (b !== 0x20 && b !== 0x09) { blank = false; break; }
-    }
-    if (blank) { row++; return; }
-    let text: string;
-    try {
-      text = decoder.decode(line);
-    } catch {
-      let bad = 0;
-      const probe = lossy.decode(line);
-      bad = probe.indexOf("\uFFFD");
-      yield { row, error: `invalid UTF-8 (first bad sequence near character ${bad})`, raw: probe.slice(0, snippet), bytes: line.length, offset };
-      row++;
-      return;
-    }
-    try {
-      yield { row, value: JSON.parse(text), bytes: line.length, offset };
-    } catch (e) {
-      yield { row, error: `malformed JSON: ${(e as Error).message}`, raw: text.slice(0, snippet), bytes: line.length, offset };
-    }
-    row++;
-  }
-
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      while (start < chunk.length) {
-        const nl = chunk.indexOf(0x0a, start);
-        const piece = nl < 0 ? chunk.subarray(start) : chunk.subarray(start, nl);
-        if (skipping) {
-          skippedBytes += piece.length;
-        } else if (partBytes + piece.length > opts.maxLineBytes) {
-          // keep a snippet for the rejected record, drop the rest
-          const keep = Buffer.concat([...parts, piece]).subarray(0, snippet);
-          skippedBytes = partBytes + piece.length;
-          parts = [Buffer.from(keep)];
-          partBytes = keep.length;
-          skipping = true;
-        } else if (nl < 0) {
-          parts.push(Buffer.from(piece)); // copy: the chunk buffer may be reused
-          partBytes += piece.length;
-        }
-        if (nl < 0) break;
-        if (skipping) {
-          yield* finishLine(Buffer.alloc(0));
-        } else {
-          yield* finishLine(piece);
-        }
-        start = nl + 1;
-        lineStart = chunkBase + start;
+    for await (const piece of gunzipChunks(path, opts.onBytes)) {
+      if (Buffer.isBuffer(piece)) yield* lines.push(piece);
+      else {
+        yield lines.damaged(piece);
+        return;
       }
-      chunkBase += chunk.length;
     }
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (opts.gzip && (err.code === "Z_BUF_ERROR" || err.code === "Z_DATA_ERROR" || /unexpected end|incorrect header/i.test(err.message))) {
-      throw new Error(`corrupt or truncated gzip stream after ${row} rows (${err.message})`);
+  } else {
+    const file = createReadStream(path, { highWaterMark: 1 << 20, start: opts.start?.byte ?? 0 });
+    if (opts.onBytes) file.on("data", (c) => opts.onBytes!((c as Buffer).length));
+    try {
+      for await (const chunk of file as AsyncIterable<Buffer>) yield* lines.push(chunk);
+    } finally {
+      await closeFile(file);
     }
-    throw e;
-  } finally {
-    // however reading ends (done, an error, or the caller stopping early), the file is closed before
-    // this generator finishes: a worker thread's task must not return with I/O still in flight
-    if (stream !== file) stream.destroy();
-    await closeFile(file);
   }
-  if (partBytes > 0 || skipping) yield* finishLine(Buffer.alloc(0));
+  yield* lines.end();
 }
 
-/** Destroy a file stream and wait until its descriptor is closed (fs streams always emit "close"). */
-async function closeFile(file: ReadStream): Promise<void> {
-  if (file.closed) return;
-  const closed = new Promise<void>((resolve) => file.once("close", () => resolve()));
-  file.destroy();
-  await closed;
+/** Cuts a byte stream into lines and rows; `row` counts lines (blank ones too). */
+class LineSplitter {
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  private skipping = false; // inside an over-long line
+  private skippedBytes = 0;
+  private row: number;
+  private chunkBase: number; // stream offset of the current chunk
+  private lineStart: number; // stream offset of the line being assembled
+  private readonly snippet: number;
+
+  constructor(private readonly opts: JsonlOptions) {
+    this.row = opts.start?.row ?? 0;
+    this.chunkBase = opts.start?.byte ?? 0;
+    this.lineStart = this.chunkBase;
+    this.snippet = opts.rawSnippetBytes ?? 65536;
+  }
+
+  *push(chunk: Buffer): Generator<RawRow> {
+    let start = 0;
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(0x0a, start);
+      const piece = nl < 0 ? chunk.subarray(start) : chunk.subarray(start, nl);
+      if (this.skipping) {
+        this.skippedBytes += piece.length;
+      } else if (this.partBytes + piece.length > this.opts.maxLineBytes) {
+        // keep a snippet for the rejected record, drop the rest
+        const keep = Buffer.concat([...this.parts, piece]).subarray(0, this.snippet);
+        this.skippedBytes = this.partBytes + piece.length;
+        this.parts = [Buffer.from(keep)];
+        this.partBytes = keep.length;
+        this.skipping = true;
+      } else if (nl < 0) {
+        this.parts.push(Buffer.from(piece)); // copy: the chunk buffer may be reused
+        this.partBytes += piece.length;
+      }
+      if (nl < 0) break;
+      yield* this.finishLine(this.skipping ? Buffer.alloc(0) : piece);
+      start = nl + 1;
+      this.lineStart = this.chunkBase + start;
+    }
+    this.chunkBase += chunk.length;
+  }
+
+  *end(): Generator<RawRow> {
+    if (this.partBytes > 0 || this.skipping) yield* this.finishLine(Buffer.alloc(0));
+  }
+
+  /** The gzip stream broke: the line in progress (complete or not) and the rest are one error row. */
+  damaged(d: GzipDamage): RawRow {
+    const tail = this.skipping ? this.skippedBytes : this.partBytes;
+    const raw = lossy.decode(this.parts.length ? Buffer.concat(this.parts) : Buffer.alloc(0)).slice(0, this.snippet);
+    const what = tail > 0 ? `row ${this.row + 1} is cut off after ${tail.toLocaleString("en-US")} bytes` : "no row was cut off";
+    // a checksum is only checked at the end of a gzip member: the damage is somewhere before, unknown
+    const consequence = /incorrect (data|length) check/.test(d.message)
+      ? "the decompressed data does not match the gzip checksum, so rows read before it may hold damaged bytes"
+      : "nothing after it can be read";
+    const error = `corrupt or truncated gzip stream after ${this.row} rows (${d.message} at compressed byte ${d.compressedOffset.toLocaleString("en-US")}): ${what}; ${consequence}`;
+    return { row: this.row, error, reason: "input:corrupt_gzip", raw, bytes: tail, offset: this.lineStart };
+  }
+
+  private *finishLine(tail: Buffer): Generator<RawRow> {
+    const offset = this.lineStart;
+    const row = this.row++;
+    if (this.skipping) {
+      const total = this.skippedBytes + tail.length;
+      const raw = lossy.decode(this.parts.length ? Buffer.concat(this.parts) : Buffer.alloc(0));
+      this.skipping = false;
+      this.skippedBytes = 0;
+      this.parts = [];
+      this.partBytes = 0;
+      const error = `line is ${total.toLocaleString("en-US")} bytes, over the ${this.opts.maxLineBytes.toLocaleString("en-US")}-byte limit (maxRowBytes)`;
+      yield { row, error, reason: "input:row_too_large", raw, bytes: total, offset };
+      return;
+    }
+    const buf = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+    this.parts = [];
+    this.partBytes = 0;
+    let end = buf.length;
+    if (end > 0 && buf[end - 1] === 0x0d) end--; // CRLF
+    // blank lines are not rows
+    let blank = true;
+    for (let i = 0; i < end; i++) {
+      const b = buf[i]!;
+      if (b !== 0x20 && b !== 0x09) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return;
+    const parsed = parseJsonRow(buf, 0, end);
+    if ("value" in parsed) yield { row, value: parsed.value, text: parsed.text, bytes: end, offset };
+    else yield { row, error: parsed.detail, reason: parsed.reason, raw: parsed.text.slice(0, this.snippet), bytes: end, offset };
+  }
 }

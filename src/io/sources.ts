@@ -14,6 +14,7 @@ import { glob } from "tinyglobby";
 import type { SourceConfig } from "../config/types.js";
 import type { MetaValue, Rollout } from "../trace/record.js";
 import { readJsonl, type RawRow } from "./jsonl.js";
+import { LosslessNumber, MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
 import { readParquetRows } from "./parquet-read.js";
 
 export type SourceFormat = "jsonl" | "jsonl.gz" | "parquet";
@@ -111,7 +112,8 @@ const MISSING = Symbol("missing");
 function dig(v: unknown, path: string[]): unknown {
   let cur: unknown = v;
   for (const k of path) {
-    if (cur === null || typeof cur !== "object" || !(k in (cur as object))) return MISSING;
+    // own keys only: a path like "constructor" must not find Object.prototype's
+    if (cur === null || typeof cur !== "object" || cur instanceof LosslessNumber || !Object.hasOwn(cur, k)) return MISSING;
     cur = (cur as Record<string, unknown>)[k];
   }
   return cur;
@@ -126,12 +128,42 @@ class MappingError extends Error {
 function describeType(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
+  if (v instanceof LosslessNumber || typeof v === "bigint") return "a number";
   return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof LosslessNumber);
+
+/**
+ * The one normalisation of text taken from a row, applied here at mapping time so that every later
+ * step sees the same value — annotate, the write step that re-reads the input and matches ids
+ * against annotated/, and anyone reading data/:
+ * - a lone surrogate (JSON `"\ud800"`) becomes U+FFFD: Parquet stores UTF-8, which cannot hold
+ *   one, so the value read back from annotated/ would differ from the value read from the input;
+ * - leading U+FEFF are removed: hyparquet (like every TextDecoder with default options) drops a
+ *   leading BOM from each string it reads, so such a value would not survive annotated/ either.
+ *   A U+FEFF anywhere else is kept.
+ * Applied to id, problem, response, reference, finish_reason and string meta values; strings
+ * inside a meta object or array (stored as JSON text) are only made well-formed.
+ */
+export function cleanText(s: string): string {
+  if (s.charCodeAt(0) === 0xfeff) {
+    let i = 1;
+    while (s.charCodeAt(i) === 0xfeff) i++;
+    s = s.slice(i);
+  }
+  const t = s as unknown as { isWellFormed(): boolean; toWellFormed(): string };
+  return t.isWellFormed() ? s : t.toWellFormed();
+}
+
+/** A text field; with `allowNumber` a number gives its exact source text (ids, references). */
 function asText(v: unknown, field: string, path: string, allowNumber: boolean): string {
-  if (typeof v === "string") return v;
-  if (allowNumber && (typeof v === "number" || typeof v === "bigint")) return String(v);
+  if (typeof v === "string") return cleanText(v);
+  if (allowNumber) {
+    // a plain number from a JSON row prints as its source text (json-row.ts); else LosslessNumber
+    if (typeof v === "number" || typeof v === "bigint") return String(v);
+    if (v instanceof LosslessNumber) return v.text;
+  }
   throw new MappingError("input:wrong_type", `field "${field}" (path ${path}) must be a string, found ${describeType(v)}`);
 }
 
@@ -141,9 +173,10 @@ function chatTurns(v: unknown, field: string, path: string, roleKey: string, tex
   let assistant: string | null = null;
   for (let i = 0; i < v.length; i++) {
     const t = v[i];
-    if (!t || typeof t !== "object") throw new MappingError("input:wrong_type", `${path}[${i}] must be an object with "${roleKey}" and "${textKey}"`);
-    const role = String((t as Record<string, unknown>)[roleKey] ?? "").toLowerCase();
-    const text = (t as Record<string, unknown>)[textKey];
+    if (!isObject(t)) throw new MappingError("input:wrong_type", `${path}[${i}] must be an object with "${roleKey}" and "${textKey}"`);
+    const r = Object.hasOwn(t, roleKey) ? t[roleKey] : null;
+    const role = typeof r === "string" ? r.toLowerCase() : "";
+    const text = Object.hasOwn(t, textKey) ? t[textKey] : undefined;
     if (role === "user" || role === "human") {
       if (user === null) user = asText(text, field, `${path}[${i}].${textKey}`, false);
     } else if (role === "assistant" || role === "gpt" || role === "model") {
@@ -164,17 +197,45 @@ export interface MappedRollout {
   meta: Record<string, MetaValue>;
 }
 
+/**
+ * A meta value. A number stays a number when the double holds its exact decimal value (`3`, `0.5`,
+ * `1.50` → 1.5, `1e2` → 100); otherwise it is kept as its source text, a string
+ * (`12345678901234567891`, `1e400`, `0.10000000000000000001`). Objects and arrays are stored as
+ * their compact JSON text, numbers in it exactly as in the source.
+ */
 function scalar(v: unknown): MetaValue {
   if (v === undefined || v === MISSING || v === null) return null;
-  if (typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "string") return cleanText(v);
+  if (typeof v === "boolean") return v;
   if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
-  if (typeof v === "bigint") return Number(v);
-  return JSON.stringify(v);
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof LosslessNumber) return sameDecimal(v.text, String(Number(v.text))) ? Number(v.text) : v.text;
+  return stringifyRow(v);
+}
+
+/** Do two JSON/JS number texts denote the same decimal value? (`1.50` and `1.5`; not `1e400` and `Infinity`) */
+function sameDecimal(a: string, b: string): boolean {
+  const canon = (t: string): string | null => {
+    const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t);
+    if (!m) return null;
+    const digits = m[2]! + (m[3] ?? "");
+    let exp = Number(m[4] ?? 0) - (m[3]?.length ?? 0);
+    // loops, not /0+$/: that regex is quadratic on a long run of zeros followed by another digit
+    let s = 0;
+    while (s < digits.length && digits.charCodeAt(s) === 0x30) s++;
+    if (s === digits.length) return "0";
+    let e = digits.length;
+    while (digits.charCodeAt(e - 1) === 0x30) e--;
+    exp += digits.length - e;
+    return `${m[1]}${digits.slice(s, e)}e${exp}`;
+  };
+  const x = canon(a);
+  return x !== null && x === canon(b);
 }
 
 /** Map one source row to its rollouts. Throws MappingError (reason + message) on bad rows. */
 export function mapRow(row: unknown, source: SourceConfig): MappedRollout[] {
-  if (row === null || typeof row !== "object" || Array.isArray(row)) {
+  if (!isObject(row)) {
     throw new MappingError("input:wrong_type", `row must be a JSON object, found ${describeType(row)}`);
   }
   const f = source.fields;
@@ -300,7 +361,7 @@ export class SourceError extends Error {
 
 async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow> {
   if (f.format === "parquet") {
-    yield* readParquetRows(f.path, { onBytes: opts.onBytes });
+    yield* readParquetRows(f.path, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
   } else {
     yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
   }
@@ -308,6 +369,24 @@ async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow
 
 function truncateRaw(s: string): string {
   return s.length > 65536 ? s.slice(0, 65536) + `… [${s.length.toLocaleString("en-US")} characters, truncated]` : s;
+}
+
+/**
+ * One parsed row → its rollouts, or the reason it has none. Never throws: whatever goes wrong with
+ * a row (a MappingError, or anything unforeseen) is that row's problem, not the file's.
+ */
+function mapOne(r: Extract<RawRow, { value: unknown }>, src: SourceConfig): MappedRollout[] | { reason: string; detail: string; raw: string } {
+  const raw = () => r.text ?? stringifyRow(r.value);
+  // JSONL rows were depth-checked by the parser; Parquet rows (nested types, JSON columns) are here
+  if (r.text === undefined && nestedDeeperThan(r.value, MAX_ROW_DEPTH)) {
+    return { reason: "input:too_deep", detail: `row is nested more than ${MAX_ROW_DEPTH} levels deep; rows nested deeper are refused`, raw: "" };
+  }
+  try {
+    return mapRow(r.value, src);
+  } catch (e) {
+    if (e instanceof MappingError) return { reason: e.reason, detail: e.message, raw: raw() };
+    return { reason: "input:unmappable", detail: `the row could not be mapped: ${(e as Error)?.message ?? String(e)}`, raw: raw() };
+  }
 }
 
 /**
@@ -335,16 +414,11 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
       for await (const r of rawRows(f, opts)) {
         rowsInFile++;
         if ("error" in r) {
-          yield { ...bad(r.row, r.error.startsWith("invalid UTF-8") ? "input:invalid_utf8" : r.error.startsWith("line is") ? "input:row_too_large" : "input:malformed_json", r.error, r.raw), offset: r.offset };
+          yield { ...bad(r.row, r.reason, r.error, r.raw), offset: r.offset };
         } else {
-          let mapped: MappedRollout[];
-          try {
-            mapped = mapRow(r.value, src);
-          } catch (e) {
-            if (!(e instanceof MappingError)) throw e;
-            let raw = "";
-            try { raw = JSON.stringify(r.value) ?? ""; } catch { raw = String(r.value); }
-            yield { ...bad(r.row, e.reason, e.message, raw), offset: r.offset };
+          const mapped = mapOne(r, src);
+          if (!Array.isArray(mapped)) {
+            yield { ...bad(r.row, mapped.reason, mapped.detail, mapped.raw), offset: r.offset };
             continue;
           }
           for (let k = skipRollouts; k < mapped.length; k++) {

@@ -1,0 +1,129 @@
+/**
+ * Decompressed chunks of a gzip file, then — when the stream is damaged (corrupt bytes, garbage
+ * after the last member, truncation) — one {@link GzipDamage} instead of an exception, after every
+ * byte zlib could produce before the damage.
+ *
+ * Why not just the Gunzip stream: on a zlib error Node drops what it already decompressed — the
+ * output of the failing inflate call (up to 16 KB) and whatever sat in the stream's buffer — so a
+ * file with trailing garbage lost its last hundred rows. The fast path is the plain stream; only
+ * after an error the file is decompressed again from its start, the bytes before the failing write
+ * in one go and the rest in ever smaller writes (1 KB, then 1 byte), each write's output kept once
+ * it succeeded. zlib's state cannot be copied, so each narrowing pass starts over: a damaged file
+ * costs three decompressions of the part before the damage and at most ~2,000 small writes.
+ */
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { closeFile } from "./file-stream.js";
+import { createGunzip, type Gunzip } from "node:zlib";
+
+export interface GzipDamage {
+  /** zlib's words: "incorrect header check", "unexpected end of file", … */
+  message: string;
+  /** offset in the compressed file of the first byte zlib refused (the file size for a truncation) */
+  compressedOffset: number;
+}
+
+const ZLIB_CODES = new Set(["Z_DATA_ERROR", "Z_BUF_ERROR", "Z_STREAM_ERROR", "Z_NEED_DICT"]);
+const isZlibError = (e: unknown) => ZLIB_CODES.has((e as NodeJS.ErrnoException)?.code ?? "");
+
+/** `onBytes` receives the compressed bytes read (first pass only: progress, not recovery). */
+export async function* gunzipChunks(path: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer | GzipDamage> {
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (onBytes) file.on("data", (c) => onBytes((c as Buffer).length));
+  const gunzip = createGunzip();
+  file.on("error", (e) => gunzip.destroy(e));
+  let delivered = 0;
+  try {
+    for await (const chunk of file.pipe(gunzip) as AsyncIterable<Buffer>) {
+      delivered += chunk.length;
+      yield chunk;
+    }
+    return;
+  } catch (e) {
+    if (!isZlibError(e)) throw e;
+    // bytes consumed by the inflate calls that succeeded: the damage is at or after this offset
+    let good = gunzip.bytesWritten;
+    let damage: GzipDamage = { message: (e as Error).message, compressedOffset: good };
+    for (const step of [1024, 1]) {
+      const pass = recoveryPass(path, delivered, good, step);
+      let r = await pass.next();
+      for (; !r.done; r = await pass.next()) {
+        delivered += r.value.length;
+        yield r.value;
+      }
+      if (!r.value) break; // no error this time (cannot happen: decompression is deterministic)
+      damage = r.value.damage;
+      good = damage.compressedOffset;
+      if (r.value.atEnd) break; // truncated: nothing to narrow down
+    }
+    yield damage;
+  } finally {
+    gunzip.destroy();
+    await closeFile(file);
+  }
+}
+
+/**
+ * Decompress `path` from its start: bytes [0, good) in 1 MB writes, then `step`-byte writes until
+ * zlib refuses one. Yields the output past the first `skip` bytes (already delivered) as each write
+ * succeeds; returns the damage (its offset: the start of the refused write), or null at a clean end.
+ */
+async function* recoveryPass(path: string, skip: number, good: number, step: number): AsyncGenerator<Buffer, { damage: GzipDamage; atEnd: boolean } | null> {
+  const gunzip = createGunzip();
+  let seen = 0; // output bytes so far
+  let out: Buffer[] = [];
+  gunzip.on("data", (c: Buffer) => {
+    if (seen + c.length > skip) out.push(seen >= skip ? c : c.subarray(skip - seen));
+    seen += c.length;
+  });
+  let failure = null as Error | null; // set by the "error" listener
+  gunzip.on("error", (e) => (failure ??= e));
+  const fh = await open(path, "r");
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.alloc(1 << 20);
+    let pos = 0;
+    while (pos < size) {
+      const want = pos < good ? Math.min(buf.length, good - pos) : Math.min(buf.length, size - pos);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      if (bytesRead === 0) break;
+      const piece = pos < good ? [Buffer.from(buf.subarray(0, bytesRead))] : splitInto(buf.subarray(0, bytesRead), step);
+      for (const p of piece) {
+        await write(gunzip, p);
+        if (failure) return { damage: { message: failure.message, compressedOffset: pos }, atEnd: false };
+        pos += p.length;
+        if (out.length) {
+          yield* out;
+          out = [];
+        }
+      }
+    }
+    await new Promise<void>((resolve) => {
+      gunzip.once("error", () => resolve());
+      gunzip.end(() => resolve());
+    });
+    if (out.length) yield* out;
+    return failure ? { damage: { message: failure.message, compressedOffset: size }, atEnd: true } : null;
+  } finally {
+    await fh.close();
+    gunzip.destroy();
+  }
+}
+
+function splitInto(b: Buffer, step: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < b.length; i += step) out.push(Buffer.from(b.subarray(i, i + step)));
+  return out;
+}
+
+/** Write one piece and wait until zlib processed it (or failed) and its output was emitted. */
+function write(gunzip: Gunzip, piece: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      gunzip.off("error", done);
+      setImmediate(resolve); // let output pushed during the write reach the "data" listener
+    };
+    gunzip.once("error", done);
+    gunzip.write(piece, done);
+  });
+}
