@@ -10,8 +10,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { encode } from "gpt-tokenizer/encoding/o200k_base";
-import { makeO200kEncoder } from "../dist/stages/token-count.js";
-import { countSegmented } from "../dist/stages/tokens.js";
+import { makeO200kEncoder } from "../dist/tokens/count.js";
+import { countSegmented } from "../dist/tokens/annotator.js";
 
 const file = new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;
 if (!existsSync(file)) {

@@ -9,8 +9,8 @@
  *
  *   npm run build && node bench/keys-bench.mjs [--rounds 4]
  */
-import { keysFor, hashKey } from "../dist/stages/tokens.js";
-import { normalizeForKey } from "../dist/trace/normalize.js";
+import { keysFor, hashKey } from "../dist/tokens/annotator.js";
+import { normalizeForKey } from "../dist/record/trace.js";
 import { benchRowSets } from "./bench-texts.mjs";
 
 const args = process.argv.slice(2);

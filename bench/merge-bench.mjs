@@ -21,8 +21,8 @@ const perProblem = Number(args["per-problem"] ?? 8);
 const world = Number(args.world ?? 4);
 
 if (args.child) {
-  const { GroupStep } = await import("../dist/exec/group-step.js");
-  const { splitmix32 } = await import("../dist/group/hash.js");
+  const { GroupStep } = await import("../dist/group/step.js");
+  const { splitmix32 } = await import("../dist/text/hash.js");
   const { resolveSketch } = await import("../dist/group/params.js");
   const config = { seed: 5, sources: [{ name: "main" }], dedupe: { maxRolloutsPerProblem: 4, problems: { check: "estimate" } } };
   const { bands, permutations } = resolveSketch(undefined, config.dedupe).problem;

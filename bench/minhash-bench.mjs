@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { splitmix32 } from "../dist/group/hash.js";
+import { splitmix32 } from "../dist/text/hash.js";
 import { SketchPool } from "../dist/group/pool.js";
 import { ProblemGrouper } from "../dist/group/group.js";
 import { resolveSketch } from "../dist/group/params.js";

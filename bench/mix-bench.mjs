@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildOutputs } from "../dist/mix/build.js";
 import { syntheticCorpus, replay } from "../dist/mix/synthetic.js";
-import { loadCounter } from "../dist/stages/tokens.js";
+import { loadCounter } from "../dist/tokens/annotator.js";
 
 const problems = Number(process.argv[2] ?? 2000);
 const maxRollouts = Number(process.argv[3] ?? 8);

@@ -29,8 +29,9 @@ const benchmarksDir = resolve("../shared/data/benchmarks");
 const mix = {
   name: "digest",
   seed: 17,
-  sources: [{ name: "bench", path: corpus, fields: { id: "id", problem: "problem", response: "response", reference: "answer", finish_reason: "finish_reason", meta: { level: "level", subject: "subject" } } }],
-  ...(existsSync(benchmarksDir) ? { benchmarksDir } : {}),
+  // paths relative to the mix file (bench/out/): the config, and so its hash, is the same in any checkout
+  sources: [{ name: "bench", path: `corpus-${rows / 1000}k.jsonl`, fields: { id: "id", problem: "problem", response: "response", reference: "answer", finish_reason: "finish_reason", meta: { level: "level", subject: "subject" } } }],
+  ...(existsSync(benchmarksDir) ? { benchmarksDir: "../../../shared/data/benchmarks" } : {}),
   annotate: { verify: {}, quality: {}, ...(existsSync(benchmarksDir) ? { decontaminate: {} } : {}) },
   filters: { requireCorrect: true, dropTruncated: true, maxRepetition: 0.5, maxResponseTokens: 32768 },
   dedupe: { problems: { threshold: 0.8 }, maxRolloutsPerProblem: 8 },

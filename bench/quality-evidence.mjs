@@ -8,7 +8,7 @@
 // for manual review. The tag splitter below is a tiny stand-in for src/trace/normalize.ts.
 import { readFileSync, existsSync } from "node:fs";
 import { boxedAnswers, computeSignals, prepareOptions, resolveQualityOptions } from "../dist/quality/signals.js";
-import { qualityDrop } from "../dist/stages/quality.js";
+import { qualityDrop } from "../dist/quality/annotator.js";
 
 const file = process.argv.find((a, i) => i >= 2 && !a.startsWith("--")) ?? new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;
 if (!existsSync(file)) {

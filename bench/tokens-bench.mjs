@@ -8,7 +8,7 @@
  *   npm run build && node bench/tokens-bench.mjs [--rounds 3]
  */
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
-import { makeO200kCounter } from "../dist/stages/token-count.js";
+import { makeO200kCounter } from "../dist/tokens/count.js";
 import { benchRowSets } from "./bench-texts.mjs";
 
 const args = process.argv.slice(2);

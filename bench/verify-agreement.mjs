@@ -15,7 +15,7 @@ import { join, resolve, dirname } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Verifier } from "../dist/verify/verifier.js";
-import { normalizeTrace } from "../dist/trace/normalize.js";
+import { normalizeTrace } from "../dist/record/trace.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

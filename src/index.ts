@@ -24,8 +24,8 @@ export { auditSample, auditScore, auditSheetCsv, auditSheetJsonl, wilson, AUDIT_
 export type { AuditRow, AuditScore, FilterScore } from "./report/audit.js";
 export { parseCsv, parseCsvObjects, writeCsv, csvField } from "./report/csv.js";
 export { writeSyntheticRun } from "./report/synthetic.js";
-export type { Rollout, DropReason, TokenCounts, MetaValue } from "./trace/record.js";
-export type { Manifest, StageCount, ShardEntry } from "./exec/runner.js";
+export type { Rollout, DropReason, TokenCounts, MetaValue } from "./record/rollout.js";
+export type { Manifest, StageCount, ShardEntry } from "./run/runner.js";
 export type { VerifyAnnotation, Verdict } from "./verify/types.js";
 export type { ContaminationMatch } from "./decontam/types.js";
 export type { QualitySignals } from "./quality/types.js";

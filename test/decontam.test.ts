@@ -23,10 +23,10 @@ import {
   decontaminateModule,
   decontaminationIndexPath,
   buildDecontaminationIndex,
-} from "../src/stages/decontaminate.js";
+} from "../src/decontam/annotator.js";
 import { runDecontaminate } from "../src/cli/decontaminate.js";
 import type { MixConfig } from "../src/config/types.js";
-import type { Rollout } from "../src/trace/record.js";
+import type { Rollout } from "../src/record/rollout.js";
 // @ts-expect-error plain JS module shared with the benches
 import { PlainNgramRule } from "../bench/decontam-planted.mjs";
 import { CUBIC, FARM, MARBLES, SHORT } from "./helpers/decontam-problems.js";
@@ -359,7 +359,7 @@ describe("stage module, loader and CLI on local benchmark files", () => {
 
   it("checks the response's restatement only when checkResponse is set", async () => {
     const index = await buildDecontaminationIndex({ benchmarks: ["gsm8k"] }, { benchmarksDir: benchDir });
-    const { contaminationOf } = await import("../src/stages/decontaminate.js");
+    const { contaminationOf } = await import("../src/decontam/annotator.js");
     const row = { problem: "Solve the farm problem below.", response: "Restating: " + FARM + " So we compute..." };
     expect(contaminationOf(index, row, {})).toEqual([]);
     const m = contaminationOf(index, row, { checkResponse: true });

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { ProblemGrouper, type BandPairs, type GrouperConfig } from "../src/group/group.js";
-import { splitmix32 } from "../src/group/hash.js";
+import { splitmix32 } from "../src/text/hash.js";
 import { sketchBatch } from "../src/group/sketch-text.js";
-import { sketchModule } from "../src/stages/sketch.js";
+import { sketchModule } from "../src/group/annotator.js";
 import { resolveSketch } from "../src/group/params.js";
 import { dedupeFile, type DedupeLine } from "../src/cli/dedupe.js";
 import type { GroupInput } from "../src/group/types.js";
-import type { Rollout } from "../src/trace/record.js";
+import type { Rollout } from "../src/record/rollout.js";
 import type { MixConfig } from "../src/config/types.js";
 
 const tmpRoot = mkdtempSync(join(tmpdir(), "dedupe-test-"));

@@ -7,13 +7,13 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GroupStep } from "../src/exec/group-step.js";
-import { loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, type GroupOutcome } from "../src/exec/group-outcome.js";
-import { splitmix32 } from "../src/group/hash.js";
+import { GroupStep } from "../src/group/step.js";
+import { loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, type GroupOutcome } from "../src/group/outcome.js";
+import { splitmix32 } from "../src/text/hash.js";
 import { sketchBatch } from "../src/group/sketch-text.js";
 import { resolveSketch } from "../src/group/params.js";
 import type { MixConfig } from "../src/config/types.js";
-import type { Rollout } from "../src/trace/record.js";
+import type { Rollout } from "../src/record/rollout.js";
 
 const PARAMS = resolveSketch(undefined, undefined).problem;
 const NB = PARAMS.bands;

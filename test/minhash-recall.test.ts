@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { splitmix32 } from "../src/group/hash.js";
+import { splitmix32 } from "../src/text/hash.js";
 import { setJaccard, shingleSet } from "../src/group/minhash.js";
 import { candidateProbability } from "../src/group/lsh.js";
 import { sketchBatch, sketcherFor } from "../src/group/sketch-text.js";

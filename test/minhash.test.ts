@@ -4,7 +4,7 @@ import {
   MinHasher, TextSketcher, bandHashes, oneBitJaccard, oneBitSketch, setJaccard, shingleSet, signatureJaccard,
 } from "../src/group/minhash.js";
 import { candidateProbability, optimalBands } from "../src/group/lsh.js";
-import { splitmix32 } from "../src/group/hash.js";
+import { splitmix32 } from "../src/text/hash.js";
 
 const tok = new ProblemTokenizer();
 const same = (a: string, b: string) => Array.from(tok.tokens(a)).join(",") === Array.from(tok.tokens(b)).join(",");

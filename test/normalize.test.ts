@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { normalizeTrace, normalizeForKey, normalizeForKeyBytes } from "../src/trace/normalize.js";
-import { Utf8Bytes } from "../src/trace/code-units.js";
-import { keysFor, hashKey } from "../src/stages/tokens.js";
-import { mulberry32 } from "../src/group/hash.js";
+import { normalizeTrace, normalizeForKey, normalizeForKeyBytes } from "../src/record/trace.js";
+import { Utf8Bytes } from "../src/text/code-units.js";
+import { keysFor, hashKey } from "../src/tokens/annotator.js";
+import { mulberry32 } from "../src/text/hash.js";
 import { sharedData, sharedTexts } from "./helpers/cli.js";
 
 describe("normalizeTrace", () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListParquetWriter, listLevels } from "../src/io/parquet-list-writer.js";
-import { mulberry32 } from "../src/group/hash.js";
+import { mulberry32 } from "../src/text/hash.js";
 import { duck } from "./helpers/duckdb.js";
 
 const list = (name: string, rep: "OPTIONAL" | "REQUIRED", element: Record<string, unknown>) => [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ProblemStats, difficultyFromPassRate, sourceDifficultyOf } from "../src/quality/problems.js";
+import { ProblemStats, difficultyFromPassRate, sourceDifficultyOf } from "../src/group/problems.js";
 import { classifyDomain, domainFromLabel, domainFromMeta, problemDomain, DOMAINS } from "../src/quality/domain.js";
 import type { Domain } from "../src/quality/types.js";
 

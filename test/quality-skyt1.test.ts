@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { normalizeTrace } from "../src/trace/normalize.js";
+import { normalizeTrace } from "../src/record/trace.js";
 import { computeSignals, prepareOptions, resolveQualityOptions } from "../src/quality/signals.js";
 
 const TRACES = fileURLToPath(new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url));

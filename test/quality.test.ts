@@ -19,8 +19,8 @@ import {
   type TraceView,
 } from "../src/quality/signals.js";
 import { SCRIPTS } from "../src/quality/types.js";
-import { qualityDrop, qualityFilters, qualityModule } from "../src/stages/quality.js";
-import type { Rollout } from "../src/trace/record.js";
+import { qualityDrop, qualityFilters, qualityModule } from "../src/quality/annotator.js";
+import type { Rollout } from "../src/record/rollout.js";
 import type { MixConfig } from "../src/config/types.js";
 
 const OPTIONS = prepareOptions(resolveQualityOptions(undefined));

@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { countTokens, decode, encode } from "gpt-tokenizer/encoding/o200k_base";
 import { get_encoding } from "tiktoken";
-import { makeO200kCounter, makeO200kEncoder, o200kPieces, O200K_SPLIT_PATTERN } from "../src/stages/token-count.js";
-import { mulberry32 } from "../src/group/hash.js";
+import { makeO200kCounter, makeO200kEncoder, o200kPieces, O200K_SPLIT_PATTERN } from "../src/tokens/count.js";
+import { mulberry32 } from "../src/text/hash.js";
 import { sharedData, sharedTexts } from "./helpers/cli.js";
 
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { get_encoding } from "tiktoken";
-import { countSegmented, loadCounter, keysFor } from "../src/stages/tokens.js";
+import { countSegmented, loadCounter, keysFor } from "../src/tokens/annotator.js";
 import { sharedData } from "./helpers/cli.js";
 
 const traces = join(sharedData, "traces", "skyt1_long_cot_evals.jsonl");
@@ -64,7 +64,7 @@ describe("token counts", () => {
 
 describe("response tokens from parts", () => {
   it.skipIf(!existsSync(traces))("are within 4 tokens of whole-response tiktoken counts on real traces, and equal reasoning + solution + tags", async () => {
-    const { tokensModule } = await import("../src/stages/tokens.js");
+    const { tokensModule } = await import("../src/tokens/annotator.js");
     const enc = get_encoding("o200k_base");
     const annot = await tokensModule.create({ name: "t", seed: 1, tokenizer: "o200k_base", sources: [] }, { baseDir: ".", runDir: ".", seed: 1 });
     const lines = readFileSync(traces, "utf8").split("\n").filter(Boolean).slice(0, 80);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Verifier } from "../src/verify/verifier.js";
-import { normalizeTrace } from "../src/trace/normalize.js";
+import { normalizeTrace } from "../src/record/trace.js";
 import { sharedData } from "./helpers/cli.js";
 
 const FILES = ["skyt1_long_cot_evals.jsonl", "short_cot_baselines_evals.jsonl"].map((f) => join(sharedData, "traces", f));

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { verifyModule, verifyDrop, verifyFilters, verifyInput } from "../src/stages/verify.js";
+import { verifyModule, verifyDrop, verifyFilters, verifyInput } from "../src/verify/annotator.js";
 import { validateMix } from "../src/config/load.js";
-import { normalizeTrace } from "../src/trace/normalize.js";
-import type { Rollout } from "../src/trace/record.js";
+import { normalizeTrace } from "../src/record/trace.js";
+import type { Rollout } from "../src/record/rollout.js";
 import type { MixConfig } from "../src/config/types.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { UsageError } from "./errors.js";
+import { UsageError } from "../errors.js";
 import { auditSample, auditScore, auditSheetCsv, auditSheetJsonl, renderAuditScore } from "../report/audit.js";
 import { isRunFolder } from "../report/shards.js";
 import { writeFileAtomic } from "../io/atomic.js";

@@ -17,10 +17,10 @@ import { availableParallelism } from "node:os";
 import { createGunzip } from "node:zlib";
 import type { Writable } from "node:stream";
 import { once } from "node:events";
-import { UsageError, InputError } from "./errors.js";
+import { UsageError, InputError } from "../errors.js";
 import type { DecontaminateConfig } from "../decontam/types.js";
 import { BUILTIN_BENCHMARKS } from "../decontam/registry.js";
-import { buildDecontaminationIndex, readIndexFile, writeIndexFile } from "../stages/decontaminate.js";
+import { buildDecontaminationIndex, readIndexFile, writeIndexFile } from "../decontam/annotator.js";
 import type { ContaminationIndex } from "../decontam/benchmark-index.js";
 import {
   BufferPool,

@@ -9,7 +9,7 @@ import { tmpdir, availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { InputError, UsageError } from "./errors.js";
+import { InputError, UsageError } from "../errors.js";
 import { ProblemGrouper } from "../group/group.js";
 import { SketchPool } from "../group/pool.js";
 import { resolveSketch } from "../group/params.js";

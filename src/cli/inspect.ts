@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { createWriteStream, renameSync } from "node:fs";
 import { once } from "node:events";
-import { UsageError } from "./errors.js";
+import { UsageError } from "../errors.js";
 import { describe, sample } from "../report/stats.js";
 import { renderDescription, renderRollout, type Style } from "../report/terminal.js";
 import { findRow } from "../report/find.js";

@@ -5,7 +5,7 @@
  * Exit codes: 0 ok, 1 run failed, 2 bad usage or config.
  */
 import { Command, CommanderError } from "commander";
-import { UsageError, formatError } from "./errors.js";
+import { UsageError, formatError } from "../errors.js";
 import { toolVersion } from "../version.js";
 
 type Register = (program: Command) => void;

@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { chmodSync } from "node:fs";
 import { loadMix } from "../config/load.js";
 import { resolveSourceFiles } from "../io/sources.js";
-import { writeK8s, writeSlurm } from "../exec/plan.js";
-import { UsageError } from "./errors.js";
+import { writeK8s, writeSlurm } from "../run/plan.js";
+import { UsageError } from "../errors.js";
 import { parseIntOption } from "./run.js";
 
 export function register(program: Command): void {

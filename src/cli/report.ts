@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { statSync } from "node:fs";
-import { UsageError } from "./errors.js";
+import { UsageError } from "../errors.js";
 import { writeReport } from "../report/report.js";
 
 function intOption(flag: string) {

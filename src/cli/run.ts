@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadMix } from "../config/load.js";
-import { runMix, type Phase } from "../exec/runner.js";
-import { UsageError } from "./errors.js";
+import { runMix, type Phase } from "../run/runner.js";
+import { UsageError } from "../errors.js";
 
 export function parseIntOption(name: string, min = 0) {
   return (v: string): number => {

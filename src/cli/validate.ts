@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadMix } from "../config/load.js";
 import { resolveSourceFiles } from "../io/sources.js";
-import { UsageError } from "./errors.js";
+import { UsageError } from "../errors.js";
 
 export function register(program: Command): void {
   program

@@ -11,10 +11,10 @@ import type { Command } from "commander";
 import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
-import { normalizeTrace } from "../trace/normalize.js";
+import { normalizeTrace } from "../record/trace.js";
 import { Verifier, type VerifyInput } from "../verify/verifier.js";
 import type { VerifyAnnotation, VerifyConfig } from "../verify/types.js";
-import { InputError, UsageError } from "./errors.js";
+import { InputError, UsageError } from "../errors.js";
 
 const RESPONSE_MARKERS = ["\\boxed", "\\fbox", "<answer>", "<think>", "</think>", "<|begin_of_thought|>", "answer", "Answer", "\n"];
 

@@ -6,10 +6,10 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { packageRoot } from "../version.js";
 import type { MixConfig } from "./types.js";
-import { checkOutputs, OutputsConfigError } from "../mix/build.js";
+import { checkOutputs, OutputsConfigError } from "./outputs.js";
 
 let validator: ReturnType<Ajv2020["compile"]> | undefined;
 

@@ -4,7 +4,7 @@
  */
 import type { TokenStream } from "./tokenize.js";
 import { TOKEN_NUMBER, fnv1a } from "./tokenize.js";
-import { fmix32u as fmix32 } from "../group/hash.js";
+import { fmix32u as fmix32 } from "../text/hash.js";
 
 
 /** 32-bit hash of ids[start .. start+n) (order-sensitive). */

@@ -3,7 +3,7 @@
  * so the threads of `curate decontaminate --workers` load only the matcher, not the benchmark
  * loaders; src/stages/decontaminate.ts re-exports it.
  */
-import type { Rollout } from "../trace/record.js";
+import type { Rollout } from "../record/rollout.js";
 import type { ContaminationMatch, DecontaminateConfig } from "./types.js";
 import type { ContaminationIndex } from "./benchmark-index.js";
 

@@ -17,7 +17,7 @@
  * shingles on short problems).
  */
 
-import { Utf8Bytes } from "../trace/code-units.js";
+import { Utf8Bytes } from "../text/code-units.js";
 
 const CLASS_SEP = 0;
 const CLASS_LETTER = 1;

@@ -10,7 +10,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { BandBuckets } from "./buckets.js";
-import { seededHash } from "./hash.js";
+import { seededHash } from "../text/hash.js";
 import { oneBitJaccard, setJaccard, shingleSet, TextSketcher } from "./minhash.js";
 import { DEFAULT_RESPONSE_THRESHOLD, DEFAULT_THRESHOLD, resolveSketch, type ResolvedSketch } from "./params.js";
 import { SpillStore } from "./store.js";

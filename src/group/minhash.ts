@@ -9,7 +9,7 @@
  * permutation for our purposes; test/minhash.test.ts checks that the estimator is unbiased and that
  * its variance matches the binomial J(1-J)/K.
  */
-import { fmix32, popcount32, splitmix32 } from "./hash.js";
+import { fmix32, popcount32, splitmix32 } from "../text/hash.js";
 import { ProblemTokenizer } from "./normalize.js";
 import { SimdSignature } from "./simd.js";
 

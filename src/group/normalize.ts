@@ -14,7 +14,7 @@
  *
  * The output is a sequence of 32-bit token hashes (int32), ready for shingling.
  */
-import { fmix32 } from "./hash.js";
+import { fmix32 } from "../text/hash.js";
 
 /** Instructions that sources append or prepend to the problem statement. */
 export const STOCK_PHRASES: readonly string[] = [

@@ -1,6 +1,6 @@
 /** Batch sketching shared by the annotator, the piscina worker and inline (0-worker) runs. */
 import { TextSketcher, type SketchParams } from "./minhash.js";
-import { fmix32 } from "./hash.js";
+import { fmix32 } from "../text/hash.js";
 
 export interface BatchSketchRequest {
   params: SketchParams;

@@ -1,7 +1,7 @@
 /** Atomic file writes: write to a temp name in the same folder, fsync, then rename over the target. */
 import { closeSync, fsyncSync, lstatSync, openSync, renameSync, writeSync, rmSync, readdirSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import { mkdirs, withFsContext } from "./fs-error.js";
+import { mkdirs, withFsContext } from "../errors.js";
 
 /** `.<name>.tmp-<pid>`: hidden, in the target's folder (rename stays on one file system) */
 export function tempPathFor(target: string): string {

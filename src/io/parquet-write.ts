@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import { tempPathFor } from "./atomic.js";
-import { mkdirs, withFsContext } from "./fs-error.js";
+import { mkdirs, withFsContext } from "../errors.js";
 import { ListParquetWriter } from "./parquet-list-writer.js";
 import { dirname } from "node:path";
 

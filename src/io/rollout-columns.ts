@@ -3,9 +3,9 @@
  * reviewer can open any of them the same way. Flat columns for the fields people filter on; the full
  * annotations as one JSON column so nothing is lost.
  */
-import type { Rollout, DropReason, MetaValue } from "../trace/record.js";
+import type { Rollout, DropReason, MetaValue } from "../record/rollout.js";
 import type { ColumnSpec, RowValue } from "./parquet-write.js";
-import { normalizeTrace } from "../trace/normalize.js";
+import { normalizeTrace } from "../record/trace.js";
 import type { RowGroupInfo } from "../group/types.js";
 
 export const ROLLOUT_COLUMNS: ColumnSpec[] = [

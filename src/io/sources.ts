@@ -12,7 +12,7 @@ import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { glob } from "tinyglobby";
 import type { SourceConfig } from "../config/types.js";
-import type { MetaValue, Rollout } from "../trace/record.js";
+import type { MetaValue, Rollout } from "../record/rollout.js";
 import { readJsonl, type RawRow } from "./jsonl.js";
 import { LosslessNumber, MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
 import { readParquetRows } from "./parquet-read.js";

@@ -16,23 +16,23 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createHash } from "node:crypto";
-import type { Rollout, DropReason } from "../trace/record.js";
+import type { Rollout, DropReason } from "../record/rollout.js";
 import type { RowGroupInfo } from "../group/types.js";
-import type { ProblemSummary } from "../quality/problems.js";
+import type { ProblemSummary } from "../group/problems.js";
 import type { MixConfig } from "../config/types.js";
 import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from "./types.js";
 import { canonicalJson } from "../config/load.js";
-import { UsageError } from "../cli/errors.js";
 import { ThreadPool } from "../workers.js";
 import { initCompressors } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
 import { sortedRecord, type OutputBuilder, type PlanContext } from "./common.js";
-import { THINK_CLOSE, THINK_OPEN, chatTemplate, loadEncoder, parsePromptTemplate, parseTemplate, type Encoder } from "./text.js";
-import { midtrainBuilder } from "./midtrain.js";
-import { sftBuilder } from "./sft.js";
-import { dpoBuilder } from "./dpo.js";
-import { rlBuilder } from "./rl.js";
+import { THINK_CLOSE, THINK_OPEN, loadEncoder, type Encoder } from "./text.js";
+import { buildOrder, chatTemplate, checkOutputs, parsePromptTemplate, parseTemplate } from "../config/outputs.js";
+import { midtrainBuilder } from "./builders/midtrain.js";
+import { sftBuilder } from "./builders/sft.js";
+import { dpoBuilder } from "./builders/dpo.js";
+import { rlBuilder } from "./builders/rl.js";
 import { outputCard } from "./card.js";
 import { ShardWriter, type ClosedMixShard } from "./shards.js";
 import { SpillReader, SpillWriter } from "./spill.js";
@@ -63,72 +63,6 @@ export interface BuildOutputsArgs {
   configHash?: string;
   /** worker threads that encode packed-document tokens (default 0: inline); the bytes do not depend on it */
   workers?: number;
-}
-
-/** Config errors for people (exit code 2 in the CLI): name the JSON path and what was expected. */
-export class OutputsConfigError extends UsageError {
-  override name = "UsageError";
-}
-
-/** Outputs in build order: every output after the ones it excludes (definition order otherwise). */
-export function buildOrder(outputs: OutputsConfig): string[] {
-  const names = Object.keys(outputs);
-  for (const n of names) {
-    for (const x of outputs[n]!.exclude ?? []) {
-      if (x === n) throw new OutputsConfigError(`$.outputs.${n}.exclude: an output cannot exclude itself`);
-      if (!(x in outputs)) throw new OutputsConfigError(`$.outputs.${n}.exclude: found ${JSON.stringify(x)}, expected the name of another output (${names.join(", ")})`);
-    }
-  }
-  const order: string[] = [];
-  const state = new Map<string, 1 | 2>();
-  const visit = (n: string, path: string[]) => {
-    if (state.get(n) === 2) return;
-    if (state.get(n) === 1) throw new OutputsConfigError(`$.outputs: exclude rules form a cycle: ${[...path, n].join(" → ")}`);
-    state.set(n, 1);
-    for (const x of outputs[n]!.exclude ?? []) visit(x, [...path, n]);
-    state.set(n, 2);
-    order.push(n);
-  };
-  for (const n of names) visit(n, []);
-  return order;
-}
-
-/** Checks the schema cannot express: known sources, templates, budgets. */
-export function checkOutputs(config: MixConfig): void {
-  const outputs = config.outputs ?? {};
-  const sources = new Set(config.sources.map((s) => s.name));
-  const list = [...sources].join(", ");
-  buildOrder(outputs);
-  for (const [name, o] of Object.entries(outputs)) {
-    const at = `$.outputs.${name}`;
-    for (const s of o.sources ?? []) if (!sources.has(s)) throw new OutputsConfigError(`${at}.sources: found ${JSON.stringify(s)}, expected a source name (${list})`);
-    for (const band of ["passRate", "sourceDifficulty"] as const) {
-      const b = o[band];
-      if (b && b[0] > b[1]) throw new OutputsConfigError(`${at}.${band}: found [${b[0]}, ${b[1]}], expected [lo, hi] with lo ≤ hi`);
-    }
-    if (o.kind === "midtrain") {
-      for (const s of Object.keys(o.weights ?? {})) if (!sources.has(s)) throw new OutputsConfigError(`${at}.weights: found source ${JSON.stringify(s)}, expected a source name (${list})`);
-      if (o.weights && !Object.values(o.weights).some((w) => w > 0)) throw new OutputsConfigError(`${at}.weights: every weight is 0; expected at least one positive weight`);
-      if (o.textTemplate !== undefined) {
-        try {
-          parseTemplate(o.textTemplate, `${at}.textTemplate`);
-        } catch (e) {
-          throw new OutputsConfigError((e as Error).message);
-        }
-        if (o.template === "chat") throw new OutputsConfigError(`${at}.textTemplate: only used with template "plain"; found template "chat"`);
-      }
-    }
-    if (o.kind === "sft" && o.rows !== undefined && o.tokenBudget !== undefined) {
-      throw new OutputsConfigError(`${at}: found both rows and tokenBudget, expected one size (rows or tokenBudget)`);
-    }
-    if (o.kind === "rl" && o.promptTemplate !== undefined) {
-      try {
-        parsePromptTemplate(o.promptTemplate, `${at}.promptTemplate`);
-      } catch (e) {
-        throw new OutputsConfigError((e as Error).message);
-      }
-    }
-  }
 }
 
 /** sha-256 of the canonical JSON of one output's config with everything that changes its bytes. */

@@ -5,7 +5,7 @@
 import type { OutputCommon, OutputConfig, PassRateHistogram, CountTokens } from "./types.js";
 import type { MixRow } from "./table.js";
 import { RowTable } from "./table.js";
-import { orderKey, saltOf } from "./hash.js";
+import { orderKey, saltOf } from "./sample-keys.js";
 import { rowTextBytes, type MixColumn, type MixValue } from "./shards.js";
 
 export interface Blocker {

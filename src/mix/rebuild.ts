@@ -7,8 +7,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { MixConfig } from "../config/types.js";
-import type { ProblemSummary } from "../quality/problems.js";
-import { ProblemStats } from "../quality/problems.js";
+import type { ProblemSummary } from "../group/problems.js";
+import { ProblemStats } from "../group/problems.js";
 import { readParquetRows } from "../io/parquet-read.js";
 import { rolloutFromRow } from "../io/rollout-columns.js";
 import type { RowGroupInfo } from "../group/types.js";

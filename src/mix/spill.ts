@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { tempPathFor, writeFileAtomic } from "../io/atomic.js";
 import { chargeWrite } from "../io/parquet-write.js";
-import { withFsContext } from "../io/fs-error.js";
+import { withFsContext } from "../errors.js";
 
 const IDX_MAGIC = 0x4c505343; // "CSPL"
 const ENTRY = 20; // u32 table index, f64 offset, u32 length, u32 size

@@ -5,14 +5,14 @@
  * reasons a run produces (exact duplicates, truncation, contamination, requireCorrect). Token counts
  * are exact (the caller passes the real counter); problem summaries come from the real ProblemStats.
  */
-import type { Rollout, DropReason } from "../trace/record.js";
+import type { Rollout, DropReason } from "../record/rollout.js";
 import type { Verdict } from "../verify/types.js";
-import type { ProblemSummary } from "../quality/problems.js";
-import { ProblemStats } from "../quality/problems.js";
-import { keysFor } from "../stages/tokens.js";
-import { normalizeTrace } from "../trace/normalize.js";
+import type { ProblemSummary } from "../group/problems.js";
+import { ProblemStats } from "../group/problems.js";
+import { keysFor } from "../tokens/annotator.js";
+import { normalizeTrace } from "../record/trace.js";
 import type { MixRow } from "./table.js";
-import { mulberry32 } from "../group/hash.js";
+import { mulberry32 } from "../text/hash.js";
 
 
 const SUBJECTS = [

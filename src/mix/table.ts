@@ -3,11 +3,12 @@
  * keeps a few numbers per rollout (≈ 40 bytes) in typed arrays — never the texts — plus one entry per
  * problem group with its summary from the group step.
  */
-import type { Rollout, DropReason } from "../trace/record.js";
+import { fnv1a } from "../text/hash.js";
+import type { Rollout, DropReason } from "../record/rollout.js";
 import type { RowGroupInfo } from "../group/types.js";
-import type { ProblemSummary } from "../quality/problems.js";
-import { seededHash } from "./hash.js";
-import { normalizeTrace } from "../trace/normalize.js";
+import type { ProblemSummary } from "../group/problems.js";
+import { sampleWords } from "./sample-keys.js";
+import { normalizeTrace } from "../record/trace.js";
 
 export interface MixRow {
   record: Rollout;
@@ -60,11 +61,7 @@ export function isContaminated(row: MixRow): boolean {
   return (row.record.contamination?.length ?? 0) > 0;
 }
 
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+const hash32 = (text: string): number => fnv1a(text) >>> 0;
 
 export class RowTable {
   n = 0;
@@ -198,7 +195,7 @@ export class RowTable {
         so.push(trace.solution ? count(trace.solution) : 0);
       }
       exact.push(r.keys?.exact ? hash32(r.keys.exact) : 0);
-      const [a, b] = seededHash(seed, r.id);
+      const [a, b] = sampleWords(seed, r.id);
       h1.push(a);
       h2.push(b);
     }
@@ -242,7 +239,7 @@ export class RowTable {
       t.pLengthSpread[p] = s?.lengthSpread ?? 0;
       t.pP90[p] = s?.p90Tokens ?? 0;
       t.pDomain.push(s?.domain ?? "other");
-      const [a, b] = seededHash(seed, `problem:${name}`);
+      const [a, b] = sampleWords(seed, `problem:${name}`);
       t.pH1[p] = a;
       t.pH2[p] = b;
     }

@@ -10,11 +10,11 @@
  * a token at a literal/text join, which is why packed outputs store `input_ids`.
  */
 import type { MixConfig } from "../config/types.js";
-import { countSegmented } from "../stages/tokens.js";
-import { makeO200kEncoder } from "../stages/token-count.js";
-import type { ChatFormat } from "./types.js";
-import type { Rollout } from "../trace/record.js";
-import { normalizeTrace } from "../trace/normalize.js";
+import { countSegmented } from "../tokens/annotator.js";
+import { makeO200kEncoder } from "../tokens/count.js";
+import type { Template } from "../config/outputs.js";
+import type { Rollout } from "../record/rollout.js";
+import { normalizeTrace } from "../record/trace.js";
 
 /** `responseFormat: "think"`: reasoning re-wrapped uniformly whatever the source's tags */
 export const THINK_OPEN = "<think>\n";
@@ -83,45 +83,6 @@ export async function loadEncoder(tokenizer: MixConfig["tokenizer"]): Promise<En
       return encode(text);
     },
   };
-}
-
-/** A template split into literals around `{problem}` / `{response}`. */
-export interface Template {
-  /** literals[0] slot[0] literals[1] slot[1] literals[2] */
-  literals: [string, string, string];
-  slots: ["problem" | "response", "problem" | "response"];
-}
-
-/** Parse a text template holding `{problem}` and `{response}` exactly once each. */
-export function parseTemplate(template: string, where: string): Template {
-  const p = template.indexOf("{problem}");
-  const r = template.indexOf("{response}");
-  if (p < 0 || r < 0 || template.indexOf("{problem}", p + 1) >= 0 || template.indexOf("{response}", r + 1) >= 0) {
-    throw new Error(`${where}: found ${JSON.stringify(template)}, expected a template holding {problem} and {response} exactly once each`);
-  }
-  if (p < r) {
-    return { literals: [template.slice(0, p), template.slice(p + 9, r), template.slice(r + 10)], slots: ["problem", "response"] };
-  }
-  return { literals: [template.slice(0, r), template.slice(r + 10, p), template.slice(p + 9)], slots: ["response", "problem"] };
-}
-
-/** Chat markup as a template (the system prompt, when given, becomes part of the first literal). */
-export function chatTemplate(format: ChatFormat, system: string | undefined): string {
-  if (format === "chatml") {
-    const sys = system ? `<|im_start|>system\n${system}<|im_end|>\n` : "";
-    return `${sys}<|im_start|>user\n{problem}<|im_end|>\n<|im_start|>assistant\n{response}<|im_end|>\n`;
-  }
-  const sys = system ? `<|system|>${system}<|end|>` : "";
-  return `${sys}<|user|>{problem}<|end|><|assistant|>{response}<|end|>`;
-}
-
-/** `{problem}` exactly once. */
-export function parsePromptTemplate(template: string, where: string): [string, string] {
-  const p = template.indexOf("{problem}");
-  if (p < 0 || template.indexOf("{problem}", p + 1) >= 0) {
-    throw new Error(`${where}: found ${JSON.stringify(template)}, expected a template holding {problem} exactly once`);
-  }
-  return [template.slice(0, p), template.slice(p + 9)];
 }
 
 export function render(t: Template, problem: string, response: string): string {

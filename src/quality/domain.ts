@@ -12,7 +12,7 @@
  *    `=`, a variable) and other if not. Linear in the text length (one scan, Map lookups per token).
  *    Measured against MATH-train's `type` in docs/quality.md.
  */
-import type { MetaValue } from "../trace/record.js";
+import type { MetaValue } from "../record/rollout.js";
 import type { Domain } from "./types.js";
 
 export const DOMAINS: readonly Domain[] = ["algebra", "geometry", "number_theory", "counting_probability", "calculus_analysis", "other"];

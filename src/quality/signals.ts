@@ -6,7 +6,7 @@
  * repeated, one line repeated thousands of times, no whitespace, 200 KB of CJK). No regex runs over the
  * whole text; the only regexes run on short boxed-answer contents and are plain literal alternations.
  */
-import { CodeUnits } from "../trace/code-units.js";
+import { CodeUnits } from "../text/code-units.js";
 import type { QualityConfig, QualityOptions, QualitySignals, Script } from "./types.js";
 import { SCRIPTS } from "./types.js";
 

@@ -3,7 +3,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { isRunFolder } from "./shards.js";
 import { collectReport, type ReportData, type ReportOptions } from "./collect.js";
 import { renderReport } from "./html.js";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 
 export async function buildReport(runDir: string, opts: ReportOptions = {}): Promise<{ html: string; data: ReportData }> {
   if (!isRunFolder(runDir)) throw new UsageError(`${runDir}: not a finished run folder (expected manifest.json beside data/ and rejected/)`);

@@ -10,7 +10,7 @@ import { parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { openParquet, toPlain } from "../io/parquet-read.js";
 import { compileWhere, type CompiledWhere } from "./where.js";
-import { fmix32u } from "../group/hash.js";
+import { fmix32u, fnv1a, fnvStart } from "../text/hash.js";
 
 export type Row = Record<string, unknown>;
 
@@ -257,12 +257,7 @@ export function readManifest(runDir: string): Record<string, any> | null {
 
 /** 32-bit FNV-1a of a string mixed with a seed, finalised with murmur3's fmix32. */
 function hash32(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return fmix32u(h);
+  return fmix32u(fnv1a(s, fnvStart(seed | 0)));
 }
 
 /** Seeded hash of a row id in [0, 1): a row's sampling priority. Same id + seed → same value, everywhere. */

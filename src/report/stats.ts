@@ -3,7 +3,7 @@
  * source / domain / verdict / decision. Streams the shards reading only the columns it needs.
  */
 import { problemDomain } from "../quality/domain.js";
-import type { MetaValue } from "../trace/record.js";
+import type { MetaValue } from "../record/rollout.js";
 import { BottomK, openShards, shardColumns, type ReadOptions, type Row } from "./shards.js";
 import { parquetInfo } from "../io/parquet-read.js";
 

@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ShardSet, initCompressors } from "../io/parquet-write.js";
 import { REJECTED_COLUMNS, ROLLOUT_COLUMNS } from "../io/rollout-columns.js";
-import { mulberry32 } from "../group/hash.js";
+import { mulberry32 } from "../text/hash.js";
 
 export interface SyntheticRunOptions {
   rows: number;

@@ -3,7 +3,7 @@
  * rollouts (reasoning folded, final answer highlighted). Colour only when asked (a TTY); otherwise the
  * answer is marked with »…« so it survives pipes and logs.
  */
-import { normalizeTrace } from "../trace/normalize.js";
+import { normalizeTrace } from "../record/trace.js";
 import type { Description, Histogram } from "./stats.js";
 import type { Row } from "./shards.js";
 

@@ -1,0 +1,128 @@
+/**
+ * Quality signals annotator (`annotate.quality`) and the quality filters (`filters.*`, see
+ * schemas/parts/filters.quality.schema.json). The annotator stores numbers only; `qualityDrop`
+ * turns them into a drop decision from the mix file's thresholds, so thresholds change without
+ * recomputing anything.
+ */
+import type { MixConfig, FiltersConfig } from "../config/types.js";
+import type { Rollout } from "../record/rollout.js";
+import type { QualityFilters } from "./types.js";
+import { computeSignals, prepareOptions, resolveQualityOptions, type TraceView } from "./signals.js";
+import type { Annotator, AnnotatorModule } from "../record/annotator.js";
+
+/** Annotate one record in place (`record.quality`); reads record.trace, never the token counts. */
+export function annotateQuality(record: Rollout, options: ReturnType<typeof prepareOptions>): void {
+  record.quality = computeSignals(
+    { response: record.response, trace: record.trace as TraceView | undefined, finishReason: record.finishReason },
+    options,
+  );
+}
+
+export const qualityModule: AnnotatorModule = {
+  create(config: MixConfig): Annotator | null {
+    const section = config.annotate?.quality;
+    if (section?.enabled === false) return null;
+    const options = prepareOptions(resolveQualityOptions(section));
+    return {
+      name: "quality",
+      annotate(batch: Rollout[]) {
+        for (const r of batch) annotateQuality(r, options);
+      },
+    };
+  },
+};
+
+export interface QualityDrop {
+  reason: string;
+  detail: string;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** The quality filter keys present in `filters` (validated by the schema; re-checked for type here). */
+export function qualityFilters(filters: FiltersConfig | undefined): QualityFilters {
+  const f = (filters ?? {}) as Record<string, unknown>;
+  const out: QualityFilters = {};
+  const bool = (k: keyof QualityFilters): void => {
+    if (f[k] === undefined) return;
+    if (typeof f[k] !== "boolean") throw new Error(`filters.${k}: expected true or false, got ${JSON.stringify(f[k])}`);
+    (out as Record<string, unknown>)[k] = f[k];
+  };
+  const num = (k: keyof QualityFilters, min: number, max: number): void => {
+    if (f[k] === undefined) return;
+    const v = f[k];
+    if (typeof v !== "number" || !(v >= min && v <= max)) {
+      throw new Error(`filters.${k}: expected a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    }
+    (out as Record<string, unknown>)[k] = v;
+  };
+  bool("dropTruncated");
+  bool("dropConflictingAnswers");
+  bool("requireFinalAnswer");
+  num("maxRepetition", 0, 1);
+  num("maxForeignScript", 0, 1);
+  num("maxCodeShare", 0, 1);
+  num("maxTailLoopTokens", 0, Number.MAX_SAFE_INTEGER);
+  num("maxParagraphChars", 0, Number.MAX_SAFE_INTEGER);
+  num("minReasoningChars", 0, Number.MAX_SAFE_INTEGER);
+  num("minReasoningTokens", 0, Number.MAX_SAFE_INTEGER);
+  return out;
+}
+
+/**
+ * First quality filter that drops the record, or null. Checks in order: truncated, no final answer, short reasoning,
+ * conflicting answers, repetition, language mixing, code, long paragraph. A record without `record.quality` (the
+ * annotator disabled) is never dropped by the signal-based keys; `minReasoningTokens` reads
+ * `record.tokens.reasoning`. Pass `qualityFilters(config.filters)` once, or the raw filters object.
+ */
+export function qualityDrop(record: Rollout, filters: QualityFilters | FiltersConfig | undefined): QualityDrop | null {
+  const f = (filters ?? {}) as QualityFilters;
+  const q = record.quality;
+  if (q && f.dropTruncated && q.truncated) {
+    const why = q.unterminated
+      ? "reasoning or solution block never closed"
+      : q.finishLength
+        ? "finish_reason length"
+        : "no final answer and the response stops mid-sentence";
+    return { reason: "quality:truncated", detail: why };
+  }
+  if (q && f.requireFinalAnswer && !q.hasFinalAnswer) {
+    return { reason: "quality:no_final_answer", detail: "no complete \\boxed{} or answer phrase in the solution" };
+  }
+  if (f.minReasoningTokens !== undefined && record.tokens) {
+    // plain traces have no reasoning block (tokens.reasoning 0): the response is the inline reasoning
+    const t = q && !q.reasoningBlock ? record.tokens.response : record.tokens.reasoning;
+    if (t < f.minReasoningTokens) {
+      return { reason: "quality:short_reasoning", detail: `reasoning ${t} tokens < ${f.minReasoningTokens}` };
+    }
+  }
+  if (!q) return null;
+  if (f.minReasoningChars !== undefined && q.reasoningChars < f.minReasoningChars) {
+    return { reason: "quality:short_reasoning", detail: `reasoning ${q.reasoningChars} chars < ${f.minReasoningChars}` };
+  }
+  if (f.dropConflictingAnswers && q.conflictingAnswers) {
+    return { reason: "quality:conflicting_answers", detail: `${q.distinctBoxed} different boxed answers in the solution` };
+  }
+  if (f.maxRepetition !== undefined && q.repetition > f.maxRepetition) {
+    return {
+      reason: "quality:repetition",
+      detail: `repetition ${pct(q.repetition)} > ${pct(f.maxRepetition)} (paragraphs ${pct(q.repeatedParagraphShare)}, tail n-grams ${pct(q.tailRepeatShare)})`,
+    };
+  }
+  if (f.maxTailLoopTokens !== undefined && q.tailLoopTokens > f.maxTailLoopTokens) {
+    return { reason: "quality:repetition", detail: `tail loop of ${q.tailLoopTokens} tokens > ${f.maxTailLoopTokens}` };
+  }
+  if (f.maxForeignScript !== undefined && q.foreignShareMax > f.maxForeignScript) {
+    return {
+      reason: "quality:language_mix",
+      detail: `${pct(q.foreignShareMax)} of letters in one segment outside the expected scripts > ${pct(f.maxForeignScript)} (overall ${pct(q.foreignShare)})`,
+    };
+  }
+  if (f.maxCodeShare !== undefined && q.codeShare > f.maxCodeShare) {
+    return { reason: "quality:code", detail: `code ${pct(q.codeShare)} of the response > ${pct(f.maxCodeShare)}` };
+  }
+  if (f.maxParagraphChars !== undefined && q.longestParagraphChars > f.maxParagraphChars) {
+    return { reason: "quality:long_paragraph", detail: `a paragraph of ${q.longestParagraphChars} characters > ${f.maxParagraphChars}` };
+  }
+  return null;
+}

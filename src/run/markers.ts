@@ -1,0 +1,165 @@
+/**
+ * Units of work, completion markers and run state, shared by local runs, array-job ranks and resume.
+ *
+ * A unit is one input file. Its annotated rows go to `annotated/u<NNNNN>-<KKKKK>.parquet`; when all of
+ * them are closed (renamed into place), a marker `.work/units/u<NNNNN>.json` is written atomically.
+ * A unit with a marker is done: a rerun (after a crash, or on another rank) skips it. A unit without
+ * one is redone from scratch after its stale shards are removed. Unit k belongs to rank k mod world.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic.js";
+import { unitName } from "../io/units.js";
+
+/** One stage's counts: rows in, kept, dropped, and dropped rows per reason. */
+export interface StageCount {
+  stage: string;
+  in: number;
+  kept: number;
+  dropped: number;
+  reasons: Record<string, number>;
+}
+
+export interface UnitShard {
+  path: string;
+  rows: number;
+  tokens: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface UnitMarker {
+  unit: number;
+  source: string;
+  file: string;
+  /** rollouts + bad rows read from the file */
+  rows: number;
+  shards: UnitShard[];
+  /**
+   * size and modification time of the input when it was annotated: annotated/ holds no response
+   * text, finalize re-reads it from the input, so the input must not change in between
+   */
+  input?: { bytes: number; mtimeMs: number };
+  /**
+   * per annotated shard, where its first row is in the input: byte offset of the line (in the
+   * uncompressed stream; -1 for Parquet), line number, rollouts of that line in earlier shards. A
+   * plain JSONL unit's shards are written in parallel from these positions.
+   */
+  starts?: { byte: number; row: number; rollout: number }[];
+}
+
+export function markerPath(outDir: string, unit: number): string {
+  return join(outDir, ".work", "units", `${unitName(unit)}.json`);
+}
+
+/** A marker counts only when every shard it lists exists with its recorded size. */
+export function readMarker(outDir: string, unit: number): UnitMarker | null {
+  const p = markerPath(outDir, unit);
+  if (!existsSync(p)) return null;
+  try {
+    const m = JSON.parse(readFileSync(p, "utf8")) as UnitMarker;
+    return shardsPresent(outDir, m.shards) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** every listed shard (path relative to the run folder) exists with its recorded size */
+export function shardsPresent(outDir: string, shards: readonly { path: string; bytes: number }[]): boolean {
+  for (const s of shards) {
+    const abs = join(outDir, s.path);
+    if (!existsSync(abs) || statSync(abs).size !== s.bytes) return false;
+  }
+  return true;
+}
+
+export function writeMarker(outDir: string, m: UnitMarker): void {
+  writeFileAtomic(markerPath(outDir, m.unit), JSON.stringify(m, null, 2) + "\n");
+}
+
+/**
+ * Remove a unit's shards (and temp files) in `set` (annotated/: `uNNNNN-*`, data/: `train-uNNNNN-*`,
+ * …), or only those of write part `part` (`train-uNNNNN-pPPPPP-*`).
+ */
+export function clearUnit(outDir: string, unit: number, set = "annotated", prefixOf = "", part?: number): void {
+  const dir = join(outDir, set);
+  if (!existsSync(dir)) return;
+  const prefix = (prefixOf ? `${prefixOf}-` : "") + unitName(unit) + "-" + (part === undefined ? "" : `p${String(part).padStart(5, "0")}-`);
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith(prefix) || (f.startsWith(".") && f.includes(prefix))) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** Remove the data/ and rejected/ shards (and temp files) of a unit, or of one of its write parts. */
+export function clearWritten(outDir: string, unit: number, part?: number): void {
+  clearUnit(outDir, unit, "data", "train", part);
+  clearUnit(outDir, unit, "rejected", "rejected", part);
+}
+
+/**
+ * The write step's record of one unit: its data/ and rejected/ shards and its share of the counts.
+ * `token` ties it to one group outcome (config hash + annotated shard hashes): a marker under another
+ * token is stale and the unit is written again.
+ */
+/** Rows in, kept, dropped per stage and per source, and the shards written: of a write part, a unit or a run. */
+export interface WriteCounts {
+  rowsIn: number;
+  keptRows: number;
+  keptTokens: number;
+  /** per stage, in stage order: in / kept / dropped / reasons */
+  stages: StageCount[];
+  bySource: Record<string, { in: number; kept: number; dropped: number }>;
+  data: UnitShard[];
+  rejected: UnitShard[];
+}
+
+export interface WriteMarker extends WriteCounts {
+  unit: number;
+  token: string;
+}
+
+export function writeMarkerPath(outDir: string, unit: number): string {
+  return join(outDir, ".work", "write", `${unitName(unit)}.json`);
+}
+
+/** A write marker counts when its token matches and every shard it lists exists with its size. */
+export function readWriteMarker(outDir: string, unit: number, token: string): WriteMarker | null {
+  const p = writeMarkerPath(outDir, unit);
+  if (!existsSync(p)) return null;
+  try {
+    const m = JSON.parse(readFileSync(p, "utf8")) as WriteMarker;
+    return m.token === token && shardsPresent(outDir, [...m.data, ...m.rejected]) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveWriteMarker(outDir: string, m: WriteMarker): void {
+  writeFileAtomic(writeMarkerPath(outDir, m.unit), JSON.stringify(m, null, 2) + "\n");
+}
+
+export interface RunState {
+  /** hash of everything annotation depends on (config minus filters and outputs) */
+  annotateHash: string;
+  files: string[];
+}
+
+export function statePath(outDir: string): string {
+  return join(outDir, ".work", "state.json");
+}
+
+export function readState(outDir: string): RunState | null {
+  try {
+    return JSON.parse(readFileSync(statePath(outDir), "utf8")) as RunState;
+  } catch {
+    return null;
+  }
+}
+
+export function writeState(outDir: string, s: RunState): void {
+  writeFileAtomic(statePath(outDir), JSON.stringify(s, null, 2) + "\n");
+}
+
+export function rankOwns(unit: number, rank: number, world: number): boolean {
+  return unit % world === rank;
+}
