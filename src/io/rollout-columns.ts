@@ -3,7 +3,7 @@
  * reviewer can open any of them the same way. Flat columns for the fields people filter on; the full
  * annotations as one JSON column so nothing is lost.
  */
-import type { Rollout, DropReason, MetaValue } from "../record/rollout.js";
+import { ANNOTATION_FIELDS, type Rollout, type DropReason, type MetaValue } from "../record/rollout.js";
 import type { ColumnSpec, RowValue } from "./parquet-write.js";
 import { normalizeTrace } from "../record/trace.js";
 import type { RowGroupInfo } from "../group/types.js";
@@ -53,11 +53,7 @@ export const KEPT_COLUMNS: ColumnSpec[] = ROLLOUT_COLUMNS;
 /** Everything an annotator added, minus what has its own column or is recomputed on read. */
 function annotationsOf(r: Rollout, group?: RowGroupInfo): Record<string, unknown> {
   const a: Record<string, unknown> = {};
-  if (r.verify) a.verify = r.verify;
-  if (r.contamination) a.contamination = r.contamination;
-  if (r.quality) a.quality = r.quality;
-  if (r.sketch) a.sketch = r.sketch;
-  if (r.annotateError) a.annotateError = r.annotateError;
+  for (const field of ANNOTATION_FIELDS) if (r[field]) a[field] = r[field];
   if (group) a.group = group;
   return a;
 }
@@ -134,9 +130,7 @@ export function rolloutFromRow(row: Record<string, unknown>): { record: Rollout;
     record.tokens = { problem: num(row.tokens_problem), reasoning: num(row.tokens_reasoning), solution: num(row.tokens_solution), response: num(row.tokens_response) };
   }
   if (row.exact_key) record.keys = { exact: row.exact_key as string, problem: row.problem_key as string };
-  if (ann.verify) record.verify = ann.verify as Rollout["verify"];
-  if (ann.contamination) record.contamination = ann.contamination as Rollout["contamination"];
-  if (ann.quality) record.quality = ann.quality as Rollout["quality"];
-  if (ann.sketch) record.sketch = ann.sketch as Rollout["sketch"];
+  // annotateError stays behind: a row read back was annotated (its failure, if any, is its stored drop)
+  for (const field of ANNOTATION_FIELDS) if (field !== "annotateError" && ann[field]) (record as unknown as Record<string, unknown>)[field] = ann[field];
   return { record, group: ann.group as RowGroupInfo | undefined };
 }

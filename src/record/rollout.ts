@@ -60,6 +60,13 @@ export interface Rollout {
   annotateError?: { annotator: string; message: string };
 }
 
+/**
+ * The fields annotators add, each stored whole in the `annotations` JSON column of every shard and
+ * read back from it. A new annotator adds its field to Rollout and here (and its module to
+ * src/annotate/registry.ts); nothing else in io/ changes.
+ */
+export const ANNOTATION_FIELDS = ["verify", "contamination", "quality", "sketch", "annotateError"] as const satisfies readonly (keyof Rollout)[];
+
 /** Why a row was removed. `stage` names the stage; `reason` is a stable machine-readable code. */
 export interface DropReason {
   stage: string;

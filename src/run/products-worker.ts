@@ -8,7 +8,7 @@ import type { ProblemSummary } from "../group/problems.js";
 import type { OutputsPlan } from "../mix/build.js";
 import type { ClosedMixShard } from "../mix/shards.js";
 import { initCompressors } from "../io/parquet-write.js";
-import { localDecider } from "../decide/filters.js";
+import { Decider } from "../decide/decide.js";
 import { loadGroupOutcome } from "../group/outcome.js";
 import { planProducts, ProductShards, spillPiece, type Decisions, type ProductsRun, type ProductsTask } from "./products.js";
 
@@ -20,7 +20,7 @@ async function setUp() {
   await ready;
   const outcome = loadGroupOutcome(run.outDir, token);
   if (!outcome) throw new Error(`products worker: no saved group outcome under token ${token} in ${run.outDir}`);
-  const d: Decisions = { outcome, decideLocal: localDecider(run.config) };
+  const d: Decisions = { outcome, decider: new Decider(run.config) };
   const plan = await planProducts(run, d, new Map(summaries));
   return { d, plan, shards: new ProductShards(run, plan) };
 }

@@ -14,7 +14,8 @@ import { rolloutFromRow } from "../io/rollout-columns.js";
 import { layoutOutput, planOutputs, spillPart, tableRange, writeOutputShard, type MixRow, type OutputLayout, type OutputsPlan } from "../mix/build.js";
 import type { ClosedMixShard } from "../mix/shards.js";
 import type { GroupOutcome } from "../group/outcome.js";
-import { annotatedRows, partsSeekable, rowDrop } from "./write-parts.js";
+import { annotatedRows, partsSeekable } from "./write-parts.js";
+import { isReadFailure, storedDrop, type Decider } from "../decide/decide.js";
 import { unitName } from "../io/units.js";
 import type { UnitMarker } from "./markers.js";
 
@@ -75,7 +76,7 @@ export type ProductsTask = { kind: "spill"; piece: SpillPiece; by: string } | { 
 
 export interface Decisions {
   outcome: GroupOutcome;
-  decideLocal: (record: Rollout) => DropReason | null;
+  decider: Decider;
 }
 
 /**
@@ -89,8 +90,8 @@ export async function* productRows(run: ProductsRun, d: Decisions, compact: bool
   const range = piece === undefined ? undefined : { from: piece.from, to: piece.to };
   const source = compact ? annotatedRows(run.outDir, ms, TABLE_COLUMNS, undefined, base, range) : annotatedRows(run.outDir, ms, undefined, run.inputs, base, range);
   for await (const { index, value } of source) {
-    let drop = rowDrop(value);
-    if (drop?.stage === "read") continue;
+    const stored = storedDrop(value);
+    if (isReadFailure(stored)) continue;
     const { record } = rolloutFromRow(compact ? { ...value, response: "" } : value);
     if (compact) {
       if (typeof value.trace_format !== "string" || !record.tokens) throw new Error(`internal: annotated row ${record.id} has no trace format or token counts`);
@@ -98,7 +99,7 @@ export async function* productRows(run: ProductsRun, d: Decisions, compact: bool
     }
     record.ordinal = index;
     const info = d.outcome.info(index);
-    drop ??= d.decideLocal(record) ?? d.outcome.dropFor(index);
+    const drop = d.decider.final(record, stored, index, d.outcome);
     yield { record, group: info, drop };
   }
 }
@@ -107,7 +108,7 @@ export async function* productRows(run: ProductsRun, d: Decisions, compact: bool
 export async function problemSummaries(run: ProductsRun, outcome: GroupOutcome): Promise<Map<string, ProblemSummary>> {
   const problems = new ProblemStats();
   for await (const { index, value } of annotatedRows(run.outDir, run.markers, GROUP_COLUMNS)) {
-    if (rowDrop(value)?.stage === "read") continue;
+    if (isReadFailure(storedDrop(value))) continue;
     const { record } = rolloutFromRow({ ...value, response: "", ordinal: 0 });
     const info = outcome.info(index);
     problems.addRollout(info.problemGroup, record);

@@ -42,6 +42,7 @@ export function createProgress(opts: { quiet: boolean; totalBytes: number; tty?:
     phase(name) {
       if (!opts.quiet && tty && phase) process.stderr.write("\n");
       phase = name;
+      rows = 0; // rows count per phase (the write phase goes over the same rows again)
       render(true);
     },
     rows(n) {

@@ -17,6 +17,7 @@ import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rollout
 import { InputError } from "../errors.js";
 import type { DropReason, Rollout } from "../record/rollout.js";
 import type { GroupOutcome } from "../group/outcome.js";
+import { isReadFailure, storedDrop, type Decider } from "../decide/decide.js";
 import { unitName } from "../io/units.js";
 import { clearWritten, type StageCount, type UnitMarker, type UnitShard, type WriteCounts } from "./markers.js";
 
@@ -69,16 +70,6 @@ export class StageCounter {
 /** A closed shard as a unit or write marker lists it (path relative to the run folder). */
 export function unitShard(outDir: string, s: ClosedShard & { extra: Record<string, number> }): UnitShard {
   return { path: relative(outDir, s.path), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 };
-}
-
-export function rowDrop(v: Record<string, unknown>): DropReason | null {
-  if (!v.stage) return null;
-  return {
-    stage: v.stage as string,
-    reason: v.reason as string,
-    detail: (v.detail as string | null) ?? undefined,
-    duplicateOf: (v.duplicate_of as string | null) ?? undefined,
-  };
 }
 
 /** How a unit's annotated shards are re-read: from the start, or shard `from` onwards at its recorded position. */
@@ -193,7 +184,7 @@ export function mergeWriteCounts(order: string[], items: WriteCounts[], sources:
 export const partName = (unit: number, part: number) => `${unitName(unit)}-p${String(part).padStart(5, "0")}`;
 
 /** Write parts [job.from, job.to) of a unit; on failure its parts' shards (closed or not) are removed. */
-export async function writeParts(job: WriteJob, outcome: GroupOutcome, decideLocal: (record: Rollout) => DropReason | null, onRows?: (n: number) => void): Promise<PartResult[]> {
+export async function writeParts(job: WriteJob, outcome: GroupOutcome, decider: Decider, onRows?: (n: number) => void): Promise<PartResult[]> {
   const { outDir, marker, order } = job;
   const results: PartResult[] = [];
   let base = job.base;
@@ -228,18 +219,17 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decideLoc
       r.rowsIn++;
       const { record } = rolloutFromRow(value);
       record.ordinal = index;
-      let drop = rowDrop(value);
-      if (!drop) drop = decideLocal(record);
+      const stored = storedDrop(value);
       const src = (r.bySource[record.source] ??= { in: 0, kept: 0, dropped: 0 });
       src.in++;
-      if (drop?.stage === "read") {
-        counter.record(order, drop);
+      if (isReadFailure(stored)) {
+        counter.record(order, stored);
         src.dropped++;
-        rejected!.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(drop, (value.raw as string | null) ?? null)]);
+        rejected!.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(stored!, (value.raw as string | null) ?? null)]);
         continue;
       }
       const info = outcome.info(index);
-      drop ??= outcome.dropFor(index);
+      const drop = decider.final(record, stored, index, outcome);
       counter.record(order, drop);
       const tokens = record.tokens?.response ?? 0;
       if (drop) {

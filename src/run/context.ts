@@ -1,0 +1,214 @@
+/**
+ * What every phase of a run shares: the config, the run folder, this process's rank and phase, the
+ * input units, progress and timings — and, as phases produce them, the unit markers, the token that
+ * ties later steps to these annotations, and the group outcome. Phases (src/run/phases/*) read and
+ * fill it; the runner only sequences them.
+ */
+import { createHash } from "node:crypto";
+import { relative, resolve } from "node:path";
+import { cpus } from "node:os";
+import { canonicalJson, type LoadedMix } from "../config/load.js";
+import type { MixConfig } from "../config/types.js";
+import { resolveSourceFiles, type SourceFile } from "../io/sources.js";
+import { unitName, unitsOf } from "../io/units.js";
+import type { Codec } from "../io/parquet-write.js";
+import { UsageError } from "../errors.js";
+import { toolVersion } from "../version.js";
+import type { AnnotateStats } from "../annotate/pool.js";
+import { VERIFY_MS_BUCKETS } from "../annotate/chain.js";
+import type { GroupOutcome } from "../group/outcome.js";
+import { Decider } from "../decide/decide.js";
+import { createProgress, type Progress } from "./progress.js";
+import { readMarker, rankOwns, type UnitMarker } from "./markers.js";
+import { Waiter } from "./wait.js";
+import type { Phase, RunOptions, RunTimings } from "./types.js";
+
+/**
+ * Hash of everything annotation depends on: the config minus filters and outputs (decided at the end,
+ * from stored annotations). A run folder annotated under the same hash is reused when only filters or
+ * outputs change.
+ */
+export function annotateHash(config: MixConfig): string {
+  const { filters: _f, outputs: _o, description: _d, ...rest } = config;
+  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
+}
+
+/** `--rank/--world-size`, else Slurm's or Kubernetes' array-job variables, else one process. */
+export function rankFromEnv(opts: RunOptions): { rank: number; world: number } {
+  let rank = opts.rank;
+  let world = opts.worldSize;
+  const env = process.env;
+  if (rank === undefined && env.SLURM_ARRAY_TASK_ID !== undefined) {
+    rank = Number(env.SLURM_ARRAY_TASK_ID) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
+    world ??= env.SLURM_ARRAY_TASK_COUNT !== undefined ? Number(env.SLURM_ARRAY_TASK_COUNT) : undefined;
+  }
+  if (rank === undefined && env.JOB_COMPLETION_INDEX !== undefined) rank = Number(env.JOB_COMPLETION_INDEX);
+  rank ??= 0;
+  world ??= 1;
+  if (!Number.isInteger(world) || world < 1) throw new UsageError(`--world-size must be an integer ≥ 1, found ${world}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= world) throw new UsageError(`--rank must be an integer in [0, ${world - 1}], found ${rank}`);
+  return { rank, world };
+}
+
+export interface ShardOptions {
+  codec: Codec;
+  rowGroupRows: number;
+  shardRows: number;
+  shardBytes: number;
+}
+
+export class RunContext {
+  readonly config: MixConfig;
+  readonly outDir: string;
+  readonly phase: Phase;
+  readonly rank: number;
+  readonly world: number;
+  readonly workers: number;
+  /** a rank of an array job doing its share (finalize is one process even with a world size) */
+  readonly split: boolean;
+  /** this process ends the run: conservation, manifest (one process, finalize, or rank 0 of `all`) */
+  readonly finalizing: boolean;
+  readonly files: SourceFile[];
+  readonly units: { unit: number; file: SourceFile }[];
+  readonly totalBytes: number;
+  readonly shard: ShardOptions;
+  readonly decider: Decider;
+  readonly progress: Progress;
+  readonly waiter: Waiter;
+  readonly phaseSecs: Record<string, number> = {};
+  annotateStats: AnnotateStats = { ms: {}, verifyMs: [] };
+  unitsAnnotated = 0;
+  unitsSkipped = 0;
+  unitsWritten = 0;
+  private readonly t0 = performance.now();
+  private _markers: UnitMarker[] | null = null;
+  private _token: string | null = null;
+  private _outcome: GroupOutcome | null = null;
+
+  private constructor(
+    readonly loaded: LoadedMix,
+    readonly opts: RunOptions,
+    files: SourceFile[],
+  ) {
+    this.config = loaded.config;
+    this.outDir = resolve(opts.outDir);
+    this.phase = opts.phase ?? "all";
+    const { rank, world } = rankFromEnv(opts);
+    this.rank = rank;
+    this.world = world;
+    this.workers = opts.workers ?? this.config.workers ?? Math.max(1, cpus().length);
+    this.split = world > 1 && this.phase !== "finalize";
+    this.finalizing = !(this.phase === "write" || this.phase === "outputs" || (this.phase === "all" && world > 1 && rank !== 0));
+    this.files = files;
+    this.units = unitsOf(files);
+    this.totalBytes = files.reduce((a, f) => a + f.bytes, 0);
+    const out = this.config.output ?? {};
+    this.shard = { codec: (out.codec ?? "ZSTD") as Codec, rowGroupRows: out.rowGroupRows ?? 1000, shardRows: out.shardRows ?? 50_000, shardBytes: out.shardBytes ?? 256 * 1024 * 1024 };
+    this.decider = new Decider(this.config);
+    this.progress = createProgress({ quiet: opts.quiet ?? false, totalBytes: this.totalBytes, tty: opts.tty });
+    this.waiter = new Waiter(opts.waitMs, (line) => this.progress.log(line));
+  }
+
+  /** Resolve the sources' files (a config error names the mix file) and set up the shared state. */
+  static async create(loaded: LoadedMix, opts: RunOptions): Promise<RunContext> {
+    const files: SourceFile[] = [];
+    for (const s of loaded.config.sources) {
+      try {
+        files.push(...(await resolveSourceFiles(s, loaded.baseDir)));
+      } catch (e) {
+        throw new UsageError(`${relative(process.cwd(), loaded.path) || loaded.path}: ${(e as Error).message}`);
+      }
+    }
+    return new RunContext(loaded, opts, files);
+  }
+
+  /** "rank r/n" for this process's messages and markers */
+  get rankLabel(): string {
+    return `rank ${this.rank}/${this.world}`;
+  }
+
+  owns(unit: number): boolean {
+    return rankOwns(unit, this.rank, this.world);
+  }
+
+  /** Run `body`, adding its wall seconds to `phaseSecs[name]`. */
+  async timed<T>(name: string, body: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await body();
+    } finally {
+      this.phaseSecs[name] = (performance.now() - t) / 1000;
+    }
+  }
+
+  /** Every unit's `read(unit)`, waiting for those another rank still owes. */
+  async waitForUnits<M>(read: (unit: number) => M | null, what: string): Promise<M[]> {
+    const got: M[] = [];
+    for (const { unit, file } of this.units) got.push(await this.waiter.poll(() => read(unit), `unit ${unitName(unit)} (${file.rel}) has no ${what}`, `is rank ${unit % this.world} still running?`));
+    return got;
+  }
+
+  /** Wait for every unit's completion marker; then the token ties later steps to these annotations. */
+  async awaitAnnotated(): Promise<void> {
+    this._markers = await this.waitForUnits((unit) => readMarker(this.outDir, unit), "completion marker");
+    this._token = createHash("sha256")
+      .update(JSON.stringify([this.loaded.hash, toolVersion(), this._markers.map((m) => m.shards.map((s) => s.sha256))]))
+      .digest("hex")
+      .slice(0, 32);
+  }
+
+  get markers(): UnitMarker[] {
+    if (!this._markers) throw new Error("internal: unit markers read before the annotate phase finished");
+    return this._markers;
+  }
+
+  get token(): string {
+    if (!this._token) throw new Error("internal: run token read before the annotate phase finished");
+    return this._token;
+  }
+
+  /** each unit's first row (global index) and its rows, in unit order */
+  get unitRows(): { unit: number; base: number; rows: number }[] {
+    const out: { unit: number; base: number; rows: number }[] = [];
+    let base = 0;
+    for (const m of this.markers) {
+      const rows = m.shards.reduce((a, sh) => a + sh.rows, 0);
+      out.push({ unit: m.unit, base, rows });
+      base += rows;
+    }
+    return out;
+  }
+
+  set outcome(o: GroupOutcome) {
+    this._outcome = o;
+  }
+
+  get outcome(): GroupOutcome {
+    if (!this._outcome) throw new Error("internal: group outcome read before the group phase finished");
+    return this._outcome;
+  }
+
+  /** the stages every row passes, in order: read, annotate, the row-local filters, the group stages */
+  get stageOrder(): string[] {
+    return this.decider.stageOrder(this.outcome.stages);
+  }
+
+  timings(): RunTimings {
+    const seconds = (performance.now() - this.t0) / 1000;
+    const buckets = this.annotateStats.verifyMs.map((n, i) => [i < VERIFY_MS_BUCKETS.length ? `<=${VERIFY_MS_BUCKETS[i]}` : `>${VERIFY_MS_BUCKETS.at(-1)}`, n]);
+    return {
+      seconds,
+      phases: this.phaseSecs,
+      annotatorMs: this.annotateStats.ms,
+      verifyMsHistogram: Object.fromEntries(buckets),
+      workers: this.workers,
+      inputBytes: this.totalBytes,
+      rowsPerSecond: 0,
+      mbPerSecond: this.totalBytes / 1e6 / seconds,
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      unitsAnnotated: this.unitsAnnotated,
+      unitsSkipped: this.unitsSkipped,
+    };
+  }
+}
