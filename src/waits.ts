@@ -32,11 +32,17 @@ export function longWaits(olderThanMs: number, now = Date.now()): { what: string
     .map((w) => ({ what: w.what, seconds: Math.floor((now - w.since) / 1000) }));
 }
 
+/** 30 s, or CURATE_WAIT_REPORT_S seconds (tests make it short) */
+function reportAfterMs(): number {
+  const s = Number(process.env.CURATE_WAIT_REPORT_S);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+}
+
 /**
  * Log the waits older than `afterMs`, checking every `everyMs` (a timer that never keeps the process
  * alive). Returns the function that stops it. At most `maxLines` waits are named per report.
  */
-export function reportLongWaits(log: (line: string) => void, afterMs = 30_000, everyMs = 30_000, maxLines = 8): () => void {
+export function reportLongWaits(log: (line: string) => void, afterMs = reportAfterMs(), everyMs = afterMs, maxLines = 8): () => void {
   const timer = setInterval(() => {
     const long = longWaits(afterMs);
     if (long.length === 0) return;

@@ -84,18 +84,21 @@ export async function prepareAnnotators(config: MixConfig, ctx: AnnotateContext)
 /**
  * Fault injection for the robustness tests (never set in normal use): CURATE_FAULT_THROW_ID makes the
  * annotator chain throw on the rollout with that id; CURATE_FAULT_EXIT_ID kills the worker thread
- * (process.exit inside a worker ends only that thread) when it meets that id.
+ * (process.exit inside a worker ends only that thread) when it meets that id; CURATE_FAULT_SLOW_ID
+ * holds the batch with that id for CURATE_FAULT_SLOW_MS (default 3000) ms.
  */
 function faultInjector(): Annotator | null {
   const throwId = process.env.CURATE_FAULT_THROW_ID;
   const exitId = process.env.CURATE_FAULT_EXIT_ID;
-  if (!throwId && !exitId) return null;
+  const slowId = process.env.CURATE_FAULT_SLOW_ID;
+  if (!throwId && !exitId && !slowId) return null;
   return {
     name: "fault",
-    annotate(batch) {
+    async annotate(batch) {
       for (const r of batch) {
         if (r.id === throwId) throw new Error(`injected fault on ${r.id}`);
         if (r.id === exitId) process.exit(70);
+        if (r.id === slowId) await new Promise((resolve) => setTimeout(resolve, Number(process.env.CURATE_FAULT_SLOW_MS ?? 3000)));
       }
     },
   };
