@@ -23,7 +23,7 @@ import type { MixConfig } from "../config/types.js";
 import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from "./types.js";
 import { canonicalJson } from "../config/load.js";
 import { ThreadPool } from "../workers.js";
-import { initCompressors } from "../io/parquet-write.js";
+import { ParquetShardWriter, initCompressors, type ClosedShard } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
 import { sortedRecord, type OutputBuilder, type PlanContext } from "./common.js";
@@ -34,7 +34,6 @@ import { sftBuilder } from "./builders/sft.js";
 import { dpoBuilder } from "./builders/dpo.js";
 import { rlBuilder } from "./builders/rl.js";
 import { outputCard } from "./card.js";
-import { ShardWriter, type ClosedMixShard } from "./shards.js";
 import { SpillReader, SpillWriter } from "./spill.js";
 
 export interface MixRow {
@@ -276,12 +275,12 @@ export function outputShardPath(plan: OutputsPlan, name: string, k: number): str
 }
 
 /** Write shard k of one output (temp + rename) from the spill. */
-export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: number): ClosedMixShard {
+export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: number): ClosedShard {
   const b = plan.builders.get(layout.name)!;
   const a = layout.cuts[k]!;
   const end = layout.cuts[k + 1]!;
   const path = outputShardPath(plan, layout.name, k);
-  const w = new ShardWriter(path, b.columns, b.rowGroupRows, plan.shard.codec, b.kv);
+  const w = new ParquetShardWriter(path, b.columns, { codec: plan.shard.codec, rowGroupRows: b.rowGroupRows, kv: b.kv });
   try {
     b.writeRows(a, end, (i) => layout.reader.get(i), (values, tokens) => w.append(values, tokens));
     if (w.rows !== end - a) throw new Error(`internal: outputs.${layout.name} shard ${k} got ${w.rows} rows, planned ${end - a}`);
@@ -296,7 +295,7 @@ export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: num
 }
 
 /** Every output's manifest and card, from the plan and the closed shards (in shard order). */
-export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, ClosedMixShard[]>, configHash?: string): Record<string, OutputManifest> {
+export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, ClosedShard[]>, configHash?: string): Record<string, OutputManifest> {
   const { config, table } = plan;
   const outputs = config.outputs ?? {};
   const names = Object.keys(outputs);
@@ -355,7 +354,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
     rmSync(workDir, { recursive: true, force: true });
     await spillPart(plan, workDir, "all", args.rows(), { from: 0, to: plan.table.n });
     await plan.close();
-    const shards: Record<string, ClosedMixShard[]> = {};
+    const shards: Record<string, ClosedShard[]> = {};
     for (const name of plan.order) {
       const layout = layoutOutput(plan, workDir, ["all"], name);
       try {

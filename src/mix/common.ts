@@ -6,7 +6,7 @@ import type { OutputCommon, OutputConfig, PassRateHistogram, CountTokens } from 
 import type { MixRow } from "./table.js";
 import { RowTable } from "./table.js";
 import { orderKey, saltOf } from "./sample-keys.js";
-import { rowTextBytes, type MixColumn, type MixValue } from "./shards.js";
+import { rowTextBytes, type ColumnSpec, type RowValue } from "../io/parquet-write.js";
 
 export interface Blocker {
   name: string;
@@ -60,7 +60,7 @@ export interface OutputBuilder {
   /** the manifest's tallies, complete after planning */
   readonly tally: Tally;
   readonly warnings: string[];
-  readonly columns: MixColumn[];
+  readonly columns: ColumnSpec[];
   /** Parquet key-value metadata of every shard */
   readonly kv: Record<string, string>;
   /** rows per row group (≤ the run's) */
@@ -80,7 +80,7 @@ export interface OutputBuilder {
   rowSize(k: number, size: (i: number) => number): number;
   readonly exactSizes: boolean;
   /** output rows [a, b) from their records (`get(i)`), appended in order */
-  writeRows(a: number, b: number, get: (i: number) => Buffer, append: (values: MixValue[], tokens: number) => void): void;
+  writeRows(a: number, b: number, get: (i: number) => Buffer, append: (values: RowValue[], tokens: number) => void): void;
   details(): Record<string, unknown>;
 }
 
@@ -91,9 +91,9 @@ export interface OutputBuilder {
  */
 export function rowRecords<Rec>(
   rows: Int32Array,
-  columns: MixColumn[],
+  columns: ColumnSpec[],
   recordOf: (row: MixRow) => Rec,
-  values: (i: number, rec: Rec) => MixValue[],
+  values: (i: number, rec: Rec) => RowValue[],
   tokens: (i: number) => number,
 ): Pick<OutputBuilder, "count" | "exactSizes" | "needs" | "spiller" | "rowTokens" | "rowSize" | "writeRows"> {
   // rows ascend (input order): a flag per table row up to the last

@@ -15,14 +15,14 @@
 import type { DpoConfig } from "../types.js";
 import { S_KEPT, S_VERIFY_INCORRECT, V_CORRECT, V_INCORRECT, type MixRow } from "../table.js";
 import { Eligibility, Tally, rowKey, sortByKey, type OutputBuilder, type PlanContext } from "../common.js";
-import { rowTextBytes, type Message, type MixColumn, type MixValue } from "../shards.js";
+import { rowTextBytes, type ColumnSpec, type Message, type RowValue } from "../../io/parquet-write.js";
 import { renderResponse } from "../text.js";
 import { orderKey, saltOf } from "../sample-keys.js";
 import { fmix32u } from "../../text/hash.js";
 
 const MAX_SIDE = 64;
 
-export function dpoColumns(format: "chat" | "plain"): MixColumn[] {
+export function dpoColumns(format: "chat" | "plain"): ColumnSpec[] {
   const text = format === "chat" ? "MESSAGES" : "STRING";
   return [
     { name: "prompt", type: text, nullable: false },
@@ -187,7 +187,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
     return prompt;
   };
   /** the pair's values without its texts: every string here comes from the table */
-  const tableValues = (c: number, r: number): MixValue[] => {
+  const tableValues = (c: number, r: number): RowValue[] => {
     const p = t.problem[c]!;
     const pass = t.pPassRate[p]!;
     return [null, null, null, t.problems[p]!, null, null, t.sources[t.source[c]!]!, promptTokens(c), respTokens(c), respTokens(r), Number.isNaN(pass) ? null : pass, t.pDomain[p]!, t.difficultyName(p)];
@@ -212,7 +212,7 @@ export function dpoBuilder(ctx: PlanContext, systemTokens: number): OutputBuilde
         const chosenSide = (role[i]! & 1) !== 0;
         const rec: Rec = [r.id, chosenSide ? r.problem : null, renderResponse(r, responseFormat)];
         // the text this rollout adds to its pairs: prompt, chosen and its id, or rejected and its id
-        const v: MixValue[] = new Array(columns.length).fill(null);
+        const v: RowValue[] = new Array(columns.length).fill(null);
         const side = format === "chat" ? msg("assistant", rec[2]) : rec[2];
         if (chosenSide) {
           v[0] = promptOf(r.problem);

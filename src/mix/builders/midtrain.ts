@@ -19,7 +19,7 @@
 import type { MidtrainConfig } from "../types.js";
 import { S_KEPT, V_CORRECT, type MixRow } from "../table.js";
 import { Eligibility, Tally, capPerProblem, rowKey, sortByKey, type OutputBuilder, type PartSpiller, type PlanContext } from "../common.js";
-import type { MixColumn, MixValue } from "../shards.js";
+import type { ColumnSpec, RowValue } from "../../io/parquet-write.js";
 import { orderKey, saltOf } from "../sample-keys.js";
 import { documentPieces, type Encoder } from "../text.js";
 import type { Template } from "../../config/outputs.js";
@@ -28,7 +28,7 @@ import type { ThreadPool } from "../../workers.js";
 
 const WINDOW = 8;
 
-export function midtrainColumns(inputIds: boolean): MixColumn[] {
+export function midtrainColumns(inputIds: boolean): ColumnSpec[] {
   return [
     { name: "text", type: "STRING", nullable: false, longText: true },
     ...(inputIds ? [{ name: "input_ids", type: "INT32_LIST" as const, nullable: false }] : []),
@@ -293,9 +293,9 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
     for (let k = 0; k < n; k++) ids[k] = buf.readInt32LE(4 + idLen + 4 * k);
     return { id, ids };
   };
-  const emit = (append: (values: MixValue[], tokens: number) => void, seq: Int32Array, n: number, content: number, rollouts: string[]) => {
+  const emit = (append: (values: RowValue[], tokens: number) => void, seq: Int32Array, n: number, content: number, rollouts: string[]) => {
     const ids = seq.subarray(0, n);
-    const row: MixValue[] = [text.enc.decode(ids)];
+    const row: RowValue[] = [text.enc.decode(ids)];
     if (inputIds) row.push(Array.from(ids));
     row.push(n, content, rollouts.length, rollouts);
     append(row, n);

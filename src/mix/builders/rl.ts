@@ -7,11 +7,11 @@
  */
 import type { RlConfig } from "../types.js";
 import { Eligibility, Tally, rowRecords, sortByKey, type OutputBuilder, type PlanContext } from "../common.js";
-import type { Message, MixColumn } from "../shards.js";
+import type { ColumnSpec, Message } from "../../io/parquet-write.js";
 import { orderKey, saltOf } from "../sample-keys.js";
 import { parsePromptTemplate } from "../../config/outputs.js";
 
-export function rlColumns(format: "chat" | "plain"): MixColumn[] {
+export function rlColumns(format: "chat" | "plain"): ColumnSpec[] {
   return [
     { name: "prompt", type: format === "chat" ? "MESSAGES" : "STRING", nullable: false },
     { name: "answer", type: "STRING", nullable: false },

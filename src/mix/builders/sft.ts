@@ -10,9 +10,9 @@ import type { SftConfig } from "../types.js";
 import { S_KEPT, V_CORRECT, VERDICTS } from "../table.js";
 import { Eligibility, Tally, rowKey, rowRecords, sortByKey, type OutputBuilder, type PlanContext } from "../common.js";
 import { renderResponse } from "../text.js";
-import type { Message, MixColumn } from "../shards.js";
+import type { ColumnSpec, Message } from "../../io/parquet-write.js";
 
-export const SFT_COLUMNS: MixColumn[] = [
+export const SFT_COLUMNS: ColumnSpec[] = [
   { name: "messages", type: "MESSAGES", nullable: false },
   { name: "id", type: "STRING", nullable: false },
   { name: "source", type: "STRING", nullable: false },
