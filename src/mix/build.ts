@@ -20,19 +20,16 @@ import type { Rollout, DropReason } from "../record/rollout.js";
 import type { RowGroupInfo } from "../group/types.js";
 import type { ProblemSummary } from "../group/problems.js";
 import type { MixConfig } from "../config/types.js";
-import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from "./types.js";
+import type { OutputConfig, OutputManifest } from "./types.js";
 import { canonicalJson } from "../config/load.js";
 import { ThreadPool } from "../workers.js";
 import { ParquetShardWriter, initCompressors, type ClosedShard } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
-import { sortedRecord, type OutputBuilder, type PlanContext } from "./common.js";
-import { THINK_CLOSE, THINK_OPEN, loadEncoder, type Encoder } from "./text.js";
-import { buildOrder, chatTemplate, checkOutputs, parsePromptTemplate, parseTemplate } from "../config/outputs.js";
-import { midtrainBuilder } from "./builders/midtrain.js";
-import { sftBuilder } from "./builders/sft.js";
-import { dpoBuilder } from "./builders/dpo.js";
-import { rlBuilder } from "./builders/rl.js";
+import { sortedRecord, type OutputBuilder, type PlanContext, type PlanTools } from "./common.js";
+import { THINK_CLOSE, THINK_OPEN, loadEncoder } from "./text.js";
+import { buildOrder, checkOutputs } from "../config/outputs.js";
+import { productOf, unitsNote } from "./products.js";
 import { outputCard } from "./card.js";
 import { SpillReader, SpillWriter } from "./spill.js";
 
@@ -68,30 +65,6 @@ export interface BuildOutputsArgs {
 export function outputConfigHash(config: MixConfig, name: string): string {
   const o = config.outputs?.[name];
   return createHash("sha256").update(canonicalJson({ name, output: o, seed: config.seed, tokenizer: config.tokenizer })).digest("hex");
-}
-
-function midtrainTemplate(o: MidtrainConfig) {
-  return o.template === "chat" ? chatTemplate(o.chatFormat ?? "phi4", o.system) : (o.textTemplate ?? "{problem}\n\n{response}");
-}
-
-async function makeBuilder(ctx: PlanContext, enc: Encoder, pool: () => ThreadPool | null): Promise<OutputBuilder> {
-  const o = ctx.config;
-  const sysTokens = "system" in o && o.system ? enc.count(o.system) : 0;
-  switch (o.kind) {
-    case "midtrain": {
-      const template = parseTemplate(midtrainTemplate(o), `$.outputs.${ctx.name}.textTemplate`);
-      const literalIds = template.literals.map((l) => enc.encode(l)) as [number[], number[], number[]];
-      return midtrainBuilder(ctx, { enc, template, literalIds, separatorIds: enc.separatorIds(o.separator ?? "<|endoftext|>"), pool: pool() });
-    }
-    case "sft":
-      return sftBuilder(ctx, sysTokens);
-    case "dpo":
-      return dpoBuilder(ctx, sysTokens);
-    case "rl": {
-      const [before, after] = parsePromptTemplate(o.promptTemplate ?? "{problem}", `$.outputs.${ctx.name}.promptTemplate`);
-      return rlBuilder(ctx, enc.count(before) + enc.count(after), sysTokens);
-    }
-  }
 }
 
 /** A planned set of outputs: every decision made from the compact table, before any text is read. */
@@ -136,6 +109,7 @@ export async function planOutputs(args: PlanOutputsArgs): Promise<OutputsPlan | 
     await (encodePool as ThreadPool | null)?.destroy();
     encodePool = null;
   };
+  const tools: PlanTools = { enc, pool: getPool };
   const open = enc.encode(THINK_OPEN);
   const closeIds = enc.encode(THINK_CLOSE);
   const thinkWrap = { open, close: closeIds, openTokens: open.length, closeTokens: closeIds.length };
@@ -156,7 +130,7 @@ export async function planOutputs(args: PlanOutputsArgs): Promise<OutputsPlan | 
         tokenizer: config.tokenizer,
         think: "responseFormat" in o && o.responseFormat === "think" ? thinkWrap : null,
       };
-      builders.set(name, await makeBuilder(ctx, enc, getPool));
+      builders.set(name, productOf(o.kind).plan(ctx, o, tools));
     }
   } catch (e) {
     await close();
@@ -337,7 +311,8 @@ export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, Closed
       warnings: [...b.warnings],
     };
     if (table.recounted) m.warnings.push(`${table.recounted} row(s) had no token counts and were counted here`);
-    writeFileAtomic(join(dir, "README.md"), outputCard(config.name, m));
+    const product = productOf(o.kind);
+    writeFileAtomic(join(dir, "README.md"), outputCard(config.name, m, { about: product.about, facts: product.facts?.(m.details) ?? [], units: unitsNote() }));
     writeFileAtomic(join(dir, "manifest.json"), JSON.stringify(m, null, 2) + "\n");
     manifests[name] = m;
   }
