@@ -3,11 +3,12 @@
  *
  *   pass 1: rows() → compact per-rollout table (no texts) + per-problem summaries
  *   plan:   every output decides its rows from the table, in dependency order (`exclude`): which
- *           rollouts, in which output order (packing, pairs), with how many tokens; the tallies
+ *           rollouts, in which output order (packing, pairs), with how many tokens; the tallies.
+ *           Its kind's Product plans it (products.ts: the registry of kinds)
  *   pass 2: the rows again, part by part (a run's units) → each output's records of the rows it
  *           uses (texts, token ids) into per-part spill files with an index
  *   shards: cuts from the plan and the records' sizes; shard k written from the spill alone, so
- *           parts and shards can be split across processes (src/exec/runner.ts, phase outputs)
+ *           parts and shards can be split across processes (src/run/products.ts, phase outputs)
  *   finish: manifest + card per output
  *
  * Every decision sorts by seeded hashes of ids, so the result depends on the config and the rows,

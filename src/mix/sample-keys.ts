@@ -38,6 +38,7 @@ export function sortByKey(indices: Int32Array, key: (i: number) => number): Int3
   return out;
 }
 
+/** The key of table row i for one purpose (e.g. "sft:order"); `extra` e.g. an epoch. */
 export function rowKey(t: RowTable, purpose: string, extra = 0): (i: number) => number {
   const salt = saltOf(purpose);
   return (i) => orderKey(t.h1[i]!, t.h2[i]!, salt, extra);
