@@ -17,7 +17,8 @@ import { loadCounter } from "../src/tokens/annotator.js";
 import { loadMix, validateMix } from "../src/config/load.js";
 import { duck } from "./helpers/duckdb.js";
 import { rebuildOutputs } from "../src/mix/rebuild.js";
-import { ShardSet, initCompressors } from "../src/io/parquet-write.js";
+import { ParquetShardWriter, ShardSet, initCompressors, rowTextBytes, type ColumnSpec } from "../src/io/parquet-write.js";
+import { PRODUCTS, productOf, unitsNote } from "../src/mix/products.js";
 import { REJECTED_COLUMNS, ROLLOUT_COLUMNS, decisionValues, rolloutValues } from "../src/io/rollout-columns.js";
 import { tempDir } from "./helpers/cli.js";
 
@@ -254,6 +255,8 @@ describe("the four products of one mix", () => {
       expect(rows).toBe(m.rows);
       const card = readFileSync(join(dir, "README.md"), "utf8");
       expect(card.startsWith("---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/*.parquet\n")).toBe(true);
+      expect(card).toContain(`\n\n${productOf(m.kind).about.join("\n")}\n\n`);
+      expect(card).toContain("\nUnits in the tables are rollouts (midtrain, sft), pairs (dpo) or prompts (rl).\n");
       expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(m)));
       expect(m.configHash).toMatch(/^[0-9a-f]{64}$/);
       const hist = m.passRateHistogram.counts.reduce((x, y) => x + y, 0) + m.passRateHistogram.unknown;
@@ -586,5 +589,78 @@ describe("config rules", () => {
     expect(() => validateMix({ ...base, outputs: { s: { kind: "sft", packTo: 5 } } }, "t.json")).toThrow(/\$\.outputs\.s\.packTo: unknown key/);
     expect(() => validateMix({ ...base, outputs: { m: { kind: "midtrain" } } }, "t.json")).toThrow(/missing required key "packTo"/);
     expect(() => validateMix({ ...base, outputs: { r: { kind: "rl", passRate: [0.1, 2] } } }, "t.json")).toThrow(/passRate/);
+  });
+});
+
+describe("the product registry", () => {
+  it("names every kind the outputs schema names, each with its own schema part, builder and card text", () => {
+    const parts = join(import.meta.dirname, "..", "schemas", "parts");
+    const outputs = JSON.parse(readFileSync(join(parts, "outputs.schema.json"), "utf8"));
+    const kinds = PRODUCTS.map((p) => p.kind);
+    expect(kinds).toEqual(["midtrain", "sft", "dpo", "rl"]);
+    expect(outputs.additionalProperties.properties.kind.enum).toEqual(kinds);
+    const branches = outputs.additionalProperties.allOf as { if: { properties: { kind: { const: string } } }; then: { $ref: string } }[];
+    expect(branches.map((b) => [b.if.properties.kind.const, b.then.$ref])).toEqual(kinds.map((k) => [k, `outputs.${k}.schema.json`]));
+    for (const p of PRODUCTS) {
+      const part = JSON.parse(readFileSync(join(parts, `outputs.${p.kind}.schema.json`), "utf8"));
+      expect(part.$id.endsWith(`/parts/outputs.${p.kind}.schema.json`)).toBe(true);
+      expect(part.properties.kind).toEqual({ const: p.kind });
+      expect(productOf(p.kind)).toBe(p);
+      expect(p.about.length).toBeGreaterThan(0);
+      expect(typeof p.plan).toBe("function");
+    }
+    expect(unitsNote()).toBe("rollouts (midtrain, sft), pairs (dpo) or prompts (rl)");
+    expect(() => productOf("pretrain")).toThrow(/unknown kind "pretrain"; registered: midtrain, sft, dpo, rl/);
+  });
+});
+
+describe("the one shard writer", () => {
+  const columns: ColumnSpec[] = [
+    { name: "messages", type: "MESSAGES", nullable: false },
+    { name: "ids", type: "INT32_LIST", nullable: false },
+    { name: "names", type: "STRING_LIST", nullable: false },
+    { name: "meta", type: "JSON" },
+    { name: "n", type: "INT64", nullable: false },
+    { name: "note", type: "STRING" },
+  ];
+  const rows = [
+    [[{ role: "user", content: "1+1?" }, { role: "assistant", content: "2" }], Int32Array.from([5, 6, 7]), ["a", "b"], { level: 3 }, 1, "x"],
+    [[{ role: "user", content: "héllo" }], [], [], null, 2, null],
+    [[{ role: "user", content: "q" }, { role: "assistant", content: "long answer" }], [1], ["c"], { k: [1, 2] }, 3, undefined],
+  ];
+
+  it("writes nested and flat columns DuckDB reads back, counts text as rowTextBytes and rolls shards over on it", async () => {
+    await initCompressors();
+    const dir = tempDir();
+    const w = new ParquetShardWriter(join(dir, "one.parquet"), columns, { codec: "ZSTD", rowGroupRows: 2, kv: { "curate.test": "1" } });
+    rows.forEach((r, k) => w.append(r, 10 * (k + 1)));
+    expect(w.textBytes).toBe(4 + 1 + 3 * 4 + 1 + 5 + 0 + 1 + 11 + 4);
+    expect(w.textBytes).toBe(rows.reduce((a, r) => a + rowTextBytes(columns, r), 0));
+    const closed = w.close();
+    expect(closed).toMatchObject({ path: join(dir, "one.parquet"), rows: 3, tokens: 60 });
+    expect(closed.sha256).toBe(createHash("sha256").update(readFileSync(closed.path)).digest("hex"));
+    const back = await duck(`select messages, ids, names, meta, n, note from read_parquet('${closed.path}') order by n`);
+    expect(back.map((r) => (r.messages as { content: string }[]).map((m) => m.content))).toEqual([["1+1?", "2"], ["héllo"], ["q", "long answer"]]);
+    expect(back.map((r) => r.ids)).toEqual([[5, 6, 7], [], [1]]);
+    expect(back.map((r) => r.names)).toEqual([["a", "b"], [], ["c"]]);
+    expect(back.map((r) => (r.meta === null ? null : JSON.parse(r.meta as string)))).toEqual([{ level: 3 }, null, { k: [1, 2] }]);
+    expect(back.map((r) => [Number(r.n), r.note])).toEqual([[1, "x"], [2, null], [3, null]]);
+
+    // a set of shards rolls over once a shard holds 20 text bytes: messages' contents count
+    const set = new ShardSet(join(dir, "set"), "part", columns, { codec: "SNAPPY", rowGroupRows: 10, shardRows: 100, shardBytes: 20 });
+    for (const r of rows) set.append(r, { tokens: 1 });
+    const shards = set.close();
+    expect(shards.map((s) => [s.rows, s.tokens, s.extra.tokens])).toEqual([[2, 2, 2], [1, 1, 1]]);
+    expect(readdirSync(join(dir, "set")).sort()).toEqual(["part-00000.parquet", "part-00001.parquet"]);
+  });
+
+  it("refuses a null in a required column, naming the shard, column and row, and leaves no file", async () => {
+    await initCompressors();
+    const dir = tempDir();
+    const w = new ParquetShardWriter(join(dir, "bad.parquet"), columns, { codec: "ZSTD", rowGroupRows: 10 });
+    w.append(rows[0]!);
+    expect(() => w.append([rows[1]![0], null, [], null, 5, null])).toThrow(/bad\.parquet: column ids must not be null \(row 1\)/);
+    w.abort();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * The checks of a mix file's `outputs` that its schema cannot express: known source names, `exclude`
  * order without cycles, well-formed templates, one size per product. Used by config loading and by the
- * builders (build order, parsed templates); config/ imports no builder.
+ * builders (build order, parsed templates); config/ imports no builder (only their types).
  */
 import { UsageError } from "../errors.js";
 import type { MixConfig } from "./types.js";
-import type { ChatFormat, OutputsConfig } from "../mix/types.js";
+import type { ChatFormat, OutputConfig, OutputsConfig } from "../mix/types.js";
 
 /** A template split into literals around `{problem}` / `{response}`. */
 export interface Template {
@@ -74,7 +74,43 @@ export function buildOrder(outputs: OutputsConfig): string[] {
   return order;
 }
 
-/** Checks the schema cannot express: known sources, templates, budgets. */
+type Rules<K extends OutputConfig["kind"]> = (o: Extract<OutputConfig, { kind: K }>, at: string, sources: Set<string>) => void;
+
+/**
+ * Each product kind's rules that its schema part cannot express. They live here rather than in the
+ * product's file (src/mix/builders/): config loading (config/load.ts) checks a mix file before any
+ * builder is loaded — a bad template must fail `curate validate` and the start of a run, not the
+ * outputs phase hours later — and config/ sits below mix/, so it cannot import the registry at run
+ * time. A kind whose schema says everything needs no entry.
+ */
+const KIND_RULES: { [K in OutputConfig["kind"]]?: Rules<K> } = {
+  midtrain(o, at, sources) {
+    const list = [...sources].join(", ");
+    for (const s of Object.keys(o.weights ?? {})) if (!sources.has(s)) throw new OutputsConfigError(`${at}.weights: found source ${JSON.stringify(s)}, expected a source name (${list})`);
+    if (o.weights && !Object.values(o.weights).some((w) => w > 0)) throw new OutputsConfigError(`${at}.weights: every weight is 0; expected at least one positive weight`);
+    if (o.textTemplate !== undefined) {
+      try {
+        parseTemplate(o.textTemplate, `${at}.textTemplate`);
+      } catch (e) {
+        throw new OutputsConfigError((e as Error).message);
+      }
+      if (o.template === "chat") throw new OutputsConfigError(`${at}.textTemplate: only used with template "plain"; found template "chat"`);
+    }
+  },
+  sft(o, at) {
+    if (o.rows !== undefined && o.tokenBudget !== undefined) throw new OutputsConfigError(`${at}: found both rows and tokenBudget, expected one size (rows or tokenBudget)`);
+  },
+  rl(o, at) {
+    if (o.promptTemplate === undefined) return;
+    try {
+      parsePromptTemplate(o.promptTemplate, `${at}.promptTemplate`);
+    } catch (e) {
+      throw new OutputsConfigError((e as Error).message);
+    }
+  },
+};
+
+/** Checks the schema cannot express: known sources, ordered bands, then each kind's rules. */
 export function checkOutputs(config: MixConfig): void {
   const outputs = config.outputs ?? {};
   const sources = new Set(config.sources.map((s) => s.name));
@@ -87,27 +123,6 @@ export function checkOutputs(config: MixConfig): void {
       const b = o[band];
       if (b && b[0] > b[1]) throw new OutputsConfigError(`${at}.${band}: found [${b[0]}, ${b[1]}], expected [lo, hi] with lo ≤ hi`);
     }
-    if (o.kind === "midtrain") {
-      for (const s of Object.keys(o.weights ?? {})) if (!sources.has(s)) throw new OutputsConfigError(`${at}.weights: found source ${JSON.stringify(s)}, expected a source name (${list})`);
-      if (o.weights && !Object.values(o.weights).some((w) => w > 0)) throw new OutputsConfigError(`${at}.weights: every weight is 0; expected at least one positive weight`);
-      if (o.textTemplate !== undefined) {
-        try {
-          parseTemplate(o.textTemplate, `${at}.textTemplate`);
-        } catch (e) {
-          throw new OutputsConfigError((e as Error).message);
-        }
-        if (o.template === "chat") throw new OutputsConfigError(`${at}.textTemplate: only used with template "plain"; found template "chat"`);
-      }
-    }
-    if (o.kind === "sft" && o.rows !== undefined && o.tokenBudget !== undefined) {
-      throw new OutputsConfigError(`${at}: found both rows and tokenBudget, expected one size (rows or tokenBudget)`);
-    }
-    if (o.kind === "rl" && o.promptTemplate !== undefined) {
-      try {
-        parsePromptTemplate(o.promptTemplate, `${at}.promptTemplate`);
-      } catch (e) {
-        throw new OutputsConfigError((e as Error).message);
-      }
-    }
+    (KIND_RULES[o.kind] as Rules<typeof o.kind> | undefined)?.(o as never, at, sources);
   }
 }

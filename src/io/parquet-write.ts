@@ -1,8 +1,14 @@
 /**
- * Streaming Parquet shard writer. Rows are buffered into row groups and written with hyparquet-writer's
- * incremental ParquetWriter through a file writer that flushes every ~1 MB (memory bounded by one row
- * group), hashes the bytes (sha-256) as they go, and writes to a temp file renamed into place only on
- * `close()`. A shard that exists under its final name is complete.
+ * The one Parquet shard writer: rollout shards (data/, rejected/, annotated/) and the data products'
+ * shards (outputs/<name>/data/) both go through ParquetShardWriter. Rows are buffered into row groups
+ * and written with hyparquet-writer's incremental writer (ListParquetWriter: the library's, with a
+ * faster path for list columns) through a file writer that flushes every ~1 MB (memory bounded by one
+ * row group), hashes the bytes (sha-256) as they go, and writes to a temp file renamed into place only
+ * on `close()`. A shard that exists under its final name is complete.
+ *
+ * Column types: flat ones (STRING, INT32, INT64, DOUBLE, BOOLEAN, JSON) and the nested ones trainers
+ * read: MESSAGES = list<struct<role, content>> (TRL's conversational layout), INT32_LIST (token ids)
+ * and STRING_LIST (id lists), all as standard 3-level LISTs.
  */
 import { createHash, type Hash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -14,7 +20,7 @@ import { mkdirs, withFsContext } from "../errors.js";
 import { ListParquetWriter } from "./parquet-list-writer.js";
 import { dirname } from "node:path";
 
-export type ColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "JSON";
+export type ColumnType = "STRING" | "INT32" | "INT64" | "DOUBLE" | "BOOLEAN" | "JSON" | "MESSAGES" | "INT32_LIST" | "STRING_LIST";
 
 export interface ColumnSpec {
   name: string;
@@ -23,6 +29,12 @@ export interface ColumnSpec {
   nullable?: boolean;
   /** long, mostly unique text: skip dictionary trials and min/max statistics (both cost time, save nothing) */
   longText?: boolean;
+}
+
+/** One element of a MESSAGES column. */
+export interface Message {
+  role: string;
+  content: string;
 }
 
 export type Codec = "ZSTD" | "SNAPPY" | "GZIP" | "UNCOMPRESSED";
@@ -77,16 +89,29 @@ function schemaFor(columns: ColumnSpec[]): SchemaElement[] {
         schema.push({ name: c.name, type: "BYTE_ARRAY", converted_type: "JSON", repetition_type });
         break;
       case "INT32":
-        schema.push({ name: c.name, type: "INT32", repetition_type });
-        break;
       case "INT64":
-        schema.push({ name: c.name, type: "INT64", repetition_type });
-        break;
       case "DOUBLE":
-        schema.push({ name: c.name, type: "DOUBLE", repetition_type });
-        break;
       case "BOOLEAN":
-        schema.push({ name: c.name, type: "BOOLEAN", repetition_type });
+        schema.push({ name: c.name, type: c.type, repetition_type });
+        break;
+      case "MESSAGES":
+        schema.push(
+          { name: c.name, repetition_type, converted_type: "LIST", num_children: 1 },
+          { name: "list", repetition_type: "REPEATED", num_children: 1 },
+          { name: "element", repetition_type: "REQUIRED", num_children: 2 },
+          { name: "role", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+          { name: "content", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+        );
+        break;
+      case "INT32_LIST":
+      case "STRING_LIST":
+        schema.push(
+          { name: c.name, repetition_type, converted_type: "LIST", num_children: 1 },
+          { name: "list", repetition_type: "REPEATED", num_children: 1 },
+          c.type === "INT32_LIST"
+            ? { name: "element", type: "INT32", repetition_type: "REQUIRED" }
+            : { name: "element", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+        );
         break;
     }
   }
@@ -107,7 +132,7 @@ export function chargeWrite(n: number): void {
   }
 }
 
-/** ByteWriter that streams to a file descriptor and hashes everything it writes (shared by every shard writer). */
+/** ByteWriter that streams to a file descriptor and hashes everything it writes. */
 export class HashingFileWriter extends ByteWriter {
   readonly hash: Hash = createHash("sha256");
   /** `path`: the file being written, named when a write fails (a write to an open file names none) */
@@ -137,31 +162,34 @@ export class HashingFileWriter extends ByteWriter {
 export interface ClosedShard {
   path: string;
   rows: number;
+  /** the tokens the rows were appended with */
+  tokens: number;
   bytes: number;
   sha256: string;
 }
 
 /**
- * One Parquet file written through a temp name: hyparquet-writer's incremental ParquetWriter on a
- * hashing file writer; `close()` finishes, fsyncs and renames into place, `abort()` removes the temp.
- * A file under its final name is complete. Shared by every shard writer (rollout shards, data products).
+ * One Parquet file written through a temp name: hyparquet-writer's incremental writer on a hashing
+ * file writer; `close()` finishes, fsyncs and renames into place, `abort()` removes the temp. A file
+ * under its final name is complete.
  */
-export class AtomicParquetFile {
+class AtomicParquetFile {
   private fd: number;
   private tmp: string;
   private writer: HashingFileWriter;
   readonly parquet: ParquetWriter;
   private closed = false;
 
-  /** `lists`: list columns' levels by ListParquetWriter's shortcut (same bytes, one loop instead of the Dremel walk) */
-  constructor(readonly path: string, schema: unknown[], opts: { codec: Codec; kv?: Record<string, string>; lists?: boolean }) {
+  constructor(readonly path: string, schema: SchemaElement[], opts: { codec: Codec; kv?: Record<string, string> }) {
     mkdirs(dirname(path));
     this.tmp = tempPathFor(path);
     this.fd = withFsContext("write", path, () => openSync(this.tmp, "w"));
     this.writer = new HashingFileWriter(this.fd, path);
-    this.parquet = new (opts.lists ? ListParquetWriter : ParquetWriter)({
+    // ListParquetWriter writes the same bytes as the library's writer (test/parquet-list-writer.test.ts);
+    // only list columns take its shortcut, every other column the library's own path
+    this.parquet = new ListParquetWriter({
       writer: this.writer,
-      schema: schema as never,
+      schema: schema as never, // the writer bundles its own hyparquet, whose SchemaElement type differs slightly
       codec: opts.codec,
       compressors: compressorsFor(opts.codec),
       statistics: true,
@@ -202,14 +230,35 @@ export class AtomicParquetFile {
   }
 }
 
+/** A cell: JSON columns take any value (hyparquet-writer serialises it), MESSAGES a Message[], lists arrays (INT32_LIST also an Int32Array). */
 export type RowValue = string | number | boolean | bigint | null | undefined | object;
 
+/**
+ * Text size of one row as shards count it for roll-over: string values by length (UTF-16 units),
+ * messages by their contents, int32 lists at 4 bytes per value; numbers, JSON objects and id lists
+ * count nothing. The data products plan their shard cuts with it before writing (src/mix/shards.ts).
+ */
+export function rowTextBytes(columns: ColumnSpec[], values: RowValue[]): number {
+  let n = 0;
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    const v = values[i];
+    if (typeof v === "string") n += v.length;
+    else if (c.type === "MESSAGES" && Array.isArray(v)) for (const m of v as Message[]) n += m.content.length;
+    else if (c.type === "INT32_LIST" && (Array.isArray(v) || v instanceof Int32Array)) n += v.length * 4;
+  }
+  return n;
+}
+
+/** One shard: streaming row groups, hashed while written, temp file renamed into place on close. */
 export class ParquetShardWriter {
   private file: AtomicParquetFile;
   private buffered: RowValue[][];
   private bufferedRows = 0;
   rows = 0;
+  /** see rowTextBytes */
   textBytes = 0;
+  tokens = 0;
 
   constructor(
     readonly path: string,
@@ -220,29 +269,33 @@ export class ParquetShardWriter {
     this.buffered = columns.map(() => []);
   }
 
-  /** values in column order */
-  append(values: RowValue[]): void {
+  /** values in column order; `tokens` adds to the shard's token count */
+  append(values: RowValue[], tokens = 0): void {
     for (let i = 0; i < this.columns.length; i++) {
       let v = values[i];
       const c = this.columns[i]!;
       if (v === undefined) v = null;
+      if (v === null && c.nullable === false) throw new Error(`${this.path}: column ${c.name} must not be null (row ${this.rows})`);
       // JSON columns take the value itself: hyparquet-writer serialises it (stringifying here would double-encode)
       if (c.type === "INT64" && typeof v === "number") v = BigInt(v);
-      if (typeof v === "string") this.textBytes += v.length;
+      else if (c.type === "INT32_LIST" && v instanceof Int32Array) v = Array.from(v);
       this.buffered[i]!.push(v);
     }
+    this.textBytes += rowTextBytes(this.columns, values);
     this.bufferedRows++;
     this.rows++;
+    this.tokens += tokens;
     if (this.bufferedRows >= this.opts.rowGroupRows) this.flushGroup();
   }
 
   private flushGroup(): void {
     if (this.bufferedRows === 0) return;
+    // min/max statistics of long texts, messages and lists help no reader and cost a comparison per value
     const columnData = this.columns.map((c, i) => ({
       name: c.name,
       data: this.buffered[i]! as never[],
       nullable: c.nullable !== false,
-      ...(c.longText ? { encoding: "PLAIN" as const, statistics: false } : {}),
+      ...(c.longText ? { encoding: "PLAIN" as const, statistics: false } : c.type === "MESSAGES" || c.type.endsWith("_LIST") ? { statistics: false } : {}),
     }));
     this.file.parquet.write({ columnData, rowGroupSize: this.bufferedRows });
     this.buffered = this.columns.map(() => []);
@@ -251,7 +304,7 @@ export class ParquetShardWriter {
 
   close(): ClosedShard {
     const { bytes, sha256 } = this.file.close(() => this.flushGroup());
-    return { path: this.path, rows: this.rows, bytes, sha256 };
+    return { path: this.path, rows: this.rows, tokens: this.tokens, bytes, sha256 };
   }
 
   /** abandon: remove the temp file, never leave a partial shard */
@@ -281,12 +334,13 @@ export class ShardSet {
     return this.current === null;
   }
 
+  /** `extra`: figures summed per shard (`tokens` is also the shard's token count) */
   append(values: RowValue[], extra?: Record<string, number>): void {
     if (!this.current) {
       const name = `${this.prefix}-${String(this.shards.length).padStart(5, "0")}.parquet`;
       this.current = new ParquetShardWriter(`${this.dir}/${name}`, this.columns, this.opts);
     }
-    this.current.append(values);
+    this.current.append(values, extra?.tokens);
     if (extra) for (const [k, v] of Object.entries(extra)) this.extra[k] = (this.extra[k] ?? 0) + v;
     if (this.current.rows >= this.opts.shardRows || this.current.textBytes >= this.opts.shardBytes) this.roll();
   }

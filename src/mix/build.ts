@@ -3,11 +3,12 @@
  *
  *   pass 1: rows() → compact per-rollout table (no texts) + per-problem summaries
  *   plan:   every output decides its rows from the table, in dependency order (`exclude`): which
- *           rollouts, in which output order (packing, pairs), with how many tokens; the tallies
+ *           rollouts, in which output order (packing, pairs), with how many tokens; the tallies.
+ *           Its kind's Product plans it (products.ts: the registry of kinds)
  *   pass 2: the rows again, part by part (a run's units) → each output's records of the rows it
  *           uses (texts, token ids) into per-part spill files with an index
  *   shards: cuts from the plan and the records' sizes; shard k written from the spill alone, so
- *           parts and shards can be split across processes (src/exec/runner.ts, phase outputs)
+ *           parts and shards can be split across processes (src/run/products.ts, phase outputs)
  *   finish: manifest + card per output
  *
  * Every decision sorts by seeded hashes of ids, so the result depends on the config and the rows,
@@ -20,21 +21,17 @@ import type { Rollout, DropReason } from "../record/rollout.js";
 import type { RowGroupInfo } from "../group/types.js";
 import type { ProblemSummary } from "../group/problems.js";
 import type { MixConfig } from "../config/types.js";
-import type { MidtrainConfig, OutputConfig, OutputManifest, OutputsConfig } from "./types.js";
+import type { OutputConfig, OutputManifest } from "./types.js";
 import { canonicalJson } from "../config/load.js";
 import { ThreadPool } from "../workers.js";
-import { initCompressors } from "../io/parquet-write.js";
+import { ParquetShardWriter, initCompressors, type ClosedShard } from "../io/parquet-write.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { RowTable, isUnreadable, type MixRow as TableRow } from "./table.js";
-import { sortedRecord, type OutputBuilder, type PlanContext } from "./common.js";
-import { THINK_CLOSE, THINK_OPEN, loadEncoder, type Encoder } from "./text.js";
-import { buildOrder, chatTemplate, checkOutputs, parsePromptTemplate, parseTemplate } from "../config/outputs.js";
-import { midtrainBuilder } from "./builders/midtrain.js";
-import { sftBuilder } from "./builders/sft.js";
-import { dpoBuilder } from "./builders/dpo.js";
-import { rlBuilder } from "./builders/rl.js";
+import { sortedRecord, type OutputBuilder, type PlanContext, type PlanTools } from "./common.js";
+import { THINK_CLOSE, THINK_OPEN, loadEncoder } from "./text.js";
+import { buildOrder, checkOutputs } from "../config/outputs.js";
+import { productOf, unitsNote } from "./products.js";
 import { outputCard } from "./card.js";
-import { ShardWriter, type ClosedMixShard } from "./shards.js";
 import { SpillReader, SpillWriter } from "./spill.js";
 
 export interface MixRow {
@@ -69,30 +66,6 @@ export interface BuildOutputsArgs {
 export function outputConfigHash(config: MixConfig, name: string): string {
   const o = config.outputs?.[name];
   return createHash("sha256").update(canonicalJson({ name, output: o, seed: config.seed, tokenizer: config.tokenizer })).digest("hex");
-}
-
-function midtrainTemplate(o: MidtrainConfig) {
-  return o.template === "chat" ? chatTemplate(o.chatFormat ?? "phi4", o.system) : (o.textTemplate ?? "{problem}\n\n{response}");
-}
-
-async function makeBuilder(ctx: PlanContext, enc: Encoder, pool: () => ThreadPool | null): Promise<OutputBuilder> {
-  const o = ctx.config;
-  const sysTokens = "system" in o && o.system ? enc.count(o.system) : 0;
-  switch (o.kind) {
-    case "midtrain": {
-      const template = parseTemplate(midtrainTemplate(o), `$.outputs.${ctx.name}.textTemplate`);
-      const literalIds = template.literals.map((l) => enc.encode(l)) as [number[], number[], number[]];
-      return midtrainBuilder(ctx, { enc, template, literalIds, separatorIds: enc.separatorIds(o.separator ?? "<|endoftext|>"), pool: pool() });
-    }
-    case "sft":
-      return sftBuilder(ctx, sysTokens);
-    case "dpo":
-      return dpoBuilder(ctx, sysTokens);
-    case "rl": {
-      const [before, after] = parsePromptTemplate(o.promptTemplate ?? "{problem}", `$.outputs.${ctx.name}.promptTemplate`);
-      return rlBuilder(ctx, enc.count(before) + enc.count(after), sysTokens);
-    }
-  }
 }
 
 /** A planned set of outputs: every decision made from the compact table, before any text is read. */
@@ -137,6 +110,7 @@ export async function planOutputs(args: PlanOutputsArgs): Promise<OutputsPlan | 
     await (encodePool as ThreadPool | null)?.destroy();
     encodePool = null;
   };
+  const tools: PlanTools = { enc, pool: getPool };
   const open = enc.encode(THINK_OPEN);
   const closeIds = enc.encode(THINK_CLOSE);
   const thinkWrap = { open, close: closeIds, openTokens: open.length, closeTokens: closeIds.length };
@@ -157,7 +131,7 @@ export async function planOutputs(args: PlanOutputsArgs): Promise<OutputsPlan | 
         tokenizer: config.tokenizer,
         think: "responseFormat" in o && o.responseFormat === "think" ? thinkWrap : null,
       };
-      builders.set(name, await makeBuilder(ctx, enc, getPool));
+      builders.set(name, productOf(o.kind).plan(ctx, o, tools));
     }
   } catch (e) {
     await close();
@@ -276,12 +250,12 @@ export function outputShardPath(plan: OutputsPlan, name: string, k: number): str
 }
 
 /** Write shard k of one output (temp + rename) from the spill. */
-export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: number): ClosedMixShard {
+export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: number): ClosedShard {
   const b = plan.builders.get(layout.name)!;
   const a = layout.cuts[k]!;
   const end = layout.cuts[k + 1]!;
   const path = outputShardPath(plan, layout.name, k);
-  const w = new ShardWriter(path, b.columns, b.rowGroupRows, plan.shard.codec, b.kv);
+  const w = new ParquetShardWriter(path, b.columns, { codec: plan.shard.codec, rowGroupRows: b.rowGroupRows, kv: b.kv });
   try {
     b.writeRows(a, end, (i) => layout.reader.get(i), (values, tokens) => w.append(values, tokens));
     if (w.rows !== end - a) throw new Error(`internal: outputs.${layout.name} shard ${k} got ${w.rows} rows, planned ${end - a}`);
@@ -296,7 +270,7 @@ export function writeOutputShard(plan: OutputsPlan, layout: OutputLayout, k: num
 }
 
 /** Every output's manifest and card, from the plan and the closed shards (in shard order). */
-export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, ClosedMixShard[]>, configHash?: string): Record<string, OutputManifest> {
+export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, ClosedShard[]>, configHash?: string): Record<string, OutputManifest> {
   const { config, table } = plan;
   const outputs = config.outputs ?? {};
   const names = Object.keys(outputs);
@@ -338,7 +312,8 @@ export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, Closed
       warnings: [...b.warnings],
     };
     if (table.recounted) m.warnings.push(`${table.recounted} row(s) had no token counts and were counted here`);
-    writeFileAtomic(join(dir, "README.md"), outputCard(config.name, m));
+    const product = productOf(o.kind);
+    writeFileAtomic(join(dir, "README.md"), outputCard(config.name, m, { about: product.about, facts: product.facts?.(m.details) ?? [], units: unitsNote() }));
     writeFileAtomic(join(dir, "manifest.json"), JSON.stringify(m, null, 2) + "\n");
     manifests[name] = m;
   }
@@ -355,7 +330,7 @@ export async function buildOutputs(args: BuildOutputsArgs): Promise<Record<strin
     rmSync(workDir, { recursive: true, force: true });
     await spillPart(plan, workDir, "all", args.rows(), { from: 0, to: plan.table.n });
     await plan.close();
-    const shards: Record<string, ClosedMixShard[]> = {};
+    const shards: Record<string, ClosedShard[]> = {};
     for (const name of plan.order) {
       const layout = layoutOutput(plan, workDir, ["all"], name);
       try {

@@ -1,12 +1,37 @@
 /**
- * Shared pieces of the four builders: eligibility checks with counted reasons, disjointness against
- * other outputs, seeded orderings, and the tallies every output manifest reports.
+ * What every product shares: the Product a kind registers (products.ts), the OutputBuilder its plan
+ * returns, eligibility checks with counted reasons, disjointness against other outputs, and the
+ * tallies every output manifest reports.
  */
 import type { OutputCommon, OutputConfig, PassRateHistogram, CountTokens } from "./types.js";
-import type { MixRow } from "./table.js";
-import { RowTable } from "./table.js";
-import { orderKey, saltOf } from "./sample-keys.js";
-import { rowTextBytes, type MixColumn, type MixValue } from "./shards.js";
+import type { MixRow, RowTable } from "./table.js";
+import type { Encoder } from "./text.js";
+import type { ThreadPool } from "../workers.js";
+import { rowKey, sortByKey } from "./sample-keys.js";
+import { rowTextBytes, type ColumnSpec, type RowValue } from "../io/parquet-write.js";
+
+/** What planning gives a product besides its context: the tokenizer and the encode threads. */
+export interface PlanTools {
+  enc: Encoder;
+  /** the encode worker pool (started on first call), or null when the run encodes inline */
+  pool(): ThreadPool | null;
+}
+
+/**
+ * A data product kind, as registered in products.ts: how it plans an output from the table, and what
+ * its dataset card says. `C` is the `outputs.<name>` config of this kind (its `kind` is the key).
+ */
+export interface Product<C extends OutputCommon & { kind: string }> {
+  kind: C["kind"];
+  /** what one output row counts as in the card's tables: "rollouts", "pairs", "prompts" */
+  unit: string;
+  /** the card's paragraph: the row layout, and which trainer reads it */
+  about: string[];
+  /** card lines drawn from the manifest's `details`, after rows / tokens / problem groups */
+  facts?(details: Record<string, unknown>): string[];
+  /** plan one output (every decision from the table, before any text is read) */
+  plan(ctx: PlanContext, config: C, tools: PlanTools): OutputBuilder;
+}
 
 export interface Blocker {
   name: string;
@@ -60,7 +85,7 @@ export interface OutputBuilder {
   /** the manifest's tallies, complete after planning */
   readonly tally: Tally;
   readonly warnings: string[];
-  readonly columns: MixColumn[];
+  readonly columns: ColumnSpec[];
   /** Parquet key-value metadata of every shard */
   readonly kv: Record<string, string>;
   /** rows per row group (≤ the run's) */
@@ -80,7 +105,7 @@ export interface OutputBuilder {
   rowSize(k: number, size: (i: number) => number): number;
   readonly exactSizes: boolean;
   /** output rows [a, b) from their records (`get(i)`), appended in order */
-  writeRows(a: number, b: number, get: (i: number) => Buffer, append: (values: MixValue[], tokens: number) => void): void;
+  writeRows(a: number, b: number, get: (i: number) => Buffer, append: (values: RowValue[], tokens: number) => void): void;
   details(): Record<string, unknown>;
 }
 
@@ -91,9 +116,9 @@ export interface OutputBuilder {
  */
 export function rowRecords<Rec>(
   rows: Int32Array,
-  columns: MixColumn[],
+  columns: ColumnSpec[],
   recordOf: (row: MixRow) => Rec,
-  values: (i: number, rec: Rec) => MixValue[],
+  values: (i: number, rec: Rec) => RowValue[],
   tokens: (i: number) => number,
 ): Pick<OutputBuilder, "count" | "exactSizes" | "needs" | "spiller" | "rowTokens" | "rowSize" | "writeRows"> {
   // rows ascend (input order): a flag per table row up to the last
@@ -204,23 +229,6 @@ export class Eligibility {
       if (n > 0) throw new Error(`outputs.${this.ctx.name}: ${n} problem group(s) shared with excluded output ${b.name} (internal error: disjointness not enforced)`);
     }
   }
-}
-
-/** Sort indices by a 53-bit key (ties by index): deterministic, independent of arrival order. */
-export function sortByKey(indices: Int32Array, key: (i: number) => number): Int32Array {
-  const keys = new Float64Array(indices.length);
-  for (let j = 0; j < indices.length; j++) keys[j] = key(indices[j]!);
-  const perm = new Int32Array(indices.length);
-  for (let j = 0; j < perm.length; j++) perm[j] = j;
-  perm.sort((a, b) => keys[a]! - keys[b]! || indices[a]! - indices[b]!);
-  const out = new Int32Array(indices.length);
-  for (let j = 0; j < perm.length; j++) out[j] = indices[perm[j]!]!;
-  return out;
-}
-
-export function rowKey(t: RowTable, purpose: string, extra = 0): (i: number) => number {
-  const salt = saltOf(purpose);
-  return (i) => orderKey(t.h1[i]!, t.h2[i]!, salt, extra);
 }
 
 /**

@@ -5,8 +5,8 @@
  * murmur3 finaliser, so one sha-256 per row serves every output.
  */
 import { createHash } from "node:crypto";
-
 import { fmix32u } from "../text/hash.js";
+import type { RowTable } from "./table.js";
 
 /** Two uint32 words of sha-256(seed \0 text). */
 export function sampleWords(seed: number, text: string): [number, number] {
@@ -24,4 +24,22 @@ export function orderKey(h1: number, h2: number, salt: number, extra = 0): numbe
   const a = fmix32u((h1 ^ salt ^ Math.imul(extra, 0x9e3779b9)) >>> 0);
   const b = fmix32u((h2 ^ fmix32u((salt + extra) >>> 0)) >>> 0);
   return a * 2097152 + (b >>> 11);
+}
+
+/** Sort indices by a 53-bit key (ties by index): deterministic, independent of arrival order. */
+export function sortByKey(indices: Int32Array, key: (i: number) => number): Int32Array {
+  const keys = new Float64Array(indices.length);
+  for (let j = 0; j < indices.length; j++) keys[j] = key(indices[j]!);
+  const perm = new Int32Array(indices.length);
+  for (let j = 0; j < perm.length; j++) perm[j] = j;
+  perm.sort((a, b) => keys[a]! - keys[b]! || indices[a]! - indices[b]!);
+  const out = new Int32Array(indices.length);
+  for (let j = 0; j < perm.length; j++) out[j] = indices[perm[j]!]!;
+  return out;
+}
+
+/** The key of table row i for one purpose (e.g. "sft:order"); `extra` e.g. an epoch. */
+export function rowKey(t: RowTable, purpose: string, extra = 0): (i: number) => number {
+  const salt = saltOf(purpose);
+  return (i) => orderKey(t.h1[i]!, t.h2[i]!, salt, extra);
 }

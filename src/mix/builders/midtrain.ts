@@ -9,26 +9,77 @@
  *    each is through its target, until the total is within one document of B. Without a budget,
  *    `weights` are repeat factors (w·tokens_s, within one document). Repeats walk the source again in
  *    a fresh seeded order per epoch; downsampling takes a seeded prefix.
- * 3. Packing order: every selected (document, epoch) sorted by a seeded key, so sources and problems
- *    mix within sequences. `split: "split"` fills every sequence to `packTo` and cuts documents at
- *    boundaries; `split: "never"` keeps each document whole with first-fit over a window of 8 open
- *    sequences (documents longer than `packTo` are left out).
+ * 3. Packing order and sequences (midtrain-pack.ts): every selected (document, epoch) sorted by a
+ *    seeded key, so sources and problems mix within sequences; `split: "split"` fills every sequence
+ *    to `packTo` and cuts documents at boundaries; `split: "never"` keeps each document whole
+ *    (documents longer than `packTo` are left out).
  * The sequences are planned from the documents' token counts; their token ids come from the spill
- * (each document encoded once, in input order), so any range of sequences can be written alone.
+ * (each document encoded once, in input order: midtrain-docs.ts), so any range of sequences can be
+ * written alone.
  */
-import type { MidtrainConfig } from "../types.js";
-import { S_KEPT, V_CORRECT, type MixRow } from "../table.js";
-import { Eligibility, Tally, capPerProblem, rowKey, sortByKey, type OutputBuilder, type PartSpiller, type PlanContext } from "../common.js";
-import type { MixColumn, MixValue } from "../shards.js";
-import { orderKey, saltOf } from "../sample-keys.js";
-import { documentPieces, type Encoder } from "../text.js";
-import type { Template } from "../../config/outputs.js";
-import { encodeWith, type EncodeRequest } from "../encode-core.js";
-import type { ThreadPool } from "../../workers.js";
+import type { ChatFormat, OutputCommon, ResponseFormat } from "../types.js";
+import { S_KEPT, V_CORRECT } from "../table.js";
+import { Eligibility, Tally, capPerProblem, type OutputBuilder, type PlanContext, type Product } from "../common.js";
+import type { ColumnSpec, RowValue } from "../../io/parquet-write.js";
+import { rowKey, sortByKey } from "../sample-keys.js";
+import { chatTemplate, parseTemplate } from "../../config/outputs.js";
+import { fmt, pct } from "../card.js";
+import { documentSpiller, readDocument, type MidtrainText } from "./midtrain-docs.js";
+import { packSequences, packingOrder, writeSequences, type Entries, type Packing } from "./midtrain-pack.js";
 
-const WINDOW = 8;
+/** `outputs.<name>` of kind "midtrain" (schemas/parts/outputs.midtrain.schema.json) */
+export interface MidtrainConfig extends OutputCommon {
+  /** at most this many rollouts per problem group (chosen by seeded hash of the rollout id) */
+  maxPerProblem?: number;
+  /** "raw" (default): the response as the source wrote it; "think": reasoning re-wrapped in <think>…</think>, then the solution */
+  responseFormat?: ResponseFormat;
+  kind: "midtrain";
+  /** tokens per packed sequence, e.g. 16384 */
+  packTo: number;
+  /** "plain" renders `textTemplate`; "chat" renders the rollout as a user/assistant exchange in `chatFormat` */
+  template?: "plain" | "chat";
+  /** plain template with `{problem}` and `{response}`, each exactly once (default "{problem}\n\n{response}") */
+  textTemplate?: string;
+  /** chat markup for template "chat" (default "phi4": <|user|>…<|end|><|assistant|>…<|end|>) */
+  chatFormat?: ChatFormat;
+  /** system prompt for template "chat" */
+  system?: string;
+  /** appended after every rollout; a special token of the tokenizer (default "<|endoftext|>") becomes its id */
+  separator?: string;
+  /** "split": fill every sequence, cutting rollouts at boundaries; "never": a rollout stays in one sequence (default "split") */
+  split?: "split" | "never";
+  /** per-source weights: shares of `tokenBudget` when it is set, else repeat factors (unlisted sources: 0) */
+  weights?: Record<string, number>;
+  /** target content tokens (rollouts and separators); met within one rollout */
+  tokenBudget?: number;
+  /** only rollouts verified correct (default false: every kept rollout) */
+  requireCorrect?: boolean;
+  /** store `input_ids` (list<int32>) beside the text (default true) */
+  inputIds?: boolean;
+}
 
-export function midtrainColumns(inputIds: boolean): MixColumn[] {
+export const midtrainProduct: Product<MidtrainConfig> = {
+  kind: "midtrain",
+  unit: "rollouts",
+  about: [
+    "Packed sequences for mid-training. `text` is the decoded sequence; `input_ids` (when present) are the exact",
+    "token ids — use them rather than re-tokenising `text` (a rollout cut at a sequence boundary may cut a",
+    "multi-byte character, and separately encoded pieces can differ from one-string tokenisation by a token).",
+    "`rollout_ids` lists the rollouts in each sequence (a rollout cut at a boundary appears in both).",
+  ],
+  facts: (d) => [
+    `- sequences of ${fmt(Number(d.packTo))} tokens: ${fmt(Number(d.sequences))}; rollouts packed: ${fmt(Number(d.rolloutsPacked))}`,
+    `- packing efficiency (content / sequences × packTo): ${pct(Number(d.packingEfficiency))}; rollouts split across sequences: ${fmt(Number(d.splitRollouts))}`,
+  ],
+  plan(ctx, o, { enc, pool }) {
+    const source = o.template === "chat" ? chatTemplate(o.chatFormat ?? "phi4", o.system) : (o.textTemplate ?? "{problem}\n\n{response}");
+    const template = parseTemplate(source, `$.outputs.${ctx.name}.textTemplate`);
+    const literalIds = template.literals.map((l) => enc.encode(l)) as [number[], number[], number[]];
+    return midtrainBuilder(ctx, { enc, template, literalIds, separatorIds: enc.separatorIds(o.separator ?? "<|endoftext|>"), pool: pool() });
+  },
+};
+
+export function midtrainColumns(inputIds: boolean): ColumnSpec[] {
   return [
     { name: "text", type: "STRING", nullable: false, longText: true },
     ...(inputIds ? [{ name: "input_ids", type: "INT32_LIST" as const, nullable: false }] : []),
@@ -39,18 +90,27 @@ export function midtrainColumns(inputIds: boolean): MixColumn[] {
   ];
 }
 
-export interface MidtrainText {
-  enc: Encoder;
-  template: Template;
-  literalIds: [number[], number[], number[]];
-  separatorIds: number[];
-  /** encode worker pool, or null to encode inline */
-  pool: ThreadPool | null;
+/** 1. Eligible documents (table rows, input order), capped per problem group. */
+function candidates(ctx: PlanContext, elig: Eligibility, docTokens: (i: number) => number): Int32Array {
+  const cfg = ctx.config as MidtrainConfig;
+  const t = ctx.table;
+  const never = (cfg.split ?? "split") === "never";
+  const cand: number[] = [];
+  for (let i = 0; i < t.n; i++) {
+    const reason =
+      t.status[i] !== S_KEPT ? "not_kept"
+      : cfg.requireCorrect && t.verdict[i] !== V_CORRECT ? "not_correct"
+      : !ctx.sourceOk[t.source[i]!] ? "source_not_selected"
+      : docTokens(i) === 0 ? "empty"
+      : never && docTokens(i) > cfg.packTo ? "longer_than_packTo"
+      : null;
+    if (elig.admit(t.problem[i]!, reason)) cand.push(i);
+  }
+  const docs = Int32Array.from(cand);
+  return cfg.maxPerProblem !== undefined ? capPerProblem(t, docs, cfg.maxPerProblem, `${ctx.name}:cap`, elig) : docs;
 }
 
-const BATCH_DOCS = 32;
-const BATCH_CHARS = 1 << 21;
-
+/** One source's documents, its target in tokens and what the draw achieved (the manifest's `sources`). */
 interface SourcePlan {
   name: string;
   docs: Int32Array;
@@ -61,43 +121,18 @@ interface SourcePlan {
   epochs: number;
 }
 
-export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBuilder {
+/** 2a. Each source's documents and token target (a share of the budget, or a repeat factor). */
+function sourcePlans(ctx: PlanContext, docs: Int32Array, docTokens: (i: number) => number, warnings: string[]): SourcePlan[] {
   const cfg = ctx.config as MidtrainConfig;
   const t = ctx.table;
-  const elig = new Eligibility(ctx);
-  const packTo = cfg.packTo;
-  const never = (cfg.split ?? "split") === "never";
-  const literal = text.literalIds[0].length + text.literalIds[1].length + text.literalIds[2].length;
-  const sepLen = text.separatorIds.length;
-  const docTokens = (i: number) => literal + t.problemTokens[i]! + t.responseTokensAs(i, ctx.think) + sepLen;
-  const warnings: string[] = [];
-
-  // ---- 1. candidates
-  const cand: number[] = [];
-  for (let i = 0; i < t.n; i++) {
-    const reason =
-      t.status[i] !== S_KEPT ? "not_kept"
-      : cfg.requireCorrect && t.verdict[i] !== V_CORRECT ? "not_correct"
-      : !ctx.sourceOk[t.source[i]!] ? "source_not_selected"
-      : docTokens(i) === 0 ? "empty"
-      : never && docTokens(i) > packTo ? "longer_than_packTo"
-      : null;
-    if (elig.admit(t.problem[i]!, reason)) cand.push(i);
-  }
-  let docs: Int32Array = Int32Array.from(cand);
-  if (cfg.maxPerProblem !== undefined) docs = capPerProblem(t, docs, cfg.maxPerProblem, `${ctx.name}:cap`, elig);
-
-  // ---- 2. amount per source
-  const S = t.sources.length;
-  const perSource: number[][] = Array.from({ length: S }, () => []);
+  const perSource: number[][] = t.sources.map(() => []);
   for (const i of docs) perSource[t.source[i]!]!.push(i);
-  const plans: SourcePlan[] = [];
-  for (let s = 0; s < S; s++) {
+  const plans = t.sources.map((name, s): SourcePlan => {
     const list = Int32Array.from(perSource[s]!);
     let available = 0;
     for (const i of list) available += docTokens(i);
-    plans.push({ name: t.sources[s]!, docs: list, available, target: 0, achieved: 0, entries: 0, epochs: 0 });
-  }
+    return { name, docs: list, available, target: 0, achieved: 0, entries: 0, epochs: 0 };
+  });
   const weightOf = (name: string) => (cfg.weights ? (cfg.weights[name] ?? 0) : 1);
   const budget = cfg.tokenBudget;
   if (budget !== undefined) {
@@ -108,10 +143,18 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
   } else {
     for (const sp of plans) sp.target = weightOf(sp.name) * sp.available;
   }
+  return plans;
+}
 
-  // entries = (document, epoch); each source walks its documents in a seeded order per epoch
-  const entryDoc: number[] = [];
-  const entryEpoch: number[] = [];
+/**
+ * 2b. The entries (document, epoch): each source walks its documents in a seeded order per epoch.
+ * With a budget the sources are interleaved by how far each is through its target; without one each
+ * source is drawn to its target alone. Either way a target is met within one document.
+ */
+function drawEntries(ctx: PlanContext, plans: SourcePlan[], docTokens: (i: number) => number): Entries & { total: number } {
+  const t = ctx.table;
+  const budget = (ctx.config as MidtrainConfig).tokenBudget;
+  const entries: Entries = { doc: [], epoch: [] };
   const cursor = plans.map((sp) => ({ order: new Int32Array(0) as Int32Array, pos: 0, epoch: -1, cum: 0, sp }));
   const nextDoc = (k: number): number => {
     const c = cursor[k]!;
@@ -125,8 +168,8 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
   const take = (k: number) => {
     const c = cursor[k]!;
     const i = c.order[c.pos++]!;
-    entryDoc.push(i);
-    entryEpoch.push(c.epoch);
+    entries.doc.push(i);
+    entries.epoch.push(c.epoch);
     c.cum += docTokens(i);
     c.sp.achieved = c.cum;
     c.sp.entries++;
@@ -173,133 +216,45 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
       total += cursor[k]!.cum;
     }
   }
-  if (entryDoc.length === 0 && docs.length === 0) warnings.push("no eligible rollouts: the output is empty (see eligibility)");
+  return { ...entries, total };
+}
+
+export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBuilder {
+  const cfg = ctx.config as MidtrainConfig;
+  const t = ctx.table;
+  const elig = new Eligibility(ctx);
+  const packTo = cfg.packTo;
+  const never = (cfg.split ?? "split") === "never";
+  const literal = text.literalIds[0].length + text.literalIds[1].length + text.literalIds[2].length;
+  const sepLen = text.separatorIds.length;
+  const docTokens = (i: number) => literal + t.problemTokens[i]! + t.responseTokensAs(i, ctx.think) + sepLen;
+  const warnings: string[] = [];
+
+  const docs = candidates(ctx, elig, docTokens);
+  const plans = sourcePlans(ctx, docs, docTokens, warnings);
+  const entries = drawEntries(ctx, plans, docTokens);
+  if (entries.doc.length === 0 && docs.length === 0) warnings.push("no eligible rollouts: the output is empty (see eligibility)");
   const copies = new Int32Array(t.n);
-  for (const i of entryDoc) copies[i]!++;
+  for (const i of entries.doc) copies[i]!++;
   let unusedDocs = 0;
   for (const i of docs) if (!copies[i]) unusedDocs++;
   if (unusedDocs) elig.count("downsampled", unusedDocs);
 
-  // ---- 3. packing order
-  const packSalt = saltOf(`${ctx.name}:pack`);
-  const nEntries = entryDoc.length;
-  const keys = new Float64Array(nEntries);
-  for (let e = 0; e < nEntries; e++) keys[e] = orderKey(t.h1[entryDoc[e]!]!, t.h2[entryDoc[e]!]!, packSalt, entryEpoch[e]!);
-  const packOrder = Int32Array.from({ length: nEntries }, (_, e) => e).sort((a, b) => keys[a]! - keys[b]! || entryDoc[a]! - entryDoc[b]! || entryEpoch[a]! - entryEpoch[b]!);
-
+  const order = packingOrder(t, ctx.name, entries);
   const used = new Uint8Array(t.problems.length);
-  for (const i of entryDoc) used[t.problem[i]!] = 1;
+  for (const i of entries.doc) used[t.problem[i]!] = 1;
   elig.checkDisjoint(used);
 
   const inputIds = cfg.inputIds ?? true;
   const tally = new Tally(t);
-  const stats = { sequences: 0, tokens: 0, contentTokens: 0, separatorTokens: 0, splitRollouts: 0, fullSequences: 0 };
-  // ---- 4. sequences, from the documents' token counts (the encoder's ids match them; the spill checks)
-  // "split": positions in the concatenation of the entries in packing order (entryCum), sequence s =
-  // [s·packTo, (s+1)·packTo); "never": seqEntries[seqStartNever[s] .. seqStartNever[s+1]) are sequence
-  // s's entries in the order they were placed
-  const entryCum = new Float64Array(nEntries + 1);
-  let seqEntries: Int32Array | null = null;
-  let seqStartNever: Int32Array | null = null;
-  let seqFill: Int32Array;
-  let seqCount: number;
-  for (let k = 0; k < nEntries; k++) {
-    const e = packOrder[k]!;
-    const i = entryDoc[e]!;
-    const n = docTokens(i);
-    const contentLen = n - sepLen;
-    const position = entryCum[k]!;
-    if (!never && contentLen > 0 && Math.floor(position / packTo) !== Math.floor((position + contentLen - 1) / packTo)) stats.splitRollouts++;
-    stats.contentTokens += contentLen;
-    stats.separatorTokens += sepLen;
-    tally.add(t.problem[i]!, t.source[i]!, n);
-    entryCum[k + 1] = position + n;
-  }
-  const placed = entryCum[nEntries]!;
-  if (!never) {
-    seqCount = Math.ceil(placed / packTo);
-    seqFill = new Int32Array(seqCount).fill(packTo);
-    if (seqCount > 0) seqFill[seqCount - 1] = placed - (seqCount - 1) * packTo;
-  } else {
-    // first fit over a window of WINDOW open sequences; when none fits and the window is full, the
-    // fullest open sequence is written out
-    type Bin = { entries: number[]; fill: number; born: number };
-    let bins: Bin[] = [];
-    let born = 0;
-    const out: Bin[] = [];
-    for (let k = 0; k < nEntries; k++) {
-      const n = docTokens(entryDoc[packOrder[k]!]!);
-      let bin = bins.find((b) => b.fill + n <= packTo);
-      if (!bin) {
-        if (bins.length >= WINDOW) {
-          let full = 0;
-          for (let b = 1; b < bins.length; b++) if (bins[b]!.fill > bins[full]!.fill) full = b;
-          out.push(bins[full]!);
-          bins.splice(full, 1);
-        }
-        bin = { entries: [], fill: 0, born: born++ };
-        bins.push(bin);
-      }
-      bin.entries.push(k);
-      bin.fill += n;
-    }
-    bins.sort((a, b) => a.born - b.born);
-    out.push(...bins);
-    bins = [];
-    seqCount = out.length;
-    seqFill = Int32Array.from(out, (b) => b.fill);
-    seqEntries = new Int32Array(nEntries);
-    const starts = new Int32Array(seqCount + 1);
-    let w = 0;
-    out.forEach((b, s) => {
-      for (const k of b.entries) seqEntries![w++] = k;
-      starts[s + 1] = w;
-    });
-    seqStartNever = starts;
-  }
-  for (let s = 0; s < seqCount; s++) {
-    stats.sequences++;
-    stats.tokens += seqFill[s]!;
-    if (seqFill[s] === packTo) stats.fullSequences++;
-  }
-  tally.rows = stats.sequences;
-  tally.tokens = stats.tokens;
-  const columns = midtrainColumns(inputIds);
-  // a packed sequence is a large row (packTo ids + text): cap row groups near 2^20 tokens to bound the writer's buffer
-  const rowGroupRows = Math.min(ctx.shard.rowGroupRows, Math.max(4, Math.floor(1_048_576 / packTo)));
-
-  /** record: u32 id length, id (UTF-8), the document's token ids and the separator's (int32 LE) */
-  const record = (i: number, id: string, ids: Int32Array): Buffer => {
-    if (ids.length + sepLen !== docTokens(i)) {
-      throw new Error(`outputs.${ctx.name}: rollout ${id} encoded to ${ids.length + sepLen} tokens with the template and separator, its stored token counts give ${docTokens(i)} (annotated with another tokenizer?); run again with --force`);
-    }
-    const idBytes = Buffer.from(id, "utf8");
-    const buf = Buffer.allocUnsafe(4 + idBytes.length + 4 * (ids.length + sepLen));
-    buf.writeUInt32LE(idBytes.length, 0);
-    idBytes.copy(buf, 4);
-    let o = 4 + idBytes.length;
-    for (let k = 0; k < ids.length; k++, o += 4) buf.writeInt32LE(ids[k]!, o);
-    for (const sid of text.separatorIds) {
-      buf.writeInt32LE(sid, o);
-      o += 4;
-    }
-    return buf;
-  };
-  const read = (buf: Buffer): { id: string; ids: Int32Array } => {
-    const idLen = buf.readUInt32LE(0);
-    const id = buf.toString("utf8", 4, 4 + idLen);
-    const n = (buf.length - 4 - idLen) / 4;
-    const ids = new Int32Array(n);
-    for (let k = 0; k < n; k++) ids[k] = buf.readInt32LE(4 + idLen + 4 * k);
-    return { id, ids };
-  };
-  const emit = (append: (values: MixValue[], tokens: number) => void, seq: Int32Array, n: number, content: number, rollouts: string[]) => {
-    const ids = seq.subarray(0, n);
-    const row: MixValue[] = [text.enc.decode(ids)];
-    if (inputIds) row.push(Array.from(ids));
-    row.push(n, content, rollouts.length, rollouts);
-    append(row, n);
-  };
+  // ---- sequences, from the documents' token counts (the encoder's ids match them; the spill checks)
+  const packing = packSequences(t, entries, order, docTokens, { packTo, never, sepLen }, tally);
+  tally.rows = packing.stats.sequences;
+  tally.tokens = packing.stats.tokens;
+  const { seqFill } = packing;
+  let maxDocumentTokens = 0;
+  for (const i of docs) if (copies[i] && docTokens(i) > maxDocumentTokens) maxDocumentTokens = docTokens(i);
+  const facts = { literal, sepLen, distinctRollouts: docs.length - unusedDocs, total: entries.total, maxDocumentTokens };
 
   return {
     used,
@@ -307,160 +262,68 @@ export function midtrainBuilder(ctx: PlanContext, text: MidtrainText): OutputBui
     disjoint: elig.disjoint,
     tally,
     warnings,
-    columns,
+    columns: midtrainColumns(inputIds),
     kv: { "curate.output": ctx.name, "curate.kind": "midtrain", "curate.packTo": String(packTo) },
-    rowGroupRows,
-    count: seqCount,
+    // a packed sequence is a large row (packTo ids + text): cap row groups near 2^20 tokens to bound the writer's buffer
+    rowGroupRows: Math.min(ctx.shard.rowGroupRows, Math.max(4, Math.floor(1_048_576 / packTo))),
+    count: seqFill.length,
     // sequences are near packTo tokens each: shards count 4 bytes per token for the ids and 4 for the text
     exactSizes: false,
     needs: (i) => copies[i]! > 0,
-    spiller(put): PartSpiller {
-      // inline, or in worker batches (records may be put out of order: they are read back by row)
-      let batch: { i: number; id: string; pieces: string[] }[] = [];
-      let batchChars = 0;
-      let failure: Error | null = null;
-      const inFlight = new Set<Promise<void>>();
-      const maxInFlight = 2 * Math.max(1, text.pool?.threads ?? 1);
-      const dispatch = async (): Promise<void> => {
-        const mine = batch;
-        batch = [];
-        batchChars = 0;
-        const req: EncodeRequest = { tokenizer: ctx.tokenizer as EncodeRequest["tokenizer"], docs: mine.map((d) => d.pieces) };
-        const job: Promise<void> = text.pool!.run<Int32Array[]>(req, `${mine.length} documents from table row ${mine[0]!.i}`).then(
-          (out) => {
-            try {
-              mine.forEach((d, k) => put(d.i, record(d.i, d.id, out[k]!), 0));
-            } catch (e) {
-              failure ??= e instanceof Error ? e : new Error(String(e));
-            }
-          },
-          (e: unknown) => {
-            failure ??= e instanceof Error ? e : new Error(String(e));
-          },
-        ).finally(() => inFlight.delete(job));
-        inFlight.add(job);
-        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-        if (failure) throw failure;
-      };
-      return {
-        row(i: number, row: MixRow): void | Promise<void> {
-          if (failure) throw failure;
-          const r = row.record;
-          const pieces = documentPieces(text.template, r, ctx.think !== null);
-          if (!text.pool) return put(i, record(i, r.id, encodeWith(text.enc, pieces)), 0);
-          batch.push({ i, id: r.id, pieces });
-          batchChars += pieces.reduce((a, p) => a + p.length, 0);
-          if (batch.length >= BATCH_DOCS || batchChars >= BATCH_CHARS) return dispatch();
-        },
-        async end() {
-          if (!text.pool) return;
-          if (batch.length) await dispatch();
-          await Promise.all(inFlight);
-          if (failure) throw failure;
-        },
-      };
-    },
+    spiller: (put) => documentSpiller(ctx, text, docTokens, put),
     rowTokens: (s) => seqFill[s]!,
     rowSize: (s) => (inputIds ? 8 : 4) * seqFill[s]!,
     writeRows(a, b, get, append) {
-      if (a >= b) return;
-      let cached = -1;
-      let doc: { id: string; ids: Int32Array } = { id: "", ids: new Int32Array(0) };
-      const docAt = (k: number) => {
-        const i = entryDoc[packOrder[k]!]!;
-        if (i !== cached) {
-          doc = read(get(i));
-          cached = i;
-        }
-        return doc;
-      };
-      const seq = new Int32Array(packTo);
-      if (!never) {
-        // the first entry overlapping sequence a: the last k with entryCum[k] ≤ a·packTo
-        const from = a * packTo;
-        let lo = 0;
-        let hi = nEntries - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if (entryCum[mid]! <= from) lo = mid;
-          else hi = mid - 1;
-        }
-        let k = lo;
-        for (let s = a; s < b; s++) {
-          const start = s * packTo;
-          const end = start + seqFill[s]!;
-          let fill = 0;
-          let content = 0;
-          const names: string[] = [];
-          while (k < nEntries && entryCum[k]! < end) {
-            const { id, ids } = docAt(k);
-            const off = Math.max(0, start - entryCum[k]!);
-            const n = Math.min(ids.length - off, end - (entryCum[k]! + off));
-            const contentLen = ids.length - sepLen;
-            seq.set(ids.subarray(off, off + n), fill);
-            content += Math.max(0, Math.min(off + n, contentLen) - off);
-            if (names[names.length - 1] !== id) names.push(id);
-            fill += n;
-            if (entryCum[k + 1]! <= end) k++;
-            else break; // the entry goes on in the next sequence
-          }
-          emit(append, seq, fill, content, names);
-        }
-      } else {
-        for (let s = a; s < b; s++) {
-          let fill = 0;
-          let content = 0;
-          const names: string[] = [];
-          for (let j = seqStartNever![s]!; j < seqStartNever![s + 1]!; j++) {
-            const { id, ids } = docAt(seqEntries![j]!);
-            seq.set(ids, fill);
-            fill += ids.length;
-            content += ids.length - sepLen;
-            names.push(id);
-          }
-          emit(append, seq, fill, content, names);
-        }
-      }
+      writeSequences(packing, a, b, get, readDocument, sepLen, (seq, n, content, rollouts) => {
+        const ids = seq.subarray(0, n);
+        const row: RowValue[] = [text.enc.decode(ids)];
+        if (inputIds) row.push(Array.from(ids));
+        row.push(n, content, rollouts.length, rollouts);
+        append(row, n);
+      });
     },
-    details: () => ({
-      packTo,
-      split: never ? "never" : "split",
-      template: cfg.template ?? "plain",
-      responseFormat: cfg.responseFormat ?? "raw",
-      separatorTokens: sepLen,
-      templateTokens: literal,
-      sequences: stats.sequences,
-      fullSequences: stats.fullSequences,
-      rolloutsPacked: nEntries,
-      distinctRollouts: docs.length - unusedDocs,
-      totalTokens: stats.tokens,
-      contentTokens: stats.contentTokens,
-      separatorTokensTotal: stats.separatorTokens,
-      paddingTokens: stats.sequences * packTo - stats.tokens,
-      /** content tokens / (sequences × packTo): separators and the padding a trainer adds count as waste */
-      packingEfficiency: stats.sequences ? stats.contentTokens / (stats.sequences * packTo) : 0,
-      splitRollouts: stats.splitRollouts,
-      tokenBudget: budget ?? null,
-      budgetAchieved: total,
-      budgetError: budget !== undefined ? total - budget : null,
-      maxDocumentTokens: (() => {
-        let m = 0;
-        for (const i of docs) if (copies[i] && docTokens(i) > m) m = docTokens(i);
-        return m;
-      })(),
-      sources: Object.fromEntries(
-        plans.filter((sp) => sp.docs.length || sp.target).map((sp) => [sp.name, {
-          weight: cfg.weights ? (cfg.weights[sp.name] ?? 0) : null,
-          availableTokens: sp.available,
-          targetTokens: Math.round(sp.target),
-          achievedTokens: sp.achieved,
-          documents: sp.docs.length,
-          entries: sp.entries,
-          epochs: sp.epochs,
-          repeatFactor: sp.available ? sp.achieved / sp.available : 0,
-        }]),
-      ),
-      tokenCountMismatches: 0,
-    }),
+    details: () => midtrainDetails(cfg, packing, plans, facts),
+  };
+}
+
+/** The manifest's `details` of a midtrain output. */
+function midtrainDetails(cfg: MidtrainConfig, packing: Packing, plans: SourcePlan[], f: { literal: number; sepLen: number; distinctRollouts: number; total: number; maxDocumentTokens: number }): Record<string, unknown> {
+  const { packTo, stats } = packing;
+  const budget = cfg.tokenBudget;
+  return {
+    packTo,
+    split: packing.never ? "never" : "split",
+    template: cfg.template ?? "plain",
+    responseFormat: cfg.responseFormat ?? "raw",
+    separatorTokens: f.sepLen,
+    templateTokens: f.literal,
+    sequences: stats.sequences,
+    fullSequences: stats.fullSequences,
+    rolloutsPacked: packing.docAt.length,
+    distinctRollouts: f.distinctRollouts,
+    totalTokens: stats.tokens,
+    contentTokens: stats.contentTokens,
+    separatorTokensTotal: stats.separatorTokens,
+    paddingTokens: stats.sequences * packTo - stats.tokens,
+    /** content tokens / (sequences × packTo): separators and the padding a trainer adds count as waste */
+    packingEfficiency: stats.sequences ? stats.contentTokens / (stats.sequences * packTo) : 0,
+    splitRollouts: stats.splitRollouts,
+    tokenBudget: budget ?? null,
+    budgetAchieved: f.total,
+    budgetError: budget !== undefined ? f.total - budget : null,
+    maxDocumentTokens: f.maxDocumentTokens,
+    sources: Object.fromEntries(
+      plans.filter((sp) => sp.docs.length || sp.target).map((sp) => [sp.name, {
+        weight: cfg.weights ? (cfg.weights[sp.name] ?? 0) : null,
+        availableTokens: sp.available,
+        targetTokens: Math.round(sp.target),
+        achievedTokens: sp.achieved,
+        documents: sp.docs.length,
+        entries: sp.entries,
+        epochs: sp.epochs,
+        repeatFactor: sp.available ? sp.achieved / sp.available : 0,
+      }]),
+    ),
+    tokenCountMismatches: 0,
   };
 }

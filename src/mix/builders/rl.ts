@@ -5,13 +5,46 @@
  * contaminated group. The prompt and answer come from the group's first row (input order) that has a
  * reference; the pool is already deduplicated because groups merge exact and near-duplicate problems.
  */
-import type { RlConfig } from "../types.js";
-import { Eligibility, Tally, rowRecords, sortByKey, type OutputBuilder, type PlanContext } from "../common.js";
-import type { Message, MixColumn } from "../shards.js";
-import { orderKey, saltOf } from "../sample-keys.js";
+import type { OutputCommon } from "../types.js";
+import { Eligibility, Tally, rowRecords, type OutputBuilder, type PlanContext, type Product } from "../common.js";
+import type { ColumnSpec, Message } from "../../io/parquet-write.js";
+import { orderKey, saltOf, sortByKey } from "../sample-keys.js";
 import { parsePromptTemplate } from "../../config/outputs.js";
 
-export function rlColumns(format: "chat" | "plain"): MixColumn[] {
+/** `outputs.<name>` of kind "rl" (schemas/parts/outputs.rl.schema.json) */
+export interface RlConfig extends OutputCommon {
+  kind: "rl";
+  /** "plain": prompt is a string; "chat": a one-message user list (default "plain") */
+  format?: "chat" | "plain";
+  /** prompt template with `{problem}` exactly once (default "{problem}") */
+  promptTemplate?: string;
+  /** system prompt (chat format only) */
+  system?: string;
+  /** leave out problems whose rollout lengths vary more than this (coefficient of variation, std/mean) */
+  maxLengthSpread?: number;
+  /** leave out problems whose 90th-percentile rollout is longer than this many tokens */
+  maxP90Tokens?: number;
+  /** at least this many gradable rollouts behind the pass rate (default 1) */
+  minRollouts?: number;
+  maxPromptTokens?: number;
+  /** size: at most this many prompts (seeded sample; default all) */
+  rows?: number;
+}
+
+export const rlProduct: Product<RlConfig> = {
+  kind: "rl",
+  unit: "prompts",
+  about: [
+    "Prompts for RL with a verifiable reward: `prompt`, `answer` (the gold reference), `pass_rate` of the teacher's",
+    "rollouts, `num_rollouts`, `domain`, `difficulty`.",
+  ],
+  plan(ctx, o, { enc }) {
+    const [before, after] = parsePromptTemplate(o.promptTemplate ?? "{problem}", `$.outputs.${ctx.name}.promptTemplate`);
+    return rlBuilder(ctx, { before, after, tokens: enc.count(before) + enc.count(after) }, o.system ? enc.count(o.system) : 0);
+  },
+};
+
+export function rlColumns(format: "chat" | "plain"): ColumnSpec[] {
   return [
     { name: "prompt", type: format === "chat" ? "MESSAGES" : "STRING", nullable: false },
     { name: "answer", type: "STRING", nullable: false },
@@ -28,13 +61,20 @@ export function rlColumns(format: "chat" | "plain"): MixColumn[] {
   ];
 }
 
-export function rlBuilder(ctx: PlanContext, literalTokens: number, systemTokens: number): OutputBuilder {
+/** The prompt template's text around `{problem}` and its tokens. */
+export interface PromptTemplate {
+  before: string;
+  after: string;
+  tokens: number;
+}
+
+export function rlBuilder(ctx: PlanContext, template: PromptTemplate, systemTokens: number): OutputBuilder {
   const cfg = ctx.config as RlConfig;
   const t = ctx.table;
   const P = t.problems.length;
   const elig = new Eligibility(ctx);
   const format = cfg.format ?? "plain";
-  const [before, after] = parsePromptTemplate(cfg.promptTemplate ?? "{problem}", `outputs.${ctx.name}.promptTemplate`);
+  const { before, after } = template;
   const sys = cfg.system && format === "chat" ? systemTokens : 0;
   const minRollouts = cfg.minRollouts ?? 1;
 
@@ -44,7 +84,7 @@ export function rlBuilder(ctx: PlanContext, literalTokens: number, systemTokens:
     const p = t.problem[i]!;
     if (rep[p] === -1 && t.hasReference[i] && ctx.sourceOk[t.source[i]!]) rep[p] = i;
   }
-  const promptTokens = (p: number) => sys + literalTokens + t.problemTokens[rep[p]!]!;
+  const promptTokens = (p: number) => sys + template.tokens + t.problemTokens[rep[p]!]!;
   const cand: number[] = [];
   for (let p = 0; p < P; p++) {
     const pr = t.pPassRate[p]!;
