@@ -236,7 +236,7 @@ export type RowValue = string | number | boolean | bigint | null | undefined | o
 /**
  * Text size of one row as shards count it for roll-over: string values by length (UTF-16 units),
  * messages by their contents, int32 lists at 4 bytes per value; numbers, JSON objects and id lists
- * count nothing. The data products plan their shard cuts with it before writing (src/mix/shards.ts).
+ * count nothing. The data products plan their shard cuts with it before writing.
  */
 export function rowTextBytes(columns: ColumnSpec[], values: RowValue[]): number {
   let n = 0;

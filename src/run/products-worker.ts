@@ -6,7 +6,7 @@
 import { workerData } from "node:worker_threads";
 import type { ProblemSummary } from "../group/problems.js";
 import type { OutputsPlan } from "../mix/build.js";
-import type { ClosedMixShard } from "../mix/shards.js";
+import type { ClosedShard } from "../io/parquet-write.js";
 import { initCompressors } from "../io/parquet-write.js";
 import { Decider } from "../decide/decide.js";
 import { loadGroupOutcome } from "../group/outcome.js";
@@ -25,7 +25,7 @@ async function setUp() {
   return { d, plan, shards: new ProductShards(run, plan) };
 }
 
-export default async function task(t: ProductsTask): Promise<ClosedMixShard | null> {
+export default async function task(t: ProductsTask): Promise<ClosedShard | null> {
   state ??= setUp();
   const { d, plan, shards } = await state;
   if (t.kind === "spill") {

@@ -12,7 +12,7 @@ import type { ProblemSummary } from "../group/problems.js";
 import { ProblemStats } from "../group/problems.js";
 import { rolloutFromRow } from "../io/rollout-columns.js";
 import { layoutOutput, planOutputs, spillPart, tableRange, writeOutputShard, type MixRow, type OutputLayout, type OutputsPlan } from "../mix/build.js";
-import type { ClosedMixShard } from "../mix/shards.js";
+import type { ClosedShard } from "../io/parquet-write.js";
 import type { GroupOutcome } from "../group/outcome.js";
 import { annotatedRows, partsSeekable } from "./write-parts.js";
 import { isReadFailure, storedDrop, type Decider } from "../decide/decide.js";
@@ -155,7 +155,7 @@ export class ProductShards {
     return out;
   }
 
-  write(name: string, k: number): ClosedMixShard {
+  write(name: string, k: number): ClosedShard {
     return writeOutputShard(this.plan, this.layout(name), k);
   }
 

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../io/atomic.js";
-import { datasetCard } from "../card.js";
+import { datasetCard } from "../../mix/card.js";
 import { removeUnlisted } from "../folder.js";
 import { readWriteMarker } from "../markers.js";
 import { mergeWriteCounts } from "../write-parts.js";

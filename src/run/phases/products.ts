@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../../io/atomic.js";
 import { ThreadPool } from "../../workers.js";
 import type { ProblemSummary } from "../../group/problems.js";
 import { finishOutputs, partSpilled, type OutputsPlan } from "../../mix/build.js";
-import type { ClosedMixShard } from "../../mix/shards.js";
+import type { ClosedShard } from "../../io/parquet-write.js";
 import { planProducts, problemSummaries, ProductShards, spillPiece, spillPieces, type Decisions, type ProductsRun, type ProductsTask, type SpillPiece } from "../products.js";
 import { shardsPresent } from "../markers.js";
 import type { RunContext } from "../context.js";
@@ -30,7 +30,7 @@ export class Products {
   private plan: OutputsPlan | null = null;
   private pool: ThreadPool | null = null;
   /** output shards by output name: listed as finished (a phase run again), or as this process joins them */
-  readonly shards: Record<string, ClosedMixShard[]>;
+  readonly shards: Record<string, ClosedShard[]>;
   /** the output shards were all listed as finished by an earlier finalize */
   readonly finished: boolean;
 
@@ -61,11 +61,11 @@ export class Products {
   }
 
   // markers hold output shards with paths relative to the run folder (ranks may mount it elsewhere)
-  private relShard(sh: ClosedMixShard): ClosedMixShard {
+  private relShard(sh: ClosedShard): ClosedShard {
     return { ...sh, path: relative(this.ctx.outDir, sh.path) };
   }
 
-  private absShard(sh: ClosedMixShard): ClosedMixShard {
+  private absShard(sh: ClosedShard): ClosedShard {
     return { path: join(this.ctx.outDir, sh.path), rows: sh.rows, tokens: sh.tokens, bytes: sh.bytes, sha256: sh.sha256 };
   }
 
@@ -74,9 +74,9 @@ export class Products {
    * the size it was written with (as write markers check data/ shards): one deleted or truncated since
    * is built again, never listed as done.
    */
-  private readFinished(): Record<string, ClosedMixShard[]> | null {
+  private readFinished(): Record<string, ClosedShard[]> | null {
     try {
-      const m = JSON.parse(readFileSync(this.finishedPath, "utf8")) as Record<string, ClosedMixShard[]>;
+      const m = JSON.parse(readFileSync(this.finishedPath, "utf8")) as Record<string, ClosedShard[]>;
       if (!Object.values(m).every((list) => shardsPresent(this.ctx.outDir, list))) return null;
       return Object.fromEntries(Object.entries(m).map(([name, list]) => [name, list.map((sh) => this.absShard(sh))]));
     } catch {
@@ -180,9 +180,9 @@ export class Products {
     return join(this.run.spillDir, `shard-${name}-${k}.json`);
   }
 
-  private readShard(name: string, k: number): ClosedMixShard | null {
+  private readShard(name: string, k: number): ClosedShard | null {
     try {
-      const sh = JSON.parse(readFileSync(this.shardMarker(name, k), "utf8")) as ClosedMixShard;
+      const sh = JSON.parse(readFileSync(this.shardMarker(name, k), "utf8")) as ClosedShard;
       return shardsPresent(this.ctx.outDir, [sh]) ? this.absShard(sh) : null;
     } catch {
       return null;
@@ -203,7 +203,7 @@ export class Products {
       async (t) => local.write((t as { name: string }).name, (t as { k: number }).k),
       (t, closed) => {
         const { name, k } = t as { name: string; k: number };
-        writeFileAtomic(this.shardMarker(name, k), JSON.stringify({ ...this.relShard(closed as ClosedMixShard), by }) + "\n");
+        writeFileAtomic(this.shardMarker(name, k), JSON.stringify({ ...this.relShard(closed as ClosedShard), by }) + "\n");
         // fault injection for the resume tests (never set in normal use): a real SIGKILL after N output shards
         if (++shardsWritten === Number(process.env.CURATE_FAULT_KILL_AFTER_SHARDS)) process.kill(process.pid, "SIGKILL");
       },
@@ -212,7 +212,7 @@ export class Products {
 
   private async joinShards(counts: { name: string; shards: number }[]): Promise<void> {
     for (const { name, shards } of counts) {
-      const list: ClosedMixShard[] = [];
+      const list: ClosedShard[] = [];
       for (let k = 0; k < shards; k++) {
         list.push(await this.ctx.waiter.poll(() => this.readShard(name, k), `shard ${k} of output ${name} is not written`, `output shards are written by \`curate run --phase outputs --rank <r> --world-size ${this.ctx.world}\``));
       }
