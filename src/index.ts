@@ -12,8 +12,10 @@ export { describe, sample, histogram, IntSeries, rowDomain, rowDecision } from "
 export type { Description, Histogram } from "./report/stats.js";
 export { toArrow, arrowIpc } from "./report/arrow.js";
 export type { ArrowOptions } from "./report/arrow.js";
-export { compileWhere, parseWhere, WhereError } from "./report/where.js";
-export type { CompiledWhere, WhereNode, RowPredicate } from "./report/where.js";
+export { parseWhere, WhereError } from "./report/where.js";
+export { compileWhere } from "./report/where-eval.js";
+export type { WhereNode } from "./report/where.js";
+export type { CompiledWhere, RowPredicate } from "./report/where-eval.js";
 export { findRow } from "./report/find.js";
 export { collectReport } from "./report/collect.js";
 export type { ReportData, ReportOptions } from "./report/collect.js";

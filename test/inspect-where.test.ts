@@ -3,7 +3,8 @@
  * problem, and safety (no code execution, bounded depth, linear time on long input).
  */
 import { describe, expect, it } from "vitest";
-import { compileWhere, parseWhere, WhereError } from "../src/report/where.js";
+import { parseWhere, WhereError } from "../src/report/where.js";
+import { compileWhere } from "../src/report/where-eval.js";
 
 const rows = [
   { id: "a", verdict: "incorrect", tokens_response: 9000, source: "numina", contaminated: null, annotations: { verify: { rule: "numeric" } }, meta: { subject: "Algebra" }, tags: ["x", "y"], kept: false },

@@ -9,7 +9,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { openParquet, toPlain } from "../io/parquet-read.js";
-import { compileWhere, type CompiledWhere } from "./where.js";
+import { compileWhere, type CompiledWhere } from "./where-eval.js";
 import { fmix32u, fnv1a, fnvStart } from "../text/hash.js";
 
 export type Row = Record<string, unknown>;

@@ -53,6 +53,71 @@ export interface SyntheticRunSummary {
   hostileIds: string[];
 }
 
+/** One problem of the synthetic run: its numbers, source and group. */
+interface SyntheticProblem {
+  p: number;
+  a: number;
+  b: number;
+  source: string;
+  subject: string;
+  nearDup: boolean;
+  problem: string;
+  problemKey: string;
+  groupKey: string;
+  contaminated: boolean;
+  passRate: number;
+}
+
+type SyntheticDrop = { stage: string; reason: string; detail: string; duplicateOf?: string };
+
+/**
+ * Rollout r of problem `q`: its columns by name and its drop (the first matching stage). The calls to
+ * `rand` keep their order, so a seed gives the same run.
+ */
+function syntheticRollout(q: SyntheticProblem, r: number, k: number, ordinal: number, groupRep: string, rand: () => number, filler: string, hostile: boolean, seed: number) {
+  const { p, a, b, problem } = q;
+  const id = `syn-${p}-${r}`;
+  const correct = rand() < q.passRate;
+  const noAnswer = !correct && rand() < 0.1;
+  const answer = a * b;
+  const extracted = noAnswer ? null : String(correct ? answer : answer + 1 + Math.floor(rand() * 10));
+  const verdict = noAnswer ? "no_answer" : correct ? "correct" : "incorrect";
+  const tokens = Math.floor(200 + -Math.log(1 - rand() * 0.999) * 1500);
+  const payload = hostile ? HOSTILE_PAYLOADS.join(" ") : "";
+  const reasoning = `${filler}${payload} ${a} times ${b} is ${extracted ?? "unclear"}.`;
+  const solution = extracted === null ? `I could not finish. ${payload}` : `So the product is $\\boxed{${extracted}}$. ${payload}`;
+  const response = `<think>\n${reasoning}\n</think>\n\n${solution}`;
+  const contamination = q.contaminated
+    ? [{ benchmark: "math500", item: `test/algebra/${p}.json`, method: "ngram", score: 0.83, field: "problem", span: [0, Math.min(problem.length, 12)], benchmarkSpan: [0, 12], snippet: problem.slice(0, 12), benchmarkSnippet: `${problem.slice(0, 12)}${hostile ? payload : ""}` }]
+    : undefined;
+  const groupInfo = { problemGroup: q.groupKey, representative: groupRep, representativeOrdinal: 0, nearDuplicateProblem: q.nearDup, groupRollouts: q.nearDup ? 2 * k : k, groupProblems: q.nearDup || (p + 1) % 40 === 0 ? 2 : 1, groupCorrect: 0, passRate: Math.round(q.passRate * 8) / 8 };
+  const ann: Record<string, unknown> = {
+    verify: { verdict, extracted, extractedBy: extracted === null ? null : "boxed", rule: extracted === null ? "no_answer" : correct ? "numeric" : "numeric", ms: 0.1 },
+    quality: { truncated: false, repetition: rand() * 0.2 },
+    group: groupInfo,
+  };
+  if (contamination) ann.contamination = contamination;
+  let drop: SyntheticDrop | null = null;
+  if (hostile) drop = { stage: "quality", reason: "quality:planted_markup", detail: `planted ${payload}` };
+  else if (r === k - 1 && p % 33 === 0) drop = { stage: "exact_dedupe", reason: "duplicate:exact", detail: "same problem and response as " + `syn-${p}-0`, duplicateOf: `syn-${p}-0` };
+  else if (q.contaminated) drop = { stage: "decontaminate", reason: "contaminated:math500", detail: `math500 test/algebra/${p}.json ngram 0.83` };
+  else if (verdict !== "correct") drop = { stage: "verify", reason: `verify:${verdict}`, detail: `extracted ${extracted ?? "nothing"} vs reference ${answer}` };
+  else if (tokens > 6000) drop = { stage: "length", reason: "too_long:response", detail: `response ${tokens} tokens > 6,000` };
+  else if (q.nearDup && r >= 4) drop = { stage: "group", reason: "duplicate:rollout_cap", detail: "group already holds 8 kept rollouts", duplicateOf: groupRep };
+  const named: Record<string, unknown> = {
+    id, ordinal, source: q.source, file: `inputs/${q.source}.jsonl`, row: ordinal, rollout_index: r,
+    problem: hostile ? `${problem} ${payload}` : problem, response, reference: String(answer), finish_reason: "stop",
+    solution, trace_format: "think", unterminated: false,
+    tokens_problem: 12, tokens_reasoning: tokens - 20, tokens_solution: 20, tokens_response: tokens,
+    verdict, extracted_answer: extracted, contaminated: contamination ? "math500" : null,
+    exact_key: hex32(ordinal * 7919 + seed), problem_key: q.problemKey, problem_group: q.groupKey,
+    representative: groupRep, pass_rate: groupInfo.passRate,
+    meta: { subject: q.subject }, annotations: ann,
+    stage: drop?.stage ?? null, reason: drop?.reason ?? null, detail: drop?.detail ?? null, duplicate_of: drop?.duplicateOf ?? null, raw: null,
+  };
+  return { id, named, drop, tokens };
+}
+
 /** Write a synthetic finished run into `dir` (replacing what curate writes there). */
 export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions): Promise<SyntheticRunSummary> {
   const seed = opts.seed ?? 1;
@@ -87,43 +152,13 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
     const nearDup = p > 0 && p % 40 === 0;
     const problemKey = hex32(Math.imul(p + 1, 0x9e3779b1) ^ seed);
     const problem = nearDup ? `Compute the value of ${a - 0} times ${b} please.` : `Compute ${a} times ${b}.`;
-    const groupKey = nearDup ? prevGroupKey : problemKey;
-    const contaminatedProblem = p % 97 === 5;
-    const passRate = rand();
+    const q: SyntheticProblem = { p, a, b, source, subject, nearDup, problem, problemKey, groupKey: nearDup ? prevGroupKey : problemKey, contaminated: p % 97 === 5, passRate: rand() };
     let groupRep = nearDup ? prevGroupRep : "";
     for (let r = 0; r < k && ordinal < opts.rows; r++, ordinal++) {
-      const id = `syn-${p}-${r}`;
-      if (!groupRep) groupRep = id;
-      const correct = rand() < passRate;
-      const noAnswer = !correct && rand() < 0.1;
-      const answer = a * b;
-      const extracted = noAnswer ? null : String(correct ? answer : answer + 1 + Math.floor(rand() * 10));
-      const verdict = noAnswer ? "no_answer" : correct ? "correct" : "incorrect";
-      const tokens = Math.floor(200 + -Math.log(1 - rand() * 0.999) * 1500);
-      const hostile = opts.hostile && ordinal % 53 === 7;
-      const payload = hostile ? HOSTILE_PAYLOADS.join(" ") : "";
+      if (!groupRep) groupRep = `syn-${p}-${r}`;
+      const hostile = (opts.hostile ?? false) && ordinal % 53 === 7;
+      const { id, named, drop, tokens } = syntheticRollout(q, r, k, ordinal, groupRep, rand, filler, hostile, seed);
       if (hostile) hostileIds.push(id);
-      const reasoning = `${filler}${payload} ${a} times ${b} is ${extracted ?? "unclear"}.`;
-      const solution = extracted === null ? `I could not finish. ${payload}` : `So the product is $\\boxed{${extracted}}$. ${payload}`;
-      const response = `<think>\n${reasoning}\n</think>\n\n${solution}`;
-      const contamination = contaminatedProblem
-        ? [{ benchmark: "math500", item: `test/algebra/${p}.json`, method: "ngram", score: 0.83, field: "problem", span: [0, Math.min(problem.length, 12)], benchmarkSpan: [0, 12], snippet: problem.slice(0, 12), benchmarkSnippet: `${problem.slice(0, 12)}${hostile ? payload : ""}` }]
-        : undefined;
-      const groupInfo = { problemGroup: groupKey, representative: groupRep, representativeOrdinal: 0, nearDuplicateProblem: nearDup, groupRollouts: nearDup ? 2 * k : k, groupProblems: nearDup || (p + 1) % 40 === 0 ? 2 : 1, groupCorrect: 0, passRate: Math.round(passRate * 8) / 8 };
-      const ann: Record<string, unknown> = {
-        verify: { verdict, extracted, extractedBy: extracted === null ? null : "boxed", rule: extracted === null ? "no_answer" : correct ? "numeric" : "numeric", ms: 0.1 },
-        quality: { truncated: false, repetition: rand() * 0.2 },
-        group: groupInfo,
-      };
-      if (contamination) ann.contamination = contamination;
-      // decide: first matching stage drops
-      let drop: { stage: string; reason: string; detail: string; duplicateOf?: string } | null = null;
-      if (hostile) drop = { stage: "quality", reason: "quality:planted_markup", detail: `planted ${payload}` };
-      else if (r === k - 1 && p % 33 === 0) drop = { stage: "exact_dedupe", reason: "duplicate:exact", detail: "same problem and response as " + `syn-${p}-0`, duplicateOf: `syn-${p}-0` };
-      else if (contaminatedProblem) drop = { stage: "decontaminate", reason: "contaminated:math500", detail: `math500 test/algebra/${p}.json ngram 0.83` };
-      else if (verdict !== "correct") drop = { stage: "verify", reason: `verify:${verdict}`, detail: `extracted ${extracted ?? "nothing"} vs reference ${answer}` };
-      else if (tokens > 6000) drop = { stage: "length", reason: "too_long:response", detail: `response ${tokens} tokens > 6,000` };
-      else if (nearDup && r >= 4) drop = { stage: "group", reason: "duplicate:rollout_cap", detail: "group already holds 8 kept rollouts", duplicateOf: groupRep };
       const src = (bySource[source] ??= { in: 0, kept: 0, dropped: 0 });
       src.in++;
       for (const s of stages) {
@@ -135,17 +170,6 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
         }
         s.kept++;
       }
-      const named: Record<string, unknown> = {
-        id, ordinal, source, file: `inputs/${source}.jsonl`, row: ordinal, rollout_index: r,
-        problem: hostile ? `${problem} ${payload}` : problem, response, reference: String(answer), finish_reason: "stop",
-        solution, trace_format: "think", unterminated: false,
-        tokens_problem: 12, tokens_reasoning: tokens - 20, tokens_solution: 20, tokens_response: tokens,
-        verdict, extracted_answer: extracted, contaminated: contamination ? "math500" : null,
-        exact_key: hex32(ordinal * 7919 + seed), problem_key: problemKey, problem_group: groupKey,
-        representative: groupRep, pass_rate: groupInfo.passRate,
-        meta: { subject }, annotations: ann,
-        stage: drop?.stage ?? null, reason: drop?.reason ?? null, detail: drop?.detail ?? null, duplicate_of: drop?.duplicateOf ?? null, raw: null,
-      };
       // by column name, so the layout in rollout-columns.ts may grow without breaking this generator
       const values = (cols: typeof ROLLOUT_COLUMNS) => cols.map((c) => (named[c.name] ?? null) as never);
       if (drop) {
@@ -159,7 +183,7 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
         data.append(values(ROLLOUT_COLUMNS), { tokens });
       }
     }
-    prevGroupKey = groupKey;
+    prevGroupKey = q.groupKey;
     prevGroupRep = groupRep;
   }
   const entry = (s: { path: string; rows: number; bytes: number; sha256: string; extra: Record<string, number> }) => ({ path: s.path.slice(dir.length + 1), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 });

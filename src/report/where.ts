@@ -154,136 +154,162 @@ export type WhereNode =
 const COLUMN_ALIASES = new Map<string, string>([["tokens", "tokens_response"]]);
 
 export function parseWhere(src: string): WhereNode {
-  const toks = tokenize(src);
-  let p = 0;
-  let depth = 0;
-  const peek = () => toks[p]!;
-  const isKw = (t: Token, kw: string) => t.kind === "ident" && !t.quoted && t.value.toLowerCase() === kw;
-  const isOp = (t: Token, op: string) => t.kind === "op" && t.value === op;
-  const fail = (msg: string, t: Token = peek()): never => {
-    throw new WhereError(msg, src, t.pos);
-  };
-  const describeTok = (t: Token) => (t.kind === "end" ? "end of expression" : t.kind === "str" ? JSON.stringify(t.value) : String(t.value));
+  return new WhereParser(src).parse();
+}
 
-  function enter() {
-    if (++depth > MAX_DEPTH) fail(`expression nested too deeply (more than ${MAX_DEPTH} levels)`);
+const describeTok = (t: Token) => (t.kind === "end" ? "end of expression" : t.kind === "str" ? JSON.stringify(t.value) : String(t.value));
+const isKw = (t: Token, kw: string) => t.kind === "ident" && !t.quoted && t.value.toLowerCase() === kw;
+const isOp = (t: Token, op: string) => t.kind === "op" && t.value === op;
+
+/** Recursive descent over the tokens: or → and → not → comparison → value; nesting bounded by MAX_DEPTH. */
+class WhereParser {
+  private readonly toks: Token[];
+  private p = 0;
+  private depth = 0;
+
+  constructor(private readonly src: string) {
+    this.toks = tokenize(src);
   }
 
-  function parseOr(): WhereNode {
-    enter();
-    let left = parseAnd();
-    while (isKw(peek(), "or")) {
-      p++;
-      left = { type: "or", left, right: parseAnd() };
+  parse(): WhereNode {
+    if (this.peek().kind === "end") this.fail("empty filter expression");
+    const node = this.parseOr();
+    if (this.peek().kind !== "end") this.fail(`unexpected ${describeTok(this.peek())}: expected and, or, or the end of the expression`);
+    return node;
+  }
+
+  private peek(): Token {
+    return this.toks[this.p]!;
+  }
+
+  private fail(msg: string, t: Token = this.peek()): never {
+    throw new WhereError(msg, this.src, t.pos);
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) this.fail(`expression nested too deeply (more than ${MAX_DEPTH} levels)`);
+  }
+
+  private parseOr(): WhereNode {
+    this.enter();
+    let left = this.parseAnd();
+    while (isKw(this.peek(), "or")) {
+      this.p++;
+      left = { type: "or", left, right: this.parseAnd() };
     }
-    depth--;
+    this.depth--;
     return left;
   }
-  function parseAnd(): WhereNode {
-    let left = parseNot();
-    while (isKw(peek(), "and")) {
-      p++;
-      left = { type: "and", left, right: parseNot() };
+
+  private parseAnd(): WhereNode {
+    let left = this.parseNot();
+    while (isKw(this.peek(), "and")) {
+      this.p++;
+      left = { type: "and", left, right: this.parseNot() };
     }
     return left;
   }
-  function parseNot(): WhereNode {
-    if (isKw(peek(), "not")) {
-      p++;
-      enter();
-      const operand = parseNot();
-      depth--;
+
+  private parseNot(): WhereNode {
+    if (isKw(this.peek(), "not")) {
+      this.p++;
+      this.enter();
+      const operand = this.parseNot();
+      this.depth--;
       return { type: "not", operand };
     }
-    return parseCompare();
+    return this.parseCompare();
   }
-  function parseCompare(): WhereNode {
-    const left = parseValue();
-    const t = peek();
+
+  private parseCompare(): WhereNode {
+    const left = this.parseValue();
+    const t = this.peek();
     if (t.kind === "op" && ["=", "!=", "<", "<=", ">", ">="].includes(t.value)) {
-      p++;
-      return { type: "compare", op: t.value as "=", left, right: parseValue() };
+      this.p++;
+      return { type: "compare", op: t.value as "=", left, right: this.parseValue() };
     }
     if (isKw(t, "contains")) {
-      p++;
-      return { type: "contains", left, right: parseValue() };
+      this.p++;
+      return { type: "contains", left, right: this.parseValue() };
     }
     let negated = false;
-    if (isKw(t, "not") && isKw(toks[p + 1]!, "in")) {
+    if (isKw(t, "not") && isKw(this.toks[this.p + 1]!, "in")) {
       negated = true;
-      p++;
+      this.p++;
     }
-    if (isKw(peek(), "in")) {
-      p++;
-      if (!isOp(peek(), "(")) fail(`expected "(" after in, found ${describeTok(peek())}`);
-      p++;
-      const list: WhereNode[] = [];
-      if (!isOp(peek(), ")")) {
-        for (;;) {
-          list.push(parseValue());
-          if (isOp(peek(), ",")) {
-            p++;
-            continue;
-          }
-          break;
-        }
-      }
-      if (!isOp(peek(), ")")) fail(`expected "," or ")" in the in (...) list, found ${describeTok(peek())}`);
-      p++;
-      return { type: "in", left, list, negated };
-    }
-    if (negated) fail(`expected "in" after "not"`);
+    if (isKw(this.peek(), "in")) return this.parseIn(left, negated);
+    if (negated) this.fail(`expected "in" after "not"`);
     if (isKw(t, "is")) {
-      p++;
+      this.p++;
       let neg = false;
-      if (isKw(peek(), "not")) {
+      if (isKw(this.peek(), "not")) {
         neg = true;
-        p++;
+        this.p++;
       }
-      if (!isKw(peek(), "null")) fail(`expected "null" after "is${neg ? " not" : ""}", found ${describeTok(peek())}`);
-      p++;
+      if (!isKw(this.peek(), "null")) this.fail(`expected "null" after "is${neg ? " not" : ""}", found ${describeTok(this.peek())}`);
+      this.p++;
       return { type: "isnull", operand: left, negated: neg };
     }
     return left;
   }
-  function parseValue(): WhereNode {
-    const t = peek();
-    if (t.kind === "str" || t.kind === "num") {
-      p++;
-      return { type: "literal", value: t.value };
-    }
-    if (t.kind === "ident") {
-      if (!t.quoted) {
-        const kw = t.value.toLowerCase();
-        if (kw === "true" || kw === "false") {
-          p++;
-          return { type: "literal", value: kw === "true" };
+
+  /** `in (a, b, …)` after `left` (the keyword is the current token) */
+  private parseIn(left: WhereNode, negated: boolean): WhereNode {
+    this.p++;
+    if (!isOp(this.peek(), "(")) this.fail(`expected "(" after in, found ${describeTok(this.peek())}`);
+    this.p++;
+    const list: WhereNode[] = [];
+    if (!isOp(this.peek(), ")")) {
+      for (;;) {
+        list.push(this.parseValue());
+        if (isOp(this.peek(), ",")) {
+          this.p++;
+          continue;
         }
-        if (kw === "null") {
-          p++;
-          return { type: "literal", value: null };
-        }
-        if (KEYWORDS.has(kw)) fail(`expected a value or column name, found the keyword "${t.value}"`);
-        if (t.value.endsWith(".") || t.value.includes("..")) fail(`malformed column name "${t.value}"`);
+        break;
       }
-      p++;
-      const name = t.quoted ? t.value : (COLUMN_ALIASES.get(t.value) ?? t.value);
-      return { type: "column", path: t.quoted ? [name] : name.split("."), name, pos: t.pos };
     }
-    if (isOp(t, "(")) {
-      p++;
-      const inner = parseOr();
-      if (!isOp(peek(), ")")) fail(`expected ")", found ${describeTok(peek())}`);
-      p++;
-      return inner;
-    }
-    return fail(`expected a value, column name or "(", found ${describeTok(t)}`);
+    if (!isOp(this.peek(), ")")) this.fail(`expected "," or ")" in the in (...) list, found ${describeTok(this.peek())}`);
+    this.p++;
+    return { type: "in", left, list, negated };
   }
 
-  if (peek().kind === "end") fail("empty filter expression");
-  const node = parseOr();
-  if (peek().kind !== "end") fail(`unexpected ${describeTok(peek())}: expected and, or, or the end of the expression`);
-  return node;
+  private parseValue(): WhereNode {
+    const t = this.peek();
+    if (t.kind === "str" || t.kind === "num") {
+      this.p++;
+      return { type: "literal", value: t.value };
+    }
+    if (t.kind === "ident") return this.parseIdent(t);
+    if (isOp(t, "(")) {
+      this.p++;
+      const inner = this.parseOr();
+      if (!isOp(this.peek(), ")")) this.fail(`expected ")", found ${describeTok(this.peek())}`);
+      this.p++;
+      return inner;
+    }
+    return this.fail(`expected a value, column name or "(", found ${describeTok(t)}`);
+  }
+
+  /** a literal keyword (true, false, null) or a column name */
+  private parseIdent(t: Token & { kind: "ident" }): WhereNode {
+    if (!t.quoted) {
+      const kw = t.value.toLowerCase();
+      if (kw === "true" || kw === "false") {
+        this.p++;
+        return { type: "literal", value: kw === "true" };
+      }
+      if (kw === "null") {
+        this.p++;
+        return { type: "literal", value: null };
+      }
+      if (KEYWORDS.has(kw)) this.fail(`expected a value or column name, found the keyword "${t.value}"`);
+      if (t.value.endsWith(".") || t.value.includes("..")) this.fail(`malformed column name "${t.value}"`);
+    }
+    this.p++;
+    const name = t.quoted ? t.value : (COLUMN_ALIASES.get(t.value) ?? t.value);
+    return { type: "column", path: t.quoted ? [name] : name.split("."), name, pos: t.pos };
+  }
 }
 
 /** Column names (top-level) the expression reads. */
@@ -313,180 +339,4 @@ export function whereColumns(node: WhereNode): string[] {
   };
   walk(node);
   return [...out];
-}
-
-type Getter = (row: Record<string, unknown>) => unknown;
-
-/** Only data reaches a comparison: functions (and anything but JSON-like values) read as null. */
-function plain(v: unknown): unknown {
-  if (typeof v === "bigint") return Number(v);
-  if (v === undefined || typeof v === "function" || typeof v === "symbol") return null;
-  return v;
-}
-
-/** Own properties only: `constructor`, `__proto__` and friends are not columns. */
-function own(obj: object, k: string): unknown {
-  return Object.prototype.hasOwnProperty.call(obj, k) ? (obj as Record<string, unknown>)[k] : undefined;
-}
-
-function columnGetter(path: string[]): Getter {
-  if (path.length === 1) {
-    const k = path[0]!;
-    return (row) => plain(own(row, k));
-  }
-  return (row) => {
-    let v: unknown = row;
-    for (const k of path) {
-      if (typeof v === "string" && (v.startsWith("{") || v.startsWith("["))) {
-        try {
-          v = JSON.parse(v);
-        } catch {
-          return null;
-        }
-      }
-      if (v === null || typeof v !== "object") return null;
-      v = own(v, k);
-    }
-    return plain(v);
-  };
-}
-
-function equal(a: unknown, b: unknown): boolean {
-  if (a === null || b === null) return false;
-  if (typeof a !== typeof b) return false;
-  return a === b;
-}
-
-function order(a: unknown, b: unknown): number | null {
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
-  return null;
-}
-
-export type RowPredicate = (row: Record<string, unknown>) => boolean;
-
-function compileValue(n: WhereNode): Getter {
-  switch (n.type) {
-    case "literal": {
-      const v = n.value;
-      return () => v;
-    }
-    case "column":
-      return columnGetter(n.path);
-    default: {
-      const pred = compilePredicate(n);
-      return (row) => pred(row);
-    }
-  }
-}
-
-function compilePredicate(n: WhereNode): RowPredicate {
-  switch (n.type) {
-    case "and": {
-      const l = compilePredicate(n.left);
-      const r = compilePredicate(n.right);
-      return (row) => l(row) && r(row);
-    }
-    case "or": {
-      const l = compilePredicate(n.left);
-      const r = compilePredicate(n.right);
-      return (row) => l(row) || r(row);
-    }
-    case "not": {
-      const o = compilePredicate(n.operand);
-      return (row) => !o(row);
-    }
-    case "compare": {
-      const l = compileValue(n.left);
-      const r = compileValue(n.right);
-      const op = n.op;
-      // `x = null` / `x != null` read as `is null` / `is not null`
-      if (n.right.type === "literal" && n.right.value === null && (op === "=" || op === "!=")) {
-        return op === "=" ? (row) => l(row) === null : (row) => l(row) !== null;
-      }
-      if (op === "=") return (row) => equal(l(row), r(row));
-      if (op === "!=") {
-        return (row) => {
-          const a = l(row);
-          const b = r(row);
-          return a !== null && b !== null && !equal(a, b);
-        };
-      }
-      return (row) => {
-        const d = order(l(row), r(row));
-        if (d === null) return false;
-        return op === "<" ? d < 0 : op === "<=" ? d <= 0 : op === ">" ? d > 0 : d >= 0;
-      };
-    }
-    case "contains": {
-      const l = compileValue(n.left);
-      const r = compileValue(n.right);
-      return (row) => {
-        const a = l(row);
-        const b = r(row);
-        if (b === null) return false;
-        if (typeof a === "string") return typeof b === "string" && a.includes(b);
-        if (Array.isArray(a)) return a.some((x) => equal(plain(x), b));
-        return false;
-      };
-    }
-    case "in": {
-      const l = compileValue(n.left);
-      const items = n.list.map(compileValue);
-      const neg = n.negated;
-      return (row) => {
-        const a = l(row);
-        if (a === null) return false;
-        const hit = items.some((g) => equal(a, g(row)));
-        return neg ? !hit : hit;
-      };
-    }
-    case "isnull": {
-      const o = compileValue(n.operand);
-      return n.negated ? (row) => o(row) !== null : (row) => o(row) === null;
-    }
-    case "literal":
-      return () => n.value === true;
-    case "column": {
-      const g = columnGetter(n.path);
-      return (row) => g(row) === true;
-    }
-  }
-}
-
-export interface CompiledWhere {
-  source: string;
-  ast: WhereNode;
-  columns: string[];
-  test: RowPredicate;
-}
-
-/**
- * Parse and compile a filter. With `knownColumns`, an unknown top-level column is an error that
- * lists the known ones (catches typos before scanning a terabyte).
- */
-export function compileWhere(src: string, knownColumns?: Iterable<string>): CompiledWhere {
-  const ast = parseWhere(src);
-  const columns = whereColumns(ast);
-  if (knownColumns) {
-    const known = new Set(knownColumns);
-    const findPos = (name: string): number => {
-      let pos = 0;
-      const walk = (n: WhereNode): void => {
-        if (n.type === "column" && n.path[0] === name) pos = n.pos;
-        else if ("left" in n) {
-          walk(n.left);
-          if ("right" in n) walk(n.right);
-          if ("list" in n) n.list.forEach(walk);
-        } else if ("operand" in n) walk(n.operand);
-      };
-      walk(ast);
-      return pos;
-    };
-    for (const c of columns) {
-      if (!known.has(c)) throw new WhereError(`unknown column "${c}"; columns are: ${[...known].join(", ")}`, src, findPos(c));
-    }
-  }
-  return { source: src, ast, columns, test: compilePredicate(ast) };
 }
