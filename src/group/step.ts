@@ -12,7 +12,10 @@
  */
 import type { MixConfig } from "../config/types.js";
 import type { DropReason, Rollout } from "../record/rollout.js";
-import { GrowInt32, ProblemGrouper, type BandPairs, type GroupResult } from "./group.js";
+import { GrowInt32 } from "./columns.js";
+import { ProblemGrouper } from "./group.js";
+import type { BandPairs } from "./pairs.js";
+import type { GroupResult } from "./result.js";
 import type { GroupInput } from "./types.js";
 import type { GroupOutcome } from "./outcome.js";
 
