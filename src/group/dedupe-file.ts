@@ -12,18 +12,26 @@ import { InputError } from "../errors.js";
 import { ProblemGrouper } from "./group.js";
 import { resolveSketch } from "./params.js";
 import { SketchPool } from "./pool.js";
+import type { BatchSketch } from "./sketch-text.js";
 import type { DedupeConfig, RepresentativePolicy } from "./types.js";
 
 export interface DedupeFileOptions {
+  /** dotted path of the problem text in each JSON line */
   field: string;
+  /** dotted path of the row id (else file:row) */
   idField: string;
+  /** Jaccard at which two problems are near-duplicates */
   threshold: number;
   check: "exact" | "estimate" | "none";
   representative: RepresentativePolicy;
+  /** words per shingle */
   ngram: number;
   permutations: number;
+  /** sketch worker threads; 0 sketches inline */
   workers: number;
+  /** texts per sketch batch (default 256) */
   batchSize?: number;
+  /** folder for spill files (default: a new temp folder, removed at the end) */
   tmpDir?: string;
 }
 
@@ -67,6 +75,28 @@ async function* jsonlRows(file: string): AsyncGenerator<{ row: number; value: un
   }
 }
 
+/** Adds a sketched batch to the grouper in input order; `ids` collects the row ids by ordinal. */
+function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; text: string }[], s: BatchSketch, keepText: boolean): void {
+  for (let i = 0; i < rows.length; i++) {
+    const ordinal = ids.length;
+    ids.push(rows[i]!.id);
+    const key = ((s.keys[2 * i]! >>> 0).toString(16).padStart(8, "0") + (s.keys[2 * i + 1]! >>> 0).toString(16).padStart(8, "0"));
+    grouper.add({
+      ordinal,
+      id: rows[i]!.id,
+      source: "input",
+      problemKey: key,
+      sketch: s.empty[i] ? { bands: [], bits: [] } : {
+        bands: Array.from(s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount)),
+        bits: Array.from(s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords)),
+      },
+      problemText: keepText ? rows[i]!.text : undefined,
+      problemChars: rows[i]!.text.length,
+      responseChars: 0,
+    });
+  }
+}
+
 /** Clusters the problems of a JSONL file; calls `emit` once per non-empty input line, in input order. */
 export async function dedupeFile(file: string, opts: DedupeFileOptions, emit: (line: DedupeLine) => void): Promise<DedupeFileResult> {
   const dedupe: DedupeConfig = { problems: { threshold: opts.threshold, check: opts.check }, representative: opts.representative };
@@ -87,27 +117,7 @@ export async function dedupeFile(file: string, opts: DedupeFileOptions, emit: (l
       const sketched = pool.sketch(rows.map((r) => r.text));
       sketched.catch(() => {}); // surfaced by `await chain`
       // results are added in input order, sketches computed in parallel
-      chain = chain.then(async () => {
-        const s = await sketched;
-        for (let i = 0; i < rows.length; i++) {
-          const ordinal = ids.length;
-          ids.push(rows[i]!.id);
-          const key = ((s.keys[2 * i]! >>> 0).toString(16).padStart(8, "0") + (s.keys[2 * i + 1]! >>> 0).toString(16).padStart(8, "0"));
-          grouper.add({
-            ordinal,
-            id: rows[i]!.id,
-            source: "input",
-            problemKey: key,
-            sketch: s.empty[i] ? { bands: [], bits: [] } : {
-              bands: Array.from(s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount)),
-              bits: Array.from(s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords)),
-            },
-            problemText: opts.check === "exact" ? rows[i]!.text : undefined,
-            problemChars: rows[i]!.text.length,
-            responseChars: 0,
-          });
-        }
-      });
+      chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched, opts.check === "exact"));
       inflight.push(chain.catch(() => {}));
     };
     for await (const { row, value } of jsonlRows(file)) {
