@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { dedupeFile } from "../dist/cli/dedupe.js";
+import { dedupeFile } from "../dist/group/dedupe-file.js";
 
 const dir = new URL("../../shared/data/problems/", import.meta.url).pathname;
 const threshold = Number(process.argv[2] ?? 0.8);

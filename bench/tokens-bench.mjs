@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Exact o200k token counting: curate's counter (src/stages/token-count.ts) against the reference,
+ * Exact o200k token counting: curate's counter (src/tokens/count.ts) against the reference,
  * gpt-tokenizer's `countTokens`, on the same texts — the Sky-T1 long-CoT traces in ../shared/data
  * and, when it exists, 2,000 rows of the pipeline bench corpus. Prints MB per CPU second (robust when
  * other jobs share the machine) and checks that the two totals agree.

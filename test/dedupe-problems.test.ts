@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dedupeFile, type DedupeLine } from "../src/cli/dedupe.js";
+import { dedupeFile, type DedupeLine } from "../src/group/dedupe-file.js";
 import { sketcherFor } from "../src/group/sketch-text.js";
 import { setJaccard, shingleSet } from "../src/group/minhash.js";
 

@@ -1,5 +1,5 @@
 /**
- * The hand-written o200k pre-tokeniser (src/stages/token-count.ts) must split exactly as
+ * The hand-written o200k pre-tokeniser (src/tokens/count.ts) must split exactly as
  * gpt-tokenizer's regex and count exactly as gpt-tokenizer: on fuzzed text built from every
  * character class the regex distinguishes, and on every real trace and problem in ../shared/data.
  */

@@ -1,143 +1,15 @@
 /**
  * `curate dedupe input.jsonl` — near-duplicate problem clusters of a JSONL file, one output line
- * per input row: {"id", "cluster", "representative", "duplicate"}. Sketches are computed in worker
- * threads; clustering is MinHash LSH + exact Jaccard check + union-find (src/group/).
+ * per input row: {"id", "cluster", "representative", "duplicate"}. This file reads the arguments
+ * and prints; the engine (worker-thread sketches, MinHash LSH + exact Jaccard check + union-find)
+ * is src/group/dedupe-file.ts.
  */
 import type { Command } from "commander";
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
-import { tmpdir, availableParallelism } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { createGunzip } from "node:zlib";
-import { InputError, UsageError } from "../errors.js";
-import { ProblemGrouper } from "../group/group.js";
-import { SketchPool } from "../group/pool.js";
-import { resolveSketch } from "../group/params.js";
-import type { DedupeConfig, RepresentativePolicy } from "../group/types.js";
-
-export interface DedupeFileOptions {
-  field: string;
-  idField: string;
-  threshold: number;
-  check: "exact" | "estimate" | "none";
-  representative: RepresentativePolicy;
-  ngram: number;
-  permutations: number;
-  workers: number;
-  batchSize?: number;
-  tmpDir?: string;
-}
-
-export interface DedupeLine {
-  id: string;
-  cluster: string;
-  representative: string;
-  duplicate: boolean;
-}
-
-export interface DedupeFileResult {
-  rows: number;
-  clusters: number;
-  duplicates: number;
-  nearDuplicateClusters: number;
-}
-
-function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split(".")) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
-async function* jsonlRows(file: string): AsyncGenerator<{ row: number; value: unknown }> {
-  const input = file.endsWith(".gz") ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  let row = 0;
-  for await (const line of rl) {
-    const r = row++;
-    if (line.trim() === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new InputError(file, r, `expected one JSON object per line: ${(err as Error).message}`);
-    }
-    yield { row: r, value };
-  }
-}
-
-/** Clusters the problems of a JSONL file; calls `emit` once per non-empty input line, in input order. */
-export async function dedupeFile(file: string, opts: DedupeFileOptions, emit: (line: DedupeLine) => void): Promise<DedupeFileResult> {
-  const dedupe: DedupeConfig = { problems: { threshold: opts.threshold, check: opts.check }, representative: opts.representative };
-  const sketchConfig = { ngram: opts.ngram, permutations: opts.permutations };
-  const resolved = resolveSketch(sketchConfig, dedupe);
-  const tmp = opts.tmpDir ?? mkdtempSync(join(tmpdir(), "curate-dedupe-"));
-  const grouper = new ProblemGrouper({ dedupe, sketch: sketchConfig, seed: 0 }, tmp);
-  const pool = new SketchPool({ params: resolved.problem, threads: opts.workers });
-  const batchSize = opts.batchSize ?? 256;
-  const ids: string[] = [];
-  try {
-    let batch: { id: string; text: string }[] = [];
-    const inflight: Promise<void>[] = [];
-    let chain = Promise.resolve();
-    const flush = () => {
-      const rows = batch;
-      batch = [];
-      const sketched = pool.sketch(rows.map((r) => r.text));
-      sketched.catch(() => {}); // surfaced by `await chain`
-      // results are added in input order, sketches computed in parallel
-      chain = chain.then(async () => {
-        const s = await sketched;
-        for (let i = 0; i < rows.length; i++) {
-          const ordinal = ids.length;
-          ids.push(rows[i]!.id);
-          const key = ((s.keys[2 * i]! >>> 0).toString(16).padStart(8, "0") + (s.keys[2 * i + 1]! >>> 0).toString(16).padStart(8, "0"));
-          grouper.add({
-            ordinal,
-            id: rows[i]!.id,
-            source: "input",
-            problemKey: key,
-            sketch: s.empty[i] ? { bands: [], bits: [] } : {
-              bands: Array.from(s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount)),
-              bits: Array.from(s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords)),
-            },
-            problemText: opts.check === "exact" ? rows[i]!.text : undefined,
-            problemChars: rows[i]!.text.length,
-            responseChars: 0,
-          });
-        }
-      });
-      inflight.push(chain.catch(() => {}));
-    };
-    for await (const { row, value } of jsonlRows(file)) {
-      const text = getPath(value, opts.field);
-      if (typeof text !== "string") {
-        throw new InputError(file, row, `expected a string at "${opts.field}", found ${text === undefined ? "nothing" : typeof text}`);
-      }
-      const rawId = getPath(value, opts.idField);
-      const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId) : `${file}:${row}`;
-      batch.push({ id, text });
-      if (batch.length >= batchSize) flush();
-      if (inflight.length > Math.max(2, opts.workers * 4)) await inflight.shift();
-    }
-    if (batch.length > 0) flush();
-    await chain;
-    const result = await grouper.finish();
-    let duplicates = 0;
-    for (let ordinal = 0; ordinal < ids.length; ordinal++) {
-      const info = result.info(ordinal);
-      const duplicate = info.representativeOrdinal !== ordinal;
-      if (duplicate) duplicates++;
-      emit({ id: ids[ordinal]!, cluster: info.problemGroup, representative: info.representative, duplicate });
-    }
-    return { rows: ids.length, clusters: result.stats.problemGroups, duplicates, nearDuplicateClusters: result.stats.nearDuplicateClusters };
-  } finally {
-    await pool.close();
-    if (!opts.tmpDir) rmSync(tmp, { recursive: true, force: true });
-  }
-}
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { availableParallelism } from "node:os";
+import { UsageError } from "../errors.js";
+import { dedupeFile, type DedupeFileOptions } from "../group/dedupe-file.js";
+import type { RepresentativePolicy } from "../group/types.js";
 
 function parseNumber(name: string, value: string, min: number, max: number, integer: boolean): number {
   const n = Number(value);

@@ -29,7 +29,8 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { DropReason } from "../record/rollout.js";
 import type { ClusterSummary, GroupStats, RowGroupInfo } from "./types.js";
-import { DEFAULT_CLUSTER_LIMIT, type BandPairs } from "./group.js";
+import type { BandPairs } from "./pairs.js";
+import { DEFAULT_CLUSTER_LIMIT } from "./summaries.js";
 import { unitName } from "../io/units.js";
 
 /** What the write step needs from the group step, for a row by its global index. */

@@ -18,6 +18,7 @@ import type { MetaValue, Rollout } from "../record/rollout.js";
 import type { Verdict } from "../verify/types.js";
 import type { Domain, PassRateDifficulty } from "../quality/types.js";
 import { DOMAINS, problemDomain } from "../quality/domain.js";
+import { GrowFloat64, GrowInt32 } from "./columns.js";
 
 export interface ProblemRow {
   problemGroup: string;
@@ -83,32 +84,6 @@ export function sourceDifficultyOf(meta: Record<string, MetaValue> | undefined):
     }
   }
   return null;
-}
-
-class GrowInt32 {
-  data = new Int32Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = x;
-  }
-}
-
-class GrowFloat64 {
-  data = new Float64Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = x;
-  }
 }
 
 export class ProblemStats {

@@ -1,6 +1,6 @@
 /** Batch sketching shared by the annotator, the piscina worker and inline (0-worker) runs. */
 import { TextSketcher, type SketchParams } from "./minhash.js";
-import { fmix32 } from "../text/hash.js";
+import { fmix32, FNV_PRIME } from "../text/hash.js";
 
 export interface BatchSketchRequest {
   params: SketchParams;
@@ -47,7 +47,7 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
     let h1 = 0x12345678 ^ tokens.length;
     let h2 = 0x9abcdef0 | 0;
     for (let t = 0; t < tokens.length; t++) {
-      h1 = Math.imul(h1 ^ tokens[t]!, 0x01000193);
+      h1 = Math.imul(h1 ^ tokens[t]!, FNV_PRIME);
       h2 = Math.imul((h2 << 5) | (h2 >>> 27), 0x5bd1e995) ^ tokens[t]!;
     }
     keys[2 * i] = fmix32(h1);

@@ -8,17 +8,19 @@
  *     rollout caps and near-copy responses (src/group/group.ts).
  *
  * Rows already dropped by a row-local stage stay in their problem group (for pass rates) but never
- * take a cap slot or become a group's representative.
+ * take a cap slot or become a group's representative. The {@link GroupOutcome} it returns is what
+ * outcome.ts saves for the write step.
  */
 import type { MixConfig } from "../config/types.js";
 import type { DropReason, Rollout } from "../record/rollout.js";
-import { GrowInt32, ProblemGrouper, type BandPairs, type GroupResult } from "./group.js";
+import { GrowInt32 } from "./columns.js";
+import { ProblemGrouper } from "./group.js";
+import type { BandPairs } from "./pairs.js";
+import type { GroupResult } from "./result.js";
 import type { GroupInput } from "./types.js";
 import type { GroupOutcome } from "./outcome.js";
 
-export type { GroupOutcome };
-
-/** per row of the row pass: -3 another share's row, -2 a bad input row (skipped), -1 grouped, ≥ 0 … */
+/** per row of the row pass: another share's row, a bad input row (skipped); 0 is a row grouped here */
 const ELSEWHERE = -3;
 const BAD = -2;
 

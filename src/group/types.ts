@@ -1,7 +1,7 @@
 /**
  * Types of the grouping / near-duplicate module (issue 5).
  *
- * Flow: the `sketch` annotator (src/stages/sketch.ts) stores a compact {@link ProblemSketch} on
+ * Flow: the `sketch` annotator (src/group/annotator.ts) stores a compact {@link ProblemSketch} on
  * every record; the runner feeds one {@link GroupInput} per row (in ordinal order) to
  * `ProblemGrouper` (src/group/group.ts), whose result gives every row its {@link RowGroupInfo} and,
  * for rows the group step removes, a drop reason.

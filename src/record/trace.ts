@@ -95,15 +95,12 @@ export function normalizeForKey(text: string): string {
 
 /** byte → byte with A–Z lowered */
 const LOWER = new Uint8Array(256);
-/** 0 for `$`, else 1 */
-const KEEP = new Uint8Array(256);
 /** byte → byte with ASCII whitespace written as a space */
 const SPACED = new Uint8Array(256);
 /** pass 2's byte classes: 0 copied, 1 ASCII whitespace (`\s`), 2 a backslash or the lead byte of a possible non-ASCII `\s` */
 const CLASS = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
-  KEEP[c] = c === 36 ? 0 : 1;
   SPACED[c] = c === 32 || (c >= 9 && c <= 13) ? 32 : c;
   CLASS[c] = c === 32 || (c >= 9 && c <= 13) ? 1 : c === 92 || c === 0xc2 || c === 0xe1 || c === 0xe2 || c === 0xe3 || c === 0xef ? 2 : 0;
 }
@@ -118,7 +115,8 @@ const isAz = (c: number) => c >= 97 && c <= 122;
 /**
  * The UTF-8 bytes of `normalizeForKey(text)`, written to `kb.buf`; returns their length. The string
  * version makes six rewrites of the whole text; this encodes it once (natively) and makes two passes
- * over the bytes with lookup tables, ~3× faster on traces, which are hashed whole for the
+ * over the bytes with lookup tables (keysFor 104 → 245 MB per CPU second on bench rows, commit
+ * f27a47c; 87–103 against 53–57 on Sky-T1, README), as traces are hashed whole for the
  * exact-duplicate key.
  *
  * NFKC and lower-casing are skipped for ASCII text, where they change only A–Z. Pass 1 lowers A–Z and
@@ -146,13 +144,12 @@ export function normalizeForKeyBytes(text: string, kb: Utf8Bytes): number {
   return collapse(kb.buf, dropDollarLower(kb.buf, n));
 }
 
-/** Pass 1 in place: A–Z lowered, `$` dropped (branch-free: `$` is common in LaTeX-heavy text); returns the new length. */
+/** Pass 1 in place: A–Z lowered, `$` dropped; returns the new length. */
 function dropDollarLower(b: Uint8Array, n: number): number {
   let m = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
-    b[m] = LOWER[c]!;
-    m += KEEP[c]!;
+    if (c !== 36) b[m++] = LOWER[c]!;
   }
   return m;
 }
@@ -171,7 +168,8 @@ function nonAsciiSpace(b: Uint8Array, i: number, m: number): number {
  * is collapsed without branches: a whitespace byte is written as a space and kept only when the byte
  * before it was not whitespace (`ws` starts at 1 so that leading whitespace is dropped; a trailing
  * space is cut after). Its own function, as is pass 1: text with non-ASCII characters reaches
- * branches ASCII text does not, and one large function optimised on mixed feedback ran ~40% slower.
+ * branches ASCII text does not: one large function optimised on mixed feedback ran at ~150 MB per
+ * CPU second on ASCII rows instead of ~240; split, ~180 (commit 495228d).
  */
 function collapse(b: Uint8Array, m: number): number {
   let o = 0;
@@ -181,6 +179,7 @@ function collapse(b: Uint8Array, m: number): number {
     const c = b[i]!;
     const k = CLASS[c]!;
     if (k !== 2) {
+      // branch-free: keysFor 223 vs 141 MB/CPU-s with a branch per byte, on bench rows (median of 8 runs each)
       b[o] = SPACED[c]!;
       o += 1 - (k & ws);
       ws = k;

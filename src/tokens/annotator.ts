@@ -2,7 +2,7 @@
  * Exact token counts (gpt-tokenizer, o200k_base by default) for problem, reasoning, solution and
  * response, and the hash keys exact dedupe and grouping use.
  *
- * o200k_base is counted by token-count.ts (hand-written pre-tokeniser, exact, pieces over 1,000
+ * o200k_base is counted by count.ts (hand-written pre-tokeniser, exact, pieces over 1,000
  * characters counted in chunks). cl100k_base goes through gpt-tokenizer: BPE is quadratic in the
  * length of one pre-token, so a 200 KB run with no spaces would take tens of seconds, and a text with
  * a run of more than 1,000 non-space characters is counted in segments cut just before a space that
@@ -29,7 +29,7 @@ export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<To
     tokenizer === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
   const count = mod.countTokens;
   if (tokenizer !== "cl100k_base") {
-    // cuts long pieces itself (token-count.ts MAX_PIECE), so no segmenting pass is needed
+    // cuts long pieces itself (count.ts MAX_PIECE), so no segmenting pass is needed
     return makeO200kCounter(count);
   }
   return (text: string, start?: number, end?: number) => countSegmented(start === undefined && end === undefined ? text : text.slice(start, end), (s) => count(s, NO_SPECIAL));

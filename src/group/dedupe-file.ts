@@ -1,0 +1,149 @@
+/**
+ * The dedupe engine behind `curate dedupe`: near-duplicate problem clusters of one JSONL(.gz) file.
+ * Problems are sketched in worker threads (SketchPool) in batches and handed to the ProblemGrouper
+ * in input order; every non-empty input line then gets its cluster and representative.
+ */
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { createGunzip } from "node:zlib";
+import { InputError } from "../errors.js";
+import { ProblemGrouper } from "./group.js";
+import { resolveSketch } from "./params.js";
+import { SketchPool } from "./pool.js";
+import type { BatchSketch } from "./sketch-text.js";
+import type { DedupeConfig, RepresentativePolicy } from "./types.js";
+
+export interface DedupeFileOptions {
+  /** dotted path of the problem text in each JSON line */
+  field: string;
+  /** dotted path of the row id (else file:row) */
+  idField: string;
+  /** Jaccard at which two problems are near-duplicates */
+  threshold: number;
+  check: "exact" | "estimate" | "none";
+  representative: RepresentativePolicy;
+  /** words per shingle */
+  ngram: number;
+  permutations: number;
+  /** sketch worker threads; 0 sketches inline */
+  workers: number;
+  /** texts per sketch batch (default 256) */
+  batchSize?: number;
+  /** folder for spill files (default: a new temp folder, removed at the end) */
+  tmpDir?: string;
+}
+
+export interface DedupeLine {
+  id: string;
+  cluster: string;
+  representative: string;
+  duplicate: boolean;
+}
+
+export interface DedupeFileResult {
+  rows: number;
+  clusters: number;
+  duplicates: number;
+  nearDuplicateClusters: number;
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split(".")) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+async function* jsonlRows(file: string): AsyncGenerator<{ row: number; value: unknown }> {
+  const input = file.endsWith(".gz") ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let row = 0;
+  for await (const line of rl) {
+    const r = row++;
+    if (line.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new InputError(file, r, `expected one JSON object per line: ${(err as Error).message}`);
+    }
+    yield { row: r, value };
+  }
+}
+
+/** Adds a sketched batch to the grouper in input order; `ids` collects the row ids by ordinal. */
+function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; text: string }[], s: BatchSketch, keepText: boolean): void {
+  for (let i = 0; i < rows.length; i++) {
+    const ordinal = ids.length;
+    ids.push(rows[i]!.id);
+    const key = ((s.keys[2 * i]! >>> 0).toString(16).padStart(8, "0") + (s.keys[2 * i + 1]! >>> 0).toString(16).padStart(8, "0"));
+    grouper.add({
+      ordinal,
+      id: rows[i]!.id,
+      source: "input",
+      problemKey: key,
+      sketch: s.empty[i] ? { bands: [], bits: [] } : {
+        bands: Array.from(s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount)),
+        bits: Array.from(s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords)),
+      },
+      problemText: keepText ? rows[i]!.text : undefined,
+      problemChars: rows[i]!.text.length,
+      responseChars: 0,
+    });
+  }
+}
+
+/** Clusters the problems of a JSONL file; calls `emit` once per non-empty input line, in input order. */
+export async function dedupeFile(file: string, opts: DedupeFileOptions, emit: (line: DedupeLine) => void): Promise<DedupeFileResult> {
+  const dedupe: DedupeConfig = { problems: { threshold: opts.threshold, check: opts.check }, representative: opts.representative };
+  const sketchConfig = { ngram: opts.ngram, permutations: opts.permutations };
+  const resolved = resolveSketch(sketchConfig, dedupe);
+  const tmp = opts.tmpDir ?? mkdtempSync(join(tmpdir(), "curate-dedupe-"));
+  const grouper = new ProblemGrouper({ dedupe, sketch: sketchConfig, seed: 0 }, tmp);
+  const pool = new SketchPool({ params: resolved.problem, threads: opts.workers });
+  const batchSize = opts.batchSize ?? 256;
+  const ids: string[] = [];
+  try {
+    let batch: { id: string; text: string }[] = [];
+    const inflight: Promise<void>[] = [];
+    let chain = Promise.resolve();
+    const flush = () => {
+      const rows = batch;
+      batch = [];
+      const sketched = pool.sketch(rows.map((r) => r.text));
+      sketched.catch(() => {}); // surfaced by `await chain`
+      // results are added in input order, sketches computed in parallel
+      chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched, opts.check === "exact"));
+      inflight.push(chain.catch(() => {}));
+    };
+    for await (const { row, value } of jsonlRows(file)) {
+      const text = getPath(value, opts.field);
+      if (typeof text !== "string") {
+        throw new InputError(file, row, `expected a string at "${opts.field}", found ${text === undefined ? "nothing" : typeof text}`);
+      }
+      const rawId = getPath(value, opts.idField);
+      const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId) : `${file}:${row}`;
+      batch.push({ id, text });
+      if (batch.length >= batchSize) flush();
+      if (inflight.length > Math.max(2, opts.workers * 4)) await inflight.shift();
+    }
+    if (batch.length > 0) flush();
+    await chain;
+    const result = await grouper.finish();
+    let duplicates = 0;
+    for (let ordinal = 0; ordinal < ids.length; ordinal++) {
+      const info = result.info(ordinal);
+      const duplicate = info.representativeOrdinal !== ordinal;
+      if (duplicate) duplicates++;
+      emit({ id: ids[ordinal]!, cluster: info.problemGroup, representative: info.representative, duplicate });
+    }
+    return { rows: ids.length, clusters: result.stats.problemGroups, duplicates, nearDuplicateClusters: result.stats.nearDuplicateClusters };
+  } finally {
+    await pool.close();
+    if (!opts.tmpDir) rmSync(tmp, { recursive: true, force: true });
+  }
+}
