@@ -22,7 +22,6 @@ import { DEFAULT_CLUSTER_LIMIT, DEFAULT_MEMBERS_LIMIT, listClusters, summarize, 
 import type { DedupeConfig, GroupInput, GroupStats, SketchConfig } from "./types.js";
 
 /** the types of the grouper's split-merge API (`bandPairs`, `partition`, `finish({ pairs })`) */
-export type { BandPairs, PairStats } from "./pairs.js";
 
 export interface GrouperConfig {
   dedupe?: DedupeConfig;

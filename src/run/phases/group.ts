@@ -18,7 +18,7 @@ import type { DropReason, Rollout } from "../../record/rollout.js";
 import { rolloutFromRow } from "../../io/rollout-columns.js";
 import { GroupStep } from "../../group/step.js";
 import { clearStaleGroup, loadGroupOutcome, readPairs, saveGroupOutcome, savePairs, shareSaved, type GroupOutcome } from "../../group/outcome.js";
-import type { BandPairs } from "../../group/group.js";
+import type { BandPairs } from "../../group/pairs.js";
 import { isReadFailure, storedDrop } from "../../decide/decide.js";
 import { GROUP_COLUMNS } from "../products.js";
 import { annotatedRows } from "../write-parts.js";
