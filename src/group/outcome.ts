@@ -38,10 +38,14 @@ export interface GroupOutcome {
   /** names of the group-level stages, in order (for per-stage counts) */
   stages: string[];
   info(index: number): RowGroupInfo;
+  /** the row's new id when its input id repeats an earlier row's (see duplicate-ids.ts) */
+  idOf(index: number): string | undefined;
   dropFor(index: number): DropReason | null;
-  stats: GroupStats & { exactDuplicates: number };
+  stats: OutcomeStats;
   clusters(): ClusterSummary[];
 }
+
+export type OutcomeStats = GroupStats & { exactDuplicates: number; duplicateIds: number };
 
 export const groupDir = (outDir: string) => join(outDir, ".work", "group");
 /** everything saved under one token lives in its own folder: a stale token is one folder to remove */
@@ -61,7 +65,7 @@ interface ShareMarker {
   token: string;
   share: Share;
   stages: string[];
-  stats: GroupStats & { exactDuplicates: number };
+  stats: OutcomeStats;
   units: { unit: number; base: number; rows: number; path: string; bytes: number }[];
   clusters: { path: string; bytes: number; count: number };
   summaries: ClusterSummary[];
@@ -164,9 +168,12 @@ export function saveGroupOutcome(
       cluster[k] = c;
       if (info.nearDuplicateProblem) flags[k]! |= FLAG_NEAR;
       const drop = outcome.dropFor(i);
-      if (drop || info.duplicateOf !== undefined) {
+      const id = outcome.idOf(i);
+      if (drop || info.duplicateOf !== undefined || id !== undefined) {
         flags[k]! |= FLAG_EXTRA;
-        extras.push([info.duplicateOf ?? null, drop ? [drop.stage, drop.reason, drop.detail ?? null, drop.duplicateOf ?? null] : null]);
+        const extra: Extra = [info.duplicateOf ?? null, drop ? [drop.stage, drop.reason, drop.detail ?? null, drop.duplicateOf ?? null] : null];
+        if (id !== undefined) extra.push([id, info.originalId!]);
+        extras.push(extra);
       }
     }
     const path = `${name}-${unitName(u.unit)}.bin`;
@@ -249,7 +256,8 @@ export function loadGroupOutcome(outDir: string, token: string): PersistedOutcom
   return null;
 }
 
-type Extra = [string | null, [string, string, string | null, string | null] | null];
+/** per row with one: [duplicate of, group drop, [new id, original id] of a renamed row] */
+type Extra = [string | null, [string, string, string | null, string | null] | null, [string, string]?];
 
 /**
  * A saved group outcome, its shares read together; units are loaded on first use (one at a time, in
@@ -257,7 +265,7 @@ type Extra = [string | null, [string, string, string | null, string | null] | nu
  */
 export class PersistedOutcome implements GroupOutcome {
   readonly stages: string[];
-  readonly stats: GroupStats & { exactDuplicates: number };
+  readonly stats: OutcomeStats;
   private readonly keys: string[] = [];
   private readonly reps: string[] = [];
   /** per share: the index of its first cluster in the joined table */
@@ -271,8 +279,9 @@ export class PersistedOutcome implements GroupOutcome {
   constructor(private readonly dir: string, private readonly markers: ShareMarker[]) {
     const first = markers[0]!;
     this.stages = first.stages;
-    // pair and spill statistics are the whole run's, reported by share 0; the rest add up
+    // pair, spill and id statistics are the whole run's (every share sees every row), reported by share 0; the rest add up
     const stats = structuredClone(first.stats);
+    stats.duplicateIds ??= 0; // outcomes saved before ids were made unique
     for (const m of markers.slice(1)) {
       const s = m.stats;
       stats.rows += s.rows;
@@ -382,7 +391,14 @@ export class PersistedOutcome implements GroupOutcome {
     };
     const e = u.extraAt[k]!;
     if (e >= 0 && u.extras[e]![0] !== null) info.duplicateOf = u.extras[e]![0];
+    if (e >= 0 && u.extras[e]![2]) info.originalId = u.extras[e]![2][1];
     return info;
+  }
+
+  idOf(index: number): string | undefined {
+    const { k, u } = this.row(index);
+    const e = u.extraAt[k]!;
+    return e >= 0 ? u.extras[e]![2]?.[0] : undefined;
   }
 
   dropFor(index: number): DropReason | null {

@@ -19,6 +19,8 @@ import type { BandPairs } from "./pairs.js";
 import type { GroupResult } from "./result.js";
 import type { GroupInput } from "./types.js";
 import type { GroupOutcome } from "./outcome.js";
+import { DuplicateIds } from "./duplicate-ids.js";
+import { UsageError } from "../errors.js";
 
 /** per row of the row pass: another share's row, a bad input row (skipped); 0 is a row grouped here */
 const ELSEWHERE = -3;
@@ -44,6 +46,9 @@ export class GroupStep {
   private rowIndex = 0;
   private exactDuplicates = 0;
   private split = false;
+  /** repeated ids made unique (see duplicate-ids.ts): new id and original id, by row index */
+  private readonly ids = new DuplicateIds();
+  private readonly renamed = new Map<number, { id: string; originalId: string }>();
 
   constructor(private config: MixConfig, tmpDir: string) {
     this.grouper = new ProblemGrouper(
@@ -100,7 +105,26 @@ export class GroupStep {
   /** Problem pass of a split merge: the row's problem (every row, in order). */
   addProblem(record: Rollout): void {
     this.split = true;
-    this.grouper.addProblem(this.input(record, this.problemIndex++, null, false));
+    this.problem(record);
+  }
+
+  /** Every row's first visit (global order): its id made unique, then its problem. */
+  private problem(record: Rollout): void {
+    const i = this.problemIndex++;
+    const id = this.ids.unique(record);
+    if (id !== record.id) {
+      if (this.config.dedupe?.duplicateIds === "fail") this.refuseDuplicate(record);
+      this.renamed.set(i, { id, originalId: record.id });
+      record.id = id;
+    }
+    this.grouper.addProblem(this.input(record, i, null, false));
+  }
+
+  private refuseDuplicate(record: Rollout): never {
+    throw new UsageError(
+      `${record.file}, row ${record.row + 1}: rollout id ${JSON.stringify(record.id)} (source ${record.source}) repeats an earlier row's id, and dedupe.duplicateIds is "fail"; ` +
+        `give every rollout its own id, or set dedupe.duplicateIds to "rename" (the default: later rows get <id>@<source>:<file>:<line>)`,
+    );
   }
 
   /** After the problem pass: problem groups from every band's pairs; this step keeps share `rank` of `world`. */
@@ -111,6 +135,8 @@ export class GroupStep {
   /** Row pass of a split merge: the next row (every row, in order); rows of other shares are only counted. */
   addRow(record: Rollout, localDrop: DropReason | null): number {
     const i = this.rowIndex++;
+    const renamed = this.renamed.get(i);
+    if (renamed) record.id = renamed.id; // the row pass of a split merge sees the row again
     if (this.split && !this.grouper.owns(record.keys?.problem ?? record.id)) {
       this.state.push(ELSEWHERE);
       return i;
@@ -132,7 +158,7 @@ export class GroupStep {
 
   /** One process: add the next row (global order). `localDrop` is the row-local decision, if any. Returns its index. */
   add(record: Rollout, localDrop: DropReason | null): number {
-    this.grouper.addProblem(this.input(record, this.problemIndex++, null, false));
+    this.problem(record);
     return this.addRow(record, localDrop);
   }
 
@@ -140,7 +166,7 @@ export class GroupStep {
   async finish(pairs?: BandPairs[]): Promise<GroupOutcome> {
     if (!this.split) this.grouper.partition(pairs, 0, 1);
     const result: GroupResult = await this.grouper.finish();
-    const { exactDupOf } = this;
+    const { exactDupOf, renamed } = this;
     const exactOn = this.config.filters?.exactDuplicates !== false;
     this.exactFirst.clear();
     return {
@@ -149,15 +175,18 @@ export class GroupStep {
         const info = result.info(i);
         const d = exactDupOf.get(i);
         if (d !== undefined) info.duplicateOf = d;
+        const r = renamed.get(i);
+        if (r) info.originalId = r.originalId;
         return info;
       },
+      idOf: (i) => renamed.get(i)?.id,
       dropFor: (i) => {
         const d = exactDupOf.get(i);
         if (d !== undefined) return { stage: "exact_dedupe", reason: "duplicate:exact", detail: `same problem and response as ${d}`, duplicateOf: d };
         const g = result.dropFor(i);
         return g ? { stage: "dedupe", reason: g.reason, detail: g.detail, duplicateOf: g.duplicateOf } : null;
       },
-      stats: { ...result.stats, exactDuplicates: this.exactDuplicates },
+      stats: { ...result.stats, exactDuplicates: this.exactDuplicates, duplicateIds: this.ids.count },
       clusters: () => result.clusters(),
     };
   }

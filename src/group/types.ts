@@ -37,6 +37,8 @@ export interface RowGroupInfo {
   nearDuplicateProblem: boolean;
   /** for rows the group step drops: id of the kept row this one duplicates */
   duplicateOf?: string;
+  /** the id the row had in its input, when an earlier row had the same id (its `id` is a new one; src/group/duplicate-ids.ts) */
+  originalId?: string;
   /** rollouts in the merged problem group (before caps) */
   groupRollouts: number;
   /** distinct exact problems merged into the group */
@@ -87,6 +89,8 @@ export interface DedupeConfig {
   };
   /** memory for band buckets and check data before spilling to sorted files on disk (default 512) */
   memoryBudgetMB?: number;
+  /** a rollout whose id an earlier row has: renamed (default) or the run refused */
+  duplicateIds?: "rename" | "fail";
 }
 
 /** `annotate.sketch` in the mix file (schemas/parts/sketch.schema.json) */

@@ -7,7 +7,7 @@ import { isAbsolute, relative } from "node:path";
 import type { LoadedMix } from "../config/load.js";
 import type { SourceFile } from "../io/sources.js";
 import { unitName } from "../io/units.js";
-import type { GroupStats } from "../group/types.js";
+import type { OutcomeStats } from "../group/outcome.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { CONSERVATION_RULE } from "./conservation.js";
 import type { StageCount, UnitMarker, WriteCounts } from "./markers.js";
@@ -50,7 +50,7 @@ export interface ManifestParts {
   markers: UnitMarker[];
   /** the run's merged write counts */
   counts: WriteCounts;
-  groupStats: GroupStats & { exactDuplicates: number };
+  groupStats: OutcomeStats;
   problemsWithPassRate: number;
   outputs: Record<string, unknown>;
 }
@@ -81,6 +81,7 @@ export function buildManifest(p: ManifestParts): Manifest {
     conservation: { ok: true, rule: CONSERVATION_RULE },
     groups: {
       exactDuplicates: gs.exactDuplicates,
+      duplicateIds: gs.duplicateIds,
       exactProblems: gs.exactProblems,
       problemGroups: gs.problemGroups,
       nearDuplicateClusters: gs.nearDuplicateClusters,

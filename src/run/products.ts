@@ -99,6 +99,7 @@ export async function* productRows(run: ProductsRun, d: Decisions, compact: bool
     }
     record.ordinal = index;
     const info = d.outcome.info(index);
+    record.id = d.outcome.idOf(index) ?? record.id;
     const drop = d.decider.final(record, stored, index, d.outcome);
     yield { record, group: info, drop };
   }

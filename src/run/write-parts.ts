@@ -229,6 +229,7 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decider: 
         continue;
       }
       const info = outcome.info(index);
+      record.id = outcome.idOf(index) ?? record.id;
       const drop = decider.final(record, stored, index, outcome);
       counter.record(order, drop);
       const tokens = record.tokens?.response ?? 0;
