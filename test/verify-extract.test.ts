@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { extractAnswer, findBoxed, matchBrace } from "../src/verify/extract.js";
+import { extractAnswer, findBoxed } from "../src/verify/extract.js";
+import { matchBrace } from "../src/text/braces.js";
 import { Verifier } from "../src/verify/verifier.js";
 
 describe("extractAnswer rules", () => {

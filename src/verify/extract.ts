@@ -20,6 +20,7 @@
  * Hand-written scanners only (indexOf / lastIndexOf and bounded brace matching): linear time on any
  * input size.
  */
+import { matchBrace } from "../text/braces.js";
 
 export type ExtractionRule = "given" | "boxed" | "answer_tag" | "final_answer" | "answer_line" | "answer_is" | "conclusion" | "last_math";
 
@@ -42,24 +43,6 @@ export interface ExtractOptions {
    * unwrapped by the trace normaliser): without a box inside, the whole block is the answer
    */
   answerBlock?: boolean;
-}
-
-/** index just past the `}` matching the `{` at `open`, or -1 when unbalanced */
-export function matchBrace(s: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92 /* \ */) {
-      i++; // skip escaped char (\{ \} \\)
-      continue;
-    }
-    if (c === 123 /* { */) depth++;
-    else if (c === 125 /* } */) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return -1;
 }
 
 const BOX_COMMANDS = ["\\boxed", "\\fbox"];
