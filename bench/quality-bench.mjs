@@ -7,9 +7,13 @@
 // comparison of the built-in LZ ratio with zlib deflate of the same tail, and peak RSS.
 import { readFileSync, existsSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
-import {
-  computeSignals, prepareOptions, resolveQualityOptions, lineSignals, tokenHashes, tailRepetition, lzRatio, scriptSignals, boxedAnswers,
-} from "../dist/quality/signals.js";
+import { computeSignals } from "../dist/quality/signals.js";
+import { prepareOptions, resolveQualityOptions } from "../dist/quality/options.js";
+import { lineSignals } from "../dist/quality/lines.js";
+import { tokenHashes, tailRepetition } from "../dist/quality/tail-loops.js";
+import { lzRatio } from "../dist/quality/lz-ratio.js";
+import { scriptSignals } from "../dist/quality/scripts.js";
+import { boxedAnswers } from "../dist/quality/answers.js";
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ?? new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;

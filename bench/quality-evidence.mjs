@@ -7,7 +7,9 @@
 // and with --sample a seeded sample of 30 flagged and 30 unflagged traces (signals + the response's end)
 // for manual review. The tag splitter below is a tiny stand-in for src/trace/normalize.ts.
 import { readFileSync, existsSync } from "node:fs";
-import { boxedAnswers, computeSignals, prepareOptions, resolveQualityOptions } from "../dist/quality/signals.js";
+import { computeSignals } from "../dist/quality/signals.js";
+import { prepareOptions, resolveQualityOptions } from "../dist/quality/options.js";
+import { boxedAnswers } from "../dist/quality/answers.js";
 import { qualityDrop } from "../dist/quality/annotator.js";
 
 const file = process.argv.find((a, i) => i >= 2 && !a.startsWith("--")) ?? new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;

@@ -2,22 +2,14 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import {
-  boxedAnswers,
-  codeUnits,
-  computeSignals,
-  endsDangling,
-  lineSignals,
-  lzRatio,
-  prepareOptions,
-  resolveQualityOptions,
-  scriptIndexOf,
-  scriptMask,
-  scriptSignals,
-  tailRepetition,
-  tokenHashes,
-  type TraceView,
-} from "../src/quality/signals.js";
+import { computeSignals, type TraceView } from "../src/quality/signals.js";
+import { prepareOptions, resolveQualityOptions } from "../src/quality/options.js";
+import { codeUnits } from "../src/quality/units.js";
+import { lineSignals } from "../src/quality/lines.js";
+import { tailRepetition, tokenHashes } from "../src/quality/tail-loops.js";
+import { lzRatio } from "../src/quality/lz-ratio.js";
+import { scriptIndexOf, scriptMask, scriptSignals } from "../src/quality/scripts.js";
+import { boxedAnswers, endsDangling } from "../src/quality/answers.js";
 import { SCRIPTS } from "../src/quality/types.js";
 import { qualityDrop, qualityFilters, qualityModule } from "../src/quality/annotator.js";
 import type { Rollout } from "../src/record/rollout.js";

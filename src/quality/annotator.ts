@@ -7,7 +7,8 @@
 import type { MixConfig, FiltersConfig } from "../config/types.js";
 import type { Rollout } from "../record/rollout.js";
 import type { QualityFilters } from "./types.js";
-import { computeSignals, prepareOptions, resolveQualityOptions, type TraceView } from "./signals.js";
+import { computeSignals, type TraceView } from "./signals.js";
+import { prepareOptions, resolveQualityOptions } from "./options.js";
 import type { Annotator, AnnotatorModule } from "../record/annotator.js";
 
 /** Annotate one record in place (`record.quality`); reads record.trace, never the token counts. */
