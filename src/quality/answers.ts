@@ -1,14 +1,10 @@
 /**
- * Final answers and how the text ends, the evidence for truncation: boxed answers (with a light
- * normalisation so formatting variants of one answer compare equal), answer phrases near the end, and a
- * last character that cannot end a sentence, formula or block.
+ * Final answers and how the text ends, the evidence for truncation: boxed answers (text/boxed.ts, with a
+ * light normalisation so formatting variants of one answer compare equal), answer phrases near the end,
+ * and a last character that cannot end a sentence, formula or block.
  */
 import { isBlank } from "../text/blank.js";
-
-/** ASCII letter or digit */
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
+import { findBoxes } from "../text/boxed.js";
 
 /** Light normalisation of a boxed answer so that formatting variants of one answer compare equal. */
 export function normalizeBoxed(content: string): string {
@@ -45,63 +41,23 @@ function canonicalNumber(s: string): string {
 }
 
 /**
- * Normalised contents of every complete \boxed{…} / \fbox{…} (balanced braces) in the text, in order.
- * An unbalanced box (cut off) is not counted. `\boxed 5` (no braces) takes the next blank-delimited
- * token. Linear: each character is scanned once.
+ * Normalised contents of every complete box in the text (text/boxed.ts), in order. A box cut off by the
+ * end of the text is not counted.
  */
 export function boxedAnswers(text: string): string[] {
   return scanBoxes(text).answers;
 }
 
-/** boxed answers and the index just past the last complete box (-1 when none) */
+/** normalised complete boxes and the index just past the last one (-1 when none) */
 export function scanBoxes(text: string): { answers: string[]; lastEnd: number } {
-  const out: string[] = [];
+  const answers: string[] = [];
   let lastEnd = -1;
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const k = text.indexOf("\\", i);
-    if (k < 0) break;
-    let j: number;
-    if (text.startsWith("\\boxed", k)) j = k + 6;
-    else if (text.startsWith("\\fbox", k)) j = k + 5;
-    else {
-      i = k + 1;
-      continue;
-    }
-    if (j < n && isWordChar(text.charCodeAt(j))) {
-      i = j; // e.g. \boxedfoo: another command
-      continue;
-    }
-    while (j < n && isBlank(text.charCodeAt(j))) j++;
-    if (j >= n) break;
-    if (text.charCodeAt(j) === 123 /* { */) {
-      let depth = 0;
-      let e = j;
-      for (; e < n; e++) {
-        const c = text.charCodeAt(e);
-        if (c === 92 /* \ */) {
-          e++; // skip escaped char such as \{ or \}
-          continue;
-        }
-        if (c === 123) depth++;
-        else if (c === 125 && --depth === 0) break;
-      }
-      if (e >= n) break; // unbalanced: cut off
-      out.push(normalizeBoxed(text.slice(j + 1, e)));
-      lastEnd = e + 1;
-      i = e + 1;
-    } else {
-      let e = j;
-      while (e < n && !isBlank(text.charCodeAt(e)) && text.charCodeAt(e) !== 10 && text.charCodeAt(e) !== 36) e++;
-      if (e > j) {
-        out.push(normalizeBoxed(text.slice(j, e)));
-        lastEnd = e;
-      }
-      i = e;
-    }
+  for (const box of findBoxes(text)) {
+    if (!box.closed) break;
+    answers.push(normalizeBoxed(text.slice(box.from, box.to)));
+    lastEnd = box.end;
   }
-  return { answers: out, lastEnd };
+  return { answers, lastEnd };
 }
 
 /**
