@@ -58,7 +58,6 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
     (out as Record<string, unknown>)[k] = v;
   };
   bool("dropTruncated");
-  bool("dropConflictingAnswers");
   bool("requireFinalAnswer");
   num("maxRepetition", 0, 1);
   num("maxForeignScript", 0, 1);
@@ -72,7 +71,7 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
 
 /**
  * First quality filter that drops the record, or null. Checks in order: truncated, no final answer, short reasoning,
- * conflicting answers, repetition, language mixing, code, long paragraph. A record without `record.quality` (the
+ * repetition, language mixing, code, long paragraph. A record without `record.quality` (the
  * annotator disabled) is never dropped by the signal-based keys; `minReasoningTokens` reads
  * `record.tokens.reasoning`. Pass `qualityFilters(config.filters)` once, or the raw filters object.
  */
@@ -100,9 +99,6 @@ export function qualityDrop(record: Rollout, filters: QualityFilters | FiltersCo
   if (!q) return null;
   if (f.minReasoningChars !== undefined && q.reasoningChars < f.minReasoningChars) {
     return { reason: "quality:short_reasoning", detail: `reasoning ${q.reasoningChars} chars < ${f.minReasoningChars}` };
-  }
-  if (f.dropConflictingAnswers && q.conflictingAnswers) {
-    return { reason: "quality:conflicting_answers", detail: `${q.distinctBoxed} different boxed answers in the solution` };
   }
   if (f.maxRepetition !== undefined && q.repetition > f.maxRepetition) {
     return {
