@@ -59,7 +59,8 @@ export function scriptIndexOf(cp: number): number {
   return LETTER_RE.test(String.fromCodePoint(cp)) ? S_OTHER : NOT_LETTER;
 }
 
-/** lazily filled script table for the BMP: UNKNOWN until first seen */
+/** lazily filled script table for the BMP: UNKNOWN until first seen (no regex per letter: scriptSignals 75 → 147 MB
+ * per CPU-s on mixed Latin/CJK text, median of 5 processes) */
 let bmpScripts: Int8Array | null = null;
 
 function bmpScript(c: number): number {
@@ -92,7 +93,7 @@ export interface ScriptSignals {
  */
 export function scriptSignals(text: string, expectedMask: number, segmentLetters: number, units?: Uint16Array): ScriptSignals {
   // all-ASCII text (UTF-8 length = UTF-16 length, checked natively at GB/s) has only Latin letters:
-  // with Latin expected, nothing is foreign and the per-character loop is skipped
+  // with Latin expected, nothing is foreign and the per-character loop is skipped (455 → 247 CPU ms per 25 MB, f8c0f9f)
   if (expectedMask & (1 << S_LATIN) && Buffer.byteLength(text, "utf8") === text.length) return { foreignShare: 0, foreignShareMax: 0, foreignLetters: 0 };
   const n = text.length;
   const u = units ?? codeUnits(text);

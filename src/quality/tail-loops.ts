@@ -2,6 +2,7 @@
  * Tail loop detector: the last `tailChars` of a response as 32-bit token hashes, and the share and the
  * longest run of token n-grams that repeat an earlier one in that window (a model caught in a loop).
  */
+import { FNV_OFFSET, FNV_PRIME } from "../text/hash.js";
 import { codeUnits } from "./units.js";
 
 export interface TailSignals {
@@ -11,21 +12,15 @@ export interface TailSignals {
 
 /** a word token is a run of ASCII letters/digits, capped so that "aaaa…" still yields many tokens */
 const MAX_WORD = 24;
-const BLANK = 0;
-const WORD = 1;
-const OTHER = 2;
-/** character class of ASCII code units: blank (≤ 32), word (letters, digits), other */
-const ASCII_CLASS = (() => {
-  const t = new Uint8Array(128).fill(OTHER);
-  for (let c = 0; c <= 32; c++) t[c] = BLANK;
-  for (let c = 48; c <= 57; c++) t[c] = WORD;
-  for (let c = 65; c <= 90; c++) t[c] = WORD;
-  for (let c = 97; c <= 122; c++) t[c] = WORD;
-  return t;
-})();
 
+/** ASCII letter or digit */
 function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** blank between tokens: ASCII controls and space, no-break space, ideographic space */
+function isTokenBlank(c: number): boolean {
+  return c <= 32 || c === 0xa0 || c === 0x3000;
 }
 
 /**
@@ -34,24 +29,25 @@ function isWordChar(c: number): boolean {
  */
 export function tokenHashes(text: string, start: number, u: Uint16Array = codeUnits(text), out = new Uint32Array(Math.max(0, text.length - start))): Uint32Array {
   const n = text.length;
-  const cls = ASCII_CLASS;
+  // FNV-1a inline; the imported constants as locals: tokenHashes 212 → 237 MB per CPU-s (median of 6 processes)
+  const offset = FNV_OFFSET | 0;
+  const prime = FNV_PRIME;
   let count = 0;
   let i = start;
   // do not start inside a word cut by the window edge
   if (i > 0) while (i < n && isWordChar(u[i]!) && isWordChar(u[i - 1]!)) i++;
   while (i < n) {
     const c = u[i]!;
-    const k = c < 128 ? cls[c]! : c === 0xa0 || c === 0x3000 ? BLANK : OTHER;
-    if (k === BLANK) {
+    if (isTokenBlank(c)) {
       i++;
-    } else if (k === WORD) {
-      let h = Math.imul(0x811c9dc5 ^ c, 0x01000193);
+    } else if (isWordChar(c)) {
+      let h = Math.imul(offset ^ c, prime);
       const stop = Math.min(n, i + MAX_WORD);
       i++;
       while (i < stop) {
         const w = u[i]!;
-        if (w >= 128 || cls[w] !== WORD) break;
-        h = Math.imul(h ^ w, 0x01000193);
+        if (!isWordChar(w)) break;
+        h = Math.imul(h ^ w, prime);
         i++;
       }
       out[count++] = h >>> 0;
@@ -63,7 +59,10 @@ export function tokenHashes(text: string, start: number, u: Uint16Array = codeUn
   return out.subarray(0, count);
 }
 
-const NGRAM_BASE = 0x01000193;
+/** base of the rolling n-gram hash (any odd multiplier would do; the FNV prime) */
+const NGRAM_BASE = FNV_PRIME;
+// scratch tables reused across rollouts (this n-gram set, signals.ts's tail hashes, lz-ratio.ts's table), together:
+// computeSignals 87 → 96 MB per CPU-s on Sky-T1 (bench/quality-bench.mjs --only --dist, median of 5 processes)
 let ngramKeys = new Uint32Array(0);
 let ngramUsed = new Uint8Array(0);
 
@@ -80,7 +79,6 @@ export function tailRepetition(tokens: Uint32Array, ngram: number): TailSignals 
   let cap = 16;
   while (cap < positions * 2) cap <<= 1;
   const mask = cap - 1;
-  // scratch tables reused across calls (a fresh pair per rollout was most of the detector's garbage)
   if (ngramKeys.length < cap) {
     ngramKeys = new Uint32Array(cap);
     ngramUsed = new Uint8Array(cap);

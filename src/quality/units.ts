@@ -4,6 +4,7 @@
  */
 import { CodeUnits } from "../text/code-units.js";
 
+// typed-array reads instead of charCodeAt: computeSignals 88 → 96 MB per CPU-s on Sky-T1 (bench/quality-bench.mjs)
 const units = new CodeUnits();
 
 /** The text's UTF-16 code units (see CodeUnits: valid until the next call, read below text.length). */
