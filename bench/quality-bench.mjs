@@ -1,17 +1,31 @@
 // Throughput of the per-rollout quality signals (issue 6) on the Sky-T1 long-CoT traces.
 //
-//   npm run build && node bench/quality-bench.mjs [traces.jsonl] [--rounds 5]
+//   npm run build && node bench/quality-bench.mjs [traces.jsonl] [--rounds 5] [--dist dist] [--only]
 //
 // Prints rollouts/s and MB/s (UTF-16 characters counted as bytes of the JSON-decoded response, and
 // UTF-8 bytes) for computeSignals on one core, per detector, the p50/p99 per-rollout latency, a
-// comparison of the built-in LZ ratio with zlib deflate of the same tail, and peak RSS.
+// comparison of the built-in LZ ratio with zlib deflate of the same tail, and peak RSS. `--dist DIR`
+// measures another build (A/B of two builds: run each in its own process, interleaved, several times);
+// `--only` stops after computeSignals.
 import { readFileSync, existsSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
-import {
-  computeSignals, prepareOptions, resolveQualityOptions, lineSignals, tokenHashes, tailRepetition, lzRatio, scriptSignals, boxedAnswers,
-} from "../dist/quality/signals.js";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const distArg = argv.indexOf("--dist");
+const dist = pathToFileURL(resolve(distArg >= 0 ? argv[distArg + 1] : new URL("../dist", import.meta.url).pathname)).href;
+// builds from before src/quality/signals.ts was split by concept export everything from signals.js
+const mod = (name) => import(`${dist}/quality/${name}.js`).catch(() => import(`${dist}/quality/signals.js`));
+const { computeSignals } = await mod("signals");
+const { prepareOptions, resolveQualityOptions } = await mod("options");
+const { lineSignals } = await mod("lines");
+const { tokenHashes, tailRepetition } = await mod("tail-loops");
+const { lzRatio } = await mod("lz-ratio");
+const { scriptSignals } = await mod("scripts");
+const { boxedAnswers } = await mod("answers");
+
+const args = argv.filter((a, i) => i !== distArg + 1 || distArg < 0);
 const file = args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ?? new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url).pathname;
 const rounds = Number(args[args.indexOf("--rounds") + 1] ?? 5) || 5;
 if (!existsSync(file)) {
@@ -36,23 +50,32 @@ const traces = rows.map(split); // split outside the timed loop (the normaliser'
 const options = prepareOptions(resolveQualityOptions(undefined));
 
 // Throughput is computed from this process's CPU time (process.cpuUsage), so that other processes on a
-// shared machine do not distort it; wall-clock throughput is printed beside it.
+// shared machine do not distort it; the best round (least disturbed by a loaded machine) and wall-clock
+// throughput are printed beside it.
 function time(name, fn) {
   fn(); // warm-up
   fn();
-  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  for (let k = 0; k < rounds; k++) fn();
+  let cpu = 0;
+  let best = Infinity;
+  for (let k = 0; k < rounds; k++) {
+    const c0 = process.cpuUsage();
+    fn();
+    const cu = process.cpuUsage(c0);
+    const round = (cu.user + cu.system) / 1e6;
+    cpu += round;
+    best = Math.min(best, round);
+  }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9 / rounds;
-  const cu = process.cpuUsage(c0);
-  const s = (cu.user + cu.system) / 1e6 / rounds;
-  console.log(`${name.padEnd(26)} ${(rows.length / s).toFixed(0).padStart(8)} rollouts/s  ${(bytes / 1e6 / s).toFixed(1).padStart(7)} MB/s  ${(chars / 1e6 / s).toFixed(1).padStart(7)} M chars/s  (wall ${(bytes / 1e6 / wall).toFixed(1)} MB/s)`);
+  const s = cpu / rounds;
+  console.log(`${name.padEnd(26)} ${(rows.length / s).toFixed(0).padStart(8)} rollouts/s  ${(bytes / 1e6 / s).toFixed(1).padStart(7)} MB/s  ${(chars / 1e6 / s).toFixed(1).padStart(7)} M chars/s  (best round ${(bytes / 1e6 / best).toFixed(1)} MB/s; wall ${(bytes / 1e6 / wall).toFixed(1)} MB/s)`);
   return s;
 }
 
 console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
 console.log(`corpus: ${file}\n  ${rows.length} rollouts, ${(bytes / 1e6).toFixed(1)} MB UTF-8, ${(chars / 1e6).toFixed(1)} M chars, mean ${(chars / rows.length / 1000).toFixed(1)} K chars; ${rounds} rounds, one core\n`);
 time("computeSignals (all)", () => { for (let i = 0; i < rows.length; i++) computeSignals({ response: rows[i], trace: traces[i], finishReason: null }, options); });
+if (args.includes("--only")) process.exit(0);
 time("  lineSignals", () => { for (const r of rows) lineSignals(r, options.minLineChars); });
 time("  scriptSignals", () => { for (const r of rows) scriptSignals(r, options.expectedMask, options.segmentLetters); });
 time("  tail tokens + n-grams", () => { for (const r of rows) tailRepetition(tokenHashes(r, Math.max(0, r.length - options.tailChars)), options.ngram); });

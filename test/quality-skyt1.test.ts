@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { normalizeTrace } from "../src/record/trace.js";
-import { computeSignals, prepareOptions, resolveQualityOptions } from "../src/quality/signals.js";
+import { computeSignals } from "../src/quality/signals.js";
+import { prepareOptions, resolveQualityOptions } from "../src/quality/options.js";
 
 const TRACES = fileURLToPath(new URL("../../shared/data/traces/skyt1_long_cot_evals.jsonl", import.meta.url));
 

@@ -2,22 +2,14 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import {
-  boxedAnswers,
-  codeUnits,
-  computeSignals,
-  endsDangling,
-  lineSignals,
-  lzRatio,
-  prepareOptions,
-  resolveQualityOptions,
-  scriptIndexOf,
-  scriptMask,
-  scriptSignals,
-  tailRepetition,
-  tokenHashes,
-  type TraceView,
-} from "../src/quality/signals.js";
+import { computeSignals, type TraceView } from "../src/quality/signals.js";
+import { prepareOptions, resolveQualityOptions } from "../src/quality/options.js";
+import { codeUnits } from "../src/quality/units.js";
+import { lineSignals } from "../src/quality/lines.js";
+import { tailRepetition, tokenHashes } from "../src/quality/tail-loops.js";
+import { lzRatio } from "../src/quality/lz-ratio.js";
+import { scriptIndexOf, scriptMask, scriptSignals } from "../src/quality/scripts.js";
+import { boxedAnswers, endsDangling } from "../src/quality/answers.js";
 import { SCRIPTS } from "../src/quality/types.js";
 import { qualityDrop, qualityFilters, qualityModule } from "../src/quality/annotator.js";
 import type { Rollout } from "../src/record/rollout.js";
@@ -343,7 +335,7 @@ describe("options and schema", () => {
     expect(annotate({ ngrams: 8 })).toBe(false);
     expect(annotate({ expectedScripts: ["klingon"] })).toBe(false);
     const filters = ajv.compile(JSON.parse(readFileSync(root + "filters.quality.schema.json", "utf8")));
-    expect(filters({ dropTruncated: true, maxRepetition: 0.5, maxForeignScript: 0.05, maxCodeShare: 0.2, dropConflictingAnswers: true, minReasoningChars: 200 })).toBe(true);
+    expect(filters({ dropTruncated: true, maxRepetition: 0.5, maxForeignScript: 0.05, maxCodeShare: 0.2, minReasoningChars: 200 })).toBe(true);
     expect(filters({ maxRepetition: 1.5 })).toBe(false);
   });
 });
@@ -386,14 +378,18 @@ describe("annotator and filters", () => {
       return r;
     };
     const good = make(prose(4000, 7), thought(prose(4000, 7), "\\boxed{3}"));
-    const all = { dropTruncated: true, maxRepetition: 0.5, maxForeignScript: 0.2, maxCodeShare: 0.3, dropConflictingAnswers: true, minReasoningChars: 100 };
+    const all = { dropTruncated: true, maxRepetition: 0.5, maxForeignScript: 0.2, maxCodeShare: 0.3, minReasoningChars: 100 };
     expect(qualityDrop(good, all)).toBeNull();
     expect(qualityDrop(make("x", thought("x", null)), all)?.reason).toBe("quality:truncated");
     const noBox = make(prose(4000, 7), thought(prose(4000, 7), "It is three."));
     expect(qualityDrop(noBox, all)).toBeNull();
     expect(qualityDrop(noBox, { ...all, requireFinalAnswer: true })?.reason).toBe("quality:no_final_answer");
     expect(qualityDrop(make("x", thought("short", "\\boxed{3}")), all)?.reason).toBe("quality:short_reasoning");
-    expect(qualityDrop(make("x", thought(prose(500, 8), "\\boxed{3} \\boxed{4}")), all)?.reason).toBe("quality:conflicting_answers");
+    // several different boxes: a signal here, the decision is verification's (dropConflictingAnswers is an
+    // alias of dropConflictingBoxed, test/verify-stage.test.ts)
+    const twoBoxes = make("x", thought(prose(500, 8), "\\boxed{3} \\boxed{4}"));
+    expect(twoBoxes.quality!.conflictingAnswers).toBe(true);
+    expect(qualityDrop(twoBoxes, { ...all, dropConflictingAnswers: true } as never)).toBeNull();
     const loop = prose(2000, 9) + "I think that the answer should be checked again.\n\n".repeat(100);
     expect(qualityDrop(make(loop, thought(loop, "\\boxed{3}")), all)?.reason).toBe("quality:repetition");
     const zh = prose(2000, 10) + "我需要重新考虑这个问题的条件。".repeat(30);

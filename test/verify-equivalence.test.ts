@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { Verifier } from "../src/verify/verifier.js";
-import { parseChoices } from "../src/verify/equivalence.js";
+import { parseChoices } from "../src/verify/choices.js";
 
 type Row = [gold: string, pred: string, equal: boolean];
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { extractAnswer, findBoxed, matchBrace } from "../src/verify/extract.js";
+import { extractAnswer, findBoxed } from "../src/verify/extract.js";
+import { matchBrace } from "../src/text/braces.js";
+import { findBoxes } from "../src/text/boxed.js";
+import { boxedAnswers } from "../src/quality/answers.js";
 import { Verifier } from "../src/verify/verifier.js";
 
 describe("extractAnswer rules", () => {
@@ -82,6 +85,53 @@ describe("extractAnswer rules", () => {
       extractAnswer(s);
       expect(performance.now() - t, s.slice(0, 20)).toBeLessThan(500);
     }
+  });
+});
+
+describe("the one box scanner (text/boxed.ts), read by verification and the quality signals", () => {
+  it("both read the same boxes; verification also takes a cut-off last box, the quality count does not", () => {
+    const texts = [
+      "so \\boxed{1} and \\fbox {2} then \\boxed 3$",
+      "\\boxed{\\boxed{1}} \\boxed{\\{4\\}} \\boxed{5",
+      "\\boxedfoo{6} \\fboxx \\boxed\n{7}",
+      "\\boxed\u00a0{8}, \\boxed\t{9}, \\boxed5",
+    ];
+    for (const t of texts) {
+      const boxes = findBoxes(t);
+      const closed = boxes.filter((b) => b.closed).length;
+      expect(boxedAnswers(t)).toHaveLength(closed);
+      expect(findBoxed(t)).toHaveLength(boxes.length);
+    }
+    expect(findBoxed(texts[0]!)).toEqual(["1", "2", "3"]);
+    expect(findBoxed(texts[1]!)).toEqual(["\\boxed{1}", "\\{4\\}", "5"]);
+    expect(boxedAnswers(texts[1]!)).toEqual(["\\boxed{1}", "\\{4\\}"]);
+    // `\boxedfoo` and `\fboxx` are other commands; a newline is not a blank between command and brace
+    expect(findBoxed(texts[2]!)).toEqual([]);
+    // as TeX reads them: no-break space and tab are blanks, and a command name ends before a digit
+    expect(findBoxed(texts[3]!)).toEqual(["8", "9", "5"]);
+    expect(boxedAnswers(texts[3]!)).toEqual(["8", "9", "5"]);
+  });
+  it("is linear on 200 KB adversarial inputs", () => {
+    const inputs = [
+      "\\boxed".repeat(35_000),
+      "\\fbox\\boxed".repeat(18_000),
+      "\\boxed{}".repeat(25_000),
+      "\\boxed{".repeat(30_000),
+      "\\fbox{\\boxed{".repeat(15_000) + "}".repeat(30_000),
+      "\\boxed " + "\\".repeat(200_000),
+      "\\boxed" + " ".repeat(200_000),
+    ];
+    findBoxes(inputs[0]!.slice(0, 1000)); // warm the JIT
+    for (const s of inputs) {
+      // CPU time of this process (the machine is shared); a quadratic scan would take minutes here
+      const c0 = process.cpuUsage();
+      const boxes = findBoxes(s);
+      const cpu = process.cpuUsage(c0);
+      expect((cpu.user + cpu.system) / 1000, s.slice(0, 20)).toBeLessThan(1000);
+      expect(boxes.length).toBeLessThanOrEqual(s.length);
+    }
+    expect(findBoxes("\\boxed{}".repeat(25_000))).toHaveLength(25_000);
+    expect(findBoxes("\\fbox{\\boxed{".repeat(15_000) + "}".repeat(30_000))).toHaveLength(1);
   });
 });
 

@@ -3,6 +3,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { verifyModule, verifyDrop, verifyFilters, verifyInput } from "../src/verify/annotator.js";
 import { validateMix } from "../src/config/load.js";
+import { localDecider } from "../src/decide/filters.js";
+import { Verifier } from "../src/verify/verifier.js";
+import { annotateQuality } from "../src/quality/annotator.js";
+import { prepareOptions, resolveQualityOptions } from "../src/quality/options.js";
 import { normalizeTrace } from "../src/record/trace.js";
 import type { Rollout } from "../src/record/rollout.js";
 import type { MixConfig } from "../src/config/types.js";
@@ -85,6 +89,38 @@ describe("verify filters", () => {
     expect(verifyDrop(r, { dropConflictingBoxed: true })?.reason).toBe("verify:conflicting_boxed");
     expect(verifyDrop(r, { requireCorrect: true })).toBeNull();
   });
+  it("dropConflictingAnswers is an alias of dropConflictingBoxed: one filter, one reason", () => {
+    const r = withVerdict("correct", { conflicting: ["1", "2"] });
+    expect(verifyFilters({ dropConflictingAnswers: true })).toEqual({ dropConflictingBoxed: true });
+    expect(verifyFilters({ dropConflictingAnswers: false })).toEqual({ dropConflictingBoxed: false });
+    expect(verifyDrop(r, { dropConflictingAnswers: true })).toEqual(verifyDrop(r, { dropConflictingBoxed: true }));
+    expect(verifyDrop(r, { dropConflictingAnswers: true })?.reason).toBe("verify:conflicting_boxed");
+    // either key set to true turns the filter on
+    expect(verifyDrop(r, { dropConflictingAnswers: true, dropConflictingBoxed: false })?.reason).toBe("verify:conflicting_boxed");
+    expect(verifyDrop(r, { dropConflictingAnswers: false })).toBeNull();
+    expect(() => verifyFilters({ dropConflictingAnswers: "yes" } as never)).toThrow(/filters\.dropConflictingAnswers: expected true or false, got "yes"/);
+  });
+  it("the row decision on real text: the verify stage drops different boxes, not an echoed empty \\boxed{}", () => {
+    const decide = localDecider({ ...base, annotate: { verify: {}, quality: {} }, filters: { dropConflictingAnswers: true } } as unknown as MixConfig);
+    const verifier = new Verifier();
+    const options = prepareOptions(resolveQualityOptions({}));
+    const annotated = (response: string): Rollout => {
+      const r = rollout("r", response, "4");
+      r.verify = verifier.verifyFast(verifyInput(r));
+      annotateQuality(r, options);
+      return r;
+    };
+    const two = annotated("Maybe \\boxed{3}. No: the answer is \\boxed{4}.");
+    expect(decide(two)).toMatchObject({ stage: "verify", reason: "verify:conflicting_boxed" });
+    // the prompt's "put your final answer within \\boxed{}" echoed, then one answer: the quality signal
+    // counts two distinct boxes, verification none in conflict, so the row is kept
+    const echo = annotated("Please put your final answer within \\boxed{}.\n\nSo \\boxed{4}.");
+    expect(echo.quality!.conflictingAnswers).toBe(true);
+    expect(echo.verify!.conflicting).toBeUndefined();
+    expect(decide(echo)).toBeNull();
+    // boxes equal in value are no conflict either
+    expect(decide(annotated("\\boxed{\\frac{8}{2}} that is \\boxed{4}"))).toBeNull();
+  });
   it("no verify filter keeps everything; a missing annotation is named", () => {
     expect(verifyDrop(withVerdict("incorrect"), {})).toBeNull();
     expect(verifyDrop(rollout("m", "", "1", false), { requireCorrect: true })?.reason).toBe("verify:missing");
@@ -101,6 +137,10 @@ describe("mix schema parts", () => {
     expect(() => validateMix({ ...base, annotate: { verify: { timeout: 5 } } }, "m.json")).toThrow(/annotate\.verify/);
     expect(() => validateMix({ ...base, filters: { requireCorrect: "yes" } }, "m.json")).toThrow(/requireCorrect/);
     expect(() => validateMix({ ...base, filters: { dropVerdicts: ["correct"] } }, "m.json")).toThrow(/dropVerdicts/);
+    // the alias needs verdicts like the key it names
+    expect(() => validateMix({ ...base, annotate: { verify: {} }, filters: { dropConflictingAnswers: true } }, "m.json")).not.toThrow();
+    expect(() => validateMix({ ...base, filters: { dropConflictingAnswers: true } }, "m.json")).toThrow(/filters\.dropConflictingAnswers \(an alias of dropConflictingBoxed\) needs verdicts/);
+    expect(() => validateMix({ ...base, filters: { dropConflictingAnswers: false } }, "m.json")).not.toThrow();
   });
 });
 

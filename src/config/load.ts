@@ -124,9 +124,10 @@ export function validateMix(doc: unknown, label: string): MixConfig {
   });
   const f = (config.filters ?? {}) as Record<string, unknown>;
   const verifyOn = config.annotate?.verify !== undefined && (config.annotate.verify as { enabled?: boolean }).enabled !== false;
-  for (const k of ["requireCorrect", "dropVerdicts", "dropConflictingBoxed"]) {
+  for (const k of ["requireCorrect", "dropVerdicts", "dropConflictingBoxed", "dropConflictingAnswers"]) {
     if (f[k] !== undefined && f[k] !== false && !verifyOn) {
-      throw new UsageError(`${label}: $.filters.${k} needs verdicts, but annotate.verify is not enabled; add "annotate": {"verify": {}}`);
+      const alias = k === "dropConflictingAnswers" ? " (an alias of dropConflictingBoxed)" : "";
+      throw new UsageError(`${label}: $.filters.${k}${alias} needs verdicts, but annotate.verify is not enabled; add "annotate": {"verify": {}}`);
     }
   }
   const full = { ...config, seed: config.seed ?? 17, tokenizer: config.tokenizer ?? "o200k_base" } as MixConfig;

@@ -7,7 +7,8 @@
 import type { MixConfig, FiltersConfig } from "../config/types.js";
 import type { Rollout } from "../record/rollout.js";
 import type { QualityFilters } from "./types.js";
-import { computeSignals, prepareOptions, resolveQualityOptions, type TraceView } from "./signals.js";
+import { computeSignals, type TraceView } from "./signals.js";
+import { prepareOptions, resolveQualityOptions } from "./options.js";
 import type { Annotator, AnnotatorModule } from "../record/annotator.js";
 
 /** Annotate one record in place (`record.quality`); reads record.trace, never the token counts. */
@@ -57,7 +58,6 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
     (out as Record<string, unknown>)[k] = v;
   };
   bool("dropTruncated");
-  bool("dropConflictingAnswers");
   bool("requireFinalAnswer");
   num("maxRepetition", 0, 1);
   num("maxForeignScript", 0, 1);
@@ -71,7 +71,7 @@ export function qualityFilters(filters: FiltersConfig | undefined): QualityFilte
 
 /**
  * First quality filter that drops the record, or null. Checks in order: truncated, no final answer, short reasoning,
- * conflicting answers, repetition, language mixing, code, long paragraph. A record without `record.quality` (the
+ * repetition, language mixing, code, long paragraph. A record without `record.quality` (the
  * annotator disabled) is never dropped by the signal-based keys; `minReasoningTokens` reads
  * `record.tokens.reasoning`. Pass `qualityFilters(config.filters)` once, or the raw filters object.
  */
@@ -99,9 +99,6 @@ export function qualityDrop(record: Rollout, filters: QualityFilters | FiltersCo
   if (!q) return null;
   if (f.minReasoningChars !== undefined && q.reasoningChars < f.minReasoningChars) {
     return { reason: "quality:short_reasoning", detail: `reasoning ${q.reasoningChars} chars < ${f.minReasoningChars}` };
-  }
-  if (f.dropConflictingAnswers && q.conflictingAnswers) {
-    return { reason: "quality:conflicting_answers", detail: `${q.distinctBoxed} different boxed answers in the solution` };
   }
   if (f.maxRepetition !== undefined && q.repetition > f.maxRepetition) {
     return {

@@ -65,7 +65,11 @@ export interface QualitySignals {
   boxedCount: number;
   /** distinct boxed contents after light normalisation */
   distinctBoxed: number;
-  /** distinctBoxed > 1 */
+  /**
+   * distinctBoxed > 1. A signal only: the drop decision for several different boxed answers is
+   * verification's (`filters.dropConflictingBoxed`, alias `dropConflictingAnswers`; reason
+   * `verify:conflicting_boxed`), which ignores empty boxes and compares boxes by value
+   */
   conflictingAnswers: boolean;
 
   // ── size ──────────────────────────────────────────────────────────────────
@@ -111,7 +115,6 @@ export interface QualityFilters {
   maxForeignScript?: number;
   maxCodeShare?: number;
   maxParagraphChars?: number;
-  dropConflictingAnswers?: boolean;
   minReasoningChars?: number;
   minReasoningTokens?: number;
 }

@@ -1,6 +1,7 @@
 /**
  * Verification annotator (`annotate.verify`) and the verification filters (`filters.requireCorrect`,
- * `filters.dropVerdicts`, `filters.dropConflictingBoxed`; see schemas/parts/filters.verify.schema.json).
+ * `filters.dropVerdicts`, `filters.dropConflictingBoxed` and its alias `filters.dropConflictingAnswers`;
+ * see schemas/parts/filters.verify.schema.json).
  *
  * The annotator sets `record.verify` from `record.reference` and the final solution of `record.trace`
  * (the whole response when the trace has not been split). Fast layers run in the calling thread; pairs
@@ -53,14 +54,23 @@ export interface VerifyFilters {
   dropConflictingBoxed?: boolean;
 }
 
+/**
+ * `filters.dropConflictingAnswers`, once the quality module's own test of the same fact (reason
+ * `quality:conflicting_answers`), is an alias of `dropConflictingBoxed`: verification owns answers, so
+ * one filter decides "several different boxed answers", with one reason, `verify:conflicting_boxed`.
+ */
+export const CONFLICTING_ALIAS = "dropConflictingAnswers";
+
 /** The verify filter keys present in `filters` (validated by the schema; re-checked here for people). */
 export function verifyFilters(filters: FiltersConfig | undefined): VerifyFilters {
   const f = (filters ?? {}) as Record<string, unknown>;
   const out: VerifyFilters = {};
-  for (const k of ["requireCorrect", "dropConflictingBoxed"] as const) {
-    if (f[k] === undefined) continue;
-    if (typeof f[k] !== "boolean") throw new Error(`filters.${k}: expected true or false, got ${JSON.stringify(f[k])}`);
-    out[k] = f[k] as boolean;
+  for (const k of ["requireCorrect", "dropConflictingBoxed", CONFLICTING_ALIAS]) {
+    if (f[k] !== undefined && typeof f[k] !== "boolean") throw new Error(`filters.${k}: expected true or false, got ${JSON.stringify(f[k])}`);
+  }
+  if (f.requireCorrect !== undefined) out.requireCorrect = f.requireCorrect as boolean;
+  if (f.dropConflictingBoxed !== undefined || f[CONFLICTING_ALIAS] !== undefined) {
+    out.dropConflictingBoxed = f.dropConflictingBoxed === true || f[CONFLICTING_ALIAS] === true;
   }
   if (f.dropVerdicts !== undefined) {
     const v = f.dropVerdicts;

@@ -8,7 +8,7 @@
  * rule `exact/too_large`; the verdict is `timeout`), and one comparison may spend at most a fixed amount
  * of big-number work (rule `exact/work_limit`), so a hostile answer costs milliseconds, not minutes.
  */
-import { RefusedError, type Node } from "./expr.js";
+import { RefusedError, type Node } from "./expr-parse.js";
 
 /**
  * n/d with d > 0, not reduced (a gcd of two 30,000-bit numbers takes ~0.2 s; equality by cross

@@ -17,9 +17,10 @@
  * Several *different* boxed answers in the final solution are reported in `conflicting` (the verdict is
  * still computed on the last one; the `dropConflictingBoxed` filter can remove such rollouts).
  *
- * Hand-written scanners only (indexOf / lastIndexOf and bounded brace matching): linear time on any
- * input size.
+ * Hand-written scanners only (indexOf / lastIndexOf and bounded brace matching; boxes: text/boxed.ts):
+ * linear time on any input size.
  */
+import { findBoxes } from "../text/boxed.js";
 
 export type ExtractionRule = "given" | "boxed" | "answer_tag" | "final_answer" | "answer_line" | "answer_is" | "conclusion" | "last_math";
 
@@ -44,76 +45,10 @@ export interface ExtractOptions {
   answerBlock?: boolean;
 }
 
-/** index just past the `}` matching the `{` at `open`, or -1 when unbalanced */
-export function matchBrace(s: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92 /* \ */) {
-      i++; // skip escaped char (\{ \} \\)
-      continue;
-    }
-    if (c === 123 /* { */) depth++;
-    else if (c === 125 /* } */) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return -1;
-}
-
-const BOX_COMMANDS = ["\\boxed", "\\fbox"];
-
-/** the argument of a box command starting right after the command name at `at`, or null */
-function boxArgument(s: string, at: number): { arg: string; end: number } | null {
-  let i = at;
-  // `\boxed{` or `\boxed {` or `\boxed 5`
-  while (i < s.length && (s[i] === " " || s[i] === "\t")) i++;
-  if (i >= s.length) return null;
-  if (s[i] === "{") {
-    const end = matchBrace(s, i);
-    if (end < 0) return { arg: s.slice(i + 1), end: s.length }; // unbalanced: take the rest
-    return { arg: s.slice(i + 1, end - 1), end };
-  }
-  if (i === at) {
-    // `\boxedx` is another command name, not a box
-    const c = s.charCodeAt(i);
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return null;
-  }
-  // `\boxed 5` : up to whitespace, `$` or end
-  let j = i;
-  while (j < s.length && s[j] !== " " && s[j] !== "\n" && s[j] !== "\t" && s[j] !== "$") j++;
-  if (j === i) return null;
-  return { arg: s.slice(i, j), end: j };
-}
-
-/** all boxed arguments in order (a box inside a box counts once: the outer one). Linear: each command's
- * next occurrence is searched again only once the scan has passed it. */
+/** all boxed arguments in order, trimmed (text/boxed.ts: a box inside a box counts once, as the outer one;
+ * a box cut off by the end of the text runs to the end) */
 export function findBoxed(s: string): string[] {
-  const out: string[] = [];
-  const next = BOX_COMMANDS.map((cmd) => s.indexOf(cmd));
-  let i = 0;
-  for (;;) {
-    let best = -1;
-    let which = -1;
-    for (let c = 0; c < BOX_COMMANDS.length; c++) {
-      if (next[c]! >= 0 && next[c]! < i) next[c] = s.indexOf(BOX_COMMANDS[c]!, i);
-      if (next[c]! >= 0 && (best < 0 || next[c]! < best)) {
-        best = next[c]!;
-        which = c;
-      }
-    }
-    if (best < 0) break;
-    const cmd = BOX_COMMANDS[which]!;
-    const arg = boxArgument(s, best + cmd.length);
-    if (!arg) {
-      i = best + cmd.length;
-      continue;
-    }
-    out.push(arg.arg.trim());
-    i = arg.end;
-  }
-  return out;
+  return findBoxes(s).map((b) => s.slice(b.from, b.to).trim());
 }
 
 function lastBetween(s: string, open: string, close: string): string | null {

@@ -9,7 +9,7 @@
  *
  * Scanners and single-pass literal replacements only; inputs are capped by the caller.
  */
-import { matchBrace } from "./extract.js";
+import { matchBrace } from "../text/braces.js";
 
 export interface Normalized {
   /** canonical LaTeX, no insignificant whitespace */

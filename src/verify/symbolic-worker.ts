@@ -4,7 +4,8 @@
  * parent terminates this thread when an item exceeds its time limit.
  */
 import { parentPort } from "node:worker_threads";
-import { compareAnswers, UngradableReference, RefusedError } from "./equivalence.js";
+import { compareAnswers, UngradableReference } from "./equivalence.js";
+import { RefusedError } from "./expr-parse.js";
 import { createSymbolicCompare, sharedEngine } from "./symbolic.js";
 
 export interface SymbolicRequest {

@@ -4,7 +4,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { extractAnswer, type Extraction } from "./extract.js";
-import { compareAnswers, parseChoices, deferSymbolic, NeedSymbolic, UngradableReference, RefusedError, type Comparison } from "./equivalence.js";
+import { compareAnswers, deferSymbolic, NeedSymbolic, UngradableReference, type Comparison } from "./equivalence.js";
+import { parseChoices } from "./choices.js";
+import { RefusedError } from "./expr-parse.js";
 import { normalizeAnswer } from "./normalize.js";
 import { SymbolicPool } from "./symbolic-pool.js";
 import type { VerifyAnnotation, VerifyConfig, Verdict } from "./types.js";
