@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * o200k token ids for the data products: curate's encoder (src/stages/token-count.ts
+ * o200k token ids for the data products: curate's encoder (src/tokens/count.ts
  * makeO200kEncoder: the counter's pre-tokens, a memo of each piece's ids) against the reference,
  * gpt-tokenizer's encode in space-aligned segments (the previous path in src/mix/text.ts), on the
  * Sky-T1 long-CoT traces in ../shared/data. Prints MB per CPU second for both, twice, and how many

@@ -5,7 +5,7 @@
 // Prints: the truncation signal's confusion matrix against the file's `truncated` field (overall and by
 // format), the loop detector's hits among truncated / untruncated traces, the other signals' hit counts,
 // and with --sample a seeded sample of 30 flagged and 30 unflagged traces (signals + the response's end)
-// for manual review. The tag splitter below is a tiny stand-in for src/trace/normalize.ts.
+// for manual review. The tag splitter below is a tiny stand-in for src/record/trace.ts.
 import { readFileSync, existsSync } from "node:fs";
 import { computeSignals } from "../dist/quality/signals.js";
 import { prepareOptions, resolveQualityOptions } from "../dist/quality/options.js";

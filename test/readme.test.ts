@@ -1,16 +1,18 @@
 /** The README stays true: its mix-file reference is the schema's, its links resolve, its commands exist. */
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { repoRoot, runCli, CLI_TIMEOUT_MS } from "./helpers/cli.js";
 
 const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
 
 describe("README", () => {
-  it("holds the mix-file reference generated from schemas/ (run scripts/build-readme.mjs after a schema change)", () => {
+  it("links the mix-file reference, which is the one generated from schemas/ (run scripts/build-readme.mjs after a schema change)", () => {
+    expect(readme).toContain("](docs/reference.md)");
+    const reference = readFileSync(join(repoRoot, "docs", "reference.md"), "utf8");
     const ref = execFileSync(process.execPath, [join(repoRoot, "scripts", "schema-reference.mjs")], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
-    expect(readme).toContain(ref);
+    expect(reference).toContain(ref);
   });
 
   it("shows the two commands: npm ci + the quickstart, and npm test", () => {
@@ -22,11 +24,15 @@ describe("README", () => {
     expect(readFileSync(join(repoRoot, ".ci", "run"), "utf8")).toMatch(/\nnpm ci\nnpm test\n/);
   });
 
-  it("links only to files that exist", () => {
-    for (const m of readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
-      const target = m[1]!;
-      if (/^https?:/.test(target)) continue;
-      expect(existsSync(join(repoRoot, target)), target).toBe(true);
+  it("and every page in docs/ link only to files that exist", () => {
+    const pages = ["README.md", ...readdirSync(join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+    for (const page of pages) {
+      const text = readFileSync(join(repoRoot, page), "utf8");
+      for (const m of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+        const target = m[1]!;
+        if (/^https?:/.test(target)) continue;
+        expect(existsSync(join(repoRoot, dirname(page), target)), `${page} → ${target}`).toBe(true);
+      }
     }
   });
 

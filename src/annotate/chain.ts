@@ -1,6 +1,6 @@
 /**
  * Builds the annotator chain from a mix config and runs it over one batch; shared by the worker
- * entry (src/exec/annotate-worker.ts) and the inline path (workers = 0).
+ * entry (src/annotate/worker.ts) and the inline path (workers = 0).
  */
 import type { MixConfig } from "../config/types.js";
 import type { Rollout } from "../record/rollout.js";

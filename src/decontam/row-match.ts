@@ -1,7 +1,7 @@
 /**
  * Matching of one row (problem, and the response when `checkResponse` is set). A module of its own
  * so the threads of `curate decontaminate --workers` load only the matcher, not the benchmark
- * loaders; src/stages/decontaminate.ts re-exports it.
+ * loaders; src/decontam/annotator.ts uses it.
  */
 import type { Rollout } from "../record/rollout.js";
 import type { ContaminationMatch, DecontaminateConfig } from "./types.js";

@@ -2,7 +2,7 @@
  * Rendering rollouts into training text, and exact token ids for packing.
  *
  * Token ids are produced piecewise: each template literal is encoded once, and the problem and the
- * response are encoded on their own (o200k: by the pre-tokens and chunking src/stages/token-count.ts
+ * response are encoded on their own (o200k: by the pre-tokens and chunking src/tokens/count.ts
  * counts with), then concatenated. So a document's length is exactly
  *   literal tokens + record.tokens.problem + record.tokens.response
  * and budgets can be decided from the stored counts before any text is read again. The ids decode to
@@ -54,7 +54,7 @@ export async function loadEncoder(tokenizer: MixConfig["tokenizer"]): Promise<En
   const mod = (tokenizer === "cl100k_base"
     ? await import("gpt-tokenizer/encoding/cl100k_base")
     : await import("gpt-tokenizer/encoding/o200k_base")) as unknown as TokMod;
-  // o200k: the pre-tokeniser and piece memo of the annotate counter (src/stages/token-count.ts),
+  // o200k: the pre-tokeniser and piece memo of the annotate counter (src/tokens/count.ts),
   // ~3× gpt-tokenizer's encode on math text, same ids; cl100k: gpt-tokenizer in space-aligned segments
   const encode =
     tokenizer === "cl100k_base"

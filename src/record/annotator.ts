@@ -2,7 +2,7 @@
  * Stage contracts.
  *
  * - An **Annotator** adds signals to records and never drops anything. Annotators run inside the
- *   annotate worker pool (see src/exec/annotate-pool.ts), so their factory receives only serialisable
+ *   annotate worker pool (see src/annotate/pool.ts), so their factory receives only serialisable
  *   config and must build any heavy state (tokeniser, benchmark index, symbolic-math pool) itself,
  *   once per worker. They may be async (e.g. symbolic verification with a hard timeout).
  * - A **FilterStage** decides, per row and from the stored annotations, whether to drop it and why;

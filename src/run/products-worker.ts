@@ -1,5 +1,5 @@
 /**
- * Worker thread of the data products: spills parts and writes output shards (src/exec/products.ts).
+ * Worker thread of the data products: spills parts and writes output shards (src/run/products.ts).
  * Plans once per thread, from the same compact columns and saved group outcome as the main thread,
  * so its plan is the main thread's; the per-problem statistics come with the workerData.
  */

@@ -1,5 +1,5 @@
 /**
- * Worker thread of the write step: runs write jobs (parts of a unit, see write-unit.ts) against the
+ * Worker thread of the write step: runs write jobs (parts of a unit, see write-parts.ts) against the
  * group outcome saved under .work/group/. Loads the compressors and the outcome once per thread.
  */
 import { workerData } from "node:worker_threads";
