@@ -120,7 +120,7 @@ export class ContaminationIndex {
     const a = this.a;
     const o = this.options;
     const items = this.itemId.length;
-    for (const tn of TABLES) addProbes(parts[tn], tn === "seeds");
+    for (const tn of TABLES) addProbes(parts[tn]);
     this.clusters = new SeedClusters(a, parts.seeds, o.seedNgram);
     this.bound = new CoverageBound(a);
     this.aligner = new CoverageAligner(a, o.gapPenalty);
@@ -194,7 +194,6 @@ export class ContaminationIndex {
         const rec = this.parts[t].rec;
         if (rec) for (let r = 3; r < rec.length; r += 4) rec[r] = 0;
       }
-      this.clusters.clearStamps();
       this.bound.clearStamps();
       this.anchorTest.clearStamps();
       this.stamp = 1;

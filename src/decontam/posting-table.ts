@@ -27,43 +27,14 @@ export interface PostingTable {
    */
   rec?: Int32Array;
   recMask?: number;
-  /**
-   * compact probe table (seeds, the table every row probes most): 2 int32 per slot — key, and the
-   * postings packed as item << 4 | 1 for one posting (no load from the postings), first posting << 4
-   * | count for up to 15 (> 0), ~list otherwise (< 0); 0: empty slot. Half the bytes of `rec`, so more of the table stays in cache; rows track the keys
-   * they visited themselves.
-   */
-  pair?: Int32Array;
-  pairMask?: number;
 }
 
-/** Build the runtime parts of a table: bit filter and probe records (`pair` instead of `rec` when compact). */
-export function addProbes(t: PostingTable, compact = false): PostingTable {
+/** Build the runtime parts of a table: bit filter and probe records. */
+export function addProbes(t: PostingTable): PostingTable {
   let keys = 0;
   for (let s = 0; s <= t.mask; s++) if (t.slotList[s]! >= 0) keys++;
   let cap = 16;
   while (cap < keys * 2) cap *= 2;
-  if (compact) {
-    const pair = new Int32Array(cap * 2);
-    for (let s = 0; s <= t.mask; s++) {
-      const l = t.slotList[s]!;
-      if (l < 0) continue;
-      const key = t.slotKey[s]!;
-      let r = key & (cap - 1);
-      while (pair[r * 2 + 1] !== 0) r = (r + 1) & (cap - 1);
-      const start = t.listStart[l]!;
-      const count = t.listStart[l + 1]! - start;
-      pair[r * 2] = key | 0;
-      pair[r * 2 + 1] =
-        count === 1 && t.postItem[start]! < 1 << 27
-          ? (t.postItem[start]! << 4) | 1
-          : count > 1 && count < 16 && start < 1 << 27
-            ? (start << 4) | count
-            : ~l;
-    }
-    t.pair = pair;
-    t.pairMask = cap - 1;
-  } else {
   const rec = new Int32Array(cap * 4);
   for (let s = 0; s < cap; s++) rec[s * 4 + 2] = -1;
   for (let s = 0; s <= t.mask; s++) {
@@ -78,7 +49,6 @@ export function addProbes(t: PostingTable, compact = false): PostingTable {
   }
   t.rec = rec;
   t.recMask = cap - 1;
-  }
   let bitsLog = 10;
   while (1 << bitsLog < keys * 16 && bitsLog < 26) bitsLog++;
   const filter = new Uint32Array((1 << bitsLog) >>> 5);

@@ -6,7 +6,7 @@
  */
 import type { TokenStream } from "./token-stream.js";
 import type { IndexArrays } from "./index-build.js";
-import type { PostingTable } from "./posting-table.js";
+import { findRecord, type PostingTable } from "./posting-table.js";
 import { ROLL_BASE, rollKey, rollPower } from "./ngram.js";
 
 export class SeedClusters {
@@ -22,12 +22,6 @@ export class SeedClusters {
   readonly bCount: Uint32Array;
   readonly hitMin: Uint32Array;
   readonly hitMax: Uint32Array;
-  /** seed keys the current row has visited (open addressing, stamped) */
-  private seenKey = new Int32Array(64);
-  private seenStamp = new Int32Array(64);
-  /** window keys that pass the bit filter, and their positions */
-  private keys = new Int32Array(256);
-  private pos = new Int32Array(256);
 
   constructor(
     private readonly a: IndexArrays,
@@ -47,23 +41,16 @@ export class SeedClusters {
 
   /** Scan the row's seeds; returns how many problems were hit (listed in `touched`). */
   scan(ts: TokenStream, stamp: number): number {
-    const seeds = this.seeds;
+    const t = this.seeds;
     const sn = this.sn;
     const content = ts.content;
     const cc = ts.contentCount;
-    const filter = seeds.filter!;
-    const shift = seeds.filterShift!;
+    const rec = t.rec!;
+    const filter = t.filter!;
+    const shift = t.filterShift!;
     const outPow = rollPower(sn);
     const base = ROLL_BASE | 0;
-    if (this.keys.length < cc) {
-      this.keys = new Int32Array(cc * 2);
-      this.pos = new Int32Array(cc * 2);
-    }
-    // pass 1: the window keys that pass the bit filter, in row order (branch-free: every key is
-    // written, the count advances by the filter bit)
-    const keys = this.keys;
-    const pos = this.pos;
-    let m = 0;
+    let touched = 0;
     let h = 0;
     for (let q = 0; q < cc; q++) {
       h = (Math.imul(h, base) + content[q]!) | 0;
@@ -71,72 +58,11 @@ export class SeedClusters {
       if (q < sn - 1) continue;
       const key = rollKey(h);
       const b = key >>> shift;
-      keys[m] = key;
-      pos[m] = q - sn + 1;
-      m += (filter[b >>> 5]! >>> (b & 31)) & 1;
-    }
-    return this.probe(m, stamp);
-  }
-
-  /** pass 2 over the `m` keys: table probes (independent loads, so their cache misses overlap) and postings */
-  private probe(m: number, stamp: number): number {
-    const seeds = this.seeds;
-    const pair = seeds.pair!;
-    const pairMask = seeds.pairMask!;
-    const keys = this.keys;
-    const pos = this.pos;
-    if (this.seenKey.length < m * 2) {
-      let cap = this.seenKey.length;
-      while (cap < m * 2) cap *= 2;
-      this.seenKey = new Int32Array(cap);
-      this.seenStamp = new Int32Array(cap);
-    }
-    const seenKey = this.seenKey;
-    const seenStamp = this.seenStamp;
-    const seenMask = seenKey.length - 1;
-    let touched = 0;
-    for (let j = 0; j < m; j++) {
-      const key = keys[j]!;
-      let slot = key & pairMask;
-      let packed = 0;
-      for (;;) {
-        const v = pair[slot * 2 + 1]!;
-        if (v === 0) break;
-        if (pair[slot * 2] === key) {
-          packed = v;
-          break;
-        }
-        slot = (slot + 1) & pairMask;
-      }
-      if (packed === 0) continue; // absent
-      // a repeat of a seed seen in this row counts once
-      let u = (key ^ (key >>> 15)) & seenMask;
-      let repeat = false;
-      while (seenStamp[u] === stamp) {
-        if (seenKey[u] === key) {
-          repeat = true;
-          break;
-        }
-        u = (u + 1) & seenMask;
-      }
-      if (repeat) continue;
-      seenStamp[u] = stamp;
-      seenKey[u] = key;
-      const i = pos[j]!;
-      if ((packed & 15) === 1 && packed > 0) {
-        touched = this.hit(packed >>> 4, i, touched);
-        continue;
-      }
-      let p: number;
-      let e: number;
-      if (packed > 0) {
-        p = packed >>> 4;
-        e = p + (packed & 15);
-      } else {
-        p = seeds.listStart[~packed]!;
-        e = seeds.listStart[~packed + 1]!;
-      }
-      for (; p < e; p++) touched = this.hit(seeds.postItem[p]!, i, touched);
+      if ((filter[b >>> 5]! & (1 << (b & 31))) === 0) continue;
+      const r = findRecord(t, key);
+      if (r < 0 || rec[r + 3] === stamp) continue; // absent, or a repeat in this row (counts once)
+      rec[r + 3] = stamp;
+      for (let p = rec[r + 1]!, e = rec[r + 2]!; p < e; p++) touched = this.hit(t.postItem[p]!, q - sn + 1, touched);
     }
     return touched;
   }
@@ -168,10 +94,5 @@ export class SeedClusters {
       this.hitMin[it] = this.cStart[it]!;
       this.hitMax[it] = this.cLast[it]! + this.sn - 1;
     }
-  }
-
-  /** a stamp wrap-around: no record may carry a stamp a later row could have */
-  clearStamps(): void {
-    this.seenStamp.fill(0);
   }
 }
