@@ -25,7 +25,7 @@ import {
   decontaminationIndexPath,
   buildDecontaminationIndex,
 } from "../src/decontam/annotator.js";
-import { runDecontaminate } from "../src/cli/decontaminate.js";
+import { runDecontaminate } from "../src/decontam/match-file.js";
 import type { MixConfig } from "../src/config/types.js";
 import type { Rollout } from "../src/record/rollout.js";
 // @ts-expect-error plain JS module shared with the benches

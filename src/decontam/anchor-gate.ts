@@ -8,7 +8,8 @@
  * reaches its count: the full test cannot hold then. It probes the bigrams the full test probes (same
  * vocabulary test, same keys), so its answer never differs where the full test says yes, whichever
  * subset is chosen; the subsets only decide how often the full test runs (1.7% of the 100k bench
- * rows, commit d2c7e04).
+ * rows, commit d2c7e04). Without the gate the matcher took 53.6k instructions per bench row instead
+ * of 50.0k (valgrind) and did 196k rows per CPU-second at best instead of 221k (6 processes each).
  */
 import type { TokenStream } from "./token-stream.js";
 import type { IndexArrays } from "./index-build.js";
