@@ -46,8 +46,6 @@ import { CoverageAligner } from "./coverage.js";
 import { MatchVerifier } from "./verify.js";
 import { AnchorTest } from "./anchor-gate.js";
 
-export { DEFAULT_INDEX_OPTIONS, type CommonNgramSet, type IndexOptions } from "./index-options.js";
-
 export interface IndexSummary {
   benchmarks: { name: string; problems: number }[];
   problems: number;
