@@ -15,8 +15,10 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TokenStream, tokenize } from "../dist/decontam/tokenize.js";
-import { contentRange, ngramHash, sequenceKey } from "../dist/decontam/ngram.js";
+import { tokenize } from "../dist/decontam/tokenize.js";
+import { TokenStream } from "../dist/decontam/token-stream.js";
+import { contentRange } from "../dist/decontam/statement-range.js";
+import { ngramHash, sequenceKey } from "../dist/decontam/ngram.js";
 import { fnv1a } from "./decontam-planted.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

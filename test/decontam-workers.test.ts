@@ -17,7 +17,7 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { Readable, type Writable } from "node:stream";
 import { once } from "node:events";
-import { defaultWorkers, runDecontaminate, type DecontaminateCliOptions, type DecontaminateCliResult } from "../src/cli/decontaminate.js";
+import { defaultWorkers, runDecontaminate, type DecontaminateRunOptions, type DecontaminateRunResult } from "../src/decontam/match-file.js";
 import { InputError } from "../src/errors.js";
 import { buildDecontaminationIndex, contaminationOf } from "../src/decontam/annotator.js";
 import { BufferPool, lineBatches, streamSource } from "../src/decontam/batch.js";
@@ -26,10 +26,10 @@ import { repoRoot, CLI_TIMEOUT_MS } from "./helpers/cli.js";
 
 import { CUBIC, FARM, MARBLES, SHORT } from "./helpers/decontam-problems.js";
 
-type Opts = Omit<DecontaminateCliOptions, "field" | "all" | "details"> & Partial<Pick<DecontaminateCliOptions, "field" | "all" | "details">>;
+type Opts = Omit<DecontaminateRunOptions, "field" | "all" | "details"> & Partial<Pick<DecontaminateRunOptions, "field" | "all" | "details">>;
 
 /** The command's loop before batches and workers (readline, one line at a time), verbatim. */
-async function reference(o: DecontaminateCliOptions): Promise<DecontaminateCliResult> {
+async function reference(o: DecontaminateRunOptions): Promise<DecontaminateRunResult> {
   const cfg: DecontaminateConfig = {};
   if (o.benchmarks) cfg.benchmarks = o.benchmarks;
   if (o.responseField) cfg.checkResponse = true;
@@ -44,7 +44,7 @@ async function reference(o: DecontaminateCliOptions): Promise<DecontaminateCliRe
   const write = async (out: Writable, s: string) => {
     if (!out.write(s)) await once(out, "drain");
   };
-  const result: DecontaminateCliResult = { rows: 0, flagged: 0, byBenchmark: {} };
+  const result: DecontaminateRunResult = { rows: 0, flagged: 0, byBenchmark: {} };
   const file = createReadStream(o.input!);
   let stream: Readable = file;
   if (o.input!.endsWith(".gz")) {
@@ -89,7 +89,7 @@ async function reference(o: DecontaminateCliOptions): Promise<DecontaminateCliRe
 }
 
 /** Outcome of a run: output bytes, counts (with byBenchmark's key order), or the error's message. */
-async function outcome(run: (o: DecontaminateCliOptions) => Promise<DecontaminateCliResult>, o: DecontaminateCliOptions) {
+async function outcome(run: (o: DecontaminateRunOptions) => Promise<DecontaminateRunResult>, o: DecontaminateRunOptions) {
   let res: string;
   try {
     const r = await run(o);
@@ -104,7 +104,7 @@ async function outcome(run: (o: DecontaminateCliOptions) => Promise<Decontaminat
 let dir: string;
 let benchDir: string;
 let n = 0;
-const base = (o: Opts): DecontaminateCliOptions => ({
+const base = (o: Opts): DecontaminateRunOptions => ({
   field: "problem",
   all: false,
   details: false,

@@ -10,9 +10,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import Ajv2020 from "ajv/dist/2020.js";
-import { tokenStrings } from "../src/decontam/tokenize.js";
-import { contentRange } from "../src/decontam/ngram.js";
-import { STOPWORDS, TokenStream, fnv1a, isStopword, tokenize } from "../src/decontam/tokenize.js";
+import { tokenStrings, tokenize } from "../src/decontam/tokenize.js";
+import { contentRange } from "../src/decontam/statement-range.js";
+import { TokenStream } from "../src/decontam/token-stream.js";
+import { STOPWORDS, fnv1a, isStopword } from "../src/decontam/token-tables.js";
 import { ContaminationIndex } from "../src/decontam/benchmark-index.js";
 import { builtinCommonNgrams, commonNgramSizes } from "../src/decontam/common.js";
 import { BUILTIN_BENCHMARKS, DEFAULT_BENCHMARKS, resolveBenchmarkSpecs } from "../src/decontam/registry.js";
@@ -24,7 +25,7 @@ import {
   decontaminationIndexPath,
   buildDecontaminationIndex,
 } from "../src/decontam/annotator.js";
-import { runDecontaminate } from "../src/cli/decontaminate.js";
+import { runDecontaminate } from "../src/decontam/match-file.js";
 import type { MixConfig } from "../src/config/types.js";
 import type { Rollout } from "../src/record/rollout.js";
 // @ts-expect-error plain JS module shared with the benches

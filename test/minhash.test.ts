@@ -20,6 +20,12 @@ describe("problem normalisation", () => {
     expect(same("3.5 apples", "35 apples")).toBe(false);
   });
 
+  it("reads a command named like an Object property as a command (it used to throw)", () => {
+    expect(tok.tokens("Let \\constructor x").length).toBe(3);
+    expect(same("\\constructor x", "\\hasownproperty x")).toBe(false);
+    expect(same("\\constructor x", "\\CONSTRUCTOR x")).toBe(true);
+  });
+
   it("removes stock prompt phrases at either end, spacing-insensitively", () => {
     const base = "What is $2+2$?";
     expect(same(`${base} Please reason step by step, and put your final answer within \\boxed{}.`, base)).toBe(true);

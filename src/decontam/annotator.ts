@@ -10,7 +10,8 @@ import type { AnnotateContext, Annotator, AnnotatorModule } from "../record/anno
 import type { MixConfig, FiltersConfig } from "../config/types.js";
 import type { Rollout } from "../record/rollout.js";
 import type { DecontaminateConfig } from "./types.js";
-import { ContaminationIndex, type IndexOptions } from "./benchmark-index.js";
+import { ContaminationIndex } from "./benchmark-index.js";
+import type { IndexOptions } from "./index-options.js";
 import { builtinCommonNgrams } from "./common.js";
 import { loadBenchmarks, type LoadOptions } from "./load.js";
 import { contaminationOf } from "./row-match.js";

@@ -9,7 +9,7 @@
  */
 import { COMMON_NGRAMS } from "./common-ngrams.js";
 import { ngramHash } from "./ngram.js";
-import type { CommonNgramSet } from "./benchmark-index.js";
+import type { CommonNgramSet } from "./index-options.js";
 
 function decode(b64: string): Uint32Array {
   const buf = Buffer.from(b64, "base64");

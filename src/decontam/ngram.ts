@@ -1,11 +1,9 @@
 /**
- * Hashing helpers shared by the index builder, the matcher and the common-n-gram generator
- * (bench/decontam-common-ngrams.mjs), so the committed list and the runtime agree bit for bit.
+ * Hashes of token windows and character shingles, shared by the index builder, the matcher and the
+ * common-n-gram generator (bench/decontam-common-ngrams.mjs), so the committed list and the runtime
+ * agree bit for bit.
  */
-import type { TokenStream } from "./tokenize.js";
-import { TOKEN_NUMBER, fnv1a } from "./tokenize.js";
 import { fmix32u as fmix32 } from "../text/hash.js";
-
 
 /** 32-bit hash of ids[start .. start+n) (order-sensitive). */
 export function ngramHash(ids: Int32Array, start: number, n: number): number {
@@ -71,94 +69,33 @@ export function sequenceKey(ids: Int32Array, from: number, to: number): number {
   return fmix32(a) * 0x200000 + (fmix32(b) & 0x1fffff);
 }
 
-const PREFIXES = [
-  "solve the following math problem",
-  "solve the following problem",
-  "problem statement",
-  "problem",
-  "question",
-  "q",
-].map((p) => p.split(" ").map((w) => fnv1a(w) | 0));
-/** first tokens of the prefixes: a row starting otherwise has no label */
-const PREFIX_FIRST = Int32Array.from(new Set(PREFIXES.map((p) => p[0]!)));
-
-function isPrefixStart(h: number): boolean {
-  for (let i = 0; i < PREFIX_FIRST.length; i++) if (PREFIX_FIRST[i] === h) return true;
-  return false;
-}
-
-const SUFFIX_TRIGGERS = [
-  "please reason step by step",
-  "let s think step by step",
-  "lets think step by step",
-  "think step by step",
-  "please put your final answer",
-  "put your final answer within",
-  "output the final answer within",
-  "return your final response",
-  "provide your final answer",
-  "mark your solution with",
-].map((p) => p.split(" ").map((w) => fnv1a(w) | 0));
-
-/** first tokens of the suffix triggers (few; a linear scan beats a Set of non-Smi numbers) */
-const SUFFIX_FIRST = Int32Array.from(new Set(SUFFIX_TRIGGERS.map((p) => p[0]!)));
-
-/** one bit per (first token >>> 22), 1,024 bits: all but about 1% of other tokens fail one test */
-const SUFFIX_BITS = new Uint32Array(32);
-for (const h of SUFFIX_FIRST) SUFFIX_BITS[h >>> 27]! |= 1 << ((h >>> 22) & 31);
-
-function isSuffixStart(h: number): boolean {
-  if (((SUFFIX_BITS[h >>> 27]! >>> ((h >>> 22) & 31)) & 1) === 0) return false;
-  for (let i = 0; i < SUFFIX_FIRST.length; i++) if (SUFFIX_FIRST[i] === h) return true;
-  return false;
-}
-
-function startsWith(ids: Int32Array, at: number, end: number, pattern: number[]): boolean {
-  if (at + pattern.length > end) return false;
-  for (let j = 0; j < pattern.length; j++) if (ids[at + j] !== pattern[j]) return false;
-  return true;
-}
-
 /**
- * Token range of the problem proper: drops a leading "Problem:" / "Question 3:" style label and a
- * trailing instruction ("Please reason step by step, and put your final answer within \boxed{}.").
- * Returns [from, to).
+ * Character shingles of short problems: a polynomial hash of `k` canonical characters (mod 2^32),
+ * rolled along the text by `rollShingle`; `mixShingle` scrambles it before table lookup. Build and
+ * match use the same functions.
  */
-export function contentRange(ts: TokenStream): [number, number] {
-  const r = new Int32Array(2);
-  contentRangeInto(ts, r);
-  return [r[0]!, r[1]!];
+const SHINGLE_BASE = 0x01000193;
+
+/** SHINGLE_BASE^(k−1): what the character leaving a k-shingle was multiplied by */
+export function shinglePow(k: number): number {
+  let p = 1;
+  for (let j = 0; j < k - 1; j++) p = Math.imul(p, SHINGLE_BASE);
+  return p;
 }
 
-/** contentRange without allocating: writes [from, to) into out[0], out[1]. */
-export function contentRangeInto(ts: TokenStream, out: Int32Array): void {
-  const ids = ts.hash;
-  let from = 0;
-  let to = ts.count;
-  const first = to > 0 ? ids[0]! : 0;
-  for (let q = 0; q < PREFIXES.length && isPrefixStart(first); q++) {
-    const p = PREFIXES[q]!;
-    if (to - from > p.length && startsWith(ids, from, to, p)) {
-      from += p.length;
-      while (from < to - 1 && ts.kind[from] === TOKEN_NUMBER) from++;
-      break;
-    }
-  }
-  const scanFrom = Math.max(from + 1, to - 60);
-  for (let i = scanFrom; i < to; i++) {
-    if (!isSuffixStart(ids[i]!)) continue;
-    let hit = false;
-    for (const p of SUFFIX_TRIGGERS) {
-      if (startsWith(ids, i, to, p)) {
-        hit = true;
-        break;
-      }
-    }
-    if (hit) {
-      to = i;
-      break;
-    }
-  }
-  out[0] = from;
-  out[1] = to;
+export function shingleStart(canon: Uint16Array, start: number, k: number): number {
+  let h = 0;
+  for (let j = 0; j < k; j++) h = (Math.imul(h, SHINGLE_BASE) + canon[start + j]!) | 0;
+  return h;
+}
+
+export function rollShingle(h: number, out: number, inc: number, pow: number): number {
+  return (Math.imul((h - Math.imul(out, pow)) | 0, SHINGLE_BASE) + inc) | 0;
+}
+
+export function mixShingle(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
 }

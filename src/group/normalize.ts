@@ -12,50 +12,35 @@
  * - stock prompt prefixes / suffixes ("Please reason step by step, and put your final answer
  *   within \boxed{}." and the like) removed, compared token by token so spacing variants match.
  *
- * The output is a sequence of 32-bit token hashes (int32), ready for shingling.
+ * The output is a sequence of 32-bit token hashes (int32), ready for shingling. Which commands are
+ * layout or other spellings, and the stock phrases, are src/text/problem-rules.ts (shared with the
+ * decontamination tokeniser, whose tokens differ: see there).
  */
-import { fmix32 } from "../text/hash.js";
+import { FNV_OFFSET, FNV_PRIME as SHARED_FNV_PRIME, fmix32 } from "../text/hash.js";
+import {
+  COMMAND_SPELLINGS,
+  DEDUPE_COMMAND_SPELLINGS,
+  DEDUPE_LAYOUT_COMMANDS,
+  DEDUPE_LAYOUT_COMMANDS_WITH_ARGUMENT,
+  LAYOUT_COMMANDS,
+  LAYOUT_COMMANDS_WITH_ARGUMENT,
+  STATEMENT_NUMBER_WORDS,
+  STOCK_PHRASES,
+} from "../text/problem-rules.js";
 
-/** Instructions that sources append or prepend to the problem statement. */
-export const STOCK_PHRASES: readonly string[] = [
-  "Please reason step by step, and put your final answer within \\boxed{}.",
-  "Let's think step by step and output the final answer within \\boxed{}.",
-  "Let's think step by step and output the final answer in \\boxed{}.",
-  "Return your final response within \\boxed{}.",
-  "Please put your final answer within \\boxed{}.",
-  "Put your final answer within \\boxed{}.",
-  "Output the final answer within \\boxed{}.",
-  "Express your answer in \\boxed{}.",
-  "Solve the following math problem step by step. The last line of your response should be of the form Answer: $Answer (without quotes) where $Answer is the answer to the problem.",
-  "Solve the following math problem efficiently and clearly.",
-  "Remember to put your answer on its own line after \"Answer:\".",
-  "Please reason step by step.",
-  "Let's think step by step.",
-  "Think step by step.",
-];
-
-const FNV_INIT = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
+const FNV_INIT = FNV_OFFSET | 0;
+/** a module constant, as in src/decontam/tokenize-ids.ts: through the import binding a hot loop pays for every read */
+const FNV_PRIME = SHARED_FNV_PRIME;
 const CMD_SEED = 0x5c5c5c5c;
 const PUNCT_SEED = 0x2f2f2f2f;
 const ASY_SEED = 0x61737921;
 
 /** Commands that carry no content: skipped entirely. */
-const SKIP_COMMANDS = new Set([
-  "left", "right", "middle", "big", "bigl", "bigr", "bigm", "bigg", "biggl", "biggr", "biggm",
-  "displaystyle", "textstyle", "scriptstyle", "quad", "qquad", "enspace", "thinspace", "medspace",
-  "thickspace", "negthinspace", "negmedspace", "negthickspace", "space", "nobreakspace", "text",
-  "textbf", "textit", "textrm", "textsf", "texttt", "textnormal", "mathrm", "mathbf", "mathit",
-  "mathsf", "mathtt", "mathnormal", "boldsymbol", "bm", "mbox", "hbox", "limits", "nolimits",
-  "newline", "noindent", "par", "medskip", "smallskip", "bigskip", "centering", "nonumber",
-]);
+const SKIP_COMMANDS = new Set([...LAYOUT_COMMANDS, ...DEDUPE_LAYOUT_COMMANDS]);
 /** Commands whose one braced argument is layout too (`\hspace{1cm}`). */
-const SKIP_WITH_ARGUMENT = new Set(["hspace", "vspace", "hspace*", "vspace*", "label", "tag", "kern", "mkern"]);
-const COMMAND_ALIASES: Record<string, string> = {
-  dfrac: "frac", tfrac: "frac", cfrac: "frac", le: "leq", ge: "geq", ne: "neq", leqslant: "leq",
-  geqslant: "geq", lbrace: "{", rbrace: "}", lvert: "|", rvert: "|", vert: "|", lt: "<", gt: ">",
-  cdotp: "cdot", ldots: "dots", cdots: "dots", dotsc: "dots", dotsb: "dots",
-};
+const SKIP_WITH_ARGUMENT = new Set([...LAYOUT_COMMANDS_WITH_ARGUMENT, ...DEDUPE_LAYOUT_COMMANDS_WITH_ARGUMENT]);
+/** Other spellings (a Map: a command named like an Object property, `\constructor`, is no spelling) */
+const COMMAND_ALIASES = new Map(Object.entries({ ...COMMAND_SPELLINGS, ...DEDUPE_COMMAND_SPELLINGS }));
 
 function isSpace(c: number): boolean {
   return c <= 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 ||
@@ -99,7 +84,7 @@ export function leadingNumberEnd(t: string): number {
   let i = 0;
   while (i < n && isSpace(t.charCodeAt(i))) i++;
   let sawWord = false;
-  for (const word of ["problem", "question", "exercise", "example", "task"]) {
+  for (const word of STATEMENT_NUMBER_WORDS) {
     if (t.startsWith(word, i)) {
       const after = i + word.length;
       if (after < n && (isSpace(t.charCodeAt(after)) || t.charCodeAt(after) === 35 || isDigit(t.charCodeAt(after)))) {
@@ -221,7 +206,7 @@ export function tokenizeInto(text: string, start: number, out: TokenBuffer): voi
           }
           continue;
         }
-        out.push(commandHash(COMMAND_ALIASES[name] ?? name));
+        out.push(commandHash(COMMAND_ALIASES.get(name) ?? name));
         continue;
       }
       // `\,` `\;` `\:` `\!` `\ ` spacing; `\(` `\)` `\[` `\]` math delimiters; `\\` line break
