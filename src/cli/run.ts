@@ -70,9 +70,22 @@ export function register(program: Command): void {
         const lines = [
           `${manifest.name}: ${n(c.rowsIn)} rows in → ${n(c.kept)} kept, ${n(c.dropped)} dropped (${timings.seconds.toFixed(1)} s, ${timings.rowsPerSecond.toFixed(0)} rows/s)`,
           ...c.stages.map((s) => `  ${s.stage.padEnd(14)} in ${n(s.in).padStart(9)}  kept ${n(s.kept).padStart(9)}  dropped ${n(s.dropped).padStart(8)}  ${Object.entries(s.reasons).map(([r, k]) => `${r}=${k}`).join(" ")}`),
+          ...sourceLines(c.bySource),
           `  output: ${outDir} (data/, rejected/, annotated/, manifest.json, README.md)`,
         ];
         process.stderr.write(lines.join("\n") + "\n");
       }
     });
+}
+
+/** Per source, rows in, kept and dropped; a source that lost every row is called out (a missing reference, a wrong path). */
+export function sourceLines(bySource: Record<string, { in: number; kept: number; dropped: number }>): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const names = Object.keys(bySource);
+  const width = Math.max(14, ...names.map((s) => s.length + 7));
+  return names.map((name) => {
+    const s = bySource[name]!;
+    const flag = s.in > 0 && s.kept === 0 ? "  ← every row dropped" : "";
+    return `  ${`source ${name}`.padEnd(width)} in ${n(s.in).padStart(9)}  kept ${n(s.kept).padStart(9)}  dropped ${n(s.dropped).padStart(8)}${flag}`;
+  });
 }
