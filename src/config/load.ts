@@ -54,8 +54,9 @@ function jsonPath(pointer: string): string {
 export function describeErrors(errors: ErrorObject[], doc: unknown): string[] {
   const out = new Set<string>();
   const explained = alternativesNeeded(errors, out);
-  const precise = errors.filter((e) => !["anyOf", "oneOf", "allOf", "if", "propertyNames"].includes(e.keyword) && !explained.has(e));
-  for (const e of precise.length ? precise : errors) {
+  const left = errors.filter((e) => !explained.has(e));
+  const precise = left.filter((e) => !["anyOf", "oneOf", "allOf", "if", "propertyNames"].includes(e.keyword));
+  for (const e of precise.length ? precise : left) {
     const at = e.instancePath;
     const value = pointerGet(doc, at);
     const key = (e as ErrorObject & { propertyName?: string }).propertyName;
@@ -108,7 +109,7 @@ function alternativesNeeded(errors: ErrorObject[], out: Set<string>): Set<ErrorO
     if (!branches || !inner.length || !inner.every((x) => x.keyword === "required") || !branches.every((b) => b.required?.length)) continue;
     const alternatives = branches.map((b) => b.required!.map((k) => JSON.stringify(k)).join(" and "));
     out.add(`${jsonPath(e.instancePath)}: expected ${alternatives.join(", or ")}`);
-    for (const x of inner) explained.add(x);
+    for (const x of [e, ...inner]) explained.add(x);
   }
   return explained;
 }
