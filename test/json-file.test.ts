@@ -84,6 +84,21 @@ describe("a JSON array of rows", () => {
   });
 });
 
+describe("hostile elements", () => {
+  it("an element nested 100,000 deep is one input:too_deep row; the scanner tracks depth past the limit and reads on", async () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const path = file("deep.json", `[{"a":1}, ${deep}, {"d": ${"{\"x\":".repeat(1000)}1${"}".repeat(1000)}}, {"b":2}]`);
+    for (const size of [4096, 1 << 20]) expect(await rows(path, size)).toEqual(['0 {"a":1}', "1 input:too_deep", "2 input:too_deep", '3 {"b":2}']);
+    const keyed = file("deep-keyed.json", `{"k1": ${deep}, "k2": {"b": 2}}`);
+    expect(await rows(keyed, 1000)).toEqual(["0/k1 input:too_deep", '1/k2 {"b":2}']);
+  });
+
+  it("a member whose key alone is over maxRowBytes is input:row_too_large, and the members after it are read", async () => {
+    const path = file("big-key.json", `{"${"k".repeat(5000)}": {"a": 1}, "next": {"b": 2}}`);
+    expect(await rows(path, 256, 1000)).toEqual(["0 input:row_too_large", '1/next {"b":2}']);
+  });
+});
+
 describe("a JSON object of rows (keyed by problem text)", () => {
   const path = file("keyed.json", '{"What is 1+1?": {"responses": {"0.0": {"content": "2"}}}, "say \\"hi\\" [now]": {"r": 1},\n "What is 1+1?": {"r": 2}, "x": 5}');
 
