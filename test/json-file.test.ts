@@ -1,7 +1,7 @@
 /** format "json": one JSON array or object of rows, streamed element by element (src/io/json-file.ts). */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { holdsJsonLines, readJsonFile } from "../src/io/json-file.js";
 import { readSources, resolveSourceFiles, type SourceItem } from "../src/io/sources.js";
@@ -179,6 +179,7 @@ describe("a 50 MB JSON array", () => {
       }
       console.log(JSON.stringify({ rows, ordered, before, peak: process.resourceUsage().maxRSS * 1024 }));`;
     const r = spawnSync(process.execPath, ["--max-old-space-size=24", "--input-type=module", "-e", script], { encoding: "utf8", timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
+    rmSync(path); // 50 MB: not left in the temp folder
     expect(r.status, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout) as { rows: number; ordered: boolean; before: number; peak: number };
     expect(got.rows).toBe(n);
