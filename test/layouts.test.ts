@@ -163,7 +163,7 @@ describe("configChanges", () => {
 });
 
 describe("pipelines/layouts.json on data-samples/layouts/ (CLI)", () => {
-  it("reads the three layouts, quarantines the bad element by index, counts reasoning tokens; --refilter names a changed annotate key; validate warns of a source without reference", async () => {
+  it("reads the three layouts, quarantines the bad element by index, counts reasoning tokens; --refilter names a changed annotate key; run and validate warn of a source without reference", async () => {
     const dir = tempDir();
     const doc = JSON.parse(readFileSync(join(repoRoot, "pipelines", "layouts.json"), "utf8")) as MixConfig & { $schema?: string };
     delete doc.$schema;
@@ -183,15 +183,16 @@ describe("pipelines/layouts.json on data-samples/layouts/ (CLI)", () => {
     expect(bad.map((r) => [Number(r.row), r.reason])).toEqual([[3, "input:wrong_type"]]);
 
     doc.annotate = { ...doc.annotate, verify: { timeoutMs: 3000 } } as MixConfig["annotate"];
-    writeFileSync(mixPath, JSON.stringify(doc));
-    const refilter = runCli(["run", mixPath, "--workers", "0", "--out", out, "--refilter"]);
-    expect(refilter.code).toBe(2);
-    expect(refilter.stderr).toMatch(/--refilter cannot re-decide .*: changed \$\.annotate\.verify\.timeoutMs: 1000 → 3000\); .*pass --force/);
-
     delete doc.sources[2]!.fields.reference;
     writeFileSync(mixPath, JSON.stringify(doc));
+    const warning = 'curate: warning: source "reasoning-chat" maps no reference (fields.reference): filters.requireCorrect drops all its rows (verify:ungradable_reference)\n';
+    const refilter = runCli(["run", mixPath, "--workers", "0", "--out", out, "--refilter"]);
+    expect(refilter.code).toBe(2);
+    expect(refilter.stderr.startsWith(warning), refilter.stderr).toBe(true);
+    expect(refilter.stderr).toMatch(/--refilter cannot re-decide .*: changed \$\.annotate\.verify\.timeoutMs: 1000 → 3000; \$\.sources\[2\]\.fields\.reference: "answer" → removed\); .*pass --force/);
+
     const validate = runCli(["validate", mixPath]);
     expect(validate.code, validate.stderr).toBe(0);
-    expect(validate.stderr).toBe('curate: warning: source "reasoning-chat" maps no reference (fields.reference): filters.requireCorrect drops all its rows (verify:ungradable_reference)\n');
+    expect(validate.stderr).toBe(warning);
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadMix } from "../config/load.js";
+import { loadMix, mixWarnings } from "../config/load.js";
 import { runMix, type Phase } from "../run/runner.js";
 import { UsageError } from "../errors.js";
 
@@ -44,6 +44,10 @@ export function register(program: Command): void {
       const outDir = o.out ?? `runs/${loaded.config.name}`;
       if (o.phase !== undefined && !["all", "annotate", "group", "merge", "write", "outputs", "finalize"].includes(o.phase)) {
         throw new UsageError(`--phase must be all, annotate, group, merge, write, outputs or finalize, found ${JSON.stringify(o.phase)}`);
+      }
+      // said once, where the rows are read: a source without a reference loses every row to requireCorrect
+      if (!o.quiet && ((o.phase ?? "all") === "all" || o.phase === "annotate")) {
+        for (const w of mixWarnings(loaded.config)) process.stderr.write(`curate: warning: ${w}\n`);
       }
       const res = await runMix(loaded, {
         outDir,
