@@ -8,6 +8,13 @@
  *   generations.jsonl.gz     one row per problem, `generations[]` + `finish_reasons[]` exploded
  *   chat.parquet             chat layout: messages [{role, content}], reference in `answer`
  *   benchmark/mini-bench.jsonl  a project-made "benchmark" some rollouts copy (decontamination)
+ *   layouts/array.json       one JSON array of rows (DeepScaleR's layout), reasoning and solution in
+ *                            separate fields; element 3 is bad (a numeric problem: quarantined)
+ *   layouts/by-problem.json  one JSON object keyed by problem text (SkyThought's eval results), each
+ *                            value holding `responses` keyed by temperature: {"0.0": {content, correctness}}
+ *   layouts/reasoning-chat.jsonl  chat rows whose assistant turn keeps `reasoning_content` apart from
+ *                            `content` (DeepSeek's API); some user turns are OpenAI content parts
+ *   (pipelines/layouts.json reads the three)
  *
  * Planted cases: exact duplicates, rephrased duplicate problems across sources, truncated traces
  * (no end tag, finish_reason "length"), wrong answers, no answer, over-long traces, repetition loops,
@@ -268,4 +275,43 @@ const buf = parquetWriteBuffer({
   rowGroupSize: 10,
 });
 writeFileSync(join(outDir, "chat.parquet"), Buffer.from(buf));
-console.log(`data-samples: ${flat.length} flat rollouts, ${grouped.length} grouped rows (${grouped.length * 4} rollouts), ${chatRows.length} chat rows, ${bench.length} benchmark problems`);
+// ---------------------------------------------------------------- layouts read without conversion
+// (appended after everything above, so the random draws, and the files, above stay as they were)
+mkdirSync(join(outDir, "layouts"), { recursive: true });
+const short = (p, kind) => {
+  const reasoning = reasoningText(p.steps, 0);
+  const answer = kind === "wrong" ? wrongAnswer(p.answer) : p.answer;
+  return { reasoning, solution: `So the answer is $\\boxed{${answer}}$.` };
+};
+const arrayRows = [];
+for (let i = 0; i < 6; i++) {
+  const p = problems[(i * 7 + 1) % problems.length];
+  const r = short(p, i === 4 ? "wrong" : "correct");
+  arrayRows.push({ id: `array-${i}`, problem: p.problem, answer: p.answer, reasoning: r.reasoning, solution: r.solution });
+}
+arrayRows[3] = { ...arrayRows[3], problem: 3 }; // a bad element: quarantined as input:wrong_type with its index, $[3]
+writeFileSync(join(outDir, "layouts", "array.json"), "[\n" + arrayRows.map((r) => "  " + JSON.stringify(r)).join(",\n") + "\n]\n");
+
+const byProblem = {};
+for (let i = 0; i < 4; i++) {
+  const p = problems[(i * 5 + 2) % problems.length];
+  const responses = {};
+  for (const [k, t] of ["0.0", "0.7"].entries()) {
+    const wrong = i % 2 === 1 && k === 1;
+    const content = render("thought", reasoningText(p.steps, k), k === 0 ? "Collecting the steps above." : "Putting the steps together.", wrong ? wrongAnswer(p.answer) : p.answer);
+    responses[t] = { content, correctness: !wrong };
+  }
+  byProblem[p.problem] = { answer: p.answer, subject: p.subject, responses };
+}
+writeFileSync(join(outDir, "layouts", "by-problem.json"), JSON.stringify(byProblem, null, 1) + "\n");
+
+const reasoningChat = [];
+for (let i = 0; i < 5; i++) {
+  const p = problems[(i * 3 + 5) % problems.length];
+  const r = short(p, "correct");
+  const user = i % 2 ? [{ type: "text", text: p.problem }] : p.problem; // OpenAI content parts, or a string
+  reasoningChat.push({ id: `reasoning-chat-${i}`, messages: [{ role: "user", content: user }, { role: "assistant", content: r.solution, reasoning_content: r.reasoning }], answer: p.answer });
+}
+writeFileSync(join(outDir, "layouts", "reasoning-chat.jsonl"), reasoningChat.map((r) => JSON.stringify(r)).join("\n") + "\n");
+
+console.log(`data-samples: ${flat.length} flat rollouts, ${grouped.length} grouped rows (${grouped.length * 4} rollouts), ${chatRows.length} chat rows, ${bench.length} benchmark problems; layouts/: ${arrayRows.length} array elements, ${Object.keys(byProblem).length} problems × 2 responses, ${reasoningChat.length} reasoning_content chats`);

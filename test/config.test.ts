@@ -12,7 +12,7 @@ describe("mix validation", () => {
     expect(() => loadMix(join(repoRoot, "pipelines", "phi4-mini-reasoning.json"))).not.toThrow();
   });
   it("rejects unknown keys naming the path and the allowed keys", () => {
-    expect(() => validateMix({ ...base, filterz: {} }, "m.json")).toThrow(/\$\.filterz: unknown key "filterz" \(expected one of: .*sources/);
+    expect(() => validateMix({ ...base, filterz: {} }, "m.json")).toThrow(/\$\.filterz: unknown key "filterz"; did you mean "filters"\? \(expected one of: .*sources/);
     expect(() => validateMix({ ...base, sources: [{ ...base.sources[0], feilds: {} }] }, "m.json")).toThrow(/\$\.sources\[0\]\.feilds: unknown key/);
     expect(() => validateMix({ ...base, filters: { maxResponseTokenz: 5 } }, "m.json")).toThrow(/\$\.filters\.maxResponseTokenz: unknown key/);
   });

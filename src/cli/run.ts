@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadMix } from "../config/load.js";
+import { loadMix, mixWarnings } from "../config/load.js";
 import { runMix, type Phase } from "../run/runner.js";
 import { UsageError } from "../errors.js";
 
@@ -45,6 +45,10 @@ export function register(program: Command): void {
       if (o.phase !== undefined && !["all", "annotate", "group", "merge", "write", "outputs", "finalize"].includes(o.phase)) {
         throw new UsageError(`--phase must be all, annotate, group, merge, write, outputs or finalize, found ${JSON.stringify(o.phase)}`);
       }
+      // said once, where the rows are read: a source without a reference loses every row to requireCorrect
+      if (!o.quiet && ((o.phase ?? "all") === "all" || o.phase === "annotate")) {
+        for (const w of mixWarnings(loaded.config)) process.stderr.write(`curate: warning: ${w}\n`);
+      }
       const res = await runMix(loaded, {
         outDir,
         workers: o.workers,
@@ -70,9 +74,22 @@ export function register(program: Command): void {
         const lines = [
           `${manifest.name}: ${n(c.rowsIn)} rows in → ${n(c.kept)} kept, ${n(c.dropped)} dropped (${timings.seconds.toFixed(1)} s, ${timings.rowsPerSecond.toFixed(0)} rows/s)`,
           ...c.stages.map((s) => `  ${s.stage.padEnd(14)} in ${n(s.in).padStart(9)}  kept ${n(s.kept).padStart(9)}  dropped ${n(s.dropped).padStart(8)}  ${Object.entries(s.reasons).map(([r, k]) => `${r}=${k}`).join(" ")}`),
+          ...sourceLines(c.bySource),
           `  output: ${outDir} (data/, rejected/, annotated/, manifest.json, README.md)`,
         ];
         process.stderr.write(lines.join("\n") + "\n");
       }
     });
+}
+
+/** Per source, rows in, kept and dropped; a source that lost every row is called out (a missing reference, a wrong path). */
+export function sourceLines(bySource: Record<string, { in: number; kept: number; dropped: number }>): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const names = Object.keys(bySource);
+  const width = Math.max(14, ...names.map((s) => s.length + 7));
+  return names.map((name) => {
+    const s = bySource[name]!;
+    const flag = s.in > 0 && s.kept === 0 ? "  ← every row dropped" : "";
+    return `  ${`source ${name}`.padEnd(width)} in ${n(s.in).padStart(9)}  kept ${n(s.kept).padStart(9)}  dropped ${n(s.dropped).padStart(8)}${flag}`;
+  });
 }

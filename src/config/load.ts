@@ -10,12 +10,16 @@ import { UsageError } from "../errors.js";
 import { packageRoot } from "../version.js";
 import type { MixConfig } from "./types.js";
 import { checkOutputs, OutputsConfigError } from "./outputs.js";
+import { didYouMean } from "./suggest.js";
+import { FieldPathError, parseFieldPath } from "../io/field-paths.js";
 
 let validator: ReturnType<Ajv2020["compile"]> | undefined;
+let ajv: Ajv2020 | undefined;
+const MIX_SCHEMA_ID = "https://curate.local/schemas/mix.schema.json";
 
 function loadValidator() {
   if (validator) return validator;
-  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, verbose: true });
+  ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, verbose: true });
   const dir = join(packageRoot, "schemas");
   for (const f of readdirSync(join(dir, "parts")).sort()) {
     if (f.endsWith(".json")) ajv.addSchema(JSON.parse(readFileSync(join(dir, "parts", f), "utf8")));
@@ -49,8 +53,10 @@ function jsonPath(pointer: string): string {
 /** Turn Ajv errors into sentences; drop the noise of composite keywords when a precise error exists. */
 export function describeErrors(errors: ErrorObject[], doc: unknown): string[] {
   const out = new Set<string>();
-  const precise = errors.filter((e) => !["anyOf", "oneOf", "allOf", "if", "propertyNames"].includes(e.keyword));
-  for (const e of precise.length ? precise : errors) {
+  const explained = alternativesNeeded(errors, out);
+  const left = errors.filter((e) => !explained.has(e));
+  const precise = left.filter((e) => !["anyOf", "oneOf", "allOf", "if", "propertyNames"].includes(e.keyword));
+  for (const e of precise.length ? precise : left) {
     const at = e.instancePath;
     const value = pointerGet(doc, at);
     const key = (e as ErrorObject & { propertyName?: string }).propertyName;
@@ -64,17 +70,21 @@ export function describeErrors(errors: ErrorObject[], doc: unknown): string[] {
       case "additionalProperties":
       case "unevaluatedProperties": {
         const key = (e.params as { additionalProperty?: string; unevaluatedProperty?: string }).additionalProperty ??
-          (e.params as { unevaluatedProperty?: string }).unevaluatedProperty;
-        const allowed = allowedKeys(e);
-        out.add(`${jsonPath(at + "/" + key)}: unknown key ${JSON.stringify(key)}${allowed ? ` (expected one of: ${allowed})` : ""}`);
+          (e.params as { unevaluatedProperty?: string }).unevaluatedProperty ?? "";
+        const allowed = allowedKeys(e.parentSchema);
+        const listed = allowed.length ? ` (expected one of: ${allowed.join(", ")})` : "";
+        out.add(`${jsonPath(at + "/" + key)}: unknown key ${JSON.stringify(key)}${didYouMean(key, allowed)}${listed}`);
         break;
       }
       case "required":
         out.add(`${jsonPath(at)}: missing required key ${JSON.stringify((e.params as { missingProperty: string }).missingProperty)}`);
         break;
-      case "enum":
-        out.add(`${jsonPath(at)}: found ${show(value)}, expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`);
+      case "enum": {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+        const hint = typeof value === "string" ? didYouMean(value, allowed.filter((v): v is string => typeof v === "string")) : "";
+        out.add(`${jsonPath(at)}: found ${show(value)}, expected one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}${hint}`);
         break;
+      }
       case "type":
         out.add(`${jsonPath(at)}: found ${show(value)}, expected ${(e.params as { type: string }).type}`);
         break;
@@ -85,10 +95,33 @@ export function describeErrors(errors: ErrorObject[], doc: unknown): string[] {
   return [...out];
 }
 
-function allowedKeys(e: ErrorObject): string | null {
-  const schema = e.parentSchema as { properties?: Record<string, unknown>; allOf?: unknown[] } | undefined;
-  if (schema?.properties) return Object.keys(schema.properties).join(", ");
-  return null;
+/**
+ * An `anyOf` whose every branch failed only for missing keys (a source's fields: problem and
+ * response, or messages, or conversations) reads as one sentence naming the alternatives, not one
+ * "missing required key" line per branch. Returns the errors it explained.
+ */
+function alternativesNeeded(errors: ErrorObject[], out: Set<string>): Set<ErrorObject> {
+  const explained = new Set<ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword !== "anyOf") continue;
+    const branches = (e.parentSchema as { anyOf?: { required?: string[] }[] } | undefined)?.anyOf;
+    const inner = errors.filter((x) => x !== e && x.schemaPath.startsWith(e.schemaPath + "/"));
+    if (!branches || !inner.length || !inner.every((x) => x.keyword === "required") || !branches.every((b) => b.required?.length)) continue;
+    const alternatives = branches.map((b) => b.required!.map((k) => JSON.stringify(k)).join(" and "));
+    out.add(`${jsonPath(e.instancePath)}: expected ${alternatives.join(", or ")}`);
+    for (const x of [e, ...inner]) explained.add(x);
+  }
+  return explained;
+}
+
+/** The keys a schema object allows: its properties and those of the parts it combines (allOf, $ref). */
+function allowedKeys(schema: unknown, depth = 0): string[] {
+  const s = schema as { properties?: Record<string, unknown>; allOf?: unknown[]; $ref?: string } | undefined;
+  if (!s || typeof s !== "object" || depth > 4) return [];
+  const keys = Object.keys(s.properties ?? {});
+  if (typeof s.$ref === "string") keys.push(...allowedKeys(ajv?.getSchema(new URL(s.$ref, MIX_SCHEMA_ID).href)?.schema, depth + 1));
+  for (const part of s.allOf ?? []) keys.push(...allowedKeys(part, depth + 1));
+  return [...new Set(keys)];
 }
 
 export interface LoadedMix {
@@ -110,6 +143,27 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Where two configs differ, as JSON paths with the old and new values (`$.annotate.verify.timeoutMs:
+ * 1000 → 3000`), at most `max` lines: says which key changed a config hash.
+ */
+export function configChanges(before: unknown, after: unknown, max = 8): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, pointer: string) => {
+    if (canonicalJson(a) === canonicalJson(b)) return;
+    const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+    if (isMap(a) && isMap(b)) {
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[k], b[k], `${pointer}/${k}`);
+    } else if (Array.isArray(a) && Array.isArray(b)) {
+      for (let i = 0; i < Math.max(a.length, b.length); i++) walk(a[i], b[i], `${pointer}/${i}`);
+    } else {
+      out.push(`${jsonPath(pointer)}: ${a === undefined ? "added" : show(a)} → ${b === undefined ? "removed" : show(b)}`);
+    }
+  };
+  walk(before, after, "");
+  return out.length > max ? [...out.slice(0, max), `… and ${out.length - max} more`] : out;
+}
+
 export function validateMix(doc: unknown, label: string): MixConfig {
   const validate = loadValidator();
   if (!validate(doc)) {
@@ -122,6 +176,7 @@ export function validateMix(doc: unknown, label: string): MixConfig {
     if (names.has(s.name)) throw new UsageError(`${label}: $.sources[${i}].name: found ${JSON.stringify(s.name)}, expected a name no other source uses`);
     names.add(s.name);
   });
+  checkFieldPaths(config.sources, label);
   const f = (config.filters ?? {}) as Record<string, unknown>;
   const verifyOn = config.annotate?.verify !== undefined && (config.annotate.verify as { enabled?: boolean }).enabled !== false;
   for (const k of ["requireCorrect", "dropVerdicts", "dropConflictingBoxed", "dropConflictingAnswers"]) {
@@ -138,6 +193,51 @@ export function validateMix(doc: unknown, label: string): MixConfig {
     throw e;
   }
   return full;
+}
+
+/** Every field path of every source parses (field-paths.ts); else the path, where and what was expected. */
+function checkFieldPaths(sources: MixConfig["sources"], label: string): void {
+  sources.forEach((s, i) => {
+    const entries: [string, string][] = [
+      ...Object.entries(s.fields).filter((e): e is [string, string] => typeof e[1] === "string"),
+      ...Object.entries(s.fields.meta ?? {}).map(([k, v]): [string, string] => [`meta${jsonPath("/" + k).slice(1)}`, v]),
+    ];
+    for (const [field, path] of entries) {
+      try {
+        parseFieldPath(path);
+      } catch (e) {
+        if (e instanceof FieldPathError) throw new UsageError(`${label}: $.sources[${i}].fields.${field}: ${e.message}`);
+        throw e;
+      }
+    }
+  });
+}
+
+/**
+ * Things that are valid but likely not meant, for `curate validate`: a source that maps no
+ * `reference` while a filter or an output needs one loses every row there (the verdict of a rollout
+ * without a reference is ungradable_reference).
+ */
+export function mixWarnings(config: MixConfig): string[] {
+  const f = (config.filters ?? {}) as { requireCorrect?: boolean; dropVerdicts?: string[] };
+  const needs: { what: string; sources: string[] | null }[] = [];
+  if (f.requireCorrect) needs.push({ what: "filters.requireCorrect drops all its rows (verify:ungradable_reference)", sources: null });
+  else if (f.dropVerdicts?.includes("ungradable_reference")) needs.push({ what: `filters.dropVerdicts drops all its rows (verify:ungradable_reference)`, sources: null });
+  for (const [name, o] of Object.entries((config.outputs ?? {}) as Record<string, { kind?: string; requireCorrect?: boolean; sources?: string[] }>)) {
+    const takes =
+      o.kind === "sft" && o.requireCorrect !== false ? "takes only verified-correct rollouts"
+      : o.kind === "midtrain" && o.requireCorrect === true ? "takes only verified-correct rollouts"
+      : o.kind === "dpo" ? "pairs verified-correct with incorrect rollouts"
+      : o.kind === "rl" ? "takes only problems with a reference answer"
+      : null;
+    if (takes) needs.push({ what: `outputs.${name} (${o.kind}) ${takes}: none of its rows`, sources: o.sources ?? null });
+  }
+  const out: string[] = [];
+  for (const s of config.sources) {
+    if (s.fields.reference !== undefined) continue;
+    for (const n of needs) if (!n.sources || n.sources.includes(s.name)) out.push(`source "${s.name}" maps no reference (fields.reference): ${n.what}`);
+  }
+  return out;
 }
 
 export function loadMix(path: string): LoadedMix {

@@ -9,6 +9,8 @@ export interface SourceFields {
   id?: string;
   problem?: string;
   response?: string;
+  /** reasoning kept apart from the response (flat rows); see src/io/field-map.ts */
+  reasoning?: string;
   reference?: string;
   finish_reason?: string;
   messages?: string;
@@ -19,7 +21,7 @@ export interface SourceFields {
 export interface SourceConfig {
   name: string;
   path: string | string[];
-  format?: "jsonl" | "jsonl.gz" | "parquet";
+  format?: "jsonl" | "jsonl.gz" | "json" | "parquet";
   onError?: "fail" | "quarantine";
   limit?: number;
   priority?: number;

@@ -15,11 +15,12 @@ import { closeFile } from "./file-stream.js";
 
 /**
  * `offset`: byte offset of the line's start in the (uncompressed) stream; `text`: the row's source
- * text (JSONL), for the rejected/ record when the row cannot be mapped.
+ * text (JSON), for the rejected/ record when the row cannot be mapped; `key`: the row's member key
+ * in a JSON object file (json-file.ts), the `$key` of the field mapping.
  */
 export type RawRow =
-  | { row: number; value: unknown; text?: string; bytes: number; offset?: number }
-  | { row: number; error: string; reason: string; raw: string; bytes: number; offset?: number };
+  | { row: number; value: unknown; text?: string; bytes: number; offset?: number; key?: string }
+  | { row: number; error: string; reason: string; raw: string; bytes: number; offset?: number; key?: string };
 
 export interface JsonlOptions {
   gzip: boolean;

@@ -1,23 +1,22 @@
 /**
- * Sources: expand globs, read JSONL / JSONL.gz / Parquet rows, and map each row to one or more
- * rollouts through the source's field mapping.
- *
- * Field paths are dotted (`meta.answer`); `name[]` explodes an array into one rollout per element
- * (`"response": "generations[]"`), and side fields with `[]` (`"finish_reason": "finish_reasons[]"`)
- * take the element with the same index. `arr[].text` takes `.text` of each element. Chat layouts:
- * `messages` (role/content) and `conversations` (from/value) give the first user turn as the problem
- * and the last assistant turn as the response.
+ * Sources: expand globs, read JSONL / JSONL.gz / JSON (an array or an object of rows) / Parquet
+ * rows, and map each row to one or more rollouts through the source's field mapping
+ * (field-map.ts; its paths: field-paths.ts).
  */
 import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { glob } from "tinyglobby";
 import type { SourceConfig } from "../config/types.js";
-import type { MetaValue, Rollout } from "../record/rollout.js";
+import type { Rollout } from "../record/rollout.js";
 import { readJsonl, type RawRow } from "./jsonl.js";
-import { LosslessNumber, MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
+import { holdsJsonLines, readJsonFile } from "./json-file.js";
+import { MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
 import { readParquetRows } from "./parquet-read.js";
+import { mapRow, MappingError, type MappedRollout } from "./field-map.js";
 
-export type SourceFormat = "jsonl" | "jsonl.gz" | "parquet";
+export { cleanText, mapRow, type MappedRollout } from "./field-map.js";
+
+export type SourceFormat = "jsonl" | "jsonl.gz" | "json" | "parquet";
 
 export interface SourceFile {
   source: SourceConfig;
@@ -44,7 +43,8 @@ export function detectFormat(path: string, declared?: SourceFormat): SourceForma
   const p = path.toLowerCase();
   if (p.endsWith(".parquet") || p.endsWith(".pq")) return "parquet";
   if (p.endsWith(".jsonl.gz") || p.endsWith(".json.gz") || p.endsWith(".ndjson.gz")) return "jsonl.gz";
-  if (p.endsWith(".jsonl") || p.endsWith(".json") || p.endsWith(".ndjson")) return "jsonl";
+  if (p.endsWith(".json")) return "json";
+  if (p.endsWith(".jsonl") || p.endsWith(".ndjson")) return "jsonl";
   return null;
 }
 
@@ -80,253 +80,10 @@ export async function resolveSourceFiles(source: SourceConfig, baseDir: string):
       seen.add(m);
       const format = detectFormat(m, source.format);
       if (!format) {
-        throw new Error(`source "${source.name}": cannot tell the format of ${m} from its extension; set "format" to jsonl, jsonl.gz or parquet`);
+        throw new Error(`source "${source.name}": cannot tell the format of ${m} from its extension; set "format" to jsonl, jsonl.gz, json or parquet`);
       }
       out.push({ source, path: m, rel: relative(baseDir, m) || m, format, bytes: statSync(m).size });
     }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// field mapping
-
-interface ParsedPath {
-  /** path to the array (or the value when not exploded) */
-  head: string[];
-  exploded: boolean;
-  /** path inside each element */
-  tail: string[];
-}
-
-function parsePath(p: string): ParsedPath {
-  const i = p.indexOf("[]");
-  if (i < 0) return { head: p.split(".").filter(Boolean), exploded: false, tail: [] };
-  const head = p.slice(0, i).split(".").filter(Boolean);
-  const rest = p.slice(i + 2);
-  return { head, exploded: true, tail: rest.replace(/^\./, "").split(".").filter(Boolean) };
-}
-
-const MISSING = Symbol("missing");
-
-function dig(v: unknown, path: string[]): unknown {
-  let cur: unknown = v;
-  for (const k of path) {
-    // own keys only: a path like "constructor" must not find Object.prototype's
-    if (cur === null || typeof cur !== "object" || cur instanceof LosslessNumber || !Object.hasOwn(cur, k)) return MISSING;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
-
-class MappingError extends Error {
-  constructor(readonly reason: string, message: string) {
-    super(message);
-  }
-}
-
-function describeType(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (v instanceof LosslessNumber || typeof v === "bigint") return "a number";
-  return typeof v === "object" ? "an object" : `a ${typeof v}`;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof LosslessNumber);
-
-/**
- * The one normalisation of text taken from a row, applied here at mapping time so that every later
- * step sees the same value — annotate, the write step that re-reads the input and matches ids
- * against annotated/, and anyone reading data/:
- * - a lone surrogate (JSON `"\ud800"`) becomes U+FFFD: Parquet stores UTF-8, which cannot hold
- *   one, so the value read back from annotated/ would differ from the value read from the input;
- * - leading U+FEFF are removed: hyparquet (like every TextDecoder with default options) drops a
- *   leading BOM from each string it reads, so such a value would not survive annotated/ either.
- *   A U+FEFF anywhere else is kept.
- * Applied to id, problem, response, reference, finish_reason and string meta values; strings
- * inside a meta object or array (stored as JSON text) are only made well-formed.
- */
-export function cleanText(s: string): string {
-  if (s.charCodeAt(0) === 0xfeff) {
-    let i = 1;
-    while (s.charCodeAt(i) === 0xfeff) i++;
-    s = s.slice(i);
-  }
-  const t = s as unknown as { isWellFormed(): boolean; toWellFormed(): string };
-  return t.isWellFormed() ? s : t.toWellFormed();
-}
-
-/** A text field; with `allowNumber` a number gives its exact source text (ids, references). */
-function asText(v: unknown, field: string, path: string, allowNumber: boolean): string {
-  if (typeof v === "string") return cleanText(v);
-  if (allowNumber) {
-    // a plain number from a JSON row prints as its source text (json-row.ts); else LosslessNumber
-    if (typeof v === "number" || typeof v === "bigint") return String(v);
-    if (v instanceof LosslessNumber) return v.text;
-  }
-  throw new MappingError("input:wrong_type", `field "${field}" (path ${path}) must be a string, found ${describeType(v)}`);
-}
-
-function chatTurns(v: unknown, field: string, path: string, roleKey: string, textKey: string): { user: string; assistant: string } {
-  if (!Array.isArray(v)) throw new MappingError("input:wrong_type", `field "${field}" (path ${path}) must be a list of turns, found ${describeType(v)}`);
-  let user: string | null = null;
-  let assistant: string | null = null;
-  for (let i = 0; i < v.length; i++) {
-    const t = v[i];
-    if (!isObject(t)) throw new MappingError("input:wrong_type", `${path}[${i}] must be an object with "${roleKey}" and "${textKey}"`);
-    const r = Object.hasOwn(t, roleKey) ? t[roleKey] : null;
-    const role = typeof r === "string" ? r.toLowerCase() : "";
-    const text = Object.hasOwn(t, textKey) ? t[textKey] : undefined;
-    if (role === "user" || role === "human") {
-      if (user === null) user = asText(text, field, `${path}[${i}].${textKey}`, false);
-    } else if (role === "assistant" || role === "gpt" || role === "model") {
-      assistant = asText(text, field, `${path}[${i}].${textKey}`, false);
-    }
-  }
-  if (user === null) throw new MappingError("input:missing_field", `${path} has no user turn`);
-  if (assistant === null) throw new MappingError("input:missing_field", `${path} has no assistant turn`);
-  return { user, assistant };
-}
-
-export interface MappedRollout {
-  id: string | null;
-  problem: string;
-  response: string;
-  reference: string | null;
-  finishReason: string | null;
-  meta: Record<string, MetaValue>;
-}
-
-/**
- * A meta value. A number stays a number when the double holds its exact decimal value (`3`, `0.5`,
- * `1.50` → 1.5, `1e2` → 100); otherwise it is kept as its source text, a string
- * (`12345678901234567891`, `1e400`, `0.10000000000000000001`). Objects and arrays are stored as
- * their compact JSON text, numbers in it exactly as in the source.
- */
-function scalar(v: unknown): MetaValue {
-  if (v === undefined || v === MISSING || v === null) return null;
-  if (typeof v === "string") return cleanText(v);
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
-  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (v instanceof LosslessNumber) return sameDecimal(v.text, String(Number(v.text))) ? Number(v.text) : v.text;
-  return stringifyRow(v);
-}
-
-/** Do two JSON/JS number texts denote the same decimal value? (`1.50` and `1.5`; not `1e400` and `Infinity`) */
-function sameDecimal(a: string, b: string): boolean {
-  const canon = (t: string): string | null => {
-    const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t);
-    if (!m) return null;
-    const digits = m[2]! + (m[3] ?? "");
-    let exp = Number(m[4] ?? 0) - (m[3]?.length ?? 0);
-    // loops, not /0+$/: that regex is quadratic on a long run of zeros followed by another digit
-    let s = 0;
-    while (s < digits.length && digits.charCodeAt(s) === 0x30) s++;
-    if (s === digits.length) return "0";
-    let e = digits.length;
-    while (digits.charCodeAt(e - 1) === 0x30) e--;
-    exp += digits.length - e;
-    return `${m[1]}${digits.slice(s, e)}e${exp}`;
-  };
-  const x = canon(a);
-  return x !== null && x === canon(b);
-}
-
-/** Map one source row to its rollouts. Throws MappingError (reason + message) on bad rows. */
-export function mapRow(row: unknown, source: SourceConfig): MappedRollout[] {
-  if (!isObject(row)) {
-    throw new MappingError("input:wrong_type", `row must be a JSON object, found ${describeType(row)}`);
-  }
-  const f = source.fields;
-  const paths: Record<string, ParsedPath> = {};
-  for (const key of ["id", "problem", "response", "reference", "finish_reason", "messages", "conversations"] as const) {
-    const p = f[key];
-    if (p) paths[key] = parsePath(p);
-  }
-  // how many rollouts: the length of the exploded response (or chat) array
-  let count = 1;
-  let explodeKey: string | null = null;
-  for (const key of ["response", "messages", "conversations"]) {
-    const p = paths[key];
-    if (p?.exploded) {
-      const arr = dig(row, p.head);
-      if (arr === MISSING) throw new MappingError("input:missing_field", `missing field "${key}" (path ${f[key as "response"]})`);
-      if (!Array.isArray(arr)) throw new MappingError("input:wrong_type", `field "${key}" (path ${f[key as "response"]}) must be an array to explode, found ${describeType(arr)}`);
-      if (arr.length === 0) throw new MappingError("input:missing_field", `field "${key}" (path ${f[key as "response"]}) is an empty array: no rollouts`);
-      count = arr.length;
-      explodeKey = key;
-      break;
-    }
-  }
-
-  const get = (key: string, k: number): unknown => {
-    const p = paths[key];
-    if (!p) return MISSING;
-    if (!p.exploded) return dig(row, p.head);
-    const arr = dig(row, p.head);
-    if (arr === MISSING) return MISSING;
-    if (!Array.isArray(arr)) throw new MappingError("input:wrong_type", `field "${key}" (path ${f[key as "id"]}) must be an array, found ${describeType(arr)}`);
-    if (arr.length !== count) {
-      throw new MappingError("input:shape_mismatch", `field "${key}" (path ${f[key as "id"]}) has ${arr.length} elements but ${explodeKey ?? "the row"} has ${count} rollouts`);
-    }
-    return p.tail.length ? dig(arr[k], p.tail) : arr[k];
-  };
-
-  const out: MappedRollout[] = [];
-  for (let k = 0; k < count; k++) {
-    let problem: string | null = null;
-    let response: string | null = null;
-    for (const [key, roleKey, textKey] of [["messages", "role", "content"], ["conversations", "from", "value"]] as const) {
-      if (!paths[key]) continue;
-      const v = get(key, k);
-      if (v === MISSING) throw new MappingError("input:missing_field", `missing field "${key}" (path ${f[key]})`);
-      const t = chatTurns(v, key, f[key]!, roleKey, textKey);
-      problem = t.user;
-      response = t.assistant;
-    }
-    if (paths.problem) {
-      const v = get("problem", k);
-      if (v === MISSING || v === null) throw new MappingError("input:missing_field", `missing field "problem" (path ${f.problem})`);
-      problem = asText(v, "problem", f.problem!, false);
-    }
-    if (paths.response) {
-      const v = get("response", k);
-      if (v === MISSING || v === null) throw new MappingError("input:missing_field", `missing field "response" (path ${f.response})`);
-      response = asText(v, "response", f.response!, false);
-    }
-    if (problem === null || response === null) {
-      throw new MappingError("input:missing_field", `source "${source.name}" maps no problem/response`);
-    }
-    let reference: string | null = null;
-    if (paths.reference) {
-      const v = get("reference", k);
-      if (v !== MISSING && v !== null) reference = asText(v, "reference", f.reference!, true);
-    }
-    let finishReason: string | null = null;
-    if (paths.finish_reason) {
-      const v = get("finish_reason", k);
-      if (v !== MISSING && v !== null) finishReason = asText(v, "finish_reason", f.finish_reason!, false);
-    }
-    let id: string | null = null;
-    if (paths.id) {
-      const v = get("id", k);
-      if (v !== MISSING && v !== null) {
-        id = asText(v, "id", f.id!, true);
-        if (count > 1 && !paths.id.exploded) id = `${id}#${k}`;
-      }
-    }
-    const meta: Record<string, MetaValue> = {};
-    for (const [name, p] of Object.entries(f.meta ?? {})) {
-      const pp = parsePath(p);
-      let v: unknown;
-      if (pp.exploded) {
-        const arr = dig(row, pp.head);
-        v = Array.isArray(arr) && arr.length === count ? (pp.tail.length ? dig(arr[k], pp.tail) : arr[k]) : MISSING;
-      } else v = dig(row, pp.head);
-      meta[name] = scalar(v);
-    }
-    out.push({ id, problem, response, reference, finishReason, meta });
   }
   return out;
 }
@@ -359,12 +116,27 @@ export class SourceError extends Error {
   }
 }
 
-async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow> {
+/** `elements`: a JSON file holding one array or object of rows (not JSON Lines; see holdsJsonLines) */
+async function* rawRows(f: SourceFile, opts: ReadOptions, elements: boolean): AsyncGenerator<RawRow> {
   if (f.format === "parquet") {
     yield* readParquetRows(f.path, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
+  } else if (elements) {
+    yield* readJsonFile(f.path, { maxRowBytes: opts.maxRowBytes, onBytes: opts.onBytes });
   } else {
+    // a `.json` file holding JSON Lines is read as such (files named .json were read as JSONL before
+    // format "json" existed); unless "json" was asked for by name
+    if (f.format === "json" && f.source.format === "json") {
+      throw new Error(`the file holds one JSON value per line (JSON Lines), not one JSON array or object of rows; set "format": "jsonl"`);
+    }
     yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
   }
+}
+
+/** `$[3]` or `$["key"]`: where a row of a JSON array/object file is, for its messages. */
+function jsonPlace(r: RawRow): string {
+  if (r.key === undefined) return `$[${r.row}]`;
+  const k = JSON.stringify(r.key);
+  return `$[${k.length > 80 ? k.slice(0, 76) + '…"' : k}] (member ${r.row})`;
 }
 
 function truncateRaw(s: string): string {
@@ -377,14 +149,18 @@ function truncateRaw(s: string): string {
  */
 function mapOne(r: Extract<RawRow, { value: unknown }>, src: SourceConfig): MappedRollout[] | { reason: string; detail: string; raw: string } {
   const raw = () => r.text ?? stringifyRow(r.value);
-  // JSONL rows were depth-checked by the parser; Parquet rows (nested types, JSON columns) are here
+  // JSON rows were depth-checked by the parser; Parquet rows (nested types, JSON columns) are here
   if (r.text === undefined && nestedDeeperThan(r.value, MAX_ROW_DEPTH)) {
     return { reason: "input:too_deep", detail: `row is nested more than ${MAX_ROW_DEPTH} levels deep; rows nested deeper are refused`, raw: "" };
   }
   try {
-    return mapRow(r.value, src);
+    return mapRow(r.value, src, r.key);
   } catch (e) {
-    if (e instanceof MappingError) return { reason: e.reason, detail: e.message, raw: raw() };
+    if (e instanceof MappingError) {
+      // a one-row JSONL file named .json reads as an object of rows: say so where it shows
+      const hint = r.key !== undefined && e.reason === "input:wrong_type" && e.message.startsWith("row must be") ? ` (a JSON object file is read as one row per member; one row per line is format "jsonl")` : "";
+      return { reason: e.reason, detail: e.message + hint, raw: raw() };
+    }
     return { reason: "input:unmappable", detail: `the row could not be mapped: ${(e as Error)?.message ?? String(e)}`, raw: raw() };
   }
 }
@@ -406,19 +182,23 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
     let taken = perSource.get(src.name) ?? 0;
     if (taken >= limit) continue;
     let rowsInFile = 0;
+    let elements = false;
     const bad = (row: number | null, reason: string, detail: string, raw: string): SourceItem => {
       if (!quarantine) throw new SourceError(f.rel, row, reason, detail);
       return { kind: "bad", bad: { source: src.name, file: f.rel, row: row ?? -1, reason, detail, raw: truncateRaw(raw) } };
     };
     try {
-      for await (const r of rawRows(f, opts)) {
+      elements = f.format === "json" && !(await holdsJsonLines(f.path, opts.maxRowBytes));
+      for await (const r of rawRows(f, opts, elements)) {
         rowsInFile++;
+        // a JSON file's rows are named by their place in it as well: $[3], $["key"] (member 3)
+        const at = elements ? `${jsonPlace(r)}: ` : "";
         if ("error" in r) {
-          yield { ...bad(r.row, r.reason, r.error, r.raw), offset: r.offset };
+          yield { ...bad(r.row, r.reason, at + r.error, r.raw), offset: r.offset };
         } else {
           const mapped = mapOne(r, src);
           if (!Array.isArray(mapped)) {
-            yield { ...bad(r.row, mapped.reason, mapped.detail, mapped.raw), offset: r.offset };
+            yield { ...bad(r.row, mapped.reason, at + mapped.detail, mapped.raw), offset: r.offset };
             continue;
           }
           for (let k = skipRollouts; k < mapped.length; k++) {

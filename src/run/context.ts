@@ -29,8 +29,13 @@ import type { Phase, RunOptions, RunTimings } from "./types.js";
  * outputs change.
  */
 export function annotateHash(config: MixConfig): string {
+  return createHash("sha256").update(canonicalJson(annotateConfig(config))).digest("hex");
+}
+
+/** The part of the config the annotate hash covers (kept in .work/state.json to say what changed). */
+export function annotateConfig(config: MixConfig): Omit<MixConfig, "filters" | "outputs" | "description"> {
   const { filters: _f, outputs: _o, description: _d, ...rest } = config;
-  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
+  return rest;
 }
 
 /** `--rank/--world-size`, else Slurm's or Kubernetes' array-job variables, else one process. */

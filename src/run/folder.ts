@@ -14,7 +14,8 @@ import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, rmSync,
 import { join } from "node:path";
 import { UsageError, mkdirs } from "../errors.js";
 import { TEMP_NAME, removeStaleTemps } from "../io/atomic.js";
-import { readState, writeState } from "./markers.js";
+import { configChanges } from "../config/load.js";
+import { readState, writeState, type RunState } from "./markers.js";
 import { LOCK_NAME, acquireRunLock, refuseIfLocked } from "./lock.js";
 
 /** the folders a run writes in, at the top of its run folder */
@@ -229,6 +230,8 @@ export interface OpenRunFolder {
   /** the phase writes the state (annotate, all), else the state must be there */
   annotating: boolean;
   annotateHash: string;
+  /** what the hash covers (stored in the state, diffed when the hash differs) */
+  annotateConfig: unknown;
   files: string[];
   force: boolean;
   refilter: boolean;
@@ -250,7 +253,7 @@ export function openRunFolder(o: OpenRunFolder): () => void {
   if (!o.annotating) {
     const st = readState(outDir);
     if (!st) throw new UsageError(`${outDir} holds no annotate phase of this run (.work/state.json missing); run the annotate phase first`);
-    if (st.annotateHash !== o.annotateHash) throw new UsageError(`${outDir} was annotated with a different config (annotate hash ${st.annotateHash.slice(0, 16)}, now ${o.annotateHash.slice(0, 16)})`);
+    if (st.annotateHash !== o.annotateHash) throw new UsageError(`${outDir} was annotated with a different config (annotate hash ${st.annotateHash.slice(0, 16)}, now ${o.annotateHash.slice(0, 16)}${changed(st, o)})`);
   }
   if (kind === "missing") mkdirs(outDir);
   let release = () => {};
@@ -268,6 +271,12 @@ export function openRunFolder(o: OpenRunFolder): () => void {
 function prepareState(o: OpenRunFolder): void {
   const { outDir, annotateHash: hash, files } = o;
   const state = readState(outDir);
+  if (existsSync(join(outDir, "manifest.json")) && !o.force && o.refilter && state && state.annotateHash !== hash) {
+    throw new UsageError(
+      `--refilter cannot re-decide ${outDir}: the config changed beyond filters and outputs (annotate hash ${state.annotateHash.slice(0, 16)}, now ${hash.slice(0, 16)}${changed(state, o)}); ` +
+        `the annotations depend on it: pass --force to annotate again, or undo the change`,
+    );
+  }
   if (existsSync(join(outDir, "manifest.json")) && !o.force && !(o.refilter && state?.annotateHash === hash)) {
     throw new UsageError(
       `output folder ${outDir} already holds a finished run (manifest.json); pass --force to replace it, --refilter to re-decide it with changed filters or outputs, or choose another --out`,
@@ -278,12 +287,19 @@ function prepareState(o: OpenRunFolder): void {
     if (kept.length) o.note(`curate: note: --force kept ${kept.length} file(s) in ${outDir} that curate did not write: ${list(kept)}`);
   } else if (state && state.annotateHash !== hash) {
     throw new UsageError(
-      `output folder ${outDir} holds a run annotated under a different config (annotate hash ${state.annotateHash.slice(0, 16)}, now ${hash.slice(0, 16)}; only filters and outputs may change without re-annotating); pass --force to start over`,
+      `output folder ${outDir} holds a run annotated under a different config (annotate hash ${state.annotateHash.slice(0, 16)}, now ${hash.slice(0, 16)}${changed(state, o)}; only filters and outputs may change without re-annotating); pass --force to start over`,
     );
   } else if (state && JSON.stringify(state.files) !== JSON.stringify(files)) {
     throw new UsageError(`output folder ${outDir} holds a run over different input files (the inputs matched by the mix file changed); pass --force to start over`);
   }
   mkdirs(join(outDir, ".work", "units"));
   removeStaleTemps(outDir);
-  writeState(outDir, { annotateHash: hash, files });
+  writeState(outDir, { annotateHash: hash, files, annotateConfig: o.annotateConfig });
+}
+
+/** `: changed $.annotate.verify.timeoutMs: 1000 → 3000` when the state kept its config (runs since it does). */
+function changed(state: RunState, o: OpenRunFolder): string {
+  if (state.annotateConfig === undefined) return "";
+  const lines = configChanges(state.annotateConfig, JSON.parse(JSON.stringify(o.annotateConfig)));
+  return lines.length ? `: changed ${lines.join("; ")}` : "";
 }

@@ -142,6 +142,8 @@ export interface RunState {
   /** hash of everything annotation depends on (config minus filters and outputs) */
   annotateHash: string;
   files: string[];
+  /** the config the hash covers, to name what changed when it differs (absent in older runs) */
+  annotateConfig?: unknown;
 }
 
 export function statePath(outDir: string): string {

@@ -21,7 +21,7 @@ import { initCompressors } from "../io/parquet-write.js";
 import { UsageError } from "../errors.js";
 import { reportLongWaits } from "../waits.js";
 import { openRunFolder } from "./folder.js";
-import { RunContext, annotateHash, rankFromEnv } from "./context.js";
+import { RunContext, annotateConfig, annotateHash, rankFromEnv } from "./context.js";
 import { annotatePhase } from "./phases/annotate.js";
 import { awaitOutcome, groupPhase } from "./phases/group.js";
 import { writePhase } from "./phases/write.js";
@@ -68,6 +68,7 @@ async function openRun(loaded: LoadedMix, opts: RunOptions, setRelease: (release
       exclusive: (ctx.world === 1 && phase !== "finalize") || (opts.force ?? false),
       annotating: phase === "all" || phase === "annotate",
       annotateHash: annotateHash(ctx.config),
+      annotateConfig: annotateConfig(ctx.config),
       files: ctx.files.map((f) => `${f.source.name}:${f.rel}`),
       force: opts.force ?? false,
       refilter: opts.refilter ?? false,
