@@ -16,17 +16,30 @@ import type { MetaValue, Rollout } from "../record/rollout.js";
 import { readJsonl, type RawRow } from "./jsonl.js";
 import { LosslessNumber, MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
 import { readParquetRows } from "./parquet-read.js";
+import { LocalBytes, type ByteSource } from "./byte-source.js";
+import { HubError, hubTarget, type HubLimits } from "./http.js";
+import { RemoteBytes, RemoteChangedError, type RemoteFile } from "./remote-bytes.js";
+import { isRemotePath, listRemote } from "./remote-list.js";
 
 export type SourceFormat = "jsonl" | "jsonl.gz" | "parquet";
 
 export interface SourceFile {
   source: SourceConfig;
-  /** absolute path */
+  /** absolute path; for a remote file the URL read */
   path: string;
-  /** path relative to the mix file folder (stored in records) */
+  /** path relative to the mix file folder, or the remote path as written (hf://…, redacted https://…): stored in records */
   rel: string;
   format: SourceFormat;
   bytes: number;
+  /** a remote file: what its listing said, which every read is held to */
+  remote?: RemoteFile;
+}
+
+/** Where remote files are listed and read (default: HF_ENDPOINT, HF_TOKEN, CURATE_HUB_* limits). */
+export interface RemoteSettings {
+  endpoint?: string;
+  token?: string;
+  limits?: Partial<HubLimits>;
 }
 
 /** A row that could not become a rollout; written to rejected/ (quarantine) or raised (fail). */
@@ -48,12 +61,38 @@ export function detectFormat(path: string, declared?: SourceFormat): SourceForma
   return null;
 }
 
-/** Resolve a source's path patterns to a sorted, de-duplicated file list. Throws when nothing matches. */
-export async function resolveSourceFiles(source: SourceConfig, baseDir: string): Promise<SourceFile[]> {
+/** A remote pattern's files (hf:// listed at its resolved commit, https:// probed), each pinned. */
+async function remoteFiles(source: SourceConfig, pattern: string, remote: RemoteSettings): Promise<SourceFile[]> {
+  let listed;
+  try {
+    listed = await listRemote(pattern, hubTarget(remote), (p) => detectFormat(p) !== null);
+  } catch (e) {
+    throw new Error(`source "${source.name}": ${(e as Error).message}`);
+  }
+  if (listed.length === 0) throw new Error(`source "${source.name}": path ${JSON.stringify(pattern)} matched no files`);
+  return listed.map(({ name, remote: r }) => {
+    const format = detectFormat(name, source.format);
+    if (!format) throw new Error(`source "${source.name}": cannot tell the format of ${name} from its extension; set "format" to jsonl, jsonl.gz or parquet`);
+    return { source, path: r.url, rel: name, format, bytes: r.size, remote: r };
+  });
+}
+
+/**
+ * Resolve a source's path patterns (local paths and globs, hf://datasets/… paths and globs, https://
+ * URLs) to a sorted, de-duplicated file list. Throws when nothing matches.
+ */
+export async function resolveSourceFiles(source: SourceConfig, baseDir: string, remote: RemoteSettings = {}): Promise<SourceFile[]> {
   const patterns = Array.isArray(source.path) ? source.path : [source.path];
   const seen = new Set<string>();
   const out: SourceFile[] = [];
   for (const pattern of patterns) {
+    if (isRemotePath(pattern)) {
+      for (const f of await remoteFiles(source, pattern, remote)) {
+        if (!seen.has(f.rel)) out.push(f);
+        seen.add(f.rel);
+      }
+      continue;
+    }
     const isGlob = /[*?[\]{}]/.test(pattern);
     let matches: string[];
     if (isGlob) {
@@ -351,6 +390,8 @@ export interface ReadOptions {
   onFile?: (f: SourceFile) => void;
   /** plain JSONL, one file: start at this line (see {@link ReadStart}); the source's `limit` is not applied */
   start?: ReadStart;
+  /** where remote files are read (default: the environment) */
+  remote?: RemoteSettings;
 }
 
 export class SourceError extends Error {
@@ -359,11 +400,18 @@ export class SourceError extends Error {
   }
 }
 
+/** The bytes of an input file: a local file, or a remote one read by range and held to its listing. */
+export function openInput(f: SourceFile, remote: RemoteSettings = {}): ByteSource {
+  return f.remote ? new RemoteBytes(f.remote, hubTarget(remote), f.rel) : LocalBytes.open(f.path);
+}
+
 async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow> {
+  // a local file by its path: the readers open it and word a missing file as they always have
+  const bytes = f.remote ? openInput(f, opts.remote) : f.path;
   if (f.format === "parquet") {
-    yield* readParquetRows(f.path, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
+    yield* readParquetRows(bytes, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
   } else {
-    yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
+    yield* readJsonl(bytes, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
   }
 }
 
@@ -449,6 +497,10 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
       }
     } catch (e) {
       if (e instanceof SourceError) throw e;
+      // a remote file that changed under the reader, or a server that cannot be reached, is no bad
+      // input to quarantine: the run stops (and a rerun resumes)
+      if (e instanceof RemoteChangedError) throw new SourceError(f.rel, null, "input:changed", e.detail);
+      if (e instanceof HubError) throw new SourceError(f.rel, null, "input:unreachable", e.message);
       yield bad(null, "input:unreadable_file", (e as Error).message, "");
       perSource.set(src.name, taken);
       continue;
