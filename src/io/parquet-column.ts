@@ -12,6 +12,7 @@ import {
   type LeafChunk, type PageLimits, type RawPage,
 } from "./parquet-pages.js";
 import type { ByteSource } from "./byte-source.js";
+import { isRemoteFailure } from "./remote-bytes.js";
 
 const FIXED_BYTES: Record<string, number> = { BOOLEAN: 1, INT32: 4, FLOAT: 4, INT64: 8, DOUBLE: 8, INT96: 12 };
 
@@ -102,6 +103,7 @@ export class LeafReader {
           return;
         }
       } catch (e) {
+        if (isRemoteFailure(e)) throw e;
         throw new Error(`${where(col, index, start)}: ${(e as Error).message}`);
       }
     }

@@ -13,6 +13,7 @@ import type { RawRow } from "./jsonl.js";
 import { LeafReader } from "./parquet-column.js";
 import { OversizeValue, SNIPPET_BYTES, checkChunkPages, int, type PageLimits } from "./parquet-pages.js";
 import { LocalBytes, type ByteSource } from "./byte-source.js";
+import { isRemoteFailure } from "./remote-bytes.js";
 
 export interface ParquetFileInfo {
   rows: number;
@@ -251,11 +252,13 @@ export async function* readParquetRows(input: string | ByteSource, opts: ReadPar
         await file.prefetch(fields.flatMap((f) => f.leaves.map((l) => [l.col.start, l.col.end] as const)));
         for (const f of fields) for (const leaf of f.leaves) await checkChunkPages(file, leaf.col, groupRows, limits);
       } catch (e) {
+        if (isRemoteFailure(e)) throw e;
         throw new Error(`${label()}: ${describe(e)}`);
       }
       try {
         yield* readGroup(fields, groupRows, rowStart, maxRowBytes);
       } catch (e) {
+        if (isRemoteFailure(e)) throw e;
         throw new Error(`${label()}: ${describe(e)}`);
       }
       rowStart += groupRows;

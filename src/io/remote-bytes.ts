@@ -41,6 +41,14 @@ export class RemoteChangedError extends Error {
   }
 }
 
+/**
+ * A failure of the transport or a changed file, not of the file's content: readers pass it on
+ * unwrapped, so the run stops on it instead of quarantining the file as unreadable.
+ */
+export function isRemoteFailure(e: unknown): boolean {
+  return e instanceof HubError || e instanceof RemoteChangedError;
+}
+
 /** One range request's bytes at most (a prefetch is cut into pieces of this size). */
 export const RANGE_BYTES = 8 * 1024 * 1024;
 /** Pieces a stream hands on (the readers' usual chunk). */
