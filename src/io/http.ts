@@ -418,8 +418,15 @@ export async function hubGet<T>(url: string, t: HubTarget, read: (body: HubBody)
   }
 }
 
+/** Where to reach the Hub; unset fields come from HF_ENDPOINT, HF_TOKEN and the CURATE_HUB_* limits. */
+export interface HubSettings {
+  endpoint?: string;
+  token?: string;
+  limits?: Partial<HubLimits>;
+}
+
 /** Endpoint (`HF_ENDPOINT`, default https://huggingface.co), token (`HF_TOKEN`) and limits, options first. */
-export function hubTarget(o: { endpoint?: string; token?: string; limits?: Partial<HubLimits> } = {}): HubTarget {
+export function hubTarget(o: HubSettings = {}): HubTarget {
   const endpoint = parseEndpoint(o.endpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co");
   return { endpoint, token: o.token ?? process.env.HF_TOKEN, limits: resolveLimits(o.limits) };
 }

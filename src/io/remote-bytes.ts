@@ -15,8 +15,8 @@
  */
 import { Readable } from "node:stream";
 import pLimit from "p-limit";
-import { HubError, Retryable, hubGet, redactUrl, type HubBody, type HubTarget } from "./http.js";
-import type { ByteSource } from "./byte-source.js";
+import { HubError, Retryable, hubGet, hubTarget, redactUrl, type HubBody, type HubSettings, type HubTarget } from "./http.js";
+import { LocalBytes, type ByteSource } from "./byte-source.js";
 
 /** What the listing said about a remote file; the reader holds the server to it. */
 export interface RemoteFile {
@@ -211,4 +211,9 @@ export class RemoteBytes implements ByteSource {
     this.closed = true;
     this.segments = [];
   }
+}
+
+/** The bytes of an input file: a local file, or a remote one read by range and held to its listing. */
+export function openBytes(f: { path: string; rel: string; remote?: RemoteFile }, settings: HubSettings = {}): ByteSource {
+  return f.remote ? new RemoteBytes(f.remote, hubTarget(settings), f.rel) : LocalBytes.open(f.path);
 }

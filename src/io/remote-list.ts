@@ -13,7 +13,7 @@
  *
  * Requests go through http.ts: HF_ENDPOINT / HF_TOKEN, the token only to the endpoint's origin.
  */
-import { HubError, endpointUrl, hubGet, isLoopbackHost, readText, redactUrl, type HubTarget } from "./http.js";
+import { HubError, endpointUrl, hubGet, hubTarget, isLoopbackHost, readText, redactUrl, type HubSettings, type HubTarget } from "./http.js";
 import { servedEtag, type RemoteFile } from "./remote-bytes.js";
 
 /** Does this source path name a remote file (hf://, https://, http://)? */
@@ -264,4 +264,30 @@ async function probeHttps(url: string, t: HubTarget): Promise<ListedFile> {
 export async function listRemote(pattern: string, t: HubTarget, isData: (path: string) => boolean): Promise<ListedFile[]> {
   if (/^hf:/i.test(pattern)) return listHf(pattern, t, isData);
   return [await probeHttps(pattern, t)];
+}
+
+/**
+ * A remote source path's files, each with its format (`declared`, else `formatOf` its name; a folder
+ * gives the files whose format is known), for the source named `source`; every error names the
+ * source. Throws when the path names no file.
+ */
+export async function listRemoteSource<F extends string>(
+  source: string,
+  pattern: string,
+  settings: HubSettings,
+  formatOf: (name: string) => F | null,
+  declared?: F,
+): Promise<(ListedFile & { format: F })[]> {
+  let listed: ListedFile[];
+  try {
+    listed = await listRemote(pattern, hubTarget(settings), (p) => formatOf(p) !== null);
+  } catch (e) {
+    throw new Error(`source "${source}": ${(e as Error).message}`);
+  }
+  if (listed.length === 0) throw new Error(`source "${source}": path ${JSON.stringify(pattern)} matched no files`);
+  return listed.map((f) => {
+    const format = declared ?? formatOf(f.name);
+    if (!format) throw new Error(`source "${source}": cannot tell the format of ${f.name} from its extension; set "format" to jsonl, jsonl.gz or parquet`);
+    return { ...f, format };
+  });
 }

@@ -16,10 +16,12 @@ import type { MetaValue, Rollout } from "../record/rollout.js";
 import { readJsonl, type RawRow } from "./jsonl.js";
 import { LosslessNumber, MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
 import { readParquetRows } from "./parquet-read.js";
-import { LocalBytes, type ByteSource } from "./byte-source.js";
-import { HubError, hubTarget, type HubLimits } from "./http.js";
-import { RemoteBytes, RemoteChangedError, type RemoteFile } from "./remote-bytes.js";
-import { isRemotePath, listRemote } from "./remote-list.js";
+import { HubError, type HubSettings } from "./http.js";
+import { RemoteChangedError, openBytes, type RemoteFile } from "./remote-bytes.js";
+import { isRemotePath, listRemoteSource } from "./remote-list.js";
+
+/** Where remote files are listed and read (default: HF_ENDPOINT, HF_TOKEN, CURATE_HUB_* limits). */
+export type RemoteSettings = HubSettings;
 
 export type SourceFormat = "jsonl" | "jsonl.gz" | "parquet";
 
@@ -33,13 +35,6 @@ export interface SourceFile {
   bytes: number;
   /** a remote file: what its listing said, which every read is held to */
   remote?: RemoteFile;
-}
-
-/** Where remote files are listed and read (default: HF_ENDPOINT, HF_TOKEN, CURATE_HUB_* limits). */
-export interface RemoteSettings {
-  endpoint?: string;
-  token?: string;
-  limits?: Partial<HubLimits>;
 }
 
 /** A row that could not become a rollout; written to rejected/ (quarantine) or raised (fail). */
@@ -61,22 +56,6 @@ export function detectFormat(path: string, declared?: SourceFormat): SourceForma
   return null;
 }
 
-/** A remote pattern's files (hf:// listed at its resolved commit, https:// probed), each pinned. */
-async function remoteFiles(source: SourceConfig, pattern: string, remote: RemoteSettings): Promise<SourceFile[]> {
-  let listed;
-  try {
-    listed = await listRemote(pattern, hubTarget(remote), (p) => detectFormat(p) !== null);
-  } catch (e) {
-    throw new Error(`source "${source.name}": ${(e as Error).message}`);
-  }
-  if (listed.length === 0) throw new Error(`source "${source.name}": path ${JSON.stringify(pattern)} matched no files`);
-  return listed.map(({ name, remote: r }) => {
-    const format = detectFormat(name, source.format);
-    if (!format) throw new Error(`source "${source.name}": cannot tell the format of ${name} from its extension; set "format" to jsonl, jsonl.gz or parquet`);
-    return { source, path: r.url, rel: name, format, bytes: r.size, remote: r };
-  });
-}
-
 /**
  * Resolve a source's path patterns (local paths and globs, hf://datasets/… paths and globs, https://
  * URLs) to a sorted, de-duplicated file list. Throws when nothing matches.
@@ -87,9 +66,10 @@ export async function resolveSourceFiles(source: SourceConfig, baseDir: string, 
   const out: SourceFile[] = [];
   for (const pattern of patterns) {
     if (isRemotePath(pattern)) {
-      for (const f of await remoteFiles(source, pattern, remote)) {
-        if (!seen.has(f.rel)) out.push(f);
-        seen.add(f.rel);
+      // hf:// listed at the commit its revision resolves to, https:// probed; each file pinned
+      for (const { name, remote: r, format } of await listRemoteSource(source.name, pattern, remote, (p) => detectFormat(p), source.format)) {
+        if (!seen.has(name)) out.push({ source, path: r.url, rel: name, format, bytes: r.size, remote: r });
+        seen.add(name);
       }
       continue;
     }
@@ -400,14 +380,9 @@ export class SourceError extends Error {
   }
 }
 
-/** The bytes of an input file: a local file, or a remote one read by range and held to its listing. */
-export function openInput(f: SourceFile, remote: RemoteSettings = {}): ByteSource {
-  return f.remote ? new RemoteBytes(f.remote, hubTarget(remote), f.rel) : LocalBytes.open(f.path);
-}
-
 async function* rawRows(f: SourceFile, opts: ReadOptions): AsyncGenerator<RawRow> {
   // a local file by its path: the readers open it and word a missing file as they always have
-  const bytes = f.remote ? openInput(f, opts.remote) : f.path;
+  const bytes = f.remote ? openBytes(f, opts.remote) : f.path;
   if (f.format === "parquet") {
     yield* readParquetRows(bytes, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
   } else {
