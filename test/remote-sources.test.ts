@@ -191,11 +191,14 @@ describe("remote sources", () => {
     expect(got[0]!.range).toBe(`bytes=0-${gz.length - 1}`);
   });
 
-  it("retries a 503, then reads", async () => {
+  it("retries a 503 and a 429, then reads; gives up after the set tries", async () => {
     const files = await resolveSourceFiles(source("hf://datasets/org/math/data/test-*.parquet"), "/", remote);
     const path = `/datasets/org/math/resolve/${SHA}/data/test-00000-of-00001.parquet`;
     hub.on(path, { status: 503, times: 1 });
     hub.requests.length = 0;
+    expect((await rollouts(files, remote)).length).toBe(3);
+    expect(hub.count(path)).toBeGreaterThanOrEqual(2);
+    hub.on(path, { status: 429, headers: { "retry-after": "0" }, times: 1 });
     expect((await rollouts(files, remote)).length).toBe(3);
     expect(hub.count(path)).toBeGreaterThanOrEqual(2);
     hub.on(path, { status: 503 });
@@ -218,6 +221,7 @@ describe("remote sources", () => {
     const other = await resolveSourceFiles(source(`${cdn.endpoint}/plain/b.jsonl`), "/", remote);
     expect(other[0]!.remote?.etag).toBe("b1");
     expect(await rollouts(other, remote)).toEqual(["b0", "b1"]);
+    await expect(resolveSourceFiles(source(`${cdn.endpoint}/plain/*.jsonl`), "/", remote)).rejects.toThrow(/cannot be a glob/);
     for (const r of cdn.requests) expect(r.authorization).toBeUndefined();
   });
 
