@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { startFakeHub, type FakeHub } from "./helpers/hub-server.js";
 import { cacheFolder, ensureParquetFiles, type HubOptions } from "../src/decontam/hub.js";
-import { mayCarryToken, redactUrl, resolveLimits } from "../src/decontam/hub-http.js";
+import { mayCarryToken, redactUrl, resolveLimits } from "../src/io/http.js";
 
 const TOKEN = "hf_secret_token_42";
 const problems = ["What is $1+1$?", "Find the number of positive divisors of $2024$.", "Compute $\\dbinom{8}{4}$."];

@@ -3,7 +3,7 @@
  *
  * - Endpoint: `HF_ENDPOINT` (default https://huggingface.co; no credentials or query in it); token:
  *   `HF_TOKEN`, sent as `Authorization: Bearer …` only to the endpoint's own origin over https (http
- *   only on loopback), never after a redirect away from it — see hub-http.ts.
+ *   only on loopback), never after a redirect away from it — see io/http.ts.
  * - File list: GET {endpoint}/api/datasets/{id}/parquet/{config}/{split} → JSON array of URLs (the
  *   Hub's auto-converted Parquet files; each answers with a same-origin redirect to the resolve
  *   endpoint, whose redirect to the CDN carries X-Linked-Size and X-Linked-Etag). Read as a stream,
@@ -26,9 +26,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, s
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { readParquetRows } from "../io/parquet-read.js";
-import { HubError, hubGet, parseEndpoint, redactUrl, resolveLimits, type HubBody, type HubLimits, type HubTarget } from "./hub-http.js";
+import { HubError, endpointUrl, hubGet, hubTarget, readText, redactUrl, type HubBody, type HubLimits, type HubTarget } from "../io/http.js";
 
-export { HubError, HUB_LIMITS, LIMIT_ENV, redactUrl, type HubLimits } from "./hub-http.js";
+export { HubError, HUB_LIMITS, LIMIT_ENV, redactUrl, type HubLimits } from "../io/http.js";
 
 export interface HubOptions {
   /** default: process.env.HF_ENDPOINT or https://huggingface.co */
@@ -47,32 +47,11 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function targetOf(o: HubOptions): HubTarget {
-  const endpoint = parseEndpoint(o.endpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co");
-  return { endpoint, token: o.token ?? process.env.HF_TOKEN, limits: resolveLimits(o.limits) };
-}
-
-/** The endpoint with `path` appended to its own path (a mirror may live under a prefix). */
-function endpointUrl(endpoint: URL, path: string): string {
-  return endpoint.href.replace(/\/+$/, "") + path;
+  return hubTarget(o);
 }
 
 export function cacheFolder(dataset: string, config: string, split: string, o: HubOptions = {}): string {
   return join(o.cacheDir ?? defaultCacheDir(), dataset.replace(/\//g, "__"), config, split);
-}
-
-/** The body as text, refusing more than `cap` bytes (announced or read); stops reading at the cap. */
-async function readCapped(body: HubBody, cap: number, what: string): Promise<string> {
-  if (body.contentLength !== null && body.contentLength > cap) {
-    throw new HubError(`${body.label}: ${what} announces ${body.contentLength} bytes, more than the ${cap}-byte cap`);
-  }
-  const parts: Uint8Array[] = [];
-  let bytes = 0;
-  for await (const chunk of body.chunks()) {
-    bytes += chunk.length;
-    if (bytes > cap) throw new HubError(`${body.label}: ${what} is larger than the ${cap}-byte cap; stopped reading after ${bytes} bytes`);
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString("utf8");
 }
 
 /** URLs of the Parquet files of one split. */
@@ -80,7 +59,7 @@ export async function listParquetFiles(dataset: string, config: string, split: s
   const t = targetOf(o);
   const url = endpointUrl(t.endpoint, `/api/datasets/${dataset}/parquet/${encodeURIComponent(config)}/${encodeURIComponent(split)}`);
   return hubGet(url, t, async (body) => {
-    const text = await readCapped(body, t.limits.maxListBytes, "the file list");
+    const text = await readText(body, t.limits.maxListBytes, "the file list");
     let list: unknown;
     try {
       list = JSON.parse(text);

@@ -11,10 +11,8 @@
  * it succeeded. zlib's state cannot be copied, so each narrowing pass starts over: a damaged file
  * costs three decompressions of the part before the damage and at most ~2,000 small writes.
  */
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
-import { closeFile } from "./file-stream.js";
 import { createGunzip, type Gunzip } from "node:zlib";
+import { closeStream, type ByteSource } from "./byte-source.js";
 
 export interface GzipDamage {
   /** zlib's words: "incorrect header check", "unexpected end of file", … */
@@ -27,8 +25,8 @@ const ZLIB_CODES = new Set(["Z_DATA_ERROR", "Z_BUF_ERROR", "Z_STREAM_ERROR", "Z_
 const isZlibError = (e: unknown) => ZLIB_CODES.has((e as NodeJS.ErrnoException)?.code ?? "");
 
 /** `onBytes` receives the compressed bytes read (first pass only: progress, not recovery). */
-export async function* gunzipChunks(path: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer | GzipDamage> {
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+export async function* gunzipChunks(source: ByteSource, onBytes?: (n: number) => void): AsyncGenerator<Buffer | GzipDamage> {
+  const file = source.stream();
   if (onBytes) file.on("data", (c) => onBytes((c as Buffer).length));
   const gunzip = createGunzip();
   file.on("error", (e) => gunzip.destroy(e));
@@ -45,7 +43,7 @@ export async function* gunzipChunks(path: string, onBytes?: (n: number) => void)
     let good = gunzip.bytesWritten;
     let damage: GzipDamage = { message: (e as Error).message, compressedOffset: good };
     for (const step of [1024, 1]) {
-      const pass = recoveryPass(path, delivered, good, step);
+      const pass = recoveryPass(source, delivered, good, step);
       let r = await pass.next();
       for (; !r.done; r = await pass.next()) {
         delivered += r.value.length;
@@ -59,16 +57,16 @@ export async function* gunzipChunks(path: string, onBytes?: (n: number) => void)
     yield damage;
   } finally {
     gunzip.destroy();
-    await closeFile(file);
+    await closeStream(file);
   }
 }
 
 /**
- * Decompress `path` from its start: bytes [0, good) in 1 MB writes, then `step`-byte writes until
- * zlib refuses one. Yields the output past the first `skip` bytes (already delivered) as each write
- * succeeds; returns the damage (its offset: the start of the refused write), or null at a clean end.
+ * Decompress `source` from its start: bytes [0, good) in the stream's pieces, then `step`-byte writes
+ * until zlib refuses one. Yields the output past the first `skip` bytes (already delivered) as each
+ * write succeeds; returns the damage (its offset: the start of the refused write), or null at a clean end.
  */
-async function* recoveryPass(path: string, skip: number, good: number, step: number): AsyncGenerator<Buffer, { damage: GzipDamage; atEnd: boolean } | null> {
+async function* recoveryPass(source: ByteSource, skip: number, good: number, step: number): AsyncGenerator<Buffer, { damage: GzipDamage; atEnd: boolean } | null> {
   const gunzip = createGunzip();
   let seen = 0; // output bytes so far
   let out: Buffer[] = [];
@@ -78,17 +76,14 @@ async function* recoveryPass(path: string, skip: number, good: number, step: num
   });
   let failure = null as Error | null; // set by the "error" listener
   gunzip.on("error", (e) => (failure ??= e));
-  const fh = await open(path, "r");
+  const input = source.stream();
   try {
-    const size = (await fh.stat()).size;
-    const buf = Buffer.alloc(1 << 20);
     let pos = 0;
-    while (pos < size) {
-      const want = pos < good ? Math.min(buf.length, good - pos) : Math.min(buf.length, size - pos);
-      const { bytesRead } = await fh.read(buf, 0, want, pos);
-      if (bytesRead === 0) break;
-      const piece = pos < good ? [Buffer.from(buf.subarray(0, bytesRead))] : splitInto(buf.subarray(0, bytesRead), step);
-      for (const p of piece) {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      // the part before `good` in one write per piece, the rest in `step`-byte writes
+      const cut = Math.max(0, Math.min(chunk.length, good - pos));
+      const pieces = [...(cut > 0 ? [Buffer.from(chunk.subarray(0, cut))] : []), ...splitInto(chunk.subarray(cut), step)];
+      for (const p of pieces) {
         await write(gunzip, p);
         if (failure) return { damage: { message: failure.message, compressedOffset: pos }, atEnd: false };
         pos += p.length;
@@ -103,9 +98,9 @@ async function* recoveryPass(path: string, skip: number, good: number, step: num
       gunzip.end(() => resolve());
     });
     if (out.length) yield* out;
-    return failure ? { damage: { message: failure.message, compressedOffset: size }, atEnd: true } : null;
+    return failure ? { damage: { message: failure.message, compressedOffset: source.size }, atEnd: true } : null;
   } finally {
-    await fh.close();
+    await closeStream(input);
     gunzip.destroy();
   }
 }

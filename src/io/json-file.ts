@@ -15,10 +15,9 @@
  * damaged gzip stream, everything before it is read and the break is one error row at the element
  * where it happened. Repeated member keys give one row each (nothing is lost, unlike JSON.parse).
  */
-import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { MAX_ROW_DEPTH, parseJsonRow } from "./json-row.js";
-import { closeFile } from "./file-stream.js";
+import { LocalBytes, closeStream, type ByteSource } from "./byte-source.js";
 import type { RawRow } from "./jsonl.js";
 
 export interface JsonFileOptions {
@@ -372,9 +371,25 @@ function memberKey(bytes: Buffer): string | { error: string; reason: string } {
  * what it keeps), so reading makes no garbage buffers: a stream's fresh 1 MiB chunk per read is
  * freed only when V8 next collects, and V8 lets ~64 MB of such outside memory pile up first.
  */
-export async function* readJsonFile(path: string, opts: JsonFileOptions): AsyncGenerator<RawRow> {
+export async function* readJsonFile(input: string | ByteSource, opts: JsonFileOptions): AsyncGenerator<RawRow> {
   const scanner = new ElementScanner(opts);
-  const handle = await open(path, "r");
+  if (typeof input !== "string") {
+    // a remote file: its pieces as they arrive (range requests of the byte source)
+    const file = input.stream();
+    try {
+      for await (const chunk of file as AsyncIterable<Buffer>) {
+        opts.onBytes?.(chunk.length);
+        yield* scanner.push(chunk);
+        if (scanner.stopped) return;
+      }
+    } finally {
+      await closeStream(file);
+      await input.close();
+    }
+    yield* scanner.end();
+    return;
+  }
+  const handle = await open(input, "r");
   const buf = Buffer.allocUnsafe(opts.chunkBytes ?? 1 << 20);
   try {
     for (;;) {
@@ -395,9 +410,11 @@ export async function* readJsonFile(path: string, opts: JsonFileOptions): AsyncG
  * most `limit` bytes: the first value must close within them (a JSONL row is at most that long).
  * Files named `.json` were read as JSONL before `format: "json"` existed; this keeps them working.
  */
-export async function holdsJsonLines(path: string, limit: number): Promise<boolean> {
+export async function holdsJsonLines(input: string | ByteSource, limit: number): Promise<boolean> {
   const scan = new ValueScanner();
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const source = typeof input === "string" ? LocalBytes.open(input) : input;
+  // no more than the first value's bytes are needed: a remote file is not fetched whole
+  const file = source.stream(0, Math.min(source.size, limit + 4096));
   let seen = 0;
   let started = false;
   let closed = false;
@@ -426,6 +443,7 @@ export async function holdsJsonLines(path: string, limit: number): Promise<boole
     }
     return false;
   } finally {
-    await closeFile(file);
+    await closeStream(file);
+    if (typeof input === "string") await source.close();
   }
 }

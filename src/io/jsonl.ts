@@ -8,10 +8,9 @@
  * it: every line decompressed before the damage is read, then the damaged tail is one error row
  * (`input:corrupt_gzip`) at the row where it happened. See src/io/gzip-chunks.ts.
  */
-import { createReadStream } from "node:fs";
 import { parseJsonRow } from "./json-row.js";
 import { gunzipChunks, type GzipDamage } from "./gzip-chunks.js";
-import { closeFile } from "./file-stream.js";
+import { LocalBytes, closeStream, type ByteSource } from "./byte-source.js";
 
 /**
  * `offset`: byte offset of the line's start in the (uncompressed) stream; `text`: the row's source
@@ -35,27 +34,33 @@ export interface JsonlOptions {
 
 const lossy = new TextDecoder("utf-8", { fatal: false });
 
-export async function* readJsonl(path: string, opts: JsonlOptions): AsyncGenerator<RawRow> {
+/** The rows of a JSONL file: a path, or a ByteSource this takes over and closes. */
+export async function* readJsonl(input: string | ByteSource, opts: JsonlOptions): AsyncGenerator<RawRow> {
   if (opts.start && opts.gzip) throw new Error("readJsonl: a gzip stream cannot start at a byte offset");
-  const lines = new LineSplitter(opts);
-  if (opts.gzip) {
-    for await (const piece of gunzipChunks(path, opts.onBytes)) {
-      if (Buffer.isBuffer(piece)) yield* lines.push(piece);
-      else {
-        yield lines.damaged(piece);
-        return;
+  const source = typeof input === "string" ? LocalBytes.open(input) : input;
+  try {
+    const lines = new LineSplitter(opts);
+    if (opts.gzip) {
+      for await (const piece of gunzipChunks(source, opts.onBytes)) {
+        if (Buffer.isBuffer(piece)) yield* lines.push(piece);
+        else {
+          yield lines.damaged(piece);
+          return;
+        }
+      }
+    } else {
+      const file = source.stream(opts.start?.byte ?? 0);
+      if (opts.onBytes) file.on("data", (c) => opts.onBytes!((c as Buffer).length));
+      try {
+        for await (const chunk of file as AsyncIterable<Buffer>) yield* lines.push(chunk);
+      } finally {
+        await closeStream(file);
       }
     }
-  } else {
-    const file = createReadStream(path, { highWaterMark: 1 << 20, start: opts.start?.byte ?? 0 });
-    if (opts.onBytes) file.on("data", (c) => opts.onBytes!((c as Buffer).length));
-    try {
-      for await (const chunk of file as AsyncIterable<Buffer>) yield* lines.push(chunk);
-    } finally {
-      await closeFile(file);
-    }
+    yield* lines.end();
+  } finally {
+    await source.close();
   }
-  yield* lines.end();
 }
 
 /** Cuts a byte stream into lines and rows; `row` counts lines (blank ones too). */

@@ -6,7 +6,8 @@
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import type { PageHeader } from "hyparquet";
 import { streamPage } from "./parquet-decompress.js";
-import { OversizeValue, SNIPPET_BYTES, bitWidth, scanRuns, type LeafChunk, type ParquetBytes, type RawPage } from "./parquet-pages.js";
+import { OversizeValue, SNIPPET_BYTES, bitWidth, scanRuns, type LeafChunk, type RawPage } from "./parquet-pages.js";
+import type { ByteSource } from "./byte-source.js";
 
 type Parser = Generator<void, void, Uint8Array | null>;
 
@@ -84,17 +85,17 @@ function* plainPage(layout: Layout, out: RawPage): Parser {
   while ((yield) !== null);
 }
 
-async function runParser(file: ParquetBytes, codec: string, start: number, end: number, size: number, parser: Parser): Promise<void> {
+async function runParser(file: ByteSource, codec: string, start: number, end: number, size: number, parser: Parser): Promise<void> {
   parser.next();
   let finished = false;
-  await streamPage(file.path, codec, start, end, size, (piece) => {
+  await streamPage(file, codec, start, end, size, (piece) => {
     if (!finished) finished = !!parser.next(piece).done;
   });
   if (!finished) parser.next(null);
 }
 
 /** A data page of plain byte arrays, decoded from its pieces. */
-export async function bigDataPage(file: ParquetBytes, h: PageHeader, start: number, end: number, col: LeafChunk, maxValueBytes: number): Promise<RawPage> {
+export async function bigDataPage(file: ByteSource, h: PageHeader, start: number, end: number, col: LeafChunk, maxValueBytes: number): Promise<RawPage> {
   const out: RawPage = { definitionLevels: undefined, repetitionLevels: [], dataPage: [] };
   if (h.type === "DATA_PAGE") {
     const d = h.data_page_header!;
@@ -107,7 +108,7 @@ export async function bigDataPage(file: ParquetBytes, h: PageHeader, start: numb
   const repBytes = d.repetition_levels_byte_length;
   const levels = repBytes + d.definition_levels_byte_length;
   if (levels > 2 * maxLevelBytes(d.num_values)) throw new Error(`levels claim ${levels.toLocaleString("en-US")} bytes for ${d.num_values} values`);
-  const levelBytes = levels ? file.read(start, levels) : new Uint8Array(0);
+  const levelBytes = levels ? await file.read(start, levels) : new Uint8Array(0);
   out.repetitionLevels = decodeLevels(levelBytes.subarray(0, repBytes), col.maxRep, d.num_values, "repetition levels");
   out.definitionLevels = decodeLevels(levelBytes.subarray(repBytes), col.maxDef, d.num_values, "definition levels");
   const layout = { levelsInStream: false, values: d.num_values, present: d.num_values - d.num_nulls, maxRep: col.maxRep, maxDef: col.maxDef, maxValueBytes };
@@ -117,7 +118,7 @@ export async function bigDataPage(file: ParquetBytes, h: PageHeader, start: numb
 }
 
 /** A dictionary page of plain byte arrays, decoded from its pieces. */
-export async function bigDictionary(file: ParquetBytes, h: PageHeader, start: number, end: number, col: LeafChunk, maxValueBytes: number): Promise<(Uint8Array | OversizeValue)[]> {
+export async function bigDictionary(file: ByteSource, h: PageHeader, start: number, end: number, col: LeafChunk, maxValueBytes: number): Promise<(Uint8Array | OversizeValue)[]> {
   const out: RawPage = { definitionLevels: undefined, repetitionLevels: [], dataPage: [] };
   const n = h.dictionary_page_header!.num_values;
   const layout = { levelsInStream: false, values: n, present: n, maxRep: 0, maxDef: 0, maxValueBytes };

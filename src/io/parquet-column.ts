@@ -9,8 +9,10 @@ import type { DecodedArray } from "hyparquet";
 import { bigDataPage, bigDictionary } from "./parquet-bigpage.js";
 import {
   ChunkWindow, OversizeValue, applyDictionary, checkPageSize, dataPageInMemory, dictionaryInMemory, isDictionaryEncoding, pageFacts, readHeader, where,
-  type LeafChunk, type PageLimits, type ParquetBytes, type RawPage,
+  type LeafChunk, type PageLimits, type RawPage,
 } from "./parquet-pages.js";
+import type { ByteSource } from "./byte-source.js";
+import { isRemoteFailure } from "./remote-bytes.js";
 
 const FIXED_BYTES: Record<string, number> = { BOOLEAN: 1, INT32: 4, FLOAT: 4, INT64: 8, DOUBLE: 8, INT96: 12 };
 
@@ -55,8 +57,8 @@ export class LeafReader {
   /** top-level values handed out so far */
   rows = 0;
 
-  constructor(readonly col: LeafChunk, private readonly file: ParquetBytes, private readonly limits: PageLimits, private readonly onBytes?: (n: number) => void) {
-    this.win = new ChunkWindow(file, col.end, 1 << 20);
+  constructor(readonly col: LeafChunk, private readonly file: ByteSource, private readonly limits: PageLimits, private readonly onBytes?: (n: number) => void) {
+    this.win = new ChunkWindow(file, col.end, file.readAhead);
     this.at = col.start;
     this.fixed = col.meta.type === "FIXED_LEN_BYTE_ARRAY" ? (col.decoder.element.type_length ?? 0) : (FIXED_BYTES[col.meta.type] ?? 0);
   }
@@ -81,7 +83,7 @@ export class LeafReader {
       const start = this.at;
       const index = this.page++;
       try {
-        const { header, length } = readHeader(this.win, start, col.end);
+        const { header, length } = await readHeader(this.win, start, col.end);
         const f = pageFacts(header, col);
         const bodyStart = start + length;
         const bodyEnd = bodyStart + f.compressed;
@@ -92,15 +94,16 @@ export class LeafReader {
         const big = f.uncompressed > this.limits.pageBytes || f.compressed > this.limits.pageBytes;
         if (f.kind === "dictionary") {
           if (index !== 0) throw new Error("dictionary page after data pages");
-          const raw = big ? await bigDictionary(this.file, header, bodyStart, bodyEnd, col, this.limits.maxValueBytes) : dictionaryInMemory(header, this.win.get(bodyStart, f.compressed), col, this.limits);
+          const raw = big ? await bigDictionary(this.file, header, bodyStart, bodyEnd, col, this.limits.maxValueBytes) : dictionaryInMemory(header, await this.win.get(bodyStart, f.compressed), col, this.limits);
           this.dictionaryBytes = Array.from(raw as ArrayLike<unknown>, (v) => storedBytes(v, this.fixed));
           this.dictionary = convertValues(raw, col);
         } else if (f.kind === "data") {
-          const raw = big ? await bigDataPage(this.file, header, bodyStart, bodyEnd, col, this.limits.maxValueBytes) : dataPageInMemory(header, this.win.get(bodyStart, f.compressed), col, this.limits);
+          const raw = big ? await bigDataPage(this.file, header, bodyStart, bodyEnd, col, this.limits.maxValueBytes) : dataPageInMemory(header, await this.win.get(bodyStart, f.compressed), col, this.limits);
           this.append(raw, f.encoding, f.values);
           return;
         }
       } catch (e) {
+        if (isRemoteFailure(e)) throw e;
         throw new Error(`${where(col, index, start)}: ${(e as Error).message}`);
       }
     }

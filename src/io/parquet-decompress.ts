@@ -4,9 +4,9 @@
  * kept), and pages too big to hold are decompressed in pieces (`streamPage`) so a 400 MB cell costs
  * a window, not 400 MB.
  */
-import { createReadStream } from "node:fs";
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflateRaw, gunzipSync, inflateRawSync } from "node:zlib";
 import type { Readable } from "node:stream";
+import { closeStream, type ByteSource } from "./byte-source.js";
 import { Decompress as ZstdStream } from "fzstd";
 import { compressors } from "hyparquet-compressors";
 import { wasmZstdDecompress } from "./parquet-write.js";
@@ -293,21 +293,17 @@ async function zlibPieces(input: Readable, inflater: NodeJS.ReadWriteStream & Re
   try {
     for await (const chunk of input.pipe(inflater) as AsyncIterable<Buffer>) sink(chunk);
   } finally {
-    input.destroy();
     inflater.destroy();
+    await closeStream(input);
   }
 }
 
-function fileBytes(path: string, start: number, end: number): Readable {
-  return createReadStream(path, { start, end: end - 1, highWaterMark: PIECE });
-}
-
-async function pushFile(path: string, start: number, end: number, into: { write(p: Uint8Array): void; end(): void }): Promise<void> {
-  const input = fileBytes(path, start, end);
+async function pushFile(file: ByteSource, start: number, end: number, into: { write(p: Uint8Array): void; end(): void }): Promise<void> {
+  const input = file.stream(start, end);
   try {
     for await (const piece of input as AsyncIterable<Buffer>) into.write(piece);
   } finally {
-    input.destroy();
+    await closeStream(input);
   }
   into.end();
 }
@@ -316,7 +312,7 @@ async function pushFile(path: string, start: number, end: number, into: { write(
  * Pass the decompressed bytes of file[start, end) to `sink` in pieces of at most a few MiB, stopping
  * with an error as soon as they pass `size` (and checking they reach it). LZ4 pages are not read this way.
  */
-export async function streamPage(path: string, codec: string, start: number, end: number, size: number, sink: Sink): Promise<void> {
+export async function streamPage(file: ByteSource, codec: string, start: number, end: number, size: number, sink: Sink): Promise<void> {
   let got = 0;
   const counted: Sink = (piece) => {
     got += piece.length;
@@ -324,30 +320,27 @@ export async function streamPage(path: string, codec: string, start: number, end
     sink(piece);
   };
   if (codec === "UNCOMPRESSED") {
-    await pushFile(path, start, end, { write: counted, end: () => {} });
+    await pushFile(file, start, end, { write: counted, end: () => {} });
   } else if (codec === "GZIP" || codec === "BROTLI") {
-    const input = fileBytes(path, start, end);
     let inflater: NodeJS.ReadWriteStream & Readable;
     if (codec === "BROTLI") inflater = createBrotliDecompress();
     else {
-      const head = await firstBytes(path, start, end);
+      const head = await firstBytes(file, start, end);
       inflater = isGzip(head) ? createGunzip() : createInflateRaw();
     }
-    await zlibPieces(input, inflater, counted);
+    await zlibPieces(file.stream(start, end), inflater, counted);
   } else if (codec === "ZSTD") {
-    await pushFile(path, start, end, new ZstdPieces(counted));
+    await pushFile(file, start, end, new ZstdPieces(counted));
   } else if (codec === "SNAPPY") {
-    const stated = varint(await firstBytes(path, start, end), 0).value;
+    const stated = varint(await firstBytes(file, start, end), 0).value;
     if (stated !== size) throw mismatch(stated, size);
-    await pushFile(path, start, end, new SnappyPieces(counted));
+    await pushFile(file, start, end, new SnappyPieces(counted));
   } else {
     throw new Error(`${codec} pages this big are not read (UNCOMPRESSED, SNAPPY, GZIP, BROTLI and ZSTD ones are read in pieces)`);
   }
   if (got !== size) throw mismatch(got, size);
 }
 
-async function firstBytes(path: string, start: number, end: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of createReadStream(path, { start, end: Math.min(end, start + 8) - 1 }) as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
+function firstBytes(file: ByteSource, start: number, end: number): Promise<Uint8Array> {
+  return file.read(start, Math.min(end, start + 8) - start);
 }

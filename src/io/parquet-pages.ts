@@ -5,12 +5,12 @@
  * decompressed sizes against the header. hyparquet decodes the values; this file decides what it is
  * given. One page at a time is held per column, so memory follows pages, not row-group claims.
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { parquetHeader } from "hyparquet/src/column.js";
 import { readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
 import { readPlain } from "hyparquet/src/plain.js";
 import type { ColumnMetaData, DecodedArray, PageHeader } from "hyparquet";
-import { decompressChecked, streamPage } from "./parquet-decompress.js";
+import type { ByteSource } from "./byte-source.js";
+import { decompressChecked } from "./parquet-decompress.js";
 
 /** Values one page may hold: hyparquet decodes a page at once into arrays of about 30 bytes a value. */
 export const MAX_PAGE_VALUES = 1 << 22;
@@ -29,42 +29,17 @@ export class OversizeValue {
   }
 }
 
-/** An open Parquet file read with positioned reads. */
-export class ParquetBytes {
-  private constructor(readonly path: string, private fd: number, readonly size: number) {}
-
-  static open(path: string, size: number): ParquetBytes {
-    return new ParquetBytes(path, openSync(path, "r"), size);
-  }
-
-  read(pos: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(this.fd, out, got, len - got, pos + got);
-      if (n === 0) throw new Error(`file ends at byte ${(pos + got).toLocaleString("en-US")}, before byte ${(pos + len).toLocaleString("en-US")} the footer points to`);
-      got += n;
-    }
-    return out;
-  }
-
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-  }
-}
-
 /** Read-ahead over one column chunk: small pages come from one read, big ones are read exactly. */
 export class ChunkWindow {
   private buf: Uint8Array = new Uint8Array(0);
   private at = 0;
-  constructor(private readonly file: ParquetBytes, private readonly end: number, private readonly ahead: number) {}
+  constructor(private readonly file: ByteSource, private readonly end: number, private readonly ahead: number) {}
 
-  get(pos: number, len: number): Uint8Array {
+  async get(pos: number, len: number): Promise<Uint8Array> {
     if (pos >= this.at && pos + len <= this.at + this.buf.length) return this.buf.subarray(pos - this.at, pos - this.at + len);
     const n = Math.min(Math.max(len, this.ahead), this.end - pos);
     if (n < len) throw new Error(`${len} bytes at byte ${pos.toLocaleString("en-US")} run past the column chunk's end`);
-    this.buf = this.file.read(pos, n);
+    this.buf = await this.file.read(pos, n);
     this.at = pos;
     return this.buf.subarray(0, len);
   }
@@ -98,10 +73,10 @@ export function int(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER): nu
   return n;
 }
 
-export function readHeader(win: ChunkWindow, at: number, end: number): { header: PageHeader; length: number } {
+export async function readHeader(win: ChunkWindow, at: number, end: number): Promise<{ header: PageHeader; length: number }> {
   let n = Math.min(end - at, 16384);
   for (;;) {
-    const bytes = win.get(at, n);
+    const bytes = await win.get(at, n);
     const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
     try {
       const header = parquetHeader(reader);
@@ -170,7 +145,7 @@ export function where(col: LeafChunk, page: number, at: number): string {
  * inside the chunk, their values add up to the chunk's count and, for columns of one value a row,
  * to the row group's row count. Throws naming the column and page.
  */
-export function checkChunkPages(file: ParquetBytes, col: LeafChunk, groupRows: number, limits: PageLimits): void {
+export async function checkChunkPages(file: ByteSource, col: LeafChunk, groupRows: number, limits: PageLimits): Promise<void> {
   const win = new ChunkWindow(file, col.end, 65536);
   let at = col.start;
   let page = 0;
@@ -182,7 +157,7 @@ export function checkChunkPages(file: ParquetBytes, col: LeafChunk, groupRows: n
     let f: PageFacts;
     let length: number;
     try {
-      const h = readHeader(win, at, col.end);
+      const h = await readHeader(win, at, col.end);
       length = h.length;
       f = pageFacts(h.header, col);
       if (f.kind === "dictionary" && data > 0) throw new Error("dictionary page after data pages");

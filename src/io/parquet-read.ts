@@ -5,14 +5,15 @@
  * row-size cap, never the counts a footer claims. Every codec the Apache test files use (snappy, gzip,
  * zstd, brotli, lz4, lz4_raw); hyparquet decodes the values.
  */
-import { statSync } from "node:fs";
 import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetSchema, type DecodedArray, type FileMetaData, type SchemaTree } from "hyparquet";
 import { assembleNested } from "hyparquet/src/assemble.js";
 import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 import { getMaxDefinitionLevel, getMaxRepetitionLevel } from "hyparquet/src/schema.js";
 import type { RawRow } from "./jsonl.js";
 import { LeafReader } from "./parquet-column.js";
-import { OversizeValue, ParquetBytes, SNIPPET_BYTES, checkChunkPages, int, type PageLimits } from "./parquet-pages.js";
+import { OversizeValue, SNIPPET_BYTES, checkChunkPages, int, type PageLimits } from "./parquet-pages.js";
+import { LocalBytes, type ByteSource } from "./byte-source.js";
+import { isRemoteFailure } from "./remote-bytes.js";
 
 export interface ParquetFileInfo {
   rows: number;
@@ -87,17 +88,22 @@ interface Field {
   leaves: LeafReader[];
 }
 
+/** What a remote file fetches first, in one request: the footer of most files fits in it. */
+const TAIL_BYTES = 1 << 16;
+
 /** The footer, read with the file's own handle; any problem is a footer error. */
-function readFooter(file: ParquetBytes): { metadata: FileMetaData; dataEnd: number } {
+async function readFooter(file: ByteSource): Promise<{ metadata: FileMetaData; dataEnd: number }> {
   if (file.size < 12) throw new Error(`not a Parquet file: ${file.size} bytes, too short for header and footer`);
-  const tail = file.read(file.size - 8, 8);
+  await file.prefetch([[Math.max(0, file.size - TAIL_BYTES), file.size]]);
+  const tail = await file.read(file.size - 8, 8);
   const view = new DataView(tail.buffer, tail.byteOffset, 8);
   if (view.getUint32(4, true) !== 0x31524150) throw new Error("corrupt or truncated Parquet footer: the file does not end with PAR1");
   const length = view.getUint32(0, true);
   if (length > file.size - 12) throw new Error(`corrupt or truncated Parquet footer: footer length ${length} is more than the file's ${file.size - 12} bytes before it`);
   const dataEnd = file.size - 8 - length;
+  const footer = await file.read(dataEnd, length + 8);
   try {
-    const metadata = parquetMetadata(file.read(dataEnd, length + 8));
+    const metadata = parquetMetadata(footer);
     parquetSchema(metadata);
     return { metadata, dataEnd };
   } catch (e) {
@@ -114,7 +120,7 @@ function leafPaths(node: SchemaTree, out: SchemaTree[][] = [], path: SchemaTree[
 }
 
 /** Check one row group's footer entries (columns, offsets inside the file) and make its column readers. */
-function planGroup(file: ParquetBytes, metadata: FileMetaData, schema: SchemaTree, g: number, dataEnd: number, opts: ReadParquetOptions, limits: PageLimits): Field[] {
+function planGroup(file: ByteSource, metadata: FileMetaData, schema: SchemaTree, g: number, dataEnd: number, opts: ReadParquetOptions, limits: PageLimits): Field[] {
   const group = metadata.row_groups[g]!;
   const leaves = leafPaths(schema);
   if (group.columns.length !== leaves.length) throw new Error(`the footer lists ${group.columns.length} column chunks for a schema of ${leaves.length} columns`);
@@ -216,20 +222,21 @@ async function* readGroup(fields: Field[], groupRows: number, rowStart: number, 
 }
 
 /**
- * Every row of a Parquet file, one row group after another, each read a page at a time. Footer claims
+ * Every row of a Parquet file (a path, or a ByteSource this takes over and closes), one row group
+ * after another, each read a page at a time. Footer claims
  * are checked against the page headers before a group is decoded; any disagreement, corrupt page or
  * unsupported layout throws an error naming the row group, column and page. Rows over `maxRowBytes`
  * are yielded as error rows (the rest of the file goes on).
  */
-export async function* readParquetRows(path: string, opts: ReadParquetOptions = {}): AsyncGenerator<RawRow> {
-  let file: ParquetBytes;
+export async function* readParquetRows(input: string | ByteSource, opts: ReadParquetOptions = {}): AsyncGenerator<RawRow> {
+  let file: ByteSource;
   try {
-    file = ParquetBytes.open(path, statSync(path).size);
+    file = typeof input === "string" ? LocalBytes.open(input) : input;
   } catch (e) {
     throw new Error(`cannot open Parquet file: ${describe(e)}`);
   }
   try {
-    const { metadata, dataEnd } = readFooter(file);
+    const { metadata, dataEnd } = await readFooter(file);
     const schema = parquetSchema(metadata);
     const maxRowBytes = opts.maxRowBytes ?? Infinity;
     const limits: PageLimits = { maxValueBytes: maxRowBytes, pageBytes: 4 * maxRowBytes };
@@ -241,18 +248,22 @@ export async function* readParquetRows(path: string, opts: ReadParquetOptions = 
       try {
         groupRows = int(metadata.row_groups[g]!.num_rows, "the footer's row count");
         fields = planGroup(file, metadata, schema, g, dataEnd, opts, limits);
-        for (const f of fields) for (const leaf of f.leaves) checkChunkPages(file, leaf.col, groupRows, limits);
+        // only now, with every chunk checked to lie inside the file: the group's bytes, fetched ahead
+        await file.prefetch(fields.flatMap((f) => f.leaves.map((l) => [l.col.start, l.col.end] as const)));
+        for (const f of fields) for (const leaf of f.leaves) await checkChunkPages(file, leaf.col, groupRows, limits);
       } catch (e) {
+        if (isRemoteFailure(e)) throw e;
         throw new Error(`${label()}: ${describe(e)}`);
       }
       try {
         yield* readGroup(fields, groupRows, rowStart, maxRowBytes);
       } catch (e) {
+        if (isRemoteFailure(e)) throw e;
         throw new Error(`${label()}: ${describe(e)}`);
       }
       rowStart += groupRows;
     }
   } finally {
-    file.close();
+    await file.close();
   }
 }

@@ -13,6 +13,12 @@ import { holdsJsonLines, readJsonFile } from "./json-file.js";
 import { MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
 import { readParquetRows } from "./parquet-read.js";
 import { mapRow, MappingError, type MappedRollout } from "./field-map.js";
+import { HubError, type HubSettings } from "./http.js";
+import { RemoteChangedError, openBytes, type RemoteFile } from "./remote-bytes.js";
+import { isRemotePath, listRemoteSource } from "./remote-list.js";
+
+/** Where remote files are listed and read (default: HF_ENDPOINT, HF_TOKEN, CURATE_HUB_* limits). */
+export type RemoteSettings = HubSettings;
 
 export { cleanText, mapRow, type MappedRollout } from "./field-map.js";
 
@@ -20,12 +26,14 @@ export type SourceFormat = "jsonl" | "jsonl.gz" | "json" | "parquet";
 
 export interface SourceFile {
   source: SourceConfig;
-  /** absolute path */
+  /** absolute path; for a remote file the URL read */
   path: string;
-  /** path relative to the mix file folder (stored in records) */
+  /** path relative to the mix file folder, or the remote path as written (hf://…, redacted https://…): stored in records */
   rel: string;
   format: SourceFormat;
   bytes: number;
+  /** a remote file: what its listing said, which every read is held to */
+  remote?: RemoteFile;
 }
 
 /** A row that could not become a rollout; written to rejected/ (quarantine) or raised (fail). */
@@ -48,12 +56,23 @@ export function detectFormat(path: string, declared?: SourceFormat): SourceForma
   return null;
 }
 
-/** Resolve a source's path patterns to a sorted, de-duplicated file list. Throws when nothing matches. */
-export async function resolveSourceFiles(source: SourceConfig, baseDir: string): Promise<SourceFile[]> {
+/**
+ * Resolve a source's path patterns (local paths and globs, hf://datasets/… paths and globs, https://
+ * URLs) to a sorted, de-duplicated file list. Throws when nothing matches.
+ */
+export async function resolveSourceFiles(source: SourceConfig, baseDir: string, remote: RemoteSettings = {}): Promise<SourceFile[]> {
   const patterns = Array.isArray(source.path) ? source.path : [source.path];
   const seen = new Set<string>();
   const out: SourceFile[] = [];
   for (const pattern of patterns) {
+    if (isRemotePath(pattern)) {
+      // hf:// listed at the commit its revision resolves to, https:// probed; each file pinned
+      for (const { name, remote: r, format } of await listRemoteSource(source.name, pattern, remote, (p) => detectFormat(p), source.format)) {
+        if (!seen.has(name)) out.push({ source, path: r.url, rel: name, format, bytes: r.size, remote: r });
+        seen.add(name);
+      }
+      continue;
+    }
     const isGlob = /[*?[\]{}]/.test(pattern);
     let matches: string[];
     if (isGlob) {
@@ -108,6 +127,8 @@ export interface ReadOptions {
   onFile?: (f: SourceFile) => void;
   /** plain JSONL, one file: start at this line (see {@link ReadStart}); the source's `limit` is not applied */
   start?: ReadStart;
+  /** where remote files are read (default: the environment) */
+  remote?: RemoteSettings;
 }
 
 export class SourceError extends Error {
@@ -116,19 +137,31 @@ export class SourceError extends Error {
   }
 }
 
+async function isJsonLines(f: SourceFile, opts: ReadOptions): Promise<boolean> {
+  if (!f.remote) return holdsJsonLines(f.path, opts.maxRowBytes);
+  const bytes = openBytes(f, opts.remote);
+  try {
+    return await holdsJsonLines(bytes, opts.maxRowBytes);
+  } finally {
+    await bytes.close();
+  }
+}
+
 /** `elements`: a JSON file holding one array or object of rows (not JSON Lines; see holdsJsonLines) */
 async function* rawRows(f: SourceFile, opts: ReadOptions, elements: boolean): AsyncGenerator<RawRow> {
+  // a local file by its path: the readers open it and word a missing file as they always have
+  const bytes = f.remote ? openBytes(f, opts.remote) : f.path;
   if (f.format === "parquet") {
-    yield* readParquetRows(f.path, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
+    yield* readParquetRows(bytes, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
   } else if (elements) {
-    yield* readJsonFile(f.path, { maxRowBytes: opts.maxRowBytes, onBytes: opts.onBytes });
+    yield* readJsonFile(bytes, { maxRowBytes: opts.maxRowBytes, onBytes: opts.onBytes });
   } else {
     // a `.json` file holding JSON Lines is read as such (files named .json were read as JSONL before
     // format "json" existed); unless "json" was asked for by name
     if (f.format === "json" && f.source.format === "json") {
       throw new Error(`the file holds one JSON value per line (JSON Lines), not one JSON array or object of rows; set "format": "jsonl"`);
     }
-    yield* readJsonl(f.path, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
+    yield* readJsonl(bytes, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
   }
 }
 
@@ -188,7 +221,7 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
       return { kind: "bad", bad: { source: src.name, file: f.rel, row: row ?? -1, reason, detail, raw: truncateRaw(raw) } };
     };
     try {
-      elements = f.format === "json" && !(await holdsJsonLines(f.path, opts.maxRowBytes));
+      elements = f.format === "json" && !(await isJsonLines(f, opts));
       for await (const r of rawRows(f, opts, elements)) {
         rowsInFile++;
         // a JSON file's rows are named by their place in it as well: $[3], $["key"] (member 3)
@@ -229,6 +262,10 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
       }
     } catch (e) {
       if (e instanceof SourceError) throw e;
+      // a remote file that changed under the reader, or a server that cannot be reached, is no bad
+      // input to quarantine: the run stops (and a rerun resumes)
+      if (e instanceof RemoteChangedError) throw new SourceError(f.rel, null, "input:changed", e.detail);
+      if (e instanceof HubError) throw new SourceError(f.rel, null, "input:unreachable", e.message);
       yield bad(null, "input:unreadable_file", (e as Error).message, "");
       perSource.set(src.name, taken);
       continue;

@@ -7,6 +7,7 @@ import { isAbsolute, relative } from "node:path";
 import type { LoadedMix } from "../config/load.js";
 import type { SourceFile } from "../io/sources.js";
 import { unitName } from "../io/units.js";
+import { redactUrl } from "../io/http.js";
 import type { OutcomeStats } from "../group/outcome.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { CONSERVATION_RULE } from "./conservation.js";
@@ -27,7 +28,7 @@ export interface Manifest {
   seed: number;
   tokenizer: string;
   config: unknown;
-  inputs: { unit: string; source: string; file: string; format: string; bytes: number; rows: number }[];
+  inputs: ManifestInput[];
   counts: {
     rowsIn: number;
     kept: number;
@@ -41,6 +42,31 @@ export interface Manifest {
   groups: Record<string, unknown>;
   shards: { data: ShardEntry[]; rejected: ShardEntry[]; annotated: ShardEntry[] };
   outputs: Record<string, unknown>;
+}
+
+/**
+ * One input file. A remote one also records what reproduces the run: `url` (the exact URL read; Hub
+ * files: the resolve URL at the commit the revision pointed to), `etag` (an LFS file's sha256, a git
+ * blob id, or the server's ETag) and, for Hub files, `revision` (that commit's sha).
+ */
+export interface ManifestInput {
+  unit: string;
+  source: string;
+  file: string;
+  format: string;
+  bytes: number;
+  rows: number;
+  url?: string;
+  etag?: string | null;
+  revision?: string;
+}
+
+function manifestInput(m: UnitMarker, f: SourceFile): ManifestInput {
+  const base = { unit: unitName(m.unit), source: m.source, file: m.file, format: f.format, bytes: f.bytes, rows: m.rows };
+  const was = m.input;
+  if (!was || !("url" in was)) return base;
+  // the input as annotated (and re-read by the write step), not as listed now
+  return { ...base, bytes: was.bytes, url: redactUrl(was.url), etag: was.etag, ...(was.revision ? { revision: was.revision } : {}) };
 }
 
 export interface ManifestParts {
@@ -76,7 +102,7 @@ export function buildManifest(p: ManifestParts): Manifest {
     seed: config.seed,
     tokenizer: config.tokenizer,
     config,
-    inputs: p.markers.map((m, i) => ({ unit: unitName(m.unit), source: m.source, file: m.file, format: p.files[i]!.format, bytes: p.files[i]!.bytes, rows: m.rows })),
+    inputs: p.markers.map((m, i) => manifestInput(m, p.files[i]!)),
     counts: { rowsIn, kept: keptRows, dropped, keptTokens, stages, bySource, byReason },
     conservation: { ok: true, rule: CONSERVATION_RULE },
     groups: {

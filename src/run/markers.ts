@@ -28,6 +28,8 @@ export interface UnitShard {
   sha256: string;
 }
 
+export type UnitInput = { bytes: number; mtimeMs: number } | { bytes: number; url: string; etag: string | null; revision?: string };
+
 export interface UnitMarker {
   unit: number;
   source: string;
@@ -36,10 +38,12 @@ export interface UnitMarker {
   rows: number;
   shards: UnitShard[];
   /**
-   * size and modification time of the input when it was annotated: annotated/ holds no response
-   * text, finalize re-reads it from the input, so the input must not change in between
+   * the input as it was annotated: annotated/ holds no response text, finalize re-reads it from the
+   * input, so the input must not change in between. A local file: its size and modification time; a
+   * remote one: the URL read (Hub files: at the resolved commit), its size and etag, which the
+   * re-read is held to.
    */
-  input?: { bytes: number; mtimeMs: number };
+  input?: UnitInput;
   /**
    * per annotated shard, where its first row is in the input: byte offset of the line (in the
    * uncompressed stream; -1 for Parquet), line number, rollouts of that line in earlier shards. A

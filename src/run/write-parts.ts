@@ -12,7 +12,7 @@ import { statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ShardSet, type ClosedShard, type Codec } from "../io/parquet-write.js";
 import { readParquetRows } from "../io/parquet-read.js";
-import { readSources, type ReadStart, type SourceFile } from "../io/sources.js";
+import { SourceError, readSources, type ReadStart, type SourceFile } from "../io/sources.js";
 import { REJECTED_COLUMNS, KEPT_COLUMNS, decisionValues, rolloutFromRow, rolloutValues } from "../io/rollout-columns.js";
 import { InputError } from "../errors.js";
 import type { DropReason, Rollout } from "../record/rollout.js";
@@ -116,20 +116,43 @@ export async function* annotatedRows(outDir: string, markers: UnitMarker[], colu
   }
 }
 
-/** The rollouts' responses of one unit's input, in order (bad rows are skipped: they have none). */
-async function* inputResponses(file: SourceFile, m: UnitMarker, start?: ReadStart): AsyncGenerator<{ id: string; response: string }> {
+/**
+ * The input as it was annotated: a local file must still have its size and mtime; a remote one is
+ * read from the URL recorded then (a Hub file at the commit it resolved to) and held to the size and
+ * etag recorded then, whatever its listing says now.
+ */
+function inputAsAnnotated(file: SourceFile, m: UnitMarker): SourceFile {
+  const was = m.input;
+  if (file.remote) {
+    if (!was || !("url" in was)) return file;
+    return { ...file, path: was.url, bytes: was.bytes, remote: { url: was.url, size: was.bytes, etag: was.etag, ...(was.revision ? { revision: was.revision } : {}) } };
+  }
   let st;
   try {
     st = statSync(file.path);
   } catch {
     throw new InputError(file.rel, null, `input is gone: finalize re-reads response texts from the inputs (annotated/ stores none); restore it or run again with --force`);
   }
+  if (was && !("mtimeMs" in was)) throw new InputError(file.rel, null, `input changed since it was annotated (it was a remote file then); run again with --force`);
   // mtime compared to the millisecond: copies that keep mtimes (cp -p, rsync -t) may round the rest
-  if (m.input && (st.size !== m.input.bytes || Math.abs(st.mtimeMs - m.input.mtimeMs) >= 1)) {
-    throw new InputError(file.rel, null, `input changed since it was annotated (size ${m.input.bytes} → ${st.size} bytes, mtime ${new Date(m.input.mtimeMs).toISOString()} → ${new Date(st.mtimeMs).toISOString()}); run again with --force`);
+  if (was && (st.size !== was.bytes || Math.abs(st.mtimeMs - was.mtimeMs) >= 1)) {
+    throw new InputError(file.rel, null, `input changed since it was annotated (size ${was.bytes} → ${st.size} bytes, mtime ${new Date(was.mtimeMs).toISOString()} → ${new Date(st.mtimeMs).toISOString()}); run again with --force`);
   }
-  for await (const item of readSources([file], { maxRowBytes: 16 * 1024 * 1024, start })) {
-    if (item.kind === "rollout") yield { id: item.rollout.id, response: item.rollout.response };
+  return file;
+}
+
+/** The rollouts' responses of one unit's input, in order (bad rows are skipped: they have none). */
+async function* inputResponses(file: SourceFile, m: UnitMarker, start?: ReadStart): AsyncGenerator<{ id: string; response: string }> {
+  const input = inputAsAnnotated(file, m);
+  try {
+    for await (const item of readSources([input], { maxRowBytes: 16 * 1024 * 1024, start })) {
+      if (item.kind === "rollout") yield { id: item.rollout.id, response: item.rollout.response };
+    }
+  } catch (e) {
+    if (e instanceof SourceError && e.reason === "input:changed") {
+      throw new InputError(file.rel, null, `input changed since it was annotated: ${e.message.slice(file.rel.length + 2)}; run again with --force`);
+    }
+    throw e;
   }
 }
 

@@ -10,6 +10,13 @@
  * /api/datasets/{id}/parquet/{config}/{split}/{i}.parquet on this server, which redirects (same
  * origin) to /datasets/{id}/resolve/refs/convert/parquet/…, which redirects with X-Linked-Size and
  * X-Linked-Etag (the sha256) to the file on another server, the "CDN".
+ *
+ * `addRepo` lays out a dataset repository for remote sources: `/api/datasets/{id}/revision/{rev}`
+ * (the commit a branch points to), `/api/datasets/{id}/tree/{sha}/{path}[?recursive=true]` (the file
+ * listing, LFS entries with their sha256) and `/datasets/{id}/resolve/{sha}/{path}`, which serves the
+ * file with HTTP Range (206, Content-Range, ETag = the sha256) — or, with `cdn`, redirects there as
+ * the Hub does for LFS files. Every blob served honours `Range: bytes=a-b`; `ranges` and `bytesOut`
+ * record what was asked and sent.
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
@@ -18,6 +25,18 @@ import type { AddressInfo } from "node:net";
 export interface HubRequest {
   path: string;
   authorization: string | undefined;
+  /** the Range header, when sent */
+  range: string | undefined;
+}
+
+/** A dataset repository's files at one commit, for `addRepo`. */
+export interface RepoLayout {
+  /** the commit sha (40 hex) `main` points to */
+  sha: string;
+  /** path in the repository → content */
+  files: Record<string, Uint8Array>;
+  /** serve the resolve URLs by redirecting to this server (the "CDN"), with X-Linked-Etag */
+  cdn?: FakeHub;
 }
 
 export type Misbehaviour =
@@ -53,6 +72,10 @@ export interface FakeHub {
   fail(path: string, how: number | "truncate" | null): void;
   /** make a path misbehave; null serves it normally again */
   on(path: string, how: Misbehaviour | null): void;
+  /** lay out a dataset repository (see RepoLayout); calling it again moves `main` to the new commit */
+  addRepo(dataset: string, layout: RepoLayout): void;
+  /** bytes of blob bodies sent per path */
+  bytesOut: Map<string, number>;
   /** requests seen for one path */
   count(path: string): number;
   close(): Promise<void>;
@@ -70,12 +93,77 @@ export async function startFakeHub(): Promise<FakeHub> {
   const seen = new Map<string, number>();
   const requests: HubRequest[] = [];
   const sent = new Map<string, number>();
+  const bytesOut = new Map<string, number>();
+  const repos = new Map<string, RepoLayout>();
   const timers = new Set<NodeJS.Timeout>();
   let endpoint = "";
 
   const addSent = (path: string, n: number) => sent.set(path, (sent.get(path) ?? 0) + n);
 
-  function serveNormally(path: string, res: ServerResponse): void {
+  function serveBlob(path: string, blob: Blob, range: string | undefined, res: ServerResponse): void {
+    const size = blob.data.length;
+    const m = range === undefined ? null : /^bytes=(\d+)-(\d*)$/.exec(range);
+    if (range !== undefined && m) {
+      const first = Number(m[1]);
+      const last = Math.min(size - 1, m[2] === "" ? size - 1 : Number(m[2]));
+      if (first >= size || last < first) {
+        res.writeHead(416, { "content-range": `bytes */${size}` });
+        res.end();
+        return;
+      }
+      const part = blob.data.subarray(first, last + 1);
+      bytesOut.set(path, (bytesOut.get(path) ?? 0) + part.length);
+      res.writeHead(206, { "content-type": "application/octet-stream", "content-length": String(part.length), "content-range": `bytes ${first}-${last}/${size}`, ...blob.headers });
+      res.end(Buffer.from(part));
+      return;
+    }
+    bytesOut.set(path, (bytesOut.get(path) ?? 0) + size);
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size), ...blob.headers });
+    res.end(Buffer.from(blob.data));
+  }
+
+  /** the repository API answers (revision, tree), or false */
+  function serveRepoApi(path: string, query: string, res: ServerResponse): boolean {
+    const rev = /^\/api\/datasets\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(path);
+    if (rev && repos.has(rev[1]!)) {
+      const r = repos.get(rev[1]!)!;
+      if (rev[2] !== "main" && rev[2] !== r.sha) return false;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: rev[1], sha: r.sha }));
+      return true;
+    }
+    const tree = /^\/api\/datasets\/([^/]+\/[^/]+)\/tree\/([0-9a-f]{40})(?:\/(.*))?$/.exec(path);
+    if (!tree || !repos.has(tree[1]!)) return false;
+    const r = repos.get(tree[1]!)!;
+    if (tree[2] !== r.sha) return false;
+    const dir = (tree[3] ?? "").replace(/\/+$/, "");
+    const recursive = /(?:^|&)recursive=(?:true|1)(?:&|$)/.test(query);
+    const under = Object.keys(r.files).filter((f) => dir === "" || f.startsWith(dir + "/"));
+    if (dir !== "" && under.length === 0) return false;
+    const entries = new Map<string, unknown>();
+    for (const f of under) {
+      const rest = dir === "" ? f : f.slice(dir.length + 1);
+      const parts = rest.split("/");
+      if (parts.length > 1 && !recursive) {
+        const d = dir === "" ? parts[0]! : `${dir}/${parts[0]}`;
+        entries.set(d, { type: "directory", path: d, oid: "d".repeat(40), size: 0 });
+        continue;
+      }
+      if (recursive) for (let i = 1; i < parts.length; i++) {
+        const d = [dir, ...parts.slice(0, i)].filter((x) => x !== "").join("/");
+        entries.set(d, { type: "directory", path: d, oid: "d".repeat(40), size: 0 });
+      }
+      const data = r.files[f]!;
+      const sha = createHash("sha256").update(data).digest("hex");
+      entries.set(f, { type: "file", path: f, oid: createHash("sha1").update(data).digest("hex"), size: data.length, lfs: { oid: sha, size: data.length, pointerSize: 134 } });
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify([...entries.values()]));
+    return true;
+  }
+
+  function serveNormally(path: string, res: ServerResponse, range?: string, query = ""): void {
+    if (serveRepoApi(path, query, res)) return;
     const list = lists.get(path);
     if (list) {
       res.writeHead(200, { "content-type": "application/json" });
@@ -84,8 +172,7 @@ export async function startFakeHub(): Promise<FakeHub> {
     }
     const blob = blobs.get(path);
     if (blob) {
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(blob.data.length), ...blob.headers });
-      res.end(Buffer.from(blob.data));
+      serveBlob(path, blob, range, res);
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" });
@@ -161,13 +248,15 @@ export async function startFakeHub(): Promise<FakeHub> {
   }
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
-    requests.push({ path, authorization: req.headers.authorization });
+    const [rawPath, query = ""] = (req.url ?? "/").split("?") as [string, string?];
+    const path = decodeURIComponent(rawPath);
+    const range = req.headers.range;
+    requests.push({ path, authorization: req.headers.authorization, range });
     const n = (seen.get(path) ?? 0) + 1;
     seen.set(path, n);
     const how = behaviours.get(path);
     if (how && misbehave(path, how, n, res)) return;
-    serveNormally(path, res);
+    serveNormally(path, res, range, query);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -177,6 +266,21 @@ export async function startFakeHub(): Promise<FakeHub> {
     endpoint,
     requests,
     sent,
+    bytesOut,
+    addRepo(dataset, layout) {
+      repos.set(dataset, layout);
+      for (const [f, data] of Object.entries(layout.files)) {
+        const sha = createHash("sha256").update(data).digest("hex");
+        const resolve = `/datasets/${dataset}/resolve/${layout.sha}/${f}`;
+        if (!layout.cdn) {
+          blobs.set(resolve, { data, headers: { etag: `"${sha}"`, "accept-ranges": "bytes" } });
+          continue;
+        }
+        const cdnPath = `/repos/${sha.slice(0, 2)}/${sha}`;
+        layout.cdn.serve(cdnPath, data, { etag: `"cdn-${sha.slice(0, 8)}"`, "accept-ranges": "bytes" });
+        hub.on(resolve, { redirect: `${layout.cdn.endpoint}${cdnPath}?Expires=1&Signature=sig`, headers: { "x-linked-size": String(data.length), "x-linked-etag": `"${sha}"`, etag: `"blob-${sha.slice(0, 8)}"` } });
+      }
+    },
     addSplit(dataset, config, split, files, opts = {}) {
       const urls: string[] = [];
       files.forEach((b, i) => {

@@ -2,7 +2,8 @@
  * Phase `annotate`: every unit this rank owns (one input file each) is read, run through the annotator
  * chain on the worker pool (input order kept) and written to annotated/u<unit>-*.parquet — every row,
  * bad input rows included, with its annotations but without the response text — then marked done
- * (the unit marker, with the input's size and mtime). Resumable: a unit with a marker is skipped.
+ * (the unit marker, with the input's size and mtime, or a remote input's URL, size and etag).
+ * Resumable: a unit with a marker is skipped.
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { InputError } from "../../errors.js";
 import { AnnotatePool } from "../../annotate/pool.js";
 import { prepareAnnotators } from "../../annotate/chain.js";
 import type { Progress } from "../progress.js";
-import { clearUnit, readMarker, writeMarker, type UnitMarker } from "../markers.js";
+import { clearUnit, readMarker, writeMarker, type UnitInput, type UnitMarker } from "../markers.js";
 import { unitShard } from "../write-parts.js";
 import type { RunContext } from "../context.js";
 
@@ -98,11 +99,20 @@ async function* unitRollouts(file: SourceFile, progress: Progress, bad: BadRow[]
   }
 }
 
+/** What the write step holds the input to when it re-reads it (see UnitMarker.input). */
+function inputIdentity(file: SourceFile): UnitInput {
+  if (file.remote) {
+    const { url, size, etag, revision } = file.remote;
+    return { bytes: size, url, etag, ...(revision ? { revision } : {}) };
+  }
+  const st = statSync(file.path);
+  return { bytes: st.size, mtimeMs: st.mtimeMs };
+}
+
 async function annotateUnit(ctx: RunContext, unit: number, file: SourceFile, pool: AnnotatePool): Promise<UnitMarker> {
   const { outDir, progress } = ctx;
   clearUnit(outDir, unit);
-  const st = statSync(file.path);
-  const input = { bytes: st.size, mtimeMs: st.mtimeMs };
+  const input = inputIdentity(file);
   const shards = new ShardSet(join(outDir, "annotated"), unitName(unit), REJECTED_COLUMNS, ctx.shard);
   let rows = 0;
   // where each annotated shard starts in the input (see UnitMarker.starts)

@@ -1,6 +1,7 @@
 /**
- * Bounded HTTP GET for the Hub client (hub.ts). Everything a hostile or broken server could use to
- * leak the token, hang the run or fill memory and disk is bounded here:
+ * Bounded HTTP GET under the Hub's rules, shared by the benchmark client (decontam/hub.ts) and remote
+ * sources (remote-*.ts). Everything a hostile or broken server could use to leak the token, hang the
+ * run or fill memory and disk is bounded here:
  *
  * - Token: `Authorization: Bearer …` goes only to the endpoint's origin, over https (plain http only
  *   when the endpoint is loopback: 127.0.0.1, ::1, localhost — what tests use), and never again once
@@ -11,7 +12,8 @@
  * - Retries: on 429, 5xx and connection resets (also a body cut short), `attempts` tries in all,
  *   waiting `retryBaseMs`·2^(n-1) (at most 8 s) or the server's Retry-After when it asks for no more
  *   than `maxRetryAfterMs`; never on other 4xx, timeouts or bad content.
- * - Size: the callers (hub.ts) read bodies as streams and stop at `maxListBytes` / `maxFileBytes`.
+ * - Size: the callers read bodies as streams and stop at their cap (`readText`, `maxFileBytes`,
+ *   the length of the range they asked for).
  * - Messages: every URL printed goes through redactUrl (userinfo and query values become ***).
  *
  * Defaults are HUB_LIMITS; options override them, and for the CLI and spawned tests the
@@ -29,7 +31,7 @@ export interface HubLimits {
   idleTimeoutMs: number;
   /** ms for one URL end to end: all attempts, redirects, retry waits and the whole body */
   totalTimeoutMs: number;
-  /** bytes of the JSON file list of one split */
+  /** bytes of one JSON answer (a split's file list, a page of a tree listing) */
   maxListBytes: number;
   /** bytes of one downloaded Parquet file */
   maxFileBytes: number;
@@ -43,6 +45,10 @@ export interface HubLimits {
   retryBaseMs: number;
   /** longest Retry-After honoured; a server asking for more fails at once */
   maxRetryAfterMs: number;
+  /** remote sources: bytes of one Parquet row group (its columns read) fetched ahead and held */
+  prefetchBytes: number;
+  /** remote sources: range requests in flight for one file */
+  concurrency: number;
 }
 
 export const HUB_LIMITS: Readonly<HubLimits> = {
@@ -56,6 +62,8 @@ export const HUB_LIMITS: Readonly<HubLimits> = {
   attempts: 4,
   retryBaseMs: 500,
   maxRetryAfterMs: 30_000,
+  prefetchBytes: 64 * 1024 * 1024,
+  concurrency: 4,
 };
 
 export const LIMIT_ENV: Readonly<Partial<Record<keyof HubLimits, string>>> = {
@@ -64,6 +72,8 @@ export const LIMIT_ENV: Readonly<Partial<Record<keyof HubLimits, string>>> = {
   totalTimeoutMs: "CURATE_HUB_TOTAL_TIMEOUT_MS",
   maxListBytes: "CURATE_HUB_MAX_LIST_BYTES",
   maxFileBytes: "CURATE_HUB_MAX_FILE_BYTES",
+  retryBaseMs: "CURATE_HUB_RETRY_BASE_MS",
+  prefetchBytes: "CURATE_HUB_PREFETCH_BYTES",
 };
 
 const MAX_BACKOFF_MS = 8_000;
@@ -165,6 +175,12 @@ export interface LinkedInfo {
 export interface HubBody {
   /** the URL asked for, redacted, plus where it was redirected (for messages) */
   label: string;
+  /** 200, or 206 for a range */
+  status: number;
+  /** the final response's headers (ETag, Content-Range, …) */
+  headers: Headers;
+  /** true when the response came from the endpoint's origin (its headers speak for the Hub) */
+  fromEndpoint: boolean;
   linked: LinkedInfo;
   /** Content-Length when sent and the body is not content-encoded, else null */
   contentLength: number | null;
@@ -205,7 +221,7 @@ class Watchdog {
 }
 
 /** A failure worth another attempt (connection reset, body cut short, 429, 5xx). */
-class Retryable extends Error {
+export class Retryable extends Error {
   constructor(
     message: string,
     readonly retryAfterMs: number | null = null,
@@ -231,13 +247,14 @@ function describeNetError(e: unknown): string {
   return redactText(text);
 }
 
-function statusHint(status: number, tokenWithheld: boolean): string {
+function statusHint(status: number, tokenWithheld: boolean, notFound: string): string {
   if (status === 401 || status === 403) {
     return tokenWithheld
       ? " (gated or private dataset; HF_TOKEN was not sent: it only goes to the https endpoint's own origin)"
       : " (gated or private dataset: set HF_TOKEN)";
   }
-  if (status === 404) return " (no such dataset, config or split)";
+  if (status === 404) return ` (${notFound})`;
+  if (status === 416) return " (the range asked for is not inside the file: it changed or is shorter than listed)";
   return "";
 }
 
@@ -268,7 +285,7 @@ interface Landed {
 }
 
 /** One attempt's request chain: follow redirects by hand, deciding for each hop whether the token goes. */
-async function follow(start: URL, t: HubTarget, dog: Watchdog, label: string): Promise<Landed> {
+async function follow(start: URL, t: HubTarget, dog: Watchdog, label: string, extra: Record<string, string>): Promise<Landed> {
   const hasToken = t.token !== undefined && t.token !== "";
   let carry = hasToken;
   let url = start;
@@ -278,7 +295,7 @@ async function follow(start: URL, t: HubTarget, dog: Watchdog, label: string): P
     if (url.username !== "" || url.password !== "") throw new HubError(`${label}: refusing a URL with credentials in it (${redactUrl(url)})`);
     // once false it stays false: never send the token after the chain left the endpoint's origin
     carry = carry && mayCarryToken(url, t.endpoint);
-    const headers: Record<string, string> = { "user-agent": "curate-decontaminate", "accept-encoding": "identity" };
+    const headers: Record<string, string> = { "user-agent": "curate", "accept-encoding": "identity", ...extra };
     if (carry) headers.authorization = `Bearer ${t.token}`;
     dog.arm(t.limits.connectTimeoutMs, `no response headers from ${redactUrl(url)} within ${seconds(t.limits.connectTimeoutMs)} (connect timeout)`);
     let res: Response;
@@ -311,6 +328,9 @@ function bodyOf(landed: Landed, dog: Watchdog, t: HubTarget, label: string): Hub
   const contentLength = !encoded && cl !== null && /^\d{1,15}$/.test(cl.trim()) ? Number(cl.trim()) : null;
   return {
     label,
+    status: res.status,
+    headers: res.headers,
+    fromEndpoint: landed.url.origin === t.endpoint.origin,
     linked: landed.linked,
     contentLength,
     async *chunks() {
@@ -354,11 +374,19 @@ async function backoff(e: Retryable, attempt: number, deadline: number, t: HubTa
   await new Promise((r) => setTimeout(r, wait));
 }
 
+export interface GetOptions {
+  /** extra request headers (Range), sent on every hop */
+  headers?: Record<string, string>;
+  /** what a 404 means here, for the message (default: no such dataset, config or split) */
+  notFound?: string;
+}
+
 /**
  * GET `url` within the limits and hand the 2xx body to `read`, retrying the whole exchange (a fresh
- * `read` included) on 429, 5xx and connection resets. `read` throws HubError for bad content.
+ * `read` included) on 429, 5xx and connection resets. `read` throws HubError for bad content, or
+ * a Retryable to have the exchange tried again (a body cut short).
  */
-export async function hubGet<T>(url: string, t: HubTarget, read: (body: HubBody) => Promise<T>): Promise<T> {
+export async function hubGet<T>(url: string, t: HubTarget, read: (body: HubBody) => Promise<T>, o: GetOptions = {}): Promise<T> {
   let asked: URL;
   try {
     asked = new URL(url);
@@ -369,12 +397,12 @@ export async function hubGet<T>(url: string, t: HubTarget, read: (body: HubBody)
   for (let attempt = 1; ; attempt++) {
     const dog = new Watchdog(deadline, t.limits.totalTimeoutMs);
     try {
-      const landed = await follow(asked, t, dog, labelOf(asked));
+      const landed = await follow(asked, t, dog, labelOf(asked), o.headers ?? {});
       const label = labelOf(asked, landed.url);
       const status = landed.res.status;
       if (status < 200 || status > 299) {
         await landed.res.body?.cancel().catch(() => undefined);
-        const msg = `${label}: HTTP ${status}${statusHint(status, landed.tokenWithheld)}`;
+        const msg = `${label}: HTTP ${status}${statusHint(status, landed.tokenWithheld, o.notFound ?? "no such dataset, config or split")}`;
         if (status === 429 || status >= 500) throw new Retryable(msg, retryAfterMs(landed.res.headers.get("retry-after")));
         throw new HubError(msg);
       }
@@ -388,4 +416,37 @@ export async function hubGet<T>(url: string, t: HubTarget, read: (body: HubBody)
       dog.stop();
     }
   }
+}
+
+/** Where to reach the Hub; unset fields come from HF_ENDPOINT, HF_TOKEN and the CURATE_HUB_* limits. */
+export interface HubSettings {
+  endpoint?: string;
+  token?: string;
+  limits?: Partial<HubLimits>;
+}
+
+/** Endpoint (`HF_ENDPOINT`, default https://huggingface.co), token (`HF_TOKEN`) and limits, options first. */
+export function hubTarget(o: HubSettings = {}): HubTarget {
+  const endpoint = parseEndpoint(o.endpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co");
+  return { endpoint, token: o.token ?? process.env.HF_TOKEN, limits: resolveLimits(o.limits) };
+}
+
+/** The endpoint with `path` appended to its own path (a mirror may live under a prefix). */
+export function endpointUrl(endpoint: URL, path: string): string {
+  return endpoint.href.replace(/\/+$/, "") + path;
+}
+
+/** The body as text, refusing more than `cap` bytes (announced or read); stops reading at the cap. */
+export async function readText(body: HubBody, cap: number, what: string): Promise<string> {
+  if (body.contentLength !== null && body.contentLength > cap) {
+    throw new HubError(`${body.label}: ${what} announces ${body.contentLength} bytes, more than the ${cap}-byte cap`);
+  }
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of body.chunks()) {
+    bytes += chunk.length;
+    if (bytes > cap) throw new HubError(`${body.label}: ${what} is larger than the ${cap}-byte cap; stopped reading after ${bytes} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString("utf8");
 }
