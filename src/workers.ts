@@ -31,7 +31,7 @@ export function workerUrl(relativeNoExt: string): URL {
 export interface ThreadPoolOptions {
   /** what the threads do, for people reading a stall report ("write", "annotate", …) */
   name: string;
-  /** compiled worker entry, relative to dist/ without extension (see workerUrl) */
+  /** compiled worker entry, relative to dist/ without extension (see workerUrl), or a file: URL */
   entry: string;
   threads: number;
   workerData?: unknown;
@@ -52,7 +52,8 @@ export class ThreadPool {
     this.name = o.name;
     this.threads = o.threads;
     this.pool = new Piscina({
-      filename: workerUrl(o.entry).href,
+      // a file: URL is used as given (tests write their own entries)
+      filename: o.entry.startsWith("file:") ? o.entry : workerUrl(o.entry).href,
       minThreads: o.threads,
       maxThreads: o.threads,
       ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
