@@ -19,19 +19,19 @@ export function annotateQuality(record: Rollout, options: ReturnType<typeof prep
   );
 }
 
-export const qualityModule: AnnotatorModule = {
-  create(config: MixConfig): Annotator | null {
-    const section = config.annotate?.quality;
-    if (section?.enabled === false) return null;
-    const options = prepareOptions(resolveQualityOptions(section));
-    return {
-      name: "quality",
-      annotate(batch: Rollout[]) {
-        for (const r of batch) annotateQuality(r, options);
-      },
-    };
-  },
-};
+function qualityAnnotator(config: MixConfig): Annotator | null {
+  const section = config.annotate?.quality;
+  if (section?.enabled === false) return null;
+  const options = prepareOptions(resolveQualityOptions(section));
+  return {
+    name: "quality",
+    annotate(batch: Rollout[]) {
+      for (const r of batch) annotateQuality(r, options);
+    },
+  };
+}
+
+export const qualityModule: AnnotatorModule = { create: qualityAnnotator };
 
 export interface QualityDrop {
   reason: string;
