@@ -72,6 +72,7 @@ describe("inspect on shards written by the pipeline", () => {
     const d = JSON.parse(j.stdout);
     expect(d.rows).toBe(manifest.counts.rowsIn);
     expect(d.matched).toBe(manifest.counts.dropped);
+    expect(d.signals).toBeUndefined(); // the run's signal table counts all rows, not the --where ones
     // a column only rejected/ has (reason) filters the whole run folder; data/ rows read it as null
     const [reason, n] = Object.entries<number>(manifest.counts.byReason)[0]!;
     const byReason = JSON.parse(runCli(["inspect", out, "--json", "--where", `reason = "${reason}"`]).stdout);
@@ -82,7 +83,23 @@ describe("inspect on shards written by the pipeline", () => {
     expect(t.stdout).toMatch(/tokens_response.*p50/);
     expect(t.stdout).toContain("│");
     expect(t.stdout).toMatch(/per source:\n/);
+    expect(t.stdout).not.toContain("signals ("); // a folder of shards is not a run
     expect(t.stdout).not.toContain("\u001b["); // no colour when not a TTY
+  });
+
+  it("inspect <run> prints the run's signal table from the manifest; --json carries it", () => {
+    const signals = manifest.signals as { signal: string; stage: string; rows: number; kept: number; droppedAs: number }[];
+    expect(signals.map((s) => s.signal)).toContain("quality:truncated");
+    const t = runCli(["inspect", out]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/signals \(rows raising each/);
+    for (const s of signals) {
+      const line = t.stdout.split("\n").find((l) => l.trim().split(/\s+/)[1] === s.signal);
+      expect(line, s.signal).toBeDefined();
+      const [stage, , rows, kept, droppedAs, other] = line!.trim().split(/\s+/);
+      expect([stage, ...[rows, kept, droppedAs, other].map((x) => Number(x!.replace(/,/g, "")))]).toEqual([s.stage, s.rows, s.kept, s.droppedAs, s.rows - s.kept - s.droppedAs]);
+    }
+    expect(JSON.parse(runCli(["inspect", out, "--json"]).stdout).signals).toEqual(signals);
   });
 
   it("--sample N --seed S is the N rows with the smallest seeded hash of their id, reasoning folded and answer marked", async () => {

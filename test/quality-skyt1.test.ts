@@ -25,6 +25,14 @@ describe.skipIf(!existsSync(TRACES))("Sky-T1 long-CoT traces (skipped when ../sh
   });
   const label = (r: SkyRow): boolean => r.truncated === true || r.truncated === "True";
 
+  // The file's `truncated` field means "never reached <|end_of_solution|>". A solution block that lost
+  // its closing tag after a complete answer (generation stopped at the stop string, or a tag fragment
+  // such as `<|end_of_` left) is not cut off (quality/truncation.ts): read by hand, e.g.
+  // Sky-T1-math-correct-5K-27B/math500/434 ends `\(\boxed{32}\).<|end_of_`,
+  // Sky-T1-math-wrong-5K-27B/minerva_math/55 ends `\( \boxed{0.32968 \text{ bits per second}} \).`
+  const tagOnly = (it: (typeof items)[number]): boolean =>
+    label(it.r) && !it.trace.unterminated && it.trace.solutionUnterminated === true && it.q.hasFinalAnswer && !it.q.danglingEnd;
+
   it("truncation signal against the `truncated` field on tagged traces", () => {
     const tagged = items.filter((it) => it.trace.format === "thought");
     let tp = 0, fp = 0, fn = 0, tn = 0;
@@ -35,10 +43,24 @@ describe.skipIf(!existsSync(TRACES))("Sky-T1 long-CoT traces (skipped when ../sh
       else if (y) fn++;
       else tn++;
     }
-    console.log(`tagged traces: TP ${tp} FP ${fp} FN ${fn} TN ${tn}`);
+    const complete = tagged.filter(tagOnly);
+    console.log(`tagged traces: TP ${tp} FP ${fp} FN ${fn} TN ${tn}; of the FN, ${complete.length} lost only the closing tag after a complete answer`);
     expect(tp + fn).toBeGreaterThan(100);
-    expect(tp / (tp + fn)).toBeGreaterThan(0.99); // recall
-    expect(tp / (tp + fp)).toBeGreaterThan(0.95); // precision
+    expect(fp).toBe(0);
+    // every miss is a complete solution that lost its closing tag; every trace whose reasoning never closed is caught
+    expect(fn).toBe(complete.length);
+    for (const it of complete) expect(it.q.truncated, it.r.id).toBe(false);
+    expect(complete.map((it) => it.r.id)).toEqual(expect.arrayContaining(["Sky-T1-math-correct-5K-27B/math500/434", "Sky-T1-math-wrong-5K-27B/minerva_math/55"]));
+    expect(complete.length).toBeLessThan(50);
+    for (const it of tagged.filter((t) => t.trace.unterminated)) expect(it.q.truncated, it.r.id).toBe(true);
+    expect(tp / (tp + fp)).toBeGreaterThan(0.99); // precision
+  });
+
+  it("a solution block that lost its tag is still cut off when it stops mid-sentence or has no answer", () => {
+    const open = items.filter((it) => it.trace.format === "thought" && !it.trace.unterminated && it.trace.solutionUnterminated === true);
+    const cut = open.filter((it) => it.q.truncated);
+    expect(cut.length).toBeGreaterThan(20);
+    for (const it of cut) expect(!it.q.hasFinalAnswer || it.q.danglingEnd, it.r.id).toBe(true);
   });
 
   it("plain traces flagged as truncated end mid-sentence or in a loop", () => {

@@ -42,9 +42,31 @@ describe("curate run pipelines/quickstart.json", () => {
     expect(prev).toBe(c.kept);
     for (const s of Object.values<any>(c.bySource)) expect(s.kept + s.dropped).toBe(s.in);
     expect(c.byReason["contaminated:mini-bench"]).toBe(6); // exactly the planted copies (verbatim, reformatted, numbers changed)
-    for (const reason of ["duplicate:exact", "duplicate:rollout_cap", "verify:incorrect", "verify:no_answer", "quality:repetition", "quality:language_mix", "too_long:response"]) {
+    for (const reason of ["duplicate:exact", "duplicate:rollout_cap", "verify:incorrect", "verify:no_answer", "quality:truncated", "quality:repetition", "quality:language_mix", "too_long:response"]) {
       expect(c.byReason[reason], reason).toBeGreaterThan(0);
     }
+    // stages in precedence order by cause (src/decide/filters.ts): a broken trace before its verdict
+    expect(c.stages.map((s: { stage: string }) => s.stage)).toEqual(["read", "annotate", "decontaminate", "trace", "verify", "quality", "length", "exact_dedupe", "dedupe"]);
+  });
+
+  it("the signal table counts every signal a row raises, and agrees with the funnel and the shards", async () => {
+    const signals = manifest.signals as { signal: string; stage: string; rows: number; kept: number; droppedAs: number }[];
+    const by = Object.fromEntries(signals.map((s) => [s.signal, s]));
+    for (const [reason, n] of Object.entries<number>(manifest.counts.byReason)) expect(by[reason]?.droppedAs, reason).toBe(n);
+    for (const s of signals) expect(s.kept + s.droppedAs, s.signal).toBeLessThanOrEqual(s.rows);
+    // every row is verified: the verdict signals partition the rows; kept rows are all correct (requireCorrect)
+    const verdicts = signals.filter((s) => s.stage === "verify" && s.signal !== "verify:conflicting_boxed");
+    expect(verdicts.reduce((a, s) => a + s.rows, 0)).toBe(manifest.counts.rowsIn);
+    expect(by["verify:correct"].kept).toBe(manifest.counts.kept);
+    // truncated rows dropped as such keep their no_answer verdict (never graded) in rejected/
+    const rows = await duck(`select verdict, count(*)::INTEGER as n from read_parquet('${out}/rejected/*.parquet') where reason = 'quality:truncated' group by verdict`);
+    expect(rows).toEqual([{ verdict: "no_answer", n: by["quality:truncated"].droppedAs }]);
+    expect(by["verify:no_answer"].rows).toBeGreaterThanOrEqual(by["verify:no_answer"].droppedAs + by["quality:truncated"].droppedAs);
+    // in precedence order: stages as the funnel lists them
+    const order = manifest.counts.stages.map((s: { stage: string }) => s.stage);
+    const ranks = signals.map((s) => order.indexOf(s.stage));
+    expect(ranks.every((r) => r >= 0)).toBe(true);
+    expect([...ranks].sort((a, b) => a - b)).toEqual(ranks);
   });
 
   it("every shard opens in DuckDB with the manifest's row count and sha256", async () => {

@@ -7,9 +7,9 @@ import { createWriteStream, renameSync } from "node:fs";
 import { once } from "node:events";
 import { UsageError } from "../errors.js";
 import { describe, sample } from "../report/stats.js";
-import { renderDescription, renderRollout, type Style } from "../report/terminal.js";
+import { renderDescription, renderRollout, renderSignals, type Style } from "../report/terminal.js";
 import { findRow } from "../report/find.js";
-import { isRunFolder, openShards, ShardPathError, type ShardFile } from "../report/shards.js";
+import { isRunFolder, openShards, runSignals, ShardPathError, type ShardFile } from "../report/shards.js";
 import { WhereError } from "../report/where.js";
 import { arrowIpc, toArrow } from "../report/arrow.js";
 import { writeFileAtomic } from "../io/atomic.js";
@@ -50,7 +50,7 @@ async function writeOut(text: string): Promise<void> {
 export function register(program: Command): void {
   program
     .command("inspect")
-    .description("schema, row counts, token-length histogram and per-source / domain / verdict counts of a shard, folder or run folder; --sample prints rows")
+    .description("schema, row counts, token-length histogram and per-source / domain / verdict counts of a shard, folder or run folder (and a run's signal table); --sample prints rows")
     .argument("<path>", "a .parquet shard, a folder of shards, or a run folder (reads data/ + rejected/)")
     .option("--where <expr>", `filter rows, e.g. 'verdict = "incorrect" and tokens_response > 8000' (see docs/inspect.md)`)
     .option("--sample <n>", "print n rows (a stable seeded sample)", intOption("--sample"))
@@ -63,12 +63,15 @@ export function register(program: Command): void {
       await guard(async () => {
         const d = await describe(path, { where: o.where, sets: o.sets });
         const rows = o.sample ? await sample(path, o.sample, { seed: o.seed, where: o.where, sets: o.sets }) : null;
+        // the run's signal table (manifest.signals) counts every row of the run: shown unless --where narrows the rows
+        const signals = o.where ? null : runSignals(path);
         if (o.json) {
-          await writeOut(JSON.stringify(rows ? { ...d, sample: { seed: o.seed, rows } } : d, null, 2) + "\n");
+          await writeOut(JSON.stringify({ ...d, ...(signals ? { signals } : {}), ...(rows ? { sample: { seed: o.seed, rows } } : {}) }, null, 2) + "\n");
           return;
         }
         const st = style(o);
         await writeOut(renderDescription(d, st) + "\n");
+        if (signals) await writeOut(renderSignals(signals, st) + "\n");
         if (rows) {
           await writeOut(`\nsample of ${rows.length} row(s), seed ${o.seed}${o.where ? `, where ${o.where}` : ""}\n\n`);
           for (const r of rows) await writeOut(renderRollout(r, st, { full: o.full }) + "\n\n");

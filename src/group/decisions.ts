@@ -39,7 +39,7 @@ export interface RowDecisions {
   clusterRepRow: Int32Array;
   clusterRollouts: Int32Array;
   clusterCorrect: Int32Array;
-  /** rollouts with verdict correct, incorrect or no_answer */
+  /** rollouts with verdict correct, incorrect or no_answer; a cut-off trace has none (GroupInput.verdict) */
   clusterGraded: Int32Array;
 }
 

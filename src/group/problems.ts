@@ -6,6 +6,8 @@
  * Pass rate counts only gradable rollouts:
  *   correct                → gradable, correct
  *   incorrect, no_answer   → gradable, failed (a rollout that gives no final answer failed the problem)
+ *   cut off (no_answer with rule unterminated / truncated) → excluded (never graded: the generation
+ *                            was cut before its answer; verify/annotator.ts gradedVerdict)
  *   timeout                → excluded (the verifier could not decide; not the model's fault)
  *   ungradable_reference   → excluded (the reference cannot be graded)
  *   no verdict (null)      → excluded (verification off)
@@ -16,13 +18,14 @@
  */
 import type { MetaValue, Rollout } from "../record/rollout.js";
 import type { Verdict } from "../verify/types.js";
+import { gradedVerdict } from "../verify/annotator.js";
 import type { Domain, PassRateDifficulty } from "../quality/types.js";
 import { DOMAINS, problemDomain } from "../quality/domain.js";
 import { GrowFloat64, GrowInt32 } from "./columns.js";
 
 export interface ProblemRow {
   problemGroup: string;
-  /** verification verdict; null/undefined when the rollout was not verified */
+  /** verification verdict as pass rates count it (gradedVerdict); null/undefined when not verified or cut off */
   verdict: Verdict | null | undefined;
   /** record.tokens.response */
   responseTokens: number;
@@ -34,7 +37,7 @@ export interface ProblemRow {
 export interface ProblemSummary {
   problemGroup: string;
   rollouts: number;
-  /** rollouts counted in the pass rate (correct + incorrect + no_answer) */
+  /** rollouts counted in the pass rate (correct + incorrect + no_answer, cut-off traces excluded) */
   gradable: number;
   correct: number;
   /** correct / gradable; null when no rollout is gradable */
@@ -106,7 +109,7 @@ export class ProblemStats {
 
   /** one rollout of problem group `problemGroup` (its verdict, response tokens, meta and problem text) */
   addRollout(problemGroup: string, record: Rollout): void {
-    this.add({ problemGroup, verdict: record.verify?.verdict ?? null, responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
+    this.add({ problemGroup, verdict: gradedVerdict(record.verify), responseTokens: record.tokens?.response ?? 0, meta: record.meta, problem: record.problem });
   }
 
   add(row: ProblemRow): void {

@@ -21,6 +21,7 @@ import type { GroupInput } from "./types.js";
 import type { GroupOutcome } from "./outcome.js";
 import { DuplicateIds } from "./duplicate-ids.js";
 import { UsageError } from "../errors.js";
+import { gradedVerdict } from "../verify/annotator.js";
 
 /** per row of the row pass: another share's row, a bad input row (skipped); 0 is a row grouped here */
 const ELSEWHERE = -3;
@@ -97,7 +98,8 @@ export class GroupStep {
       // the group pass reads no response text: tokens stand in for length
       responseChars: record.response.length || (record.tokens?.response ?? 0),
       responseTokens: record.tokens?.response ?? null,
-      verdict: record.verify?.verdict ?? null,
+      // a cut-off trace was never graded: no verdict for the pass rate (verify/annotator.ts)
+      verdict: gradedVerdict(record.verify),
       eligible: !localDrop && !dupOf,
     };
   }

@@ -47,7 +47,7 @@ export interface RowGroupInfo {
   groupCorrect: number;
   /**
    * correct / graded rollouts of the merged group, where graded = verdict correct, incorrect or
-   * no_answer; null when no rollout of the group was graded
+   * no_answer, cut-off traces excluded (never graded); null when no rollout of the group was graded
    */
   passRate: number | null;
 }
@@ -134,7 +134,7 @@ export interface GroupInput {
   problemChars?: number;
   responseChars: number;
   responseTokens?: number | null;
-  /** record.verify?.verdict */
+  /** gradedVerdict(record.verify): the verdict, null when not verified or cut off (never graded) */
   verdict?: string | null;
   /**
    * false when the runner already knows a per-row filter drops this row (e.g. truncated): such rows

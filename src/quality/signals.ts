@@ -14,23 +14,11 @@ import { lineSignals } from "./lines.js";
 import { tailRepetition, tokenHashes } from "./tail-loops.js";
 import { lzRatio } from "./lz-ratio.js";
 import { scriptSignals } from "./scripts.js";
-import { scanBoxes, hasAnswerPhrase, endsDangling, FINAL_ANSWER_WINDOW } from "./answers.js";
+import { scanBoxes } from "./answers.js";
+import { plainView, truncation, type TraceView, type TruncationInput } from "./truncation.js";
 
-/** The parts of the normaliser's TraceSplit these signals read. */
-export interface TraceView {
-  format: "thought" | "think" | "think_answer" | "plain";
-  reasoning: string | null;
-  solution: string;
-  unterminated: boolean;
-  solutionUnterminated?: boolean;
-}
-
-export interface SignalInput {
-  response: string;
-  /** the normaliser's split; when absent the whole response is treated as a plain trace */
-  trace?: TraceView;
-  finishReason: string | null;
-}
+export type { TraceView };
+export type SignalInput = TruncationInput;
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 /** tokenHashes' output for the tail window, reused: scratch tables 87 → 96 MB per CPU-s together (see tail-loops.ts) */
@@ -38,19 +26,11 @@ let tailHashes = new Uint32Array(0);
 
 export function computeSignals(input: SignalInput, options: PreparedOptions): QualitySignals {
   const response = input.response;
-  const trace: TraceView = input.trace ?? { format: "plain", reasoning: null, solution: response.trim(), unterminated: false };
-  const unterminated = trace.unterminated || trace.solutionUnterminated === true;
-  const finishLength = input.finishReason !== null && input.finishReason.toLowerCase() === "length";
+  const trace: TraceView = input.trace ?? plainView(response);
   const scanned = scanBoxes(trace.solution);
   const boxes = scanned.answers;
   const distinct = new Set(boxes).size;
-  // a closed, non-empty <answer> block is itself the final answer (R1-Zero format)
-  const answerBlock = trace.format === "think_answer" && trace.solutionUnterminated !== true && trace.solution.length > 0;
-  const hasFinalAnswer =
-    answerBlock ||
-    (scanned.lastEnd >= 0 && trace.solution.length - scanned.lastEnd <= FINAL_ANSWER_WINDOW) ||
-    hasAnswerPhrase(trace.solution);
-  const dangling = endsDangling(response);
+  const cut = truncation({ response, trace, finishReason: input.finishReason }, scanned.lastEnd);
 
   const u = codeUnits(response);
   const lines = lineSignals(response, options.minLineChars, u);
@@ -63,11 +43,7 @@ export function computeSignals(input: SignalInput, options: PreparedOptions): Qu
 
   const reasoningBlock = trace.format !== "plain" && trace.reasoning !== null;
   return {
-    truncated: unterminated || finishLength || (!hasFinalAnswer && dangling),
-    unterminated,
-    finishLength,
-    hasFinalAnswer,
-    danglingEnd: dangling,
+    ...cut,
     repetition: round(Math.max(lines.repeatedParagraphShare, tail.tailRepeatShare)),
     repeatedLineShare: round(lines.repeatedLineShare),
     repeatedParagraphShare: round(lines.repeatedParagraphShare),

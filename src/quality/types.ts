@@ -13,9 +13,12 @@ export const SCRIPTS: readonly Script[] = ["latin", "greek", "cyrillic", "cjk", 
 export interface QualitySignals {
   // ── truncation ────────────────────────────────────────────────────────────
   /**
-   * unterminated || finishLength || (!hasFinalAnswer && danglingEnd): the generation was cut off. A
-   * response that ends cleanly without a final answer is not truncated (see hasFinalAnswer and the
-   * requireFinalAnswer filter); one that stops mid-sentence with no answer is.
+   * The generation was cut off (quality/truncation.ts): reasoning never closed, finishLength, a solution
+   * block never closed whose solution is incomplete, or no final answer and a dangling end. A response
+   * that ends cleanly without a final answer is not truncated (see hasFinalAnswer and the
+   * requireFinalAnswer filter); one that stops mid-sentence with no answer is. A solution block that
+   * lost its closing tag (a stop string) but has a final answer and ends cleanly (or finish_reason
+   * "stop") is complete, not truncated. Verification never grades a truncated trace.
    */
   truncated: boolean;
   /** reasoning block (or solution block) opened and never closed */
@@ -27,7 +30,10 @@ export interface QualitySignals {
    * "Answer:" phrase is in its last 2,000, or (think_answer format) the closed <answer> block is non-empty
    */
   hasFinalAnswer: boolean;
-  /** the response's last non-blank character is not a sentence / formula / block end (. ! ? $ ) ] } > * etc.) */
+  /**
+   * the response's last non-blank character is not a sentence / formula / block end (. ! ? $ ) ] } > * etc.);
+   * when the solution block is unclosed, a trailing fragment of its closing tag (`<|end_of_`) is ignored
+   */
   danglingEnd: boolean;
 
   // ── repetition ────────────────────────────────────────────────────────────

@@ -253,6 +253,35 @@ export function readManifest(runDir: string): Record<string, any> | null {
   }
 }
 
+/** One row of a run's signal table (`manifest.signals`, written by src/run/manifest.ts). */
+export interface SignalRow {
+  signal: string;
+  stage: string;
+  rows: number;
+  kept: number;
+  droppedAs: number;
+}
+
+/**
+ * The signal table of a run folder (`manifest.signals`), or null when `path` is not a run folder or
+ * its manifest predates the table. A malformed entry is an error naming the manifest and the entry.
+ */
+export function runSignals(path: string): SignalRow[] | null {
+  if (!isRunFolder(path)) return null;
+  const m = readManifest(path);
+  if (!m || m.signals === undefined) return null;
+  const where = join(resolve(path), "manifest.json");
+  if (!Array.isArray(m.signals)) throw new Error(`${where}: signals: expected an array`);
+  return m.signals.map((e: unknown, i: number) => {
+    const r = e as Record<string, unknown>;
+    const ok =
+      r !== null && typeof r === "object" && typeof r.signal === "string" && typeof r.stage === "string" &&
+      [r.rows, r.kept, r.droppedAs].every((n) => Number.isInteger(n) && (n as number) >= 0);
+    if (!ok) throw new Error(`${where}: signals[${i}]: expected {signal, stage, rows, kept, droppedAs} with counts ≥ 0`);
+    return { signal: r.signal, stage: r.stage, rows: r.rows, kept: r.kept, droppedAs: r.droppedAs } as SignalRow;
+  });
+}
+
 // ------------------------------------------------------------------ seeded, stable sampling
 
 /** 32-bit FNV-1a of a string mixed with a seed, finalised with murmur3's fmix32. */

@@ -5,7 +5,7 @@
  */
 import { normalizeTrace } from "../record/trace.js";
 import type { Description, Histogram } from "./stats.js";
-import type { Row } from "./shards.js";
+import type { Row, SignalRow } from "./shards.js";
 
 export interface Style {
   color: boolean;
@@ -79,6 +79,23 @@ export function renderDescription(d: Description, st: Style): string {
   if (Object.keys(d.byDecision).length) out.push(renderCounts(bold("per decision", st), d.byDecision, n), "");
   if (Object.keys(d.byContamination).length) out.push(renderCounts(bold("contaminated (per benchmark)", st), d.byContamination, n), "");
   return out.join("\n");
+}
+
+/**
+ * A run's signal table: per signal, the rows that raise it whichever stage dropped them, how many of
+ * those were kept, and how many were dropped with it as their reason (the rest went for another cause).
+ */
+export function renderSignals(signals: SignalRow[], st: Style): string {
+  const lines = [bold("signals", st) + " (rows raising each, whichever stage dropped them; from manifest.json, the whole run):"];
+  if (!signals.length) return lines.concat("  (none)").join("\n");
+  const sw = Math.max(5, ...signals.map((s) => s.stage.length));
+  const nw = Math.max(6, ...signals.map((s) => safeText(s.signal).length));
+  lines.push(dim(`  ${"stage".padEnd(sw)}  ${"signal".padEnd(nw)}  ${"rows".padStart(9)}  ${"kept".padStart(9)}  ${"dropped as it".padStart(13)}  ${"by another".padStart(10)}`, st));
+  for (const s of signals) {
+    const other = s.rows - s.kept - s.droppedAs;
+    lines.push(`  ${safeText(s.stage).padEnd(sw)}  ${safeText(s.signal).padEnd(nw)}  ${fmt(s.rows).padStart(9)}  ${fmt(s.kept).padStart(9)}  ${fmt(s.droppedAs).padStart(13)}  ${fmt(other).padStart(10)}`);
+  }
+  return lines.join("\n");
 }
 
 function clip(s: string, max: number): string {

@@ -11,7 +11,7 @@ import { redactUrl } from "../io/http.js";
 import type { OutcomeStats } from "../group/outcome.js";
 import { dependencyVersions, toolVersion } from "../version.js";
 import { CONSERVATION_RULE } from "./conservation.js";
-import type { StageCount, UnitMarker, WriteCounts } from "./markers.js";
+import type { SignalCount, StageCount, UnitMarker, WriteCounts } from "./markers.js";
 
 export interface ShardEntry {
   path: string;
@@ -19,6 +19,16 @@ export interface ShardEntry {
   tokens: number;
   bytes: number;
   sha256: string;
+}
+
+/**
+ * One row of `manifest.signals`: a signal (named like the drop reason it can cause, e.g.
+ * `quality:truncated`, `verify:no_answer`, `verify:correct`, `contaminated:aime24`, `duplicate:exact`),
+ * the stage whose filter acts on it, the rows that raise it whichever stage dropped them, how many of
+ * those were kept, and how many were dropped with it as their reason.
+ */
+export interface SignalRow extends SignalCount {
+  signal: string;
 }
 
 export interface Manifest {
@@ -39,6 +49,8 @@ export interface Manifest {
     byReason: Record<string, number>;
   };
   conservation: { ok: true; rule: string };
+  /** the signal table (src/decide/signals.ts), in stage precedence order, then by signal name */
+  signals: SignalRow[];
   groups: Record<string, unknown>;
   shards: { data: ShardEntry[]; rejected: ShardEntry[]; annotated: ShardEntry[] };
   outputs: Record<string, unknown>;
@@ -76,9 +88,22 @@ export interface ManifestParts {
   markers: UnitMarker[];
   /** the run's merged write counts */
   counts: WriteCounts;
+  /** every stage in precedence order, enabled or not (Decider.precedence): the signal table's order */
+  precedence: string[];
   groupStats: OutcomeStats;
   problemsWithPassRate: number;
   outputs: Record<string, unknown>;
+}
+
+/** The signal table as rows: stages in precedence order (a stage not in it last), then signal names. */
+export function signalRows(signals: Record<string, SignalCount>, stageOrder: string[]): SignalRow[] {
+  const rank = (stage: string) => {
+    const i = stageOrder.indexOf(stage);
+    return i < 0 ? stageOrder.length : i;
+  };
+  return Object.entries(signals)
+    .map(([signal, c]) => ({ signal, stage: c.stage, rows: c.rows, kept: c.kept, droppedAs: c.droppedAs }))
+    .sort((a, b) => rank(a.stage) - rank(b.stage) || (a.signal < b.signal ? -1 : a.signal > b.signal ? 1 : 0));
 }
 
 export function buildManifest(p: ManifestParts): Manifest {
@@ -105,6 +130,7 @@ export function buildManifest(p: ManifestParts): Manifest {
     inputs: p.markers.map((m, i) => manifestInput(m, p.files[i]!)),
     counts: { rowsIn, kept: keptRows, dropped, keptTokens, stages, bySource, byReason },
     conservation: { ok: true, rule: CONSERVATION_RULE },
+    signals: signalRows(p.counts.signals, p.precedence),
     groups: {
       exactDuplicates: gs.exactDuplicates,
       duplicateIds: gs.duplicateIds,

@@ -105,6 +105,21 @@ export function clearWritten(outDir: string, unit: number, part?: number): void 
  * `token` ties it to one group outcome (config hash + annotated shard hashes): a marker under another
  * token is stale and the unit is written again.
  */
+/**
+ * One row of the signal table (src/decide/signals.ts): the rows that raise a signal, whichever stage
+ * dropped them, if any.
+ */
+export interface SignalCount {
+  /** the stage whose filter acts on the signal */
+  stage: string;
+  /** rows that raise it */
+  rows: number;
+  /** of those, rows kept */
+  kept: number;
+  /** of those, rows dropped with this signal as their reason (the rest were kept or dropped by another cause) */
+  droppedAs: number;
+}
+
 /** Rows in, kept, dropped per stage and per source, and the shards written: of a write part, a unit or a run. */
 export interface WriteCounts {
   rowsIn: number;
@@ -112,6 +127,8 @@ export interface WriteCounts {
   keptTokens: number;
   /** per stage, in stage order: in / kept / dropped / reasons */
   stages: StageCount[];
+  /** the signal table, by signal */
+  signals: Record<string, SignalCount>;
   bySource: Record<string, { in: number; kept: number; dropped: number }>;
   data: UnitShard[];
   rejected: UnitShard[];
@@ -126,12 +143,16 @@ export function writeMarkerPath(outDir: string, unit: number): string {
   return join(outDir, ".work", "write", `${unitName(unit)}.json`);
 }
 
-/** A write marker counts when its token matches and every shard it lists exists with its size. */
+/**
+ * A write marker counts when its token matches, it has every count (a marker from a curate before the
+ * signal table has none: its unit is written again) and every shard it lists exists with its size.
+ */
 export function readWriteMarker(outDir: string, unit: number, token: string): WriteMarker | null {
   const p = writeMarkerPath(outDir, unit);
   if (!existsSync(p)) return null;
   try {
     const m = JSON.parse(readFileSync(p, "utf8")) as WriteMarker;
+    if (typeof m.signals !== "object" || m.signals === null) return null;
     return m.token === token && shardsPresent(outDir, [...m.data, ...m.rejected]) ? m : null;
   } catch {
     return null;

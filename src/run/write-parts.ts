@@ -19,7 +19,8 @@ import type { DropReason, Rollout } from "../record/rollout.js";
 import type { GroupOutcome } from "../group/outcome.js";
 import { isReadFailure, storedDrop, type Decider } from "../decide/decide.js";
 import { unitName } from "../io/units.js";
-import { clearWritten, type StageCount, type UnitMarker, type UnitShard, type WriteCounts } from "./markers.js";
+import type { RaisedSignal } from "../decide/signals.js";
+import { clearWritten, type SignalCount, type StageCount, type UnitMarker, type UnitShard, type WriteCounts } from "./markers.js";
 
 export interface ShardOptions {
   codec: Codec;
@@ -64,6 +65,46 @@ export class StageCounter {
       c.dropped += s.dropped;
       for (const [r, n] of Object.entries(s.reasons)) c.reasons[r] = (c.reasons[r] ?? 0) + n;
     }
+  }
+}
+
+/** The signal table of some rows (src/decide/signals.ts): rows raising each signal, kept, dropped as it. */
+export class SignalCounter {
+  readonly counts: Record<string, SignalCount> = {};
+  private readonly seen = new Set<string>();
+
+  private get(stage: string, signal: string): SignalCount {
+    return (this.counts[signal] ??= { stage, rows: 0, kept: 0, droppedAs: 0 });
+  }
+
+  /** one row: the signals it raises (each counted once) and its final decision */
+  record(signals: RaisedSignal[], drop: DropReason | null) {
+    this.seen.clear();
+    for (const { stage, signal } of signals) {
+      if (this.seen.has(signal)) continue;
+      this.seen.add(signal);
+      const c = this.get(stage, signal);
+      c.rows++;
+      if (!drop) c.kept++;
+      else if (drop.reason === signal) c.droppedAs++;
+    }
+  }
+
+  /** add another counter's table (a part's or unit's share) */
+  merge(signals: Record<string, SignalCount>) {
+    for (const [signal, s] of Object.entries(signals)) {
+      const c = this.get(s.stage, signal);
+      c.rows += s.rows;
+      c.kept += s.kept;
+      c.droppedAs += s.droppedAs;
+    }
+  }
+
+  /** the table with its signals in name order, so merged counts serialise the same whatever the merge order */
+  sorted(): Record<string, SignalCount> {
+    const out: Record<string, SignalCount> = {};
+    for (const k of Object.keys(this.counts).sort()) out[k] = this.counts[k]!;
+    return out;
   }
 }
 
@@ -184,6 +225,7 @@ export interface PartResult extends WriteCounts {
  */
 export function mergeWriteCounts(order: string[], items: WriteCounts[], sources: string[] = []): WriteCounts {
   const counter = new StageCounter(order);
+  const signals = new SignalCounter();
   const bySource: WriteCounts["bySource"] = {};
   for (const name of sources) bySource[name] = { in: 0, kept: 0, dropped: 0 };
   let rowsIn = 0;
@@ -194,6 +236,7 @@ export function mergeWriteCounts(order: string[], items: WriteCounts[], sources:
     keptRows += w.keptRows;
     keptTokens += w.keptTokens;
     counter.merge(w.stages);
+    signals.merge(w.signals);
     for (const [name, c] of Object.entries(w.bySource)) {
       const t = (bySource[name] ??= { in: 0, kept: 0, dropped: 0 });
       t.in += c.in;
@@ -201,7 +244,7 @@ export function mergeWriteCounts(order: string[], items: WriteCounts[], sources:
       t.dropped += c.dropped;
     }
   }
-  return { rowsIn, keptRows, keptTokens, stages: order.map((s) => counter.get(s)), bySource, data: items.flatMap((w) => w.data), rejected: items.flatMap((w) => w.rejected) };
+  return { rowsIn, keptRows, keptTokens, stages: order.map((s) => counter.get(s)), signals: signals.sorted(), bySource, data: items.flatMap((w) => w.data), rejected: items.flatMap((w) => w.rejected) };
 }
 
 export const partName = (unit: number, part: number) => `${unitName(unit)}-p${String(part).padStart(5, "0")}`;
@@ -216,10 +259,12 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decider: 
   let kept: ShardSet | null = null;
   let rejected: ShardSet | null = null;
   let counter = new StageCounter(order);
+  let signals = new SignalCounter();
   let result: PartResult | null = null;
   const close = () => {
     if (!result) return;
     result.stages = order.map((s) => counter.get(s));
+    result.signals = signals.sorted();
     result.data = kept!.close().map((s) => unitShard(outDir, s));
     result.rejected = rejected!.close().map((s) => unitShard(outDir, s));
     results.push(result);
@@ -232,7 +277,8 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decider: 
     rejected = new ShardSet(join(outDir, "rejected"), `rejected-${partName(marker.unit, p)}`, REJECTED_COLUMNS, job.shard);
     kept = new ShardSet(join(outDir, "data"), `train-${partName(marker.unit, p)}`, KEPT_COLUMNS, job.shard);
     counter = new StageCounter(order);
-    result = { part: p, rowsIn: 0, keptRows: 0, keptTokens: 0, stages: [], bySource: {}, data: [], rejected: [] };
+    signals = new SignalCounter();
+    result = { part: p, rowsIn: 0, keptRows: 0, keptTokens: 0, stages: [], signals: {}, bySource: {}, data: [], rejected: [] };
   };
   try {
     let sinceProgress = 0;
@@ -247,6 +293,7 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decider: 
       src.in++;
       if (isReadFailure(stored)) {
         counter.record(order, stored);
+        signals.record(decider.signals(null, stored, stored, index, outcome), stored);
         src.dropped++;
         rejected!.append([...rolloutValues(record, undefined, { blank: true }), ...decisionValues(stored!, (value.raw as string | null) ?? null)]);
         continue;
@@ -255,6 +302,7 @@ export async function writeParts(job: WriteJob, outcome: GroupOutcome, decider: 
       record.id = outcome.idOf(index) ?? record.id;
       const drop = decider.final(record, stored, index, outcome);
       counter.record(order, drop);
+      signals.record(decider.signals(record, stored, drop, index, outcome), drop);
       const tokens = record.tokens?.response ?? 0;
       if (drop) {
         src.dropped++;

@@ -4,7 +4,10 @@
  * see schemas/parts/filters.verify.schema.json).
  *
  * The annotator sets `record.verify` from `record.reference` and the final solution of `record.trace`
- * (the whole response when the trace has not been split). Fast layers run in the calling thread; pairs
+ * (the whole response when the trace has not been split). A trace that was cut off (the truncation
+ * rule of quality/truncation.ts, the same one `quality.truncated` stores) is never graded: no answer is
+ * extracted from it, its verdict is `no_answer` with rule `unterminated` (reasoning never closed) or
+ * `truncated`, and it does not count in pass rates (`gradedVerdict`). Fast layers run in the calling thread; pairs
  * that need the symbolic engine go to one lazily spawned symbolic worker per annotator (worker_threads
  * nest, so this works inside the annotate pool), which `close()` terminates.
  */
@@ -13,20 +16,31 @@ import type { Rollout } from "../record/rollout.js";
 import type { Verdict, VerifyAnnotation } from "./types.js";
 import { Verifier, type VerifyInput } from "./verifier.js";
 import type { Annotator, AnnotatorModule } from "../record/annotator.js";
+import { truncation } from "../quality/truncation.js";
 
 export const VERDICTS: readonly Verdict[] = ["correct", "incorrect", "no_answer", "ungradable_reference", "timeout"];
 
-/** what the verifier reads from a record */
+/** rules of a `no_answer` verdict given to a trace that was cut off: it was never graded */
+export const CUT_OFF_RULES: readonly string[] = ["unterminated", "truncated"];
+
+/**
+ * The verdict as pass rates count it: null when the rollout was not verified or was cut off before
+ * its answer (never graded), else its verdict. group/ counts correct / (correct + incorrect + no_answer)
+ * over these.
+ */
+export function gradedVerdict(v: VerifyAnnotation | null | undefined): Verdict | null {
+  if (!v) return null;
+  return v.verdict === "no_answer" && CUT_OFF_RULES.includes(v.rule) ? null : v.verdict;
+}
+
+/** what the verifier reads from a record; `truncated` is set (true) only for a trace that was cut off */
 export function verifyInput(record: Rollout): VerifyInput {
   const t = record.trace;
-  if (!t) return { reference: record.reference, solution: record.response, problem: record.problem };
-  return {
-    reference: record.reference,
-    solution: t.solution,
-    unterminated: t.unterminated,
-    answerBlock: t.format === "think_answer",
-    problem: record.problem,
-  };
+  const input: VerifyInput = !t
+    ? { reference: record.reference, solution: record.response, problem: record.problem }
+    : { reference: record.reference, solution: t.solution, unterminated: t.unterminated, answerBlock: t.format === "think_answer", problem: record.problem };
+  if (truncation({ response: record.response, trace: t, finishReason: record.finishReason }).truncated) input.truncated = true;
+  return input;
 }
 
 export const verifyModule: AnnotatorModule = {

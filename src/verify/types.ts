@@ -10,8 +10,9 @@ export interface VerifyAnnotation {
   /**
    * which rule decided: an equivalence layer ("string", "numeric", "expression", "symbolic"), prefixed by
    * the answer structure when not a plain scalar ("tuple/numeric", "interval/expression", "set~list/string"),
-   * or the reason there was nothing to compare ("unterminated", "no_answer", "no_reference",
-   * "reference_unparseable", "refused:length", "refused:depth", "timeout"), or why exact arithmetic refused
+   * or the reason there was nothing to compare ("unterminated", "truncated" — a cut-off trace, never graded —,
+   * "no_answer", "no_reference", "reference_unparseable", "refused:length", "refused:depth", "timeout"), or
+   * why exact arithmetic refused
    * ("exact/too_large", "exact/work_limit", "exact/out_of_range", "exact/double_precision")
    */
   rule: string;

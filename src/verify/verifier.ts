@@ -17,6 +17,8 @@ export interface VerifyInput {
   solution: string;
   /** reasoning opened and never closed */
   unterminated?: boolean;
+  /** the generation was cut off (quality/truncation.ts): no answer is extracted, verdict no_answer, rule `truncated` */
+  truncated?: boolean;
   /** the solution is an unwrapped `<answer>…</answer>` block (trace format think_answer) */
   answerBlock?: boolean;
   /** an already extracted answer: skips extraction (rule `given`) */
@@ -83,8 +85,11 @@ export class Verifier {
     const t0 = performance.now();
     const cfg = this.config;
     const ref = input.reference;
-    const extraction: Extraction | null =
-      input.answer !== undefined
+    // a cut-off trace is never graded: its last sentence or formula is not an answer
+    const cutOff = input.unterminated === true || input.truncated === true;
+    const extraction: Extraction | null = cutOff
+      ? null
+      : input.answer !== undefined
         ? input.answer.trim().length > 0
           ? { answer: input.answer.trim(), rule: "given" as Extraction["rule"] }
           : null
@@ -96,7 +101,7 @@ export class Verifier {
           });
     if (ref === null || ref.trim().length === 0) return { done: this.annotation("ungradable_reference", extraction, "no_reference", t0) };
     if (ref.length > cfg.maxAnswerChars * 4) return { done: this.annotation("ungradable_reference", extraction, "reference_too_long", t0) };
-    if (!extraction) return { done: this.annotation("no_answer", null, input.unterminated ? "unterminated" : "no_answer", t0) };
+    if (!extraction) return { done: this.annotation("no_answer", null, input.unterminated ? "unterminated" : input.truncated ? "truncated" : "no_answer", t0) };
     const pred = extraction.answer;
     if (pred.length > cfg.maxAnswerChars) return { done: this.annotation("timeout", extraction, "refused:length", t0) };
     if (extraction.conflicting) {

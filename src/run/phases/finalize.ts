@@ -2,7 +2,8 @@
  * Phase `finalize` (one process, after every unit is written): files no write marker lists go, the
  * per-problem statistics, the conservation check over the merged write markers, the outputs'
  * manifests, the dataset card, clusters.json, problems.jsonl, timings.json and — last, atomically —
- * manifest.json, whose presence means the run finished.
+ * manifest.json (with the signal table merged from the write markers), whose presence means the run
+ * finished.
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../io/atomic.js";
@@ -37,6 +38,7 @@ export async function finalizePhase(ctx: RunContext, products: Products): Promis
     files: ctx.files,
     markers: ctx.markers,
     counts,
+    precedence: ctx.decider.precedence(ctx.outcome.stages),
     groupStats: ctx.outcome.stats,
     problemsWithPassRate: [...problems.values()].filter((p) => p.passRate !== null).length,
     outputs,
