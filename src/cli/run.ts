@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadMix } from "../config/load.js";
+import { decontaminationStatus, loadMix } from "../config/load.js";
 import { runMix, type Phase } from "../run/runner.js";
 import { UsageError } from "../errors.js";
 
@@ -45,6 +45,8 @@ export function register(program: Command): void {
       if (o.phase !== undefined && !["all", "annotate", "group", "merge", "write", "outputs", "finalize"].includes(o.phase)) {
         throw new UsageError(`--phase must be all, annotate, group, merge, write, outputs or finalize, found ${JSON.stringify(o.phase)}`);
       }
+      // before the work starts, so it is seen while the run can still be stopped; --quiet leaves it to the manifest, card and report
+      if (!o.quiet) for (const w of decontaminationStatus(loaded.config).warnings) process.stderr.write(`warning: ${mixPath}: ${w}\n`);
       const res = await runMix(loaded, {
         outDir,
         workers: o.workers,

@@ -1,10 +1,11 @@
 /**
  * manifest.json: what a finished run is — tool and dependency versions, the resolved config and its
- * hash, inputs, counts per stage, reason and source, group statistics, every shard with rows, tokens,
- * bytes and sha-256, and the data products. Written last and atomically: its presence means finished.
+ * hash, whether it was decontaminated (with the config's warnings), inputs, counts per stage, reason
+ * and source, group statistics, every shard with rows, tokens, bytes and sha-256, and the data
+ * products. Written last and atomically: its presence means finished.
  */
 import { isAbsolute, relative } from "node:path";
-import type { LoadedMix } from "../config/load.js";
+import { decontaminationStatus, type LoadedMix } from "../config/load.js";
 import type { SourceFile } from "../io/sources.js";
 import { unitName } from "../io/units.js";
 import type { OutcomeStats } from "../group/outcome.js";
@@ -26,6 +27,10 @@ export interface Manifest {
   configHash: string;
   seed: number;
   tokenizer: string;
+  /** false when rows were not checked against benchmarks, or matches were not dropped (see warnings) */
+  decontaminated: boolean;
+  /** what the config leaves unsafe, one line each (the lines `validate` and `run` print) */
+  warnings: string[];
   config: unknown;
   inputs: { unit: string; source: string; file: string; format: string; bytes: number; rows: number }[];
   counts: {
@@ -69,12 +74,15 @@ export function buildManifest(p: ManifestParts): Manifest {
     sha256: s.sha256,
   });
   const gs = p.groupStats;
+  const { decontaminated, warnings } = decontaminationStatus(config);
   return {
     tool: { name: "curate", version: toolVersion(), dependencies: dependencyVersions() },
     name: config.name,
     configHash: p.loaded.hash,
     seed: config.seed,
     tokenizer: config.tokenizer,
+    decontaminated,
+    warnings,
     config,
     inputs: p.markers.map((m, i) => ({ unit: unitName(m.unit), source: m.source, file: m.file, format: p.files[i]!.format, bytes: p.files[i]!.bytes, rows: m.rows })),
     counts: { rowsIn, kept: keptRows, dropped, keptTokens, stages, bySource, byReason },
