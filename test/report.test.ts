@@ -64,9 +64,9 @@ describe("report on a synthetic run with every annotation and hostile traces", (
     const d = await collectReport(dir);
     expect(d.scanned.kept).toBe(manifest.counts.kept);
     expect(d.scanned.dropped).toBe(manifest.counts.dropped);
-    expect(d.lengths!.before.n).toBe(manifest.counts.rowsIn);
-    expect(d.lengths!.after.n).toBe(manifest.counts.kept);
-    expect(d.lengths!.after.counts.length).toBe(d.lengths!.before.counts.length);
+    expect(d.lengths!.response.allQ.n).toBe(manifest.counts.rowsIn);
+    expect(d.lengths!.response.keptQ.n).toBe(manifest.counts.kept);
+    expect(d.lengths!.response.kept.length).toBe(d.lengths!.response.all.length);
     const all = `read_parquet(['${sq(join(dir, "data", "*.parquet"))}', '${sq(join(dir, "rejected", "*.parquet"))}'], union_by_name = true)`;
     const verdicts = await duck(`SELECT verdict, count(*) AS n FROM ${all} GROUP BY verdict`);
     for (const v of verdicts) expect(d.verifier!.all[String(v.verdict)]).toBe(Number(v.n));
@@ -89,7 +89,7 @@ describe("report on a synthetic run with every annotation and hostile traces", (
       expect(c.problems[0]!.key).toBe(c.group);
     }
     expect(d.passRate!.basis).toBe("group");
-    expect(d.outputs.map((o) => o.name)).toEqual(["sft"]);
+    expect(d.outputs.map((o) => o.name)).toEqual(["midtrain", "sft"]);
     expect(d.domains).not.toBeNull();
   });
 
