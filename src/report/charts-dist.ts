@@ -165,6 +165,14 @@ export function shareBars(rows: ShareRow[], opts: { title: string; id: string; c
   return svg + "</svg>";
 }
 
+/**
+ * One colour per drop reason, in the order given (the run's reasons, largest first), so a reason has
+ * the same colour in every split bar of the page.
+ */
+export function reasonColors(reasons: string[]): Map<string, string> {
+  return new Map(reasons.map((r, i) => [r, PALETTE[i % PALETTE.length]!]));
+}
+
 /** A share as a percentage that never reads 0.0% for a non-zero share. */
 export function sharePct(x: number): string {
   if (x > 0 && x < 0.001) return "<0.1%";

@@ -6,7 +6,7 @@
  */
 import { escapeHtml as h } from "../escape.js";
 import { countsTable, fmt, pct } from "../charts.js";
-import { shareBars, sharePct, stackedBar } from "../charts-dist.js";
+import { reasonColors, shareBars, sharePct, stackedBar } from "../charts-dist.js";
 import type { ReportScan, ReportSection, SectionCollector } from "../section.js";
 import { str } from "../values.js";
 
@@ -82,9 +82,19 @@ function stageTable(c: FunnelData["counts"]): string {
 }
 
 /** Kept first, then every drop reason, largest first: the parts of one 100 % bar. */
-function parts(kept: number, reasons: Record<string, number>): { label: string; count: number; key: string; color?: string }[] {
-  const drops = Object.entries(reasons).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return [{ label: "kept", count: kept, key: "kept", color: KEPT_COLOR }, ...drops.map(([r, n]) => ({ label: r, count: n, key: r }))];
+function parts(kept: number, reasons: Record<string, number>, colors: Map<string, string>): { label: string; count: number; key: string; color?: string }[] {
+  const drops = byCount(reasons);
+  return [{ label: "kept", count: kept, key: "kept", color: KEPT_COLOR }, ...drops.map(([r, n]) => ({ label: r, count: n, key: r, color: colors.get(r) }))];
+}
+
+/** Reasons largest first, ties by name. */
+function byCount(reasons: Record<string, number>): [string, number][] {
+  return Object.entries(reasons).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+/** The run's reasons' colours (charts-dist.ts), the same in every split bar. */
+function runColors(c: FunnelData["counts"]): Map<string, string> {
+  return reasonColors(byCount(c.byReason).map(([r]) => r));
 }
 
 /**
@@ -94,7 +104,7 @@ function parts(kept: number, reasons: Record<string, number>): { label: string; 
 function dropShares(c: FunnelData["counts"]): string {
   const reasons = Object.entries(c.byReason).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (!reasons.length || c.rowsIn <= 0) return "";
-  let s = `<h3>Where the rows went</h3><div id="drop-share">` + stackedBar(parts(c.kept, c.byReason), { title: "share of the rows in: kept and each drop reason", id: "rows-split" });
+  let s = `<h3>Where the rows went</h3><div id="drop-share">` + stackedBar(parts(c.kept, c.byReason, runColors(c)), { title: "share of the rows in: kept and each drop reason", id: "rows-split" });
   s += `<p class="caption">Share of the ${fmt(c.rowsIn)} rows in that each reason removed (bars scaled to the largest share):</p>`;
   s += shareBars(reasons.map(([r, n]) => ({ label: r, count: n, share: n / c.rowsIn, key: r })), { title: "share of the rows in removed per reason", id: "reason-share" });
   const stages = c.stages.filter((st) => st.dropped > 0 && st.in > 0);
@@ -130,8 +140,9 @@ function sourceTable(d: FunnelData): string {
     s += `<tr data-source="${h(name)}"><td>${h(name)}</td><td class="num" data-field="in">${fmt(src.in)}</td><td class="num" data-field="kept">${fmt(src.kept)}</td><td class="num" data-field="dropped">${fmt(src.dropped)}</td><td class="num">${pct(src.kept, src.in)}</td><td>${top}</td></tr>`;
   }
   s += `</tbody></table>`;
+  const colors = runColors(d.counts);
   for (const [name, src] of sources.slice(0, SOURCE_BARS)) {
-    s += `<div class="head">${h(name)}: ${fmt(src.in)} rows in</div>` + stackedBar(parts(src.kept, d.reasonBySource[name] ?? {}), { title: `${name}: kept and each drop reason`, id: `source-split` });
+    s += `<div class="head">${h(name)}: ${fmt(src.in)} rows in</div>` + stackedBar(parts(src.kept, d.reasonBySource[name] ?? {}, colors), { title: `${name}: kept and each drop reason`, id: `source-split` });
   }
   return s;
 }
