@@ -137,6 +137,8 @@ export interface ShareRow {
   share: number;
   /** data-key attribute of the bar */
   key: string;
+  /** the bar's colour, else the chart's */
+  color?: string;
 }
 
 /**
@@ -159,7 +161,7 @@ export function shareBars(rows: ShareRow[], opts: { title: string; id: string; c
     const w = r.count > 0 ? Math.max(MIN_BAR_PX, (r.share / max) * plotW) : 0;
     const label = r.label.length > 36 ? r.label.slice(0, 35) + "…" : r.label;
     svg += `<text x="${labelW - 6}" y="${y + barH - 3}" text-anchor="end" class="lbl">${h(label)}<title>${h(r.label)}</title></text>`;
-    svg += `<rect data-key="${h(r.key)}" x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${opts.color ?? PALETTE[0]}"><title>${h(r.label)}: ${fmt(r.count)} rows, ${(100 * r.share).toFixed(2)}%</title></rect>`;
+    svg += `<rect data-key="${h(r.key)}" x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${r.color ?? opts.color ?? PALETTE[0]}"><title>${h(r.label)}: ${fmt(r.count)} rows, ${(100 * r.share).toFixed(2)}%</title></rect>`;
     svg += `<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 3}" class="val">${h(sharePct(r.share))} · ${fmt(r.count)}</text>`;
   });
   return svg + "</svg>";

@@ -104,9 +104,10 @@ function runColors(c: FunnelData["counts"]): Map<string, string> {
 function dropShares(c: FunnelData["counts"]): string {
   const reasons = Object.entries(c.byReason).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (!reasons.length || c.rowsIn <= 0) return "";
-  let s = `<h3>Where the rows went</h3><div id="drop-share">` + stackedBar(parts(c.kept, c.byReason, runColors(c)), { title: "share of the rows in: kept and each drop reason", id: "rows-split" });
+  const colors = runColors(c);
+  let s = `<h3>Where the rows went</h3><div id="drop-share">` + stackedBar(parts(c.kept, c.byReason, colors), { title: "share of the rows in: kept and each drop reason", id: "rows-split" });
   s += `<p class="caption">Share of the ${fmt(c.rowsIn)} rows in that each reason removed (bars scaled to the largest share):</p>`;
-  s += shareBars(reasons.map(([r, n]) => ({ label: r, count: n, share: n / c.rowsIn, key: r })), { title: "share of the rows in removed per reason", id: "reason-share" });
+  s += shareBars(reasons.map(([r, n]) => ({ label: r, count: n, share: n / c.rowsIn, key: r, color: colors.get(r) })), { title: "share of the rows in removed per reason", id: "reason-share" });
   const stages = c.stages.filter((st) => st.dropped > 0 && st.in > 0);
   if (stages.length) {
     s += `<p class="caption">Share of the rows reaching each stage that it dropped:</p>`;
