@@ -2,14 +2,15 @@
  * A mix that does not keep benchmark problems out says so: decontaminationStatus names each way a
  * config leaves it out; `validate` and `run` print one stderr line per warning saying how to turn it
  * on; the manifest records `decontaminated: false` and the warnings; the dataset card opens with a
- * "Not decontaminated" banner. The shipped pipelines raise none.
+ * "Not decontaminated" banner. The shipped pipelines raise none, and the phi4 recipe, decontaminated,
+ * still builds all four products (from the MATH-train traces; its other sources are eval dumps).
  */
 import { describe, expect, it } from "vitest";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { decontaminationStatus, loadMix } from "../src/config/load.js";
 import { datasetCard, warningBanner } from "../src/mix/card.js";
-import { quickstartVariant, repoRoot, runCli, tempDir } from "./helpers/cli.js";
+import { quickstartVariant, repoRoot, runCli, sharedData, tempDir } from "./helpers/cli.js";
 
 const sources = [{ name: "s", path: "x.jsonl", fields: {} }];
 
@@ -78,5 +79,36 @@ describe("validate and run on a mix without decontamination", () => {
     const card = readFileSync(join(dir, "run", "README.md"), "utf8");
     expect(card).toContain("> **Not decontaminated.**");
     expect(card).toContain(`> Warning: ${manifest.warnings[0]}`);
+  });
+});
+
+describe("the phi4-mini-reasoning recipe, decontaminated, on the shared traces", () => {
+  it("drops every row of the eval dumps as contaminated and still builds all four products", (ctx) => {
+    const traces = join(sharedData, "traces");
+    if (!existsSync(traces) || !existsSync(join(sharedData, "benchmarks"))) return ctx.skip(`../shared/data not found at ${sharedData}: the recipe reads its traces and benchmarks`);
+    const recipe = JSON.parse(readFileSync(join(repoRoot, "pipelines", "phi4-mini-reasoning.json"), "utf8"));
+    const abs = (p: string) => resolve(repoRoot, "pipelines", p);
+    recipe.benchmarksDir = abs(recipe.benchmarksDir);
+    // the eval dumps cut to a few rows each (they are all dropped); math-train whole, as the products need it
+    for (const s of recipe.sources) {
+      s.path = Array.isArray(s.path) ? s.path.map(abs) : abs(s.path);
+      if (s.name !== "math-train") s.limit = 10;
+    }
+    const dir = tempDir("curate-phi4-");
+    writeFileSync(join(dir, "mix.json"), JSON.stringify(recipe));
+    const r = runCli(["run", join(dir, "mix.json"), "-o", join(dir, "run"), "--workers", "0"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/^warning:/m);
+    const m = JSON.parse(readFileSync(join(dir, "run", "manifest.json"), "utf8"));
+    expect(m.decontaminated).toBe(true);
+    expect(m.warnings).toEqual([]);
+    for (const name of ["long-cot", "short-cot"]) {
+      expect(m.counts.bySource[name], name).toEqual({ in: 10, kept: 0, dropped: 10 });
+    }
+    const contaminated = Object.entries<number>(m.counts.byReason).filter(([k]) => k.startsWith("contaminated:")).reduce((a, [, n]) => a + n, 0);
+    expect(contaminated).toBe(20);
+    expect(m.counts.bySource["math-train"].kept).toBeGreaterThan(1000);
+    for (const name of ["midtrain", "sft", "dpo", "rl"]) expect(m.outputs[name]?.rows, name).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, "run", "README.md"), "utf8")).not.toContain("Not decontaminated");
   });
 });
