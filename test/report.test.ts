@@ -175,6 +175,10 @@ describe("what a reviewer reads: signals, thresholds, log bins, shares, tables, 
     const page = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 100, list: [{ signal: "quality:<b>x</b>", rows: 3, kept: null }] } });
     expect(page).toContain("From the manifest's <code>signals</code> table");
     expect(page).toContain(`<tr data-signal="quality:&lt;b&gt;x&lt;/b&gt;">`);
+    const many = Array.from({ length: 250 }, (_, i) => ({ signal: `contaminated:b${i}`, rows: 250 - i, kept: 0 }));
+    const capped = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 1000, list: many } });
+    expect(capped.match(/<tr data-signal=/g)!.length).toBe(200);
+    expect(capped).toContain("The 50 least raised signals are not shown.");
   });
 
   it("quality signals carry the run's thresholds and count the rows past them", async () => {

@@ -124,6 +124,9 @@ function sortSignals(list: SignalCount[]): SignalCount[] {
   return [...list].sort((a, b) => b.rows - a.rows || (a.signal < b.signal ? -1 : 1));
 }
 
+/** Rows of the table at most: signal names include benchmark names, which a run's data can multiply. */
+const SHOWN = 200;
+
 function renderSignals(d: SignalsData): string | null {
   const x = d.signals;
   if (!x) return null;
@@ -133,14 +136,15 @@ function renderSignals(d: SignalsData): string | null {
   let s = `<p class="note">${basis} A row counts under every signal it raises, whichever stage dropped it; the funnel counts only the first reason.</p>`;
   s += `<table id="signals-table"><thead><tr><th>signal</th><th>rows raising it</th><th>share of rows in</th><th>kept</th><th>dropped</th><th></th></tr></thead><tbody>`;
   const max = Math.max(1, ...x.list.map((e) => e.rows));
-  for (const e of x.list) {
+  for (const e of x.list.slice(0, SHOWN)) {
     const width = e.rows > 0 ? Math.max(3, (160 * e.rows) / max) : 0;
     const keptW = e.kept !== null && e.rows > 0 ? (width * e.kept) / e.rows : 0;
     s += `<tr data-signal="${h(e.signal)}"><td>${h(e.signal)}</td><td class="num" data-field="rows">${fmt(e.rows)}</td><td class="num">${sharePct(e.rows / Math.max(1, x.rowsIn))}</td>`;
     s += `<td class="num" data-field="kept">${e.kept === null ? "—" : fmt(e.kept)}</td><td class="num" data-field="dropped">${e.kept === null ? "—" : fmt(e.rows - e.kept)}</td>`;
     s += `<td><span class="minibar" style="width:${width.toFixed(0)}px"><span style="width:${keptW.toFixed(0)}px"></span></span></td></tr>`;
   }
-  return s + `</tbody></table><p class="caption">Bar: rows raising the signal (scaled to the most raised), the blue part kept.</p>`;
+  const more = x.list.length > SHOWN ? ` The ${fmt(x.list.length - SHOWN)} least raised signals are not shown.` : "";
+  return s + `</tbody></table><p class="caption">Bar: rows raising the signal (scaled to the most raised), the blue part kept.${more}</p>`;
 }
 
 export const signalsSection: ReportSection<SignalsData> = {
