@@ -215,7 +215,7 @@ describe("inspect on shards written by the pipeline", () => {
   it("the report's verifier, length and drop-sample summaries agree with DuckDB on the pipeline's shards", async () => {
     const d = await collectReport(out);
     const all = `read_parquet(['${sq(join(out, "data", "*.parquet"))}', '${sq(join(out, "rejected", "*.parquet"))}'], union_by_name = true)`;
-    expect(d.lengths!.before.n).toBe(Number((await duck(`SELECT count(tokens_response) AS n FROM ${all}`))[0]!.n));
+    expect(d.lengths!.response.allQ.n).toBe(Number((await duck(`SELECT count(tokens_response) AS n FROM ${all}`))[0]!.n));
     const verdicts = await duck(`SELECT verdict, count(*) AS n FROM ${all} WHERE verdict IS NOT NULL GROUP BY verdict`);
     if (verdicts.length === 0) expect(d.verifier).toBeNull();
     for (const v of verdicts) expect(d.verifier!.all[String(v.verdict)]).toBe(Number(v.n));

@@ -185,7 +185,7 @@ describe("pipelines/layouts.json on data-samples/layouts/ (CLI)", () => {
     doc.annotate = { ...doc.annotate, verify: { timeoutMs: 3000 } } as MixConfig["annotate"];
     delete doc.sources[2]!.fields.reference;
     writeFileSync(mixPath, JSON.stringify(doc));
-    const warning = 'curate: warning: source "reasoning-chat" maps no reference (fields.reference): filters.requireCorrect drops all its rows (verify:ungradable_reference)\n';
+    const warning = `warning: ${mixPath}: ` + 'source "reasoning-chat" maps no reference (fields.reference): filters.requireCorrect drops all its rows (verify:ungradable_reference)\n';
     const refilter = runCli(["run", mixPath, "--workers", "0", "--out", out, "--refilter"]);
     expect(refilter.code).toBe(2);
     expect(refilter.stderr.startsWith(warning), refilter.stderr).toBe(true);

@@ -7,9 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import type { Browser, Page } from "playwright-core";
 import { repoRoot, tempDir } from "./helpers/cli.js";
-import { writeSyntheticRun } from "../src/report/synthetic.js";
+import { HOSTILE_PAYLOADS, writeSyntheticRun } from "../src/report/synthetic.js";
 import { writeReport } from "../src/report/report.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -114,6 +115,73 @@ describe.skipIf(!haveChromium)("HTML report in headless Chromium", () => {
     await page.waitForTimeout(100);
     expect(await page.evaluate(() => (window as any).__curatePwned)).toBeUndefined();
     expect(await page.locator("img").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the new sections render and are readable: signal table, thresholds, log lengths, drop shares, outputs table", async () => {
+    const { page, errors } = await open(null);
+    for (const id of ["signals", "lengths", "quality", "outputs"]) expect(await page.locator(`section#${id}`).isVisible(), id).toBe(true);
+    expect(await page.locator("#signals-table tbody tr").count()).toBeGreaterThan(5);
+    const num = (s: string | null) => Number(String(s).replace(/,/g, ""));
+    const incorrect = page.locator('#signals-table tr[data-signal="verdict:incorrect"]');
+    expect(num(await incorrect.locator('[data-field="rows"]').textContent())).toBeGreaterThan(0);
+    // every drop reason has a bar at least 3 px wide, the smallest share (well under 1 %) included
+    const reasons = Object.entries<number>(manifest.counts.byReason).sort((a, b) => a[1] - b[1]);
+    expect(reasons[0]![1] / manifest.counts.rowsIn).toBeLessThan(0.01);
+    for (const chart of ["reason-share", "rows-split"]) {
+      for (const [r] of reasons) {
+        const box = await page.locator(`svg[data-chart="${chart}"] rect[data-key="${r}"]`).boundingBox();
+        expect(box?.width ?? 0, `${chart} ${r}`).toBeGreaterThanOrEqual(3);
+      }
+    }
+    const widest = await page.locator(`svg[data-chart="reason-share"] rect[data-key="${reasons.at(-1)![0]}"]`).boundingBox();
+    expect(widest!.width).toBeGreaterThan(200);
+    // thresholds drawn inside their plot
+    for (const [chart, label] of [["quality-repetition", "maxRepetition 0.5"], ["quality-tailLoopTokens", "maxTailLoopTokens 800"], ["response-tokens", "maxResponseTokens 6,000"]]) {
+      const svg = await page.locator(`svg[data-chart="${chart}"]`).boundingBox();
+      const line = await page.locator(`svg[data-chart="${chart}"] line.threshold[data-threshold="${label}"]`).boundingBox();
+      expect(line, chart).not.toBeNull();
+      expect(line!.x).toBeGreaterThan(svg!.x);
+      expect(line!.x).toBeLessThan(svg!.x + svg!.width);
+      expect(line!.height).toBeGreaterThan(50);
+    }
+    // log-axis lengths: response bars in many bins; reasoning and solution bars per source
+    expect(await page.locator('svg[data-chart="response-tokens"] rect[data-series="all rows"]').count()).toBeGreaterThan(5);
+    for (const src of Object.keys(manifest.counts.bySource)) {
+      const chart = page.locator(`[data-source-lengths="${src}"] svg`);
+      expect(await chart.locator('rect[data-series="reasoning"]').count(), src).toBeGreaterThan(0);
+      expect(await chart.locator('rect[data-series="solution"]').count(), src).toBeGreaterThan(0);
+    }
+    // outputs as a table, timings rounded
+    expect(await page.locator('#outputs-table tr[data-output="midtrain"] [data-field="packing"]').textContent()).toMatch(/^\d+\.\d%$/);
+    const timings = await page.locator("#timings").innerText();
+    expect(timings).toContain("10.3");
+    expect(timings).not.toContain("10.346");
+    expect(await page.locator("#run-warnings").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a run that was not decontaminated shows the banner first; a planted warning stays text", async () => {
+    const variant = join(tempDir("curate-browser-"), "nodecontam");
+    await writeSyntheticRun(variant, { rows: 300, seed: 4, hostile: true });
+    const m = JSON.parse(readFileSync(join(variant, "manifest.json"), "utf8"));
+    m.decontaminated = false;
+    m.warnings = [`not decontaminated: ${HOSTILE_PAYLOADS[0]}`];
+    writeFileSync(join(variant, "manifest.json"), JSON.stringify(m));
+    await writeReport(variant, join(variant, "report.html"));
+    const { page, errors } = await open(readFileSync(join(variant, "report.html"), "utf8"));
+    const banner = page.locator("#run-warnings");
+    expect(await banner.isVisible()).toBe(true);
+    expect(await banner.innerText()).toContain("Not decontaminated.");
+    expect(await banner.innerText()).toContain(HOSTILE_PAYLOADS[0]);
+    const first = await page.evaluate(() => document.querySelector("main")!.firstElementChild!.id);
+    expect(first).toBe("run-warnings");
+    expect(await page.evaluate(() => (window as any).__curatePwned)).toBeUndefined();
+    const shot = join(tmpdir(), "curate-report-banner.png");
+    await page.screenshot({ path: shot, fullPage: false });
+    expect(readFileSync(shot).length).toBeGreaterThan(10_000);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -12,6 +12,11 @@ import { escapeHtml, jsonForScript, safeUrl, highlightSpans } from "../src/repor
 import { collectReport } from "../src/report/collect.js";
 import { renderReport } from "../src/report/html.js";
 import { writeSyntheticRun, HOSTILE_PAYLOADS } from "../src/report/synthetic.js";
+import { manifestSignals } from "../src/report/sections/signals.js";
+import { filterThreshold } from "../src/report/sections/quality.js";
+import { headAndTail } from "../src/report/sections/drops.js";
+import { rounded } from "../src/report/sections/outputs.js";
+import { binRange, LOG_BINS, logBin, logLower } from "../src/report/bins.js";
 
 const sq = (p: string) => p.replace(/'/g, "''");
 
@@ -64,9 +69,9 @@ describe("report on a synthetic run with every annotation and hostile traces", (
     const d = await collectReport(dir);
     expect(d.scanned.kept).toBe(manifest.counts.kept);
     expect(d.scanned.dropped).toBe(manifest.counts.dropped);
-    expect(d.lengths!.before.n).toBe(manifest.counts.rowsIn);
-    expect(d.lengths!.after.n).toBe(manifest.counts.kept);
-    expect(d.lengths!.after.counts.length).toBe(d.lengths!.before.counts.length);
+    expect(d.lengths!.response.allQ.n).toBe(manifest.counts.rowsIn);
+    expect(d.lengths!.response.keptQ.n).toBe(manifest.counts.kept);
+    expect(d.lengths!.response.kept.length).toBe(d.lengths!.response.all.length);
     const all = `read_parquet(['${sq(join(dir, "data", "*.parquet"))}', '${sq(join(dir, "rejected", "*.parquet"))}'], union_by_name = true)`;
     const verdicts = await duck(`SELECT verdict, count(*) AS n FROM ${all} GROUP BY verdict`);
     for (const v of verdicts) expect(d.verifier!.all[String(v.verdict)]).toBe(Number(v.n));
@@ -89,7 +94,7 @@ describe("report on a synthetic run with every annotation and hostile traces", (
       expect(c.problems[0]!.key).toBe(c.group);
     }
     expect(d.passRate!.basis).toBe("group");
-    expect(d.outputs.map((o) => o.name)).toEqual(["sft"]);
+    expect(d.outputs.map((o) => o.name)).toEqual(["midtrain", "sft"]);
     expect(d.domains).not.toBeNull();
   });
 
@@ -122,5 +127,125 @@ describe("report on a synthetic run with every annotation and hostile traces", (
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(/i);
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+'/);
+  });
+});
+
+describe("what a reviewer reads: signals, thresholds, log bins, shares, tables, banner", () => {
+  const dir = join(tempDir("curate-report-sections-"), "syn");
+  let manifest: any;
+  let d: Awaited<ReturnType<typeof collectReport>>;
+  let html: string;
+  beforeAll(async () => {
+    await writeSyntheticRun(dir, { rows: 1500, seed: 3, hostile: true });
+    manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    d = await collectReport(dir);
+    html = renderReport(d);
+  });
+
+  it("without manifest.signals the signal table is counted from the rows, and agrees with DuckDB", async () => {
+    expect(manifest.signals).toBeUndefined();
+    expect(d.signals!.basis).toBe("rows");
+    const bySignal = new Map(d.signals!.list.map((e) => [e.signal, e]));
+    const all = `(SELECT *, true AS k FROM read_parquet('${sq(join(dir, "data", "*.parquet"))}') UNION ALL BY NAME SELECT *, false AS k FROM read_parquet('${sq(join(dir, "rejected", "*.parquet"))}'))`;
+    for (const v of await duck(`SELECT verdict, count(*) AS n, count(*) FILTER (WHERE k) AS kept FROM ${all} GROUP BY verdict`)) {
+      expect(bySignal.get(`verdict:${v.verdict}`), String(v.verdict)).toEqual({ signal: `verdict:${v.verdict}`, rows: Number(v.n), kept: Number(v.kept) });
+    }
+    const c = (await duck(`SELECT count(*) AS n, count(*) FILTER (WHERE k) AS kept FROM ${all} WHERE contaminated IS NOT NULL`))[0]!;
+    expect(bySignal.get("contaminated")).toEqual({ signal: "contaminated", rows: Number(c.n), kept: Number(c.kept) });
+    const long = Number((await duck(`SELECT count(*) AS n FROM ${all} WHERE tokens_response > 6000`))[0]!.n);
+    expect(bySignal.get("too_long:response")!.rows).toBe(long);
+    // a row is counted under every signal it raises: repetition past 0.5 shows though verify dropped those rows first
+    expect(bySignal.get("quality:repetition")!.rows).toBeGreaterThan(0);
+    expect(manifest.counts.byReason["quality:repetition"]).toBeUndefined();
+    expect(html).toContain(`id="signals-table"`);
+    expect(html).toContain("this run's manifest has no <code>signals</code> table");
+  });
+
+  it("manifest.signals is used when present (its usual shapes), and the page says so", () => {
+    expect(manifestSignals({ "verdict:correct": { rows: 10, kept: 7 }, truncated: 3 })).toEqual([
+      { signal: "verdict:correct", rows: 10, kept: 7 },
+      { signal: "truncated", rows: 3, kept: null },
+    ]);
+    expect(manifestSignals([{ signal: "x", raised: 2, kept: 1 }, { name: "y", count: 5 }])).toEqual([
+      { signal: "x", rows: 2, kept: 1 },
+      { signal: "y", rows: 5, kept: null },
+    ]);
+    expect(manifestSignals(null)).toBeNull();
+    expect(manifestSignals({ bad: "x" })).toBeNull();
+    const page = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 100, list: [{ signal: "quality:<b>x</b>", rows: 3, kept: null }] } });
+    expect(page).toContain("From the manifest's <code>signals</code> table");
+    expect(page).toContain(`<tr data-signal="quality:&lt;b&gt;x&lt;/b&gt;">`);
+    const many = Array.from({ length: 250 }, (_, i) => ({ signal: `contaminated:b${i}`, rows: 250 - i, kept: 0 }));
+    const capped = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 1000, list: many } });
+    expect(capped.match(/<tr data-signal=/g)!.length).toBe(200);
+    expect(capped).toContain("The 50 least raised signals are not shown.");
+  });
+
+  it("quality signals carry the run's thresholds and count the rows past them", async () => {
+    const q = new Map(d.quality!.map((x) => [x.key, x]));
+    expect(q.get("repetition")!.threshold).toBe(0.5);
+    expect(q.get("codeShare")!.threshold).toBeNull();
+    const rep = q.get("repetition")!;
+    expect(rep.all.reduce((a, b) => a + b, 0)).toBe(rep.n);
+    expect(rep.beyond).toBeGreaterThan(0);
+    expect(html).toContain(`data-threshold="maxRepetition 0.5"`);
+    expect(html).toContain(`data-threshold="maxTailLoopTokens 800"`);
+    expect(html).toContain(`data-threshold="maxResponseTokens 6,000"`);
+    expect(filterThreshold({ config: { filters: { maxRepetition: "0.5" } } }, "maxRepetition")).toBeNull();
+  });
+
+  it("log bins: 4 per decade, exact at the decade edges, 0 in its own bin", () => {
+    expect(logBin(0)).toBe(0);
+    expect(logBin(0.5)).toBe(0);
+    expect(logBin(1)).toBe(1);
+    expect(logBin(999)).toBe(12);
+    expect(logBin(1000)).toBe(13);
+    expect(logBin(1e12)).toBe(LOG_BINS - 1);
+    for (let b = 1; b < LOG_BINS; b++) expect(logBin(logLower(b)), String(b)).toBe(b);
+    expect(binRange("log", 13)).toBe("1k–1.78k"); // 1,000 to 1,778 (10^3.25 = 1,778.3)
+    // response lengths spread over many bins, not two
+    expect(d.lengths!.response.all.filter((n) => n > 0).length).toBeGreaterThan(5);
+  });
+
+  it("responses are cut at a space, not mid-word, and short ones are whole", () => {
+    const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
+    const { head, tail } = headAndTail(words, 200);
+    expect(words.startsWith(head)).toBe(true);
+    expect(words.endsWith(tail)).toBe(true);
+    expect(words[head.length]).toBe(" ");
+    expect(words[words.length - tail.length - 1]).toBe(" ");
+    expect(head.length).toBeLessThanOrEqual(100);
+    expect(tail.length).toBeLessThanOrEqual(100);
+    expect(headAndTail("short answer", 200)).toEqual({ head: "short answer", tail: "" });
+    const emoji = "😀".repeat(300);
+    const cut = headAndTail(emoji, 101);
+    expect(cut.head + cut.tail).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  });
+
+  it("outputs are a table and timings are rounded", () => {
+    expect(rounded(10.346749514999999)).toBe("10.3");
+    expect(rounded(0.0012345)).toBe("0.001");
+    expect(rounded(2140.9543239999975)).toBe("2,141");
+    expect(html).toContain(`<tr data-output="midtrain">`);
+    expect(html).toMatch(/<td class="num" data-field="packing">\d+\.\d%<\/td>/);
+    expect(html).not.toContain("10.346749514999999");
+    expect(html).not.toContain("1492.574028");
+  });
+
+  it("the drop-share bars give every reason a visible bar, scaled to the largest share", () => {
+    const bars = [...html.matchAll(/<svg class="chart shares" data-chart="reason-share"[\s\S]*?<\/svg>/g)][0]![0];
+    const widths = new Map([...bars.matchAll(/<rect data-key="([^"]+)" x="[\d.]+" y="[\d.]+" width="([\d.]+)"/g)].map((m) => [m[1]!, Number(m[2])]));
+    expect([...widths.keys()].sort()).toEqual(Object.keys(manifest.counts.byReason).sort());
+    for (const [r, w] of widths) expect(w, r).toBeGreaterThanOrEqual(3);
+    const largest = Object.entries<number>(manifest.counts.byReason).sort((a, b) => b[1] - a[1])[0]![0];
+    expect(Math.max(...widths.values())).toBe(widths.get(largest));
+  });
+
+  it("a run that was not decontaminated opens with a banner; its warnings are escaped", () => {
+    expect(d.run.decontaminated).toBe(true);
+    expect(html).not.toContain(`id="run-warnings"`);
+    const page = renderReport({ ...d, run: { ...d.run, decontaminated: false, warnings: [`not decontaminated: <script>x</script>`] } });
+    expect(page).toMatch(/<main>\s*<div class="banner" id="run-warnings" role="alert"><b>Not decontaminated\.<\/b>/);
+    expect(page).toContain("<li>not decontaminated: &lt;script&gt;x&lt;/script&gt;</li>");
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadMix, mixWarnings } from "../config/load.js";
+import { decontaminationStatus, loadMix, mixWarnings } from "../config/load.js";
 import { runMix, type Phase } from "../run/runner.js";
 import { UsageError } from "../errors.js";
 
@@ -45,9 +45,12 @@ export function register(program: Command): void {
       if (o.phase !== undefined && !["all", "annotate", "group", "merge", "write", "outputs", "finalize"].includes(o.phase)) {
         throw new UsageError(`--phase must be all, annotate, group, merge, write, outputs or finalize, found ${JSON.stringify(o.phase)}`);
       }
-      // said once, where the rows are read: a source without a reference loses every row to requireCorrect
-      if (!o.quiet && ((o.phase ?? "all") === "all" || o.phase === "annotate")) {
-        for (const w of mixWarnings(loaded.config)) process.stderr.write(`curate: warning: ${w}\n`);
+      // said before the work starts, so it is seen while the run can still be stopped; --quiet leaves
+      // them to the manifest, card and report. A source without a reference is said once, where rows are read.
+      if (!o.quiet) {
+        const warnings = decontaminationStatus(loaded.config).warnings;
+        if ((o.phase ?? "all") === "all" || o.phase === "annotate") warnings.push(...mixWarnings(loaded.config));
+        for (const w of warnings) process.stderr.write(`warning: ${mixPath}: ${w}\n`);
       }
       const res = await runMix(loaded, {
         outDir,

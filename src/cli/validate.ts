@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadMix, mixWarnings } from "../config/load.js";
+import { decontaminationStatus, loadMix, mixWarnings } from "../config/load.js";
 import { resolveSourceFiles } from "../io/sources.js";
 import { UsageError } from "../errors.js";
 
@@ -21,7 +21,7 @@ export function register(program: Command): void {
           }
         }
       }
-      for (const w of mixWarnings(loaded.config)) process.stderr.write(`curate: warning: ${w}\n`);
+      for (const w of [...decontaminationStatus(loaded.config).warnings, ...mixWarnings(loaded.config)]) process.stderr.write(`warning: ${mixPath}: ${w}\n`);
       process.stdout.write(`${mixPath}: valid (${loaded.config.sources.length} source(s)${o.files ? `, ${fileCount} file(s)` : ""}, config hash ${loaded.hash.slice(0, 16)})\n`);
     });
 }

@@ -240,6 +240,45 @@ export function mixWarnings(config: MixConfig): string[] {
   return out;
 }
 
+/** The benchmarks the warning suggests: the built-in default set (decontam/registry.ts DEFAULT_BENCHMARKS). */
+const SUGGESTED_BENCHMARKS = `["math500", "aime2024", "aime2025", "amc2023"]`;
+
+/** Whether a mix keeps benchmark problems out of data/, and the lines that say why not. */
+export interface DecontaminationStatus {
+  /** true when rows are checked against benchmarks and matching rows are dropped */
+  decontaminated: boolean;
+  /** one line each, for stderr (`validate`, `run`), the manifest, the dataset card and the report */
+  warnings: string[];
+}
+
+/**
+ * Decontamination is what keeps evaluation problems out of training data, and a mix can leave it
+ * out without any error, so `validate` and `run` say so on stderr and the run records it. Three ways
+ * to leave it out: no `annotate.decontaminate` (nothing is checked), `filters.dropContaminated: false`
+ * (matches are flagged but stay in data/), and an output's `allowContaminated: true` (that output
+ * takes problem groups with a match).
+ */
+export function decontaminationStatus(config: Pick<MixConfig, "annotate" | "filters" | "outputs">): DecontaminationStatus {
+  const warnings: string[] = [];
+  let decontaminated = true;
+  if (!config.annotate?.decontaminate) {
+    decontaminated = false;
+    warnings.push(
+      `not decontaminated: no row is checked against evaluation benchmarks, so benchmark problems can reach data/ and every output; ` +
+        `turn it on with "annotate": {"decontaminate": {"benchmarks": ${SUGGESTED_BENCHMARKS}}} (local copies: "benchmarksDir")`,
+    );
+  } else if ((config.filters as { dropContaminated?: unknown } | undefined)?.dropContaminated === false) {
+    decontaminated = false;
+    warnings.push(`not decontaminated: filters.dropContaminated is false, so rows matching a benchmark stay in data/ (outputs still leave their problems out); remove it to drop them`);
+  }
+  for (const [name, o] of Object.entries(config.outputs ?? {})) {
+    if ((o as { allowContaminated?: unknown }).allowContaminated === true) {
+      warnings.push(`outputs.${name}.allowContaminated is true, so ${name} may hold problems that match a benchmark; remove it to leave them out`);
+    }
+  }
+  return { decontaminated, warnings };
+}
+
 export function loadMix(path: string): LoadedMix {
   const abs = resolve(path);
   let text: string;

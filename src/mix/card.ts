@@ -44,6 +44,10 @@ export interface RunCardFacts {
   configHash: string;
   seed: number;
   tokenizer: string;
+  /** false: the banner under the title says so (manifests written before the field: no banner) */
+  decontaminated?: boolean;
+  /** the config's warnings (run/manifest.ts), each shown in the banner */
+  warnings?: string[];
   counts: {
     rowsIn: number;
     kept: number;
@@ -52,6 +56,19 @@ export interface RunCardFacts {
     stages: { stage: string; in: number; kept: number; dropped: number; reasons: Record<string, number> }[];
     bySource: Record<string, { in: number; kept: number; dropped: number }>;
   };
+}
+
+/**
+ * The banner under the title: a blockquote a reader cannot miss, opening "Not decontaminated" when
+ * the rows were not checked against benchmarks (or matches were kept), then every config warning.
+ */
+export function warningBanner(m: Pick<RunCardFacts, "decontaminated" | "warnings">): string[] {
+  const warnings = m.warnings ?? [];
+  if (m.decontaminated !== false && !warnings.length) return [];
+  const lines: string[] = [];
+  if (m.decontaminated === false) lines.push("> **Not decontaminated.** Rows that reproduce evaluation benchmark problems may be in this data; do not evaluate a model trained on it on those benchmarks.");
+  for (const w of warnings) lines.push(`${lines.length ? ">\n" : ""}> Warning: ${w.replace(/\n/g, " ")}`);
+  return [...lines, ""];
 }
 
 /**
@@ -65,6 +82,7 @@ export function datasetCard(m: RunCardFacts, extraConfigs: CardConfig[] = []): s
     ...frontMatter(configs, TAGS),
     `# ${m.name}`,
     "",
+    ...warningBanner(m),
     `Curated with curate ${m.tool.version} (config hash \`${m.configHash.slice(0, 16)}\`, seed ${m.seed}, tokenizer ${m.tokenizer}).`,
     "",
     `- rows in: ${fmt(c.rowsIn)}`,

@@ -10,6 +10,7 @@ import { isRunFolder, openShards, readManifest, type Row } from "./shards.js";
 import type { ReportOptions, ReportRow, ReportScan, ReportSettings } from "./section.js";
 import { SECTIONS, type ReportData } from "./sections.js";
 import { str, strOrNull } from "./values.js";
+import { decontaminationStatus } from "../config/load.js";
 
 export type { ReportOptions, ReportSettings } from "./section.js";
 export type { ReportData, RunHeader } from "./sections.js";
@@ -38,6 +39,19 @@ function rowView(row: Row, kept: boolean): ReportRow {
   const group = ann.group as Record<string, any> | undefined;
   const groupId = typeof row.problem_group === "string" && row.problem_group ? row.problem_group : typeof group?.problemGroup === "string" && group.problemGroup ? (group.problemGroup as string) : null;
   return { row, kept, id: str(row.id), ann, group, groupId, problemKey: typeof row.problem_key === "string" ? row.problem_key : null };
+}
+
+/**
+ * Whether the run was decontaminated: the manifest's own line, or for manifests written before it,
+ * what its config says (config/load.ts decontaminationStatus); null when neither tells.
+ */
+function decontamination(manifest: Record<string, any>): { decontaminated: boolean | null; warnings: string[] } {
+  const warnings = Array.isArray(manifest.warnings) ? manifest.warnings.map((w: unknown) => str(w)) : null;
+  if (typeof manifest.decontaminated === "boolean") return { decontaminated: manifest.decontaminated, warnings: warnings ?? [] };
+  const config = manifest.config;
+  if (!config || typeof config !== "object" || !Array.isArray(config.sources)) return { decontaminated: null, warnings: warnings ?? [] };
+  const status = decontaminationStatus(config);
+  return { decontaminated: status.decontaminated, warnings: warnings ?? status.warnings };
 }
 
 export async function collectReport(runDir: string, opts: ReportOptions = {}): Promise<ReportData> {
@@ -75,6 +89,7 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     seed: typeof manifest.seed === "number" ? manifest.seed : 0,
     tokenizer: strOrNull(manifest.tokenizer),
     tool: `${str(manifest.tool?.name)} ${str(manifest.tool?.version)}`.trim(),
+    ...decontamination(manifest),
   };
   const parts: Partial<ReportData>[] = [];
   for (const c of collectors) parts.push(await c.finish());

@@ -34,6 +34,12 @@ mark{background:#ffe08a;padding:0 1px}
 svg.chart text.lbl{font-size:11px;fill:#333}svg.chart text.val{font-size:10px;fill:#666}
 input.filter{margin:6px 0;padding:4px 8px;width:320px}
 details>summary{cursor:pointer}
+.banner{margin:16px 0 0;padding:10px 14px;border:2px solid #d62728;border-radius:6px;background:#fdecea;color:#5f1212}
+.banner b{font-size:15px}.banner ul{margin:6px 0 0;padding-left:20px}
+.grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(570px,1fr));gap:8px 16px}
+.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;margin:4px 0 10px}
+.swatch{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+.minibar{display:inline-block;height:10px;background:#f28e2b;vertical-align:middle}.minibar span{display:block;height:10px;background:#4e79a7}
 `;
 
 // Inline script: filter boxes above sample lists; no network, no eval, reads only the DOM.
@@ -58,6 +64,20 @@ const SCRIPT = `
 /** CSP hash of the one inline script: any other script or inline handler on the page is refused. */
 const SCRIPT_HASH = "sha256-" + createHash("sha256").update(SCRIPT, "utf8").digest("base64");
 
+/**
+ * The warning a reviewer must not miss, above every section: "Not decontaminated" when the run did not
+ * keep benchmark problems out, then every warning the manifest records. Empty when there is none.
+ */
+function banner(d: ReportData): string {
+  const { decontaminated, warnings } = d.run;
+  if (decontaminated !== false && !warnings.length) return "";
+  let s = `<div class="banner" id="run-warnings" role="alert">`;
+  if (decontaminated === false) s += `<b>Not decontaminated.</b> Rows that reproduce evaluation benchmark problems may be in this run's data and outputs; a model trained on it must not be evaluated on those benchmarks.`;
+  else s += `<b>Warnings</b>`;
+  if (warnings.length) s += `<ul>${warnings.map((w) => `<li>${h(w)}</li>`).join("")}</ul>`;
+  return s + `</div>`;
+}
+
 export function renderReport(d: ReportData): string {
   const nav: [string, string][] = [];
   const parts: string[] = [];
@@ -79,6 +99,7 @@ export function renderReport(d: ReportData): string {
 <div class="meta">run ${h(d.run.dir)} · config ${h(d.run.configHash.slice(0, 16))} · seed ${fmt(d.run.seed)}${d.run.tokenizer ? ` · tokenizer ${h(d.run.tokenizer)}` : ""} · ${h(d.run.tool)}</div>
 <nav>${nav.map(([id, label]) => `<a href="#${id}">${h(label)}</a>`).join("")}</nav></header>
 <main>
+${banner(d)}
 ${parts.join("\n")}
 <p class="note" id="embedded-rows"></p>
 </main>

@@ -12,6 +12,8 @@ import { contaminationSection, type ContaminationData } from "./sections/contami
 import { clustersSection, type ClustersData } from "./sections/clusters.js";
 import { dropsSection, type DropsData } from "./sections/drops.js";
 import { outputsSection, type OutputsData } from "./sections/outputs.js";
+import { signalsSection, type SignalsData } from "./sections/signals.js";
+import { qualitySection, type QualityData } from "./sections/quality.js";
 
 /** The run, as the page header names it. */
 export interface RunHeader {
@@ -21,9 +23,13 @@ export interface RunHeader {
   seed: number;
   tokenizer: string | null;
   tool: string;
+  /** false: the page opens with a "not decontaminated" banner; null: the manifest does not say */
+  decontaminated: boolean | null;
+  /** the config's warnings (manifest.warnings) */
+  warnings: string[];
 }
 
-export interface ReportData extends FunnelData, LengthsData, VerifierData, DomainsData, ContaminationData, ClustersData, DropsData, OutputsData {
+export interface ReportData extends FunnelData, SignalsData, LengthsData, QualityData, VerifierData, DomainsData, ContaminationData, ClustersData, DropsData, OutputsData {
   run: RunHeader;
   options: ReportSettings;
 }
@@ -31,7 +37,9 @@ export interface ReportData extends FunnelData, LengthsData, VerifierData, Domai
 /** Page order. Each collector sees every row of the one scan; each renderer sees what its collector returned. */
 export const SECTIONS: readonly ReportSection<Partial<ReportData>>[] = [
   funnelSection,
+  signalsSection,
   lengthsSection,
+  qualitySection,
   verifierSection,
   domainsSection,
   contaminationSection,

@@ -39,6 +39,15 @@ export const HOSTILE_PAYLOADS = [
 ];
 
 
+/** The config the synthetic manifest records: the thresholds the report draws, decontamination on. */
+export const SYNTHETIC_CONFIG = {
+  name: "synthetic",
+  seed: 1,
+  sources: [{ name: "numina", path: "inputs/numina.jsonl", fields: {} }, { name: "openr1", path: "inputs/openr1.jsonl", fields: {} }],
+  annotate: { decontaminate: { benchmarks: ["math500"] }, verify: {}, quality: {} },
+  filters: { requireCorrect: true, maxRepetition: 0.5, maxTailLoopTokens: 800, maxForeignScript: 0.2, maxResponseTokens: 6000 },
+};
+
 function hex32(n: number): string {
   return (n >>> 0).toString(16).padStart(8, "0").repeat(4);
 }
@@ -71,6 +80,27 @@ interface SyntheticProblem {
 type SyntheticDrop = { stage: string; reason: string; detail: string; duplicateOf?: string };
 
 /**
+ * The quality signals of one synthetic rollout (quality/types.ts names). Rows the verifier rejects
+ * carry most of the trouble — loops, foreign script, cut-off traces — so the report's signal table
+ * shows rows that raise a signal but were dropped for another reason first.
+ */
+function syntheticQuality(repetition: number, failed: boolean, noAnswer: boolean, tokens: number, rand2: () => number): Record<string, unknown> {
+  const looping = failed && rand2() < 0.15;
+  const foreign = failed && rand2() < 0.05;
+  return {
+    truncated: noAnswer,
+    hasFinalAnswer: !noAnswer,
+    conflictingAnswers: failed && rand2() < 0.02,
+    repetition: looping ? 0.5 + rand2() * 0.5 : repetition,
+    tailLoopTokens: looping ? Math.floor(600 + rand2() * 4000) : Math.floor(rand2() * rand2() * 120),
+    foreignShareMax: foreign ? 0.25 + rand2() * 0.7 : rand2() < 0.05 ? rand2() * 0.1 : 0,
+    codeShare: rand2() * rand2() * 0.05,
+    longestParagraphChars: Math.floor(100 * 30 ** rand2()),
+    reasoningChars: tokens * 4,
+  };
+}
+
+/**
  * Rollout r of problem `q`: its columns by name and its drop (the first matching stage). The calls to
  * `rand` keep their order, so a seed gives the same run.
  */
@@ -96,6 +126,9 @@ function syntheticRollout(q: SyntheticProblem, r: number, k: number, ordinal: nu
     quality: { truncated: false, repetition: rand() * 0.2 },
     group: groupInfo,
   };
+  // a second stream, per row, so the signals below leave the first stream (and so every existing count) as it was
+  const rand2 = mulberry32(Math.imul(ordinal + 1, 0x9e3779b1) ^ seed);
+  const solutionTokens = Math.min(tokens - 1, 10 + Math.floor(rand2() * rand2() * 600));
   if (contamination) ann.contamination = contamination;
   let drop: SyntheticDrop | null = null;
   if (hostile) drop = { stage: "quality", reason: "quality:planted_markup", detail: `planted ${payload}` };
@@ -104,11 +137,12 @@ function syntheticRollout(q: SyntheticProblem, r: number, k: number, ordinal: nu
   else if (verdict !== "correct") drop = { stage: "verify", reason: `verify:${verdict}`, detail: `extracted ${extracted ?? "nothing"} vs reference ${answer}` };
   else if (tokens > 6000) drop = { stage: "length", reason: "too_long:response", detail: `response ${tokens} tokens > 6,000` };
   else if (q.nearDup && r >= 4) drop = { stage: "group", reason: "duplicate:rollout_cap", detail: "group already holds 8 kept rollouts", duplicateOf: groupRep };
+  ann.quality = syntheticQuality((ann.quality as { repetition: number }).repetition, verdict !== "correct", extracted === null, tokens, rand2);
   const named: Record<string, unknown> = {
     id, ordinal, source: q.source, file: `inputs/${q.source}.jsonl`, row: ordinal, rollout_index: r,
     problem: hostile ? `${problem} ${payload}` : problem, response, reference: String(answer), finish_reason: "stop",
     solution, trace_format: "think", unterminated: false,
-    tokens_problem: 12, tokens_reasoning: tokens - 20, tokens_solution: 20, tokens_response: tokens,
+    tokens_problem: 12, tokens_reasoning: tokens - solutionTokens, tokens_solution: solutionTokens, tokens_response: tokens,
     verdict, extracted_answer: extracted, contaminated: contamination ? "math500" : null,
     exact_key: hex32(ordinal * 7919 + seed), problem_key: q.problemKey, problem_group: q.groupKey,
     representative: groupRep, pass_rate: groupInfo.passRate,
@@ -190,22 +224,27 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
   const dataShards = data.close().map(entry);
   const rejectedShards = rejected.close().map(entry);
   mkdirSync(join(dir, "outputs", "sft"), { recursive: true });
-  const sftManifest = { kind: "sft", rows: kept, note: `synthetic output manifest ${opts.hostile ? HOSTILE_PAYLOADS[0] : ""}` };
+  const sftManifest = { kind: "sft", rows: kept, note: `synthetic output manifest ${opts.hostile ? HOSTILE_PAYLOADS[0] : ""}`, warnings: opts.hostile ? [`planted ${HOSTILE_PAYLOADS[1]}`] : [] };
   writeFileSync(join(dir, "outputs", "sft", "manifest.json"), JSON.stringify(sftManifest, null, 2));
+  const midtrain = { kind: "midtrain", rows: Math.ceil(keptTokens / 16384), tokens: keptTokens, problems: Math.ceil(kept / k), details: { sequences: Math.ceil(keptTokens / 16384), packingEfficiency: keptTokens / (Math.ceil(keptTokens / 16384) * 16384), rolloutsPacked: kept }, eligibility: { not_kept: ordinal - kept } };
   const manifest = {
     tool: { name: "curate", version: "synthetic", dependencies: {} },
     name: opts.hostile ? `synthetic <b>run</b>` : "synthetic",
     configHash: hex32(seed),
     seed,
     tokenizer: "o200k_base",
-    config: { name: "synthetic", seed },
+    decontaminated: true,
+    warnings: [],
+    config: { ...SYNTHETIC_CONFIG, seed },
     inputs: [],
     counts: { rowsIn: ordinal, kept, dropped: ordinal - kept, keptTokens, stages, bySource, byReason },
     conservation: { ok: true, rule: "rows in = kept + dropped" },
     shards: { data: dataShards, rejected: rejectedShards, annotated: [] },
-    outputs: { sft: { kind: "sft", rows: kept, path: "outputs/sft" } },
+    outputs: { midtrain, sft: { kind: "sft", rows: kept, path: "outputs/sft" } },
   };
-  writeFileSync(join(dir, "timings.json"), JSON.stringify({ seconds: 0, synthetic: true }, null, 2));
+  // measured-looking figures with long fractions, as a real run writes them
+  const timings = { seconds: 10.346749514999999, phases: { annotate: 6.123456789, group: 1.0149592360000006, write: 3.2083374 }, annotatorMs: { verify: 2140.9543239999975, quality: 1492.574028 }, rowsPerSecond: ordinal / 10.346749514999999, synthetic: true };
+  writeFileSync(join(dir, "timings.json"), JSON.stringify(timings, null, 2));
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
   return { rowsIn: ordinal, kept, dropped: ordinal - kept, byReason, hostileIds };
 }

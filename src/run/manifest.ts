@@ -1,10 +1,11 @@
 /**
  * manifest.json: what a finished run is — tool and dependency versions, the resolved config and its
- * hash, inputs, counts per stage, reason and source, group statistics, every shard with rows, tokens,
- * bytes and sha-256, and the data products. Written last and atomically: its presence means finished.
+ * hash, whether it was decontaminated (with the config's warnings), inputs, counts per stage, reason
+ * and source, group statistics, every shard with rows, tokens, bytes and sha-256, and the data
+ * products. Written last and atomically: its presence means finished.
  */
 import { isAbsolute, relative } from "node:path";
-import type { LoadedMix } from "../config/load.js";
+import { decontaminationStatus, type LoadedMix } from "../config/load.js";
 import type { SourceFile } from "../io/sources.js";
 import { unitName } from "../io/units.js";
 import { redactUrl } from "../io/http.js";
@@ -37,6 +38,10 @@ export interface Manifest {
   configHash: string;
   seed: number;
   tokenizer: string;
+  /** false when rows were not checked against benchmarks, or matches were not dropped (see warnings) */
+  decontaminated: boolean;
+  /** what the config leaves unsafe, one line each (the lines `validate` and `run` print) */
+  warnings: string[];
   config: unknown;
   inputs: ManifestInput[];
   counts: {
@@ -120,12 +125,15 @@ export function buildManifest(p: ManifestParts): Manifest {
     sha256: s.sha256,
   });
   const gs = p.groupStats;
+  const { decontaminated, warnings } = decontaminationStatus(config);
   return {
     tool: { name: "curate", version: toolVersion(), dependencies: dependencyVersions() },
     name: config.name,
     configHash: p.loaded.hash,
     seed: config.seed,
     tokenizer: config.tokenizer,
+    decontaminated,
+    warnings,
     config,
     inputs: p.markers.map((m, i) => manifestInput(m, p.files[i]!)),
     counts: { rowsIn, kept: keptRows, dropped, keptTokens, stages, bySource, byReason },

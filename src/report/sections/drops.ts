@@ -35,6 +35,37 @@ export interface DropsData {
 
 type PendingSample = DropSample & { _pos: { file: number; row: number } };
 
+/** How far back (characters) a cut looks for a space or line break, so it does not split a word. */
+const WORD_SLACK = 80;
+
+/**
+ * A response to show: whole when it fits in `max` characters (tail ""), else its first and last
+ * `max / 2`, each cut at a space or line break when one is near (never splitting a surrogate pair).
+ */
+export function headAndTail(text: string, max: number): { head: string; tail: string } {
+  if (text.length <= max) return { head: text, tail: "" };
+  const half = Math.floor(max / 2);
+  let a = half;
+  for (let i = half; i > half - WORD_SLACK && i > 0; i--) {
+    if (/\s/.test(text[i]!)) {
+      a = i;
+      break;
+    }
+  }
+  let b = text.length - half;
+  for (let i = b; i < b + WORD_SLACK && i < text.length; i++) {
+    if (/\s/.test(text[i - 1]!)) {
+      b = i;
+      break;
+    }
+  }
+  if (a > 0 && a < text.length && isLowSurrogate(text.charCodeAt(a))) a--;
+  if (b > 0 && b < text.length && isLowSurrogate(text.charCodeAt(b))) b++;
+  return { head: text.slice(0, a), tail: text.slice(b) };
+}
+
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
 /** Fill in the heavy text of sampled rows from rejected/: the response's head and tail, solution, raw input. */
 async function readHeavyText(scan: ReportScan, picked: PendingSample[]): Promise<void> {
   const X = scan.options.excerptChars;
@@ -42,9 +73,9 @@ async function readHeavyText(scan: ReportScan, picked: PendingSample[]): Promise
   picked.forEach((p, i) => {
     const h = heavy[i]!;
     const response = str(h.response);
-    const half = Math.floor(X / 2);
-    p.responseHead = response.slice(0, half);
-    p.responseTail = response.length > X ? response.slice(-half) : response.slice(half);
+    const { head, tail } = headAndTail(response, X);
+    p.responseHead = head;
+    p.responseTail = tail;
     p.responseChars = response.length;
     p.solution = clip(str(h.solution), X);
     p.raw = h.raw === null || h.raw === undefined ? null : clip(str(h.raw), X);
@@ -96,8 +127,8 @@ function renderSample(r: DropSample): string {
   let s = `<div class="card drop-sample"><div class="head">${h(r.id)} · ${h(r.source)}${r.tokens !== null ? ` · ${fmt(r.tokens)} tokens` : ""}${r.verdict ? ` · verdict ${h(r.verdict)}` : ""}${r.detail ? ` · ${h(r.detail)}` : ""}${r.duplicateOf ? ` · duplicate of ${h(r.duplicateOf)}` : ""}</div>`;
   if (r.problem) s += `<div class="head">problem</div>${pre(r.problem)}`;
   if (r.responseChars) {
-    const cut = r.responseChars > r.responseHead.length + r.responseTail.length;
-    s += `<details><summary>response (${fmt(r.responseChars)} chars${cut ? ", head and tail" : ""})</summary>${pre(r.responseHead, "trace")}${r.responseTail ? `${cut ? "<p class=note>…</p>" : ""}${pre(r.responseTail, "trace")}` : ""}</details>`;
+    const left = r.responseChars - r.responseHead.length - r.responseTail.length;
+    s += `<details><summary>response (${fmt(r.responseChars)} chars${left > 0 ? ", head and tail" : ""})</summary>${pre(r.responseHead, "trace")}${r.responseTail ? `<p class="note">… ${fmt(left)} characters not shown …</p>${pre(r.responseTail, "trace")}` : ""}</details>`;
   }
   if (r.solution) s += `<div class="head">final solution</div>${pre(r.solution, "trace")}`;
   if (r.extracted !== null || r.reference !== null) s += `<div class="head">extracted <code>${h(r.extracted ?? "—")}</code> · reference <code>${h(r.reference ?? "—")}</code></div>`;

@@ -1,11 +1,13 @@
 /**
- * Outputs: what the run wrote beyond data/ and rejected/ — each product's summary from manifest.json
- * and its own outputs/<name>/manifest.json — and the run's timings.json.
+ * Outputs: what the run wrote beyond data/ and rejected/ — one table of the data products (rows,
+ * tokens, problem groups, packing efficiency and the kind's other figures, warnings) from
+ * manifest.json and each outputs/<name>/manifest.json, what each output left out and why, and the
+ * run's timings.json as rounded tables. Each product's full manifest stays one click away.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { escapeHtml as h } from "../escape.js";
-import { pre } from "../charts.js";
+import { countsTable, fmt, pre } from "../charts.js";
 import type { ReportScan, ReportSection, SectionCollector } from "../section.js";
 
 export interface OutputsData {
@@ -43,22 +45,101 @@ function collectOutputs({ dir, manifest }: ReportScan): SectionCollector<Outputs
   };
 }
 
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/** A measured number, rounded for reading: 3 significant digits below 100, whole numbers above. */
+export function rounded(v: number): string {
+  if (!Number.isFinite(v)) return "—";
+  if (Number.isInteger(v) || Math.abs(v) >= 100) return Math.round(v).toLocaleString("en-US");
+  return (+v.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 3 });
+}
+
+const percent = (v: number | null) => (v === null ? "" : `${(100 * v).toFixed(1)}%`);
+
+/** The kind's headline figures from `details` (mix/builders/*): packing, sizes, pairs, prompts. */
+function kindFacts(kind: string, d: Obj): string {
+  const facts: string[] = [];
+  const add = (label: string, v: unknown, show: (n: number) => string = fmt) => {
+    const n = num(v);
+    if (n !== null) facts.push(`${label} ${show(n)}`);
+  };
+  if (kind === "midtrain") {
+    add("rollouts packed", d.rolloutsPacked);
+    add("split across sequences", d.splitRollouts);
+    add("padding tokens", d.paddingTokens);
+  } else if (kind === "sft") {
+    add("longest row", d.maxRowTokens, (n) => `${fmt(n)} tokens`);
+    add("quota rounds", d.quotaRounds);
+  } else if (kind === "dpo") {
+    add("mean |Δ length|", d.meanLengthGap, (n) => `${rounded(n)} tokens`);
+  }
+  return facts.join(" · ");
+}
+
+function productsTable(d: OutputsData): string {
+  let s = `<table id="outputs-table"><thead><tr><th>output</th><th>kind</th><th>rows</th><th>tokens</th><th>problems</th><th>packing efficiency</th><th>sequences</th><th>more</th><th>warnings</th></tr></thead><tbody>`;
+  for (const o of d.outputs) {
+    const m = { ...obj(o.manifest), ...obj(o.summary) };
+    const details = obj(m.details);
+    const kind = typeof m.kind === "string" ? m.kind : "";
+    const cell = (field: string, v: unknown) => `<td class="num" data-field="${field}">${num(v) === null ? "—" : fmt(num(v)!)}</td>`;
+    const warnings = Array.isArray(m.warnings) ? m.warnings.map((w) => `<div>${h(String(w))}</div>`).join("") : "";
+    s += `<tr data-output="${h(o.name)}"><td>${h(o.name)}</td><td>${h(kind)}</td>${cell("rows", m.rows)}${cell("tokens", m.tokens)}${cell("problems", m.problems)}`;
+    s += `<td class="num" data-field="packing">${percent(num(details.packingEfficiency))}</td>${cell("sequences", details.sequences)}<td>${h(kindFacts(kind, details))}</td><td class="note">${warnings}</td></tr>`;
+  }
+  return s + `</tbody></table><p class="caption">Rows are the output's units: packed sequences (midtrain), rollouts (sft), pairs (dpo), prompts (rl). Packing efficiency = content tokens / (sequences × packTo).</p>`;
+}
+
+/** Left out per reason (rows: reasons, columns: outputs). */
+function eligibilityTable(d: OutputsData): string {
+  const per = d.outputs.map((o) => obj({ ...obj(o.manifest), ...obj(o.summary) }.eligibility));
+  const reasons = [...new Set(per.flatMap((e) => Object.keys(e)))].sort();
+  if (!reasons.length) return "";
+  const rows = reasons.map((r) => [r, ...per.map((e) => num(e[r]) ?? "")]);
+  return `<h3>Left out, per reason</h3>` + countsTable("candidates each output left out (eligibility in its manifest)", ["reason", ...d.outputs.map((o) => o.name)], rows as (string | number)[][]);
+}
+
+/** timings.json as tables: phases and annotators with their share, then the other figures, all rounded. */
+function timingsTables(t: unknown): string {
+  const x = obj(t);
+  if (!Object.keys(x).length) return "";
+  const total = num(x.seconds);
+  let s = `<h3>Timings</h3><div id="timings">`;
+  const phases = Object.entries(obj(x.phases)).filter(([, v]) => num(v) !== null) as [string, number][];
+  if (phases.length) s += countsTable("", ["phase", "seconds", "share"], phases.map(([k, v]) => [k, rounded(v), total ? `${((100 * v) / total).toFixed(0)}%` : ""]));
+  const annotators = Object.entries(obj(x.annotatorMs)).filter(([, v]) => num(v) !== null) as [string, number][];
+  if (annotators.length) s += countsTable("annotator time, summed over workers", ["annotator", "seconds"], annotators.map(([k, v]) => [k, rounded(v / 1000)]));
+  const scalars: [string, string][] = [];
+  for (const [k, v] of Object.entries(x)) {
+    if (k === "phases" || k === "annotatorMs") continue;
+    if (typeof v === "number") scalars.push([k, rounded(v)]);
+    else if (typeof v === "string" || typeof v === "boolean") scalars.push([k, String(v)]);
+    else if (v && typeof v === "object" && !Array.isArray(v)) {
+      const inner = Object.entries(v as Obj).filter(([, n]) => typeof n === "number") as [string, number][];
+      if (inner.length) scalars.push([k, inner.map(([a, n]) => `${a}: ${rounded(n)}`).join(", ")]);
+    }
+  }
+  if (scalars.length) s += countsTable("", ["figure", "value"], scalars);
+  return s + `</div>`;
+}
+
 function renderOutputs(d: OutputsData): string {
   let s = "";
   if (!d.outputs.length) s += `<p>This run wrote no outputs beyond data/ and rejected/.</p>`;
+  else s += productsTable(d) + eligibilityTable(d);
   for (const o of d.outputs) {
-    s += `<h3>${h(o.name)}</h3>`;
-    if (o.summary !== null) s += `<div class="head">manifest.json → outputs.${h(o.name)}</div>${pre(JSON.stringify(o.summary, null, 2).slice(0, 100_000))}`;
-    if (o.manifest !== null) s += `<details><summary>${h(o.manifestPath ?? "manifest")}</summary>${pre(JSON.stringify(o.manifest, null, 2).slice(0, 200_000))}</details>`;
+    const full = o.manifest ?? o.summary;
+    if (full !== null) s += `<details><summary>${h(o.manifestPath ?? `manifest.json → outputs.${o.name}`)} (full)</summary>${pre(JSON.stringify(full, null, 2).slice(0, 200_000))}</details>`;
   }
-  if (d.timings) s += `<h3>Timings</h3>${pre(JSON.stringify(d.timings, null, 2))}`;
-  return s;
+  return s + timingsTables(d.timings);
 }
 
 export const outputsSection: ReportSection<OutputsData> = {
   id: "outputs",
   nav: "Outputs",
-  title: "Outputs",
+  title: "Outputs and timings",
   columns: [],
   collect: collectOutputs,
   render: renderOutputs,
