@@ -111,9 +111,11 @@ const TABLE: Record<string, Row[]> = {
     ["\\begin{pmatrix}-2-14-7\\end{pmatrix}", "\\begin{pmatrix} -2 \\\\ -14 \\\\ -8 \\end{pmatrix}", false],
     ["\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}", "\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}", true],
   ],
+  // equations equal up to a non-zero factor are equal (Math-Verify solves both and compares the solutions)
   equations: [
-    ["y=2x+1", "y = 1 + 2x", true], ["y=2x+1", "2x - y + 1 = 0", true], ["y=2x+1", "y=2x-1", false], ["y=2x+1", "2y-4x=2", false],
-    ["5x-7y+11z+4=0", "5x - 7y + 11z + 4 = 0", true], ["5x-7y+11z+4=0", "20x-28y+44z+16=0", false], ["5x-7y+11z+4=0", "-5x+7y-11z-4=0", true],
+    ["y=2x+1", "y = 1 + 2x", true], ["y=2x+1", "2x - y + 1 = 0", true], ["y=2x+1", "y=2x-1", false], ["y=2x+1", "2y-4x=2", true],
+    ["5x-7y+11z+4=0", "5x - 7y + 11z + 4 = 0", true], ["5x-7y+11z+4=0", "20x-28y+44z+16=0", true], ["5x-7y+11z+4=0", "-5x+7y-11z-4=0", true],
+    ["5x-7y+11z+4=0", "20x-28y+44z+15=0", false], ["y=2x+1", "2y-4x=3", false],
     ["x^2+y^2=1", "y^2+x^2=1", true], ["x^2+y^2=1", "x^2+y^2=2", false], ["m\\frac{dv}{dt}+bv=f", "m\\frac{dv}{dt}+bv=f", true],
   ],
   multipleChoice: [

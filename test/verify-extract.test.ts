@@ -51,7 +51,7 @@ describe("extractAnswer rules", () => {
     expect(extractAnswer("180 miles", { answerBlock: true })).toMatchObject({ answer: "180 miles", rule: "answer_tag" });
     expect(extractAnswer("so it is \\boxed{7}", { answerBlock: true })).toMatchObject({ answer: "7", rule: "boxed" });
     expect(extractAnswer("The answer is 12.", { answerBlock: true })).toMatchObject({ answer: "12", rule: "answer_is" });
-    expect(extractAnswer("16", {})).toBeNull();
+    expect(extractAnswer("16", {})).toMatchObject({ answer: "16", rule: "bare" });
     expect(extractAnswer("Evelyn", { answerBlock: true })).toMatchObject({ answer: "Evelyn", rule: "answer_tag" });
     expect(extractAnswer("I could not finish the computation.", { answerBlock: true })).toBeNull();
   });

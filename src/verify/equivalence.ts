@@ -18,6 +18,7 @@ import { parseExpr, ExprError } from "./expr-parse.js";
 import { proportional } from "./expr-eval.js";
 import { newBudget } from "./exact.js";
 import { parseStructure, splitTop, FLIP, type Answer } from "./answer-structure.js";
+import { reduceChain } from "./relations.js";
 import { scalarEqual, bump, type Ctx } from "./scalar-equal.js";
 
 /** thrown in the fast path when only the symbolic engine can decide */
@@ -65,7 +66,25 @@ function listEqualOrdered(g: string[], p: string[], ctx: Ctx): boolean {
   return true;
 }
 
-function listEqualUnordered(g: string[], p: string[], ctx: Ctx): boolean {
+/** items without repeats written the same way (blanks ignored): `(3,17,3,7)` and `(3, 17, 3, 7)` count once */
+function distinctItems(xs: string[]): string[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = x.replace(/\s+/g, "");
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** sets and bare lists: the same items in any order; a repeated item counts once (Math-Verify's FiniteSet) */
+function listEqualUnordered(gIn: string[], pIn: string[], ctx: Ctx): boolean {
+  let g = gIn;
+  let p = pIn;
+  if (g.length !== p.length) {
+    g = distinctItems(g);
+    p = distinctItems(p);
+  }
   if (g.length !== p.length) return false;
   // fast: same multiset of strings
   const gs = [...g].sort();
@@ -194,33 +213,65 @@ export function compareAnswers(goldRaw: string, predRaw: string, opts: CompareOp
   if (g.text === p.text) return { equal: true, rule: "string" };
   if (p.text.length === 0) return { equal: false, rule: "empty" };
   const ctx: Ctx = { opts, layer: "string", goldPercent: g.percent, predPercent: p.percent, relTol: opts.relTol, budget: newBudget() };
-  let gs = parseStructure(g.text);
-  let ps = parseStructure(p.text);
-  // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer
-  if (gs.kind !== "relation" && gs.kind !== "interval" && ps.kind !== "interval") {
-    const chain = splitTop(p.text, ["=", "\\approx", "\\equiv"]);
-    const assignments = splitTop(p.text, [","]).filter((x) => x.includes("=")).length;
-    if (chain.length >= 2 && assignments < 2 && chain[chain.length - 1]!.length > 0 && splitTop(g.text, ["="]).length === 1) {
-      ps = parseStructure(chain[chain.length - 1]!);
-    }
-  }
+  // assignment chains and approximations as written (relations.ts): "x = 5+5+1 = 11" is "x = 11"
+  const gText = reduceChain(g.text, true);
+  const pText = reduceChain(p.text, false);
+  let [gs, ps] = structures(gText, pText);
   // a reference matrix whose row separators were lost upstream ("\begin{pmatrix}-2-14-7\end{pmatrix}")
   if (gs.kind === "matrix" && ps.kind === "matrix" && gs.rows.length === 1 && gs.rows[0]!.length === 1) {
     const flat = ps.rows.map((r) => r.join("")).join("");
     if (ps.rows.length * (ps.rows[0]?.length ?? 0) > 1 && flat === gs.rows[0]![0]) return { equal: true, rule: "matrix/flattened_reference" };
   }
-  // an equation on one side: keep the other side's `y =` as an equation too
-  if (gs.kind === "relation" && ps.kind !== "relation") {
-    const alt = parseStructure(p.text, true);
-    if (alt.kind === "relation") ps = alt;
-  } else if (ps.kind === "relation" && gs.kind !== "relation") {
-    const alt = parseStructure(g.text, true);
-    if (alt.kind === "relation") gs = alt;
-  }
+  // "1,22" against "1.22": a decimal comma (Math-Verify reads a plain `d,dd` number so)
+  const dg = gText.includes(", ") ? null : decimalComma(gs, ps);
+  if (dg) gs = dg;
+  const dp = pText.includes(", ") ? null : decimalComma(ps, gs);
+  if (dp) ps = dp;
   const equal = structureEqual(gs, ps, ctx);
   if (gs.kind === "scalar" && ps.kind === "scalar") return { equal, rule: ctx.layer };
   if (gs.kind === ps.kind) return { equal, rule: `${gs.kind}/${ctx.layer}` };
   return { equal, rule: `${gs.kind}~${ps.kind}/${!equal && ctx.layer === "string" ? "structure" : ctx.layer}` };
+}
+
+const isInequality = (a: Answer): boolean => a.kind === "relation" && a.op !== "=" && a.op !== "\\neq";
+
+/** both structures, each read in the light of the other (an equation keeps `y =`, an inequality stays one) */
+function structures(gText: string, pText: string): [Answer, Answer] {
+  let gs = parseStructure(gText);
+  let ps = parseStructure(pText);
+  // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer
+  if (gs.kind !== "relation" && gs.kind !== "interval" && ps.kind !== "interval") {
+    const chain = splitTop(pText, ["=", "\\approx", "\\equiv"]);
+    const assignments = splitTop(pText, [","]).filter((x) => x.includes("=")).length;
+    const goldEquation = splitTop(gText, ["="]).length > 1; // `y = 2x+1` against `2x - y + 1 = 0`: two equations
+    if (chain.length >= 2 && assignments < 2 && chain[chain.length - 1]!.length > 0 && !goldEquation) ps = parseStructure(chain[chain.length - 1]!);
+  }
+  // an equation on one side: keep the other side's `y =` as an equation too
+  if (gs.kind === "relation" && ps.kind !== "relation") {
+    const alt = parseStructure(pText, { keepLhs: true });
+    if (alt.kind === "relation") ps = alt;
+  } else if (ps.kind === "relation" && gs.kind !== "relation") {
+    const alt = parseStructure(gText, { keepLhs: true });
+    if (alt.kind === "relation") gs = alt;
+  }
+  // "x < 1" against "-x > -1": compared as inequalities, not as an interval against a relation
+  if (gs.kind === "interval" && isInequality(ps)) gs = parseStructure(gText, { inequality: true });
+  else if (ps.kind === "interval" && isInequality(gs)) ps = parseStructure(pText, { inequality: true });
+  return [gs, ps];
+}
+
+/** a two-item list "a,b" of plain digits (no blank after the comma) read as the decimal a.b, against a number */
+function decimalComma(a: Answer, other: Answer): Answer | null {
+  if (a.kind !== "list" || a.items.length !== 2 || other.kind !== "scalar" || !/^-?\d*\.?\d+$/.test(other.text)) return null;
+  const [x, y] = a.items as [string, string];
+  if (!/^-?\d+$/.test(x) || !/^\d+$/.test(y)) return null;
+  return { kind: "scalar", text: `${x}.${y}` };
+}
+
+/** the answer holds several items (a list or set of two or more): several boxes may answer it together */
+export function isListAnswer(ref: string): boolean {
+  const s = parseStructure(normalizeAnswer(ref).text);
+  return (s.kind === "list" || s.kind === "set") && s.items.length > 1;
 }
 
 function balanced(s: string): boolean {
