@@ -84,7 +84,7 @@ function groupEnd(s: string): number {
   return -1;
 }
 
-const SIMPLE_LHS = /^(?:[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Z]{2,3}|\\[A-Za-z]{2,8}(?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?\([A-Za-z]\))$/;
+export const SIMPLE_LHS = /^(?:[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Z]{2,3}|\\[A-Za-z]{2,8}(?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?\([A-Za-z]\))$/;
 
 /**
  * A name made of symbols only, which an answer's `name =` prefix may carry (Math-Verify: a left-hand side

@@ -17,9 +17,12 @@ import { normalizeAnswer } from "./normalize.js";
 import { parseExpr, ExprError } from "./expr-parse.js";
 import { proportional } from "./expr-eval.js";
 import { newBudget } from "./exact.js";
-import { parseStructure, splitTop, FLIP, type Answer } from "./answer-structure.js";
+import { isName, parseStructure, splitTop, FLIP, SIMPLE_LHS, type Answer } from "./answer-structure.js";
 import { reduceChain } from "./relations.js";
 import { scalarEqual, bump, type Ctx } from "./scalar-equal.js";
+
+/** a fraction, a division or a decimal point: the equation is not written with integer coefficients only */
+const FRACTIONAL = /\\[dtc]?frac|\/|\.|\\div/;
 
 /** thrown in the fast path when only the symbolic engine can decide */
 export class NeedSymbolic extends Error {
@@ -129,7 +132,11 @@ function relationEqual(g: Extract<Answer, { kind: "relation" }>, p: Extract<Answ
     const d1 = parseExpr(`(${g.lhs})-(${g.rhs})`, ctx.opts.maxDepth);
     const d2 = parseExpr(`(${pl})-(${pr})`, ctx.opts.maxDepth);
     bump(ctx, "expression");
-    const r = proportional(d1, d2, g.op !== "=" && g.op !== "\\neq");
+    // two equations written with integer coefficients only: equal up to sign only (an integer form is a
+    // normalised one, "Ax+By+Cz+D=0 with gcd 1": 20x-28y+44z+16=0 is not 5x-7y+11z+4=0); any other
+    // non-zero factor is Math-Verify's rule (2x+4y-3=0 is y=-\frac{1}{2}x+\frac{3}{4})
+    const integerForms = g.op === "=" && !FRACTIONAL.test(`${g.lhs}=${g.rhs}`) && !FRACTIONAL.test(`${pl}=${pr}`);
+    const r = proportional(d1, d2, g.op !== "=" && g.op !== "\\neq", !integerForms);
     if (r !== null) return r;
   } catch (e) {
     if (!(e instanceof ExprError)) throw e;
@@ -233,10 +240,33 @@ export function compareAnswers(goldRaw: string, predRaw: string, opts: CompareOp
   return { equal, rule: `${gs.kind}~${ps.kind}/${!equal && ctx.layer === "string" ? "structure" : ctx.layer}` };
 }
 
+/** the name of a single `name = value` answer, or null */
+function assignedName(s: string): string | null {
+  const eq = splitTop(s, ["="]);
+  return eq.length === 2 && isName(eq[0]!) && eq[1]!.length > 0 ? eq[0]! : null;
+}
+
+/**
+ * Both sides name their value, differently, and one name is more than a letter with a subscript (`Xd =`
+ * against `X_{d} =`): as in Math-Verify (two assignments keep their left-hand sides) the names count.
+ * Plain letters keep curate's rule (`x = 5` answers `y = 5`: the name is the problem's, not the answer).
+ */
+function namesDiffer(gText: string, pText: string): boolean {
+  const g = assignedName(gText);
+  const p = assignedName(pText);
+  if (g === null || p === null || (SIMPLE_LHS.test(g) && SIMPLE_LHS.test(p))) return false;
+  return g.replace(/[{}\s]/g, "") !== p.replace(/[{}\s]/g, "");
+}
+
 const isInequality = (a: Answer): boolean => a.kind === "relation" && a.op !== "=" && a.op !== "\\neq";
 
 /** both structures, each read in the light of the other (an equation keeps `y =`, an inequality stays one) */
 function structures(gText: string, pText: string): [Answer, Answer] {
+  if (namesDiffer(gText, pText)) {
+    const gr = parseStructure(gText, { keepLhs: true });
+    const pr = parseStructure(pText, { keepLhs: true });
+    if (gr.kind === "relation" && pr.kind === "relation") return [gr, pr];
+  }
   let gs = parseStructure(gText);
   let ps = parseStructure(pText);
   // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer

@@ -153,6 +153,9 @@ function boxKey(s: string): string {
   return s.replace(/\s+/g, "").replace(/\\[dt]frac/g, "\\frac").replace(/\\left|\\right|\\!|\\,/g, "");
 }
 
+/** longest solution the `last_number` rule reads (a sentence or a short paragraph) */
+const LAST_NUMBER_MAX = 1000;
+
 const FINAL_PHRASES = ["the final answer is", "final answer:", "final answer is"];
 
 /** the boxed answer: the last box, the distinct boxes when several, and the group of boxes answering together */
@@ -174,7 +177,7 @@ function boxedAnswer(solution: string, boxes: Box[]): Extraction | null {
   if (distinct.length > 1) {
     x.conflicting = distinct;
     const group = boxGroup(solution, boxes);
-    if (group.length > 1) x.group = group.join(",");
+    if (group.length > 1) x.group = group.join(", "); // ", ": a list, never a decimal comma (60,0)
   }
   return x;
 }
@@ -255,7 +258,8 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
   }
   const bare = bareAnswer(solution);
   if (bare) return cap({ answer: bare, rule: "bare" });
-  if (opts.lastMath !== false && !endsMidExpression(solution)) {
+  // a short text only ("… which is 1,000.99€"): in a long cut-off reasoning the last number is noise
+  if (opts.lastMath !== false && solution.length <= LAST_NUMBER_MAX && !endsMidExpression(solution)) {
     const n = lastNumber(solution);
     if (n) return cap({ answer: n.text, rule: "last_number" });
   }

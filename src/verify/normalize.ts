@@ -405,6 +405,13 @@ function unquote(s: string): string {
   return s;
 }
 
+/**
+ * A command argument that is one number with thousands separators (`\dfrac{1}{29,\!322,\!216}`): a brace
+ * group is one value, never a list, so its commas are separators. Unambiguous (commas delimit the
+ * groups): linear.
+ */
+const BRACED_THOUSANDS = /(?<=[}A-Za-z])\{(-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\}/g;
+
 /** Canonical string form of an answer. */
 const ORDINALS = ["^{\\mathrm{th}}", "^{\\text{th}}", "^{th}", "^\\text{th}", "^{\\rm th}", "^{\\text{st}}", "^{\\text{nd}}", "^{\\text{rd}}", "^{st}", "^{nd}", "^{rd}"];
 
@@ -425,6 +432,7 @@ export function normalizeAnswer(raw: string): Normalized {
   const r = rewrite(w.text);
   s = stripText(r.out);
   s = braceArguments(s);
+  if (s.includes(",")) s = s.replace(BRACED_THOUSANDS, (_, n: string) => `{${n.split(",").join("")}}`);
   // trailing punctuation
   for (;;) {
     const t = s.trimEnd();

@@ -133,7 +133,12 @@ export function lastValue(seg: string): string | null {
 export function endsMidExpression(s: string): boolean {
   const t = s.trimEnd();
   const c = t[t.length - 1];
-  return c === undefined || "+-*/=(,^_\\{[".includes(c) || t.endsWith("\\times") || t.endsWith("\\cdot");
+  if (c === undefined || "+-*/=(,^_\\{[".includes(c) || t.endsWith("\\times") || t.endsWith("\\cdot")) return true;
+  // "… + (1/2": a bracket of the last line left open
+  const line = t.slice(t.lastIndexOf("\n") + 1);
+  let open = 0;
+  for (const ch of line) open += ch === "(" || ch === "[" ? 1 : ch === ")" || ch === "]" ? -1 : 0;
+  return open > 0;
 }
 
 const CUES = ["therefore", "thus", "hence", "so,", "so the", "conclusion", "the answer", "the result", "final answer", "consequently", "i'm confident", "i am confident", "right answer", "correct answer", "the value of", "is indeed", "confirmed"];

@@ -134,7 +134,7 @@ export class Verifier {
     if (!cmp.equal && extraction.conflicting && extraction.conflicting.length > 1) {
       // several boxes: "\boxed{1}, \boxed{2}" can answer a list reference as a whole
       try {
-        const joined = compareAnswers(ref, extraction.conflicting.join(","), { relTol: cfg.relTol, maxDepth: cfg.maxDepth, symbolic: deferSymbolic });
+        const joined = compareAnswers(ref, extraction.conflicting.join(", "), { relTol: cfg.relTol, maxDepth: cfg.maxDepth, symbolic: deferSymbolic });
         if (joined.equal) return { done: this.annotation("correct", { ...extraction, answer: extraction.conflicting.join(", ") }, "boxed_all/" + joined.rule, t0) };
       } catch {
         // keep the verdict on the last box
