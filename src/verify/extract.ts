@@ -213,19 +213,17 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
   if (opts.unterminated) return null;
   const max = opts.maxAnswerChars ?? 4000;
   const cap = (x: Extraction | null): Extraction | null => (x && x.answer.length > max ? { ...x, answer: x.answer.slice(0, max) } : x);
-  const lower = solution.toLowerCase();
-
   const boxes = findBoxes(solution);
   if (boxes.length > 0) {
-    const lastEnd = boxes[boxes.length - 1]!.end;
-    // "\boxed{255} … Final Answer: The final answer is $10,455$.": a final-answer line after the last box wins
-    if (Math.max(...FINAL_PHRASES.map((p) => lower.lastIndexOf(p))) > lastEnd) {
-      const fin = afterLastPhrase(solution, lower, FINAL_PHRASES);
-      const a = fin && cleanLineAnswer(fin);
-      if (a && /[0-9\\]/.test(a)) return cap({ answer: a, rule: "final_answer" });
-    }
+    // "\boxed{255} … Final Answer: The final answer is $10,455$.": a final-answer line after the last box
+    // wins (only the text after the box is read: usually short, and lowercased only then)
+    const after = solution.slice(boxes[boxes.length - 1]!.end);
+    const fin = after.length > 0 ? afterLastPhrase(after, after.toLowerCase(), FINAL_PHRASES) : null;
+    const a = fin && cleanLineAnswer(fin);
+    if (a && /[0-9\\]/.test(a)) return cap({ answer: a, rule: "final_answer" });
     return cap(boxedAnswer(solution, boxes));
   }
+  const lower = solution.toLowerCase();
   if (opts.answerBlock) {
     const whole = cleanLineAnswer(solution, false);
     if (whole.length === 0) return null;

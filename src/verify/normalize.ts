@@ -99,6 +99,16 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** `{,}` / `{, }` at `at`: the index just past it, or -1 */
+function bracedComma(src: string, at: number): number {
+  let k = at + 1;
+  while (src[k] === " ") k++;
+  if (src[k] !== ",") return -1;
+  k++;
+  while (src[k] === " ") k++;
+  return src[k] === "}" ? k + 1 : -1;
+}
+
 /**
  * First pass: a tokenising rewrite. Commands are read whole, aliases applied, spacing/sizing dropped,
  * whitespace removed except where it separates a command from a following letter.
@@ -207,17 +217,10 @@ function rewrite(src: string): { out: string; percent: boolean; degrees: boolean
       continue;
     }
     // `1{,}000` / `14 {, }916` thousands separator (after a digit: `\text{ , }` is a word, not a separator)
-    if (ch === "{" && isDigit(out.charCodeAt(out.length - 1))) {
-      let k = i + 1;
-      while (src[k] === " ") k++;
-      if (src[k] === ",") {
-        k++;
-        while (src[k] === " ") k++;
-        if (src[k] === "}") {
-          i = k + 1;
-          continue;
-        }
-      }
+    const sep = ch === "{" && isDigit(out.charCodeAt(out.length - 1)) ? bracedComma(src, i) : -1;
+    if (sep > 0) {
+      i = sep;
+      continue;
     }
     out += ch;
     i++;
