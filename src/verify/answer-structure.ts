@@ -110,6 +110,7 @@ export function isName(s: string): boolean {
 export function stripLhs(s: string): string {
   const inAt = s.indexOf("\\in");
   if (inAt > 0 && inAt < 14 && !/[A-Za-z]/.test(s[inAt + 3] ?? "") && SIMPLE_LHS.test(s.slice(0, inAt))) return s.slice(inAt + 3);
+  if (!s.includes("=")) return s;
   const eq = splitTop(s, ["="]);
   if (eq.length === 2 && eq[1]!.length > 0 && isName(eq[0]!)) return eq[1]!;
   return s;
@@ -133,6 +134,7 @@ function thousands(parts: string[], s: string): boolean {
 
 /** "p=5,q=2;p=7,q=2": groups of several assignments separated by `;` are tuples of values */
 function semicolonGroups(s: string): Answer | null {
+  if (!s.includes(";")) return null;
   const groups = splitTop(s, [";"]);
   if (groups.length < 2) return null;
   const items = groups.map((g) => splitTop(g, [","]));
@@ -152,7 +154,7 @@ export function parseStructure(text: string, opts: StructureOptions = {}): Answe
     if (mb && endAt > 0) return { kind: "matrix", rows: rowsOf(s.slice(mb[0].length, endAt).replace(/^\{[lcr|]*\}/, "")) };
   }
   // unions of intervals
-  const union = splitTop(s, ["\\cup"]);
+  const union = s.includes("\\cup") ? splitTop(s, ["\\cup"]) : [s];
   if (union.length > 1) return { kind: "union", parts: union.map((u) => parseStructure(u)) };
 
   // top-level commas / semicolons
@@ -204,7 +206,7 @@ export function parseStructure(text: string, opts: StructureOptions = {}): Answe
     return { kind: "relation", op, lhs, rhs };
   }
   // ± answers
-  const pm = splitTop(s, ["\\pm", "\\mp"]);
+  const pm = s.includes("\\pm") || s.includes("\\mp") ? splitTop(s, ["\\pm", "\\mp"]) : [s];
   if (pm.length === 2) {
     const a = pm[0]!.length ? pm[0]! : "0";
     return { kind: "set", items: [`${a}+${wrap(pm[1]!)}`, `${a}-${wrap(pm[1]!)}`] };

@@ -242,6 +242,7 @@ export function compareAnswers(goldRaw: string, predRaw: string, opts: CompareOp
 
 /** the name of a single `name = value` answer, or null */
 function assignedName(s: string): string | null {
+  if (!s.includes("=")) return null;
   const eq = splitTop(s, ["="]);
   return eq.length === 2 && isName(eq[0]!) && eq[1]!.length > 0 ? eq[0]! : null;
 }
@@ -270,7 +271,7 @@ function structures(gText: string, pText: string): [Answer, Answer] {
   let gs = parseStructure(gText);
   let ps = parseStructure(pText);
   // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer
-  if (gs.kind !== "relation" && gs.kind !== "interval" && ps.kind !== "interval") {
+  if (gs.kind !== "relation" && gs.kind !== "interval" && ps.kind !== "interval" && /=|\\approx|\\equiv/.test(pText)) {
     const chain = splitTop(pText, ["=", "\\approx", "\\equiv"]);
     const assignments = splitTop(pText, [","]).filter((x) => x.includes("=")).length;
     const goldEquation = splitTop(gText, ["="]).length > 1; // `y = 2x+1` against `2x - y + 1 = 0`: two equations
