@@ -28,6 +28,7 @@
  * linear time on any input size.
  */
 import { findBoxes, type Box } from "../text/boxed.js";
+import { readWords } from "./words.js";
 import { conclusion, endsMidExpression, lastMathSpan, lastNumber, lastValue, proseWords } from "./prose.js";
 
 export type ExtractionRule = "given" | "boxed" | "answer_tag" | "final_answer" | "answer_line" | "answer_is" | "conclusion" | "last_math" | "bare" | "last_number";
@@ -201,7 +202,9 @@ function proseAnswer(solution: string, lower: string): Extraction | null {
 /** a solution that is only a value ("7,425,000", "1,000.99$", "\frac{1}{3}", "28 %") */
 function bareAnswer(solution: string): string | null {
   const t = solution.trim();
-  if (t.length === 0 || t.length > 200 || t.includes("\n") || proseWords(t, 1) > 0 || !/[0-9\\]/.test(t)) return null;
+  if (t.length === 0 || t.length > 200 || t.includes("\n") || !/[0-9\\]/.test(t)) return null;
+  // words.ts reads "and" / "or" between values, also glued ("1orW(x)"): they are no prose
+  if (proseWords(t, 1) > 0 && proseWords(readWords(t).text, 1) > 0) return null;
   return t;
 }
 

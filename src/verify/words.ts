@@ -2,7 +2,8 @@
  * Plain words in an answer, read before the LaTeX rewrite (normalize.ts), after Math-Verify's
  * normalisation (latex2sympy2_extended math_normalization):
  *
- *   - "and" / "or" between values are commas: "$1$ and $2$ and $3$", "(11,7)or(7,11)", "19, 46, and 82";
+ *   - "and" / "or" between values are commas: "$1$ and $2$ and $3$", "(11,7)or(7,11)", "19, 46, and 82",
+ *     also glued between a value and a one-letter name: "W(x)=1orW(x)=-1";
  *   - "percent" / "percentage" / "pct" mark a percentage: "28 percent" is `28\%`;
  *   - unit words after a value are dropped: "125 miles", "1,000.99m²", "35 square feet";
  *   - a doubled backslash before a command name (`\\frac`, from over-escaped JSON) is single, except
@@ -23,6 +24,9 @@ export const UNIT_WORDS = new Set(
     "k K J eV W Hz N Pa V A mol pc kpc Mpc au AU ly yr erg ergs s^{-1} nm um μm Å angstrom angstroms yuan euros"
   ).split(" "),
 );
+
+/** "W(x)=1orW(x)=-1": an "or" / "and" glued between a value and the next name */
+const GLUED = /^(?:or|and)(?=[A-Z][A-Za-z]?$)/;
 
 const PERCENT_WORDS = new Set(["percent", "percentage", "pct"]);
 
@@ -66,7 +70,9 @@ export function readWords(src: string): { text: string; percent: boolean } {
       while (j < n && isLetter(src.charCodeAt(j))) j++;
       const word = src.slice(i, j);
       const standalone = (i === 0 || !isLetter(src.charCodeAt(i - 1))) && !isLetter(src.charCodeAt(j));
+      const glued = GLUED.exec(word);
       if (standalone && (word === "and" || word === "or")) out += ",";
+      else if (glued && i > 0 && /[\d)]/.test(src[i - 1]!) && !isLetter(src.charCodeAt(j))) out += "," + word.slice(glued[0].length);
       else if (standalone && PERCENT_WORDS.has(word.toLowerCase())) percent = true;
       else out += word;
       i = j;
