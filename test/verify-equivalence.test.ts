@@ -87,6 +87,7 @@ const TABLE: Record<string, Row[]> = {
   ],
   setsAndLists: [
     ["\\{1,2\\}", "\\{2,1\\}", true], ["\\{1,2\\}", "\\{1,3\\}", false], ["\\{1,2\\}", "1, 2", true], ["\\{1,2\\}", "2,1", true], ["\\{1,2\\}", "\\{1,2,3\\}", false],
+    ["1,-1", "W(x)=1orW(x)=-1", true], ["1,-1", "W(x)=1orW(x)=2", false], ["6,8", "6 \\text{ and } 8", true], ["19,46,82", "19, 46, and 82", true],
     ["-2,1", "1,-2", true], ["-2,1", "-2, 1", true], ["-2,1", "-2", false], ["-2,1", "x=-2, x=1", true], ["-2,1", "\\{-2, 1\\}", true],
     ["1,\\frac{1}{2}", "\\frac12, 1", true], ["1,\\frac{1}{2}", "0.5, 1", true], ["1,\\frac{1}{2}", "1, \\frac13", false], ["4", "4, \\frac{7}{2}", false],
     ["1", "1, \\frac{1}{2} + \\frac{\\sqrt{3}}{2} i, \\frac{1}{2} - \\frac{\\sqrt{3}}{2} i", false], ["1 \\pm \\sqrt{2}", "1+\\sqrt{2}, 1-\\sqrt{2}", true],
@@ -111,9 +112,13 @@ const TABLE: Record<string, Row[]> = {
     ["\\begin{pmatrix}-2-14-7\\end{pmatrix}", "\\begin{pmatrix} -2 \\\\ -14 \\\\ -8 \\end{pmatrix}", false],
     ["\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}", "\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}", true],
   ],
+  // equations equal up to a non-zero factor are equal (Math-Verify solves both and compares the solutions),
+  // except two integer forms, equal up to sign only (a problem's "Ax+By+Cz+D=0 with gcd 1")
   equations: [
     ["y=2x+1", "y = 1 + 2x", true], ["y=2x+1", "2x - y + 1 = 0", true], ["y=2x+1", "y=2x-1", false], ["y=2x+1", "2y-4x=2", false],
     ["5x-7y+11z+4=0", "5x - 7y + 11z + 4 = 0", true], ["5x-7y+11z+4=0", "20x-28y+44z+16=0", false], ["5x-7y+11z+4=0", "-5x+7y-11z-4=0", true],
+    ["2x+4y-3=0", "y=-\\frac{1}{2}x+\\frac{3}{4}", true], ["2x+4y-3=0", "y=-\\frac{1}{2}x+\\frac{3}{5}", false],
+    ["x^2/4+y^2/3=1", "x^2/16+y^2/12=1/4", true], ["x^2/4+y^2/3=1", "x^2/16+y^2/12=1/3", false],
     ["x^2+y^2=1", "y^2+x^2=1", true], ["x^2+y^2=1", "x^2+y^2=2", false], ["m\\frac{dv}{dt}+bv=f", "m\\frac{dv}{dt}+bv=f", true],
   ],
   multipleChoice: [
@@ -173,6 +178,19 @@ describe(`answer equivalence table (${total} pairs)`, () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("thousands separators inside a command argument", () => {
+  it("grades \\dfrac{1}{29,\\!322,\\!216} as a reference (was ungradable_reference)", async () => {
+    const ref = "\\dfrac{1}{29,\\!322,\\!216}";
+    expect(await verifier.compare(ref, "\\frac{1}{29322216}")).toMatchObject({ verdict: "correct" });
+    expect(await verifier.compare(ref, "1/29322216")).toMatchObject({ verdict: "correct" });
+    expect(await verifier.compare(ref, "\\frac{1}{29322217}")).toMatchObject({ verdict: "incorrect" });
+    expect(await verifier.compare("\\frac{1}{29{,}322{,}216}", "\\dfrac{1}{29,322,216}")).toMatchObject({ verdict: "correct" });
+    // a set keeps its items: `\{1,234\}` is two numbers, not 1234
+    expect(await verifier.compare("\\{1,234\\}", "\\{234,1\\}")).toMatchObject({ verdict: "correct" });
+    expect(await verifier.compare("\\{1,234\\}", "1234")).toMatchObject({ verdict: "incorrect" });
   });
 });
 

@@ -51,7 +51,7 @@ describe("extractAnswer rules", () => {
     expect(extractAnswer("180 miles", { answerBlock: true })).toMatchObject({ answer: "180 miles", rule: "answer_tag" });
     expect(extractAnswer("so it is \\boxed{7}", { answerBlock: true })).toMatchObject({ answer: "7", rule: "boxed" });
     expect(extractAnswer("The answer is 12.", { answerBlock: true })).toMatchObject({ answer: "12", rule: "answer_is" });
-    expect(extractAnswer("16", {})).toBeNull();
+    expect(extractAnswer("16", {})).toMatchObject({ answer: "16", rule: "bare" });
     expect(extractAnswer("Evelyn", { answerBlock: true })).toMatchObject({ answer: "Evelyn", rule: "answer_tag" });
     expect(extractAnswer("I could not finish the computation.", { answerBlock: true })).toBeNull();
   });
@@ -160,5 +160,49 @@ describe("Verifier on whole solutions", () => {
   it("refuses over-long answers cheaply", async () => {
     const v = await verifier.verify({ reference: "21", solution: `\\boxed{${"9".repeat(5000)}}` });
     expect(v).toMatchObject({ verdict: "timeout", rule: "refused:length" });
+  });
+});
+
+describe("prose answers and references given as solutions (Math-Verify parity)", () => {
+  const verifier = new Verifier();
+  it("a final-answer line after the last box wins; a bare value is its own answer", () => {
+    expect(extractAnswer("so \\boxed{255}.\n\nFinal Answer: The final answer is $10,455$.")).toMatchObject({ answer: "10,455", rule: "final_answer" });
+    expect(extractAnswer("so \\boxed{255}. Final Answer: none")).toMatchObject({ answer: "255", rule: "boxed" });
+    expect(extractAnswer("x >= 5")).toMatchObject({ answer: "x >= 5", rule: "bare" });
+  });
+  it("last_number reads a short text only, never a cut-off one", () => {
+    expect(extractAnswer("Soucis : 2,74 $")).toMatchObject({ answer: "2.74", rule: "last_number" });
+    expect(extractAnswer("It is 28 percent of it")).toMatchObject({ answer: "28\\%", rule: "last_number" });
+    // a long reasoning cut off mid-thought, or a last line with an open bracket: no answer
+    expect(extractAnswer("we try another case 7 ".repeat(60))).toBeNull();
+    expect(extractAnswer("Expanding: x^2 + y^2 < x^2 + kx + (1/2")).toBeNull();
+  });
+  it("a reference that is a solution is graded by its answer; an answer reference as written", async () => {
+    const sol = "We add the two parts, so the total number of ways is $\\boxed{14{,}916}$ and we are done.";
+    expect(await verifier.verify({ reference: sol, solution: "", answer: "14916" })).toMatchObject({ verdict: "correct" });
+    expect(await verifier.verify({ reference: sol, solution: "", answer: "14917" })).toMatchObject({ verdict: "incorrect" });
+    expect(await verifier.verify({ reference: "$\\boxed{1}\\boxed{2}$", solution: "", answer: "1, 2" })).toMatchObject({ verdict: "correct" });
+    // a value written with words is not a solution: "125 miles" stays the reference
+    expect(await verifier.verify({ reference: "125 miles", solution: "", answer: "125" })).toMatchObject({ verdict: "correct" });
+  });
+  it("boxes of a list answer are graded together, never read as a decimal comma", async () => {
+    const v = await verifier.verify({ reference: "(2,2),(6,2)", solution: "so \\boxed{(2,2)} \\text{ and } \\boxed{(6,2)}" });
+    expect(v).toMatchObject({ verdict: "correct" });
+    expect(v.rule.startsWith("boxed_all/")).toBe(true);
+    // "\boxed{60} … \boxed{0}" against 60: the last box is 0, and "60, 0" is not 60.0
+    expect(await verifier.verify({ reference: "60", solution: "A is \\(\\boxed{60}\\).\n- B is \\(\\boxed{0}\\)." })).toMatchObject({ verdict: "incorrect" });
+  });
+  it("stays linear on 200 KB references and solutions of the new shapes", () => {
+    const rep = (s: string): string => s.repeat(Math.ceil(200_000 / s.length)).slice(0, 200_000);
+    const shapes = ["1 and ", "{1,234,567", "1{, }", "so (1/2\n", "12,345.6 ", '\\"', "Therefore the answer is 5. ", "x=1=", "\\approx ", "1 miles ", "Thus $x$.\n\n", "$1 "];
+    verifier.verifyFast({ reference: "5", solution: "5" }); // warm the JIT
+    for (const s of shapes.map(rep)) {
+      const c0 = process.cpuUsage();
+      verifier.verifyFast({ reference: s, solution: s });
+      verifier.verifyFast({ reference: "5", solution: s });
+      const cpu = process.cpuUsage(c0);
+      // measured ≤ 60 ms wall for both calls; a quadratic scan would take many seconds
+      expect((cpu.user + cpu.system) / 1000, s.slice(0, 20)).toBeLessThan(2000);
+    }
   });
 });

@@ -53,7 +53,8 @@ describe("verify annotator", () => {
     expect(by.bad).toMatchObject({ verdict: "incorrect", extracted: "0.25" });
     expect(by.cut).toMatchObject({ verdict: "no_answer", rule: "unterminated" });
     expect(by.noref).toMatchObject({ verdict: "ungradable_reference", rule: "no_reference" });
-    expect(by.raw).toMatchObject({ verdict: "correct", rule: "string", extracted: "(1,2)" });
+    // `(1, 2)` keeps its blank after a comma between digits (`1, 234` is a list, `1,234` a number): tuple/string
+    expect(by.raw).toMatchObject({ verdict: "correct", rule: "tuple/string", extracted: "(1,2)" });
     expect(by.sym).toMatchObject({ verdict: "correct", rule: "symbolic" });
     expect(by.r1).toMatchObject({ verdict: "correct", extracted: "180 miles", extractedBy: "answer_tag" });
     // annotations are plain JSON (they cross worker boundaries and go to Parquet)

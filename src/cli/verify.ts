@@ -4,8 +4,10 @@
  *   curate verify --gold '\frac12' --pred '0.5'          prints the verdict and why
  *   curate verify --pairs pairs.jsonl                    {"id","gold","pred"[,"problem"]} lines → {"id","verdict","extracted","rule"} lines
  *
- * `pred` may be a bare answer or a whole response (thought tags, \boxed{}, "Answer: …"); responses are
- * split with the trace normaliser and the final answer extracted. Streaming: one line in, one line out.
+ * `pred` may be a bare answer or a whole response (thought tags, \boxed{}, "Answer: …", a sentence): it is
+ * split with the trace normaliser and the final answer extracted (a bare value is its own answer). The
+ * reference may be an answer or a solution holding one (verifier.ts: referenceAnswer). Streaming: one
+ * line in, one line out.
  */
 import type { Command } from "commander";
 import { createReadStream, existsSync } from "node:fs";
@@ -16,12 +18,13 @@ import { Verifier, type VerifyInput } from "../verify/verifier.js";
 import type { VerifyAnnotation, VerifyConfig } from "../verify/types.js";
 import { InputError, UsageError } from "../errors.js";
 
-const RESPONSE_MARKERS = ["\\boxed", "\\fbox", "<answer>", "<think>", "</think>", "<|begin_of_thought|>", "answer", "Answer", "\n"];
-
-/** a bare answer is compared as is; anything that looks like a response goes through extraction */
+/**
+ * The prediction is read as a model's response: split with the trace normaliser and its answer extracted.
+ * A bare answer ("0.5", "\frac{1}{3}", "x = 2") is its own answer (extraction rule `bare`), a sentence
+ * ("Therefore $x \geq 5$ is the solution.") gives its marked or last value.
+ */
 export function pairInput(gold: string, pred: string, problem?: string): VerifyInput {
   const p = problem !== undefined ? { problem } : {};
-  if (!RESPONSE_MARKERS.some((m) => pred.includes(m))) return { reference: gold, solution: "", answer: pred, ...p };
   const t = normalizeTrace(pred);
   return { reference: gold, solution: t.solution, unterminated: t.unterminated, answerBlock: t.format === "think_answer", ...p };
 }

@@ -16,6 +16,8 @@ import { matchBrace } from "./braces.js";
 
 /** One box in a text. */
 export interface Box {
+  /** index of the command (`\boxed` / `\fbox`) */
+  at: number;
   /** the argument is text.slice(from, to), without the braces */
   from: number;
   to: number;
@@ -32,7 +34,7 @@ function isAsciiLetter(c: number): boolean {
 }
 
 /** the box whose command name ends at `at`, or null when there is none (another command, nothing after) */
-function boxAt(s: string, at: number): Box | null {
+function boxAt(s: string, cmd: number, at: number): Box | null {
   const n = s.length;
   if (at < n && isAsciiLetter(s.charCodeAt(at))) return null; // `\boxedfoo`: another command
   let i = at;
@@ -40,7 +42,7 @@ function boxAt(s: string, at: number): Box | null {
   if (i >= n) return null;
   if (s.charCodeAt(i) === 123 /* { */) {
     const end = matchBrace(s, i);
-    return end < 0 ? { from: i + 1, to: n, end: n, closed: false } : { from: i + 1, to: end - 1, end, closed: true };
+    return end < 0 ? { at: cmd, from: i + 1, to: n, end: n, closed: false } : { at: cmd, from: i + 1, to: end - 1, end, closed: true };
   }
   // `\boxed 5`: up to a blank, a newline, `$` or the end
   let j = i;
@@ -48,7 +50,7 @@ function boxAt(s: string, at: number): Box | null {
     const c = s.charCodeAt(j);
     if (isBlank(c) || c === 10 || c === 36 /* $ */) break;
   }
-  return j > i ? { from: i, to: j, end: j, closed: true } : null;
+  return j > i ? { at: cmd, from: i, to: j, end: j, closed: true } : null;
 }
 
 /** Every box in `text`, in order. */
@@ -68,7 +70,7 @@ export function findBoxes(text: string): Box[] {
     }
     if (best < 0) break;
     const at = best + BOX_COMMANDS[which]!.length;
-    const box = boxAt(text, at);
+    const box = boxAt(text, best, at);
     if (!box) {
       i = at;
       continue;

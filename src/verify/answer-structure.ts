@@ -5,6 +5,7 @@
  * over top-level separators (bracket depth), linear in the answer length.
  */
 import { matchBrace } from "../text/braces.js";
+import { parseMatrixExpr, rowsOf } from "./matrices.js";
 
 export type Answer =
   | { kind: "scalar"; text: string }
@@ -83,58 +84,90 @@ function groupEnd(s: string): number {
   return -1;
 }
 
-const SIMPLE_LHS = /^(?:[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Z]{2,3}|\\[A-Za-z]{2,8}(?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?\([A-Za-z]\))$/;
+export const SIMPLE_LHS = /^(?:[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Z]{2,3}|\\[A-Za-z]{2,8}(?:_\{?[A-Za-z0-9]{1,3}\}?)?|[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?\([A-Za-z]\))$/;
 
-/** drop `x =` / `x \in` prefixes with a simple left-hand side */
+/**
+ * A name made of symbols only, which an answer's `name =` prefix may carry (Math-Verify: a left-hand side
+ * of symbols only is an assignment): `x`, `f(x)`, `(p,q)`, `A:B`, `|AB|`, `\frac{NO}{BO}`, `V_{1}:V_{2}`;
+ * never `x+z`, `2x`, `a^2+b`.
+ */
+export function isName(s: string): boolean {
+  if (SIMPLE_LHS.test(s)) return true;
+  if (s.length === 0 || s.length > 40) return false;
+  // subscripts may hold digits (V_{1}); elsewhere only letters, greek names and the punctuation of a name
+  const t = s.replace(/_\{[A-Za-z0-9]{1,6}\}|_[A-Za-z0-9]/g, "").replace(/\\frac|\\(?:alpha|beta|gamma|delta|theta|lambda|mu|phi|omega|sigma)(?![A-Za-z])/g, "A");
+  if (!/^[A-Za-z(),:|{}']+$/.test(t) || !/[A-Za-z]/.test(t)) return false;
+  let d = 0;
+  for (const c of t) {
+    if (c === "(" || c === "{") d++;
+    else if (c === ")" || c === "}") d--;
+    if (d < 0) return false;
+  }
+  return d === 0;
+}
+
+/** drop `x =` / `(p,q) =` / `x \in` prefixes whose left-hand side is a name */
 export function stripLhs(s: string): string {
   const inAt = s.indexOf("\\in");
   if (inAt > 0 && inAt < 14 && !/[A-Za-z]/.test(s[inAt + 3] ?? "") && SIMPLE_LHS.test(s.slice(0, inAt))) return s.slice(inAt + 3);
+  if (!s.includes("=")) return s;
   const eq = splitTop(s, ["="]);
-  if (eq.length === 2 && SIMPLE_LHS.test(eq[0]!) && eq[1]!.length > 0) return eq[1]!;
+  if (eq.length === 2 && eq[1]!.length > 0 && isName(eq[0]!)) return eq[1]!;
   return s;
 }
 
 const REL_OPS = ["\\leq", "\\geq", "\\neq", "<", ">", "="];
 export const FLIP: Record<string, string> = { "<": ">", ">": "<", "\\leq": "\\geq", "\\geq": "\\leq", "=": "=", "\\neq": "\\neq" };
 
-export function parseStructure(text: string, keepLhs = false): Answer {
+export interface StructureOptions {
+  /** keep a `y =` prefix (the other side is an equation) */
+  keepLhs?: boolean;
+  /** keep a one-variable inequality as a relation instead of its interval (the other side is a relation) */
+  inequality?: boolean;
+}
+
+/** `1,000,000` / `1,000.99`: groups of three after a first group of 1–3 digits not starting with 0 */
+function thousands(parts: string[], s: string): boolean {
+  if (!/^-?[1-9]\d{0,2}$/.test(parts[0]!) || s.includes(", ")) return false;
+  return parts.slice(1).every((p, k) => (k === parts.length - 2 ? /^\d{3}(?:\.\d+)?$/ : /^\d{3}$/).test(p));
+}
+
+/** "p=5,q=2;p=7,q=2": groups of several assignments separated by `;` are tuples of values */
+function semicolonGroups(s: string): Answer | null {
+  if (!s.includes(";")) return null;
+  const groups = splitTop(s, [";"]);
+  if (groups.length < 2) return null;
+  const items = groups.map((g) => splitTop(g, [","]));
+  if (!items.every((g) => g.length >= 2 && g.every((x) => x.length > 0))) return null;
+  return { kind: "list", items: items.map((g) => `(${g.map(stripLhs).join(",")})`) };
+}
+
+export function parseStructure(text: string, opts: StructureOptions = {}): Answer {
+  const keepLhs = opts.keepLhs ?? false;
   let s = text.trim();
-  // matrices
-  const mb = /^\\begin\{([pbBvV]?matrix|array)\}/.exec(s);
-  if (mb) {
-    let body = s.slice(mb[0].length);
-    if (mb[1] === "array" && body.startsWith("{")) {
-      const e = matchBrace(body, 0);
-      if (e > 0) body = body.slice(e);
-    }
-    const endTag = `\\end{${mb[1]}}`;
-    const endAt = body.lastIndexOf(endTag);
-    if (endAt >= 0) {
-      body = body.slice(0, endAt);
-      const rows = body
-        .split("\\\\")
-        .map((r) => r.trim())
-        .filter((r) => r.length > 0)
-        .map((r) => r.split("&").map((c) => c.trim()));
-      return { kind: "matrix", rows };
-    }
+  // matrices: a literal, in brackets or not, or a sum / product of literals
+  if (s.includes("\\begin")) {
+    const rows = parseMatrixExpr(s);
+    if (rows) return { kind: "matrix", rows };
+    const mb = /^\\begin\{([pbBvV]?matrix|array)\}/.exec(s);
+    const endAt = mb ? s.lastIndexOf(`\\end{${mb[1]}}`) : -1;
+    if (mb && endAt > 0) return { kind: "matrix", rows: rowsOf(s.slice(mb[0].length, endAt).replace(/^\{[lcr|]*\}/, "")) };
   }
   // unions of intervals
-  const union = splitTop(s, ["\\cup"]);
+  const union = s.includes("\\cup") ? splitTop(s, ["\\cup"]) : [s];
   if (union.length > 1) return { kind: "union", parts: union.map((u) => parseStructure(u)) };
 
   // top-level commas / semicolons
   let parts = splitTop(s, [",", ";"]);
   if (parts.length > 1) {
-    // thousands separators 1,000,000
-    if (/^-?\d{1,3}$/.test(parts[0]!) && parts.slice(1).every((p) => /^\d{3}$/.test(p)) && !s.includes(", ")) {
-      return { kind: "scalar", text: parts.join("") };
-    }
+    if (thousands(parts, s)) return { kind: "scalar", text: parts.join("") };
+    const groups = semicolonGroups(s);
+    if (groups) return groups;
     parts = parts.filter((p) => p.length > 0);
     // "\frac{1}{4-\omega^2}, \quad \text{for } \omega^2 \neq 4": a condition is not an answer item
     const cond = parts.findIndex((p, k) => k > 0 && /^(?:for|where|if|when|provided|with|assuming)(?![a-z])/i.test(p));
     if (cond > 0) parts = parts.slice(0, cond);
-    if (parts.length === 1) return parseStructure(parts[0]!, keepLhs);
+    if (parts.length === 1) return parseStructure(parts[0]!, opts);
     return { kind: "list", items: parts.map(stripLhs) };
   }
   if (!keepLhs) s = stripLhs(s);
@@ -149,7 +182,8 @@ export function parseStructure(text: string, keepLhs = false): Answer {
   // tuples and intervals
   if ((s[0] === "(" || s[0] === "[") && (s.endsWith(")") || s.endsWith("]")) && groupEnd(s) === s.length) {
     const inner = s.slice(1, -1);
-    const items = splitTop(inner, [","]);
+    let items = splitTop(inner, [","]);
+    if (items.length === 1) items = splitTop(inner, [";"]); // (0;-2;6)
     if (items.length === 2) {
       if (s[0] === "(" && s.endsWith(")")) return { kind: "tuple", items, open: "(", close: ")" };
       return { kind: "interval", lo: items[0]!, hi: items[1]!, loClosed: s[0] === "[", hiClosed: s.endsWith("]") };
@@ -159,30 +193,20 @@ export function parseStructure(text: string, keepLhs = false): Answer {
   // relations (after `x =` was stripped, a remaining relation is an equation or inequality)
   const rel = splitRelation(s);
   if (rel) {
-    if (rel.length === 5) {
-      // a < x < b  → interval
-      const [lo, op1, mid, op2, hi] = rel;
-      if (SIMPLE_LHS.test(mid) && (op1 === "<" || op1 === "\\leq") && (op2 === "<" || op2 === "\\leq")) {
-        return { kind: "interval", lo, hi, loClosed: op1 === "\\leq", hiClosed: op2 === "\\leq" };
-      }
-      if (SIMPLE_LHS.test(mid) && (op1 === ">" || op1 === "\\geq") && (op2 === ">" || op2 === "\\geq")) {
-        return { kind: "interval", lo: hi, hi: lo, loClosed: op2 === "\\geq", hiClosed: op1 === "\\geq" };
-      }
-    } else if (rel.length === 3) {
-      let [lhs, op, rhs] = rel;
-      if (SIMPLE_LHS.test(rhs) && !SIMPLE_LHS.test(lhs) && op !== "=") {
-        [lhs, rhs] = [rhs, lhs];
-        op = FLIP[op]!;
-      }
-      if (SIMPLE_LHS.test(lhs) && op !== "=" && op !== "\\neq") {
-        if (op === ">" || op === "\\geq") return { kind: "interval", lo: rhs, hi: "\\infty", loClosed: op === "\\geq", hiClosed: false };
-        return { kind: "interval", lo: "-\\infty", hi: rhs, loClosed: false, hiClosed: op === "\\leq" };
-      }
-      return { kind: "relation", op, lhs, rhs };
+    if (rel.length === 5) return chainInterval(rel) ?? { kind: "scalar", text: s };
+    let [lhs, op, rhs] = rel as [string, string, string];
+    if (SIMPLE_LHS.test(rhs) && !SIMPLE_LHS.test(lhs) && op !== "=") {
+      [lhs, rhs] = [rhs, lhs];
+      op = FLIP[op]!;
     }
+    if (!opts.inequality && SIMPLE_LHS.test(lhs) && op !== "=" && op !== "\\neq") {
+      if (op === ">" || op === "\\geq") return { kind: "interval", lo: rhs, hi: "\\infty", loClosed: op === "\\geq", hiClosed: false };
+      return { kind: "interval", lo: "-\\infty", hi: rhs, loClosed: false, hiClosed: op === "\\leq" };
+    }
+    return { kind: "relation", op, lhs, rhs };
   }
   // ± answers
-  const pm = splitTop(s, ["\\pm", "\\mp"]);
+  const pm = s.includes("\\pm") || s.includes("\\mp") ? splitTop(s, ["\\pm", "\\mp"]) : [s];
   if (pm.length === 2) {
     const a = pm[0]!.length ? pm[0]! : "0";
     return { kind: "set", items: [`${a}+${wrap(pm[1]!)}`, `${a}-${wrap(pm[1]!)}`] };
@@ -191,6 +215,33 @@ export function parseStructure(text: string, keepLhs = false): Answer {
   const mc = /^\(?([A-E])\)(.*)$/.exec(s) ?? /^([A-E])$/.exec(s);
   if (mc) return { kind: "choice", letter: mc[1]!, text: (mc[2] ?? "").trim() };
   return { kind: "scalar", text: s };
+}
+
+const NONNEG = /^(?:\d+(?:\.\d+)?|\\frac\{\d+\}\{\d+\})$/;
+
+/**
+ * `a < x < b` (or `>`) as an interval; `a \leq |z| \leq b` with a positive `a` (or a strict `0 <`) as the
+ * two intervals `[-b,-a] ∪ [a,b]`. Null for any other chain.
+ */
+function chainInterval(rel: string[]): Answer | null {
+  let [lo, op1, mid, op2, hi] = rel as [string, string, string, string, string];
+  const down = (op1 === ">" || op1 === "\\geq") && (op2 === ">" || op2 === "\\geq");
+  if (down) [lo, op1, op2, hi] = [hi, FLIP[op2]!, FLIP[op1]!, lo];
+  if (!((op1 === "<" || op1 === "\\leq") && (op2 === "<" || op2 === "\\leq"))) return null;
+  const loClosed = op1 === "\\leq";
+  const hiClosed = op2 === "\\leq";
+  if (SIMPLE_LHS.test(mid)) return { kind: "interval", lo, hi, loClosed, hiClosed };
+  const abs = /^\|[A-Za-z]\|$/.test(mid);
+  if (abs && NONNEG.test(lo) && (!loClosed || !/^0(?:\.0*)?$/.test(lo))) {
+    return {
+      kind: "union",
+      parts: [
+        { kind: "interval", lo: `-${wrap(hi)}`, hi: `-${wrap(lo)}`, loClosed: hiClosed, hiClosed: loClosed },
+        { kind: "interval", lo, hi, loClosed, hiClosed },
+      ],
+    };
+  }
+  return null;
 }
 
 function wrap(s: string): string {

@@ -17,8 +17,12 @@ import { normalizeAnswer } from "./normalize.js";
 import { parseExpr, ExprError } from "./expr-parse.js";
 import { proportional } from "./expr-eval.js";
 import { newBudget } from "./exact.js";
-import { parseStructure, splitTop, FLIP, type Answer } from "./answer-structure.js";
+import { isName, parseStructure, splitTop, FLIP, SIMPLE_LHS, type Answer } from "./answer-structure.js";
+import { reduceChain } from "./relations.js";
 import { scalarEqual, bump, type Ctx } from "./scalar-equal.js";
+
+/** a fraction, a division or a decimal point: the equation is not written with integer coefficients only */
+const FRACTIONAL = /\\[dtc]?frac|\/|\.|\\div/;
 
 /** thrown in the fast path when only the symbolic engine can decide */
 export class NeedSymbolic extends Error {
@@ -65,7 +69,25 @@ function listEqualOrdered(g: string[], p: string[], ctx: Ctx): boolean {
   return true;
 }
 
-function listEqualUnordered(g: string[], p: string[], ctx: Ctx): boolean {
+/** items without repeats written the same way (blanks ignored): `(3,17,3,7)` and `(3, 17, 3, 7)` count once */
+function distinctItems(xs: string[]): string[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = x.replace(/\s+/g, "");
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** sets and bare lists: the same items in any order; a repeated item counts once (Math-Verify's FiniteSet) */
+function listEqualUnordered(gIn: string[], pIn: string[], ctx: Ctx): boolean {
+  let g = gIn;
+  let p = pIn;
+  if (g.length !== p.length) {
+    g = distinctItems(g);
+    p = distinctItems(p);
+  }
   if (g.length !== p.length) return false;
   // fast: same multiset of strings
   const gs = [...g].sort();
@@ -110,7 +132,11 @@ function relationEqual(g: Extract<Answer, { kind: "relation" }>, p: Extract<Answ
     const d1 = parseExpr(`(${g.lhs})-(${g.rhs})`, ctx.opts.maxDepth);
     const d2 = parseExpr(`(${pl})-(${pr})`, ctx.opts.maxDepth);
     bump(ctx, "expression");
-    const r = proportional(d1, d2, g.op !== "=" && g.op !== "\\neq");
+    // two equations written with integer coefficients only: equal up to sign only (an integer form is a
+    // normalised one, "Ax+By+Cz+D=0 with gcd 1": 20x-28y+44z+16=0 is not 5x-7y+11z+4=0); any other
+    // non-zero factor is Math-Verify's rule (2x+4y-3=0 is y=-\frac{1}{2}x+\frac{3}{4})
+    const integerForms = g.op === "=" && !FRACTIONAL.test(`${g.lhs}=${g.rhs}`) && !FRACTIONAL.test(`${pl}=${pr}`);
+    const r = proportional(d1, d2, g.op !== "=" && g.op !== "\\neq", !integerForms);
     if (r !== null) return r;
   } catch (e) {
     if (!(e instanceof ExprError)) throw e;
@@ -194,33 +220,89 @@ export function compareAnswers(goldRaw: string, predRaw: string, opts: CompareOp
   if (g.text === p.text) return { equal: true, rule: "string" };
   if (p.text.length === 0) return { equal: false, rule: "empty" };
   const ctx: Ctx = { opts, layer: "string", goldPercent: g.percent, predPercent: p.percent, relTol: opts.relTol, budget: newBudget() };
-  let gs = parseStructure(g.text);
-  let ps = parseStructure(p.text);
-  // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer
-  if (gs.kind !== "relation" && gs.kind !== "interval" && ps.kind !== "interval") {
-    const chain = splitTop(p.text, ["=", "\\approx", "\\equiv"]);
-    const assignments = splitTop(p.text, [","]).filter((x) => x.includes("=")).length;
-    if (chain.length >= 2 && assignments < 2 && chain[chain.length - 1]!.length > 0 && splitTop(g.text, ["="]).length === 1) {
-      ps = parseStructure(chain[chain.length - 1]!);
-    }
-  }
+  // assignment chains and approximations as written (relations.ts): "x = 5+5+1 = 11" is "x = 11"
+  const gText = reduceChain(g.text, true);
+  const pText = reduceChain(p.text, false);
+  let [gs, ps] = structures(gText, pText);
   // a reference matrix whose row separators were lost upstream ("\begin{pmatrix}-2-14-7\end{pmatrix}")
   if (gs.kind === "matrix" && ps.kind === "matrix" && gs.rows.length === 1 && gs.rows[0]!.length === 1) {
     const flat = ps.rows.map((r) => r.join("")).join("");
     if (ps.rows.length * (ps.rows[0]?.length ?? 0) > 1 && flat === gs.rows[0]![0]) return { equal: true, rule: "matrix/flattened_reference" };
   }
-  // an equation on one side: keep the other side's `y =` as an equation too
-  if (gs.kind === "relation" && ps.kind !== "relation") {
-    const alt = parseStructure(p.text, true);
-    if (alt.kind === "relation") ps = alt;
-  } else if (ps.kind === "relation" && gs.kind !== "relation") {
-    const alt = parseStructure(g.text, true);
-    if (alt.kind === "relation") gs = alt;
-  }
+  // "1,22" against "1.22": a decimal comma (Math-Verify reads a plain `d,dd` number so)
+  const dg = gText.includes(", ") ? null : decimalComma(gs, ps);
+  if (dg) gs = dg;
+  const dp = pText.includes(", ") ? null : decimalComma(ps, gs);
+  if (dp) ps = dp;
   const equal = structureEqual(gs, ps, ctx);
   if (gs.kind === "scalar" && ps.kind === "scalar") return { equal, rule: ctx.layer };
   if (gs.kind === ps.kind) return { equal, rule: `${gs.kind}/${ctx.layer}` };
   return { equal, rule: `${gs.kind}~${ps.kind}/${!equal && ctx.layer === "string" ? "structure" : ctx.layer}` };
+}
+
+/** the name of a single `name = value` answer, or null */
+function assignedName(s: string): string | null {
+  if (!s.includes("=")) return null;
+  const eq = splitTop(s, ["="]);
+  return eq.length === 2 && isName(eq[0]!) && eq[1]!.length > 0 ? eq[0]! : null;
+}
+
+/**
+ * Both sides name their value, differently, and one name is more than a letter with a subscript (`Xd =`
+ * against `X_{d} =`): as in Math-Verify (two assignments keep their left-hand sides) the names count.
+ * Plain letters keep curate's rule (`x = 5` answers `y = 5`: the name is the problem's, not the answer).
+ */
+function namesDiffer(gText: string, pText: string): boolean {
+  const g = assignedName(gText);
+  const p = assignedName(pText);
+  if (g === null || p === null || (SIMPLE_LHS.test(g) && SIMPLE_LHS.test(p))) return false;
+  return g.replace(/[{}\s]/g, "") !== p.replace(/[{}\s]/g, "");
+}
+
+const isInequality = (a: Answer): boolean => a.kind === "relation" && a.op !== "=" && a.op !== "\\neq";
+
+/** both structures, each read in the light of the other (an equation keeps `y =`, an inequality stays one) */
+function structures(gText: string, pText: string): [Answer, Answer] {
+  if (namesDiffer(gText, pText)) {
+    const gr = parseStructure(gText, { keepLhs: true });
+    const pr = parseStructure(pText, { keepLhs: true });
+    if (gr.kind === "relation" && pr.kind === "relation") return [gr, pr];
+  }
+  let gs = parseStructure(gText);
+  let ps = parseStructure(pText);
+  // "x = 417 \times 3 = 1251" against a value: the last member of an `=` chain is the answer
+  if (gs.kind !== "relation" && gs.kind !== "interval" && ps.kind !== "interval" && /=|\\approx|\\equiv/.test(pText)) {
+    const chain = splitTop(pText, ["=", "\\approx", "\\equiv"]);
+    const assignments = splitTop(pText, [","]).filter((x) => x.includes("=")).length;
+    const goldEquation = splitTop(gText, ["="]).length > 1; // `y = 2x+1` against `2x - y + 1 = 0`: two equations
+    if (chain.length >= 2 && assignments < 2 && chain[chain.length - 1]!.length > 0 && !goldEquation) ps = parseStructure(chain[chain.length - 1]!);
+  }
+  // an equation on one side: keep the other side's `y =` as an equation too
+  if (gs.kind === "relation" && ps.kind !== "relation") {
+    const alt = parseStructure(pText, { keepLhs: true });
+    if (alt.kind === "relation") ps = alt;
+  } else if (ps.kind === "relation" && gs.kind !== "relation") {
+    const alt = parseStructure(gText, { keepLhs: true });
+    if (alt.kind === "relation") gs = alt;
+  }
+  // "x < 1" against "-x > -1": compared as inequalities, not as an interval against a relation
+  if (gs.kind === "interval" && isInequality(ps)) gs = parseStructure(gText, { inequality: true });
+  else if (ps.kind === "interval" && isInequality(gs)) ps = parseStructure(pText, { inequality: true });
+  return [gs, ps];
+}
+
+/** a two-item list "a,b" of plain digits (no blank after the comma) read as the decimal a.b, against a number */
+function decimalComma(a: Answer, other: Answer): Answer | null {
+  if (a.kind !== "list" || a.items.length !== 2 || other.kind !== "scalar" || !/^-?\d*\.?\d+$/.test(other.text)) return null;
+  const [x, y] = a.items as [string, string];
+  if (!/^-?\d+$/.test(x) || !/^\d+$/.test(y)) return null;
+  return { kind: "scalar", text: `${x}.${y}` };
+}
+
+/** the answer holds several items (a list or set of two or more): several boxes may answer it together */
+export function isListAnswer(ref: string): boolean {
+  const s = parseStructure(normalizeAnswer(ref).text);
+  return (s.kind === "list" || s.kind === "set") && s.items.length > 1;
 }
 
 function balanced(s: string): boolean {

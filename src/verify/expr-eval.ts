@@ -283,9 +283,11 @@ export function exprEqual(a: Node, b: Node, relTol: number): boolean | null {
 
 /**
  * Equations: lhs₁−rhs₁ and lhs₂−rhs₂ proportional with a constant non-zero ratio (positive when
- * `positive`, for inequalities). null when undecidable.
+ * `positive`, for inequalities): `2x+4y-3=0` is `y=-\frac{1}{2}x+\frac{3}{4}`, `x^2/4+y^2/3=1` is
+ * `x^2/16+y^2/12=1/4` (Math-Verify solves both and compares); with `anyFactor` false only ±1 counts.
+ * null when undecidable.
  */
-export function proportional(d1: Node, d2: Node, positive: boolean): boolean | null {
+export function proportional(d1: Node, d2: Node, positive: boolean, anyFactor = true): boolean | null {
   const vars = [...freeVars(d1, freeVars(d2))].sort();
   const env = new Map<string, number>();
   let ratio: number | null = null;
@@ -305,9 +307,7 @@ export function proportional(d1: Node, d2: Node, positive: boolean): boolean | n
     usable++;
   }
   if (ratio === null || usable < 2) return null;
-  // only rearrangements count (ratio ±1): "5x-7y+11z+4=0" and "20x-28y+44z+16=0" are the same plane, but
-  // a problem asking for a normalised form does not accept the scaled one
-  if (Math.abs(Math.abs(ratio) - 1) > 1e-8) return false;
+  if (!anyFactor && Math.abs(Math.abs(ratio) - 1) > 1e-8) return false;
   return positive ? ratio > 0 : true;
 }
 

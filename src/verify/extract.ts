@@ -11,24 +11,35 @@
  *                     "the answer", "the result"; one of the last three paragraphs), its last math span,
  *                     else its last number ("Therefore, the largest angle is 120 degrees.")
  *   7. `last_math`    last `$…$` / `$$…$$` / `\[…\]` / `\(…\)` — an explicit lower-priority rule
+ *   8. `bare`         the whole solution when it is a bare value ("7,425,000", "\frac{1}{3}", "28 %")
+ *   9. `last_number`  the last number of the prose (prose.ts: "… which is 1,000.99€", "Soucis : 2,74 $"),
+ *                     unless the text stops mid-expression
  *
- * Rules 5–7 read prose; they can be switched off together with `lastMath: false`.
+ * Rules 5–7 and 9 read prose; they can be switched off together with `lastMath: false`. A "final answer"
+ * line written after the last box wins over the box (Math-Verify: "… \boxed{255} … The final answer is
+ * $10,455$."); a line answer written as a sentence gives its last value ("The volume is 120.").
  *
  * Several *different* boxed answers in the final solution are reported in `conflicting` (the verdict is
- * still computed on the last one; the `dropConflictingBoxed` filter can remove such rollouts).
+ * still computed on the last one; the `dropConflictingBoxed` filter can remove such rollouts). The boxes
+ * that answer together by Math-Verify's rule (`boxGroup`: `\boxed{1}, \boxed{2}`, `\boxed{(2,2)} \text{ and }
+ * \boxed{(6,2)}`) are in `group`, which the verifier grades when the reference is a list.
  *
  * Hand-written scanners only (indexOf / lastIndexOf and bounded brace matching; boxes: text/boxed.ts):
  * linear time on any input size.
  */
-import { findBoxes } from "../text/boxed.js";
+import { findBoxes, type Box } from "../text/boxed.js";
+import { readWords } from "./words.js";
+import { conclusion, endsMidExpression, lastMathSpan, lastNumber, lastValue, proseWords } from "./prose.js";
 
-export type ExtractionRule = "given" | "boxed" | "answer_tag" | "final_answer" | "answer_line" | "answer_is" | "conclusion" | "last_math";
+export type ExtractionRule = "given" | "boxed" | "answer_tag" | "final_answer" | "answer_line" | "answer_is" | "conclusion" | "last_math" | "bare" | "last_number";
 
 export interface Extraction {
   answer: string;
   rule: ExtractionRule;
   /** distinct boxed answers in the solution (in order) when there is more than one, else undefined */
   conflicting?: string[];
+  /** the last boxes that answer together (boxGroup), joined with ","; only when there are several */
+  group?: string;
 }
 
 export interface ExtractOptions {
@@ -83,57 +94,6 @@ function afterLastPhrase(s: string, lower: string, phrases: string[]): string | 
   return line.length > 0 ? line : null;
 }
 
-/** last `$…$` / `$$…$$` / `\[…\]` / `\(…\)` span: its trimmed content and the index just past it */
-function lastMathSpan(s: string): { text: string; end: number } | null {
-  // $$…$$ and $…$: scan dollar signs left to right (escaped \$ ignored), remember the last pair
-  let last: string | null = null;
-  let lastEnd = -1;
-  let i = 0;
-  while (i < s.length) {
-    const o = s.indexOf("$", i);
-    if (o < 0) break;
-    if (o > 0 && s[o - 1] === "\\") {
-      i = o + 1;
-      continue;
-    }
-    const dbl = s[o + 1] === "$";
-    const delim = dbl ? "$$" : "$";
-    let c = s.indexOf(delim, o + delim.length);
-    while (c > 0 && s[c - 1] === "\\") c = s.indexOf(delim, c + 1);
-    if (c < 0) break;
-    const inner = s.slice(o + delim.length, c);
-    if (!dbl && (inner.endsWith(" ") || inner.startsWith(" ") || inner.includes("\n"))) {
-      // "$93 - $15 = $78": dollar amounts, not math; the closing `$` may open the next span
-      i = c;
-      continue;
-    }
-    last = inner;
-    lastEnd = c + delim.length;
-    i = lastEnd;
-  }
-  // \[…\] and \(…\) after the last $-pair win when they are later in the text
-  for (const [open, close] of [
-    ["\\[", "\\]"],
-    ["\\(", "\\)"],
-  ] as const) {
-    const c = s.lastIndexOf(close);
-    if (c >= 0 && c + 2 > lastEnd) {
-      const o = s.lastIndexOf(open, c);
-      if (o >= 0) {
-        last = s.slice(o + open.length, c);
-        lastEnd = c + 2;
-      }
-    }
-  }
-  if (last === null) return null;
-  last = last.trim();
-  return last.length > 0 ? { text: last, end: lastEnd } : null;
-}
-
-function lastMath(s: string): string | null {
-  return lastMathSpan(s)?.text ?? null;
-}
-
 /** up to the end of the first sentence (". " or end), without trailing period */
 function firstSentence(a: string): string {
   let s = a;
@@ -149,138 +109,41 @@ function firstSentence(a: string): string {
   return s.trim();
 }
 
-const CUES = ["therefore", "thus", "hence", "so,", "so the", "conclusion", "the answer", "the result", "final answer", "consequently", "i'm confident", "i am confident", "right answer", "correct answer", "the value of", "is indeed", "confirmed"];
-
-/** last number token in a text: -3, 2.5, 3/4, 1,000 (a 1–3 digit group followed by ,ddd groups) */
-function lastNumber(p: string): { text: string; end: number } | null {
-  if (p.length === 0) return null;
-  let end = -1;
-  for (let i = p.length - 1; i >= 0; i--) {
-    const c = p.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      end = i + 1;
-      break;
-    }
-  }
-  if (end < 0) return null;
-  let start = end;
-  while (start > 0) {
-    const ch = p[start - 1]!;
-    if ((ch >= "0" && ch <= "9") || ch === "." || ch === "/") start--;
-    else if (ch === "," && start >= 2 && p[start - 2]! >= "0" && p[start - 2]! <= "9" && /^\d{3}(?!\d)/.test(p.slice(start, start + 4))) start--;
-    else break;
-  }
-  if (start > 0 && p[start - 1] === "-" && (start < 2 || p[start - 2] === " " || p[start - 2] === "(")) start--;
-  let num = p.slice(start, end).replace(/,/g, "");
-  while (num.startsWith(".") || num.startsWith("/")) num = num.slice(1);
-  return num.length > 0 ? { text: num, end } : null;
-}
-
-/** start of the sentence that contains index `at` (after ". ", ".\n", "? ", "\n\n" or the start) */
-function sentenceStart(p: string, at: number): number {
-  let best = 0;
-  for (const d of [". ", ".\n", "? "]) {
-    const k = p.lastIndexOf(d, at - 1);
-    if (k >= 0 && k + d.length > best) best = k + d.length;
-  }
-  return best;
-}
-
-/** later of the last math span and the last number in `seg` */
-function lastValue(seg: string): string | null {
-  const m = lastMathSpan(seg);
-  const n = lastNumber(seg);
-  return m && (!n || m.end >= n.end) ? m.text : n ? n.text : null;
-}
-
 /**
- * A closing statement "The distance is 100 parsecs." (or "… = **194**"): the last sentence of the last paragraph, complete
- * (ends with a period), with a short value after its last " is " / " are " / " equals " / " = ".
+ * Math-Verify's rule for boxes that answer together (latex2sympy2_extended, extract_boxed_content "last"):
+ * from the last box backwards, a box joins while the text between it and the next is under 10 characters,
+ * or under 70 with "and" / "or" / "," / ";" in it and a different content; equal neighbours count once.
+ * Returns the contents in order (at least the last box's).
  */
-function statement(para: string): string | null {
-  let t = para.trimEnd();
-  // "m + n = 25 + 169 = **194**": a bold closing value counts as a complete statement
-  const bold = t.endsWith("**") && t.length > 4;
-  if (bold) t = t.slice(0, -2);
-  if ((!t.endsWith(".") && !bold) || t.length === 0) return null;
-  const sentence = t.slice(sentenceStart(t, t.length - 1));
-  let best = -1;
-  let len = 0;
-  for (const w of [" is ", " are ", " equals ", " = "]) {
-    const k = sentence.lastIndexOf(w);
-    if (k > best) {
-      best = k;
-      len = w.length;
+export function boxGroup(s: string, boxes: Box[]): string[] {
+  const contents: string[] = [];
+  for (let k = boxes.length - 1; k >= 0; k--) {
+    const b = boxes[k]!;
+    const content = s.slice(b.from, b.to).trim();
+    if (k < boxes.length - 1) {
+      const between = s.slice(b.end, boxes[k + 1]!.at);
+      const near = between.length < 10 || (content !== contents[contents.length - 1] && between.length < 70 && /\band\b|\bor\b|,|;/.test(between));
+      if (!near) break;
     }
+    if (content !== contents[contents.length - 1]) contents.push(content);
   }
-  if (best < 0) return null;
-  const tail = sentence.slice(best + len);
-  if (tail.length > 48) return null;
-  return lastValue(tail);
+  return contents.reverse();
 }
 
-/**
- * The conclusion of a prose solution. In the last paragraph (of the last three) with a cue word, from
- * the start of the sentence holding the last cue to the end of the paragraph, the last math span or
- * number (whichever ends later); earlier cues of the paragraph are tried in turn. A paragraph such as
- * "I think that's the answer." with a cue and no value hands over to the paragraph before it.
- */
-function conclusion(solution: string): { text: string; at: number } | null {
-  let end = solution.length;
-  let carry = false;
-  for (let k = 0; k < 3 && end > 0; k++) {
-    const start = solution.lastIndexOf("\n\n", end - 1);
-    const from = start < 0 ? 0 : start + 2;
-    const para = solution.slice(from, end);
-    end = start < 0 ? 0 : start;
-    if (para.trim().length === 0) {
-      k--;
-      if (start < 0) break;
-      continue;
-    }
-    if (para.length > 4000) return null;
-    if (carry) {
-      const v = lastValue(para.slice(sentenceStart(para, para.trimEnd().length - 1)));
-      if (v) return { text: v, at: from };
-    }
-    const lower = para.toLowerCase();
-    const cues: number[] = [];
-    for (const c of CUES) {
-      let k2 = lower.indexOf(c);
-      while (k2 >= 0) {
-        cues.push(k2);
-        k2 = lower.indexOf(c, k2 + c.length);
-      }
-    }
-    if (cues.length === 0) {
-      if (k === 0 && !carry) {
-        const st = statement(para);
-        if (st) return { text: st, at: from };
-      }
-      continue;
-    }
-    cues.sort((x, y) => y - x);
-    let lastStart = -1;
-    for (const ci of cues) {
-      const ss = sentenceStart(para, ci);
-      if (ss === lastStart) continue;
-      lastStart = ss;
-      const v = lastValue(para.slice(ss));
-      if (v) return { text: v, at: from + ss };
-    }
-    carry = true;
-  }
-  return null;
-}
-
-function cleanLineAnswer(a: string): string {
+/** a line's answer: a box or math span inside it, else (when `sentence`) a sentence's last value, else the line */
+function cleanLineAnswer(a: string, sentence = true): string {
   let s = a.trim();
   // a box or a math span inside the line wins
   const boxes = findBoxed(s);
   if (boxes.length > 0) return boxes[boxes.length - 1]!;
   if (s.startsWith("$") || s.startsWith("\\(") || s.startsWith("\\[")) {
-    const m = lastMath(s);
-    if (m) return m;
+    const m = lastMathSpan(s);
+    if (m) return m.text;
+  }
+  // a sentence ("The volume of $ABCDEFGH$ is 120", "Jane started growing Sphere 3 hours ago"): its last value
+  if (sentence && proseWords(s, 2) >= 2) {
+    const v = lastValue(s);
+    if (v) return v;
   }
   while (s.endsWith(".") || s.endsWith("*")) s = s.slice(0, -1).trimEnd();
   return s;
@@ -291,6 +154,60 @@ function boxKey(s: string): string {
   return s.replace(/\s+/g, "").replace(/\\[dt]frac/g, "\\frac").replace(/\\left|\\right|\\!|\\,/g, "");
 }
 
+/** longest solution the `last_number` rule reads (a sentence or a short paragraph) */
+const LAST_NUMBER_MAX = 1000;
+
+const FINAL_PHRASES = ["the final answer is", "final answer:", "final answer is"];
+
+/** the boxed answer: the last box, the distinct boxes when several, and the group of boxes answering together */
+function boxedAnswer(solution: string, boxes: Box[]): Extraction | null {
+  const answer = solution.slice(boxes[boxes.length - 1]!.from, boxes[boxes.length - 1]!.to).trim();
+  // "\boxed{}. \boxed{}. …" (a degenerate loop): the final box is empty, there is no answer
+  if (answer.length === 0) return null;
+  const distinct: string[] = [];
+  const seen = new Set<string>();
+  for (const b of boxes) {
+    const content = solution.slice(b.from, b.to).trim();
+    const k = boxKey(content);
+    if (k.length > 0 && !seen.has(k)) {
+      seen.add(k);
+      distinct.push(content);
+    }
+  }
+  const x: Extraction = { answer, rule: "boxed" };
+  if (distinct.length > 1) {
+    x.conflicting = distinct;
+    const group = boxGroup(solution, boxes);
+    if (group.length > 1) x.group = group.join(", "); // ", ": a list, never a decimal comma (60,0)
+  }
+  return x;
+}
+
+/** the rules that read unmarked prose (5–7 and 9), in order */
+function proseAnswer(solution: string, lower: string): Extraction | null {
+  const phrases = ["the answer is", "the answer should be", "answer would be"];
+  const is = afterLastPhrase(solution, lower, phrases);
+  const isAt = Math.max(...phrases.map((p) => lower.lastIndexOf(p)));
+  const c = conclusion(solution);
+  if (is && !(c && c.at > isAt)) {
+    const a = firstSentence(cleanLineAnswer(is));
+    if (a && /[0-9\\]/.test(a)) return { answer: a, rule: "answer_is" };
+  }
+  if (c) return { answer: c.text, rule: "conclusion" };
+  const m = lastMathSpan(solution);
+  if (m) return { answer: m.text, rule: "last_math" };
+  return null;
+}
+
+/** a solution that is only a value ("7,425,000", "1,000.99$", "\frac{1}{3}", "28 %") */
+function bareAnswer(solution: string): string | null {
+  const t = solution.trim();
+  if (t.length === 0 || t.length > 200 || t.includes("\n") || !/[0-9\\]/.test(t)) return null;
+  // words.ts reads "and" / "or" between values, also glued ("1orW(x)"): they are no prose
+  if (proseWords(t, 1) > 0 && proseWords(readWords(t).text, 1) > 0) return null;
+  return t;
+}
+
 /**
  * Extract the final answer from a final solution (or the whole response when there is no reasoning
  * split). Returns null when there is no answer (or the reasoning is unterminated).
@@ -298,28 +215,20 @@ function boxKey(s: string): string {
 export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extraction | null {
   if (opts.unterminated) return null;
   const max = opts.maxAnswerChars ?? 4000;
-  const cap = (x: Extraction): Extraction => (x.answer.length > max ? { ...x, answer: x.answer.slice(0, max) } : x);
-
-  const boxes = findBoxed(solution);
+  const cap = (x: Extraction | null): Extraction | null => (x && x.answer.length > max ? { ...x, answer: x.answer.slice(0, max) } : x);
+  const boxes = findBoxes(solution);
   if (boxes.length > 0) {
-    const answer = boxes[boxes.length - 1]!;
-    // "\boxed{}. \boxed{}. …" (a degenerate loop): the final box is empty, there is no answer
-    if (answer.length === 0) return null;
-    {
-      const distinct: string[] = [];
-      const seen = new Set<string>();
-      for (const b of boxes) {
-        const k = boxKey(b);
-        if (k.length > 0 && !seen.has(k)) {
-          seen.add(k);
-          distinct.push(b);
-        }
-      }
-      return cap(distinct.length > 1 ? { answer, rule: "boxed", conflicting: distinct } : { answer, rule: "boxed" });
-    }
+    // "\boxed{255} … Final Answer: The final answer is $10,455$.": a final-answer line after the last box
+    // wins (only the text after the box is read: usually short, and lowercased only then)
+    const after = solution.slice(boxes[boxes.length - 1]!.end);
+    const fin = after.length > 0 ? afterLastPhrase(after, after.toLowerCase(), FINAL_PHRASES) : null;
+    const a = fin && cleanLineAnswer(fin);
+    if (a && /[0-9\\]/.test(a)) return cap({ answer: a, rule: "final_answer" });
+    return cap(boxedAnswer(solution, boxes));
   }
+  const lower = solution.toLowerCase();
   if (opts.answerBlock) {
-    const whole = cleanLineAnswer(solution);
+    const whole = cleanLineAnswer(solution, false);
     if (whole.length === 0) return null;
     // a bare answer ("16", "\frac{3}{4}", "x = 2"); prose inside the block goes through the rules below
     if (!/[A-Za-z]{3,}/.test(whole.replace(/\\[A-Za-z]+/g, " "))) return cap({ answer: whole, rule: "answer_tag" });
@@ -327,8 +236,7 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
   const tag = lastBetween(solution, "<answer>", "</answer>");
   if (tag !== null && tag.trim().length > 0) return cap({ answer: cleanLineAnswer(tag), rule: "answer_tag" });
 
-  const lower = solution.toLowerCase();
-  const fin = afterLastPhrase(solution, lower, ["the final answer is", "final answer:", "final answer is"]);
+  const fin = afterLastPhrase(solution, lower, FINAL_PHRASES);
   if (fin) {
     const a = cleanLineAnswer(fin);
     if (a) return cap({ answer: a, rule: "final_answer" });
@@ -339,17 +247,8 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
     if (a) return cap({ answer: a, rule: "answer_line" });
   }
   if (opts.lastMath !== false) {
-    const phrases = ["the answer is", "the answer should be", "answer would be"];
-    const is = afterLastPhrase(solution, lower, phrases);
-    const isAt = Math.max(...phrases.map((p) => lower.lastIndexOf(p)));
-    const c = conclusion(solution);
-    if (is && !(c && c.at > isAt)) {
-      const a = firstSentence(cleanLineAnswer(is));
-      if (a && /[0-9\\]/.test(a)) return cap({ answer: a, rule: "answer_is" });
-    }
-    if (c) return cap({ answer: c.text, rule: "conclusion" });
-    const m = lastMath(solution);
-    if (m) return cap({ answer: m, rule: "last_math" });
+    const p = proseAnswer(solution, lower);
+    if (p) return cap(p);
   }
   // an answer block with words and no marked value ("180 miles", "Evelyn"): the block itself; a sentence
   // without any value ("I could not finish the computation.") is no answer
@@ -357,6 +256,13 @@ export function extractAnswer(solution: string, opts: ExtractOptions = {}): Extr
     const whole = cleanLineAnswer(solution);
     const words = whole.split(" ").filter((w) => w.length > 0).length;
     if (whole.length > 0 && (/[0-9\\]/.test(whole) || words <= 3)) return cap({ answer: whole, rule: "answer_tag" });
+  }
+  const bare = bareAnswer(solution);
+  if (bare) return cap({ answer: bare, rule: "bare" });
+  // a short text only ("… which is 1,000.99€"): in a long cut-off reasoning the last number is noise
+  if (opts.lastMath !== false && solution.length <= LAST_NUMBER_MAX && !endsMidExpression(solution)) {
+    const n = lastNumber(solution);
+    if (n) return cap({ answer: n.text, rule: "last_number" });
   }
   return null;
 }

@@ -10,6 +10,7 @@
  * Scanners and single-pass literal replacements only; inputs are capped by the caller.
  */
 import { matchBrace } from "../text/braces.js";
+import { readWords } from "./words.js";
 
 export interface Normalized {
   /** canonical LaTeX, no insignificant whitespace */
@@ -36,19 +37,6 @@ const TEXT_COMMANDS = new Set([
   "\\bm",
   "\\mathnormal",
 ]);
-
-/** unit words that may follow a value and carry no mathematical meaning for grading */
-const UNIT_WORDS = new Set(
-  (
-    "cm m mm km in inch inches ft feet foot yd yard yards mi mile miles meter meters metre metres centimeter centimeters " +
-    "kilometer kilometers millimeter millimeters unit units sq square cubic degree degrees deg radian radians rad " +
-    "second seconds sec s minute minutes min hour hours hr hrs h day days week weeks month months year years " +
-    "dollar dollars cent cents g kg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces l liter liters litre " +
-    "ml gallon gallons mph kmh kph people students person persons ways way times point points cup cups " +
-    "apples marbles coins cards pages boxes books tiles handshakes games players days. inches. feet. " +
-    "k K J eV W Hz N Pa V A mol pc kpc Mpc au AU ly yr erg ergs s^{-1} nm um μm Å angstrom angstroms"
-  ).split(" "),
-);
 
 const SPACING = ["\\!", "\\,", "\\;", "\\:", "\\>", "\\ ", "\\quad", "\\qquad", "\\displaystyle", "\\textstyle", "\\limits"];
 const SIZING = ["\\left", "\\right", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\big", "\\Big", "\\bigg", "\\Bigg"];
@@ -84,6 +72,8 @@ const COMMAND_ALIASES: Record<string, string> = {
   "\\leqslant": "\\leq",
   "\\geqslant": "\\geq",
   "\\ne": "\\neq",
+  "\\lt": "<",
+  "\\gt": ">",
   "\\lbrace": "\\{",
   "\\rbrace": "\\}",
   "\\lbrack": "[",
@@ -107,6 +97,16 @@ function isLetter(c: number): boolean {
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** `{,}` / `{, }` at `at`: the index just past it, or -1 */
+function bracedComma(src: string, at: number): number {
+  let k = at + 1;
+  while (src[k] === " ") k++;
+  if (src[k] !== ",") return -1;
+  k++;
+  while (src[k] === " ") k++;
+  return src[k] === "}" ? k + 1 : -1;
 }
 
 /**
@@ -160,6 +160,8 @@ function rewrite(src: string): { out: string; percent: boolean; degrees: boolean
         continue;
       }
       if (SPACING.includes(cmd)) {
+        // `32,\! 349`: `\!` takes the blanks after it (a thousands group, not a list)
+        if (cmd === "\\!") while (i < n && (src[i] === " " || src[i] === "\t")) i++;
         out += out.length > 0 && isLetter(out.charCodeAt(out.length - 1)) && /\\[A-Za-z]+$/.test(out.slice(-12)) ? " " : "";
         continue;
       }
@@ -182,9 +184,18 @@ function rewrite(src: string): { out: string; percent: boolean; degrees: boolean
       continue;
     }
     if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r" || ch === "~") {
-      // keep one space only between a command name and a following letter (`\pi r`)
+      // keep one space only between a command name and a following letter (`\pi r`), and after a comma
+      // between digits (`32, 349` is a list, `32,349` a number)
       while (i < n && (src[i] === " " || src[i] === "\t" || src[i] === "\n" || src[i] === "\r" || src[i] === "~")) i++;
       if (i < n && isLetter(src.charCodeAt(i)) && /\\[A-Za-z]+$/.test(out.slice(-16))) out += " ";
+      else if (i < n && isDigit(src.charCodeAt(i)) && out.endsWith(",") && isDigit(out.charCodeAt(out.length - 2))) out += " ";
+      continue;
+    }
+    // `x >= 5`, `x <= 2`, `x != 3`
+    if ((ch === ">" || ch === "<" || ch === "!") && src[i + 1] === "=") {
+      out += ch === ">" ? "\\geq" : ch === "<" ? "\\leq" : "\\neq";
+      i += 2;
+      if (i < n && isLetter(src.charCodeAt(i))) out += " ";
       continue;
     }
     if (ch === "%") {
@@ -205,9 +216,10 @@ function rewrite(src: string): { out: string; percent: boolean; degrees: boolean
       i++;
       continue;
     }
-    // `1{,}000` thousands separator
-    if (ch === "{" && src[i + 1] === "," && src[i + 2] === "}") {
-      i += 3;
+    // `1{,}000` / `14 {, }916` thousands separator (after a digit: `\text{ , }` is a word, not a separator)
+    const sep = ch === "{" && isDigit(out.charCodeAt(out.length - 1)) ? bracedComma(src, i) : -1;
+    if (sep > 0) {
+      i = sep;
       continue;
     }
     out += ch;
@@ -311,13 +323,6 @@ function trimPunct(s: string): string {
   return s.slice(a, b);
 }
 
-function isUnitPhrase(word: string): boolean {
-  if (word.length === 0) return true;
-  const parts = word.split(/\s+/);
-  for (const p of parts) if (!UNIT_WORDS.has(p) && !UNIT_WORDS.has(p.toLowerCase())) return false;
-  return true;
-}
-
 /** `\frac12` → `\frac{1}{2}`, `\sqrt3` → `\sqrt{3}`, `^{2}` → `^2`, `_{8}` → `_8` */
 function braceArguments(s: string): string {
   let out = "";
@@ -388,6 +393,28 @@ function stripOuter(s: string): string {
   return t;
 }
 
+const QUOTES: [string, string][] = [
+  ['\\"', '\\"'],
+  ['"', '"'],
+  ["“", "”"],
+];
+
+/** `"12 and 13"`, `\"12\"` (an over-escaped quote), `“12”`: the quotes around a whole answer are not part of it */
+function unquote(s: string): string {
+  const t = s.trim();
+  for (const [open, close] of QUOTES) {
+    if (t.length > open.length + close.length && t.startsWith(open) && t.endsWith(close)) return t.slice(open.length, t.length - close.length);
+  }
+  return s;
+}
+
+/**
+ * A command argument that is one number with thousands separators (`\dfrac{1}{29,\!322,\!216}`): a brace
+ * group is one value, never a list, so its commas are separators. Unambiguous (commas delimit the
+ * groups): linear.
+ */
+const BRACED_THOUSANDS = /(?<=[}A-Za-z])\{(-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\}/g;
+
 /** Canonical string form of an answer. */
 const ORDINALS = ["^{\\mathrm{th}}", "^{\\text{th}}", "^{th}", "^\\text{th}", "^{\\rm th}", "^{\\text{st}}", "^{\\text{nd}}", "^{\\text{rd}}", "^{st}", "^{nd}", "^{rd}"];
 
@@ -402,9 +429,13 @@ export function normalizeAnswer(raw: string): Normalized {
   // a stray `$` inside (e.g. "$5$ cm") is noise
   if (s.includes("\\$")) s = s.split("\\$").join(""); // currency
   if (s.includes("$")) s = s.split("$").join("");
-  const r = rewrite(s);
+  s = unquote(s);
+  // plain words: "and"/"or" → ",", "percent" → `%`, trailing unit words dropped, `\\frac` → `\frac`
+  const w = readWords(s);
+  const r = rewrite(w.text);
   s = stripText(r.out);
   s = braceArguments(s);
+  if (s.includes(",")) s = s.replace(BRACED_THOUSANDS, (_, n: string) => `{${n.split(",").join("")}}`);
   // trailing punctuation
   for (;;) {
     const t = s.trimEnd();
@@ -419,7 +450,7 @@ export function normalizeAnswer(raw: string): Normalized {
   s = s.trim();
   // `{5}` whole answer wrapped in braces
   while (s.startsWith("{") && matchBrace(s, 0) === s.length) s = s.slice(1, -1).trim();
-  return { text: s, percent: r.percent, degrees: r.degrees };
+  return { text: s, percent: r.percent || w.percent, degrees: r.degrees };
 }
 
 /** true when the text contains a word of three or more letters outside command names */

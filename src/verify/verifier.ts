@@ -4,7 +4,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { extractAnswer, type Extraction } from "./extract.js";
-import { compareAnswers, deferSymbolic, NeedSymbolic, UngradableReference, type Comparison } from "./equivalence.js";
+import { compareAnswers, deferSymbolic, isListAnswer, NeedSymbolic, UngradableReference, type Comparison } from "./equivalence.js";
+import { referenceAnswer } from "./reference.js";
 import { parseChoices } from "./choices.js";
 import { RefusedError } from "./expr-parse.js";
 import { normalizeAnswer } from "./normalize.js";
@@ -84,10 +85,11 @@ export class Verifier {
   private fast(input: VerifyInput): Fast {
     const t0 = performance.now();
     const cfg = this.config;
-    const ref = input.reference;
+    // a solution given as the reference is reduced to its answer (reference.ts)
+    const ref = input.reference === null ? null : referenceAnswer(input.reference);
     // a cut-off trace is never graded: its last sentence or formula is not an answer
     const cutOff = input.unterminated === true || input.truncated === true;
-    const extraction: Extraction | null = cutOff
+    let extraction: Extraction | null = cutOff
       ? null
       : input.answer !== undefined
         ? input.answer.trim().length > 0
@@ -102,6 +104,9 @@ export class Verifier {
     if (ref === null || ref.trim().length === 0) return { done: this.annotation("ungradable_reference", extraction, "no_reference", t0) };
     if (ref.length > cfg.maxAnswerChars * 4) return { done: this.annotation("ungradable_reference", extraction, "reference_too_long", t0) };
     if (!extraction) return { done: this.annotation("no_answer", null, input.unterminated ? "unterminated" : input.truncated ? "truncated" : "no_answer", t0) };
+    // boxes that answer together ("\boxed{(2,2)} and \boxed{(6,2)}") answer a list reference as one
+    const grouped = extraction.group !== undefined && isListAnswer(ref);
+    if (grouped) extraction = { ...extraction, answer: extraction.group! };
     const pred = extraction.answer;
     if (pred.length > cfg.maxAnswerChars) return { done: this.annotation("timeout", extraction, "refused:length", t0) };
     if (extraction.conflicting) {
@@ -134,13 +139,13 @@ export class Verifier {
     if (!cmp.equal && extraction.conflicting && extraction.conflicting.length > 1) {
       // several boxes: "\boxed{1}, \boxed{2}" can answer a list reference as a whole
       try {
-        const joined = compareAnswers(ref, extraction.conflicting.join(","), { relTol: cfg.relTol, maxDepth: cfg.maxDepth, symbolic: deferSymbolic });
+        const joined = compareAnswers(ref, extraction.conflicting.join(", "), { relTol: cfg.relTol, maxDepth: cfg.maxDepth, symbolic: deferSymbolic });
         if (joined.equal) return { done: this.annotation("correct", { ...extraction, answer: extraction.conflicting.join(", ") }, "boxed_all/" + joined.rule, t0) };
       } catch {
         // keep the verdict on the last box
       }
     }
-    return { done: this.annotation(cmp.equal ? "correct" : "incorrect", extraction, cmp.rule, t0) };
+    return { done: this.annotation(cmp.equal ? "correct" : "incorrect", extraction, grouped ? `boxed_all/${cmp.rule}` : cmp.rule, t0) };
   }
 
   /** Verify without the symbolic engine: pairs that would need it get verdict `timeout`, rule `needs_symbolic`. */
