@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * o200k token ids for the data products: curate's encoder (src/stages/token-count.ts
+ * o200k token ids for the data products: curate's encoder (src/tokens/count.ts
  * makeO200kEncoder: the counter's pre-tokens, a memo of each piece's ids) against the reference,
  * gpt-tokenizer's encode in space-aligned segments (the previous path in src/mix/text.ts), on the
  * Sky-T1 long-CoT traces in ../shared/data. Prints MB per CPU second for both, twice, and how many
@@ -9,7 +9,8 @@
  *   npm run build && node bench/encode-bench.mjs
  */
 import { existsSync, readFileSync } from "node:fs";
-import { encode } from "gpt-tokenizer/encoding/o200k_base";
+import o200k, { encode } from "gpt-tokenizer/encoding/o200k_base";
+import { pieceBpeOf } from "../dist/tokens/bpe.js";
 import { makeO200kEncoder } from "../dist/tokens/count.js";
 import { countSegmented } from "../dist/tokens/annotator.js";
 
@@ -29,7 +30,7 @@ const reference = (t) => {
   });
   return out;
 };
-const fast = makeO200kEncoder((p) => encode(p, NO_SPECIAL));
+const fast = makeO200kEncoder(pieceBpeOf(o200k));
 const mb = texts.reduce((a, t) => a + Buffer.byteLength(t), 0) / 1e6;
 let differing = 0;
 for (const t of texts) {
