@@ -38,7 +38,7 @@ export function renderResponse(r: Rollout, format: "raw" | "think"): string {
 }
 
 export interface Encoder {
-  /** exact ids (o200k: the counter's pre-tokens, pieces over 1,000 characters in chunks; cl100k: space-aligned segments) */
+  /** exact ids (o200k: tiktoken's, by the counter's pre-tokens and piece encoder, so `encode(t).length === count(t)`; cl100k: space-aligned segments) */
   encode(text: string): number[];
   count(text: string): number;
   decode(ids: ArrayLike<number>): string;
