@@ -39,6 +39,23 @@ describe("normalizeTrace", () => {
   it("treats untagged text as the solution", () => {
     expect(normalizeTrace("  just 5 ")).toMatchObject({ format: "plain", reasoning: null, solution: "just 5", unterminated: false });
   });
+  it("keeps text before <think> as the reasoning's first paragraph (a preamble)", () => {
+    expect(normalizeTrace("Okay, let me see. \n<think>\nx = 2\n</think>\n\nSo 2.")).toMatchObject({
+      format: "think", reasoning: "Okay, let me see.\n\nx = 2", solution: "So 2.", unterminated: false,
+    });
+    // the real cs336 row: preamble, then a <think>…</think> <answer>…</answer> response
+    const cs = "The smallest positive multiple of 32 is 32.\n\n<think> Multiply 32 by 1. </think> <answer>32</answer>";
+    expect(normalizeTrace(cs)).toMatchObject({ format: "think_answer", reasoning: "The smallest positive multiple of 32 is 32.\n\nMultiply 32 by 1.", solution: "32" });
+    expect(normalizeTrace("Hmm.<|begin_of_thought|>a<|end_of_thought|><|begin_of_solution|>b<|end_of_solution|>")).toMatchObject({ format: "thought", reasoning: "Hmm.\n\na", solution: "b" });
+  });
+  it("a preamble with an empty or unterminated block, a whitespace-only preamble", () => {
+    expect(normalizeTrace("Pre <think> </think> sol")).toMatchObject({ reasoning: "Pre", solution: "sol" });
+    expect(normalizeTrace("Pre\n<think>still going")).toMatchObject({ reasoning: "Pre\n\nstill going", solution: "", unterminated: true });
+    expect(normalizeTrace("Pre<|begin_of_thought|>cut off")).toMatchObject({ format: "thought", reasoning: "Pre\n\ncut off", unterminated: true });
+    expect(normalizeTrace(" \n\t<think>r</think>s")).toMatchObject({ reasoning: "r", solution: "s" });
+    // text after the closing tag and before <answer> stays outside the split, as before
+    expect(normalizeTrace("<think>r</think> between <answer>a</answer>")).toMatchObject({ reasoning: "r", solution: "a" });
+  });
   it("is linear on 200 KB adversarial input", () => {
     const s = "<think>".repeat(30000);
     const t0 = performance.now();

@@ -2,16 +2,20 @@
  * Rendering rollouts into training text, and exact token ids for packing.
  *
  * Token ids are produced piecewise: each template literal is encoded once, and the problem and the
- * response are encoded on their own (o200k: by the pre-tokens and chunking src/tokens/count.ts
- * counts with), then concatenated. So a document's length is exactly
+ * response are encoded on their own (o200k: by the pre-tokens and piece encoder src/tokens/count.ts
+ * counts with, so `encode(t).length === count(t)` for every text), then concatenated. So a document's
+ * length is exactly
  *   literal tokens + record.tokens.problem + record.tokens.response
- * and budgets can be decided from the stored counts before any text is read again. The ids decode to
- * exactly the document text; a trainer that re-tokenises the `text` column as one string may differ by
- * a token at a literal/text join, which is why packed outputs store `input_ids`.
+ * (`responseFormat: "think"`: + THINK_OPEN + record.tokens.reasoning + THINK_CLOSE +
+ * record.tokens.solution, each piece encoded on its own) and budgets can be decided from the stored
+ * counts before any text is read again. The ids decode to exactly the document text; a trainer that
+ * re-tokenises the `text` column as one string may differ by a token at a literal/text join, which is
+ * why packed outputs store `input_ids`.
  */
 import type { MixConfig } from "../config/types.js";
 import { countSegmented } from "../tokens/annotator.js";
-import { makeO200kEncoder } from "../tokens/count.js";
+import { pieceBpeOf } from "../tokens/bpe.js";
+import { makeO200kCounter, makeO200kEncoder } from "../tokens/count.js";
 import type { Template } from "../config/outputs.js";
 import type { Rollout } from "../record/rollout.js";
 import { normalizeTrace } from "../record/trace.js";
@@ -34,7 +38,7 @@ export function renderResponse(r: Rollout, format: "raw" | "think"): string {
 }
 
 export interface Encoder {
-  /** exact ids (o200k: the counter's pre-tokens, pieces over 1,000 characters in chunks; cl100k: space-aligned segments) */
+  /** exact ids (o200k: tiktoken's, by the counter's pre-tokens and piece encoder, so `encode(t).length === count(t)`; cl100k: space-aligned segments) */
   encode(text: string): number[];
   count(text: string): number;
   decode(ids: ArrayLike<number>): string;
@@ -48,29 +52,32 @@ type TokMod = {
   encode: (t: string, o?: { allowedSpecial?: Set<string>; disallowedSpecial?: Set<string> }) => number[];
   decode: (ids: Iterable<number>) => string;
   ALL_SPECIAL_TOKENS?: string;
+  default: unknown;
 };
 
 export async function loadEncoder(tokenizer: MixConfig["tokenizer"]): Promise<Encoder> {
   const mod = (tokenizer === "cl100k_base"
     ? await import("gpt-tokenizer/encoding/cl100k_base")
     : await import("gpt-tokenizer/encoding/o200k_base")) as unknown as TokMod;
-  // o200k: the pre-tokeniser and piece memo of the annotate counter (src/tokens/count.ts),
-  // ~3× gpt-tokenizer's encode on math text, same ids; cl100k: gpt-tokenizer in space-aligned segments
-  const encode =
-    tokenizer === "cl100k_base"
-      ? (text: string): number[] => {
-          const out: number[] = [];
-          countSegmented(text, (s) => {
-            const ids = mod.encode(s, NO_SPECIAL);
-            for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-            return ids.length;
-          });
-          return out;
-        }
-      : makeO200kEncoder((piece) => mod.encode(piece, NO_SPECIAL));
+  // o200k: the pre-tokeniser, piece encoder and piece memo of the annotate counter (src/tokens/count.ts),
+  // ~3× gpt-tokenizer's encode on math text, tiktoken's ids; cl100k: gpt-tokenizer in space-aligned segments
+  const cl100k = tokenizer === "cl100k_base";
+  const bpe = cl100k ? null : pieceBpeOf(mod.default);
+  const encode = bpe
+    ? makeO200kEncoder(bpe)
+    : (text: string): number[] => {
+        const out: number[] = [];
+        countSegmented(text, (s) => {
+          const ids = mod.encode(s, NO_SPECIAL);
+          for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+          return ids.length;
+        });
+        return out;
+      };
+  const count = bpe ? makeO200kCounter(bpe) : (text: string) => countSegmented(text, (s) => mod.encode(s, NO_SPECIAL).length);
   return {
     encode,
-    count: (text) => countSegmented(text, (s) => mod.encode(s, NO_SPECIAL).length),
+    count: (text) => count(text),
     decode: (ids) => mod.decode(Array.from(ids)),
     separatorIds(text: string): number[] {
       if (text === "") return [];

@@ -14,11 +14,17 @@ import type { ProblemSketch } from "../group/types.js";
 /** Scalar values carried from the source row (e.g. `level`, `subject`, `difficulty`). */
 export type MetaValue = string | number | boolean | null;
 
+/**
+ * Exact token counts (o200k_base or the configured tokenizer, no special tokens), each of one string
+ * tokenised as a whole: what tiktoken's `encode_ordinary(s).length` gives.
+ */
 export interface TokenCounts {
   problem: number;
+  /** of `trace.reasoning` (preamble included, record/trace.ts); 0 for a plain response */
   reasoning: number;
+  /** of `trace.solution` */
   solution: number;
-  /** reasoning + solution (the response), exact o200k_base (or configured) token count */
+  /** of the whole response as written: not reasoning + solution (tags and whitespace count here only, and a token can span a tag) */
   response: number;
 }
 

@@ -8,6 +8,16 @@
  *
  * A reasoning block that is opened but never closed is `unterminated` (the generation was cut off,
  * or the model never stopped thinking); its solution is then empty. Linear time: plain indexOf scans.
+ *
+ * Text before the opening tag (a preamble: "Okay, let me see.<think>…") is model output written
+ * before the reasoning block; it is kept as the reasoning's first paragraph: `reasoning` is the
+ * trimmed preamble, a blank line ("\n\n"), then the trimmed block text (just the block text when
+ * there is no preamble). So it is counted in `tokens.reasoning`, read by the quality signals, and
+ * written by products that re-wrap the reasoning (`responseFormat: "think"`: inside
+ * `<think>\n…\n</think>`); `raw` products write the response as it was. This matches the
+ * lone-`</think>` case, where everything before the closing tag is the reasoning. Text between or
+ * after the blocks (after `</think>` when there is an `<answer>` block, after `<|end_of_thought|>`
+ * when there is a solution block) is not part of the split.
  */
 import type { Utf8Bytes } from "../text/code-units.js";
 
@@ -15,7 +25,7 @@ export type TraceFormat = "thought" | "think" | "think_answer" | "plain";
 
 export interface TraceSplit {
   format: TraceFormat;
-  /** text inside the reasoning block (trimmed), null for `plain` */
+  /** text inside the reasoning block (trimmed), after the preamble when text precedes the opening tag; null for `plain` */
   reasoning: string | null;
   /** the final solution (trimmed); empty when the reasoning is unterminated */
   solution: string;
@@ -34,27 +44,37 @@ const THINK_CLOSE = "</think>";
 const ANSWER_OPEN = "<answer>";
 const ANSWER_CLOSE = "</answer>";
 
-function block(text: string, open: string, close: string, from: number): { inner: string; end: number; closed: boolean } | null {
+function block(text: string, open: string, close: string, from: number): { open: number; inner: string; end: number; closed: boolean } | null {
   const o = text.indexOf(open, from);
   if (o < 0) return null;
   const start = o + open.length;
   const c = text.indexOf(close, start);
-  if (c < 0) return { inner: text.slice(start), end: text.length, closed: false };
-  return { inner: text.slice(start, c), end: c + close.length, closed: true };
+  if (c < 0) return { open: o, inner: text.slice(start), end: text.length, closed: false };
+  return { open: o, inner: text.slice(start, c), end: c + close.length, closed: true };
+}
+
+/** The reasoning of a block opened at `openAt`: the preamble before the tag (see the module comment), then the block text. */
+function withPreamble(response: string, openAt: number, inner: string): string {
+  const body = inner.trim();
+  if (openAt <= 0) return body;
+  const pre = response.slice(0, openAt).trim();
+  if (!pre) return body;
+  return body ? `${pre}\n\n${body}` : pre;
 }
 
 export function normalizeTrace(response: string): TraceSplit {
   // Sky-T1 / Bespoke style
   const thought = block(response, THOUGHT_OPEN, THOUGHT_CLOSE, 0);
   if (thought) {
+    const reasoning = withPreamble(response, thought.open, thought.inner);
     if (!thought.closed) {
-      return { format: "thought", reasoning: thought.inner.trim(), solution: "", unterminated: true, solutionUnterminated: false };
+      return { format: "thought", reasoning, solution: "", unterminated: true, solutionUnterminated: false };
     }
     const sol = block(response, SOLUTION_OPEN, SOLUTION_CLOSE, thought.end);
     const solution = sol ? sol.inner : response.slice(thought.end);
     return {
       format: "thought",
-      reasoning: thought.inner.trim(),
+      reasoning,
       solution: solution.trim(),
       unterminated: false,
       solutionUnterminated: sol ? !sol.closed : false,
@@ -65,9 +85,9 @@ export function normalizeTrace(response: string): TraceSplit {
   const closeAt = response.indexOf(THINK_CLOSE, openAt < 0 ? 0 : openAt + THINK_OPEN.length);
   if (openAt >= 0 || closeAt >= 0) {
     if (closeAt < 0) {
-      return { format: "think", reasoning: response.slice(openAt + THINK_OPEN.length).trim(), solution: "", unterminated: true, solutionUnterminated: false };
+      return { format: "think", reasoning: withPreamble(response, openAt, response.slice(openAt + THINK_OPEN.length)), solution: "", unterminated: true, solutionUnterminated: false };
     }
-    const reasoning = response.slice(openAt < 0 ? 0 : openAt + THINK_OPEN.length, closeAt).trim();
+    const reasoning = openAt < 0 ? response.slice(0, closeAt).trim() : withPreamble(response, openAt, response.slice(openAt + THINK_OPEN.length, closeAt));
     const after = closeAt + THINK_CLOSE.length;
     const answer = block(response, ANSWER_OPEN, ANSWER_CLOSE, after);
     if (answer) {

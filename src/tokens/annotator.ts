@@ -1,9 +1,9 @@
 /**
- * Exact token counts (gpt-tokenizer, o200k_base by default) for problem, reasoning, solution and
- * response, and the hash keys exact dedupe and grouping use.
+ * Exact token counts (o200k_base by default) for problem, reasoning, solution and response, and the
+ * hash keys exact dedupe and grouping use.
  *
- * o200k_base is counted by count.ts (hand-written pre-tokeniser, exact, pieces over 1,000
- * characters counted in chunks). cl100k_base goes through gpt-tokenizer: BPE is quadratic in the
+ * o200k_base is counted by count.ts: equal to tiktoken's `encode_ordinary(text).length` on every text
+ * (long pieces included, see bpe.ts). cl100k_base goes through gpt-tokenizer: BPE is quadratic in the
  * length of one pre-token, so a 200 KB run with no spaces would take tens of seconds, and a text with
  * a run of more than 1,000 non-space characters is counted in segments cut just before a space that
  * follows a non-space character (a cut that never changes cl100k pre-tokenisation, so the sum is
@@ -16,6 +16,7 @@ import type { Rollout } from "../record/rollout.js";
 import { normalizeForKeyBytes, normalizeTrace } from "../record/trace.js";
 import { Utf8Bytes } from "../text/code-units.js";
 import type { Annotator, AnnotatorModule } from "../record/annotator.js";
+import { pieceBpeOf } from "./bpe.js";
 import { makeO200kCounter } from "./count.js";
 
 type CountFn = (text: string, opts: { disallowedSpecial: Set<string> }) => number;
@@ -25,14 +26,18 @@ const SEGMENT = 8192;
 const MAX_RUN = 1000;
 
 export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<TokenCounter> {
-  const mod: { countTokens: CountFn } =
-    tokenizer === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
-  const count = mod.countTokens;
   if (tokenizer !== "cl100k_base") {
-    // cuts long pieces itself (count.ts MAX_PIECE), so no segmenting pass is needed
-    return makeO200kCounter(count);
+    const mod = await import("gpt-tokenizer/encoding/o200k_base");
+    return makeO200kCounter(pieceBpeOf(mod.default));
   }
-  return (text: string, start?: number, end?: number) => countSegmented(start === undefined && end === undefined ? text : text.slice(start, end), (s) => count(s, NO_SPECIAL));
+  const { countTokens: count }: { countTokens: CountFn } = await import("gpt-tokenizer/encoding/cl100k_base");
+  const counter = ((text: string, start?: number, end?: number) =>
+    countSegmented(start === undefined && end === undefined ? text : text.slice(start, end), (s) => count(s, NO_SPECIAL))) as TokenCounter;
+  counter.parts = (text, ranges, out) => {
+    for (let k = 0; k + 1 < ranges.length; k += 2) out[k >> 1] = counter(text, ranges[k], ranges[k + 1]);
+    return counter(text);
+  };
+  return counter;
 }
 
 function isSpace(c: number): boolean {
@@ -111,33 +116,44 @@ export function keysFor(problem: string, response: string): { exact: string; pro
   return { exact, problem: key };
 }
 
-/** A counter; with `start`/`end`, the tokens of `text.slice(start, end)`. */
-export type TokenCounter = (text: string, start?: number, end?: number) => number;
+/**
+ * A counter; with `start`/`end`, the tokens of `text.slice(start, end)`; `parts` counts a text and
+ * ranges of it, each as its own string, in one pass (count.ts).
+ */
+export interface TokenCounter {
+  (text: string, start?: number, end?: number): number;
+  parts(text: string, ranges: readonly number[], out: number[]): number;
+}
 
 /**
- * Reasoning, solution and response tokens from the parts: reasoning + solution + everything else
- * (tags, whitespace), each counted exactly. Tokenising the response as one string can differ by a
- * token or two at the 2–4 part boundaries; counting the long reasoning once instead of twice halves
- * the annotate cost. The parts are counted in place in the response when they occur in it.
+ * The token counts of a response and of its trace split:
+ * - `response`: the whole response as one string — exactly what a tokenizer gives for it;
+ * - `reasoning`, `solution`: the split's reasoning and solution strings, each as its own string —
+ *   what a product that writes them separately (`responseFormat: "think"`: `<think>\n` reasoning
+ *   `\n</think>\n\n` solution, each encoded on its own) spends on them.
+ * The parts do not add up to the response: the tags and the whitespace around them count in the
+ * response only, and a token can span a tag boundary in the response (a piece such as `.\n` or
+ * ` word` that the split cuts in two). The ranges are found in the response so that its one scan
+ * also counts them (count.ts `parts`); a part the response does not contain as written (reasoning
+ * with a preamble, record/trace.ts) is counted on its own.
  */
 export function traceTokens(response: string, reasoning: string | null, solution: string, count: TokenCounter): { reasoning: number; solution: number; response: number } {
-  let a = 0;
-  let b = 0;
+  const ranges: number[] = [];
+  let a = -1;
   if (reasoning) {
     a = response.indexOf(reasoning);
-    b = a + reasoning.length;
+    if (a >= 0) ranges.push(a, a + reasoning.length);
   }
-  let c = b;
-  let d = b;
-  if (solution && a >= 0) {
-    c = response.indexOf(solution, b);
-    d = c + solution.length;
+  let c = -1;
+  if (solution) {
+    c = response.indexOf(solution, a >= 0 ? a + reasoning!.length : 0);
+    if (c >= 0) ranges.push(c, c + solution.length);
   }
-  const r = reasoning ? (a >= 0 ? count(response, a, b) : count(reasoning)) : 0;
-  const s = solution ? (a >= 0 && c >= 0 ? count(response, c, d) : count(solution)) : 0;
-  if (a < 0 || c < 0) return { reasoning: r, solution: s, response: count(response) };
-  const other = response.slice(0, a) + response.slice(b, c) + response.slice(d);
-  return { reasoning: r, solution: s, response: r + s + (other ? count(other) : 0) };
+  const out = [0, 0];
+  const whole = count.parts(response, ranges, out);
+  const r = !reasoning ? 0 : a >= 0 ? out[0]! : count(reasoning);
+  const s = !solution ? 0 : c >= 0 ? out[a >= 0 && reasoning ? 1 : 0]! : count(solution);
+  return { reasoning: r, solution: s, response: whole };
 }
 
 /** Trace split + token counts + keys: the first annotator, always on. */

@@ -1,242 +1,42 @@
 /**
- * Exact o200k_base token counts, 6.7× gpt-tokenizer's `countTokens` on math traces
- * (bench/tokens-bench.mjs: 104.6 MB per CPU second on the Sky-T1 traces in ../shared/data; README).
+ * Exact o200k_base token counts and ids, equal to tiktoken's `encode_ordinary` (no special tokens),
+ * several times gpt-tokenizer's `countTokens` on math traces (bench/tokens-bench.mjs, README).
  *
- * Counting is pre-tokenisation (split the text into pieces with the o200k regex) then BPE per piece.
- * gpt-tokenizer runs the pre-tokeniser as a Unicode regex through `matchAll`, which is most of its
- * cost. Here a hand-written scanner reproduces that regex exactly for ASCII text, and falls back to
- * the regex itself (sticky, at the same position) for any piece whose scan meets a non-ASCII
- * character — so the pieces, and therefore the counts, are identical by construction. The scanner
- * reads the text's UTF-8 bytes (encoded once, natively; a typed-array loop runs ~4× faster than
- * `charCodeAt`), keeping the byte and the UTF-16 position of each piece in step. Piece counts
- * are memoised (math text repeats the same few thousand pieces: a direct-mapped cache compared in
- * place, then a Map); a memo miss asks gpt-tokenizer for
- * that piece alone, which gives the piece's BPE length because a match of the split regex, taken on
- * its own, is matched whole again (the only look-ahead, `\s+(?!\S)`, sees the string end instead).
+ * A text is split into pieces by the pre-tokeniser (pretoken.ts) and each piece is byte-pair encoded
+ * on its own (bpe.ts). Piece counts are memoised: math text repeats the same few thousand pieces (a
+ * direct-mapped cache compared in place, then a Map); a memo miss encodes that piece alone.
  *
- * The regex (gpt-tokenizer's O200K_TOKEN_SPLIT_PATTERN, alternatives in order):
- *   1. [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(contraction)?
- *   2. [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(contraction)?
- *   3. \p{N}{1,3}
- *   4. ' ?[^\s\p{L}\p{N}]+[\r\n/]*'
- *   5. \s*[\r\n]+     6. \s+(?!\S)     7. \s+
- * with contraction = '(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]). On ASCII, \p{Lu} is A–Z,
- * \p{Ll} is a–z, Lt/Lm/Lo/M are empty, \p{N} is 0–9 and \s is space, \t, \n, \v, \f, \r. The test
- * (test/token-count.test.ts) compares pieces with the regex's and counts with gpt-tokenizer's on
- * fuzzed text and on every real trace and problem.
+ * `parts` counts a text and ranges of it (each as its own string) in one pass: the pieces of a range
+ * are the whole text's pieces except near its two ends, so only those are scanned twice (see
+ * `countParts`). This is how the tokens annotator gets a response's count and its reasoning's and
+ * solution's, with no seam: the response's count is always that of the whole response.
  */
-import { Utf8Bytes } from "../text/code-units.js";
+import { LONG_PIECE, type PieceBpe } from "./bpe.js";
+import { LOOKAHEAD, PieceScanner, skipUnits } from "./pretoken.js";
 
-type CountFn = (text: string, opts: { disallowedSpecial: Set<string> }) => number;
-
-// character classes for codes < 128
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 4;
-const SPACE = 8; // \s
-const NL = 16; // \r or \n
-const PUNCT = 32; // not \s, not a letter, not a digit
-const CLS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  if (c >= 65 && c <= 90) CLS[c] = UPPER;
-  else if (c >= 97 && c <= 122) CLS[c] = LOWER;
-  else if (c >= 48 && c <= 57) CLS[c] = DIGIT;
-  else if (c === 10 || c === 13) CLS[c] = SPACE | NL;
-  else if (c === 32 || c === 9 || c === 11 || c === 12) CLS[c] = SPACE;
-  else CLS[c] = PUNCT;
-}
-const BAIL = -1;
-
-/** End of the contraction suffix at `i` (or `i` when there is none). */
-function contraction(t: Uint8Array, i: number, n: number): number {
-  if (i >= n || t[i] !== 39) return i;
-  if (i + 1 >= n) return i;
-  const a = t[i + 1]! | 0x20; // fold ASCII case (non-letters never match below)
-  if (a === 115 || a === 100 || a === 109 || a === 116) return i + 2; // s d m t
-  if (a === 108 || a === 118 || a === 114) {
-    if (i + 2 >= n) return i;
-    const b = t[i + 2]! | 0x20;
-    if (a === 108 && b === 108) return i + 3; // ll
-    if (a !== 108 && b === 101) return i + 3; // ve re
-  }
-  return i;
-}
-
-/**
- * End of the o200k pre-token starting at byte `p` of UTF-8 text `t[0, n)`, computed for ASCII text;
- * BAIL when the decision depends on a non-ASCII character (a byte ≥ 128: bytes of multi-byte
- * characters never equal an ASCII byte), and the caller then runs the regex at that position.
- * Hand-written scanner instead of the regex: 12 → 45–50 MB/s per core (commit 209b0c9).
- */
-export function asciiPieceEnd(t: Uint8Array, p: number, n: number): number {
-  const c = t[p]!;
-  if (c >= 128) return BAIL;
-  const k = CLS[c]!;
-  // alternatives 1 and 2: optional prefix (not \r\n, not letter/digit), then letters
-  if (!(k & (DIGIT | NL))) {
-    const q = k & (UPPER | LOWER) ? p : p + 1;
-    let i = q;
-    let d = 0;
-    while (i < n && (d = t[i]!) < 128 && CLS[d] === UPPER) i++;
-    if (i < n && d >= 128) return BAIL;
-    let j = i;
-    while (j < n && (d = t[j]!) < 128 && CLS[d] === LOWER) j++;
-    if (j < n && d >= 128) return BAIL;
-    if (j > q) {
-      // alt 1 when j > i (lower-case run); alt 2 when only capitals (i > q)
-      return contraction(t, j, n);
-    }
-  }
-  if (k === DIGIT) {
-    let j = p + 1;
-    while (j < n && j < p + 3) {
-      const d = t[j]!;
-      if (d >= 128) return BAIL;
-      if (CLS[d] !== DIGIT) break;
-      j++;
-    }
-    return j;
-  }
-  // alternative 4: optional space, punctuation run, then [\r\n/]*
-  {
-    const q = c === 32 ? p + 1 : p;
-    if (q < n) {
-      let d = t[q]!;
-      if (d >= 128) return BAIL;
-      if (CLS[d] === PUNCT) {
-        let j = q + 1;
-        while (j < n && (d = t[j]!) < 128 && CLS[d] === PUNCT) j++;
-        if (j < n && d >= 128) return BAIL;
-        while (j < n && ((d = t[j]!) === 10 || d === 13 || d === 47)) j++;
-        return j;
-      }
-    }
-  }
-  // alternatives 5–7: c is whitespace here (every other ASCII class returned above)
-  let e = p + 1;
-  let lastNl = k & NL ? p : -1;
-  let d = 0;
-  while (e < n && (d = t[e]!) < 128 && CLS[d]! & SPACE) {
-    if (CLS[d]! & NL) lastNl = e;
-    e++;
-  }
-  if (e < n && d >= 128) return BAIL;
-  if (lastNl >= 0) return lastNl + 1; // \s*[\r\n]+
-  if (e === n) return e; // \s+(?!\S) at the end
-  return e - p >= 2 ? e - 1 : e; // \s+(?!\S) backs off one; a single space is \s+
-}
-
-/** Byte position after `units` UTF-16 code units of UTF-8 text from byte `p` (never inside a surrogate pair). */
-function skipUnits(t: Uint8Array, p: number, units: number): number {
-  while (units > 0) {
-    const c = t[p]!;
-    if (c < 0x80) p++;
-    else if (c < 0xe0) p += 2;
-    else if (c < 0xf0) p += 3;
-    else {
-      p += 4; // a surrogate pair
-      units--;
-    }
-    units--;
-  }
-  return p;
-}
-
-/**
- * The o200k pre-tokens of one text, in order: `next()` moves to the next piece, which is text[cs, ce)
- * in UTF-16 units and bytes[bs, be) of its UTF-8 encoding. The byte buffer is reused across texts.
- */
-class PieceScanner {
-  // the text's UTF-8 bytes in one reused buffer, not charCodeAt: 65 → 98 MB per CPU second on Sky-T1 (commit 5d937b1)
-  private readonly enc = new Utf8Bytes();
-  bytes = this.enc.buf;
-  text = "";
-  n = 0;
-  bs = 0;
-  be = 0;
-  cs = 0;
-  ce = 0;
-  regexPieces = 0;
-  private readonly sticky = new RegExp(O200K_SPLIT_PATTERN, "uy");
-
-  start(text: string): void {
-    // a lone surrogate is written as U+FFFD (3 bytes for 1 unit), as skipUnits assumes
-    this.text = text;
-    this.n = this.enc.of(text);
-    this.bytes = this.enc.buf;
-    this.be = 0;
-    this.ce = 0;
-  }
-
-  /** Moves to the next piece; false at the end of the text. */
-  next(): boolean {
-    const bs = (this.bs = this.be);
-    const cs = (this.cs = this.ce);
-    if (bs >= this.n) return false;
-    const be = asciiPieceEnd(this.bytes, bs, this.n);
-    if (be === BAIL) {
-      const ce = regexPieceEnd(this.sticky, this.text, cs);
-      this.ce = ce;
-      this.be = skipUnits(this.bytes, bs, ce - cs);
-      this.regexPieces++;
-    } else {
-      this.be = be;
-      this.ce = cs + (be - bs);
-    }
-    return true;
-  }
-
-  /** Drops a buffer grown past 16 MB by one huge text. */
-  shrink(): void {
-    this.enc.shrink();
-    this.bytes = this.enc.buf;
-  }
-}
-
-/**
- * BPE merges are quadratic in the length of one piece: a 200 KB run of letters (or of spaces) would
- * take tens of seconds. Pieces longer than this are counted as the sum of their 1,000-character
- * chunks (cut outside surrogate pairs): off by a token or two per chunk, and only on such text.
- */
-export const MAX_PIECE = 1000;
 /** front cache of 2^16 slots, each holding a piece of up to FRONT_BYTES bytes (+28–38% per CPU second, commit 00b0c31) */
 const FRONT_SHIFT = 16;
 const FRONT_BYTES = 32;
 
-function longPiece(piece: string, max: number, countTokens: CountFn, opts: { disallowedSpecial: Set<string> }): number {
-  let total = 0;
-  for (let a = 0; a < piece.length; ) {
-    let b = Math.min(piece.length, a + max);
-    if (b < piece.length && (piece.charCodeAt(b) & 0xfc00) === 0xdc00) b--;
-    total += countTokens(piece.slice(a, b), opts);
-    a = b;
-  }
-  return total;
-}
-
-/** End of the pre-token at `p` by the split regex itself (`sticky`: the pattern with flags "uy"). */
-function regexPieceEnd(sticky: RegExp, text: string, p: number): number {
-  sticky.lastIndex = p;
-  const m = sticky.exec(text);
-  // the split regex matches at every position (any character is a letter, digit, space or other)
-  if (!m || m[0].length === 0) throw new Error(`o200k pre-tokeniser: no match at ${p}`);
-  return p + m[0].length;
-}
-
 export interface FastCounter {
   /** Tokens of `text`, or of `text.slice(start, end)`. */
   (text: string, start?: number, end?: number): number;
+  /**
+   * Tokens of `text`; `out[k]` gets the tokens of `text.slice(ranges[2k], ranges[2k + 1])`. The
+   * ranges are in order and do not overlap.
+   */
+  parts(text: string, ranges: readonly number[], out: number[]): number;
   /** Pieces counted and how many came from the memo (for tests and the bench). */
   stats(): { pieces: number; memoHits: number; regexPieces: number };
 }
 
 /**
- * An exact o200k_base counter. `maxMemo` bounds the piece memo (it is cleared when full; counts do
- * not depend on it).
+ * An exact o200k_base counter over a vocabulary's piece encoder. `maxMemo` bounds the piece memo (it
+ * is cleared when full; counts do not depend on it).
  */
-export function makeO200kCounter(countTokens: CountFn, maxMemo = 200_000, maxPiece = MAX_PIECE): FastCounter {
-  const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
+export function makeO200kCounter(bpe: PieceBpe, maxMemo = 200_000): FastCounter {
   const scan = new PieceScanner();
+  const sub = new PieceScanner();
   // behind the front cache, a Map memo (measured faster than an open-addressing table hashed over
   // the whole piece: 50 vs 27 MB/s)
   let memo = new Map<string, number>();
@@ -246,114 +46,158 @@ export function makeO200kCounter(countTokens: CountFn, maxMemo = 200_000, maxPie
   const frontVals = new Int32Array(slots);
   let pieces = 0;
   let memoHits = 0;
-  const counter = ((text: string, start = 0, end = text.length): number => {
-    // a range is counted as its own string: the regex must see the range's end as the end of text
-    scan.start(start === 0 && end === text.length ? text : text.slice(start, end));
-    const b = scan.bytes;
-    let total = 0;
-    while (scan.next()) {
-      pieces++;
-      const p = scan.bs;
-      const e = scan.be;
-      const len = e - p;
-      if (len === 1) {
-        total++; // a single byte is one token; no cache for it: 91.7 vs 82.9 MB/CPU-s on Sky-T1 (median of 8 runs each)
-      } else if (scan.ce - scan.cs > maxPiece) {
-        total += longPiece(scan.text.slice(scan.cs, scan.ce), maxPiece, countTokens, NO_SPECIAL);
-      } else {
-        // direct-mapped front cache keyed by length and three bytes, compared in place: a hit costs
-        // no substring and no full-string hash
-        let v = -1;
-        let slot = -1;
-        if (len <= FRONT_BYTES) {
-          slot = (Math.imul(b[p]! * 31 + b[p + 1]!, 0x9e3779b1) ^ Math.imul(b[e - 1]! + (len << 16), 0x85ebca6b)) >>> FRONT_SHIFT;
-          if (frontLen[slot] === len) {
-            const o = slot * FRONT_BYTES - p;
-            let i = p;
-            while (i < e && frontBytes[o + i] === b[i]) i++;
-            if (i === e) v = frontVals[slot]!;
-          }
-        }
-        if (v >= 0) {
+  /** Tokens of the scanner's current piece. */
+  const tokens = (s: PieceScanner): number => {
+    pieces++;
+    const b = s.bytes;
+    const p = s.bs;
+    const e = s.be;
+    const len = e - p;
+    // a single byte is one token; no cache for it: 91.7 vs 82.9 MB/CPU-s on Sky-T1 (median of 8 runs each)
+    if (len === 1) return 1;
+    // direct-mapped front cache keyed by length and three bytes, compared in place: a hit costs
+    // no substring and no full-string hash
+    let slot = -1;
+    if (len <= FRONT_BYTES) {
+      slot = (Math.imul(b[p]! * 31 + b[p + 1]!, 0x9e3779b1) ^ Math.imul(b[e - 1]! + (len << 16), 0x85ebca6b)) >>> FRONT_SHIFT;
+      if (frontLen[slot] === len) {
+        const o = slot * FRONT_BYTES - p;
+        let i = p;
+        while (i < e && frontBytes[o + i] === b[i]) i++;
+        if (i === e) {
           memoHits++;
-        } else {
-          const piece = scan.text.slice(scan.cs, scan.ce);
-          const hit = memo.get(piece);
-          if (hit !== undefined) {
-            v = hit;
-            memoHits++;
-          } else {
-            v = countTokens(piece, NO_SPECIAL);
-            if (memo.size >= maxMemo) memo = new Map(); // counts never depend on the memo
-            memo.set(piece, v);
-          }
-          if (slot >= 0) {
-            frontLen[slot] = len;
-            frontBytes.set(b.subarray(p, e), slot * FRONT_BYTES);
-            frontVals[slot] = v;
-          }
+          return frontVals[slot]!;
         }
-        total += v;
       }
     }
+    const piece = s.text.slice(s.cs, s.ce);
+    if (s.ce - s.cs > LONG_PIECE) return bpe.count(piece); // not memoised: a hostile text could fill the memo with long pieces
+    let v = memo.get(piece);
+    if (v !== undefined) {
+      memoHits++;
+    } else {
+      v = bpe.count(piece);
+      if (memo.size >= maxMemo) memo = new Map(); // counts never depend on the memo
+      memo.set(piece, v);
+    }
+    if (slot >= 0) {
+      frontLen[slot] = len;
+      frontBytes.set(b.subarray(p, e), slot * FRONT_BYTES);
+      frontVals[slot] = v;
+    }
+    return v;
+  };
+  const whole = (text: string): number => {
+    scan.start(text);
+    let total = 0;
+    while (scan.next()) total += tokens(scan);
     scan.shrink();
     return total;
-  }) as FastCounter;
-  counter.stats = () => ({ pieces, memoHits, regexPieces: scan.regexPieces });
+  };
+  const counter = ((text: string, start = 0, end = text.length): number =>
+    // a range is counted as its own string: the regex must see the range's end as the end of text
+    whole(start === 0 && end === text.length ? text : text.slice(start, end))) as FastCounter;
+  counter.parts = (text, ranges, out) => {
+    if (!rangesAreClean(text, ranges)) {
+      for (let k = 0; k + 1 < ranges.length; k += 2) out[k >> 1] = whole(text.slice(ranges[k], ranges[k + 1]));
+      return whole(text);
+    }
+    const total = countParts(scan, sub, tokens, text, ranges, out);
+    scan.shrink();
+    return total;
+  };
+  counter.stats = () => ({ pieces, memoHits, regexPieces: scan.regexPieces + sub.regexPieces });
   return counter;
 }
 
-/**
- * gpt-tokenizer's O200K_TOKEN_SPLIT_PATTERN (4.0.0), which `asciiPieceEnd` reproduces; a test fails
- * if the package's pattern ever differs.
- */
-export const O200K_SPLIT_PATTERN = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
+/** Ranges in order, inside the text, none cutting a surrogate pair (else `parts` counts slices). */
+function rangesAreClean(text: string, ranges: readonly number[]): boolean {
+  let last = 0;
+  for (const x of ranges) {
+    if (!(x >= last && x <= text.length)) return false;
+    if (x > 0 && x < text.length && (text.charCodeAt(x) & 0xfc00) === 0xdc00 && (text.charCodeAt(x - 1) & 0xfc00) === 0xd800) return false;
+    last = x;
+  }
+  return ranges.length % 2 === 0;
+}
 
 /**
- * Exact o200k_base token ids by the counter's method: the same pre-tokens (hand-written scanner,
- * regex fallback), each piece's ids memoised (math text repeats a few thousand pieces) and a miss
- * encoded by `encodePiece` (gpt-tokenizer's encode) alone. gpt-tokenizer encodes a text as the
- * concatenation of its pieces' BPE, so the ids are gpt-tokenizer's; pieces over `maxPiece` characters
- * are encoded in chunks exactly where the counter counts chunks, so `ids.length` always equals the
- * counter's count (and the ids still decode to the text). `maxMemo` bounds the memo (cleared when full).
+ * The one-pass count behind `parts`. `w` walks the whole text and every piece counts towards the
+ * total. For a range [a, b), `r` scans the range as its own string from a, the two scanners taking
+ * turns (the one behind moves) until both stand at the same position: from there both split alike
+ * (a piece depends only on the text from its start), so each piece of `w` counts for the range too
+ * and `r` is not run, until a piece ends within LOOKAHEAD of b, where the range's end can change the
+ * split: `r` then scans the rest of the range alone. So only a few pieces at each end of a range
+ * are scanned twice (the test compares with counting the slices, on fuzzed text and real traces).
  */
-export function makeO200kEncoder(encodePiece: (piece: string) => number[], maxMemo = 100_000, maxPiece = MAX_PIECE): (text: string, out?: number[]) => number[] {
+function countParts(w: PieceScanner, r: PieceScanner, tokens: (s: PieceScanner) => number, text: string, ranges: readonly number[], out: number[]): number {
+  w.start(text);
+  const ascii = w.n === text.length; // byte positions are unit positions
+  let total = 0;
+  for (let k = 0; k + 1 < ranges.length; k += 2) {
+    const a = ranges[k]!;
+    const b = ranges[k + 1]!;
+    while (w.ce < a && w.next()) total += tokens(w);
+    if (a === b) {
+      out[k >> 1] = 0;
+      continue;
+    }
+    // w stands at or after a: a lies in w's last piece, or is its end
+    const ab = ascii ? a : w.ce === a ? w.be : skipUnits(w.bytes, w.bs, a - w.cs);
+    const bb = ascii ? b : skipUnits(w.bytes, ab, b - a);
+    r.startRange(text, w.bytes, a, ab, b, bb);
+    let part = 0;
+    // 1. take turns until both stand at the same position (or the range is done)
+    while (r.ce !== w.ce && r.ce < b) {
+      if (r.ce < w.ce) {
+        r.next();
+        part += tokens(r);
+      } else if (w.next()) total += tokens(w);
+    }
+    // 2. shared pieces, then the range's tail alone
+    while (r.ce < b) {
+      const c = w.ce;
+      const cb = w.be;
+      w.next();
+      const t = tokens(w);
+      total += t;
+      if (w.ce + LOOKAHEAD <= b) {
+        part += t;
+        r.moveTo(w.ce, w.be);
+      } else {
+        r.moveTo(c, cb);
+        while (r.next()) part += tokens(r);
+      }
+    }
+    out[k >> 1] = part;
+  }
+  while (w.next()) total += tokens(w);
+  return total;
+}
+
+/**
+ * Exact o200k_base token ids by the counter's method: the same pre-tokens, each piece's ids memoised
+ * (math text repeats a few thousand pieces) and a miss encoded by `bpe` alone, so `ids.length` always
+ * equals the counter's count. `maxMemo` bounds the memo (cleared when full).
+ */
+export function makeO200kEncoder(bpe: PieceBpe, maxMemo = 100_000): (text: string, out?: number[]) => number[] {
   const scan = new PieceScanner();
-  let memo = new Map<string, number[]>();
+  let memo = new Map<string, readonly number[]>();
   return (text, out = []) => {
     scan.start(text);
     while (scan.next()) {
-      const p = scan.cs;
-      const e = scan.ce;
-      if (e - p > maxPiece) {
-        for (let a = p; a < e; ) {
-          let b = Math.min(e, a + maxPiece);
-          if (b < e && (text.charCodeAt(b) & 0xfc00) === 0xdc00) b--;
-          const ids = encodePiece(text.slice(a, b));
-          for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-          a = b;
-        }
-      } else {
-        const piece = text.slice(p, e);
-        let ids = memo.get(piece);
-        if (ids === undefined) {
-          ids = encodePiece(piece);
-          if (memo.size >= maxMemo) memo = new Map(); // ids never depend on the memo
-          memo.set(piece, ids);
-        }
-        for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+      const piece = text.slice(scan.cs, scan.ce);
+      let ids = memo.get(piece);
+      if (ids === undefined) {
+        ids = bpe.ids(piece);
+        if (memo.size >= maxMemo) memo = new Map(); // ids never depend on the memo
+        if (piece.length <= LONG_PIECE) memo.set(piece, ids); // long pieces are not kept (see the counter)
       }
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
     }
     scan.shrink();
     return out;
   };
 }
 
-/** The pre-tokens of `text` as the counter splits it (for tests: must equal the regex's matchAll). */
-export function o200kPieces(text: string): string[] {
-  const scan = new PieceScanner();
-  const out: string[] = [];
-  scan.start(text);
-  while (scan.next()) out.push(text.slice(scan.cs, scan.ce));
-  return out;
-}
+export { o200kPieces, O200K_SPLIT_PATTERN } from "./pretoken.js";
