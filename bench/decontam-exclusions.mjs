@@ -5,7 +5,7 @@
  * one-line reason each. The criterion is `numbersChangedCopies` (same text as a benchmark problem once
  * whitespace and case are ignored and every number is masked, or that text contained in the row) and
  * does not use the matcher. bench/decontam-eval.mjs reports the false-positive rate with and without
- * these rows; test/decontam-eval.test.ts checks that the file is what this script writes.
+ * these rows; test/decontam/decontam-eval.test.ts checks that the file is what this script writes.
  *
  * Usage: node bench/decontam-exclusions.mjs [--check]
  */

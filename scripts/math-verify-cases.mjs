@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Convert Math-Verify's own test suite (github.com/huggingface/Math-Verify, folder tests/) into the JSON
- * fixture test/fixtures/math-verify-cases.json that test/verify-conformance.test.ts runs through curate's
+ * fixture test/fixtures/math-verify-cases.json that test/verify/verify-conformance.test.ts runs through curate's
  * verifier. Only the cases are taken (gold, pred, expected and the test's parameters), never upstream code.
  *
  *   node scripts/math-verify-cases.mjs <Math-Verify checkout> <commit sha> [out.json]
@@ -281,7 +281,7 @@ for (const f of files) {
 
 const fixture = {
   about:
-    "Cases (gold, pred, expected) of Math-Verify's test suite, converted by scripts/math-verify-cases.mjs for test/verify-conformance.test.ts. Cases only, no upstream code.",
+    "Cases (gold, pred, expected) of Math-Verify's test suite, converted by scripts/math-verify-cases.mjs for test/verify/verify-conformance.test.ts. Cases only, no upstream code.",
   source: "https://github.com/huggingface/Math-Verify",
   commit,
   license:

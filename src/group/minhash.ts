@@ -6,7 +6,7 @@
  * multiply-add family, computed entirely in int32 arithmetic, so there is no float overflow and no
  * precision loss; minima are taken in signed int32 order (any fixed total order works for MinHash).
  * Because x is already a well-mixed hash of the shingle, this family behaves like a random
- * permutation for our purposes; test/minhash.test.ts checks that the estimator is unbiased and that
+ * permutation for our purposes; test/group/minhash.test.ts checks that the estimator is unbiased and that
  * its variance matches the binomial J(1-J)/K.
  */
 import { fmix32, popcount32, splitmix32 } from "../text/hash.js";

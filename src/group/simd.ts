@@ -3,7 +3,7 @@
  * minhash.ts — `min_s(imul(a_k, x) + b_k)` per permutation, int32 lanes, wrap-around multiply —
  * four permutations per instruction and 16 per pass over the shingles. The module is ~200 bytes and
  * is assembled here byte by byte (no build tool needed); when WebAssembly SIMD is unavailable the
- * caller falls back to the JS loop, and test/minhash.test.ts checks both give identical signatures.
+ * caller falls back to the JS loop, and test/group/minhash.test.ts checks both give identical signatures.
  * Measured against the JS loop (128 permutations, 2,000-word documents, median of 6 runs each):
  * signatures 54,100 vs 6,000 per CPU second, whole sketches 10,200 vs 4,100.
  */

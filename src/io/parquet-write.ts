@@ -185,7 +185,7 @@ class AtomicParquetFile {
     this.tmp = tempPathFor(path);
     this.fd = withFsContext("write", path, () => openSync(this.tmp, "w"));
     this.writer = new HashingFileWriter(this.fd, path);
-    // ListParquetWriter writes the same bytes as the library's writer (test/parquet-list-writer.test.ts);
+    // ListParquetWriter writes the same bytes as the library's writer (test/io/parquet-list-writer.test.ts);
     // only list columns take its shortcut, every other column the library's own path
     this.parquet = new ListParquetWriter({
       writer: this.writer,

@@ -21,7 +21,7 @@
  * bytes (encoded once, natively; a typed-array loop runs ~4× faster than `charCodeAt`), keeping the
  * byte and the UTF-16 position of each piece in step. On ASCII, \p{Lu} is A–Z, \p{Ll} is a–z,
  * Lt/Lm/Lo/M are empty, \p{N} is 0–9 and \s is space, \t, \n, \v, \f, \r. The tests
- * (test/token-count.test.ts) compare pieces with the regex's and counts with tiktoken's on fuzzed text
+ * (test/tokens/token-count.test.ts) compare pieces with the regex's and counts with tiktoken's on fuzzed text
  * and on every string in ../shared/data.
  */
 import { Utf8Bytes } from "../text/code-units.js";

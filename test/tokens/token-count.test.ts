@@ -1,0 +1,238 @@
+/**
+ * The o200k counter and encoder (src/tokens/count.ts, pretoken.ts, bpe.ts) must give exactly
+ * tiktoken's `encode_ordinary` (the reference: Rust regex, Rust BPE): on fuzzed text built from every
+ * character class the split regex distinguishes (the three characters where a JavaScript regex and
+ * Rust's disagree included), on long pieces (the heap merge), and on every string in ../shared/data.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import o200k, { decode } from "gpt-tokenizer/encoding/o200k_base";
+import { get_encoding } from "tiktoken";
+import { makeO200kCounter, makeO200kEncoder, o200kPieces, O200K_SPLIT_PATTERN } from "../../src/tokens/count.js";
+import { heapMerge, LONG_PIECE, pieceBpeOf } from "../../src/tokens/bpe.js";
+import { mulberry32 } from "../../src/text/hash.js";
+import { sharedData } from "../helpers/cli.js";
+
+const tiktoken = get_encoding("o200k_base");
+afterAll(() => tiktoken.free());
+const ref = (t: string) => tiktoken.encode_ordinary(t).length;
+const bpe = pieceBpeOf(o200k);
+const regexPieces = (t: string) => [...t.matchAll(new RegExp(O200K_SPLIT_PATTERN, "gu"))].map((m) => m[0]);
+
+// every class the o200k regex tells apart, ASCII and not: Lu Ll Lt Lm Lo M N, \s, [\r\n/], other;
+// U+FEFF (\s in JavaScript only), U+0085 (\s in Rust only), ſ (a contraction's s in Rust only)
+const ALPHABET = [
+  ..."aZbYzA09 '/\\$^_{}()[]+-=*.,;:!?\"#%&<>|~`@",
+  " ", " ", "  ", "\t", "\n", "\r", "\r\n", "\v", "\f",
+  "'s", "'S", "'t", "'ll", "'LL", "'lL", "'re", "'Re", "'ve", "'vE", "'m", "'d", "'x", "'", "'ſ", "'\u212a",
+  "é", "É", "ǅ", "ʰ", "中", "\u0301", "٣", "²", "½", "\u00a0", "\u2028", "\u3000", "\ufeff", "\u0085", "−", "·", "😀", "ſ", "\u212a", "ß",
+  "\\frac{1}{2}", "x^2", "123456", "Hello", "HELLO", "hELLo", "<|endoftext|>", "<|begin_of_thought|>", "<think>", "</think>",
+];
+
+function fuzz(seed: number, count: number, maxParts: number): string[] {
+  const rnd = mulberry32(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const parts = Math.floor(rnd() * maxParts);
+    let s = "";
+    for (let j = 0; j < parts; j++) s += ALPHABET[Math.floor(rnd() * ALPHABET.length)];
+    out.push(s);
+  }
+  return out;
+}
+
+describe("o200k pre-tokeniser", () => {
+  it("is the installed gpt-tokenizer's pattern with Rust's \\s and contraction s", async () => {
+    // the package's encodingParams/constants.js is not in its exports map; read it by path
+    const file = join(__dirname, "..", "..", "node_modules", "gpt-tokenizer", "esm", "encodingParams", "constants.js");
+    const mod = (await import(file)) as { O200K_TOKEN_SPLIT_REGEX: RegExp };
+    const ws = String.raw`\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
+    const rust = mod.O200K_TOKEN_SPLIT_REGEX.source.replaceAll("[sS]", String.raw`[sS\u017f]`)
+      .replace(String.raw`[^\s\p{L}`, `[^${ws}\\p{L}`)
+      .replace(String.raw`\s*[\r\n]+|\s+(?!\S)|\s+`, `[${ws}]*[\\r\\n]+|[${ws}]+(?![^${ws}])|[${ws}]+`);
+    expect(O200K_SPLIT_PATTERN).toBe(rust);
+    // Rust's White_Space: exactly JavaScript's \s without U+FEFF, with U+0085
+    const rustSpace = new RegExp(`[${ws}]`, "u");
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      if (rustSpace.test(ch) !== (c === 0x85 || (c !== 0xfeff && /\s/u.test(ch)))) expect.fail(`U+${c.toString(16)}`);
+    }
+  });
+
+  it("splits 30,000 fuzzed strings exactly as the regex, most pieces without it", () => {
+    let pieces = 0;
+    for (const t of fuzz(7, 30_000, 40)) {
+      const mine = o200kPieces(t);
+      expect(mine, JSON.stringify(t)).toEqual(regexPieces(t));
+      pieces += mine.length;
+    }
+    const count = makeO200kCounter(bpe);
+    for (const t of fuzz(7, 3000, 40)) count(t);
+    expect(pieces).toBeGreaterThan(300_000);
+    expect(count.stats().regexPieces).toBeLessThan(count.stats().pieces / 2);
+  });
+});
+
+describe("o200k counter", () => {
+  it("counts 30,000 fuzzed strings exactly as tiktoken (U+FEFF, U+0085 and 'ſ included)", () => {
+    const count = makeO200kCounter(bpe);
+    let tokens = 0;
+    for (const t of fuzz(8, 30_000, 40)) {
+      const n = count(t);
+      if (n !== ref(t)) expect.fail(`${JSON.stringify(t)}: ${n} tokens, tiktoken ${ref(t)}`);
+      tokens += n;
+    }
+    expect(tokens).toBeGreaterThan(300_000);
+  });
+
+  it("counts a range of a string exactly as the slice itself (regex fallback included)", () => {
+    const count = makeO200kCounter(bpe);
+    const rnd = mulberry32(99);
+    for (const t of fuzz(17, 5000, 60)) {
+      const a = Math.floor(rnd() * (t.length + 1));
+      const b = a + Math.floor(rnd() * (t.length - a + 1));
+      // the range may stop anywhere: inside a word, between \s and a non-space, inside a surrogate pair
+      expect(count(t, a, b), JSON.stringify([t, a, b])).toBe(ref(t.slice(a, b)));
+    }
+  });
+
+  it("parts: the whole text's count and each range's as its own string, in one pass (20,000 fuzzed texts, 0–3 ranges)", () => {
+    const count = makeO200kCounter(bpe);
+    const rnd = mulberry32(31);
+    let ranges = 0;
+    for (const t of fuzz(19, 20_000, 60)) {
+      const cuts: number[] = [];
+      const k = Math.floor(rnd() * 4) * 2;
+      for (let j = 0; j < k; j++) cuts.push(Math.floor(rnd() * (t.length + 1)));
+      cuts.sort((x, y) => x - y);
+      const out: number[] = [];
+      const whole = count.parts(t, cuts, out);
+      const why = JSON.stringify([t, cuts]);
+      expect(whole, why).toBe(ref(t));
+      for (let j = 0; j < k; j += 2) expect(out[j >> 1], why).toBe(ref(t.slice(cuts[j], cuts[j + 1])));
+      ranges += k / 2;
+    }
+    expect(ranges).toBeGreaterThan(20_000);
+  });
+
+  it("keeps byte and UTF-16 positions in step through lone surrogates and astral pairs (whole texts, ranges, parts, ids)", () => {
+    const count = makeO200kCounter(bpe);
+    const enc = makeO200kEncoder(bpe);
+    const parts = ["a", "Z", " ", "\n", "'s", "1234", "\ud800", "\udc00", "\ud83d", "\ude00", "😀", "中", "é", "\u0301", "\\frac", "x\ud800y", "\ud800\udc00", "\u00a0", "..."];
+    const rnd = mulberry32(21);
+    for (let i = 0; i < 5000; i++) {
+      let t = "";
+      for (let j = Math.floor(rnd() * 30); j >= 0; j--) t += parts[Math.floor(rnd() * parts.length)];
+      const want = ref(t); // tiktoken receives UTF-8: a lone surrogate is U+FFFD
+      expect(o200kPieces(t), JSON.stringify(t)).toEqual(regexPieces(t));
+      expect(count(t), JSON.stringify(t)).toBe(want);
+      expect(count(t + "\udc00 tail", 0, t.length), JSON.stringify(t)).toBe(want);
+      const out: number[] = [];
+      expect(count.parts("ab " + t + " cd", [3, 3 + t.length], out), JSON.stringify(t)).toBe(ref("ab " + t + " cd"));
+      expect(out[0], JSON.stringify(t)).toBe(want);
+      expect(enc(t).length, JSON.stringify(t)).toBe(want);
+    }
+  });
+
+  it("is exact with a tiny memo that is cleared all the time", () => {
+    const count = makeO200kCounter(bpe, 3);
+    for (const t of fuzz(11, 3000, 60)) expect(count(t)).toBe(ref(t));
+  });
+});
+
+describe("long pieces (heap merge)", () => {
+  it("merges exactly as gpt-tokenizer's quadratic loop on 3,000 fuzzed single pieces", () => {
+    const core = (o200k as unknown as { bytePairEncodingCoreProcessor: { bytePairEncode(s: string): number[]; getBpeRankFromBytes(b: Uint8Array): number | undefined } }).bytePairEncodingCoreProcessor;
+    const rank = (b: Uint8Array) => core.getBpeRankFromBytes(b);
+    const utf8 = new TextEncoder();
+    const rnd = mulberry32(3);
+    const runs = ["a", "ab", "Zq", "中", "é", "😀", " ", "-", "=", "9", "x", "ſ"];
+    for (let i = 0; i < 3000; i++) {
+      let piece = "";
+      const unit = runs[Math.floor(rnd() * runs.length)]!;
+      for (let j = Math.floor(rnd() * 60); j >= 0; j--) piece += rnd() < 0.8 ? unit : runs[Math.floor(rnd() * runs.length)];
+      expect(heapMerge(utf8.encode(piece), rank, true), JSON.stringify(piece)).toEqual(core.bytePairEncode(piece));
+    }
+  });
+
+  it("counts and encodes pieces far over LONG_PIECE exactly as tiktoken, decoding to the text", () => {
+    const enc = makeO200kEncoder(bpe);
+    const count = makeO200kCounter(bpe);
+    const rnd = mulberry32(5);
+    const long = [
+      "a".repeat(5000),
+      " ".repeat(4321) + "x",
+      "\\frac{" + "9".repeat(2500) + "}{2}",
+      "😀".repeat(1500) + "é".repeat(777),
+      "中".repeat(LONG_PIECE + 1),
+      "-".repeat(3000) + "\n\n",
+      Array.from({ length: 3000 }, () => "xyzXYZ"[Math.floor(rnd() * 6)]).join(""),
+    ];
+    for (const t of long) {
+      const ids = enc(t);
+      expect(ids, t.slice(0, 20)).toEqual(Array.from(tiktoken.encode_ordinary(t)));
+      expect(count(t), t.slice(0, 20)).toBe(ids.length);
+      expect(decode(ids)).toBe(t);
+    }
+  });
+});
+
+describe("o200k encoder", () => {
+  it("gives tiktoken's ids on 20,000 fuzzed strings, as many as the counter counts, with a memo cleared all the time too", () => {
+    const enc = makeO200kEncoder(bpe);
+    const tiny = makeO200kEncoder(bpe, 3);
+    const count = makeO200kCounter(bpe);
+    let ids = 0;
+    for (const t of fuzz(23, 20_000, 40)) {
+      const mine = enc(t);
+      expect(mine, JSON.stringify(t)).toEqual(Array.from(tiktoken.encode_ordinary(t)));
+      expect(tiny(t)).toEqual(mine);
+      expect(mine.length).toBe(count(t));
+      ids += mine.length;
+    }
+    expect(ids).toBeGreaterThan(200_000);
+  });
+});
+
+/** Every string value in a JSON value (nested arrays and objects included), with its JSON path. */
+function* strings(v: unknown, path: string): Generator<[string, string]> {
+  if (typeof v === "string") yield [path, v];
+  else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) yield* strings(v[i], `${path}[${i}]`);
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) yield* strings(x, `${path}.${k}`);
+}
+
+describe("real data", () => {
+  const dirs = ["traces", "problems", "benchmarks"].map((d) => join(sharedData, d)).filter((d) => existsSync(d));
+  it.skipIf(dirs.length < 3)("counts every string of every row in ../shared/data exactly as tiktoken; trace responses to tiktoken's ids", () => {
+    const count = makeO200kCounter(bpe);
+    const enc = makeO200kEncoder(bpe);
+    let texts = 0;
+    let tokens = 0;
+    let encoded = 0;
+    for (const d of dirs) {
+      for (const f of readdirSync(d).filter((x) => x.endsWith(".jsonl")).sort()) {
+        const lines = readFileSync(join(d, f), "utf8").split("\n");
+        lines.forEach((line, i) => {
+          if (!line) return;
+          for (const [path, t] of strings(JSON.parse(line), "$")) {
+            const want = tiktoken.encode_ordinary(t);
+            const n = count(t);
+            if (n !== want.length) expect.fail(`${f} row ${i + 1} ${path}: ${n} tokens, tiktoken ${want.length}`);
+            if (d.endsWith("traces") && path === "$.response") {
+              const ids = enc(t);
+              if (ids.some((x, k) => x !== want[k])) expect.fail(`${f} row ${i + 1} ${path}: other ids than tiktoken's`);
+              encoded++;
+            }
+            texts++;
+            tokens += n;
+          }
+        });
+      }
+    }
+    console.log(`o200k vs tiktoken: ${texts} strings, ${tokens} tokens equal; ${encoded} trace responses encoded to the same ids`);
+    expect(texts).toBeGreaterThan(100_000);
+    expect(tokens).toBeGreaterThan(10_000_000);
+    expect(encoded).toBeGreaterThan(3000);
+  });
+});
