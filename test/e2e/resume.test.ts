@@ -218,7 +218,7 @@ describe("ranks and resume", () => {
     writeFileSync(join(corpus, "mix2.json"), JSON.stringify({ ...mix, seed: 99 }));
     const r = runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/annotated under a different config \(annotate hash [0-9a-f]{16}, now [0-9a-f]{16}; only filters and outputs may change without re-annotating\); pass --force/);
+    expect(r.stderr).toMatch(/annotated under a different config \(annotate hash [0-9a-f]{16}, now [0-9a-f]{16}: changed \$\.seed: \d+ → 99; only filters and outputs may change without re-annotating\); pass --force/);
     expect(runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet", "--force", "--workers", "0"]).code).toBe(0);
   });
 

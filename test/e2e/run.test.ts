@@ -145,11 +145,15 @@ describe("curate run pipelines/quickstart.json", () => {
     expect(manifest.config.name).toBe("quickstart");
   });
 
-  it("gives byte-identical outputs with 0, 1 and 2 workers", () => {
+  it("gives byte-identical outputs with 0, 1 and 2 workers; a wait over the threshold is logged by name", () => {
     const outs = [0, 1].map((w) => {
       const d = join(tempDir(), `w${w}`);
-      const r = runCli(["run", "pipelines/quickstart.json", "--out", d, "--workers", String(w), "--quiet"]);
-      expect(r.code).toBe(0);
+      // workers 1: one batch is held 3 s on its thread and waits are reported after 1 s, so the log
+      // must name the thread task it waits on (issue #23: a stuck batch job says what it waits for)
+      const stall = w === 1 ? { CURATE_FAULT_SLOW_ID: "sample-0000", CURATE_FAULT_SLOW_MS: "3000", CURATE_WAIT_REPORT_S: "1" } : undefined;
+      const r = runCli(["run", "pipelines/quickstart.json", "--out", d, "--workers", String(w), ...(stall ? [] : ["--quiet"])], { env: stall });
+      expect(r.code, r.stderr).toBe(0);
+      if (stall) expect(r.stderr).toMatch(/still waiting after 1 s or more: annotate thread task \d+ rollouts from \S+ row \d+/);
       return d;
     });
     const ref = allFiles(out);

@@ -168,6 +168,7 @@ describe("pipelines/layouts.json on data-samples/layouts/ (CLI)", () => {
     const doc = JSON.parse(readFileSync(join(repoRoot, "pipelines", "layouts.json"), "utf8")) as MixConfig & { $schema?: string };
     delete doc.$schema;
     for (const s of doc.sources) s.path = join(repoRoot, "pipelines", s.path as string);
+    for (const b of doc.annotate!.decontaminate!.benchmarks as { path: string }[]) b.path = join(repoRoot, "pipelines", b.path);
     const mixPath = join(dir, "layouts.json");
     writeFileSync(mixPath, JSON.stringify(doc));
     const out = join(dir, "out");
