@@ -5,7 +5,7 @@
  * test/helpers/parquet-surgery.ts).
  */
 import { Readable } from "node:stream";
-import { createGzip } from "node:zlib";
+import { createGzip, gzipSync } from "node:zlib";
 import { parquetMetadata } from "hyparquet";
 import { parquetHeader } from "hyparquet/src/column.js";
 import { deserializeTCompactProtocol } from "hyparquet/src/thrift.js";
@@ -128,6 +128,7 @@ export function rollouts(tag, o = {}) {
       { name: "answer", data: Array.from({ length: n }, (_, i) => String(2 * i)), type: "STRING", encoding: "RLE_DICTIONARY" },
     ],
     codec: o.codec ?? "UNCOMPRESSED",
+    compressors: { GZIP: (b) => new Uint8Array(gzipSync(b)) },
     rowGroupSize: o.rowGroupSize ?? 3,
   }));
 }

@@ -88,29 +88,40 @@ async function shardRows(dir, columns) {
   return rows;
 }
 
+/** Records that stand for a file's damaged tail or a lying row group rather than one row. */
+const FILE_REASONS = new Set(["input:unreadable_file", "input:corrupt_gzip"]);
+
 /** What a finished run did: its counts, and each rejected reason with its rows (1-based, as messages say). */
 async function runRecord(out) {
   const path = join(out, "manifest.json");
   if (!existsSync(path)) return null;
   const manifest = JSON.parse(readFileSync(path, "utf8"));
-  const rejected = await shardRows(join(out, "rejected"), ["row", "reason"]);
+  const rejected = await shardRows(join(out, "rejected"), ["row", "reason", "detail"]);
   const byReason = new Map();
   for (const r of rejected) {
-    const list = byReason.get(r.reason) ?? [];
-    list.push(Number(r.row) + 1);
-    byReason.set(r.reason, list);
+    const seen = byReason.get(r.reason) ?? { rows: [], detail: r.detail };
+    seen.rows.push(Number(r.row) + 1);
+    byReason.set(r.reason, seen);
   }
-  const reasons = [...byReason].map(([reason, rows]) => `${reason} row ${rows.slice(0, 4).join(",")}${rows.length > 4 ? ",…" : ""}`);
+  const reasons = [...byReason].map(([reason, { rows, detail }]) => {
+    const where = `${reason} row ${rows.slice(0, 4).join(",")}${rows.length > 4 ? ",…" : ""}`;
+    // a whole-file record says where in the file it stopped: its detail is the useful part
+    return FILE_REASONS.has(reason) ? `${where} "${String(detail).slice(0, 110)}"` : where;
+  });
   return { out, manifest, counts: manifest.counts, reasons };
 }
 
 /** The outcome column: exit code and what happened. */
-function outcomeOf(r, rec) {
+function outcomeOf(r, rec, max = 150) {
   if (r.timedOut) return "TIMEOUT (killed)";
   if (r.signal) return `killed by ${r.signal}`;
   if (r.code !== 0) {
     const line = r.stderr.split("\n").find((l) => l.trim() !== "") ?? "(no message)";
-    return `exit ${r.code}: ${line.replace(/\/tmp\/curate-fault-[^/]+\//g, "").slice(0, 150)}`;
+    const short = line
+      .replace(/\/tmp\/curate-fault-[^/]+\//g, "")
+      .replace(/http:\/\/127\.0\.0\.1:\d+/g, "<hub>")
+      .replace(/[0-9a-f]{40}/g, "<sha>");
+    return `exit ${r.code}: ${short.slice(0, max)}`;
   }
   return `exit 0: ${rec && rec.reasons.length ? `quarantined ${rec.reasons.join("; ")}` : "all rows kept"}`;
 }
@@ -130,7 +141,7 @@ function boundsBroken(spec, r, rec) {
     if (spec.good !== undefined && kept !== spec.good) broken.push(`kept ${kept} of ${spec.good} good rows`);
   }
   if (spec.code === 0 && !rec) broken.push("no manifest");
-  if (spec.reason && !spec.reason.test(outcomeOf(r, rec))) broken.push(`outcome does not match ${spec.reason}`);
+  if (spec.reason && !spec.reason.test(outcomeOf(r, rec, Infinity))) broken.push(`outcome does not match ${spec.reason}`);
   return broken;
 }
 
@@ -167,7 +178,15 @@ async function main() {
   console.log("|---|---|---|---|---:|---:|---|");
   let failed = 0;
   for (const c of cases) {
-    const { r, rec, broken, note } = await runCase(c, timeoutMs);
+    let result;
+    try {
+      result = await runCase(c, timeoutMs);
+    } catch (e) {
+      failed++;
+      console.log(`| ${c.name} | ${c.mode} | the bench could not run it: ${String(e?.message ?? e).split("\n")[0]} | — | — | — | FAIL |`);
+      continue;
+    }
+    const { r, rec, broken, note } = result;
     if (broken.length) failed++;
     const outcome = outcomeOf(r, rec) + (note ? ` (${note})` : "");
     const verdict = broken.length ? `FAIL: ${broken.join("; ")}` : "ok";
