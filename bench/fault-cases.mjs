@@ -161,6 +161,31 @@ const latex = jsonl("latex-pathological-200KB", "quarantine", {
   },
 });
 
+/** Integer-valued answers a double cannot tell apart: each pair differs, so none may be judged correct (2^{10} = 1024 must be). */
+const EXACT_PAIRS = [
+  ["2^{64}-1", "18446744073709551616"],
+  ["3^{40}", "12157665459056928802"],
+  ["2^{100}", "2^{100}+1"],
+  ["100!", "100!+1"],
+  ["10^{-400}", "10^{-300}"],
+  ["2^{10}", "1024"],
+];
+const exactIntegers = jsonl("verify-exact-integers", "quarantine", {
+  lines: () => EXACT_PAIRS.map(([answer, ref], i) => JSON.stringify({ id: `x${i}`, p: `P${i}`, r: `So the answer is $\\boxed{${answer}}$.`, ref })),
+  fields: { ...FIELDS, reference: "ref" },
+  mix: { annotate: { verify: { timeoutMs: 1000 } } },
+  rows: EXACT_PAIRS.length,
+  good: EXACT_PAIRS.length,
+  check: async ({ rec, shardRows }) => {
+    if (!rec) return {};
+    const rows = await shardRows(join(rec.out, "data"), ["id", "verdict"]);
+    const verdict = Object.fromEntries(rows.map((r) => [r.id, r.verdict]));
+    const got = EXACT_PAIRS.map((_, i) => verdict[`x${i}`]);
+    const wrong = got.slice(0, -1).some((v) => v === "correct") || got.at(-1) !== "correct";
+    return wrong ? { broken: `verdicts ${got.join(",")}` } : { note: `verdicts ${got.join(",")}` };
+  },
+});
+
 const parquetCases = [
   parquet("parquet-footer-2^31-rows", "quarantine", (t) => footerClaims(t, 2n ** 31n), { rows: 4, good: 3, reason: /input:unreadable_file/ }),
   parquet("parquet-footer-2^31-rows", "fail", (t) => footerClaims(t, 2n ** 31n), { reason: /cannot decode row group 1 .*pages hold 3 rows, the footer says 2,147,483,648/ }),
@@ -272,4 +297,4 @@ const hubCases = [
   ),
 ];
 
-export const CASES = [...deep, ...gzipCases, ...rowCases, latex, ...parquetCases, ...folderCases, ...hubCases];
+export const CASES = [...deep, ...gzipCases, ...rowCases, latex, exactIntegers, ...parquetCases, ...folderCases, ...hubCases];
