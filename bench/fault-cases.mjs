@@ -195,7 +195,7 @@ const parquetCases = [
   parquet("parquet-dictionary-index-out-of-range", "fail", dictionaryTooSmall, { reason: /dictionary index [12] at value [12] is out of range/ }),
   parquet("parquet-cell-400MB", "quarantine", (t) => bigCellFile(t, 400_000_000), { rows: 5, good: 4, reason: /input:row_too_large row 3/ }),
   parquet("parquet-cell-400MB", "fail", (t) => bigCellFile(t, 400_000_000), { reason: /row 3: row is 400,000,\d+ bytes, over the 16,777,216-byte limit/ }),
-  parquet("parquet-truncated", "quarantine", (t) => rollouts(t).subarray(0, 300), { rows: 1, good: 0, reason: /input:unreadable_file row 1/ }),
+  parquet("parquet-truncated", "quarantine", (t) => rollouts(t).subarray(0, 300), { rows: 1, good: 0, reason: /input:unreadable_file ×1 "corrupt or truncated Parquet footer/ }),
 ];
 
 /** Files the user keeps in and beside the output folder; every one must keep its bytes. */

@@ -100,11 +100,12 @@ async function runRecord(out) {
   const byReason = new Map();
   for (const r of rejected) {
     const seen = byReason.get(r.reason) ?? { rows: [], detail: r.detail };
-    seen.rows.push(r.row === null || r.row === undefined ? "-" : Number(r.row) + 1);
+    seen.rows.push(Number(r.row) + 1);
     byReason.set(r.reason, seen);
   }
   const reasons = [...byReason].map(([reason, { rows, detail }]) => {
-    const at = rows[0] === "-" ? "(the file)" : `row ${rows.slice(0, 4).join(",")}${rows.length > 4 ? ",…" : ""}`;
+    // an unreadable file's record stands for the rows it could not read: it has no row of its own
+    const at = reason === "input:unreadable_file" ? `×${rows.length}` : `row ${rows.slice(0, 4).join(",")}${rows.length > 4 ? ",…" : ""}`;
     const where = `${reason} ${at}`;
     // a whole-file record says where in the file it stopped: its detail is the useful part
     return FILE_REASONS.has(reason) ? `${where} "${String(detail).slice(0, 110)}"` : where;
@@ -113,7 +114,7 @@ async function runRecord(out) {
 }
 
 /** The outcome column: exit code and what happened. */
-function outcomeOf(r, rec, max = 150) {
+function outcomeOf(r, rec, max = 200) {
   if (r.timedOut) return "TIMEOUT (killed)";
   if (r.signal) return `killed by ${r.signal}`;
   if (r.code !== 0) {
