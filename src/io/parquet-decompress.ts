@@ -308,11 +308,27 @@ async function pushFile(file: ByteSource, start: number, end: number, into: { wr
   into.end();
 }
 
+/** Thrown by a sink that has all it needs from a page: the rest is not decompressed (nor checked). */
+export class PageDone extends Error {
+  constructor() {
+    super("page read as far as needed");
+  }
+}
+
 /**
  * Pass the decompressed bytes of file[start, end) to `sink` in pieces of at most a few MiB, stopping
- * with an error as soon as they pass `size` (and checking they reach it). LZ4 pages are not read this way.
+ * with an error as soon as they pass `size` (and checking they reach it), or quietly when the sink
+ * throws PageDone. LZ4 pages are not read this way.
  */
 export async function streamPage(file: ByteSource, codec: string, start: number, end: number, size: number, sink: Sink): Promise<void> {
+  try {
+    await streamAll(file, codec, start, end, size, sink);
+  } catch (e) {
+    if (!(e instanceof PageDone)) throw e;
+  }
+}
+
+async function streamAll(file: ByteSource, codec: string, start: number, end: number, size: number, sink: Sink): Promise<void> {
   let got = 0;
   const counted: Sink = (piece) => {
     got += piece.length;
