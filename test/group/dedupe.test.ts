@@ -336,7 +336,7 @@ describe("curate dedupe (file)", () => {
     const file = join(tmpRoot, "bad.jsonl");
     writeFileSync(file, `{"problem": "a b c"}\n{"question": "x"}\n`);
     await expect(dedupeFile(file, { field: "problem", idField: "id", threshold: 0.8, check: "exact", representative: "first", ngram: 5, permutations: 128, workers: 0 }, () => {}))
-      .rejects.toThrow(/bad\.jsonl, row 2: expected a string at "problem"/);
+      .rejects.toThrow(/bad\.jsonl, row 2: field "problem" must be a string, found nothing \(choose the field with --field\)/);
   });
 });
 
