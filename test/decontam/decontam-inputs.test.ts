@@ -75,11 +75,15 @@ describe("inputs as a source reads them", () => {
     expect(await run("hf://datasets/org/rows/data/*.parquet", { remote: { endpoint: hub.endpoint } })).toEqual(ref);
   });
 
-  it("--field takes a field path (meta.question), --id-field a path too; JSON rows name their place in errors", async () => {
+  it("--field takes a field path (meta.question, $key), --id-field a path too; JSON rows name their place in errors", async () => {
     const ref = await run(join(dir, "rows.jsonl"));
     const nested = join(dir, "nested.json");
     writeFileSync(nested, JSON.stringify(IDS.map((id, i) => ({ key: { name: id }, meta: { question: PROBLEMS[i] } }))));
     expect(await run(nested, { field: "meta.question", idField: "key.name" })).toEqual(ref);
+    // a JSON object file keyed by the problem: --field $key
+    const keyed = join(dir, "keyed.json");
+    writeFileSync(keyed, JSON.stringify(Object.fromEntries(IDS.map((id, i) => [PROBLEMS[i], { id }]))));
+    expect(await run(keyed, { field: "$key" })).toEqual(ref);
     // without an id field the row number stands in, as on the fast path
     const noIds = await run(nested, { field: "meta.question" });
     expect(noIds.text.split("\n").filter(Boolean).map((l) => JSON.parse(l).id)).toEqual([0, 1, 2]);
