@@ -1,11 +1,12 @@
 /**
- * `curate dedupe input.jsonl` — near-duplicate problem clusters of a JSONL file, one output line
- * per input row: {"id", "cluster", "representative", "duplicate"}. This file reads the arguments
- * and prints; the engine (worker-thread sketches, MinHash LSH + exact Jaccard check + union-find)
- * is src/group/dedupe-file.ts.
+ * `curate dedupe input…` — near-duplicate problem clusters of the rows of the inputs (what a mix
+ * source's `path` takes: JSONL, JSONL.gz, JSON array/object or Parquet files, globs, folders,
+ * hf://datasets/…, https://), one output line per input row: {"id", "cluster", "representative",
+ * "duplicate"}. This file reads the arguments and prints; the engine (worker-thread sketches,
+ * MinHash LSH + exact Jaccard check + union-find) is src/group/dedupe-file.ts.
  */
 import type { Command } from "commander";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { UsageError } from "../errors.js";
 import { dedupeFile, type DedupeFileOptions } from "../group/dedupe-file.js";
@@ -23,9 +24,9 @@ export function register(program: Command): void {
   program
     .command("dedupe")
     .description("cluster near-duplicate problems (MinHash LSH); one JSON line per input row: id, cluster, representative, duplicate")
-    .argument("<input>", "JSONL or JSONL.gz file")
-    .option("--field <path>", "dotted path of the problem text", "problem")
-    .option("--id-field <path>", "dotted path of the row id (else file:row)", "id")
+    .argument("<inputs...>", "rows, as a mix source's path: JSONL, JSONL.gz, JSON (array or object of rows) or Parquet files, globs, folders, hf://datasets/… or https:// paths")
+    .option("--field <path>", "field path of the problem text, as in a source's fields (problem, meta.question, messages[0].content)", "problem")
+    .option("--id-field <path>", "field path of the row id (default: id, unique_id, uid or idx; else file:row, row from 0)")
     .option("--threshold <jaccard>", "Jaccard similarity of word 5-gram sets at which problems are duplicates", "0.8")
     .option("--check <mode>", "confirm LSH candidates: exact | estimate | none", "exact")
     .option("--representative <policy>", "first | longest", "first")
@@ -33,15 +34,14 @@ export function register(program: Command): void {
     .option("--permutations <k>", "MinHash permutations (multiple of 32)", "128")
     .option("--workers <n>", "sketch worker threads (0 = inline)", String(Math.min(4, availableParallelism())))
     .option("--out <file>", "write lines here instead of stdout")
-    .action(async (input: string, o: Record<string, string>) => {
-      if (!existsSync(input)) throw new UsageError(`${input}: input file not found (expected a JSONL or JSONL.gz file)`);
+    .action(async (inputs: string[], o: Record<string, string>) => {
       const check = o.check as DedupeFileOptions["check"];
       if (!["exact", "estimate", "none"].includes(check)) throw new UsageError(`--check: expected exact, estimate or none, got "${o.check}"`);
       const representative = o.representative as RepresentativePolicy;
       if (!["first", "longest"].includes(representative)) throw new UsageError(`--representative: expected first or longest, got "${o.representative}"`);
       const opts: DedupeFileOptions = {
         field: o.field!,
-        idField: o.idField!,
+        ...(o.idField !== undefined ? { idField: o.idField } : {}),
         threshold: parseNumber("threshold", o.threshold!, 0.01, 0.99, false),
         check,
         representative,
@@ -50,17 +50,19 @@ export function register(program: Command): void {
         workers: parseNumber("workers", o.workers!, 0, 256, true),
       };
       if (opts.permutations % 32 !== 0) throw new UsageError(`--permutations: expected a multiple of 32, got ${opts.permutations}`);
-      const out: WriteStream | NodeJS.WriteStream = o.out ? createWriteStream(o.out) : process.stdout;
+      // opened at the first line: an input that cannot be read leaves no empty output file
+      let out: WriteStream | NodeJS.WriteStream | null = null;
+      const output = () => (out ??= o.out ? createWriteStream(o.out) : process.stdout);
       let buffer = "";
-      const summary = await dedupeFile(input, opts, (line) => {
+      const summary = await dedupeFile(inputs, opts, (line) => {
         buffer += JSON.stringify(line) + "\n";
         if (buffer.length > 1 << 16) {
-          out.write(buffer);
+          output().write(buffer);
           buffer = "";
         }
       });
-      out.write(buffer);
-      if (o.out) await new Promise<void>((res, rej) => (out as WriteStream).end((err?: Error | null) => (err ? rej(err) : res())));
+      output().write(buffer);
+      if (o.out) await new Promise<void>((res, rej) => (output() as WriteStream).end((err?: Error | null) => (err ? rej(err) : res())));
       process.stderr.write(
         `curate dedupe: ${summary.rows} rows, ${summary.clusters} problem clusters (${summary.nearDuplicateClusters} with near-duplicates), ${summary.duplicates} duplicate rows\n`,
       );

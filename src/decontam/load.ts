@@ -4,13 +4,16 @@
  * Benchmark files are small (≤ a few MB), so they are read whole; the streaming readers of src/io/
  * are for training data.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { BenchmarkItem, UserBenchmark } from "./types.js";
 import { ID_FIELD_FALLBACKS, PROBLEM_FIELD_FALLBACKS, resolveBenchmarkSpecs, type BenchmarkSpec } from "./registry.js";
-import { ensureParquetFiles, type HubOptions } from "./hub.js";
+import { ensureParquetFiles, HubError, type HubOptions } from "./hub.js";
+import { detectFormat, type SourceFile } from "../io/sources.js";
+import { FieldPathError, parseFieldPath } from "../io/field-paths.js";
+import { readTextRows } from "../io/text-rows.js";
 
 type Row = Record<string, unknown>;
 
@@ -76,6 +79,45 @@ export async function readBenchmarkFile(file: string, benchmark: string, format?
   return rowsToItems(rows, benchmark, file, problemField, idField, strict);
 }
 
+/**
+ * A user benchmark file (`{"name", "path", "problemField", "idField"}` in the mix file, `name=path[:field]`
+ * on the command line): JSONL, JSONL.gz, a JSON array/object of rows or Parquet, read by the source
+ * readers; the fields are field paths (`problem`, `meta.question`); the item id is the id field's
+ * value (else that of unique_id, id, idx, … the row has), or without an id field the row number from 0.
+ */
+export async function readUserBenchmark(file: string, u: UserBenchmark): Promise<BenchmarkItem[]> {
+  if (!existsSync(file)) throw new Error(`benchmark ${u.name}: file ${file} does not exist`);
+  const format = u.format ?? detectFormat(file) ?? "jsonl";
+  const f: SourceFile = { source: { name: u.name, path: file, fields: { problem: "problem" } }, path: file, rel: file, format, bytes: statSync(file).size };
+  const path = (what: string, p: string) => {
+    try {
+      return parseFieldPath(p);
+    } catch (e) {
+      throw e instanceof FieldPathError ? new Error(`benchmark ${u.name}: ${what}: ${e.message}`) : e;
+    }
+  };
+  const field = path("problem field", u.problemField ?? "problem");
+  // a named id field the rows lack falls back to the usual id names (as before); none: the row number
+  const idFields = u.idField ? [u.idField, ...ID_FIELD_FALLBACKS.filter((f) => f !== u.idField)].map((f) => path("id field", f)) : [];
+  const items: BenchmarkItem[] = [];
+  for await (const r of readTextRows([f], { field, idFields, fieldFlag: `name=path:field (benchmark ${u.name})` })) {
+    if (r.text.length === 0) throw new Error(`${file}, row ${r.row + 1}: field "${field.text}" must be a non-empty string, got ""`);
+    items.push({ benchmark: u.name, item: r.id !== null ? String(r.id) : String(r.row), problem: r.text });
+  }
+  if (items.length === 0) throw new Error(`${file}: benchmark ${u.name} has no rows`);
+  return items;
+}
+
+/** A Hub that cannot be reached: say which benchmark and URL, and how to work offline. */
+function offline(e: HubError, b: BenchmarkSpec & { kind: "builtin" }): Error {
+  // the HubError's message starts with the URL asked for
+  return new Error(
+    `benchmark ${b.entry.name}: cannot reach the Hugging Face Hub for ${b.entry.dataset}: ${e.message}. ` +
+      `Offline, give a folder of local benchmark files (--benchmarks-dir DIR, benchmarksDir in the mix file or CURATE_BENCHMARKS_DIR; ` +
+      `it needs one of ${b.entry.localFiles.join(", ")}) or a file of the benchmark (--benchmarks ${b.entry.name}=path[:field])`,
+  );
+}
+
 export interface LoadOptions extends HubOptions {
   /** folder the mix file lives in (user benchmark paths resolve against it) */
   baseDir?: string;
@@ -99,8 +141,7 @@ export async function loadBenchmarkSpec(spec: BenchmarkSpec, o: LoadOptions = {}
   const baseDir = o.baseDir ?? process.cwd();
   if (spec.kind === "file") {
     const u: UserBenchmark = spec.entry;
-    const file = isAbsolute(u.path) ? u.path : resolve(baseDir, u.path);
-    return readBenchmarkFile(file, u.name, u.format, u.problemField ?? "problem", u.idField ?? null, true);
+    return readUserBenchmark(isAbsolute(u.path) ? u.path : resolve(baseDir, u.path), u);
   }
   const b = spec.entry;
   // benchmarksDir (mix file) resolves against the mix file's folder; the environment variable against the working directory
@@ -111,7 +152,12 @@ export async function loadBenchmarkSpec(spec: BenchmarkSpec, o: LoadOptions = {}
     o.log?.(`benchmark ${b.name}: ${file}`);
     return readBenchmarkFile(file, b.name, undefined, null, undefined);
   }
-  const files = await ensureParquetFiles(b.dataset, b.config, b.split, o);
+  let files: string[];
+  try {
+    files = await ensureParquetFiles(b.dataset, b.config, b.split, o);
+  } catch (e) {
+    throw e instanceof HubError && e.unreachable ? offline(e, spec) : e;
+  }
   o.log?.(`benchmark ${b.name}: ${b.dataset} (${b.config}/${b.split}), ${files.length} Parquet file(s)`);
   const items: BenchmarkItem[] = [];
   for (const f of files) {

@@ -1,9 +1,14 @@
 /**
  * `curate decontaminate`'s engine: build or read the benchmark index (and write it when asked), then
- * match a JSONL or JSONL.gz file in batches of whole lines (batch.ts) on `workers` threads (0 = this
- * thread) and write, in input order and byte-identical for any number of workers, one JSONL line per
- * row that matched a benchmark problem: {"id", "matches": [{"benchmark", "item", "method", "score"}]}
- * (`all`: clean rows too, with "matches": []; `details`: spans and snippets too).
+ * match the input and write, in input order, one JSONL line per row that matched a benchmark
+ * problem: {"id", "matches": [{"benchmark", "item", "method", "score"}]} (`all`: clean rows too,
+ * with "matches": []; `details`: spans and snippets too).
+ *
+ * One local JSONL or JSONL.gz file with plain `field`s and the default ids (the common case) is
+ * matched in batches of whole lines (batch.ts) on `workers` threads (0 = this thread), byte-identical
+ * for any number of workers. Any other input a mix source reads (Parquet, JSON files, globs, several
+ * paths, hf:// and https://, field paths, `idField`) goes through the source readers on this
+ * thread (match-rows.ts): on JSONL they are slower than the batches (see DEFAULT_BATCH_BYTES).
  */
 import { createReadStream, createWriteStream, statSync, type ReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -12,7 +17,11 @@ import type { Writable } from "node:stream";
 import { once } from "node:events";
 import { UsageError, InputError } from "../errors.js";
 import { ThreadPool } from "../workers.js";
-import type { DecontaminateConfig } from "./types.js";
+import type { DecontaminateConfig, UserBenchmark } from "./types.js";
+import { detectFormat, type RemoteSettings, type SourceFile } from "../io/sources.js";
+import { isRemotePath } from "../io/remote-list.js";
+import { fieldPathArg, idPathsArg, isPlainKey, resolveInputFiles, type TextRowOptions } from "../io/text-rows.js";
+import { matchRows } from "./match-rows.js";
 import { buildDecontaminationIndex, readIndexFile, writeIndexFile } from "./annotator.js";
 import type { ContaminationIndex } from "./benchmark-index.js";
 import {
@@ -33,10 +42,18 @@ export const DEFAULT_BATCH_BYTES = 1 << 20;
 const READ_BYTES = 1 << 16;
 
 export interface DecontaminateRunOptions {
-  /** the rows to match; without it, only the index is built (and written to `buildIndex`) */
-  input?: string;
-  benchmarks?: string[];
+  /**
+   * the rows to match: paths, globs, folders, hf:// or https:// paths (as a source's `path`);
+   * without it, only the index is built (and written to `buildIndex`)
+   */
+  input?: string | string[];
+  /** field path of the row id (default: id, unique_id, uid, idx; else the row number) */
+  idField?: string;
+  /** where hf:// and https:// inputs are read (default: the environment) */
+  remote?: RemoteSettings;
+  benchmarks?: (string | UserBenchmark)[];
   benchmarksDir?: string;
+  /** field path of the problem text */
   field: string;
   responseField?: string;
   all: boolean;
@@ -89,18 +106,51 @@ function matcherPool(workers: number, options: BatchOptions): ThreadPool {
   return new ThreadPool({ name: "decontaminate", entry: "decontam/batch-worker", threads: workers, idleTimeout: 60_000, workerData: { options } });
 }
 
+/**
+ * The one file the batched fast path reads, or null: a single local file (no glob) holding JSONL
+ * (.jsonl, .ndjson, their .gz, or an unknown extension, read as JSONL as always), plain top-level
+ * keys for the fields, and the default ids.
+ */
+export function fastPathFile(inputs: string[], o: Pick<DecontaminateRunOptions, "field" | "responseField" | "idField">): string | null {
+  if (inputs.length !== 1 || o.idField !== undefined) return null;
+  const input = inputs[0]!;
+  if (isRemotePath(input) || /[*?[\]{}]/.test(input) || !isPlainKey(o.field) || (o.responseField !== undefined && !isPlainKey(o.responseField))) return null;
+  const format = detectFormat(input);
+  if (format === "parquet" || format === "json") return null;
+  try {
+    return statSync(input).isFile() ? input : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What the source-reader path needs: its files and fields, checked before the index is built. */
+async function readerInput(inputs: string[], o: DecontaminateRunOptions): Promise<{ files: SourceFile[]; read: TextRowOptions }> {
+  const read: TextRowOptions = {
+    field: fieldPathArg("--field", o.field),
+    ...(o.responseField !== undefined ? { extraField: fieldPathArg("--response-field", o.responseField) } : {}),
+    idFields: idPathsArg(o.idField),
+    fieldFlag: "--field",
+    remote: o.remote,
+  };
+  return { files: await resolveInputFiles(inputs, o.remote), read };
+}
+
 export async function runDecontaminate(o: DecontaminateRunOptions): Promise<DecontaminateRunResult> {
   const cfg: DecontaminateConfig = {};
   if (o.benchmarks) cfg.benchmarks = o.benchmarks;
   if (o.ngram !== undefined) cfg.ngram = o.ngram;
   if (o.responseField) cfg.checkResponse = true;
   const batchOptions: BatchOptions = { field: o.field, responseField: o.responseField, all: o.all, details: o.details, cfg };
-  const workers = o.workers ?? defaultWorkers(o.input);
+  const inputs = o.input === undefined ? [] : Array.isArray(o.input) ? o.input : [o.input];
+  const fast = fastPathFile(inputs, o);
+  const reader = inputs.length > 0 && !fast ? await readerInput(inputs, o) : null;
+  const workers = o.workers ?? defaultWorkers(fast ?? undefined);
   const batchBytes = o.batchBytes ?? DEFAULT_BATCH_BYTES;
   // threads start (load the matcher) while the index is built here, when the input looks like more
   // than one batch (else it is matched on this thread: starting threads would cost more)
   let pool: ThreadPool | null = null;
-  if (o.input && workers > 0 && fileSize(o.input) > (o.input.endsWith(".gz") ? batchBytes / 4 : batchBytes)) pool = matcherPool(workers, batchOptions);
+  if (fast && workers > 0 && fileSize(fast) > (fast.endsWith(".gz") ? batchBytes / 4 : batchBytes)) pool = matcherPool(workers, batchOptions);
   try {
     let index: ContaminationIndex;
     if (o.index) {
@@ -118,12 +168,24 @@ export async function runDecontaminate(o: DecontaminateRunOptions): Promise<Deco
       o.log?.(`decontaminate: index of ${s.problems} problems (${s.benchmarks.map((b) => `${b.name} ${b.problems}`).join(", ")}) written to ${o.buildIndex}`);
     }
     const result: DecontaminateRunResult = { rows: 0, flagged: 0, byBenchmark: {} };
-    if (!o.input) return result;
-    const file = new FileMatch(o.input, index, batchOptions, workers, batchBytes, result, () => (pool ??= matcherPool(workers, batchOptions)));
-    await file.run(o.out);
+    if (reader) await withOutput(o.out, (out) => matchRows(reader.files, index, batchOptions, reader.read, out, result));
+    else if (fast) await new FileMatch(fast, index, batchOptions, workers, batchBytes, result, () => (pool ??= matcherPool(workers, batchOptions))).run(o.out);
     return result;
   } finally {
     await pool?.destroy();
+  }
+}
+
+/** Run `write` on the output file (or standard output), closing the file afterwards. */
+async function withOutput(outFile: string | undefined, write: (out: Writable) => Promise<void>): Promise<void> {
+  const out = outFile ? createWriteStream(outFile) : process.stdout;
+  try {
+    await write(out);
+  } finally {
+    if (outFile) {
+      out.end();
+      await once(out, "close");
+    }
   }
 }
 

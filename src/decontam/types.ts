@@ -36,10 +36,11 @@ export interface ContaminationMatch {
 /** A benchmark given as a local file instead of a registry name. */
 export interface UserBenchmark {
   name: string;
-  /** JSONL or Parquet file (relative to the mix file) */
+  /** JSONL, JSONL.gz, JSON (array or object of rows) or Parquet file (relative to the mix file) */
   path: string;
-  format?: "jsonl" | "parquet";
-  /** field holding the problem text (default "problem") */
+  /** default: from the extension (.parquet, .json, .jsonl.gz; else JSONL) */
+  format?: "jsonl" | "jsonl.gz" | "json" | "parquet";
+  /** field path of the problem text (default "problem"; as a source's fields: meta.question) */
   problemField?: string;
   /** field holding the item id (default: 0-based row number) */
   idField?: string;

@@ -1,14 +1,15 @@
 /**
- * The dedupe engine behind `curate dedupe`: near-duplicate problem clusters of one JSONL(.gz) file.
- * Problems are sketched in worker threads (SketchPool) in batches and handed to the ProblemGrouper
- * in input order; every non-empty input line then gets its cluster and representative.
+ * The dedupe engine behind `curate dedupe`: near-duplicate problem clusters of the rows of any input
+ * a mix source reads (JSONL, JSONL.gz, JSON array/object files, Parquet; globs, several paths,
+ * hf:// and https://), read by the source readers (io/text-rows.ts). Problems are sketched in worker
+ * threads (SketchPool) in batches and handed to the ProblemGrouper in input order; every row (a
+ * JSONL file's non-empty lines) then gets its cluster and representative.
  */
-import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { createGunzip } from "node:zlib";
-import { InputError } from "../errors.js";
+import type { RemoteSettings } from "../io/sources.js";
+import { fieldPathArg, idPathsArg, readTextRows, resolveInputFiles } from "../io/text-rows.js";
 import { ProblemGrouper } from "./group.js";
 import { resolveSketch } from "./params.js";
 import { SketchPool } from "./pool.js";
@@ -16,10 +17,12 @@ import type { BatchSketch } from "./sketch-text.js";
 import type { DedupeConfig, RepresentativePolicy } from "./types.js";
 
 export interface DedupeFileOptions {
-  /** dotted path of the problem text in each JSON line */
+  /** field path of the problem text (as a source's fields: problem, meta.question, messages[0].content) */
   field: string;
-  /** dotted path of the row id (else file:row) */
-  idField: string;
+  /** field path of the row id (default: id, unique_id, uid or idx; else file:row, row from 0) */
+  idField?: string;
+  /** where hf:// and https:// inputs are read (default: the environment) */
+  remote?: RemoteSettings;
   /** Jaccard at which two problems are near-duplicates */
   threshold: number;
   check: "exact" | "estimate" | "none";
@@ -49,32 +52,6 @@ export interface DedupeFileResult {
   nearDuplicateClusters: number;
 }
 
-function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split(".")) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
-async function* jsonlRows(file: string): AsyncGenerator<{ row: number; value: unknown }> {
-  const input = file.endsWith(".gz") ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  let row = 0;
-  for await (const line of rl) {
-    const r = row++;
-    if (line.trim() === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new InputError(file, r, `expected one JSON object per line: ${(err as Error).message}`);
-    }
-    yield { row: r, value };
-  }
-}
-
 /** Adds a sketched batch to the grouper in input order; `ids` collects the row ids by ordinal. */
 function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; text: string }[], s: BatchSketch, keepText: boolean): void {
   for (let i = 0; i < rows.length; i++) {
@@ -97,8 +74,10 @@ function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; te
   }
 }
 
-/** Clusters the problems of a JSONL file; calls `emit` once per non-empty input line, in input order. */
-export async function dedupeFile(file: string, opts: DedupeFileOptions, emit: (line: DedupeLine) => void): Promise<DedupeFileResult> {
+/** Clusters the problems of the input's rows; calls `emit` once per row, in input order. */
+export async function dedupeFile(input: string | string[], opts: DedupeFileOptions, emit: (line: DedupeLine) => void): Promise<DedupeFileResult> {
+  const read = { field: fieldPathArg("--field", opts.field), idFields: idPathsArg(opts.idField), fieldFlag: "--field", remote: opts.remote };
+  const files = await resolveInputFiles(Array.isArray(input) ? input : [input], opts.remote);
   const dedupe: DedupeConfig = { problems: { threshold: opts.threshold, check: opts.check }, representative: opts.representative };
   const sketchConfig = { ngram: opts.ngram, permutations: opts.permutations };
   const resolved = resolveSketch(sketchConfig, dedupe);
@@ -120,14 +99,8 @@ export async function dedupeFile(file: string, opts: DedupeFileOptions, emit: (l
       chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched, opts.check === "exact"));
       inflight.push(chain.catch(() => {}));
     };
-    for await (const { row, value } of jsonlRows(file)) {
-      const text = getPath(value, opts.field);
-      if (typeof text !== "string") {
-        throw new InputError(file, row, `expected a string at "${opts.field}", found ${text === undefined ? "nothing" : typeof text}`);
-      }
-      const rawId = getPath(value, opts.idField);
-      const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId) : `${file}:${row}`;
-      batch.push({ id, text });
+    for await (const r of readTextRows(files, read)) {
+      batch.push({ id: r.id !== null ? String(r.id) : `${r.file}:${r.row}`, text: r.text });
       if (batch.length >= batchSize) flush();
       if (inflight.length > Math.max(2, opts.workers * 4)) await inflight.shift();
     }

@@ -38,7 +38,7 @@ export interface MappedRollout {
   meta: Record<string, MetaValue>;
 }
 
-const MISSING = Symbol("missing");
+export const MISSING = Symbol("missing");
 
 function describeType(v: unknown): string {
   if (v === null) return "null";
@@ -207,7 +207,8 @@ function compile(f: SourceFields): CompiledFields {
   return c;
 }
 
-function dig(v: unknown, path: string[]): unknown {
+/** The value at `path` (keys; array indexes as digit strings) in `v`, own keys only; MISSING when absent. */
+export function dig(v: unknown, path: string[]): unknown {
   let cur: unknown = v;
   for (const k of path) {
     // own keys only: a path like "constructor" must not find Object.prototype's

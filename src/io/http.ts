@@ -22,6 +22,13 @@
 
 export class HubError extends Error {
   override name = "HubError";
+  /** the server could not be reached at all (refused, no such host, timed out): offline, likely */
+  constructor(
+    message: string,
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
 }
 
 export interface HubLimits {
@@ -302,9 +309,9 @@ async function follow(start: URL, t: HubTarget, dog: Watchdog, label: string, ex
     try {
       res = await fetch(url, { headers, redirect: "manual", signal: dog.controller.signal });
     } catch (e) {
-      if (dog.fired !== null) throw new HubError(`${label}: timed out: ${dog.fired}`);
+      if (dog.fired !== null) throw new HubError(`${label}: timed out: ${dog.fired}`, true);
       if (isConnectionReset(e)) throw new Retryable(`${label}: connection reset: ${describeNetError(e)}`);
-      throw new HubError(`${label}: request failed: ${describeNetError(e)}`);
+      throw new HubError(`${label}: request failed: ${describeNetError(e)}`, true);
     }
     dog.disarm();
     if (url.origin === t.endpoint.origin) readLinked(res, linked);

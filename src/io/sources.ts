@@ -137,7 +137,8 @@ export class SourceError extends Error {
   }
 }
 
-async function isJsonLines(f: SourceFile, opts: ReadOptions): Promise<boolean> {
+/** A `.json` file holding JSON Lines (read as such), told from one holding an array or object of rows. */
+export async function isJsonLines(f: SourceFile, opts: ReadOptions): Promise<boolean> {
   if (!f.remote) return holdsJsonLines(f.path, opts.maxRowBytes);
   const bytes = openBytes(f, opts.remote);
   try {
@@ -147,8 +148,12 @@ async function isJsonLines(f: SourceFile, opts: ReadOptions): Promise<boolean> {
   }
 }
 
-/** `elements`: a JSON file holding one array or object of rows (not JSON Lines; see holdsJsonLines) */
-async function* rawRows(f: SourceFile, opts: ReadOptions, elements: boolean): AsyncGenerator<RawRow> {
+/**
+ * One file's rows, parsed but not mapped (readSources maps them; `curate decontaminate` and `curate
+ * dedupe` take one field of each). `elements`: a JSON file holding one array or object of rows (not
+ * JSON Lines; see isJsonLines).
+ */
+export async function* rawRows(f: SourceFile, opts: ReadOptions, elements: boolean): AsyncGenerator<RawRow> {
   // a local file by its path: the readers open it and word a missing file as they always have
   const bytes = f.remote ? openBytes(f, opts.remote) : f.path;
   if (f.format === "parquet") {
@@ -166,7 +171,7 @@ async function* rawRows(f: SourceFile, opts: ReadOptions, elements: boolean): As
 }
 
 /** `$[3]` or `$["key"]`: where a row of a JSON array/object file is, for its messages. */
-function jsonPlace(r: RawRow): string {
+export function jsonPlace(r: RawRow): string {
   if (r.key === undefined) return `$[${r.row}]`;
   const k = JSON.stringify(r.key);
   return `$[${k.length > 80 ? k.slice(0, 76) + '…"' : k}] (member ${r.row})`;

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { ProblemGrouper, type GrouperConfig } from "../../src/group/group.js";
 import type { BandPairs } from "../../src/group/pairs.js";
 import { splitmix32 } from "../../src/text/hash.js";
@@ -332,11 +333,34 @@ describe("curate dedupe (file)", () => {
     expect(inline.res).toMatchObject({ rows: 5, clusters: 3, duplicates: 2 });
   });
 
+  it("reads Parquet (and a glob of files) through the source readers: the JSONL file's lines, ids from the default id fields", async () => {
+    const problems = [A, B, `Problem 7. ${A}`, words(3, 50)];
+    const opts = { field: "q", threshold: 0.8, check: "exact" as const, representative: "first" as const, ngram: 5, permutations: 128, workers: 0 };
+    const jsonl = join(tmpRoot, "p.jsonl");
+    writeFileSync(jsonl, problems.map((p, i) => JSON.stringify({ unique_id: `p${i}`, q: p })).join("\n") + "\n");
+    const pq = join(tmpRoot, "p.parquet");
+    const cols = [{ name: "unique_id", data: problems.map((_, i) => `p${i}`), type: "STRING" as const }, { name: "q", data: problems, type: "STRING" as const }];
+    writeFileSync(pq, new Uint8Array(parquetWriteBuffer({ columnData: cols })));
+    const lines = async (input: string | string[]) => {
+      const out: DedupeLine[] = [];
+      const res = await dedupeFile(input, { ...opts, tmpDir: tmp() }, (l) => out.push(l));
+      return { out, res };
+    };
+    const fromJsonl = await lines(jsonl);
+    expect(fromJsonl.out.map((l) => [l.id, l.duplicate, l.representative])).toEqual([["p0", false, "p0"], ["p1", false, "p1"], ["p2", true, "p0"], ["p3", false, "p3"]]);
+    expect(await lines(pq)).toEqual(fromJsonl);
+    // both files at once: the Parquet rows repeat the JSONL ones, so all four are duplicates of them
+    const both = await lines([jsonl, join(tmpRoot, "p.parq*")]);
+    expect(both.res).toMatchObject({ rows: 8, duplicates: 5 });
+    expect(both.out.slice(4).map((l) => l.representative)).toEqual(["p0", "p1", "p0", "p3"]);
+    await expect(lines(join(tmpRoot, "missing.parquet"))).rejects.toThrow(/missing\.parquet does not exist/);
+  });
+
   it("reports a missing field with file and row", async () => {
     const file = join(tmpRoot, "bad.jsonl");
     writeFileSync(file, `{"problem": "a b c"}\n{"question": "x"}\n`);
     await expect(dedupeFile(file, { field: "problem", idField: "id", threshold: 0.8, check: "exact", representative: "first", ngram: 5, permutations: 128, workers: 0 }, () => {}))
-      .rejects.toThrow(/bad\.jsonl, row 2: expected a string at "problem"/);
+      .rejects.toThrow(/bad\.jsonl, row 2: field "problem" must be a string, found nothing \(choose the field with --field\)/);
   });
 });
 
