@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .description("run a mix file end to end: read, annotate, filter, group, write shards, outputs, manifest and dataset card")
     .argument("<mix>", "mix file (JSON)")
     .option("-o, --out <dir>", "output folder (default: runs/<name>)")
-    .option("-w, --workers <n>", "annotate worker threads (0 = inline; default: CPU cores)", parseIntOption("--workers"))
+    .option("-w, --workers <n>", "worker threads (0 = inline; default: CPU cores, or 0 for inputs under 16 MB)", parseIntOption("--workers"))
     .option("--rank <i>", "this process's rank in an array job (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0)", parseIntOption("--rank"))
     .option("--world-size <n>", "number of ranks (default: SLURM_ARRAY_TASK_COUNT, else 1)", parseIntOption("--world-size", 1))
     .option("--phase <phase>", "all (default) | annotate (this rank's units) | group (this rank's share of the LSH bands) | merge (this rank's share of the problem groups, from every rank's pairs → share of the saved group outcome) | write (this rank's units to data/ and rejected/, from the saved group outcome) | outputs (the data products: this rank's units spilled, then its share of the output shards) | finalize (group if not saved, write any unit not written yet, outputs left to do, manifest)")
