@@ -59,8 +59,8 @@ describe("write parts", () => {
     d = makeCorpus(SHARD_ROWS);
   });
 
-  it("writes a multi-shard unit in parts, the same bytes on 0, 1 and 2 write threads", () => {
-    for (const w of ["0", "1", "2"]) {
+  it("writes a multi-shard unit in parts, the same bytes on 0 and 2 write threads", () => {
+    for (const w of ["0", "2"]) {
       const r = runCli(["run", join(d, "mix.json"), "--out", join(d, `w${w}`), "--quiet", "--workers", w]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
@@ -79,12 +79,12 @@ describe("write parts", () => {
     for (const u of ["u00000", "u00001", "u00002"]) expect(new Set(written.filter((f) => f.includes(`-${u}-p`)).map((f) => f.match(/-p\d{5}-/)![0])).size, u).toBeGreaterThanOrEqual(3);
     const files = allFiles(join(d, "w0")).filter((f) => !f.startsWith(".work/"));
     expect(allFiles(join(d, "w2")).filter((f) => !f.startsWith(".work/"))).toEqual(files);
-    for (const w of ["w1", "w2"]) for (const f of files) expect(readFileSync(join(d, w, f)).equals(readFileSync(join(d, "w0", f))), `${w}/${f}`).toBe(true);
+    for (const w of ["w2"]) for (const f of files) expect(readFileSync(join(d, w, f)).equals(readFileSync(join(d, "w0", f))), `${w}/${f}`).toBe(true);
   });
 
   it("keeps and drops the same rows, with the same reasons, as a run whose units are one part each", async () => {
     const whole = makeCorpus(null);
-    expect(runCli(["run", join(whole, "mix.json"), "--out", join(whole, "out"), "--quiet", "--workers", "2"]).code).toBe(0);
+    expect(runCli(["run", join(whole, "mix.json"), "--out", join(whole, "out"), "--quiet", "--workers", "0"]).code).toBe(0);
     if (!readdirSync(d).includes("w2")) expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "w2"), "--quiet", "--workers", "2"]).code).toBe(0);
     expect(readdirSync(join(whole, "out", "data")).every((f) => f.includes("-p00000-"))).toBe(true);
     const a = JSON.parse(readFileSync(join(d, "w2", "manifest.json"), "utf8"));
@@ -96,7 +96,9 @@ describe("write parts", () => {
   });
 
   it("a run killed with SIGKILL while its write threads work resumes to the same bytes", async () => {
-    const c = makeCorpus(SHARD_ROWS);
+    // the corpus of the first test, whose w0 run is the reference (no second clean run)
+    const c = d;
+    if (!readdirSync(c).includes("w0")) expect(runCli(["run", join(c, "mix.json"), "--out", join(c, "w0"), "--quiet", "--workers", "0"]).code).toBe(0);
     const out = join(c, "killed");
     // a real SIGKILL after the first unit's write marker, while the write threads work on the others (test-only fault hook)
     const killed = await startCli(["run", join(c, "mix.json"), "--out", out, "--quiet", "--workers", "2"], { env: { CURATE_FAULT_KILL_AFTER_WRITTEN_UNITS: "1" } }).exit;
@@ -104,10 +106,9 @@ describe("write parts", () => {
     expect(readdirSync(join(out, "data")).length).toBeGreaterThan(0);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     expect(runCli(["run", join(c, "mix.json"), "--out", out, "--quiet", "--workers", "2"]).code).toBe(0);
-    expect(runCli(["run", join(c, "mix.json"), "--out", join(c, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
-    const files = allFiles(join(c, "clean")).filter((f) => !f.startsWith(".work/"));
+    const files = allFiles(join(c, "w0")).filter((f) => !f.startsWith(".work/"));
     expect(allFiles(out).filter((f) => !f.startsWith(".work/"))).toEqual(files);
-    for (const f of files) expect(readFileSync(join(out, f)).equals(readFileSync(join(c, "clean", f))), f).toBe(true);
+    for (const f of files) expect(readFileSync(join(out, f)).equals(readFileSync(join(c, "w0", f))), f).toBe(true);
   });
 
   it("a part read from its offset still stops when the input changed under it", () => {
