@@ -148,10 +148,10 @@ describe("what a reviewer reads: signals, thresholds, log bins, shares, tables, 
     const bySignal = new Map(d.signals!.list.map((e) => [e.signal, e]));
     const all = `(SELECT *, true AS k FROM read_parquet('${sq(join(dir, "data", "*.parquet"))}') UNION ALL BY NAME SELECT *, false AS k FROM read_parquet('${sq(join(dir, "rejected", "*.parquet"))}'))`;
     for (const v of await duck(`SELECT verdict, count(*) AS n, count(*) FILTER (WHERE k) AS kept FROM ${all} GROUP BY verdict`)) {
-      expect(bySignal.get(`verdict:${v.verdict}`), String(v.verdict)).toEqual({ signal: `verdict:${v.verdict}`, rows: Number(v.n), kept: Number(v.kept) });
+      expect(bySignal.get(`verdict:${v.verdict}`), String(v.verdict)).toEqual({ signal: `verdict:${v.verdict}`, stage: null, rows: Number(v.n), kept: Number(v.kept), droppedAs: null });
     }
     const c = (await duck(`SELECT count(*) AS n, count(*) FILTER (WHERE k) AS kept FROM ${all} WHERE contaminated IS NOT NULL`))[0]!;
-    expect(bySignal.get("contaminated")).toEqual({ signal: "contaminated", rows: Number(c.n), kept: Number(c.kept) });
+    expect(bySignal.get("contaminated")).toEqual({ signal: "contaminated", stage: null, rows: Number(c.n), kept: Number(c.kept), droppedAs: null });
     const long = Number((await duck(`SELECT count(*) AS n FROM ${all} WHERE tokens_response > 6000`))[0]!.n);
     expect(bySignal.get("too_long:response")!.rows).toBe(long);
     // a row is counted under every signal it raises: repetition past 0.5 shows though verify dropped those rows first
@@ -161,21 +161,22 @@ describe("what a reviewer reads: signals, thresholds, log bins, shares, tables, 
     expect(html).toContain("this run's manifest has no <code>signals</code> table");
   });
 
-  it("manifest.signals is used when present (its usual shapes), and the page says so", () => {
-    expect(manifestSignals({ "verdict:correct": { rows: 10, kept: 7 }, truncated: 3 })).toEqual([
-      { signal: "verdict:correct", rows: 10, kept: 7 },
-      { signal: "truncated", rows: 3, kept: null },
-    ]);
-    expect(manifestSignals([{ signal: "x", raised: 2, kept: 1 }, { name: "y", count: 5 }])).toEqual([
-      { signal: "x", rows: 2, kept: 1 },
-      { signal: "y", rows: 5, kept: null },
-    ]);
+  it("manifest.signals is used when present, and the page says so", () => {
+    const table = [
+      { signal: "quality:truncated", stage: "trace", rows: 10, kept: 0, droppedAs: 8 },
+      { signal: "verify:correct", stage: "verify", rows: 231, kept: 183, droppedAs: 0 },
+    ];
+    expect(manifestSignals(table)).toEqual(table);
     expect(manifestSignals(null)).toBeNull();
-    expect(manifestSignals({ bad: "x" })).toBeNull();
-    const page = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 100, list: [{ signal: "quality:<b>x</b>", rows: 3, kept: null }] } });
+    expect(manifestSignals([])).toBeNull();
+    expect(manifestSignals({ "verdict:correct": { rows: 10, kept: 7 } })).toBeNull();
+    expect(manifestSignals([{ signal: "x", rows: 2, kept: 1 }])).toBeNull();
+    const shown = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 300, list: manifestSignals(table)! } });
+    expect(shown).toMatch(/<tr data-signal="quality:truncated"><td>quality:truncated<\/td><td>trace<\/td><td class="num" data-field="rows">10<\/td>.*?data-field="kept">0<\/td><td class="num" data-field="dropped-as">8<\/td><td class="num" data-field="dropped-other">2<\/td>/);
+    const page = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 100, list: [{ signal: "quality:<b>x</b>", stage: null, rows: 3, kept: 0, droppedAs: null }] } });
     expect(page).toContain("From the manifest's <code>signals</code> table");
     expect(page).toContain(`<tr data-signal="quality:&lt;b&gt;x&lt;/b&gt;">`);
-    const many = Array.from({ length: 250 }, (_, i) => ({ signal: `contaminated:b${i}`, rows: 250 - i, kept: 0 }));
+    const many = Array.from({ length: 250 }, (_, i) => ({ signal: `contaminated:b${i}`, stage: "decontaminate", rows: 250 - i, kept: 0, droppedAs: 250 - i }));
     const capped = renderReport({ ...d, signals: { basis: "manifest", rowsIn: 1000, list: many } });
     expect(capped.match(/<tr data-signal=/g)!.length).toBe(200);
     expect(capped).toContain("The 50 least raised signals are not shown.");

@@ -18,9 +18,12 @@ import { filterThreshold, QUALITY_SIGNALS } from "./quality.js";
 
 export interface SignalCount {
   signal: string;
+  /** the funnel stage whose reason this signal is (manifest only) */
+  stage: string | null;
   rows: number;
-  /** null when the manifest's entry does not say */
-  kept: number | null;
+  kept: number;
+  /** rows dropped with this signal as their reason (manifest only; null when counted from rows) */
+  droppedAs: number | null;
 }
 
 export interface SignalsData {
@@ -28,36 +31,23 @@ export interface SignalsData {
   signals: { basis: "manifest" | "rows"; rowsIn: number; list: SignalCount[] } | null;
 }
 
-/** The count of an entry of manifest.signals, whichever of the usual names it uses. */
-function countOf(v: unknown, keys: string[]): number | null {
-  if (typeof v === "number") return Number.isFinite(v) ? v : null;
-  if (!v || typeof v !== "object") return null;
-  for (const k of keys) {
-    const n = (v as Record<string, unknown>)[k];
-    if (typeof n === "number" && Number.isFinite(n)) return n;
-  }
-  return null;
-}
-
-const ROWS_KEYS = ["rows", "raised", "count", "n", "total"];
+const count = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
 
 /**
- * manifest.signals as a list. Read shapes: `{ "<signal>": { rows, kept } }` (also raised/count for
- * rows), `{ "<signal>": <rows> }`, or `[{ signal | name, rows, kept }]`. Anything else: null.
+ * manifest.signals (counted in the write step: run/write-parts.ts SignalCounter): `[{ signal, stage, rows, kept,
+ * droppedAs }]`. Null when absent (runs written before it) or not of that shape.
  */
 export function manifestSignals(v: unknown): SignalCount[] | null {
-  const entries: [string, unknown][] = Array.isArray(v)
-    ? v.map((e) => [str((e as Record<string, unknown> | null)?.signal ?? (e as Record<string, unknown> | null)?.name), e])
-    : v && typeof v === "object"
-      ? Object.entries(v)
-      : [];
+  if (!Array.isArray(v) || v.length === 0) return null;
   const list: SignalCount[] = [];
-  for (const [signal, e] of entries) {
-    const rows = countOf(e, ROWS_KEYS);
-    if (!signal || rows === null) continue;
-    list.push({ signal, rows, kept: typeof e === "number" ? null : countOf(e, ["kept"]) });
+  for (const e of v as Record<string, unknown>[]) {
+    const rows = count(e?.rows);
+    const kept = count(e?.kept);
+    const droppedAs = count(e?.droppedAs);
+    if (typeof e?.signal !== "string" || rows === null || kept === null || droppedAs === null) return null;
+    list.push({ signal: e.signal, stage: typeof e.stage === "string" ? e.stage : null, rows, kept, droppedAs });
   }
-  return list.length ? list : null;
+  return list;
 }
 
 /** The fallback: what a row raises, from its columns and annotations. */
@@ -114,7 +104,7 @@ function collectSignals(scan: ReportScan): SectionCollector<SignalsData> {
     },
     finish() {
       if (!tally.size) return { signals: null };
-      const list = [...tally.entries()].map(([signal, t]) => ({ signal, rows: t.rows, kept: t.kept }));
+      const list = [...tally.entries()].map(([signal, t]) => ({ signal, stage: null, rows: t.rows, kept: t.kept, droppedAs: null }));
       return { signals: { basis: "rows", rowsIn: rowsIn || scanned, list: sortSignals(list) } };
     },
   };
@@ -134,13 +124,14 @@ function renderSignals(d: SignalsData): string | null {
     ? "From the manifest's <code>signals</code> table (counted when the run wrote its rows)."
     : "Counted here from the rows of data/ and rejected/ (this run's manifest has no <code>signals</code> table): verdicts, quality flags, quality values past the run's thresholds, benchmark matches, token limits, and duplicate drops.";
   let s = `<p class="note">${basis} A row counts under every signal it raises, whichever stage dropped it; the funnel counts only the first reason.</p>`;
-  s += `<table id="signals-table"><thead><tr><th>signal</th><th>rows raising it</th><th>share of rows in</th><th>kept</th><th>dropped</th><th></th></tr></thead><tbody>`;
+  s += `<table id="signals-table"><thead><tr><th>signal</th><th>stage</th><th>rows raising it</th><th>share of rows in</th><th>kept</th><th>dropped for it</th><th>dropped for another cause</th><th></th></tr></thead><tbody>`;
   const max = Math.max(1, ...x.list.map((e) => e.rows));
   for (const e of x.list.slice(0, SHOWN)) {
     const width = e.rows > 0 ? Math.max(3, (160 * e.rows) / max) : 0;
-    const keptW = e.kept !== null && e.rows > 0 ? (width * e.kept) / e.rows : 0;
-    s += `<tr data-signal="${h(e.signal)}"><td>${h(e.signal)}</td><td class="num" data-field="rows">${fmt(e.rows)}</td><td class="num">${sharePct(e.rows / Math.max(1, x.rowsIn))}</td>`;
-    s += `<td class="num" data-field="kept">${e.kept === null ? "—" : fmt(e.kept)}</td><td class="num" data-field="dropped">${e.kept === null ? "—" : fmt(e.rows - e.kept)}</td>`;
+    const keptW = e.rows > 0 ? (width * e.kept) / e.rows : 0;
+    const other = e.droppedAs === null ? null : e.rows - e.kept - e.droppedAs;
+    s += `<tr data-signal="${h(e.signal)}"><td>${h(e.signal)}</td><td>${h(e.stage ?? "—")}</td><td class="num" data-field="rows">${fmt(e.rows)}</td><td class="num">${sharePct(e.rows / Math.max(1, x.rowsIn))}</td>`;
+    s += `<td class="num" data-field="kept">${fmt(e.kept)}</td><td class="num" data-field="dropped-as">${e.droppedAs === null ? "—" : fmt(e.droppedAs)}</td><td class="num" data-field="dropped-other">${other === null ? `${fmt(e.rows - e.kept)} (any cause)` : fmt(other)}</td>`;
     s += `<td><span class="minibar" style="width:${width.toFixed(0)}px"><span style="width:${keptW.toFixed(0)}px"></span></span></td></tr>`;
   }
   const more = x.list.length > SHOWN ? ` The ${fmt(x.list.length - SHOWN)} least raised signals are not shown.` : "";
