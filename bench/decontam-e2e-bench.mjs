@@ -13,7 +13,10 @@
  * before the rounds fills it, as any earlier run on a machine would; `--cold` empties it before
  * every curate run (the index built each time).
  *
- * Usage: npm run build && node bench/decontam-e2e-bench.mjs [--rounds 5] [--rows 100000] [--cold]
+ * `--baseline DIST` also times another build's CLI (DIST/cli/main.js, e.g. an older commit compiled
+ * with `npx tsc --outDir DIST`) in the same rounds, for before/after figures on the same machine.
+ *
+ * Usage: npm run build && node bench/decontam-e2e-bench.mjs [--rounds 5] [--rows 100000] [--cold] [--baseline DIST]
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -28,6 +31,7 @@ const opt = (k, d) => (args.includes(k) ? Number(args[args.indexOf(k) + 1]) : d)
 const rounds = opt("--rounds", 5);
 const rowCount = opt("--rows", 100000);
 const cold = args.includes("--cold");
+const baseline = args.includes("--baseline") ? args[args.indexOf("--baseline") + 1] : null;
 const data = sharedDataDir(root);
 if (!data || !existsSync("/usr/bin/time")) {
   console.error("decontam-e2e-bench: needs ../shared/data/{benchmarks,problems} and /usr/bin/time");
@@ -55,10 +59,12 @@ function timed(cmd, cmdArgs, env = process.env) {
 }
 const curateEnv = { ...process.env, XDG_CACHE_HOME: cache };
 const cli = join(root, "dist", "cli", "main.js");
-const curate = (input, out) => {
+const curateWith = (main) => (input, out) => {
   if (cold) rmSync(cache, { recursive: true, force: true });
-  return timed(process.execPath, [cli, "decontaminate", input, "--benchmarks-dir", benchmarksDir, "--workers", "0", "--out", out], curateEnv);
+  return timed(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchmarksDir, "--workers", "0", "--out", out], curateEnv);
 };
+const curate = curateWith(cli);
+const before = baseline ? curateWith(join(baseline, "cli", "main.js")) : null;
 const script = join(root, "bench", "decontam_plain8.py");
 const python = (input, out) => timed("python3", [script, input, "--procs", "1", "--benchmarks-dir", benchmarksDir, "--out", out]);
 const countLines = (f) => readFileSync(f, "utf8").split("\n").filter(Boolean).length;
@@ -69,8 +75,13 @@ const cOut = join(outDir, "decontam-e2e-curate.jsonl");
 const pOut = join(outDir, "decontam-e2e-python.jsonl");
 curate(empty, join(outDir, "decontam-e2e-curate-empty.jsonl")); // warm-up: fills the index cache, the page cache
 python(empty, join(outDir, "decontam-e2e-python-empty.jsonl"));
-const res = { curate: [], python: [], curateEmpty: [], pythonEmpty: [] };
+const res = { curate: [], python: [], curateEmpty: [], pythonEmpty: [], before: [], beforeEmpty: [] };
+const bOut = join(outDir, "decontam-e2e-baseline.jsonl");
 for (let r = 0; r < rounds; r++) {
+  if (before) {
+    res.beforeEmpty.push(before(empty, join(outDir, "decontam-e2e-baseline-empty.jsonl")));
+    res.before.push(before(rowsFile, bOut));
+  }
   res.curateEmpty.push(curate(empty, join(outDir, "decontam-e2e-curate-empty.jsonl")));
   res.curate.push(curate(rowsFile, cOut));
   res.pythonEmpty.push(python(empty, join(outDir, "decontam-e2e-python-empty.jsonl")));
@@ -93,4 +104,12 @@ console.log(`| end to end, median CPU | ${m("curate", "cpu").toFixed(2)} s | ${m
 console.log(`| rows/s (median wall) | ${(rowCount / m("curate", "wall") / 1000).toFixed(0)}k | ${(rowCount / m("python", "wall") / 1000).toFixed(0)}k |`);
 console.log(`| fixed cost (empty input), median wall | ${m("curateEmpty", "wall").toFixed(2)} s | ${m("pythonEmpty", "wall").toFixed(2)} s |`);
 console.log(`| rows flagged | ${countLines(cOut)} | ${countLines(pOut)} |`);
+if (before) {
+  const b = (k, f) => median(res[k].map((x) => x[f]));
+  console.log(
+    `\nbaseline ${baseline}: end to end ${b("before", "wall").toFixed(2)} s wall, ${b("before", "cpu").toFixed(2)} CPU-s; empty input ${b("beforeEmpty", "wall").toFixed(2)} s wall, ` +
+      `${b("beforeEmpty", "cpu").toFixed(2)} CPU-s (this build: empty input ${m("curateEmpty", "cpu").toFixed(2)} CPU-s); Python / baseline ` +
+      `${median(res.before.map((c, i) => res.python[i].wall / c.wall)).toFixed(2)}× wall, ${median(res.before.map((c, i) => res.python[i].cpu / c.cpu)).toFixed(2)}× CPU; ${countLines(bOut)} rows flagged`,
+  );
+}
 console.log(`\nmedian of per-round ratios, Python / curate: ${ratios("wall").toFixed(2)}× wall, ${ratios("cpu").toFixed(2)}× CPU${cold ? " (index built every run: --cold)" : ""}; load after ${load()}`);

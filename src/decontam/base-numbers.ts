@@ -6,11 +6,14 @@
  * base of the problem is the same in the row.
  */
 import type { IndexArrays } from "./index-build.js";
-import { TOKEN_NUMBER } from "./token-stream.js";
+import { TOKEN_NUMBER, TOKEN_WORD } from "./token-stream.js";
 import { fnv1a } from "./token-tables.js";
 
 const UNDERSCORE = fnv1a("_") | 0;
 const BASE_WORD = fnv1a("base") | 0;
+const MINUS = fnv1a("-") | 0;
+/** tokens after which a minus sign is unary: operators, relations, `\cdot`-like commands */
+const BEFORE_UNARY = new Set(["+", "-", "=", "<", ">", "times", "/", "^", "_", "!", "|", "cdot", "le", "leq", "ge", "geq", "neq", "pm", "mp", "div", "left"].map((t) => fnv1a(t) | 0));
 
 /**
  * Is token k a base? `ids` are unmasked token ids, `kinds` token kinds in the low two bits (a
@@ -33,4 +36,10 @@ export function sameBases(a: IndexArrays, it: number, rowIds: Int32Array, rowFro
     if (isBaseNumber(a.itemTok, a.itemTokFlags, bs, k) && rowIds[rowFrom + k - bs] !== a.itemTok[k]) return false;
   }
   return true;
+}
+
+/** Is token k a unary minus: `-` before a number, after an operator, a word or nothing (`lo`: first token)? */
+export function isUnaryMinus(ids: Int32Array, kinds: Uint8Array, lo: number, end: number, k: number): boolean {
+  if (ids[k] !== MINUS || k + 1 >= end || (kinds[k + 1]! & 3) !== TOKEN_NUMBER) return false;
+  return k === lo || BEFORE_UNARY.has(ids[k - 1]!) || (kinds[k - 1]! & 3) === TOKEN_WORD;
 }

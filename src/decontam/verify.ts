@@ -17,7 +17,7 @@ import { fnv1a, isStopword } from "./token-tables.js";
 import { FLAG_KIND, FLAG_STOP, type IndexArrays } from "./index-build.js";
 import { WEIGHT_SCALE, type IndexOptions } from "./index-options.js";
 import { WindowColumns, windowFrom, windowTo } from "./window-columns.js";
-import { isBaseNumber } from "./base-numbers.js";
+import { isBaseNumber, isUnaryMinus } from "./base-numbers.js";
 
 /** fraction notation (`\frac{a}{b}` vs `a/b`) is no formula edit */
 const NOTATION = [fnv1a("frac") | 0, fnv1a("/") | 0];
@@ -118,7 +118,7 @@ export class MatchVerifier {
    * After verify(): is the row the problem with only numbers changed (the alignment form of rule
    * `digits`)? Every weighted problem token aligned, no weighted row token inserted inside the
    * aligned stretch, and every base (base-numbers.ts) the same number — a base or a changed word or
-   * symbol is no digit change.
+   * symbol is no digit change; a sign added to or dropped from a number is.
    */
   onlyNumbersChanged(ts: TokenStream): boolean {
     const a = this.a;
@@ -129,11 +129,13 @@ export class MatchVerifier {
       const col = this.benchAligned[k]!;
       const transparent = (a.itemTokFlags[bs + k]! & FLAG_STOP) !== 0 || a.itemTokWeight[bs + k] === 0;
       if (col === 0) {
-        if (!transparent) return false;
+        if (!transparent && !isUnaryMinus(a.itemTok, a.itemTokFlags, bs, bs + L, bs + k)) return false;
       } else if (isBaseNumber(a.itemTok, a.itemTokFlags, bs, bs + k) && ts.hash[from + col - 1] !== a.itemTok[bs + k]) return false;
     }
     for (let j = this.rowFirst + 1; j < this.rowLast; j++) {
-      if (!this.rowAligned[j] && !isStopword(ts.hash[from + j]!) && (this.rowFormula[j] || ts.kind[from + j] === TOKEN_WORD)) return false;
+      const t = from + j;
+      if (this.rowAligned[j] || isStopword(ts.hash[t]!) || (!this.rowFormula[j] && ts.kind[t] !== TOKEN_WORD)) continue;
+      if (!isUnaryMinus(ts.hash, ts.kind, 0, ts.count, t)) return false;
     }
     return true;
   }

@@ -10,9 +10,12 @@ import type { BenchmarkItem } from "../../src/decontam/types.js";
 /** MATH-500 test/number_theory/864.json and test/number_theory/1257.json, verbatim */
 const PRODUCT_BASE_8 = "Find the product of $6_8 \\cdot 7_8.$ Express your answer in base $8.$";
 const QUOTIENT_BASE_5 = "Express the quotient $413_5 \\div 2_5$ in base 5.";
+/** MATH-500 test/algebra/425.json */
+const ABSOLUTE = "In the equation $|x-4| -10 = 2$, what is the product of all possible values of $x$?";
 const problems: BenchmarkItem[] = [
   { benchmark: "math500", item: "test/number_theory/864.json", problem: PRODUCT_BASE_8 },
   { benchmark: "math500", item: "test/number_theory/1257.json", problem: QUOTIENT_BASE_5 },
+  { benchmark: "math500", item: "test/algebra/425.json", problem: ABSOLUTE },
 ];
 const index = ContaminationIndex.build(problems, {}, builtinCommonNgrams());
 const methods = (ix: ContaminationIndex, text: string) => ix.match(text).map((m) => `${m.item} ${m.method} ${m.score}`);
@@ -34,6 +37,12 @@ describe("digits rule: numbers changed, bases kept (issue #19)", () => {
     expect(methods(index, "Express the quotient $413_7 \\div 2_7$ in base 7.")).toEqual([]);
     // the rest of the text identical, one base changed: the n-gram rule (unmasked coverage ≥ 0.75) may still fire
     expect(methods(index, "Find the product of $6_8 \\cdot 7_8.$ Express your answer in base $9.$")).toEqual(["test/number_theory/864.json ngram 1"]);
+  });
+
+  it("a sign added to a number is a number change, a binary minus turned plus is not (alignment form)", () => {
+    // DeepScaleR MATH train holds this one: numbers changed and 2 → -2
+    expect(methods(index, "In the equation $|x-7| -3 = -2$, what is the product of all possible values of $x$?")).toEqual(["test/algebra/425.json digits 0.9917"]);
+    expect(methods(index, "In the equation $|x+7| -3 = 2$, what is the product of all possible values of $x$?")).toEqual([]);
   });
 
   it("alignment form: only numbers may change inside the aligned problem, bases and words may not", () => {
