@@ -11,7 +11,8 @@ import type { MixConfig, FiltersConfig } from "../config/types.js";
 import type { Rollout } from "../record/rollout.js";
 import type { DecontaminateConfig } from "./types.js";
 import { ContaminationIndex } from "./benchmark-index.js";
-import type { IndexOptions } from "./index-options.js";
+import { resolveIndexOptions, type IndexOptions } from "./index-options.js";
+import { indexCacheDir, indexCacheFile, readCachedIndex } from "./index-cache.js";
 import { builtinCommonNgrams } from "./common.js";
 import { loadBenchmarks, type LoadOptions } from "./load.js";
 import { contaminationOf } from "./row-match.js";
@@ -37,11 +38,34 @@ export function indexOptionsFrom(cfg: DecontaminateConfig): Partial<IndexOptions
   return o;
 }
 
-/** Load the configured benchmarks and build the index. */
-export async function buildDecontaminationIndex(cfg: DecontaminateConfig, load: LoadOptions = {}): Promise<ContaminationIndex> {
+/**
+ * Load the configured benchmarks and build the index — or read it from the index cache
+ * (index-cache.ts) when the same index was built before; `indexCache: false` turns the cache off.
+ */
+export async function buildDecontaminationIndex(cfg: DecontaminateConfig, load: LoadOptions & { indexCache?: boolean } = {}): Promise<ContaminationIndex> {
   const problems = await loadBenchmarks(cfg.benchmarks, load);
-  const common = cfg.commonNgrams === "none" ? null : builtinCommonNgrams();
-  return ContaminationIndex.build(problems, indexOptionsFrom(cfg), common);
+  const useCommon = cfg.commonNgrams !== "none";
+  const options = resolveIndexOptions(indexOptionsFrom(cfg));
+  const file = load.indexCache === false ? null : indexCacheFile(indexCacheDir(load.cacheDir), problems, options, useCommon);
+  const cached = file ? readCachedIndex(file) : null;
+  if (file && cached) {
+    try {
+      const index = ContaminationIndex.deserialize(cached, file);
+      load.log?.(`decontaminate: benchmark index read from the cache ${file}`);
+      return index;
+    } catch {
+      // unreadable (another format, cut short): built again and replaced below
+    }
+  }
+  const index = ContaminationIndex.build(problems, options, useCommon ? builtinCommonNgrams() : null);
+  if (file) {
+    try {
+      writeIndexFile(index, file);
+    } catch {
+      // a read-only or full cache folder: the index is simply not kept
+    }
+  }
+  return index;
 }
 
 /** Write an index file atomically (temp file + rename). */

@@ -45,6 +45,7 @@ import { CoverageBound } from "./coverage-bound.js";
 import { CoverageAligner } from "./coverage.js";
 import { MatchVerifier } from "./verify.js";
 import { AnchorTest } from "./anchor-gate.js";
+import { sameBases } from "./base-numbers.js";
 
 export interface IndexSummary {
   benchmarks: { name: string; problems: number }[];
@@ -246,7 +247,8 @@ export class ContaminationIndex {
       if (!ts.full) tokenize(text, ts, true);
       const fullSpan: [number, number] = [ts.srcStart[from]!, ts.srcEnd[to - 1]!];
       if (ex) for (const it of ex) (found ??= new Map()).set(it, { method: "exact", score: 1, span: fullSpan, bspan: null });
-      if (dg) for (const it of dg) if (!found?.has(it)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
+      // numbers changed, bases kept (base-numbers.ts)
+      if (dg) for (const it of dg) if (!found?.has(it) && sameBases(this.a, it, ts.hash, from)) (found ??= new Map()).set(it, { method: "digits", score: 1, span: fullSpan, bspan: null });
     }
     return found;
   }
@@ -363,7 +365,9 @@ export class ContaminationIndex {
         }
       }
       // a rule fired: the alignment must not miss a phrase of the problem nor change its formulas
-      const verified = method !== null && this.verifier.verify(ts, it, first, last);
+      let verified = method !== null && this.verifier.verify(ts, it, first, last);
+      // the alignment form of `digits`: only numbers changed, bases kept (issue #19)
+      if (verified && method === "digits") verified = this.verifier.onlyNumbersChanged(ts);
       if (this.explain) {
         if (maskedCoverage < 0) maskedCoverage = this.aligner.coverage(ts, it, first, last, true);
         const v = method ? { missingRun: this.verifier.lastMissingRun, formulaEdits: this.verifier.lastFormulaEdits } : { missingRun: -1, formulaEdits: -1 };

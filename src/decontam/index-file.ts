@@ -7,7 +7,7 @@ import type { IndexOptions } from "./index-options.js";
 import { TABLES, type IndexParts } from "./index-build.js";
 import { TABLE_ARRAYS, type PostingTable } from "./posting-table.js";
 
-const MAGIC = "CURATE-DECONTAM-INDEX-4\n";
+export const MAGIC = "CURATE-DECONTAM-INDEX-4\n";
 
 interface Header {
   options: IndexOptions;

@@ -6,8 +6,6 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { parquetReadObjects } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
 import type { BenchmarkItem, UserBenchmark } from "./types.js";
 import { ID_FIELD_FALLBACKS, PROBLEM_FIELD_FALLBACKS, resolveBenchmarkSpecs, type BenchmarkSpec } from "./registry.js";
 import { ensureParquetFiles, HubError, type HubOptions } from "./hub.js";
@@ -39,6 +37,7 @@ export function readJsonlRows(file: string): Row[] {
 export async function readParquetRows(file: string): Promise<Row[]> {
   const buf = readFileSync(file);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  const [{ parquetReadObjects }, { compressors }] = await Promise.all([import("hyparquet"), import("hyparquet-compressors")]);
   try {
     return (await parquetReadObjects({ file: ab, compressors })) as Row[];
   } catch (e) {

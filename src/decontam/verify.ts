@@ -17,6 +17,7 @@ import { fnv1a, isStopword } from "./token-tables.js";
 import { FLAG_KIND, FLAG_STOP, type IndexArrays } from "./index-build.js";
 import { WEIGHT_SCALE, type IndexOptions } from "./index-options.js";
 import { WindowColumns, windowFrom, windowTo } from "./window-columns.js";
+import { isBaseNumber, isUnaryMinus } from "./base-numbers.js";
 
 /** fraction notation (`\frac{a}{b}` vs `a/b`) is no formula edit */
 const NOTATION = [fnv1a("frac") | 0, fnv1a("/") | 0];
@@ -30,8 +31,11 @@ export class MatchVerifier {
   /** longest missing run and formula edits of the last verify() call */
   lastMissingRun = 0;
   lastFormulaEdits = 0;
-  /** the alignment's outcome: aligned tokens of both sides, first and last aligned row columns (W and -1 when none) */
-  benchAligned = new Uint8Array(64);
+  /**
+   * the alignment's outcome: per problem token its aligned row column + 1 (0: left out), aligned row
+   * columns, first and last aligned row columns (W and -1 when none)
+   */
+  benchAligned = new Int32Array(64);
   rowAligned = new Uint8Array(64);
   rowFirst = 0;
   rowLast = -1;
@@ -48,6 +52,10 @@ export class MatchVerifier {
   private stepStart = new Int32Array(64);
   private stepCol = new Int32Array(256);
   private stepDir = new Uint8Array(256);
+  /** the last verify() call's problem tokens (start, count) and row window start */
+  private lastStart = 0;
+  private lastLength = 0;
+  private lastFrom = 0;
 
   constructor(
     private readonly a: IndexArrays,
@@ -68,6 +76,9 @@ export class MatchVerifier {
     if (L === 0) return false;
     const from = windowFrom(first, L);
     const W = windowTo(from, last, L, ts.count) - from;
+    this.lastStart = bs;
+    this.lastLength = L;
+    this.lastFrom = from;
     this.markRowFormula(ts, from, W);
     // a negative gap breaks the invariant the sparse walk relies on: walk every column then
     const formulaGap = this.kindWeight[TOKEN_SYMBOL]!;
@@ -101,6 +112,32 @@ export class MatchVerifier {
     this.lastMissingRun = maxRun;
     this.lastFormulaEdits = edits;
     return maxRun < o.missingRun && edits <= Math.max(o.formulaEdits, o.formulaEditRate * formula);
+  }
+
+  /**
+   * After verify(): is the row the problem with only numbers changed (the alignment form of rule
+   * `digits`)? Every weighted problem token aligned, no weighted row token inserted inside the
+   * aligned stretch, and every base (base-numbers.ts) the same number — a base or a changed word or
+   * symbol is no digit change; a sign added to or dropped from a number is.
+   */
+  onlyNumbersChanged(ts: TokenStream): boolean {
+    const a = this.a;
+    const bs = this.lastStart;
+    const L = this.lastLength;
+    const from = this.lastFrom;
+    for (let k = 0; k < L; k++) {
+      const col = this.benchAligned[k]!;
+      const transparent = (a.itemTokFlags[bs + k]! & FLAG_STOP) !== 0 || a.itemTokWeight[bs + k] === 0;
+      if (col === 0) {
+        if (!transparent && !isUnaryMinus(a.itemTok, a.itemTokFlags, bs, bs + L, bs + k)) return false;
+      } else if (isBaseNumber(a.itemTok, a.itemTokFlags, bs, bs + k) && ts.hash[from + col - 1] !== a.itemTok[bs + k]) return false;
+    }
+    for (let j = this.rowFirst + 1; j < this.rowLast; j++) {
+      const t = from + j;
+      if (this.rowAligned[j] || isStopword(ts.hash[t]!) || (!this.rowFormula[j] && ts.kind[t] !== TOKEN_WORD)) continue;
+      if (!isUnaryMinus(ts.hash, ts.kind, 0, ts.count, t)) return false;
+    }
+    return true;
   }
 
   /** rowFormula[j]: is window column j a formula token (symbol, operator or number, not fraction notation)? */
@@ -212,7 +249,7 @@ export class MatchVerifier {
 
   /** Follow the recorded steps back from (L, bj): the aligned tokens of both sides. */
   private traceback(L: number, W: number, bj: number): void {
-    if (this.benchAligned.length < L) this.benchAligned = new Uint8Array(L);
+    if (this.benchAligned.length < L) this.benchAligned = new Int32Array(L);
     if (this.rowAligned.length < W) this.rowAligned = new Uint8Array(W);
     const benchAligned = this.benchAligned;
     const rowAligned = this.rowAligned;
@@ -239,7 +276,7 @@ export class MatchVerifier {
         else hi = mid - 1;
       }
       if (d === ALIGN) {
-        benchAligned[i - 1] = 1;
+        benchAligned[i - 1] = j;
         rowAligned[j - 1] = 1;
         if (j - 1 < rowFirst) rowFirst = j - 1;
         if (j - 1 > rowLast) rowLast = j - 1;

@@ -79,7 +79,7 @@ describe.skipIf(!have)("planted contamination set vs the plain 8-gram rule (shar
     expect(recall.embedded!.curate).toBeGreaterThanOrEqual(0.995);
   });
 
-  it("recall ≥ 95% with one to three numbers changed, ≥ 90% on light rewordings (measured 97.6% / 91.6%)", () => {
+  it("recall ≥ 95% with one to three numbers changed, ≥ 90% on light rewordings (measured 97.2% / 91.6%; 97.6% before bases counted, issue #19)", () => {
     expect(recall.numbers!.curate).toBeGreaterThanOrEqual(0.97);
     expect(recall.reworded!.curate).toBeGreaterThanOrEqual(0.91);
   });
@@ -101,7 +101,9 @@ describe.skipIf(!have)("planted contamination set vs the plain 8-gram rule (shar
   it("returns exactly the matches of the matcher before the speed-ups, on every planted and negative row", () => {
     // digest of [benchmark, item, method, score, span, benchmarkSpan] of every match of the 7,501 rows,
     // computed with the matcher of commit d8fdbf0 (verification added, before the prefilters, rolling
-    // keys and bounds); a change of any match, score or span changes it
+    // keys and bounds), then updated for issue #19 (a base is no digit change): five numbers-changed
+    // rows whose copy changed a base lost their `digits` match (two unmatched, three by ngram/chars);
+    // a change of any match, score or span changes it
     const h = createHash("sha256");
     let matches = 0;
     for (const r of [...(positives as Row[]), ...(negatives as { text: string }[])]) {
@@ -109,8 +111,8 @@ describe.skipIf(!have)("planted contamination set vs the plain 8-gram rule (shar
       matches += m.length;
       h.update(JSON.stringify(m.map((x) => [x.benchmark, x.item, x.method, x.score, x.span, x.benchmarkSpan])) + "\n");
     }
-    expect(matches).toBe(2919);
-    expect(h.digest("hex")).toBe("d7ea36645f9fe004cfc576d7ee485b1f5de41faa555dec01c93da8aa7468ed0f");
+    expect(matches).toBe(2917);
+    expect(h.digest("hex")).toBe("56674dbf5a9e0af1716fb933c742a1c3ff8c4e018b7cb3fde837ef34783681fb");
   });
 
   it("the exclusion list is the matcher-independent criterion's output, one reason per row", () => {
