@@ -2,7 +2,8 @@
  * One big file is many units (src/io/units.ts): a corpus of one JSONL file and one Parquet file of
  * several row groups, cut into pieces by a tiny `unitBytes` and run by 4 ranks at once, gives the rows
  * (data/, rejected/) and data products (outputs/) of one process reading each file as one unit — a bad
- * line in the third piece is quarantined under its line number in the file.
+ * line in the third piece is quarantined under its line number in the file — and one process over the
+ * same pieces, killed mid-way and resumed, writes the 4 ranks' bytes.
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import { readParquetRows, toPlain } from "../../src/io/parquet-read.js";
 import { runCli, startCli, tempDir, repoRoot, quickstartVariant, allFiles } from "../helpers/cli.js";
 
-const UNIT_BYTES = 40_000;
+const UNIT_BYTES = 25_000;
 
 /** Every row of a shard folder, files in name order, as JSON text. */
 async function rowsOf(dir: string): Promise<string[]> {
@@ -32,7 +33,8 @@ describe("large files cut into units", () => {
     d = tempDir("curate-units-e2e-");
     mkdirSync(join(d, "in"));
     // the JSONL file: the first 80 sample rows; the Parquet file: the next 60
-    const all = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n");
+    // (rows under 20 KB: a longer line could span a whole piece, leaving the third without a line start)
+    const all = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n").filter((l) => l.length < 20_000);
     const lines = all.slice(0, 80);
     // a broken line: the first that starts in the third piece [2u, 3u)
     let at = 0;
@@ -41,7 +43,7 @@ describe("large files cut into units", () => {
       at += Buffer.byteLength(l) + 1;
       return start >= 2 * UNIT_BYTES;
     });
-    expect(at).toBeGreaterThan(3 * UNIT_BYTES);
+    expect(at - Buffer.byteLength(lines[badLine]!) - 1).toBeLessThan(3 * UNIT_BYTES);
     lines[badLine] = '{"problem": "cut off", "response": ';
     writeFileSync(join(d, "in", "all.jsonl"), lines.join("\n") + "\n");
     const rows = all.slice(80, 140).map((l) => JSON.parse(l) as Record<string, string>);
@@ -94,5 +96,26 @@ describe("large files cut into units", () => {
     for (const f of [...products, "clusters.json", "problems.jsonl"]) expect(readFileSync(join(cut, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
     const drop = (f: string) => (f === "manifest.json" ? ["configHash", "mixConfigHash", "config", "inputs", "shards"] : ["mixConfigHash"]);
     for (const f of allFiles(whole).filter((f) => f.endsWith("manifest.json"))) expect(manifestCore(join(cut, f), drop(f)), f).toEqual(manifestCore(join(whole, f), drop(f)));
+  });
+
+  it("one process over the same pieces, killed after three and resumed, writes the 4 ranks' bytes", async () => {
+    const out = join(d, "killed");
+    // a real SIGKILL after the third piece's marker (test-only fault hook); the fourth piece's first row
+    // then comes from the lines the first three markers recorded
+    const killed = await startCli(["run", join(d, "cut.json"), "--out", out, "--quiet", "--workers", "0"], { env: { CURATE_FAULT_KILL_AFTER_UNITS: "3" } }).exit;
+    expect(killed.code).toBe(-1);
+    const markers = readdirSync(join(out, ".work", "units")).filter((f) => f.endsWith(".json"));
+    expect(markers).toEqual(["u00000.json", "u00001.json", "u00002.json"]);
+    const m = JSON.parse(readFileSync(join(out, ".work", "units", "u00002.json"), "utf8")) as { range: { from: number; to: number; rowBase: number }; lines: number };
+    expect(m.range).toMatchObject({ kind: "bytes", from: 2 * UNIT_BYTES, to: 3 * UNIT_BYTES });
+    expect(m.range.rowBase).toBeGreaterThan(0);
+    expect(m.lines).toBeGreaterThan(0);
+    const r = runCli(["run", join(d, "cut.json"), "--out", out, "--workers", "0", "--json", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).timings.unitsSkipped).toBe(3);
+    const cut = join(d, "cut");
+    const files = allFiles(cut).filter((f) => !f.startsWith(".work/"));
+    expect(allFiles(out).filter((f) => !f.startsWith(".work/"))).toEqual(files);
+    for (const f of files) expect(readFileSync(join(out, f)).equals(readFileSync(join(cut, f))), f).toBe(true);
   });
 });
