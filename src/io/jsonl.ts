@@ -116,6 +116,8 @@ class LineSplitter {
       const nl = chunk.indexOf(0x0a);
       if (nl < 0) {
         this.chunkBase += chunk.length;
+        // a newline from byte end − 1 on starts a line of the next unit: inside a long line, stop here
+        if (this.opts.end !== undefined && this.chunkBase >= this.opts.end - 1) this.done = true;
         return;
       }
       this.seeking = false;

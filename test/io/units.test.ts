@@ -92,6 +92,18 @@ describe("units", () => {
     }
   });
 
+  it("a piece inside a long line reads no line and stops at its end, not at the line's", async () => {
+    const p = join(dir, "long.jsonl");
+    writeFileSync(p, `{"a":"${"x".repeat(8 << 20)}"}\n{"a":1}\n`);
+    let read = 0;
+    let lines = -1;
+    const rows = await jsonlRows(p, { start: { byte: 2 << 20, row: 1 }, align: true, end: 3 << 20, onBytes: (n) => (read += n), onLines: (n) => (lines = n) });
+    expect(rows).toEqual([]);
+    expect(lines).toBe(0);
+    expect(read).toBeLessThanOrEqual(2 << 20); // 1 MiB stream chunks: at most one past the piece
+    expect(await countLineStarts({ path: p } as SourceFile, 2 << 20, 3 << 20)).toBe(0);
+  });
+
   it("small files, gzip, JSON arrays and sources with a limit stay one unit; a large JSONL or Parquet file makes several", async () => {
     const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify({ problem: `P${i % 7}`, response: `R${i} ${"y".repeat(i % 50)} \\boxed{${i}}` })).join("\n") + "\n";
     writeFileSync(join(dir, "big.jsonl"), lines);
