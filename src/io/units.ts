@@ -19,6 +19,7 @@ import { LocalBytes, closeStream, type ByteSource } from "./byte-source.js";
 import { openBytes } from "./remote-bytes.js";
 import { parquetRowGroups } from "./parquet-read.js";
 import type { HubSettings } from "./http.js";
+import { UsageError } from "../errors.js";
 
 export const unitName = (i: number) => `u${String(i).padStart(5, "0")}`;
 
@@ -81,11 +82,21 @@ async function rangesOf(file: SourceFile, unitBytes: number, remote: HubSettings
   }
 }
 
+/** the most units a run may have: unit names have five digits, and files sort by them */
+export const MAX_UNITS = 100_000;
+
+function tooMany(file: SourceFile, unitBytes: number): UsageError {
+  return new UsageError(`unitBytes ${unitBytes} cuts the input into more than ${MAX_UNITS.toLocaleString("en-US")} units (by ${file.rel}, ${file.bytes.toLocaleString("en-US")} bytes); set a larger unitBytes`);
+}
+
 /** Every file's units, in file order: one per file, or one per range of a large one. */
 export async function planUnits(files: SourceFile[], unitBytes = DEFAULT_UNIT_BYTES, remote: HubSettings = {}): Promise<Unit[]> {
   const out: Unit[] = [];
   for (const file of files) {
+    // checked before the ranges are made: a tiny unitBytes on a large file would make billions
+    if (file.format === "jsonl" && file.source.limit === undefined && out.length + Math.ceil(file.bytes / unitBytes) > MAX_UNITS) throw tooMany(file, unitBytes);
     const ranges = await rangesOf(file, unitBytes, remote);
+    if (out.length + (ranges?.length ?? 1) > MAX_UNITS) throw tooMany(file, unitBytes);
     if (!ranges) out.push({ unit: out.length, file });
     else for (const range of ranges) out.push({ unit: out.length, file: { ...file, range } });
   }

@@ -125,6 +125,8 @@ describe("units", () => {
       "6 small.jsonl",
       "7 big.jsonl",
     ]);
+    // a unit size that would make more units than names: refused before any range is made
+    await expect(planUnits([{ ...files[0]!, bytes: 50e9 }], 1)).rejects.toThrow(/unitBytes 1 cuts the input into more than 100,000 units \(by big\.jsonl, 50,000,000,000 bytes\); set a larger unitBytes/);
     // the default unit size: one unit per file, as before units were cut
     expect((await planUnits(files)).map((u) => u.file.range)).toEqual(files.map(() => undefined));
     // the four pieces read the rows (ids from file rows) that the whole file gives
