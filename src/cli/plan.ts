@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { chmodSync } from "node:fs";
 import { loadMix } from "../config/load.js";
 import { resolveSourceFiles } from "../io/sources.js";
+import { planUnits } from "../io/units.js";
 import { defaultImage, slurmLaunch, writeK8s, writeSlurm } from "../run/plan.js";
 import { podPaths } from "../run/plan-volume.js";
 import { UsageError } from "../errors.js";
@@ -55,14 +56,16 @@ export function register(program: Command): void {
     .action(async (mixPath: string, o: PlanArgs) => {
       checkSchedulerOptions(o);
       const loaded = loadMix(mixPath);
-      let units = 0;
+      const files = [];
       for (const s of loaded.config.sources) {
         try {
-          units += (await resolveSourceFiles(s, loaded.baseDir)).length;
+          files.push(...(await resolveSourceFiles(s, loaded.baseDir)));
         } catch (e) {
           throw new UsageError(`${mixPath}: ${(e as Error).message}`);
         }
       }
+      // the units the run will have: files, a large one cut into several (io/units.ts)
+      const units = (await planUnits(files, loaded.config.unitBytes)).length;
       const ranks = o.ranks ?? Math.min(units, 64);
       const outDir = o.out ?? `runs/${loaded.config.name}`;
       const scriptsDir = o.scripts ?? `${outDir}-jobs`;
@@ -79,8 +82,8 @@ export function register(program: Command): void {
         notes.push(...pod.notes);
       }
       for (const f of written) if (f.endsWith(".sh") || f.endsWith(".sbatch")) chmodSync(f, 0o755);
-      process.stdout.write(`${units} unit(s) (input files) over ${ranks} rank(s); unit k runs on rank k mod ${ranks}\n${written.map((f) => `  wrote ${f}`).join("\n")}\n`);
-      if (ranks > units) notes.push(`${ranks - units} rank(s) will have no unit; split large inputs into more files to use them`);
+      process.stdout.write(`${units} unit(s) (input files${units > files.length ? ", large ones cut by unitBytes" : ""}) over ${ranks} rank(s); unit k runs on rank k mod ${ranks}\n${written.map((f) => `  wrote ${f}`).join("\n")}\n`);
+      if (ranks > units) notes.push(`${ranks - units} rank(s) will have no unit; a smaller unitBytes cuts large JSONL and Parquet files into more units`);
       for (const n of notes) process.stderr.write(`note: ${n}\n`);
     });
 }

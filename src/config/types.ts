@@ -54,6 +54,8 @@ export interface MixConfig {
   tokenizer: "o200k_base" | "cl100k_base";
   workers?: number;
   batchSize?: number;
+  /** input bytes per unit of work: a larger plain JSONL or Parquet file is cut into several units (io/units.ts) */
+  unitBytes?: number;
   benchmarksDir?: string;
   sources: SourceConfig[];
   annotate?: {

@@ -30,6 +30,15 @@ export interface JsonlOptions {
   onBytes?: (n: number) => void;
   /** plain files only: start reading at this byte offset (a line start) with this row number */
   start?: { byte: number; row: number };
+  /**
+   * plain files only: `start.byte` is a cut, not a line start — begin at the first line start at or
+   * after it (`start.row` is that line's number)
+   */
+  align?: boolean;
+  /** plain files only: stop before the first line that starts at or after this byte (the next unit's) */
+  end?: number;
+  /** called once the reader has stopped: the lines it went through (blank ones too) */
+  onLines?: (n: number) => void;
 }
 
 const lossy = new TextDecoder("utf-8", { fatal: false });
@@ -49,15 +58,19 @@ export async function* readJsonl(input: string | ByteSource, opts: JsonlOptions)
         }
       }
     } else {
-      const file = source.stream(opts.start?.byte ?? 0);
+      const file = source.stream(lines.streamStart);
       if (opts.onBytes) file.on("data", (c) => opts.onBytes!((c as Buffer).length));
       try {
-        for await (const chunk of file as AsyncIterable<Buffer>) yield* lines.push(chunk);
+        for await (const chunk of file as AsyncIterable<Buffer>) {
+          yield* lines.push(chunk);
+          if (lines.done) break;
+        }
       } finally {
         await closeStream(file);
       }
     }
     yield* lines.end();
+    opts.onLines?.(lines.linesRead);
   } finally {
     await source.close();
   }
@@ -73,17 +86,46 @@ class LineSplitter {
   private chunkBase: number; // stream offset of the current chunk
   private lineStart: number; // stream offset of the line being assembled
   private readonly snippet: number;
+  private readonly firstRow: number;
+  /** where the byte stream starts: a cut to align is entered one byte early (a newline there ends the line before) */
+  readonly streamStart: number;
+  /** still looking for the first line start (an aligned start) */
+  private seeking: boolean;
+  /** the next line starts at or after `end`: it and the rest are the next unit's */
+  done = false;
 
   constructor(private readonly opts: JsonlOptions) {
-    this.row = opts.start?.row ?? 0;
-    this.chunkBase = opts.start?.byte ?? 0;
+    this.row = this.firstRow = opts.start?.row ?? 0;
+    const at = opts.start?.byte ?? 0;
+    this.seeking = !!opts.align && at > 0;
+    this.streamStart = this.seeking ? at - 1 : at;
+    this.chunkBase = this.streamStart;
     this.lineStart = this.chunkBase;
     this.snippet = opts.rawSnippetBytes ?? 65536;
+    if (opts.end !== undefined && this.lineStart >= opts.end && !this.seeking) this.done = true;
+  }
+
+  /** lines gone through so far (blank ones too) */
+  get linesRead(): number {
+    return this.row - this.firstRow;
   }
 
   *push(chunk: Buffer): Generator<RawRow> {
     let start = 0;
-    while (start < chunk.length) {
+    if (this.seeking) {
+      const nl = chunk.indexOf(0x0a);
+      if (nl < 0) {
+        this.chunkBase += chunk.length;
+        // a newline from byte end − 1 on starts a line of the next unit: inside a long line, stop here
+        if (this.opts.end !== undefined && this.chunkBase >= this.opts.end - 1) this.done = true;
+        return;
+      }
+      this.seeking = false;
+      start = nl + 1;
+      this.lineStart = this.chunkBase + start;
+      this.checkEnd();
+    }
+    while (start < chunk.length && !this.done) {
       const nl = chunk.indexOf(0x0a, start);
       const piece = nl < 0 ? chunk.subarray(start) : chunk.subarray(start, nl);
       if (this.skipping) {
@@ -103,11 +145,17 @@ class LineSplitter {
       yield* this.finishLine(this.skipping ? Buffer.alloc(0) : piece);
       start = nl + 1;
       this.lineStart = this.chunkBase + start;
+      this.checkEnd();
     }
     this.chunkBase += chunk.length;
   }
 
+  private checkEnd(): void {
+    if (this.opts.end !== undefined && this.lineStart >= this.opts.end) this.done = true;
+  }
+
   *end(): Generator<RawRow> {
+    if (this.done || this.seeking) return;
     if (this.partBytes > 0 || this.skipping) yield* this.finishLine(Buffer.alloc(0));
   }
 

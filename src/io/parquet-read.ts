@@ -77,6 +77,14 @@ export interface ReadParquetOptions {
    * holding a snippet; values over it are never decoded. Default: no cap (the pipeline's own shards).
    */
   maxRowBytes?: number;
+  /** read only row groups [from, to) (a unit's share of a large file); row numbers stay the file's */
+  rowGroups?: { from: number; to: number };
+}
+
+/** Compressed bytes of each row group, as the footer says (a file's units are cut along them). */
+export async function parquetRowGroups(file: ByteSource): Promise<number[]> {
+  const { metadata } = await readFooter(file);
+  return metadata.row_groups.map((g) => Number(g.total_compressed_size ?? g.columns.reduce((a, c) => a + Number(c.meta_data?.total_compressed_size ?? 0), 0)));
 }
 
 /** Rows assembled at once from the columns' buffered pages. */
@@ -240,8 +248,11 @@ export async function* readParquetRows(input: string | ByteSource, opts: ReadPar
     const schema = parquetSchema(metadata);
     const maxRowBytes = opts.maxRowBytes ?? Infinity;
     const limits: PageLimits = { maxValueBytes: maxRowBytes, pageBytes: 4 * maxRowBytes };
+    const groups = opts.rowGroups ?? { from: 0, to: metadata.row_groups.length };
+    if (groups.to > metadata.row_groups.length) throw new Error(`the footer lists ${metadata.row_groups.length} row groups, not the ${groups.to} this unit reads (the file changed?)`);
     let rowStart = 0;
-    for (let g = 0; g < metadata.row_groups.length; g++) {
+    for (let g = 0; g < groups.from; g++) rowStart += int(metadata.row_groups[g]!.num_rows, "the footer's row count");
+    for (let g = groups.from; g < groups.to; g++) {
       let groupRows = Number(metadata.row_groups[g]!.num_rows);
       const label = () => `cannot decode row group ${g} (rows ${rowStart + 1}–${rowStart + groupRows})`;
       let fields: Field[];

@@ -8,7 +8,7 @@ import { relative, resolve } from "node:path";
 import { glob } from "tinyglobby";
 import type { SourceConfig } from "../config/types.js";
 import type { Rollout } from "../record/rollout.js";
-import { readJsonl, type RawRow } from "./jsonl.js";
+import { readJsonl, type JsonlOptions, type RawRow } from "./jsonl.js";
 import { holdsJsonLines, readJsonFile } from "./json-file.js";
 import { MAX_ROW_DEPTH, nestedDeeperThan, stringifyRow } from "./json-row.js";
 import { readParquetRows } from "./parquet-read.js";
@@ -16,6 +16,7 @@ import { mapRow, MappingError, type MappedRollout } from "./field-map.js";
 import { HubError, type HubSettings } from "./http.js";
 import { RemoteChangedError, openBytes, type RemoteFile } from "./remote-bytes.js";
 import { isRemotePath, listRemoteSource } from "./remote-list.js";
+import type { UnitRange } from "./units.js";
 
 /** Where remote files are listed and read (default: HF_ENDPOINT, HF_TOKEN, CURATE_HUB_* limits). */
 export type RemoteSettings = HubSettings;
@@ -34,6 +35,8 @@ export interface SourceFile {
   bytes: number;
   /** a remote file: what its listing said, which every read is held to */
   remote?: RemoteFile;
+  /** the piece of the file one unit reads (a large file is cut into several units: units.ts) */
+  range?: UnitRange;
 }
 
 /** A row that could not become a rollout; written to rejected/ (quarantine) or raised (fail). */
@@ -129,6 +132,8 @@ export interface ReadOptions {
   start?: ReadStart;
   /** where remote files are read (default: the environment) */
   remote?: RemoteSettings;
+  /** a file with a byte range: called when it is read, with the lines it went through (blank ones too) */
+  onLines?: (n: number) => void;
 }
 
 export class SourceError extends Error {
@@ -156,8 +161,10 @@ export async function isJsonLines(f: SourceFile, opts: ReadOptions): Promise<boo
 export async function* rawRows(f: SourceFile, opts: ReadOptions, elements: boolean): AsyncGenerator<RawRow> {
   // a local file by its path: the readers open it and word a missing file as they always have
   const bytes = f.remote ? openBytes(f, opts.remote) : f.path;
+  const range = f.range;
   if (f.format === "parquet") {
-    yield* readParquetRows(bytes, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes });
+    const rowGroups = range?.kind === "rowGroups" ? range : undefined;
+    yield* readParquetRows(bytes, { onBytes: opts.onBytes, maxRowBytes: opts.maxRowBytes, rowGroups });
   } else if (elements) {
     yield* readJsonFile(bytes, { maxRowBytes: opts.maxRowBytes, onBytes: opts.onBytes });
   } else {
@@ -166,8 +173,17 @@ export async function* rawRows(f: SourceFile, opts: ReadOptions, elements: boole
     if (f.format === "json" && f.source.format === "json") {
       throw new Error(`the file holds one JSON value per line (JSON Lines), not one JSON array or object of rows; set "format": "jsonl"`);
     }
-    yield* readJsonl(bytes, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, start: opts.start });
+    yield* readJsonl(bytes, { gzip: f.format === "jsonl.gz", maxLineBytes: opts.maxRowBytes, onBytes: opts.onBytes, ...jsonlRange(f, opts) });
   }
+}
+
+/** Where a plain JSONL read starts and ends: at a recorded line (opts.start), else at the unit's cut. */
+function jsonlRange(f: SourceFile, opts: ReadOptions): Pick<JsonlOptions, "start" | "align" | "end" | "onLines"> {
+  const range = f.range?.kind === "bytes" ? f.range : undefined;
+  if (!range) return { start: opts.start };
+  if (opts.start) return { start: opts.start, end: range.to };
+  if (range.rowBase === undefined) throw new Error(`internal: ${f.rel} bytes ${range.from}–${range.to} read before the row of its first line was counted`);
+  return { start: { byte: range.from, row: range.rowBase }, align: true, end: range.to, onLines: opts.onLines };
 }
 
 /** `$[3]` or `$["key"]`: where a row of a JSON array/object file is, for its messages. */
@@ -275,7 +291,8 @@ export async function* readSources(files: SourceFile[], opts: ReadOptions): Asyn
       perSource.set(src.name, taken);
       continue;
     }
-    if (rowsInFile === 0) {
+    // a piece of a file may hold no row (a line longer than the piece began before it)
+    if (rowsInFile === 0 && !f.range) {
       yield bad(null, "input:empty_file", "file holds no rows", "");
     }
     perSource.set(src.name, taken);

@@ -10,9 +10,9 @@ import { cpus } from "node:os";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { resolveSourceFiles, type SourceFile } from "../io/sources.js";
-import { unitName, unitsOf } from "../io/units.js";
+import { describeRange, planUnits, sameRange, unitName, type Unit } from "../io/units.js";
 import type { Codec } from "../io/parquet-write.js";
-import { UsageError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import { toolVersion } from "../version.js";
 import type { AnnotateStats } from "../annotate/pool.js";
 import { VERIFY_MS_BUCKETS } from "../annotate/chain.js";
@@ -55,6 +55,18 @@ export function rankFromEnv(opts: RunOptions): { rank: number; world: number } {
   return { rank, world };
 }
 
+/**
+ * A piece of a file as its marker says it was annotated: the row of a JSONL piece's first line, which
+ * the write step re-reads from (set in place: whoever holds the unit's file sees it).
+ */
+function adoptRange(file: SourceFile, m: UnitMarker): void {
+  if (!file.range && !m.range) return;
+  if (!sameRange(file.range, m.range)) {
+    throw new InputError(file.rel, null, `input changed since it was annotated: unit ${unitName(m.unit)} was ${describeRange(m.range)}, the file is now cut into ${describeRange(file.range)}; run again with --force`);
+  }
+  if (file.range?.kind === "bytes" && m.range?.kind === "bytes") file.range.rowBase = m.range.rowBase;
+}
+
 export interface ShardOptions {
   codec: Codec;
   rowGroupRows: number;
@@ -86,7 +98,8 @@ export class RunContext {
   /** this process ends the run: conservation, manifest (one process, finalize, or rank 0 of `all`) */
   readonly finalizing: boolean;
   readonly files: SourceFile[];
-  readonly units: { unit: number; file: SourceFile }[];
+  /** the input files' units, in order (a large file makes several: io/units.ts) */
+  readonly units: Unit[];
   readonly totalBytes: number;
   readonly shard: ShardOptions;
   readonly decider: Decider;
@@ -106,6 +119,7 @@ export class RunContext {
     readonly loaded: LoadedMix,
     readonly opts: RunOptions,
     files: SourceFile[],
+    units: Unit[],
   ) {
     this.config = loaded.config;
     this.outDir = resolve(opts.outDir);
@@ -116,7 +130,7 @@ export class RunContext {
     this.split = world > 1 && this.phase !== "finalize";
     this.finalizing = !(this.phase === "write" || this.phase === "outputs" || (this.phase === "all" && world > 1 && rank !== 0));
     this.files = files;
-    this.units = unitsOf(files);
+    this.units = units;
     this.totalBytes = files.reduce((a, f) => a + f.bytes, 0);
     this.workers = opts.workers ?? this.config.workers ?? defaultWorkers(this.totalBytes);
     const out = this.config.output ?? {};
@@ -136,7 +150,7 @@ export class RunContext {
         throw new UsageError(`${relative(process.cwd(), loaded.path) || loaded.path}: ${(e as Error).message}`);
       }
     }
-    return new RunContext(loaded, opts, files);
+    return new RunContext(loaded, opts, files, await planUnits(files, loaded.config.unitBytes));
   }
 
   /** "rank r/n" for this process's messages and markers */
@@ -161,13 +175,14 @@ export class RunContext {
   /** Every unit's `read(unit)`, waiting for those another rank still owes. */
   async waitForUnits<M>(read: (unit: number) => M | null, what: string): Promise<M[]> {
     const got: M[] = [];
-    for (const { unit, file } of this.units) got.push(await this.waiter.poll(() => read(unit), `unit ${unitName(unit)} (${file.rel}) has no ${what}`, `is rank ${unit % this.world} still running?`));
+    for (const { unit, file } of this.units) got.push(await this.waiter.poll(() => read(unit), `unit ${unitName(unit)} (${file.rel}${file.range ? `, ${describeRange(file.range)}` : ""}) has no ${what}`, `is rank ${unit % this.world} still running?`));
     return got;
   }
 
   /** Wait for every unit's completion marker; then the token ties later steps to these annotations. */
   async awaitAnnotated(): Promise<void> {
     this._markers = await this.waitForUnits((unit) => readMarker(this.outDir, unit), "completion marker");
+    for (const { unit, file } of this.units) adoptRange(file, this._markers[unit]!);
     this._token = createHash("sha256")
       .update(JSON.stringify([this.loaded.hash, toolVersion(), this._markers.map((m) => m.shards.map((s) => s.sha256))]))
       .digest("hex")

@@ -7,7 +7,7 @@
 import { isAbsolute, relative } from "node:path";
 import { decontaminationStatus, type LoadedMix } from "../config/load.js";
 import type { SourceFile } from "../io/sources.js";
-import { unitName } from "../io/units.js";
+import { unitName, type UnitRange } from "../io/units.js";
 import { redactUrl } from "../io/http.js";
 import type { OutcomeStats } from "../group/outcome.js";
 import { dependencyVersions, toolVersion } from "../version.js";
@@ -76,10 +76,12 @@ export interface ManifestInput {
   url?: string;
   etag?: string | null;
   revision?: string;
+  /** the piece of the file this unit is, when a large file is cut into several (io/units.ts) */
+  range?: UnitRange;
 }
 
 function manifestInput(m: UnitMarker, f: SourceFile): ManifestInput {
-  const base = { unit: unitName(m.unit), source: m.source, file: m.file, format: f.format, bytes: f.bytes, rows: m.rows };
+  const base: ManifestInput = { unit: unitName(m.unit), source: m.source, file: m.file, format: f.format, bytes: f.bytes, rows: m.rows, ...(m.range ? { range: m.range } : {}) };
   const was = m.input;
   if (!was || !("url" in was)) return base;
   // the input as annotated (and re-read by the write step), not as listed now
@@ -89,6 +91,7 @@ function manifestInput(m: UnitMarker, f: SourceFile): ManifestInput {
 export interface ManifestParts {
   loaded: LoadedMix;
   outDir: string;
+  /** each unit's file (in unit order, as `markers`) */
   files: SourceFile[];
   markers: UnitMarker[];
   /** the run's merged write counts */

@@ -1,7 +1,7 @@
 /**
  * Units of work, completion markers and run state, shared by local runs, array-job ranks and resume.
  *
- * A unit is one input file. Its annotated rows go to `annotated/u<NNNNN>-<KKKKK>.parquet`; when all of
+ * A unit is one input file, or one piece of a large one (io/units.ts). Its annotated rows go to `annotated/u<NNNNN>-<KKKKK>.parquet`; when all of
  * them are closed (renamed into place), a marker `.work/units/u<NNNNN>.json` is written atomically.
  * A unit with a marker is done: a rerun (after a crash, or on another rank) skips it. A unit without
  * one is redone from scratch after its stale shards are removed. Unit k belongs to rank k mod world.
@@ -9,7 +9,8 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
-import { unitName } from "../io/units.js";
+import { sameRange, unitName, type UnitRange } from "../io/units.js";
+import type { SourceFile } from "../io/sources.js";
 
 /** One stage's counts: rows in, kept, dropped, and dropped rows per reason. */
 export interface StageCount {
@@ -50,6 +51,10 @@ export interface UnitMarker {
    * plain JSONL unit's shards are written in parallel from these positions.
    */
   starts?: { byte: number; row: number; rollout: number }[];
+  /** the piece of the file this unit is, when the file is cut into several (io/units.ts) */
+  range?: UnitRange;
+  /** a JSONL piece: the lines that start in it (blank ones too), so that the next pieces' rows need not be counted */
+  lines?: number;
 }
 
 export function markerPath(outDir: string, unit: number): string {
@@ -75,6 +80,11 @@ export function shardsPresent(outDir: string, shards: readonly { path: string; b
     if (!existsSync(abs) || statSync(abs).size !== s.bytes) return false;
   }
   return true;
+}
+
+/** The marker is this unit's: the same file and, for a piece of a file, the same piece. */
+export function markerFits(m: UnitMarker, file: SourceFile): boolean {
+  return m.file === file.rel && m.source === file.source.name && sameRange(m.range, file.range);
 }
 
 export function writeMarker(outDir: string, m: UnitMarker): void {

@@ -101,7 +101,7 @@ function phaseComment(phase: Phase, o: PlanOptions, rank: string): string {
   const n = o.ranks;
   switch (phase) {
     case "annotate":
-      return `Annotate phase: rank = ${rank} takes units k with k mod ${n} = rank (${o.units} unit(s) = input files).\nRerunning a failed task resumes: units with a completion marker are skipped.`;
+      return `Annotate phase: rank = ${rank} takes units k with k mod ${n} = rank (${o.units} unit(s): input files, large ones cut by unitBytes).\nRerunning a failed task resumes: units with a completion marker are skipped.`;
     case "group":
       return `Group phase: waits for every annotate marker; every task reads annotated/'s compact columns and\nconfirms the near-duplicate candidate pairs of its share of the LSH bands (bands j with j mod ${n} =\n${rank}) → .work/group/pairs-*.bin.`;
     case "merge":

@@ -1,5 +1,5 @@
 /**
- * Phase `annotate`: every unit this rank owns (one input file each) is read, run through the annotator
+ * Phase `annotate`: every unit this rank owns (an input file, or a piece of a large one) is read, run through the annotator
  * chain on the worker pool (input order kept) and written to annotated/u<unit>-*.parquet — every row,
  * bad input rows included, with its annotations but without the response text — then marked done
  * (the unit marker, with the input's size and mtime, or a remote input's URL, size and etag).
@@ -9,14 +9,14 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { DropReason, Rollout } from "../../record/rollout.js";
 import { readSources, SourceError, type SourceFile } from "../../io/sources.js";
-import { unitName } from "../../io/units.js";
+import { countLineStarts, unitName } from "../../io/units.js";
 import { ShardSet } from "../../io/parquet-write.js";
 import { REJECTED_COLUMNS, decisionValues, rolloutValues } from "../../io/rollout-columns.js";
 import { InputError } from "../../errors.js";
 import { AnnotatePool } from "../../annotate/pool.js";
 import { prepareAnnotators } from "../../annotate/chain.js";
 import type { Progress } from "../progress.js";
-import { clearUnit, readMarker, writeMarker, type UnitInput, type UnitMarker } from "../markers.js";
+import { clearUnit, markerFits, readMarker, writeMarker, type UnitInput, type UnitMarker } from "../markers.js";
 import { unitShard } from "../write-parts.js";
 import type { RunContext } from "../context.js";
 
@@ -30,17 +30,22 @@ export async function annotatePhase(ctx: RunContext): Promise<void> {
   await ctx.timed("annotate", async () => {
     progress.phase(ctx.world > 1 ? `annotate (${ctx.rankLabel})` : "annotate");
     const mine = ctx.units.filter(({ unit }) => ctx.owns(unit));
-    const todo = mine.filter(({ unit }) => !readMarker(outDir, unit));
+    const todo = mine.filter(({ unit, file }) => {
+      const m = readMarker(outDir, unit);
+      return !m || !markerFits(m, file);
+    });
     ctx.unitsSkipped = mine.length - todo.length;
     if (todo.length) {
       const pool = new AnnotatePool(config, annotateCtx, ctx.workers);
+      const lineCounts = new Map<number, number>(); // lines of JSONL pieces, by unit
       ctx.annotateStats = pool.stats;
       try {
         for (const { unit, file } of todo) {
           if (ctx.opts.stopAfterUnits !== undefined && ctx.unitsAnnotated >= ctx.opts.stopAfterUnits) {
             throw new Error(`stopped after ${ctx.unitsAnnotated} unit(s) (test hook)`);
           }
-          await annotateUnit(ctx, unit, file, pool);
+          const marker = await annotateUnit(ctx, unit, await withRowBase(ctx, unit, file, lineCounts), pool);
+          if (marker.lines !== undefined) lineCounts.set(unit, marker.lines);
           // fault injection for the resume tests (never set in normal use): a real SIGKILL after N units
           if (++ctx.unitsAnnotated === Number(process.env.CURATE_FAULT_KILL_AFTER_UNITS)) process.kill(process.pid, "SIGKILL");
         }
@@ -50,6 +55,29 @@ export async function annotatePhase(ctx: RunContext): Promise<void> {
     }
     if (ctx.unitsSkipped) progress.log(`resumed: ${ctx.unitsSkipped} unit(s) already annotated were skipped`);
   });
+}
+
+/**
+ * A JSONL piece's file row of its first line: the lines of the file's pieces before it, from their
+ * markers (any rank's) or `counted` here, else counted now (newlines only, no parsing).
+ */
+async function withRowBase(ctx: RunContext, unit: number, file: SourceFile, counted: Map<number, number>): Promise<SourceFile> {
+  const range = file.range;
+  if (range?.kind !== "bytes" || range.rowBase !== undefined) return file;
+  let rowBase = 0;
+  for (const u of ctx.units) {
+    if (u.unit >= unit) break;
+    const r = u.file.range;
+    if (u.file.path !== file.path || u.file.source !== file.source || r?.kind !== "bytes") continue;
+    let lines = counted.get(u.unit);
+    if (lines === undefined) {
+      const m = readMarker(ctx.outDir, u.unit);
+      lines = m && markerFits(m, u.file) && m.lines !== undefined ? m.lines : await countLineStarts(u.file, r.from, r.to);
+      counted.set(u.unit, lines);
+    }
+    rowBase += lines;
+  }
+  return { ...file, range: { ...range, rowBase } };
 }
 
 async function* batched<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
@@ -76,9 +104,9 @@ interface BadRow {
  * The unit's rollouts, for the annotator chain; bad rows go to `bad` (in order) and each rollout's line
  * offset to `offsets`. A reader error names the file and row.
  */
-async function* unitRollouts(file: SourceFile, progress: Progress, bad: BadRow[], offsets: number[], counted: () => void): AsyncGenerator<Rollout> {
+async function* unitRollouts(file: SourceFile, progress: Progress, bad: BadRow[], offsets: number[], counted: () => void, onLines: (n: number) => void): AsyncGenerator<Rollout> {
   try {
-    for await (const item of readSources([file], { maxRowBytes: MAX_ROW_BYTES, onBytes: (n) => progress.bytes(n) })) {
+    for await (const item of readSources([file], { maxRowBytes: MAX_ROW_BYTES, onBytes: (n) => progress.bytes(n), onLines })) {
       counted();
       if (item.kind === "bad") {
         const b = item.bad;
@@ -131,7 +159,8 @@ async function annotateUnit(ctx: RunContext, unit: number, file: SourceFile, poo
     const quarantine = file.source.onError === "quarantine";
     // only annotator failures are decided here; row filters are decided at finalize from the stored
     // annotations (thresholds can change without re-annotating)
-    const rollouts = unitRollouts(file, progress, badRows, offsets, () => rows++);
+    let lines: number | undefined;
+    const rollouts = unitRollouts(file, progress, badRows, offsets, () => rows++, (n) => (lines = n));
     for await (const batch of pool.stream(batched(rollouts, ctx.config.batchSize ?? 256))) {
       for (const record of batch) {
         flushBad(record.row);
@@ -152,6 +181,7 @@ async function annotateUnit(ctx: RunContext, unit: number, file: SourceFile, poo
     flushBad(Infinity);
     const closed = shards.close();
     const marker: UnitMarker = { unit, source: file.source.name, file: file.rel, rows, shards: closed.map((s) => unitShard(outDir, s)), input, starts };
+    if (file.range) Object.assign(marker, { range: file.range }, lines === undefined ? {} : { lines });
     writeMarker(outDir, marker);
     return marker;
   } catch (e) {

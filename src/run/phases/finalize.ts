@@ -35,7 +35,7 @@ export async function finalizePhase(ctx: RunContext, products: Products): Promis
   const manifest = buildManifest({
     loaded: ctx.loaded,
     outDir,
-    files: ctx.files,
+    files: ctx.units.map((u) => u.file),
     markers: ctx.markers,
     counts,
     precedence: ctx.decider.precedence(ctx.outcome.stages),
