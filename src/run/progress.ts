@@ -35,15 +35,20 @@ export function createProgress(opts: { quiet: boolean; totalBytes: number; tty?:
       const bar = "█".repeat(filled) + "░".repeat(width - filled);
       process.stderr.write(`\r\x1b[2K${phase} ${bar} ${(frac * 100).toFixed(0)}% ${rows.toLocaleString("en-US")} rows ${mb(rate)} MB/s ETA ${etaS}`);
     } else {
-      process.stderr.write(`[curate] ${phase}: ${rows.toLocaleString("en-US")} rows, ${mb(bytes)}/${mb(opts.totalBytes)} MB read, ${mb(rate)} MB/s, ETA ${etaS}\n`);
+      // phases that go over groups or products count no rows: they say only where reading stands
+      const rowsPart = rows > 0 ? `${rows.toLocaleString("en-US")} rows, ` : "";
+      process.stderr.write(`[curate] ${phase}: ${rowsPart}${mb(bytes)}/${mb(opts.totalBytes)} MB read, ${mb(rate)} MB/s, ETA ${etaS}\n`);
     }
   };
   return {
     phase(name) {
       if (!opts.quiet && tty && phase) process.stderr.write("\n");
+      // a log says what the phase that ends did, then that the next one starts (not "0 rows" for it)
+      if (!tty && phase) render(true);
       phase = name;
       rows = 0; // rows count per phase (the write phase goes over the same rows again)
-      render(true);
+      if (tty) render(true);
+      else if (!opts.quiet) process.stderr.write(`[curate] ${phase} …\n`);
     },
     rows(n) {
       rows += n;
