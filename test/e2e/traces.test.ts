@@ -1,7 +1,9 @@
 /**
  * The real traces in ../shared/data/traces run through a quickstart-style config without loss: every
  * input line is accounted for, verdicts exist for every rollout, and the harness's own labels mostly
- * agree with ours (the verification issue measures agreement in detail).
+ * agree with ours (the verification issue measures agreement in detail). The one real-data
+ * end-to-end run of the suite: all of every file, one run, no worker threads (threads are proven by
+ * the tests about them; here they would double the cost).
  */
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,7 +30,7 @@ describe.skipIf(!present)("real traces end to end", () => {
       dedupe: { maxRolloutsPerProblem: 8 },
     };
     writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
-    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet", "--json"]);
+    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet", "--json", "--workers", "0"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const m = JSON.parse(readFileSync(join(d, "out", "manifest.json"), "utf8"));
