@@ -14,6 +14,18 @@ import { quickstartVariant, repoRoot, runCli, sharedData, tempDir } from "../hel
 
 const sources = [{ name: "s", path: "x.jsonl", fields: {} }];
 
+/** Every row of every third problem (in order of first appearance) of the MATH-train traces, written to `out`; the row count. */
+function mathTrainThird(traces: string, out: string): number {
+  const order = new Map<string, number>();
+  const rows = readFileSync(join(traces, "cs336_math_sft_r1zero_format.jsonl"), "utf8").split("\n").filter((l) => l.trim()).filter((l) => {
+    const problem = (JSON.parse(l) as { problem: string }).problem;
+    if (!order.has(problem)) order.set(problem, order.size);
+    return order.get(problem)! % 3 === 0;
+  });
+  writeFileSync(out, rows.join("\n") + "\n");
+  return rows.length;
+}
+
 describe("decontaminationStatus", () => {
   it("no annotate.decontaminate: not decontaminated, one line that says how to turn it on", () => {
     const s = decontaminationStatus({ annotate: { verify: {} }, filters: {}, outputs: {} } as never);
@@ -58,7 +70,9 @@ describe("validate and run on a mix without decontamination", () => {
   it("warn on stderr, and the manifest and dataset card record it", () => {
     const dir = tempDir("curate-nodecontam-");
     mkdirSync(join(dir, "in"));
-    writeFileSync(join(dir, "in", "a.jsonl"), readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl")));
+    // 40 of the sample's rows: the warnings are about the config, the rows only have to run through
+    const rows = readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").split("\n").slice(0, 40);
+    writeFileSync(join(dir, "in", "a.jsonl"), rows.join("\n") + "\n");
     const mix = quickstartVariant("nodecontam", { path: "in/*.jsonl" }) as { annotate: Record<string, unknown> };
     delete mix.annotate.decontaminate;
     const mixPath = join(dir, "mix.json");
@@ -89,12 +103,15 @@ describe("the phi4-mini-reasoning recipe, decontaminated, on the shared traces",
     const recipe = JSON.parse(readFileSync(join(repoRoot, "pipelines", "phi4-mini-reasoning.json"), "utf8"));
     const abs = (p: string) => resolve(repoRoot, "pipelines", p);
     recipe.benchmarksDir = abs(recipe.benchmarksDir);
-    // the eval dumps cut to a few rows each (they are all dropped); math-train whole, as the products need it
+    const dir = tempDir("curate-phi4-");
+    // the eval dumps cut to a few rows each (they are all dropped); math-train to a third of its 128
+    // problems, each with all its rollouts, so pass rates (RL's band, SFT's difficulty) stay as in the whole
+    const mathTrain = mathTrainThird(traces, join(dir, "math-train.jsonl"));
     for (const s of recipe.sources) {
       s.path = Array.isArray(s.path) ? s.path.map(abs) : abs(s.path);
-      if (s.name !== "math-train") s.limit = 10;
+      if (s.name === "math-train") s.path = join(dir, "math-train.jsonl");
+      else s.limit = 10;
     }
-    const dir = tempDir("curate-phi4-");
     writeFileSync(join(dir, "mix.json"), JSON.stringify(recipe));
     const r = runCli(["run", join(dir, "mix.json"), "-o", join(dir, "run"), "--workers", "0"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
@@ -107,7 +124,8 @@ describe("the phi4-mini-reasoning recipe, decontaminated, on the shared traces",
     }
     const contaminated = Object.entries<number>(m.counts.byReason).filter(([k]) => k.startsWith("contaminated:")).reduce((a, [, n]) => a + n, 0);
     expect(contaminated).toBe(20);
-    expect(m.counts.bySource["math-train"].kept).toBeGreaterThan(1000);
+    expect(m.counts.bySource["math-train"].in).toBe(mathTrain);
+    expect(m.counts.bySource["math-train"].kept).toBeGreaterThan(mathTrain / 2); // whole (1,767 rows): > 1,000
     for (const name of ["midtrain", "sft", "dpo", "rl"]) expect(m.outputs[name]?.rows, name).toBeGreaterThan(0);
     expect(readFileSync(join(dir, "run", "README.md"), "utf8")).not.toContain("Not decontaminated");
   });
