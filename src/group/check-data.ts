@@ -84,7 +84,7 @@ export class CheckData {
   record(text: string): Int32Array {
     const tokens = this.sketcher.tokenizer.tokens(text);
     const set5 = shingleSet(this.sketcher.hasher.shingles(tokens));
-    const set2 = shingleSet(this.bigrams.shingles(tokens));
+    const set2 = tokens.length > SECOND_SIGNAL_MAX_TOKENS ? new Int32Array(0) : shingleSet(this.bigrams.shingles(tokens));
     const nums = this.numbers ? numberHashes(text) : [];
     const rec = new Int32Array(3 + nums.length + set5.length + set2.length);
     rec[0] = wordCount(text);
@@ -159,8 +159,16 @@ function smallEdit(x: Int32Array, y: Int32Array, threshold: number): boolean {
 }
 
 function secondSignal(x: Parts, y: Parts): boolean {
-  return x.words >= SECOND_SIGNAL_MIN_WORDS && y.words >= SECOND_SIGNAL_MIN_WORDS;
+  return x.words >= SECOND_SIGNAL_MIN_WORDS && y.words >= SECOND_SIGNAL_MIN_WORDS && x.set2.length > 0 && y.set2.length > 0;
 }
+
+/**
+ * Statements longer than this many tokens keep no 2-gram set: two changed words leave their 5-gram
+ * Jaccard above 0.95 anyway, so the 5-gram rule decides. On the reference corpus (10,000 documents
+ * of ~2,000 words) the 2-gram sets raised `curate dedupe`'s peak RSS from 375 to 505 MB; without
+ * them 366–394 MB.
+ */
+export const SECOND_SIGNAL_MAX_TOKENS = 1000;
 
 /** Whitespace-separated words of the text as written (an Asymptote diagram counts its words too). */
 function wordCount(text: string): number {
