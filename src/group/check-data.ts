@@ -25,9 +25,6 @@ import { leadingNumberEnd } from "./normalize.js";
 
 const NUMBER_SEED = 0x4e554d42;
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
@@ -43,29 +40,30 @@ function gluedToName(text: string, i: number): boolean {
  * Hashes of the numbers of a statement in order: digit runs, a decimal point between digits kept;
  * the leading statement number ("Problem 3.") is skipped as the tokeniser skips it, and so are digits
  * glued to a preceding word ("kalo3", "cse5": part of a name, not a quantity — the reference bench's
- * generated words end in digits, where counting them kept 1 %-edited copies apart). Linear scan.
+ * generated words end in digits, where counting them kept 1 %-edited copies apart). Linear.
  */
 export function numberHashes(text: string): number[] {
   const head = text.slice(0, 64);
   const lower = head.toLowerCase();
-  let i = lower.length === head.length ? leadingNumberEnd(lower) : 0;
+  const numbers = new RegExp(NUMBER.source, "g");
+  numbers.lastIndex = lower.length === head.length ? leadingNumberEnd(lower) : 0;
   const out: number[] = [];
-  const n = text.length;
-  while (i < n) {
-    if (!isDigit(text.charCodeAt(i))) { i++; continue; }
-    if (gluedToName(text, i)) {
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
-      continue;
-    }
+  for (let m = numbers.exec(text); m !== null; m = numbers.exec(text)) {
+    if (gluedToName(text, m.index)) continue;
+    const digits = m[0];
     let h = NUMBER_SEED;
-    while (i < n && (isDigit(text.charCodeAt(i)) || (text.charCodeAt(i) === 46 && i + 1 < n && isDigit(text.charCodeAt(i + 1))))) {
-      h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-      i++;
-    }
+    for (let k = 0; k < digits.length; k++) h = Math.imul(h ^ digits.charCodeAt(k), 0x01000193);
     out.push(fmix32(h));
   }
   return out;
 }
+
+/**
+ * A digit run with decimal points between digits; linear (no two ways to match). The engine's
+ * native scan for the next digit: 5,000 reference-corpus documents of ~2,000 words in 0.34 instead
+ * of 0.51 CPU-s with a charCodeAt loop (medians of 3, same hashes on the MATH train problems).
+ */
+const NUMBER = /[0-9]+(?:\.[0-9]+)*/;
 
 /** Is `short` (in order) a subsequence of `long`? */
 function isSubsequence(x: Int32Array, y: Int32Array): boolean {
@@ -87,7 +85,7 @@ export class CheckData {
     const set2 = tokens.length > SECOND_SIGNAL_MAX_TOKENS ? new Int32Array(0) : shingleSet(this.bigrams.shingles(tokens));
     const nums = this.numbers ? numberHashes(text) : [];
     const rec = new Int32Array(3 + nums.length + set5.length + set2.length);
-    rec[0] = wordCount(text);
+    rec[0] = wordCount(text, SECOND_SIGNAL_MIN_WORDS);
     rec[1] = nums.length;
     rec.set(nums, 2);
     rec[2 + nums.length] = set5.length;
@@ -170,11 +168,14 @@ function secondSignal(x: Parts, y: Parts): boolean {
  */
 export const SECOND_SIGNAL_MAX_TOKENS = 1000;
 
-/** Whitespace-separated words of the text as written (an Asymptote diagram counts its words too). */
-function wordCount(text: string): number {
+/**
+ * Whitespace-separated words of the text as written (an Asymptote diagram counts its words too), up
+ * to `limit`: only "≥ limit" matters (counting all words of 2,000-word documents cost ~1 CPU-s per 10,000).
+ */
+function wordCount(text: string, limit: number): number {
   let words = 0;
   let inWord = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length && words < limit; i++) {
     const space = text.charCodeAt(i) <= 32;
     if (!space && !inWord) words++;
     inWord = !space;
