@@ -9,7 +9,8 @@
 import { join } from "node:path";
 import { BandBuckets } from "./buckets.js";
 import { GrowInt32 } from "./columns.js";
-import { oneBitJaccard, setJaccard, shingleSet, TextSketcher } from "./minhash.js";
+import { CheckData, recordsMatch, recordSimilarity } from "./check-data.js";
+import { oneBitJaccard, TextSketcher } from "./minhash.js";
 import type { ResolvedSketch } from "./params.js";
 import { SpillStore } from "./store.js";
 import type { GroupInput } from "./types.js";
@@ -20,6 +21,8 @@ export interface ExactProblemsOptions {
   near: boolean;
   /** keep each problem's shingle set (from its text) for the exact candidate check */
   keepShingles: boolean;
+  /** the exact check also requires the numbers to agree (check-data.ts; default true) */
+  numbers?: boolean;
   /** Jaccard at which two problems are near-duplicates */
   threshold: number;
   /** bytes the group step may hold; half for the buckets, 30% for shingle sets */
@@ -44,7 +47,7 @@ export class ExactProblems {
   private readonly bitWords: number;
   private readonly buckets: BandBuckets;
   private readonly store: SpillStore;
-  private sketcher: TextSketcher | null = null;
+  private checkData: CheckData | null = null;
 
   constructor(private readonly opts: ExactProblemsOptions) {
     this.bitWords = opts.resolved.problem.permutations >>> 5;
@@ -102,8 +105,8 @@ export class ExactProblems {
     let shingles = -1;
     if (this.opts.near && this.opts.keepShingles && row.problemText !== undefined) {
       const { resolved } = this.opts;
-      this.sketcher ??= new TextSketcher(resolved.problem, resolved.stripPhrases, resolved.stockPhrases);
-      shingles = this.store.append(shingleSet(this.sketcher.shingles(row.problemText)));
+      this.checkData ??= new CheckData(new TextSketcher(resolved.problem, resolved.stripPhrases, resolved.stockPhrases), this.opts.numbers ?? true);
+      shingles = this.store.append(this.checkData.record(row.problemText));
     }
     this.shingles.push(shingles);
     if (!this.opts.near || !sk || sk.bands.length === 0) return;
@@ -139,12 +142,12 @@ export class ExactProblems {
     this.buckets.forEachBucket(band, onBucket);
   }
 
-  /** Does candidate pair (a, b) pass the check: exact Jaccard when both shingle sets are kept, else the one-bit estimate? */
+  /** Does candidate pair (a, b) pass the check: exact (check-data.ts) when both check records are kept, else the one-bit estimate? */
   confirms(a: number, b: number): boolean {
     const sa = this.shingles.data[a]!;
     const sb = this.shingles.data[b]!;
     const threshold = this.opts.threshold;
-    if (sa >= 0 && sb >= 0) return setJaccard(this.store.get(sa), this.store.get(sb)) >= threshold;
+    if (sa >= 0 && sb >= 0) return recordsMatch(this.store.get(sa), this.store.get(sb), threshold);
     const w = this.bitWords;
     if (w <= 0) return true;
     // one-bit estimate 2·agree − 1 has standard error 2·sqrt(p(1−p)/K) with p = (1 + J)/2
@@ -153,11 +156,11 @@ export class ExactProblems {
     return this.similarity(a, b) >= threshold - margin;
   }
 
-  /** Jaccard of two problems: exact when both shingle sets are kept, else estimated from the one-bit sketches. */
+  /** Similarity of two problems: exact (the larger of the two signals, 0 when numbers disagree) when both check records are kept, else the one-bit estimate. */
   similarity(a: number, b: number): number {
     const sa = this.shingles.data[a]!;
     const sb = this.shingles.data[b]!;
-    if (sa >= 0 && sb >= 0) return setJaccard(this.store.get(sa), this.store.get(sb));
+    if (sa >= 0 && sb >= 0) return recordSimilarity(this.store.get(sa), this.store.get(sb));
     const w = this.bitWords;
     if (w <= 0) return 0;
     return oneBitJaccard(this.bits.data.subarray(a * w, a * w + w), this.bits.data.subarray(b * w, b * w + w));

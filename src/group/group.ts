@@ -68,7 +68,7 @@ export class ProblemGrouper {
     const resolved = resolveSketch(cfg.sketch, cfg.dedupe);
     const budget = Math.max(1, d.memoryBudgetMB ?? 512) * 1024 * 1024;
     const threshold = d.problems?.threshold ?? DEFAULT_THRESHOLD;
-    this.problems = new ExactProblems({ resolved, near: this.near, keepShingles: this.check === "exact", threshold, budget, tmpDir });
+    this.problems = new ExactProblems({ resolved, near: this.near, keepShingles: this.check === "exact", numbers: d.problems?.numbers !== "ignore", threshold, budget, tmpDir });
     const responseWords = responses ? Math.max(1, resolved.responsePermutations >>> 5) : 0;
     this.rows = new GroupRows(cfg.seed, responseWords, Math.max(1024, Math.floor((budget * 0.2) / 64)), tmpDir);
   }

@@ -9,8 +9,8 @@
 
 /**
  * Per-record compact sketch computed during annotate. All numbers are int32 (fit Parquet INT32).
- * Size: (bands + permutations/32) × 4 bytes for the problem — 14 + 4 numbers = 72 bytes with the
- * defaults (128 permutations, banding tuned for 0.7 under the exact check) — plus
+ * Size: (bands + permutations/32) × 4 bytes for the problem — 25 + 4 numbers = 116 bytes with the
+ * defaults (128 permutations, banding tuned for 0.5 under the exact check) — plus
  * responsePermutations/32 × 4 bytes (32 by default) when response sketches are on.
  */
 export interface ProblemSketch {
@@ -76,6 +76,12 @@ export interface DedupeConfig {
      * recall), or none
      */
     check?: "exact" | "estimate" | "none";
+    /**
+     * with the exact check: "match" (default) keeps statements apart whose numbers differ (one's
+     * numbers, in order, must be a subsequence of the other's: template siblings such as radius 10 vs
+     * 5 are different problems); "ignore" compares the text only
+     */
+    numbers?: "match" | "ignore";
   };
   /** which problem represents a cluster (default "first": lowest ordinal) */
   representative?: RepresentativePolicy;
@@ -100,11 +106,12 @@ export interface SketchConfig {
   /** MinHash permutations, multiple of 32 (default 128) */
   permutations?: number;
   /**
-   * similarity the LSH banding is tuned for; default: dedupe.problems.threshold − 0.1 with the
-   * exact check (more candidates, confirmed exactly: higher recall near the threshold), else the threshold
+   * similarity the LSH banding is tuned for; default: dedupe.problems.threshold − 0.3 (at least 0.5)
+   * with the exact check (more candidates, confirmed exactly: higher recall near the threshold and
+   * for the 2-gram signal), else the threshold
    */
   lshThreshold?: number;
-  /** LSH bands and rows per band; default: optimal for lshThreshold (14 × 9 at 0.7, 9 × 13 at 0.8, with 128 permutations) */
+  /** LSH bands and rows per band; default: optimal for lshThreshold (25 × 5 at 0.5, 14 × 9 at 0.7, 9 × 13 at 0.8, with 128 permutations) */
   bands?: number;
   rows?: number;
   /** seed of the permutation coefficients (default 1); sketches are only comparable with equal seeds */
