@@ -14,6 +14,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# the build also compiles the mix-file schemas into dist/config/mix-validate.cjs
+COPY schemas ./schemas
+COPY scripts/compile-schema.mjs ./scripts/
 RUN npm run build
 
 # runtime: the runtime dependencies, dist/, the schemas the mix loader reads, samples for a check

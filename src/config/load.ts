@@ -2,31 +2,16 @@
  * Load and validate a mix file against schemas/mix.schema.json (and its parts). Every error names the
  * JSON path, the value found and what was expected; unknown keys are errors.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createHash } from "node:crypto";
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv/dist/2020.js";
 import { UsageError } from "../errors.js";
-import { packageRoot } from "../version.js";
 import type { MixConfig } from "./types.js";
 import { checkOutputs, OutputsConfigError } from "./outputs.js";
 import { didYouMean } from "./suggest.js";
 import { FieldPathError, parseFieldPath } from "../io/field-paths.js";
-
-let validator: ReturnType<Ajv2020["compile"]> | undefined;
-let ajv: Ajv2020 | undefined;
-const MIX_SCHEMA_ID = "https://curate.local/schemas/mix.schema.json";
-
-function loadValidator() {
-  if (validator) return validator;
-  ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, verbose: true });
-  const dir = join(packageRoot, "schemas");
-  for (const f of readdirSync(join(dir, "parts")).sort()) {
-    if (f.endsWith(".json")) ajv.addSchema(JSON.parse(readFileSync(join(dir, "parts", f), "utf8")));
-  }
-  validator = ajv.compile(JSON.parse(readFileSync(join(dir, "mix.schema.json"), "utf8")));
-  return validator;
-}
+import { mixValidator, schemaByRef } from "./validator.js";
 
 function pointerGet(doc: unknown, pointer: string): unknown {
   if (!pointer) return doc;
@@ -119,7 +104,7 @@ function allowedKeys(schema: unknown, depth = 0): string[] {
   const s = schema as { properties?: Record<string, unknown>; allOf?: unknown[]; $ref?: string } | undefined;
   if (!s || typeof s !== "object" || depth > 4) return [];
   const keys = Object.keys(s.properties ?? {});
-  if (typeof s.$ref === "string") keys.push(...allowedKeys(ajv?.getSchema(new URL(s.$ref, MIX_SCHEMA_ID).href)?.schema, depth + 1));
+  if (typeof s.$ref === "string") keys.push(...allowedKeys(schemaByRef(s.$ref), depth + 1));
   for (const part of s.allOf ?? []) keys.push(...allowedKeys(part, depth + 1));
   return [...new Set(keys)];
 }
@@ -165,7 +150,7 @@ export function configChanges(before: unknown, after: unknown, max = 8): string[
 }
 
 export function validateMix(doc: unknown, label: string): MixConfig {
-  const validate = loadValidator();
+  const validate = mixValidator();
   if (!validate(doc)) {
     const lines = describeErrors(validate.errors ?? [], doc);
     throw new UsageError(`${label} is not a valid mix file:\n  ${lines.join("\n  ")}`);
