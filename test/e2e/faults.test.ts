@@ -4,7 +4,7 @@
  * CURATE_FAULT_* variables (src/io/parquet-write.ts, src/exec/annotate-core.ts).
  */
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
@@ -29,9 +29,15 @@ function files(dir: string): string[] {
 }
 
 describe("fault suite", () => {
+  // one corpus and its clean run, the reference of the full-disk tests below (each writes its own --out)
+  let d: string;
+  beforeAll(() => {
+    d = corpus();
+    expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
+  });
+
   it("a full disk fails the run with no completion marker for the unit, no partial shard, and a clean rerun", () => {
-    const d = corpus();
-    const out = join(d, "out");
+    const out = join(d, "out-annotate");
     const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"], { env: { CURATE_FAULT_WRITE_BYTES: "25000" } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot write \S+\/annotated\/u\d{5}-\d{5}\.parquet: no space left on device \(ENOSPC\)/);
@@ -44,32 +50,28 @@ describe("fault suite", () => {
     expect(markers.length).toBeLessThan(3);
     const again = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
     expect(again.code).toBe(0);
-    const clean = runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]);
-    expect(clean.code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).shards).toEqual(JSON.parse(readFileSync(join(d, "clean", "manifest.json"), "utf8")).shards);
   });
 
-  // two budgets: the failure lands in a different unit and shard set
-  it.each([
-    ["60 KB budget", "0", "60000"],
-    ["20 KB budget", "2", "20000"],
-  ])("a full disk in the write phase (%s) leaves no write marker for the unit being written and no manifest; finalize again completes it", (_, workers, budget) => {
-    const d = corpus();
-    const out = join(d, "out");
+  it("a full disk in the write phase leaves no write marker for the unit being written and no manifest; finalize again completes it", () => {
+    const out = join(d, "out-write");
     expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
-    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", workers], { env: { CURATE_FAULT_WRITE_BYTES: budget } });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot write \S+\/(data\/train|rejected\/rejected)-u\d{5}-p\d{5}-\d{5}\.parquet: no space left on device \(ENOSPC\)/);
-    expect(existsSync(join(out, "manifest.json"))).toBe(false);
-    const written = existsSync(join(out, ".work", "write")) ? readdirSync(join(out, ".work", "write")) : [];
-    expect(written.length).toBeLessThan(3);
-    // every data/ and rejected/ shard on disk belongs to a unit with a write marker; no temp files
-    for (const set of ["data", "rejected"]) {
-      for (const f of existsSync(join(out, set)) ? readdirSync(join(out, set)) : []) expect(written).toContain(`${f.match(/u\d{5}/)![0]}.json`);
+    // two failed finalizes on the same annotated run, each checked: a 60 KB budget with no threads,
+    // then 20 KB with 2 write threads (the failure lands in a later unit and shard set)
+    for (const [workers, budget] of [["0", "60000"], ["2", "20000"]] as const) {
+      const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", workers], { env: { CURATE_FAULT_WRITE_BYTES: budget } });
+      expect(r.code, `${budget} bytes`).toBe(1);
+      expect(r.stderr).toMatch(/cannot write \S+\/(data\/train|rejected\/rejected)-u\d{5}-p\d{5}-\d{5}\.parquet: no space left on device \(ENOSPC\)/);
+      expect(existsSync(join(out, "manifest.json"))).toBe(false);
+      const written = existsSync(join(out, ".work", "write")) ? readdirSync(join(out, ".work", "write")) : [];
+      expect(written.length).toBeLessThan(3);
+      // every data/ and rejected/ shard on disk belongs to a unit with a write marker; no temp files
+      for (const set of ["data", "rejected"]) {
+        for (const f of existsSync(join(out, set)) ? readdirSync(join(out, set)) : []) expect(written).toContain(`${f.match(/u\d{5}/)![0]}.json`);
+      }
+      expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
     }
-    expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
-    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", workers]).code).toBe(0);
-    expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
+    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", "2"]).code).toBe(0);
     expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(d, "clean", "manifest.json")))).toBe(true);
   });
 
@@ -121,32 +123,27 @@ describe("fault suite", () => {
   });
 
   it("an annotator throwing on one rollout stops the run naming file, row, rollout and annotator", () => {
-    const d = corpus();
-    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet", "--workers", "0"], { env: { CURATE_FAULT_THROW_ID: "sample-0045" } });
+    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out-throw"), "--quiet", "--workers", "0"], { env: { CURATE_FAULT_THROW_ID: "sample-0045" } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/in\/p1\.jsonl, row 6: annotator fault failed on rollout sample-0045: injected fault on sample-0045/);
   });
 
-  it("with onError quarantine the failing rollout goes to rejected/ and the run continues", async () => {
-    const d = corpus("quarantine");
-    const out = join(d, "out");
-    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "1"], { env: { CURATE_FAULT_THROW_ID: "sample-0045" } });
-    expect(r.code).toBe(0);
+  // one threaded run for both: an annotator throwing on sample-0045 and a worker thread dying on sample-0050
+  it("with onError quarantine a failing rollout goes to rejected/ and the run continues; a worker thread dying on one rollout is isolated: that rollout is reported, the others are annotated", async () => {
+    const q = corpus("quarantine");
+    const out = join(q, "out");
+    const r = runCli(["run", join(q, "mix.json"), "--out", out, "--quiet", "--workers", "2"], { env: { CURATE_FAULT_THROW_ID: "sample-0045", CURATE_FAULT_EXIT_ID: "sample-0050" } });
+    expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
-    expect(m.counts.byReason["annotate:error"]).toBe(1);
+    expect(m.counts.byReason["annotate:error"]).toBe(2);
     expect(m.counts.rowsIn).toBe(120);
-    const rows = await duck(`select id, detail from read_parquet('${out}/rejected/*.parquet') where reason = 'annotate:error'`);
-    expect(rows).toEqual([{ id: "sample-0045", detail: "annotator fault failed on rollout sample-0045: injected fault on sample-0045" }]);
-  });
-
-  it("a worker thread dying on one rollout is isolated: that rollout is reported, the others are annotated", async () => {
-    const d = corpus("quarantine");
-    const out = join(d, "out");
-    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "2"], { env: { CURATE_FAULT_EXIT_ID: "sample-0050" } });
-    expect(r.code).toBe(0);
-    const rows = await duck(`select id, reason, detail from read_parquet('${out}/rejected/*.parquet') where stage = 'annotate'`);
-    expect(rows.map((x) => [x.id, x.reason])).toEqual([["sample-0050", "annotate:error"]]);
-    expect(String(rows[0]!.detail)).toMatch(/annotator worker failed on rollout sample-0050: worker thread died/);
+    const rows = await duck(`select id, reason, detail from read_parquet('${out}/rejected/*.parquet') where stage = 'annotate' order by id`);
+    expect(rows.map((x) => [x.id, x.reason])).toEqual([
+      ["sample-0045", "annotate:error"],
+      ["sample-0050", "annotate:error"],
+    ]);
+    expect(rows[0]!.detail).toBe("annotator fault failed on rollout sample-0045: injected fault on sample-0045");
+    expect(String(rows[1]!.detail)).toMatch(/annotator worker failed on rollout sample-0050: worker thread died/);
     const [k] = await duck(`select count(*)::INTEGER as n from read_parquet('${out}/annotated/*.parquet') where verdict is null and stage = ''`);
     expect(k!.n).toBe(0); // every other rollout was verified
   });

@@ -1,10 +1,10 @@
 /**
- * Array jobs and crash recovery: 4 ranks as separate processes (annotate, group, merge, write and
+ * Array jobs and crash recovery: ranks as separate processes (annotate, group, merge, write and
  * outputs phases, each rank in each, then finalize) give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
  * a changed config is refused; a finalize without all units waits, then fails clearly.
  */
 import { describe, expect, it, beforeAll } from "vitest";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, startCli, tempDir, repoRoot, quickstartVariant, allFiles } from "../helpers/cli.js";
 
@@ -31,51 +31,58 @@ function makeCorpus(): string {
 describe("ranks and resume", () => {
   let corpus: string;
   let single: string;
+  /** a finished run of mix.json at `out`: a copy of `single` (the same bytes a fresh run writes; a run less) */
+  const finishedRun = (out: string) => cpSync(single, out, { recursive: true, preserveTimestamps: true });
   beforeAll(() => {
     corpus = makeCorpus();
     single = join(corpus, "single");
-    const r = runCli(["run", join(corpus, "mix.json"), "--out", single, "--quiet", "--workers", "1"]);
+    // no threads: the reference of every test (the thread count's bytes are checked in test/run/write-parts.test.ts)
+    const r = runCli(["run", join(corpus, "mix.json"), "--out", single, "--quiet", "--workers", "0"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
 
-  it("4 ranks as separate processes, then finalize, give byte-identical outputs", async () => {
+  // 2 ranks (5 phases × 2 processes): the uneven split of 6 units over 4 ranks is run by the --phase all test below
+  it("2 ranks as separate processes, then finalize, give byte-identical outputs", async () => {
     const out = join(corpus, "ranks");
+    const W = 2;
+    const all = [...Array(W).keys()];
     const ranks = (phase: string) =>
       Promise.all(
-        [0, 1, 2, 3].map(
-          async (rank) => (await startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", "4", "--workers", "0", "--wait-seconds", "600"]).exit).code,
+        all.map(
+          async (rank) => (await startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--rank", String(rank), "--world-size", String(W), "--workers", "0", "--wait-seconds", "600"]).exit).code,
         ),
       );
-    expect(await ranks("annotate")).toEqual([0, 0, 0, 0]);
+    const ok = all.map(() => 0);
+    expect(await ranks("annotate")).toEqual(ok);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
-    // the group phase, 4 ranks at once: each confirms the near-duplicate pairs of its share of the
+    // the group phase, all ranks at once: each confirms the near-duplicate pairs of its share of the
     // LSH bands; no outcome yet
-    expect(await ranks("group")).toEqual([0, 0, 0, 0]);
+    expect(await ranks("group")).toEqual(ok);
     const [token] = readdirSync(join(out, ".work", "group"));
     const groupDir = join(out, ".work", "group", token!);
-    expect(readdirSync(groupDir).sort()).toEqual([0, 1, 2, 3].map((r) => `pairs-w4-r${r}.bin`));
-    // the merge phase, 4 ranks at once: each reads every rank's pairs and saves its share of the
+    expect(readdirSync(groupDir).sort()).toEqual(all.map((r) => `pairs-w${W}-r${r}.bin`));
+    // the merge phase, all ranks at once: each reads every rank's pairs and saves its share of the
     // problem groups (exact duplicates, caps, representatives)
-    expect(await ranks("merge")).toEqual([0, 0, 0, 0]);
-    expect(readdirSync(groupDir).filter((f) => f.endsWith(".json")).sort()).toEqual([0, 1, 2, 3].map((r) => `share-w4-r${r}.json`));
+    expect(await ranks("merge")).toEqual(ok);
+    expect(readdirSync(groupDir).filter((f) => f.endsWith(".json")).sort()).toEqual(all.map((r) => `share-w${W}-r${r}.json`));
     // the shares split the rows: each decides some
-    for (let r = 0; r < 4; r++) expect(JSON.parse(readFileSync(join(groupDir, `share-w4-r${r}.json`), "utf8")).stats.rows).toBeGreaterThan(0);
-    // the write phase, 4 ranks at once, each writing its own units from the saved outcome
-    expect(await ranks("write")).toEqual([0, 0, 0, 0]);
+    for (const r of all) expect(JSON.parse(readFileSync(join(groupDir, `share-w${W}-r${r}.json`), "utf8")).stats.rows).toBeGreaterThan(0);
+    // the write phase, all ranks at once, each writing its own units from the saved outcome
+    expect(await ranks("write")).toEqual(ok);
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}.json`));
     // with the write step, the ranks spilled the records the data products need: part j (an annotated
-    // shard of a unit, in table order) by rank j mod 4
+    // shard of a unit, in table order) by rank j mod W
     const spillDir = join(out, ".work", "outputs", token!);
     const done = readdirSync(spillDir).filter((f) => f.endsWith(".done.json")).sort();
     expect(done.length).toBeGreaterThan(6); // units of 38 rows in annotated shards of 10
-    done.forEach((f, j) => expect(JSON.parse(readFileSync(join(spillDir, f), "utf8")).by, f).toBe(`rank ${j % 4}/4`));
+    done.forEach((f, j) => expect(JSON.parse(readFileSync(join(spillDir, f), "utf8")).by, f).toBe(`rank ${j % W}/${W}`));
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
-    // the outputs phase, 4 ranks at once: output shard g (of all outputs) is written by rank g mod 4
-    expect(await ranks("outputs")).toEqual([0, 0, 0, 0]);
+    // the outputs phase, all ranks at once: output shard g (of all outputs) is written by rank g mod W
+    expect(await ranks("outputs")).toEqual(ok);
     const shardMarkers = readdirSync(spillDir).filter((f) => f.startsWith("shard-")).map((f) => JSON.parse(readFileSync(join(spillDir, f), "utf8")));
     expect(shardMarkers.length).toBeGreaterThanOrEqual(4);
-    expect(new Set(shardMarkers.map((m) => m.by))).toEqual(new Set([0, 1, 2, 3].map((r) => `rank ${r}/4`)));
+    expect(new Set(shardMarkers.map((m) => m.by))).toEqual(new Set(all.map((r) => `rank ${r}/${W}`)));
     const mtimes = new Map(shardMarkers.map((m) => [m.path as string, statSync(join(out, m.path)).mtimeMs]));
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     const fin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--json", "--phase", "finalize", "--wait-seconds", "5"]);
@@ -88,7 +95,7 @@ describe("ranks and resume", () => {
     for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t);
     // once the run is finished the spills go; the list of output shards stays, and an outputs rank run again has nothing to do
     expect(readdirSync(spillDir)).toEqual(["finished.json"]);
-    const again = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "outputs", "--rank", "2", "--world-size", "4", "--wait-seconds", "1"]);
+    const again = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "outputs", "--rank", "1", "--world-size", String(W), "--wait-seconds", "1"]);
     expect(again.code, again.stderr).toBe(0);
     for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t);
     const refin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]);
@@ -96,17 +103,19 @@ describe("ranks and resume", () => {
     expectSameTree(single, out);
   });
 
-  it("3 ranks running every phase at once (--phase all) give byte-identical outputs", async () => {
-    const out = join(corpus, "all-phases");
-    const codes = await Promise.all(
-      [0, 1, 2].map(
-        async (rank) => (await startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--rank", String(rank), "--world-size", "3", "--workers", "0", "--wait-seconds", "600"]).exit).code,
-      ),
-    );
-    expect(codes).toEqual([0, 0, 0]);
+  // one test for both: the ranks take their number from the SLURM variables and run every phase (--phase all);
+  // 4 ranks, so that the 6 units split unevenly
+  it("4 ranks running every phase at once, numbered by SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, give byte-identical outputs; rank 0 finalizes after waiting for the others", async () => {
+    const out = join(corpus, "slurm");
+    const run = (rank: number) =>
+      startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--wait-seconds", "600"], {
+        env: { SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "4" },
+      }).exit;
+    const codes = await Promise.all([0, 1, 2, 3].map(run));
+    expect(codes.map((c) => c.code)).toEqual([0, 0, 0, 0]);
     // every rank saved its own share of the merge
     const [token] = readdirSync(join(out, ".work", "group"));
-    expect(readdirSync(join(out, ".work", "group", token!)).filter((f) => f.endsWith(".json")).sort()).toEqual([0, 1, 2].map((r) => `share-w3-r${r}.json`));
+    expect(readdirSync(join(out, ".work", "group", token!)).filter((f) => f.endsWith(".json")).sort()).toEqual([0, 1, 2, 3].map((r) => `share-w4-r${r}.json`));
     expectSameTree(single, out);
   });
 
@@ -135,18 +144,6 @@ describe("ranks and resume", () => {
     expect(readdirSync(spillDir).filter((f) => f.startsWith("shard-"))).toEqual([]);
     expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
     expect(readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet")).equals(before)).toBe(true);
-    expectSameTree(single, out);
-  });
-
-  it("ranks read from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT; rank 0 finalizes after waiting for the others", async () => {
-    const out = join(corpus, "slurm");
-    const run = (rank: number) =>
-      startCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--wait-seconds", "600"], {
-        env: { SLURM_ARRAY_TASK_ID: String(rank), SLURM_ARRAY_TASK_COUNT: "2" },
-      }).exit;
-    const [a, b] = await Promise.all([run(0), run(1)]);
-    expect(b.code).toBe(0);
-    expect(a.code).toBe(0);
     expectSameTree(single, out);
   });
 
@@ -194,7 +191,7 @@ describe("ranks and resume", () => {
 
   it("--refilter rebuilds a data-product shard that was truncated or deleted after the run finished, to the same bytes, and leaves intact ones alone", () => {
     const out = join(corpus, "damaged-outputs");
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"]).code).toBe(0);
+    finishedRun(out);
     const shards = Object.values(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).outputs as Record<string, { name: string; shards: { path: string }[] }>).flatMap((o) => o.shards.map((sh) => `outputs/${o.name}/${sh.path}`));
     expect(shards.length).toBeGreaterThanOrEqual(4);
     const mtimes = () => new Map(shards.filter((f) => existsSync(join(out, f))).map((f) => [f, statSync(join(out, f)).mtimeMs]));
@@ -224,7 +221,7 @@ describe("ranks and resume", () => {
 
   it("--refilter re-decides a finished run with changed filters without re-annotating, to the bytes of a fresh run", () => {
     const out = join(corpus, "refilter");
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0"]).code).toBe(0);
+    finishedRun(out);
     const mix = JSON.parse(readFileSync(join(corpus, "mix.json"), "utf8"));
     writeFileSync(join(corpus, "mix-refilter.json"), JSON.stringify({ ...mix, filters: { ...mix.filters, maxResponseTokens: 1500, requireCorrect: false } }));
     expect(runCli(["run", join(corpus, "mix-refilter.json"), "--out", out, "--quiet"]).code).toBe(2); // finished run: needs --refilter
