@@ -359,7 +359,8 @@ describe("text is normalised once, at mapping time: lone surrogates → U+FFFD, 
     const mix = quickstartVariant("odd-text", { path: "in/odd.jsonl", onError: "fail" });
     writeFileSync(join(dir, "mix.json"), JSON.stringify(mix));
     const ids = sample.map((s) => expectText(s.id!)).sort();
-    for (const [out, extra] of [["o0", ["--workers", "0"]], ["o2", ["--workers", "2"]], ["o0", ["--workers", "2", "--force"]]] as const) {
+    // --force replaces the 2-worker run without threads: each of 0 and 2 workers and --force once
+    for (const [out, extra] of [["o0", ["--workers", "0"]], ["o2", ["--workers", "2"]], ["o2", ["--workers", "0", "--force"]]] as const) {
       const r = cli(["run", join(dir, "mix.json"), "--out", join(dir, out), "--quiet", ...extra]);
       expect(r.code, r.stderr).toBe(0);
       const m = JSON.parse(readFileSync(join(dir, out, "manifest.json"), "utf8")) as Manifest;

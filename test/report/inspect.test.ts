@@ -1,7 +1,9 @@
 /**
  * inspect / show / export and the library API on real shards: written by the pipeline (quickstart mix
  * run into a temp folder) and written by DuckDB itself (COPY … TO 'x.parquet'). DuckDB is the
- * independent reader every count is checked against.
+ * independent reader every count is checked against. A CLI process is started where the command line
+ * is the point (options, output format, exit codes, error wording); what only the reader or the
+ * renderer decides is called in-process (each CLI start costs about a CPU-second).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, mkdirSync } from "node:fs";
@@ -9,7 +11,8 @@ import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { duck } from "../helpers/duckdb.js";
-import { describe as describeShards, openShards, sample, toArrow, idPriority, findRow, collectReport } from "../../src/index.js";
+import { describe as describeShards, openShards, sample, toArrow, arrowIpc, idPriority, findRow, collectReport } from "../../src/index.js";
+import { renderRollout } from "../../src/report/terminal.js";
 
 const sq = (p: string) => p.replace(/'/g, "''");
 const count = async (sql: string) => Number((await duck(sql))[0]!.n);
@@ -18,7 +21,7 @@ describe("inspect on shards written by the pipeline", () => {
   const out = join(tempDir("curate-inspect-"), "qs");
   let manifest: any;
   beforeAll(() => {
-    const r = runCli(["run", "pipelines/quickstart.json", "--out", out, "--workers", "2", "--quiet"]);
+    const r = runCli(["run", "pipelines/quickstart.json", "--out", out, "--workers", "0", "--quiet"]);
     expect(r.stderr).not.toMatch(/Error:/);
     expect(r.code).toBe(0);
     manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
@@ -66,7 +69,7 @@ describe("inspect on shards written by the pipeline", () => {
     }
   });
 
-  it("inspect --json and the terminal view agree with the manifest", () => {
+  it("inspect --json and the terminal view agree with the manifest", async () => {
     const j = runCli(["inspect", out, "--json", "--where", "kept = false"]);
     expect(j.code).toBe(0);
     const d = JSON.parse(j.stdout);
@@ -75,8 +78,7 @@ describe("inspect on shards written by the pipeline", () => {
     expect(d.signals).toBeUndefined(); // the run's signal table counts all rows, not the --where ones
     // a column only rejected/ has (reason) filters the whole run folder; data/ rows read it as null
     const [reason, n] = Object.entries<number>(manifest.counts.byReason)[0]!;
-    const byReason = JSON.parse(runCli(["inspect", out, "--json", "--where", `reason = "${reason}"`]).stdout);
-    expect(byReason.matched).toBe(n);
+    expect(await describeShards(out, { where: `reason = "${reason}"` })).toMatchObject({ rows: manifest.counts.rowsIn, matched: n });
     const t = runCli(["inspect", join(out, "data")]);
     expect(t.code).toBe(0);
     expect(t.stdout).toContain(`${manifest.counts.kept.toLocaleString("en-US")} rows`);
@@ -99,7 +101,7 @@ describe("inspect on shards written by the pipeline", () => {
       const [stage, , rows, kept, droppedAs, other] = line!.trim().split(/\s+/);
       expect([stage, ...[rows, kept, droppedAs, other].map((x) => Number(x!.replace(/,/g, "")))]).toEqual([s.stage, s.rows, s.kept, s.droppedAs, s.rows - s.kept - s.droppedAs]);
     }
-    expect(JSON.parse(runCli(["inspect", out, "--json"]).stdout).signals).toEqual(signals);
+    // --json carries it: the --sample --json run of the next test has no --where, so it carries the table too
   });
 
   it("--sample N --seed S is the N rows with the smallest seeded hash of their id, reasoning folded and answer marked", async () => {
@@ -107,8 +109,9 @@ describe("inspect on shards written by the pipeline", () => {
     const expected = ids.sort((a, b) => idPriority(a, 7) - idPriority(b, 7)).slice(0, 4);
     const rows = await sample(out, 4, { seed: 7 });
     expect(rows.map((r) => r.id)).toEqual(expected);
-    const again = runCli(["inspect", out, "--sample", "4", "--seed", "7", "--json"]);
-    expect(JSON.parse(again.stdout).sample.rows.map((r: any) => r.id)).toEqual(expected);
+    const again = JSON.parse(runCli(["inspect", out, "--sample", "4", "--seed", "7", "--json"]).stdout);
+    expect(again.sample.rows.map((r: any) => r.id)).toEqual(expected);
+    expect(again.signals).toEqual(manifest.signals); // inspect <run> --json carries the run's signal table
     const other = await sample(out, 4, { seed: 8 });
     expect(other.map((r) => r.id)).not.toEqual(expected);
 
@@ -126,13 +129,12 @@ describe("inspect on shards written by the pipeline", () => {
     }
   });
 
-  it("--where errors are usage errors that point at the problem and name the columns", () => {
+  it("--where errors are usage errors that point at the problem and name the columns", async () => {
     const r = runCli(["inspect", out, "--where", "tokns > 5"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown column "tokns"; columns are: id, ordinal/);
-    const s = runCli(["inspect", out, "--where", 'verdict = "x" and']);
-    expect(s.code).toBe(2);
-    expect(s.stderr).toMatch(/expected a value/);
+    // a parse error is a WhereError as the unknown column is (the CLI's exit 2 shown above): in-process
+    await expect(describeShards(out, { where: 'verdict = "x" and' })).rejects.toThrow(/expected a value/);
     const m = runCli(["inspect", join(out, "nope")]);
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/no such file or folder/);
@@ -250,9 +252,8 @@ describe("inspect on a Parquet file written by DuckDB", () => {
   });
 
   it("reads the schema, counts and histogram DuckDB agrees with", async () => {
-    const r = runCli(["inspect", file, "--json"]);
-    expect(r.code).toBe(0);
-    const d = JSON.parse(r.stdout);
+    // the reader decides this (inspect --json prints describe(), see the run-folder tests): in-process
+    const d = JSON.parse(JSON.stringify(await describeShards(file)));
     expect(d.rows).toBe(await count(`SELECT count(*) AS n FROM '${sq(file)}'`));
     expect(d.files[0].rowGroups).toBeGreaterThan(1);
     const bySource = await duck(`SELECT source, count(*) AS n FROM '${sq(file)}' GROUP BY source`);
@@ -278,15 +279,14 @@ describe("inspect on a Parquet file written by DuckDB", () => {
       expect(row.tokens_response).toBeGreaterThan(2500);
       expect(typeof row.ordinal).toBe("number");
     }
-    const t = runCli(["inspect", file, "--sample", "1", "--where", 'id = "r7"']);
-    expect(t.stdout).toContain("»\\boxed{8}«");
+    // the answer is marked in the terminal view (the renderer the CLI prints with, in-process)
+    const [r7] = await sample(file, 1, { where: 'id = "r7"' });
+    expect(renderRollout(r7!, { color: false })).toContain("»\\boxed{8}«");
   });
 
-  it("export writes Arrow IPC that reads back with the same rows", () => {
-    const arrowFile = join(dir, "duck.arrow");
-    const r = runCli(["export", file, "--format", "arrow", "--out", arrowFile, "--where", "flagged"]);
-    expect(r.code).toBe(0);
-    const t = tableFromIPC(readFileSync(arrowFile));
+  it("export writes Arrow IPC that reads back with the same rows", async () => {
+    // the bytes export --format arrow writes (the CLI itself: the run-folder export test), in-process
+    const t = tableFromIPC(arrowIpc(await toArrow(file, { where: "flagged" })));
     expect(t.numRows).toBe(1000);
     expect([...(t.getChild("flagged")!.toArray() as Iterable<unknown>)].every((x) => x === true)).toBe(true);
   });
