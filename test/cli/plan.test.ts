@@ -293,7 +293,8 @@ describe("curate plan", () => {
     }
     // npm ci: the package's prepare script compiles (needs src/ and TypeScript), so no stage runs it
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
-    expect(pkg.scripts.prepare).toMatch(/tsc/);
+    expect(pkg.scripts.prepare).toBe("npm run build");
+    expect(pkg.scripts.build).toMatch(/^tsc /);
     const installs = steps.filter((x) => x.op === "RUN" && /\bnpm ci\b/.test(x.args));
     expect(installs.length).toBeGreaterThanOrEqual(1);
     for (const s of installs) expect(s.args, `Dockerfile line ${s.line}`).toMatch(/--ignore-scripts/);
