@@ -307,7 +307,7 @@ describe("curate plan", () => {
     const build = stages.find((st) => st.some((x) => x.op === "RUN" && /npm run build/.test(x.args)));
     expect(build, "a stage runs npm run build").toBeDefined();
     expect(build!.filter((x) => x.op === "WORKDIR").map((x) => x.args)).toEqual(["/app"]);
-    expect(pkg.scripts.build).toBe("tsc -p tsconfig.json");
+    expect(pkg.scripts.build).toBe("tsc -p tsconfig.json && node scripts/compile-schema.mjs");
     const tsconfig = JSON.parse(readFileSync(join(repoRoot, "tsconfig.json"), "utf8"));
     expect([tsconfig.compilerOptions.rootDir, tsconfig.compilerOptions.outDir]).toEqual(["src", "dist"]);
     expect(image.some((x) => x.op === "COPY" && /^--from=\w+ \/app\/dist \.\/dist$/.test(x.args))).toBe(true);
