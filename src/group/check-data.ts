@@ -20,7 +20,7 @@
  * Record layout (int32): [words, numberCount, ...numberHashes, set5Length, ...set5, ...set2].
  */
 import { fmix32 } from "../text/hash.js";
-import { MinHasher, setJaccard, shingleSet, type TextSketcher } from "./minhash.js";
+import { MinHasher, intersectionSize, setJaccard, shingleSet, type TextSketcher } from "./minhash.js";
 import { leadingNumberEnd } from "./normalize.js";
 
 const NUMBER_SEED = 0x4e554d42;
@@ -144,14 +144,7 @@ export const SECOND_SIGNAL_MIN_WORDS = 50;
 export const SECOND_SIGNAL_MAX_DIFFERENCE = 8;
 
 function smallEdit(x: Int32Array, y: Int32Array, threshold: number): boolean {
-  let i = 0;
-  let j = 0;
-  let inter = 0;
-  while (i < x.length && j < y.length) {
-    const a = x[i]!;
-    const b = y[j]!;
-    if (a === b) { inter++; i++; j++; } else if (a < b) i++; else j++;
-  }
+  const inter = intersectionSize(x, y);
   const union = x.length + y.length - inter;
   return union - inter <= SECOND_SIGNAL_MAX_DIFFERENCE && inter >= threshold * union;
 }

@@ -181,8 +181,8 @@ export function shingleSet(shingles: Int32Array): Int32Array {
   return s.slice(0, w);
 }
 
-/** Exact Jaccard of two sorted de-duplicated int32 sets. Two empty sets have Jaccard 0. */
-export function setJaccard(x: Int32Array, y: Int32Array): number {
+/** Size of the intersection of two sorted de-duplicated int32 sets (one merge pass). */
+export function intersectionSize(x: Int32Array, y: Int32Array): number {
   let i = 0;
   let j = 0;
   let inter = 0;
@@ -191,6 +191,12 @@ export function setJaccard(x: Int32Array, y: Int32Array): number {
     const b = y[j]!;
     if (a === b) { inter++; i++; j++; } else if (a < b) i++; else j++;
   }
+  return inter;
+}
+
+/** Exact Jaccard of two sorted de-duplicated int32 sets. Two empty sets have Jaccard 0. */
+export function setJaccard(x: Int32Array, y: Int32Array): number {
+  const inter = intersectionSize(x, y);
   const union = x.length + y.length - inter;
   return union === 0 ? 0 : inter / union;
 }
