@@ -1,17 +1,13 @@
 /**
  * Generators of the hostile inputs of issue #18, in plain JS for bench/faults.mjs (tests may import
  * them too). Each writes a real file: JSONL lines, gzip members, Parquet written by hyparquet-writer
- * and then made to tell one lie by re-encoding its footer or one page (the same surgery as
- * test/helpers/parquet-surgery.ts).
+ * and then made to tell one lie by re-encoding its footer or one page (bench/parquet-surgery.mjs,
+ * which the tests use too).
  */
 import { Readable } from "node:stream";
 import { createGzip, gzipSync } from "node:zlib";
-import { parquetMetadata } from "hyparquet";
-import { parquetHeader } from "hyparquet/src/column.js";
-import { deserializeTCompactProtocol } from "hyparquet/src/thrift.js";
-import { ByteWriter, parquetWriteBuffer } from "hyparquet-writer";
-import { writeMetadata } from "hyparquet-writer/src/metadata.js";
-import { serializeTCompactProtocol } from "hyparquet-writer/src/thrift.js";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { chunkStart, pageAt, withFooter, withPage } from "./parquet-surgery.mjs";
 
 /** Seeded random numbers in [0, 1): the same inputs on every run. */
 export function rng(seed) {
@@ -37,76 +33,6 @@ export const nest = (depth, open, close, inner = "1") => open.repeat(depth) + in
 export function* textPieces(bytes, seed) {
   const piece = Buffer.from(`${seed} thinks step by step, checking each line. `.repeat(1 + (1 << 20) / 40)).subarray(0, 1 << 20);
   for (let left = bytes; left > 0; left -= piece.length) yield piece.subarray(0, Math.min(left, piece.length));
-}
-
-// ---- Parquet surgery -------------------------------------------------------------------------
-
-function footerLength(file) {
-  return new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(file.length - 8, true);
-}
-
-function assemble(body, meta) {
-  const w = new ByteWriter();
-  writeMetadata(w, meta);
-  w.appendUint32(0x31524150); // PAR1
-  const foot = new Uint8Array(w.getBuffer());
-  const out = new Uint8Array(body.length + foot.length);
-  out.set(body);
-  out.set(foot, body.length);
-  return out;
-}
-
-/** The same data with a footer re-encoded after `edit` changed what it claims. */
-export function withFooter(file, edit) {
-  const m = parquetMetadata(file);
-  edit(m);
-  return assemble(file.subarray(0, file.length - 8 - footerLength(file)), m);
-}
-
-/** Where column `column`'s chunk in row group `group` starts (its first page header). */
-export function chunkStart(file, group, column) {
-  const meta = parquetMetadata(file).row_groups[group].columns[column].meta_data;
-  return Number(meta.dictionary_page_offset || meta.data_page_offset);
-}
-
-/** The page whose header starts at `offset` (raw Thrift header, body) and where the next starts. */
-export function pageAt(file, offset) {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const reader = { view, offset };
-  const header = deserializeTCompactProtocol(reader);
-  const size = parquetHeader({ view, offset }).compressed_page_size;
-  return { header, body: file.slice(reader.offset, reader.offset + size), next: reader.offset + size };
-}
-
-/** Replace the page at `offset` with `edit(page)`; later offsets and the chunk's sizes move with it. */
-export function withPage(file, offset, edit) {
-  const old = pageAt(file, offset);
-  const page = edit({ header: structuredClone(old.header), body: old.body });
-  const w = new ByteWriter();
-  serializeTCompactProtocol(w, page.header);
-  const head = new Uint8Array(w.getBuffer());
-  const end = file.length - 8 - footerLength(file);
-  const body = new Uint8Array(offset + head.length + page.body.length + (end - old.next));
-  body.set(file.subarray(0, offset));
-  body.set(head, offset);
-  body.set(page.body, offset + head.length);
-  body.set(file.subarray(old.next, end), offset + head.length + page.body.length);
-  const delta = BigInt(head.length + page.body.length - (old.next - offset));
-  const m = parquetMetadata(file);
-  const move = (v) => (v !== undefined && v > BigInt(offset) ? v + delta : v);
-  for (const g of m.row_groups) {
-    for (const c of g.columns) {
-      const meta = c.meta_data;
-      const start = BigInt(meta.dictionary_page_offset || meta.data_page_offset);
-      if (start <= BigInt(offset) && BigInt(offset) < start + meta.total_compressed_size) {
-        meta.total_compressed_size += delta;
-        meta.total_uncompressed_size += delta;
-      }
-      meta.data_page_offset = move(meta.data_page_offset);
-      meta.dictionary_page_offset = move(meta.dictionary_page_offset);
-    }
-  }
-  return assemble(body, m);
 }
 
 // ---- Parquet rollouts ------------------------------------------------------------------------

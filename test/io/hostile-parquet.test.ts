@@ -9,13 +9,16 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import { brotliCompressSync, createGzip, gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { quickstartVariant, repoRoot, tempDir } from "../helpers/cli.js";
 import { duck } from "../helpers/duckdb.js";
 import { chunkStart, pageAt, pageOffsets, varint, withFooter, withPage, withPages } from "../helpers/parquet-surgery.js";
 import { readParquetRows } from "../../src/io/parquet-read.js";
+// the generators bench/faults.mjs runs too: `bytes` of text in 1 MiB pieces, and five rollouts whose
+// row 3 response is `bytes` long (its page body replaced by the gzip of the real values, made in
+// pieces, so neither the test nor the file holds the cell whole: 2.5 MB on disk for 400 MB)
+import { bigCellFile, textPieces as text } from "../../bench/fault-inputs.mjs";
 import { readSources, resolveSourceFiles } from "../../src/io/sources.js";
 import { compressorsFor, initCompressors } from "../../src/io/parquet-write.js";
 
@@ -227,52 +230,10 @@ describe("Parquet inputs whose metadata lies", () => {
   }, 300_000);
 });
 
-/** `bytes` of text, in 1 MB pieces (the test never holds a big cell as one string). */
-function* text(bytes: number, seed: string): Generator<Buffer> {
-  const piece = Buffer.from(`${seed} thinks step by step, checking each line. `.repeat(1 + (1 << 20) / 40)).subarray(0, 1 << 20);
-  for (let left = bytes; left > 0; left -= piece.length) yield piece.subarray(0, Math.min(left, piece.length));
-}
-
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n);
   return b;
-}
-
-/**
- * Five rollouts whose row 3 response is `bytes` long. hyparquet-writer writes the file with a small
- * response there; then the response page's body is replaced by the gzip of the real values, made in
- * pieces, so neither the test nor the file holds the cell whole (it is 2.5 MB on disk).
- */
-async function bigCellFile(tag: string, bytes: number): Promise<Uint8Array> {
-  const response = (i: number) => `Adding ${i} and ${i} gives \\boxed{${2 * i}}.`;
-  const file = rollouts(tag, { codec: "GZIP", rows: 5, rowGroupSize: 5, response, problem: (i) => `${tag}: what is ${i} plus ${i}?`, answer: (i) => String(2 * i) });
-  const at = chunkStart(file, 0, RESPONSE);
-  const page = pageAt(file, at);
-  expect(page.header.field_1).toBe(3); // one DATA_PAGE_V2 holds the column
-  const levels = page.header.field_8.field_5;
-  let plain = 0;
-  function* values(): Generator<Buffer> {
-    for (let i = 0; i < 5; i++) {
-      const v = i === 2 ? null : Buffer.from(response(i));
-      const n = v ? v.length : bytes;
-      plain += 4 + n;
-      yield u32(n);
-      if (v) yield v;
-      else yield* text(bytes, tag);
-    }
-  }
-  const gz: Buffer[] = [];
-  for await (const c of Readable.from(values()).pipe(createGzip({ level: 1 }))) gz.push(c as Buffer);
-  const packed = Buffer.concat(gz);
-  return withPage(file, at, (p) => {
-    const body = new Uint8Array(levels + packed.length);
-    body.set(p.body.subarray(0, levels));
-    body.set(packed, levels);
-    p.header.field_2 = levels + plain;
-    p.header.field_3 = body.length;
-    return { header: p.header, body };
-  });
 }
 
 describe("a 400 MB cell", () => {
@@ -280,7 +241,9 @@ describe("a 400 MB cell", () => {
   const path = join(dir, "big.parquet");
   const cell = 400_000_000;
   beforeAll(async () => {
-    writeFileSync(path, await bigCellFile("big", cell));
+    const file = await bigCellFile("big", cell);
+    expect(pageAt(file, chunkStart(file, 0, RESPONSE)).header.field_1).toBe(3); // one DATA_PAGE_V2 holds the column
+    writeFileSync(path, file);
   }, 120_000);
 
   it("quarantine: is one row_too_large record with a snippet, the other rows go on, memory stays small", async () => {
