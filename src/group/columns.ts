@@ -4,6 +4,20 @@
  * `data` may hold more entries than `length`; read below `length`.
  */
 
+/** Where `v` is in the ascending `a[0 .. length)`, or -1 (binary search). */
+export function sortedIndexOf(a: Int32Array, v: number, length = a.length): number {
+  let lo = 0;
+  let hi = length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[mid]!;
+    if (x === v) return mid;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 export class GrowInt32 {
   data: Int32Array;
   length = 0;

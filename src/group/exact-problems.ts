@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { BandBuckets } from "./buckets.js";
-import { GrowInt32 } from "./columns.js";
+import { GrowInt32, sortedIndexOf } from "./columns.js";
 import { CheckData, recordsMatch, recordSimilarity } from "./check-data.js";
 import { oneBitJaccard, TextSketcher } from "./minhash.js";
 import type { ResolvedSketch } from "./params.js";
@@ -124,16 +124,8 @@ export class ExactProblems {
 
   /** The problem whose first row has `ordinal` (problems are numbered in first-row order). */
   ofOrdinal(ordinal: number): number {
-    const o = this.first.data;
-    let lo = 0;
-    let hi = this.first.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = o[mid]!;
-      if (v === ordinal) return mid;
-      if (v < ordinal) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const at = sortedIndexOf(this.first.data, ordinal, this.first.length);
+    if (at >= 0) return at;
     throw new Error(`group: pair names ordinal ${ordinal}, which is not the first row of a problem`);
   }
 

@@ -3,6 +3,7 @@
  * counts, pass rate), whether its problem joined the group as a near-duplicate, and the group-level
  * drop decided for it, if any.
  */
+import { sortedIndexOf } from "./columns.js";
 import { DROP_CAP, DROP_NONE } from "./decisions.js";
 import type { ClusterSummary, GroupDrop, GroupStats, RowGroupInfo } from "./types.js";
 
@@ -32,16 +33,9 @@ export class GroupResult {
 
   private rowOf(ordinal: number): number {
     const o = this.cols.ordinals;
-    let lo = 0;
-    let hi = o.length - 1;
     if (ordinal >= 0 && ordinal < o.length && o[ordinal] === ordinal) return ordinal;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = o[mid]!;
-      if (v === ordinal) return mid;
-      if (v < ordinal) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const at = sortedIndexOf(o, ordinal);
+    if (at >= 0) return at;
     throw new Error(`group: no row with ordinal ${ordinal} was added`);
   }
 

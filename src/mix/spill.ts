@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { tempPathFor, writeFileAtomic } from "../io/atomic.js";
 import { chargeWrite } from "../io/parquet-write.js";
 import { withFsContext } from "../errors.js";
+import { sortedIndexOf } from "../group/columns.js";
 
 const IDX_MAGIC = 0x4c505343; // "CSPL"
 const ENTRY = 20; // u32 table index, f64 offset, u32 length, u32 size
@@ -147,16 +148,7 @@ export class SpillReader {
 
   /** entry of table row i, or -1 */
   private find(i: number): number {
-    let lo = 0;
-    let hi = this.rows.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.rows[mid]!;
-      if (r === i) return mid;
-      if (r < i) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return sortedIndexOf(this.rows, i);
   }
 
   /** text size of row i's record, -1 when the row has none */
