@@ -25,7 +25,6 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { readParquetRows } from "../io/parquet-read.js";
 import { HubError, endpointUrl, hubGet, hubTarget, readText, redactUrl, type HubBody, type HubLimits, type HubTarget } from "../io/http.js";
 
 export { HubError, HUB_LIMITS, LIMIT_ENV, redactUrl, type HubLimits } from "../io/http.js";
@@ -123,6 +122,7 @@ async function writeChecked(body: HubBody, tmp: string, cap: number): Promise<nu
 
 /** Decode every row group: a file that passes is one the loader can read. */
 async function checkParquet(path: string, label: string): Promise<void> {
+  const { readParquetRows } = await import("../io/parquet-read.js"); // loaded on first use (see io/sources.ts)
   try {
     for await (const _ of readParquetRows(path)) {
       // decoding is the check

@@ -17,7 +17,6 @@
 import type { SourceFile } from "./sources.js";
 import { LocalBytes, closeStream, type ByteSource } from "./byte-source.js";
 import { openBytes } from "./remote-bytes.js";
-import { parquetRowGroups } from "./parquet-read.js";
 import type { HubSettings } from "./http.js";
 import { UsageError } from "../errors.js";
 
@@ -71,6 +70,7 @@ async function rangesOf(file: SourceFile, unitBytes: number, remote: HubSettings
   if (file.bytes <= unitBytes || file.source.limit !== undefined) return null;
   if (file.format === "jsonl") return byteRanges(file.bytes, unitBytes);
   if (file.format !== "parquet") return null;
+  const { parquetRowGroups } = await import("./parquet-read.js"); // loaded on first use (see io/sources.ts)
   const bytes = opened(file, remote);
   try {
     const ranges = rowGroupRanges(await parquetRowGroups(bytes), unitBytes);
