@@ -10,7 +10,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import o200k, { encode } from "gpt-tokenizer/encoding/o200k_base";
-import { pieceBpeOf } from "../dist/tokens/bpe.js";
+import { vocabPieceBpe } from "../dist/tokens/bpe.js";
+import { loadO200kVocab } from "../dist/tokens/vocab.js";
 import { makeO200kEncoder } from "../dist/tokens/count.js";
 import { countSegmented } from "../dist/tokens/annotator.js";
 
@@ -30,7 +31,7 @@ const reference = (t) => {
   });
   return out;
 };
-const fast = makeO200kEncoder(pieceBpeOf(o200k));
+const fast = makeO200kEncoder(vocabPieceBpe(await loadO200kVocab()));
 const mb = texts.reduce((a, t) => a + Buffer.byteLength(t), 0) / 1e6;
 let differing = 0;
 for (const t of texts) {

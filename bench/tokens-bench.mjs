@@ -10,7 +10,8 @@
  */
 import o200k, { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { get_encoding } from "tiktoken";
-import { pieceBpeOf } from "../dist/tokens/bpe.js";
+import { vocabPieceBpe } from "../dist/tokens/bpe.js";
+import { loadO200kVocab } from "../dist/tokens/vocab.js";
 import { makeO200kCounter } from "../dist/tokens/count.js";
 import { traceTokens } from "../dist/tokens/annotator.js";
 import { normalizeTrace } from "../dist/record/trace.js";
@@ -39,7 +40,7 @@ function measure(texts, count) {
 const tiktoken = get_encoding("o200k_base");
 for (const [name, texts] of sets) {
   const mb = texts.reduce((a, t) => a + t.length, 0) / 1e6;
-  const counter = makeO200kCounter(pieceBpeOf(o200k));
+  const counter = makeO200kCounter(vocabPieceBpe(await loadO200kVocab()));
   const ours = measure(texts, counter);
   const ref = measure(texts, (t) => countTokens(t, NO_SPECIAL));
   const splits = new Map(texts.map((t) => [t, normalizeTrace(t)]));

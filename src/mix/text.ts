@@ -14,7 +14,8 @@
  */
 import type { MixConfig } from "../config/types.js";
 import { countSegmented } from "../tokens/annotator.js";
-import { pieceBpeOf } from "../tokens/bpe.js";
+import { vocabPieceBpe } from "../tokens/bpe.js";
+import { loadO200kVocab, o200kSpecialTokens } from "../tokens/vocab.js";
 import { makeO200kCounter, makeO200kEncoder } from "../tokens/count.js";
 import type { Template } from "../config/outputs.js";
 import type { Rollout } from "../record/rollout.js";
@@ -51,44 +52,59 @@ const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 type TokMod = {
   encode: (t: string, o?: { allowedSpecial?: Set<string>; disallowedSpecial?: Set<string> }) => number[];
   decode: (ids: Iterable<number>) => string;
-  ALL_SPECIAL_TOKENS?: string;
-  default: unknown;
 };
 
+const gptTokenizer = (tokenizer: MixConfig["tokenizer"]): Promise<TokMod> =>
+  (tokenizer === "cl100k_base" ? import("gpt-tokenizer/encoding/cl100k_base") : import("gpt-tokenizer/encoding/o200k_base")) as unknown as Promise<TokMod>;
+
 export async function loadEncoder(tokenizer: MixConfig["tokenizer"]): Promise<Encoder> {
-  const mod = (tokenizer === "cl100k_base"
-    ? await import("gpt-tokenizer/encoding/cl100k_base")
-    : await import("gpt-tokenizer/encoding/o200k_base")) as unknown as TokMod;
-  // o200k: the pre-tokeniser, piece encoder and piece memo of the annotate counter (src/tokens/count.ts),
-  // ~3× gpt-tokenizer's encode on math text, tiktoken's ids; cl100k: gpt-tokenizer in space-aligned segments
-  const cl100k = tokenizer === "cl100k_base";
-  const bpe = cl100k ? null : pieceBpeOf(mod.default);
-  const encode = bpe
-    ? makeO200kEncoder(bpe)
-    : (text: string): number[] => {
-        const out: number[] = [];
-        countSegmented(text, (s) => {
-          const ids = mod.encode(s, NO_SPECIAL);
-          for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-          return ids.length;
-        });
-        return out;
-      };
-  const count = bpe ? makeO200kCounter(bpe) : (text: string) => countSegmented(text, (s) => mod.encode(s, NO_SPECIAL).length);
+  if (tokenizer === "cl100k_base") return cl100kEncoder(await gptTokenizer(tokenizer));
+  // the pre-tokeniser, piece encoder and piece memo of the annotate counter (src/tokens/count.ts) over
+  // the vocabulary table (src/tokens/vocab.ts): ~3× gpt-tokenizer's encode on math text, tiktoken's ids
+  const vocab = await loadO200kVocab();
+  const specials = await o200kSpecialTokens();
+  const specialText = new Map([...specials].map(([text, id]) => [id, text]));
+  const bpe = vocabPieceBpe(vocab);
+  const encode = makeO200kEncoder(bpe);
+  const count = makeO200kCounter(bpe);
   return {
     encode,
     count: (text) => count(text),
-    decode: (ids) => mod.decode(Array.from(ids)),
-    separatorIds(text: string): number[] {
-      if (text === "") return [];
-      try {
-        const ids = mod.encode(text, { allowedSpecial: new Set([text]) });
-        if (ids.length === 1) return ids;
-      } catch {
-        /* not a special token of this encoding */
-      }
-      return encode(text);
+    decode: (ids) => vocab.decode(ids, specialText),
+    separatorIds: (text) => {
+      const id = specials.get(text);
+      return id !== undefined ? [id] : encode(text);
     },
+  };
+}
+
+/** The id of a special token of the encoding, or null when `text` is not one. */
+function specialId(mod: TokMod, text: string): number[] | null {
+  try {
+    const ids = mod.encode(text, { allowedSpecial: new Set([text]) });
+    if (ids.length === 1) return ids;
+  } catch {
+    /* not a special token of this encoding */
+  }
+  return null;
+}
+
+/** cl100k_base: gpt-tokenizer in space-aligned segments (see countSegmented). */
+function cl100kEncoder(mod: TokMod): Encoder {
+  const encode = (text: string): number[] => {
+    const out: number[] = [];
+    countSegmented(text, (s) => {
+      const ids = mod.encode(s, NO_SPECIAL);
+      for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+      return ids.length;
+    });
+    return out;
+  };
+  return {
+    encode,
+    count: (text) => countSegmented(text, (s) => mod.encode(s, NO_SPECIAL).length),
+    decode: (ids) => mod.decode(Array.from(ids)),
+    separatorIds: (text) => specialId(mod, text) ?? encode(text),
   };
 }
 

@@ -16,8 +16,9 @@ import type { Rollout } from "../record/rollout.js";
 import { normalizeForKeyBytes, normalizeTrace } from "../record/trace.js";
 import { Utf8Bytes } from "../text/code-units.js";
 import type { Annotator, AnnotatorModule } from "../record/annotator.js";
-import { pieceBpeOf } from "./bpe.js";
+import { vocabPieceBpe } from "./bpe.js";
 import { makeO200kCounter } from "./count.js";
+import { loadO200kVocab } from "./vocab.js";
 
 type CountFn = (text: string, opts: { disallowedSpecial: Set<string> }) => number;
 
@@ -27,8 +28,7 @@ const MAX_RUN = 1000;
 
 export async function loadCounter(tokenizer: MixConfig["tokenizer"]): Promise<TokenCounter> {
   if (tokenizer !== "cl100k_base") {
-    const mod = await import("gpt-tokenizer/encoding/o200k_base");
-    return makeO200kCounter(pieceBpeOf(mod.default));
+    return makeO200kCounter(vocabPieceBpe(await loadO200kVocab()));
   }
   const { countTokens: count }: { countTokens: CountFn } = await import("gpt-tokenizer/encoding/cl100k_base");
   const counter = ((text: string, start?: number, end?: number) =>

@@ -1,15 +1,15 @@
 /**
  * Byte-pair encoding of one o200k pre-token (a "piece"), as tiktoken does it: a piece that is a token
  * of the vocabulary is that one token; otherwise its UTF-8 bytes are merged pairwise, lowest merge
- * rank first, the leftmost pair among equal ranks. gpt-tokenizer's own merge loop (used for pieces up
- * to LONG_PIECE characters) rescans every pair after each merge: quadratic, tens of seconds on a
- * 200 KB run of one letter. Longer pieces are merged here with a binary heap ordered by (rank, start):
- * the same merges in the same order, so the same tokens, in O(n log n).
+ * rank first, the leftmost pair among equal ranks. Pieces up to LONG_PIECE units go through
+ * tiktoken's loop (ShortMerge), which rescans every pair after each merge: quadratic, so a 200 KB run
+ * of one letter would take seconds. Longer pieces are merged with a binary heap ordered by (rank,
+ * start): the same merges in the same order, so the same tokens, in O(n log n).
  *
- * The piece is encoded on its own, never re-split: gpt-tokenizer's `encode(piece)` would run its own
- * pre-tokeniser again, whose `\s` differs from tiktoken's (count.ts), and would not cut the piece
- * where count.ts cut it.
+ * The piece is encoded on its own, never re-split (count.ts cut it where tiktoken's pre-tokeniser
+ * does). Tokens are looked up by their bytes in vocab.ts's table.
  */
+import type { Vocab } from "./vocab.js";
 
 /** What count.ts needs of a vocabulary: ids of one piece, and a rank lookup for the long-piece merge. */
 export interface PieceBpe {
@@ -22,57 +22,83 @@ export interface PieceBpe {
 /** Pieces longer than this (UTF-16 units) are merged with the heap (measured: the quadratic loop is faster below). */
 export const LONG_PIECE = 256;
 
-/** The parts of gpt-tokenizer's BytePairEncodingCore (4.0.0) used here; checked when loaded. */
-interface GptBpeCore {
-  getBpeRankFromString(key: string): number | undefined;
-  getBpeRankFromBytes(key: Uint8Array): number | undefined;
-  bytePairEncode(input: string): number[];
-  /** index in bytePairNonUtfSortedEncoder ([bytes, rank] pairs sorted by bytes) of `key`, or -1 */
-  binarySearch(key: Uint8Array): number;
-  bytePairNonUtfSortedEncoder: [Uint8Array, number][];
-}
-
-const BOM = "\ufeff";
-
-/** The piece encoder of a gpt-tokenizer encoding module (`gpt-tokenizer/encoding/o200k_base`'s default export). */
-export function pieceBpeOf(api: unknown): PieceBpe {
-  const core = (api as { bytePairEncodingCoreProcessor?: GptBpeCore } | null)?.bytePairEncodingCoreProcessor;
-  const ok = (f: string) => typeof (core as unknown as Record<string, unknown> | undefined)?.[f] === "function";
-  if (!core || !["getBpeRankFromString", "getBpeRankFromBytes", "bytePairEncode", "binarySearch"].every(ok) || !Array.isArray(core.bytePairNonUtfSortedEncoder)) {
-    throw new Error("gpt-tokenizer: its encoding object no longer has bytePairEncodingCoreProcessor (getBpeRankFromString, getBpeRankFromBytes, bytePairEncode, binarySearch, bytePairNonUtfSortedEncoder); pin gpt-tokenizer 4.0.0 or adapt src/tokens/bpe.ts");
-  }
-  // gpt-tokenizer looks bytes up as the string a TextDecoder makes of them, and a TextDecoder drops a
-  // leading BOM: EF BB BF + "using" would get the rank of "using", EF BB BF alone none. The 9 o200k
-  // tokens that start with a BOM are kept as bytes (its non-UTF table), so such bytes are looked up
-  // there; a piece with a BOM is merged here, never by gpt-tokenizer's loop.
-  const rank = (b: Uint8Array): number | undefined => {
-    if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
-      const k = core.binarySearch(b);
-      return k >= 0 ? core.bytePairNonUtfSortedEncoder[k]![1] : undefined;
-    }
-    return core.getBpeRankFromBytes(b);
-  };
+/** The piece encoder of a vocabulary (vocab.ts: o200k_base's tokens looked up by their bytes). */
+export function vocabPieceBpe(vocab: Vocab): PieceBpe {
   const utf8 = new TextEncoder();
-  const ids = (piece: string): readonly number[] => {
-    // tiktoken receives UTF-8: a lone surrogate arrives as U+FFFD
-    const p = (piece as unknown as { isWellFormed(): boolean }).isWellFormed() ? piece : (piece as unknown as { toWellFormed(): string }).toWellFormed();
-    if (p.includes(BOM)) return heapMerge(utf8.encode(p), rank, true) as number[];
-    const whole = core.getBpeRankFromString(p);
-    if (whole !== undefined) return [whole];
-    if (p.length > LONG_PIECE) return heapMerge(utf8.encode(p), rank, true) as number[];
-    return core.bytePairEncode(p);
+  let buf = new Uint8Array(1024);
+  const rankOf = (b: Uint8Array): number | undefined => {
+    const r = vocab.rank(b, 0, b.length);
+    return r < 0 ? undefined : r;
+  };
+  const merge = new ShortMerge(vocab);
+  /** the piece's UTF-8 bytes in `buf` (tiktoken receives UTF-8: a lone surrogate arrives as U+FFFD) */
+  const encode = (piece: string): number => {
+    if (buf.length < piece.length * 3) buf = new Uint8Array(piece.length * 3);
+    return utf8.encodeInto(piece, buf).written;
+  };
+  const pieceIds = (piece: string, wantIds: boolean): number[] | number => {
+    const n = encode(piece);
+    const whole = vocab.rank(buf, 0, n);
+    if (whole >= 0) return wantIds ? [whole] : 1;
+    if (piece.length > LONG_PIECE) return heapMerge(buf.slice(0, n), rankOf, wantIds);
+    return merge.run(buf, n, wantIds);
   };
   return {
-    ids,
-    count(piece: string): number {
-      if (piece.length > LONG_PIECE) {
-        const p = (piece as unknown as { toWellFormed(): string }).toWellFormed();
-        if (p.includes(BOM)) return heapMerge(utf8.encode(p), rank, false) as number;
-        return core.getBpeRankFromString(p) !== undefined ? 1 : (heapMerge(utf8.encode(p), rank, false) as number);
-      }
-      return ids(piece).length;
-    },
+    ids: (piece) => pieceIds(piece, true) as number[],
+    count: (piece) => pieceIds(piece, false) as number,
   };
+}
+
+/**
+ * tiktoken's merge loop for a short piece: the pair of lowest rank (the leftmost among equal ranks)
+ * merges first, and only its neighbours' ranks change. Quadratic in the piece's length, which is at
+ * most LONG_PIECE units here; the arrays are reused between pieces.
+ */
+class ShortMerge {
+  private start = new Int32Array(LONG_PIECE * 3 + 2);
+  /** rank of the pair of parts (i, i + 1), -1 when it is no token */
+  private pair = new Int32Array(LONG_PIECE * 3 + 2);
+
+  constructor(private readonly vocab: Vocab) {}
+
+  run(b: Uint8Array, n: number, wantIds: boolean): number[] | number {
+    if (this.start.length < n + 2) {
+      this.start = new Int32Array(n + 2);
+      this.pair = new Int32Array(n + 2);
+    }
+    const start = this.start;
+    const pair = this.pair;
+    const vocab = this.vocab;
+    let m = n; // parts; part i is b[start[i], start[i + 1])
+    for (let i = 0; i <= n; i++) start[i] = i;
+    for (let i = 0; i + 1 < m; i++) pair[i] = vocab.rank(b, i, i + 2);
+    for (;;) {
+      let best = -1;
+      let bestRank = 0x7fffffff;
+      for (let i = 0; i + 1 < m; i++) {
+        const r = pair[i]!;
+        if (r >= 0 && r < bestRank) {
+          bestRank = r;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      // parts best and best + 1 become one: drop start[best + 1]
+      for (let i = best + 1; i < m; i++) start[i] = start[i + 1]!;
+      for (let i = best + 1; i + 1 < m; i++) pair[i] = pair[i + 1]!;
+      m--;
+      pair[best] = best + 1 < m ? vocab.rank(b, start[best]!, start[best + 2]!) : -1;
+      if (best > 0) pair[best - 1] = vocab.rank(b, start[best - 1]!, start[best + 1]!);
+    }
+    if (!wantIds) return m;
+    const out = new Array<number>(m);
+    for (let i = 0; i < m; i++) {
+      const r = vocab.rank(b, start[i]!, start[i + 1]!);
+      if (r < 0) throw new Error(`o200k BPE: no token for bytes ${Array.from(b.subarray(start[i]!, start[i + 1]!)).join(",")}`);
+      out[i] = r;
+    }
+    return out;
+  }
 }
 
 /**

@@ -10,14 +10,16 @@ import { join } from "node:path";
 import o200k, { decode } from "gpt-tokenizer/encoding/o200k_base";
 import { get_encoding } from "tiktoken";
 import { makeO200kCounter, makeO200kEncoder, o200kPieces, O200K_SPLIT_PATTERN } from "../../src/tokens/count.js";
-import { heapMerge, LONG_PIECE, pieceBpeOf } from "../../src/tokens/bpe.js";
+import { heapMerge, LONG_PIECE, vocabPieceBpe } from "../../src/tokens/bpe.js";
+import { loadO200kVocab, o200kRankList, o200kSpecialTokens, Vocab, VOCAB_FILE, gptTokenizerVersion } from "../../src/tokens/vocab.js";
 import { mulberry32, seededHash } from "../../src/text/hash.js";
 import { sharedData } from "../helpers/cli.js";
 
 const tiktoken = get_encoding("o200k_base");
 afterAll(() => tiktoken.free());
 const ref = (t: string) => tiktoken.encode_ordinary(t).length;
-const bpe = pieceBpeOf(o200k);
+const vocab = await loadO200kVocab();
+const bpe = vocabPieceBpe(vocab);
 const regexPieces = (t: string) => [...t.matchAll(new RegExp(O200K_SPLIT_PATTERN, "gu"))].map((m) => m[0]);
 
 // every class the o200k regex tells apart, ASCII and not: Lu Ll Lt Lm Lo M N, \s, [\r\n/], other;
@@ -148,21 +150,89 @@ describe("o200k counter", () => {
   });
 });
 
-describe("long pieces (heap merge)", () => {
-  it("merges exactly as gpt-tokenizer's quadratic loop on 3,000 fuzzed single pieces", () => {
-    const core = (o200k as unknown as { bytePairEncodingCoreProcessor: { bytePairEncode(s: string): number[]; getBpeRankFromBytes(b: Uint8Array): number | undefined } }).bytePairEncodingCoreProcessor;
-    const rank = (b: Uint8Array) => core.getBpeRankFromBytes(b);
-    const utf8 = new TextEncoder();
-    const rnd = mulberry32(3);
-    const runs = ["a", "ab", "Zq", "中", "é", "😀", " ", "-", "=", "9", "x", "ſ"];
-    for (let i = 0; i < 3000; i++) {
+describe("piece merges", () => {
+  const core = (o200k as unknown as { bytePairEncodingCoreProcessor: { bytePairEncode(s: string): number[]; getBpeRankFromBytes(b: Uint8Array): number | undefined } }).bytePairEncodingCoreProcessor;
+  const fuzzPieces = (seed: number, n: number, maxRun: number) => {
+    const rnd = mulberry32(seed);
+    const runs = ["a", "ab", "Zq", "中", "é", "😀", " ", "-", "=", "9", "x", "ſ", "\ufeff", "\u0301"];
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
       let piece = "";
       const unit = runs[Math.floor(rnd() * runs.length)]!;
-      for (let j = Math.floor(rnd() * 60); j >= 0; j--) piece += rnd() < 0.8 ? unit : runs[Math.floor(rnd() * runs.length)];
+      for (let j = Math.floor(rnd() * maxRun); j >= 0; j--) piece += rnd() < 0.8 ? unit : runs[Math.floor(rnd() * runs.length)];
+      out.push(piece);
+    }
+    return out;
+  };
+
+  it("the heap merge merges exactly as gpt-tokenizer's quadratic loop on 3,000 fuzzed single pieces", () => {
+    const rank = (b: Uint8Array) => core.getBpeRankFromBytes(b);
+    const utf8 = new TextEncoder();
+    for (const piece of fuzzPieces(3, 3000, 60)) {
+      if (piece.includes("\ufeff")) continue; // gpt-tokenizer's string lookup drops a leading BOM (see vocab.ts)
       expect(heapMerge(utf8.encode(piece), rank, true), JSON.stringify(piece)).toEqual(core.bytePairEncode(piece));
     }
   });
 
+  it("the vocabulary's piece encoder merges as gpt-tokenizer's loop on 3,000 fuzzed single pieces, and as the heap merge (BOMs included)", () => {
+    const rank = (b: Uint8Array) => {
+      const r = vocab.rank(b, 0, b.length);
+      return r < 0 ? undefined : r;
+    };
+    const utf8 = new TextEncoder();
+    let boms = 0;
+    for (const piece of fuzzPieces(4, 3000, 90)) {
+      const ids = bpe.ids(piece);
+      expect(bpe.count(piece)).toBe(ids.length);
+      expect(ids, JSON.stringify(piece)).toEqual(heapMerge(utf8.encode(piece), rank, true));
+      if (piece.includes("\ufeff")) boms++;
+      else expect(ids, JSON.stringify(piece)).toEqual(core.bytePairEncode(piece));
+    }
+    expect(boms).toBeGreaterThan(100);
+  });
+});
+
+describe("vocabulary table (src/tokens/vocab.ts)", () => {
+  it("holds every token of gpt-tokenizer's o200k rank list at its rank, and no other byte string", async () => {
+    const list = await o200kRankList();
+    expect(vocab.size).toBe(list.length);
+    const utf8 = new TextEncoder();
+    for (let r = 0; r < list.length; r++) {
+      const v = list[r]!;
+      const b = typeof v === "string" ? utf8.encode(v) : Uint8Array.from(v);
+      if (vocab.rank(b, 0, b.length) !== r) expect.fail(`token ${r} (${JSON.stringify(v)}) looks up as ${vocab.rank(b, 0, b.length)}`);
+    }
+    for (const s of ["", "xqzxqzxqzxqz", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"]) expect(vocab.rank(utf8.encode(s), 0, utf8.encode(s).length)).toBe(-1);
+  });
+
+  it("is loaded from the build's file (same table), and a file from another gpt-tokenizer version is not used", () => {
+    expect(existsSync(VOCAB_FILE), `${VOCAB_FILE}: written by npm run build`).toBe(true);
+    const bytes = readFileSync(VOCAB_FILE);
+    const fromFile = Vocab.deserialize(bytes, gptTokenizerVersion())!;
+    expect(fromFile).not.toBeNull();
+    expect(Buffer.from(fromFile.blob).equals(Buffer.from(vocab.blob))).toBe(true);
+    expect(Array.from(fromFile.offsets)).toEqual(Array.from(vocab.offsets));
+    expect(Vocab.deserialize(bytes, "0.0.0-other")).toBeNull();
+    expect(Vocab.deserialize(bytes.subarray(0, bytes.length - 1), gptTokenizerVersion())).toBeNull(); // truncated
+  });
+
+  it("decodes ids and special tokens as one UTF-8 text: an incomplete character at either end is U+FFFD, nothing carried to the next call", async () => {
+    const specials = new Map([...(await o200kSpecialTokens())].map(([t, id]) => [id, t]));
+    const text = "Let $x=中文😀$.";
+    const ids = Array.from(tiktoken.encode_ordinary(text));
+    expect(vocab.decode(ids)).toBe(text);
+    expect(vocab.decode([...ids, 199999], specials)).toBe(text + "<|endoftext|>");
+    const emoji = Array.from(tiktoken.encode_ordinary("😀😀😀"));
+    const split = emoji.findIndex((_, k) => k > 0 && !vocab.decode(emoji.slice(0, k)).endsWith("😀"));
+    if (split > 0) {
+      expect(vocab.decode(emoji.slice(0, split))).toContain("\ufffd");
+      expect(vocab.decode(ids)).toBe(text); // no bytes held back from the call before
+    }
+    expect(() => vocab.decode([250000])).toThrow(/no token 250000/);
+  });
+});
+
+describe("long pieces (heap merge)", () => {
   it("counts and encodes pieces far over LONG_PIECE exactly as tiktoken, decoding to the text", () => {
     const enc = makeO200kEncoder(bpe);
     const count = makeO200kCounter(bpe);

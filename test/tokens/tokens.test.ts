@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { get_encoding } from "tiktoken";
 import o200k from "gpt-tokenizer/encoding/o200k_base";
 import { countSegmented, loadCounter, keysFor, tokensModule, traceTokens } from "../../src/tokens/annotator.js";
-import { pieceBpeOf } from "../../src/tokens/bpe.js";
+import { vocabPieceBpe } from "../../src/tokens/bpe.js";
+import { loadO200kVocab } from "../../src/tokens/vocab.js";
 import { makeO200kCounter } from "../../src/tokens/count.js";
 import { normalizeTrace } from "../../src/record/trace.js";
 import type { Rollout } from "../../src/record/rollout.js";
@@ -120,7 +121,7 @@ describe("response, reasoning and solution tokens", () => {
     const annot = await tokensModule.create({ name: "t", seed: 1, tokenizer: "o200k_base", sources: [] } as never, { baseDir: ".", runDir: ".", seed: 1 });
     const batch = traceRows();
     await annot!.annotate(batch);
-    const count = makeO200kCounter(pieceBpeOf(o200k));
+    const count = makeO200kCounter(vocabPieceBpe(await loadO200kVocab()));
     const seams = new Map<string, number>();
     for (const r of batch) {
       const where = `${r.id}`;
@@ -139,10 +140,10 @@ describe("response, reasoning and solution tokens", () => {
 
   // a third of the 10,000 fuzzed responses by default (the first third, same seed); all with CURATE_TEST_FULL=1
   const share = (n: number) => (FULL ? n : Math.ceil(n / 3));
-  it(`equal tiktoken's on ${share(10_000)} fuzzed responses: tags at odd places, whitespace runs around tags, preambles, non-ASCII`, () => {
+  it(`equal tiktoken's on ${share(10_000)} fuzzed responses: tags at odd places, whitespace runs around tags, preambles, non-ASCII`, async () => {
     const enc = get_encoding("o200k_base");
     const ref = (t: string) => enc.encode_ordinary(t).length;
-    const count = makeO200kCounter(pieceBpeOf(o200k));
+    const count = makeO200kCounter(vocabPieceBpe(await loadO200kVocab()));
     const bits = ["<think>", "</think>", "<answer>", "</answer>", "<|begin_of_thought|>", "<|end_of_thought|>", "<|begin_of_solution|>", "<|end_of_solution|>",
       " ", "  ", "\n", "\n\n", "\t", " \n ", "\r\n", "\u00a0", "\u3000", "\ufeff", "\u0085", ".", "?!", "'s", "'ll", "x", "Wait", " so", "42", "\\boxed{7}", "$x^2$", "é", "中文", "😀", "ſ", "\ud800"];
     const rnd = mulberry32(41);
