@@ -24,6 +24,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
 import { sharedDataDir, readJsonl } from "./decontam-planted.mjs";
+import { report } from "./bench-json.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -113,3 +114,10 @@ if (before) {
   );
 }
 console.log(`\nmedian of per-round ratios, Python / curate: ${ratios("wall").toFixed(2)}× wall, ${ratios("cpu").toFixed(2)}× CPU${cold ? " (index built every run: --cold)" : ""}; load after ${load()}`);
+report("decontam", {
+  rows: rowCount,
+  rounds,
+  curate: { wall: m("curate", "wall"), cpu: m("curate", "cpu"), emptyWall: m("curateEmpty", "wall"), emptyCpu: m("curateEmpty", "cpu"), flagged: countLines(cOut) },
+  python: { wall: m("python", "wall"), cpu: m("python", "cpu"), emptyWall: m("pythonEmpty", "wall"), emptyCpu: m("pythonEmpty", "cpu"), flagged: countLines(pOut) },
+  ratio: { wall: ratios("wall"), cpu: ratios("cpu") },
+});

@@ -13,13 +13,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { report } from "./bench-json.mjs";
 
 const runs = Number(process.argv[2] ?? 3);
 const docs = Number(process.argv[3] ?? 10000);
 const words = Number(process.argv[4] ?? 2000);
 const refDir = process.env.REFERENCE_BENCH ?? new URL("../../shared/reference-bench/", import.meta.url).pathname;
 const root = new URL("..", import.meta.url).pathname;
-const REFERENCE = { wall: 52.0, docsPerSecond: 192, note: "datasketch 1.10.0, measured on this machine kind for issue #22" };
+const REFERENCE = { wall: 52.0, cpu: 54.3, docsPerSecond: 192, recall: { "1%": 96, "2%": 57, "5%": 2 }, note: "datasketch 1.10.0, measured on this machine kind for issue #22 (CPU-s: session of 2026-12-06)" };
 
 if (!existsSync(join(refDir, "gen_docs.py"))) {
   console.log(`skipped: ${refDir}gen_docs.py is absent (set REFERENCE_BENCH)`);
@@ -71,16 +72,17 @@ try {
       total.set(d.edit_rate, (total.get(d.edit_rate) ?? 0) + 1);
       hit.set(d.edit_rate, (hit.get(d.edit_rate) ?? 0) + (same(d.id, d.dup_of) ? 1 : 0));
     }
-    return [...total.keys()].sort((a, b) => a - b).map((k) => `${(k * 100).toFixed(0)} %: ${((100 * hit.get(k)) / total.get(k)).toFixed(1)} %`).join(", ");
+    return Object.fromEntries([...total.keys()].sort((a, b) => a - b).map((k) => [`${(k * 100).toFixed(0)}%`, +((100 * hit.get(k)) / total.get(k)).toFixed(1)]));
   };
+  const recallText = (r) => Object.entries(r).map(([k, v]) => `${k.replace("%", " %")}: ${v.toFixed(1)} %`).join(", ");
   console.log(`${docs} docs × ~${words} words, threshold 0.8, ${runs} interleaved runs each, medians`);
   const figures = {};
   for (const side of sides) {
     const rs = results[side.name];
     const wall = median(rs.map((x) => x.wall));
     const cpu = median(rs.map((x) => x.cpu));
-    figures[side.name] = { wall, cpu };
-    console.log(`${side.name.padEnd(10)} wall ${wall.toFixed(1)} s (${(docs / wall).toFixed(0)} docs/s), CPU ${cpu.toFixed(1)} s, peak RSS ${median(rs.map((x) => x.rss)).toFixed(0)} MB; recall ${recall(sameGroup[side.name])}`);
+    figures[side.name] = { wall, cpu, rssMB: median(rs.map((x) => x.rss)), recall: recall(sameGroup[side.name]) };
+    console.log(`${side.name.padEnd(10)} wall ${wall.toFixed(1)} s (${(docs / wall).toFixed(0)} docs/s), CPU ${cpu.toFixed(1)} s, peak RSS ${figures[side.name].rssMB.toFixed(0)} MB; recall ${recallText(figures[side.name].recall)}`);
   }
   const c = figures.curate;
   if (figures.datasketch) {
@@ -89,6 +91,7 @@ try {
   } else {
     console.log(`reference (${REFERENCE.note}): ${REFERENCE.wall} s, ${REFERENCE.docsPerSecond} docs/s → wall ratio ${(REFERENCE.wall / c.wall).toFixed(1)}×, per CPU-second ${(REFERENCE.wall / c.cpu).toFixed(1)}× (datasketch single-threaded: CPU ≈ wall)`);
   }
+  report("dedupe", { docs, words, runs, curate: c, datasketch: figures.datasketch ?? null, reference: REFERENCE });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -14,6 +14,7 @@
 import { existsSync, writeFileSync, mkdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { report } from "./bench-json.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a, i, xs) => (a.startsWith("--") ? [a.slice(2), xs[i + 1]] : null)).filter(Boolean));
 const rows = Number(args.rows ?? 100_000);
@@ -89,3 +90,4 @@ const result = {
     : {}),
 };
 console.log(JSON.stringify(result, null, 2));
+report("pipeline", result);

@@ -16,6 +16,7 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Verifier } from "../dist/verify/verifier.js";
 import { normalizeTrace } from "../dist/record/trace.js";
+import { report } from "./bench-json.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -145,6 +146,7 @@ async function run(label, list) {
       (list[0].expect ? `; wrong verdicts ${wrong}` : "") +
       `; symbolic worker start (once, untimed) ${workerStartMs.toFixed(0)} ms`,
   );
+  return { pairs: list.length, pairsPerSecond: list.length / secs, pairsPerCpuSecond: list.length / cpuSecs, p50Ms: q(0.5), p99Ms: q(0.99) };
 }
 
 await run("generated mix", pairs);
@@ -161,7 +163,8 @@ if (files.every(existsSync)) {
     }
   }
   runFast("sky-t1 + baselines, fast layers only", real);
-  await run("sky-t1 + baselines (whole responses)", real);
+  const figures = await run("sky-t1 + baselines (whole responses)", real);
+  report("verify", { real: figures, reference: { pairsPerSecond: 15, note: "Math-Verify 0.8.0 on the same kind of responses, measured for issue #22" } });
 } else {
   console.log(`(no evaluation data in ${dataDir}; real-response row skipped)`);
 }
