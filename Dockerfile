@@ -14,9 +14,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-# the build also compiles the mix-file schemas into dist/config/mix-validate.cjs
+# the build also compiles the mix-file schemas into dist/config/mix-validate.cjs and writes the
+# o200k vocabulary table dist/tokens/o200k_base.vocab
 COPY schemas ./schemas
-COPY scripts/compile-schema.mjs ./scripts/
+COPY scripts/compile-schema.mjs scripts/build-vocab.mjs ./scripts/
 RUN npm run build
 
 # runtime: the runtime dependencies, dist/, the schemas the mix loader reads, samples for a check

@@ -7,7 +7,7 @@
  * recursive mkdir on a read-only disk reports ENOENT; errors from worker threads arrive as bare
  * messages. `fsErrorOf` reads all of these (properties, or Node's "CODE: text, syscall 'path'" message).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Bad usage or bad config: exit code 2. */
@@ -141,22 +141,43 @@ export function withFsContext<T>(op: string, path: string, fn: () => T): T {
 }
 
 /**
- * mkdir -p that says why it failed: Node's recursive mkdir reports ENOENT when a parent cannot be made
- * (a read-only disk, no permission); the first missing folder is made alone to get the real cause.
+ * mkdir -p that says why it failed, one folder at a time from the deepest one that exists. Node's own
+ * recursive mkdir loops forever at full CPU where a folder exists but making its child says ENOENT
+ * (the working folder deleted under the process, a path in /proc: `mkdir runs` ENOENT, `mkdir .`
+ * EEXIST, again), and it reports ENOENT when a parent cannot be made (a read-only disk, no
+ * permission); made one by one, each folder fails with its own cause, naming it.
  */
 export function mkdirs(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      let first = dir;
-      while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
-      try {
-        mkdirSync(first);
-      } catch (inner) {
-        throw fsErrorOf(inner, "create folder", first) ?? inner;
-      }
+  const missing: string[] = [];
+  for (let d = dir; !exists(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  // all there: a folder, or a file in the way (mkdir names it: EEXIST)
+  if (missing.length === 0 && !isDirectory(dir)) missing.push(dir);
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      mkdirSync(missing[i]!);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST" && isDirectory(missing[i]!)) continue; // made meanwhile by another process
+      throw fsErrorOf(e, "create folder", missing[i]!) ?? e;
     }
-    throw fsErrorOf(e, "create folder", dir) ?? e;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -23,6 +23,15 @@ const MODULES: Record<string, () => Promise<{ register: Register }>> = {
   plan: () => import("./plan.js"),
 };
 
+/** Relative paths resolve against the working folder: one deleted under the shell is named plainly. */
+function workingFolderExists(): void {
+  try {
+    process.cwd();
+  } catch {
+    throw new UsageError(`the working folder no longer exists (it was deleted or moved after this shell entered it): cd to an existing folder and run again`);
+  }
+}
+
 const program = new Command();
 program
   .name("curate")
@@ -32,6 +41,7 @@ program
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 try {
+  workingFolderExists();
   const name = process.argv[2];
   const loaders = name && MODULES[name] ? [MODULES[name]!] : [...new Set(Object.values(MODULES))];
   const seen = new Set<Register>();

@@ -4,7 +4,7 @@
  * The benchmark index is built once in the main thread (`prepare`) and written to
  * `<runDir>/decontaminate/index.bin`; every worker loads that file read-only in `create`.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { AnnotateContext, Annotator, AnnotatorModule } from "../record/annotator.js";
 import type { MixConfig, FiltersConfig } from "../config/types.js";
@@ -16,6 +16,7 @@ import { indexCacheDir, indexCacheFile, readCachedIndex } from "./index-cache.js
 import { builtinCommonNgrams } from "./common.js";
 import { loadBenchmarks, type LoadOptions } from "./load.js";
 import { contaminationOf } from "./row-match.js";
+import { mkdirs } from "../errors.js";
 
 export { contaminationOf };
 
@@ -70,7 +71,7 @@ export async function buildDecontaminationIndex(cfg: DecontaminateConfig, load: 
 
 /** Write an index file atomically (temp file + rename). */
 export function writeIndexFile(index: ContaminationIndex, file: string): void {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirs(dirname(file));
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, index.serialize());
   renameSync(tmp, file);

@@ -22,10 +22,11 @@
  *   split whose manifest and files (of the recorded sizes) exist is served without any request.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { HubError, endpointUrl, hubGet, hubTarget, readText, redactUrl, type HubBody, type HubLimits, type HubTarget } from "../io/http.js";
+import { mkdirs } from "../errors.js";
 
 export { HubError, HUB_LIMITS, LIMIT_ENV, redactUrl, type HubLimits } from "../io/http.js";
 
@@ -183,7 +184,7 @@ export async function ensureParquetFiles(dataset: string, config: string, split:
   const cached = cachedFiles(dir);
   if (cached) return cached;
   const urls = await listParquetFiles(dataset, config, split, o);
-  mkdirSync(dir, { recursive: true });
+  mkdirs(dir);
   const files: string[] = [];
   const sizes: number[] = [];
   for (let i = 0; i < urls.length; i++) {

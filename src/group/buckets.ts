@@ -8,8 +8,9 @@
  * band hash — arrives as one sorted list of problem indices. Bands are independent, so the work
  * can be split by band across ranks.
  */
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { mkdirs } from "../errors.js";
 
 /** Stable LSD radix sort of (key as uint32, value) pairs, two 16-bit passes. */
 export function radixSortPairs(keys: Int32Array, vals: Int32Array, n: number): void {
@@ -118,7 +119,7 @@ export class BandBuckets {
   /** Sort every band's buffer and write it as one more run file. */
   private spill(): void {
     if (!this.dirMade) {
-      mkdirSync(this.tmpDir, { recursive: true });
+      mkdirs(this.tmpDir);
       this.dirMade = true;
     }
     const n = this.length;

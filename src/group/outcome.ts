@@ -24,7 +24,7 @@
  * confirmed pairs of bands j ≡ r (mod n) as `pairs-w<n>-r<r>.bin` in the same folder; every merge
  * share reads all of them.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { DropReason } from "../record/rollout.js";
@@ -32,6 +32,7 @@ import type { ClusterSummary, GroupStats, RowGroupInfo } from "./types.js";
 import type { BandPairs } from "./pairs.js";
 import { DEFAULT_CLUSTER_LIMIT } from "./summaries.js";
 import { unitName } from "../io/units.js";
+import { mkdirs } from "../errors.js";
 
 /** What the write step needs from the group step, for a row by its global index. */
 export interface GroupOutcome {
@@ -127,7 +128,7 @@ export function saveGroupOutcome(
   share: Share = { rank: 0, world: 1 },
 ): void {
   const dir = tokenDir(outDir, token);
-  mkdirSync(dir, { recursive: true });
+  mkdirs(dir);
   const name = shareName(share);
   // this share's earlier files (an interrupted save), marker first
   rmSync(join(dir, `${name}.json`), { force: true });

@@ -3,8 +3,9 @@
  * line) and read back only for the rows a result names (representatives, duplicate-of targets,
  * listed problems' first rows).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { mkdirs } from "../errors.js";
 
 export class RowIds {
   private mem: string[] = [];
@@ -19,7 +20,7 @@ export class RowIds {
     this.mem.push(id);
     if (this.mem.length >= this.memoryIds) {
       if (this.fd === null) {
-        mkdirSync(this.tmpDir, { recursive: true });
+        mkdirs(this.tmpDir);
         this.fd = openSync(this.file, "w");
       }
       writeSync(this.fd, this.mem.map((s) => JSON.stringify(s)).join("\n") + "\n");

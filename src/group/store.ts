@@ -3,8 +3,9 @@
  * keeps the newest entries in memory and spills older ones to a file; `get` reads spilled entries
  * back with positioned reads (candidates are rare, so random reads are cheap).
  */
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { mkdirs } from "../errors.js";
 
 export class SpillStore {
   private mem = new Int32Array(1 << 14);
@@ -54,7 +55,7 @@ export class SpillStore {
 
   private flush(): void {
     if (this.fd === null) {
-      mkdirSync(this.tmpDir, { recursive: true });
+      mkdirs(this.tmpDir);
       this.fd = openSync(this.file, "w+");
     }
     writeSync(this.fd, new Uint8Array(this.mem.buffer, 0, this.memLen * 4), 0, this.memLen * 4, this.flushed * 4);

@@ -14,7 +14,7 @@
  * Every decision sorts by seeded hashes of ids, so the result depends on the config and the rows,
  * never on worker counts or batch sizes.
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createHash } from "node:crypto";
 import type { Rollout, DropReason } from "../record/rollout.js";
@@ -33,6 +33,7 @@ import { buildOrder, checkOutputs } from "../config/outputs.js";
 import { productOf, unitsNote } from "./products.js";
 import { outputCard } from "./card.js";
 import { SpillReader, SpillWriter } from "./spill.js";
+import { mkdirs } from "../errors.js";
 
 export interface MixRow {
   record: Rollout;
@@ -279,7 +280,7 @@ export function finishOutputs(plan: OutputsPlan, shardsOf: Record<string, Closed
     const b = plan.builders.get(name)!;
     const shards = shardsOf[name] ?? [];
     const dir = join(plan.root, name);
-    mkdirSync(dir, { recursive: true });
+    mkdirs(dir);
     const overlap: Record<string, number> = {};
     for (const other of names) {
       if (other === name) continue;

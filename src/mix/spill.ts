@@ -7,11 +7,11 @@
  * index last, so a spill whose index exists is complete. Readers hold every part's index entries (22
  * bytes per record) and open the record files on first read.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { tempPathFor, writeFileAtomic } from "../io/atomic.js";
 import { chargeWrite } from "../io/parquet-write.js";
-import { withFsContext } from "../errors.js";
+import { withFsContext, mkdirs } from "../errors.js";
 import { sortedIndexOf } from "../group/columns.js";
 
 const IDX_MAGIC = 0x4c505343; // "CSPL"
@@ -32,7 +32,7 @@ export class SpillWriter {
   records = 0;
 
   constructor(dir: string, part: string, output: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirs(dir);
     this.paths = spillPaths(dir, part, output);
     this.tmp = tempPathFor(this.paths.rec);
     this.fd = openSync(this.tmp, "w");

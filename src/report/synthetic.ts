@@ -9,11 +9,12 @@
  * row, and drops those rows with reason `quality:planted_markup`, so the report's samples for that
  * reason always show the payload and the escaping can be tested in a real browser.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ShardSet, initCompressors } from "../io/parquet-write.js";
 import { REJECTED_COLUMNS, ROLLOUT_COLUMNS } from "../io/rollout-columns.js";
 import { mulberry32 } from "../text/hash.js";
+import { mkdirs } from "../errors.js";
 
 export interface SyntheticRunOptions {
   rows: number;
@@ -159,7 +160,7 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
   const k = opts.rolloutsPerProblem ?? 8;
   const fillerChars = opts.reasoningChars ?? 200;
   for (const e of ["data", "rejected", "annotated", "outputs", "manifest.json", "timings.json"]) rmSync(join(dir, e), { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  mkdirs(dir);
   await initCompressors();
   const shardOpts = { codec: "ZSTD" as const, rowGroupRows: opts.rowGroupRows ?? 5000, shardRows: opts.shardRows ?? 250_000, shardBytes: 512 * 1024 * 1024 };
   const data = new ShardSet(join(dir, "data"), "train", ROLLOUT_COLUMNS, shardOpts);
@@ -223,7 +224,7 @@ export async function writeSyntheticRun(dir: string, opts: SyntheticRunOptions):
   const entry = (s: { path: string; rows: number; bytes: number; sha256: string; extra: Record<string, number> }) => ({ path: s.path.slice(dir.length + 1), rows: s.rows, tokens: s.extra.tokens ?? 0, bytes: s.bytes, sha256: s.sha256 });
   const dataShards = data.close().map(entry);
   const rejectedShards = rejected.close().map(entry);
-  mkdirSync(join(dir, "outputs", "sft"), { recursive: true });
+  mkdirs(join(dir, "outputs", "sft"));
   const sftManifest = { kind: "sft", rows: kept, note: `synthetic output manifest ${opts.hostile ? HOSTILE_PAYLOADS[0] : ""}`, warnings: opts.hostile ? [`planted ${HOSTILE_PAYLOADS[1]}`] : [] };
   writeFileSync(join(dir, "outputs", "sft", "manifest.json"), JSON.stringify(sftManifest, null, 2));
   const midtrain = { kind: "midtrain", rows: Math.ceil(keptTokens / 16384), tokens: keptTokens, problems: Math.ceil(kept / k), details: { sequences: Math.ceil(keptTokens / 16384), packingEfficiency: keptTokens / (Math.ceil(keptTokens / 16384) * 16384), rolloutsPacked: kept }, eligibility: { not_kept: ordinal - kept } };

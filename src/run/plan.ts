@@ -17,10 +17,10 @@
  * .work/outputs/) on the shared filesystem, so all may be submitted at once. No phase waits for a
  * later one.
  */
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
-import { UsageError } from "../errors.js";
+import { UsageError, mkdirs } from "../errors.js";
 import { packageRoot, toolVersion } from "../version.js";
 
 export type Phase = "annotate" | "group" | "merge" | "write" | "outputs" | "finalize";
@@ -154,7 +154,7 @@ sbatch --dependency=afterok:\${o%%_*} finalize.sbatch
 
 /** Writes <phase>.sbatch for every phase and submit.sh; returns their paths. */
 export function writeSlurm(o: SlurmOptions): string[] {
-  mkdirSync(o.scriptsDir, { recursive: true });
+  mkdirs(o.scriptsDir);
   const files: Record<string, string> = {};
   for (const phase of PHASES) files[`${phase}.sbatch`] = sbatchScript(phase, o);
   files["submit.sh"] = SUBMIT;
@@ -216,7 +216,7 @@ function oneLineJson(v: unknown): string {
  * paths with spaces, quotes or colons stay one argument.
  */
 export function writeK8s(o: K8sOptions): string[] {
-  mkdirSync(o.scriptsDir, { recursive: true });
+  mkdirs(o.scriptsDir);
   const header = [
     `Image ${o.image}: built from curate's Dockerfile (docker build -t ${o.image} .); see docs/arrays.md.`,
     `Volume: PersistentVolumeClaim ${o.pvc} at ${o.mountPath}, holding the mix file (${o.podMix}), its inputs and the run folder (${o.podOut}).`,

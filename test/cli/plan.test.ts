@@ -307,7 +307,9 @@ describe("curate plan", () => {
     const build = stages.find((st) => st.some((x) => x.op === "RUN" && /npm run build/.test(x.args)));
     expect(build, "a stage runs npm run build").toBeDefined();
     expect(build!.filter((x) => x.op === "WORKDIR").map((x) => x.args)).toEqual(["/app"]);
-    expect(pkg.scripts.build).toBe("tsc -p tsconfig.json && node scripts/compile-schema.mjs");
+    expect(pkg.scripts.build).toBe("tsc -p tsconfig.json && node scripts/compile-schema.mjs && node scripts/build-vocab.mjs");
+    // every script the build runs is copied into the build stage
+    for (const script of pkg.scripts.build.match(/scripts\/[\w-]+\.mjs/g)) expect(build!.some((x) => x.op === "COPY" && x.args.split(" ").includes(script)), `${script} copied before npm run build`).toBe(true);
     const tsconfig = JSON.parse(readFileSync(join(repoRoot, "tsconfig.json"), "utf8"));
     expect([tsconfig.compilerOptions.rootDir, tsconfig.compilerOptions.outDir]).toEqual(["src", "dist"]);
     expect(image.some((x) => x.op === "COPY" && /^--from=\w+ \/app\/dist \.\/dist$/.test(x.args))).toBe(true);

@@ -10,7 +10,7 @@
  * Tasks (part spills, output shards) run on up to `workers` threads when there are at least two; each
  * thread plans once (the same plan), so threads pay off when the tasks outweigh a plan.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { ThreadPool } from "../../workers.js";
@@ -20,6 +20,7 @@ import type { ClosedShard } from "../../io/parquet-write.js";
 import { planProducts, problemSummaries, ProductShards, spillPiece, spillPieces, type Decisions, type ProductsRun, type ProductsTask, type SpillPiece } from "../products.js";
 import { shardsPresent } from "../markers.js";
 import type { RunContext } from "../context.js";
+import { mkdirs } from "../../errors.js";
 
 export class Products {
   readonly configured: boolean;
@@ -127,7 +128,7 @@ export class Products {
     if (existsSync(outputsWork)) for (const f of readdirSync(outputsWork)) if (f !== ctx.token) rmSync(join(outputsWork, f), { recursive: true, force: true });
     // no sweep of temp files here: other ranks may be writing theirs (names carry the pid; a crashed
     // process's leftovers go when the run is finished)
-    mkdirSync(this.run.spillDir, { recursive: true });
+    mkdirs(this.run.spillDir);
     // parts (an annotated shard of a plain JSONL unit, else a unit) j ≡ rank (mod n), so one big
     // input file is spilled by every rank; one process or finalize: every part not spilled yet
     const pieces = spillPieces(this.run);
