@@ -25,7 +25,7 @@ function sh(script: string, env: Record<string, string> = {}) {
 function callMkdirs(dir: string): string {
   const script = join(tempDir("curate-mkdirs-script-"), "mkdirs.mjs");
   writeFileSync(script, `const { mkdirs } = await import(${JSON.stringify(ERRORS)});\ntry { mkdirs(${JSON.stringify(dir)}); console.log("made"); } catch (e) { console.log(e.message); }\n`);
-  return `${JSON.stringify(process.execPath)} ${JSON.stringify(script)}`;
+  return `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(script)}`; // exec: the kill timeout reaches node itself
 }
 
 describe("mkdirs", () => {
@@ -47,7 +47,7 @@ describe("mkdirs", () => {
     expect(r.signal, r.stderr).toBeNull();
     expect(r.stdout).toMatch(/^cannot create folder runs: .*\(ENOENT\)\n$/);
     // the CLI says what is wrong before anything resolves a path against it
-    const cli = sh(`mkdir ${JSON.stringify(gone)} && cd ${JSON.stringify(gone)} && rmdir ${JSON.stringify(gone)} && ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} run ${JSON.stringify(join(repoRoot, "pipelines", "quickstart.json"))} --out runs/x --workers 0`);
+    const cli = sh(`mkdir ${JSON.stringify(gone)} && cd ${JSON.stringify(gone)} && rmdir ${JSON.stringify(gone)} && exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} run ${JSON.stringify(join(repoRoot, "pipelines", "quickstart.json"))} --out runs/x --workers 0`);
     expect(cli.signal).toBeNull();
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain("the working folder no longer exists");
@@ -61,7 +61,7 @@ describe("mkdirs", () => {
     const empty = join(tempDir("curate-proc-cache-"), "empty.jsonl");
     writeFileSync(empty, "");
     const out = `${empty}.out`;
-    const d = sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} decontaminate ${JSON.stringify(empty)} --benchmarks-dir ${JSON.stringify(join(sharedData, "benchmarks"))} --workers 0 --out ${JSON.stringify(out)}`, { XDG_CACHE_HOME: "/proc/curate-cache" });
+    const d = sh(`exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} decontaminate ${JSON.stringify(empty)} --benchmarks-dir ${JSON.stringify(join(sharedData, "benchmarks"))} --workers 0 --out ${JSON.stringify(out)}`, { XDG_CACHE_HOME: "/proc/curate-cache" });
     expect(d.signal, "decontaminate hung creating its index cache under /proc").toBeNull();
     expect(d.code, d.stderr).toBe(0);
     expect(d.stderr).toContain("0 of 0 rows matched");
