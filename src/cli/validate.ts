@@ -15,7 +15,7 @@ export function register(program: Command): void {
       if (o.files) {
         for (const s of loaded.config.sources) {
           try {
-            fileCount += (await resolveSourceFiles(s, loaded.baseDir)).length;
+            fileCount += (await resolveSourceFiles(s, loaded.baseDir, {}, (n) => process.stderr.write(`note: ${n}\n`))).length;
           } catch (e) {
             throw new UsageError(`${mixPath}: ${(e as Error).message}`);
           }

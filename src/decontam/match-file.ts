@@ -133,7 +133,7 @@ async function readerInput(inputs: string[], o: DecontaminateRunOptions): Promis
     fieldFlag: "--field",
     remote: o.remote,
   };
-  return { files: await resolveInputFiles(inputs, o.remote), read };
+  return { files: await resolveInputFiles(inputs, o.remote, o.log && ((n) => o.log!(`decontaminate: ${n}`))), read };
 }
 
 export async function runDecontaminate(o: DecontaminateRunOptions): Promise<DecontaminateRunResult> {

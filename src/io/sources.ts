@@ -60,11 +60,14 @@ export function detectFormat(path: string, declared?: SourceFormat): SourceForma
 
 /**
  * Resolve a source's path patterns (local paths and globs, hf://datasets/… paths and globs, https://
- * URLs) to a sorted, de-duplicated file list. Throws when nothing matches.
+ * URLs) to a sorted, de-duplicated file list. Throws when nothing matches. A local file reached by two
+ * paths (a linked folder, a hard link) is read once, under the path that sorts first; `onNote` is told.
  */
-export async function resolveSourceFiles(source: SourceConfig, baseDir: string, remote: RemoteSettings = {}): Promise<SourceFile[]> {
+export async function resolveSourceFiles(source: SourceConfig, baseDir: string, remote: RemoteSettings = {}, onNote?: (note: string) => void): Promise<SourceFile[]> {
   const patterns = Array.isArray(source.path) ? source.path : [source.path];
   const seen = new Set<string>();
+  /** device:inode → the path it was first read under */
+  const physical = new Map<string, string>();
   const out: SourceFile[] = [];
   for (const pattern of patterns) {
     if (isRemotePath(pattern)) {
@@ -103,7 +106,15 @@ export async function resolveSourceFiles(source: SourceConfig, baseDir: string, 
       if (!format) {
         throw new Error(`source "${source.name}": cannot tell the format of ${m} from its extension; set "format" to jsonl, jsonl.gz, json or parquet`);
       }
-      out.push({ source, path: m, rel: relative(baseDir, m) || m, format, bytes: statSync(m).size });
+      const st = statSync(m);
+      const rel = relative(baseDir, m) || m;
+      const first = physical.get(`${st.dev}:${st.ino}`);
+      if (first !== undefined) {
+        onNote?.(`source "${source.name}": ${rel} is the same file as ${first} (reached through a link): read once`);
+        continue;
+      }
+      physical.set(`${st.dev}:${st.ino}`, rel);
+      out.push({ source, path: m, rel, format, bytes: st.size });
     }
   }
   return out;

@@ -74,12 +74,12 @@ export function isPlainKey(text: string): boolean {
  * `path` list resolves; a local file is named as written (a glob's matches relative to the working
  * directory). Nothing found, an unknown extension or an unreachable server is a UsageError.
  */
-export async function resolveInputFiles(paths: string[], remote: RemoteSettings = {}): Promise<SourceFile[]> {
+export async function resolveInputFiles(paths: string[], remote: RemoteSettings = {}, onNote?: (note: string) => void): Promise<SourceFile[]> {
   const cwd = process.cwd();
   const source: SourceConfig = { name: "input", path: paths, fields: { problem: "problem" } };
   let files: SourceFile[];
   try {
-    files = await resolveSourceFiles(source, cwd, remote);
+    files = await resolveSourceFiles(source, cwd, remote, onNote && ((n) => onNote(n.replace(/^source "input": /, ""))));
   } catch (e) {
     const msg = (e as Error).message.replace(/^source "input": /, "").replace(/; set "format" to .*$/, "; expected .jsonl, .jsonl.gz, .json or .parquet");
     throw new UsageError(msg);

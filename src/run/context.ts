@@ -143,14 +143,17 @@ export class RunContext {
   /** Resolve the sources' files (a config error names the mix file) and set up the shared state. */
   static async create(loaded: LoadedMix, opts: RunOptions): Promise<RunContext> {
     const files: SourceFile[] = [];
+    const notes: string[] = [];
     for (const s of loaded.config.sources) {
       try {
-        files.push(...(await resolveSourceFiles(s, loaded.baseDir)));
+        files.push(...(await resolveSourceFiles(s, loaded.baseDir, {}, (n) => notes.push(n))));
       } catch (e) {
         throw new UsageError(`${relative(process.cwd(), loaded.path) || loaded.path}: ${(e as Error).message}`);
       }
     }
-    return new RunContext(loaded, opts, files, await planUnits(files, loaded.config.unitBytes));
+    const ctx = new RunContext(loaded, opts, files, await planUnits(files, loaded.config.unitBytes));
+    for (const n of notes) ctx.progress.log(`note: ${n}`);
+    return ctx;
   }
 
   /** "rank r/n" for this process's messages and markers */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { linkSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mapRow, readSources, resolveSourceFiles, SourceError } from "../../src/io/sources.js";
 import type { SourceConfig } from "../../src/config/types.js";
@@ -68,6 +68,20 @@ describe("readSources", () => {
     expect(rollouts.map((r) => r.ordinal)).toEqual([0, 1, 2]);
     const bad = items.find((i) => i.kind === "bad")!;
     expect(bad.kind === "bad" && bad.bad).toMatchObject({ file: "a.jsonl", row: 1, reason: "input:malformed_json", raw: '{"p":"P2"' });
+  });
+
+  it("reads a file reached by two paths (a linked folder looping back, a hard link) once, under the path that sorts first, and says so", async () => {
+    const d = tempDir();
+    mkdirSync(join(d, "in", "sub"), { recursive: true });
+    writeFileSync(join(d, "in", "a.jsonl"), '{"p":"P1","r":"R1"}\n');
+    symlinkSync(join(d, "in"), join(d, "in", "sub", "back")); // in/sub/back/a.jsonl is in/a.jsonl
+    linkSync(join(d, "in", "a.jsonl"), join(d, "in", "z-hard.jsonl"));
+    writeFileSync(join(d, "in", "b.jsonl"), '{"p":"P1","r":"R1"}\n'); // same bytes, another file: read
+    const notes: string[] = [];
+    const files = await resolveSourceFiles({ name: "s", path: ["in", "in/**/*.jsonl"], fields: { problem: "p", response: "r" } }, d, {}, (n) => notes.push(n));
+    expect(files.map((f) => f.rel)).toEqual(["in/a.jsonl", "in/b.jsonl"]);
+    expect(notes).toContain('source "s": in/sub/back/a.jsonl is the same file as in/a.jsonl (reached through a link): read once');
+    expect(notes).toContain('source "s": in/z-hard.jsonl is the same file as in/a.jsonl (reached through a link): read once');
   });
 
   it("refuses a glob that matches nothing, naming the pattern", async () => {
