@@ -32,6 +32,14 @@ function workingFolderExists(): void {
   }
 }
 
+// A reader that stops early (`curate export run --format jsonl | head`) ends the command quietly with
+// status 0, as ripgrep does: what was read is complete as far as it goes. Without this, an EPIPE was
+// an unhandled 'error' event (a stack trace) or "curate: write EPIPE" with status 1.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(0);
+});
+
 const program = new Command();
 program
   .name("curate")
