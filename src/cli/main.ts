@@ -39,6 +39,11 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code !== "EPIPE") throw e;
   process.exit(0);
 });
+// Diagnostics are not the work: with stderr gone (`curate run mix.json 2>&1 | head -1`, a log reader
+// that died) the command goes on and finishes its files; a run crashed at its next progress line.
+process.stderr.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+});
 
 const program = new Command();
 program

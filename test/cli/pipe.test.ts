@@ -6,20 +6,21 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, tempDir } from "../helpers/cli.js";
+import { quickstartVariant, repoRoot, tempDir } from "../helpers/cli.js";
 
 const MAIN = join(repoRoot, "dist", "cli", "main.js");
 
-/** the CLI with its stdout closed after the first chunk it writes: exit code, signal, stderr */
-function readFirstChunk(args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string; chunks: number }> {
+/** the CLI with its stdout (or stderr) closed after the first chunk it writes: exit code, signal, the other stream */
+function readFirstChunk(args: string[], close: "stdout" | "stderr" = "stdout"): Promise<{ code: number | null; signal: string | null; stderr: string; chunks: number }> {
   const p = spawn(process.execPath, [MAIN, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   let chunks = 0;
-  p.stderr.on("data", (d) => (stderr += d));
-  p.stdout.on("data", () => {
-    if (chunks++ === 0) p.stdout.destroy(); // the reader goes away, as head does
+  const closed = close === "stdout" ? p.stdout : p.stderr;
+  (close === "stdout" ? p.stderr : p.stdout).on("data", (d) => (stderr += d));
+  closed.on("data", () => {
+    if (chunks++ === 0) closed.destroy(); // the reader goes away, as head does
   });
   const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
   return new Promise((resolve) =>
@@ -49,5 +50,18 @@ describe("stdout closed by the reader", () => {
       expect(r.stderr, args[0]).not.toMatch(/EPIPE|Error|at /);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
     }
+  });
+
+  it("lets `curate run` finish every file when its stderr reader goes away after the first progress line", async () => {
+    const mix = join(dir, "mix.json");
+    writeFileSync(mix, JSON.stringify({ ...quickstartVariant("pipe", { path: join(repoRoot, "data-samples", "rollouts.jsonl"), limit: 12 }), filters: {} }));
+    const out = join(dir, "run");
+    const r = await readFirstChunk(["run", mix, "--out", out, "--workers", "0", "--json"], "stderr");
+    expect(r.signal, "killed after 60 s").toBeNull();
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stderr).finished).toBe(true); // stdout (read here) got the run's summary
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.counts.rowsIn).toBe(12);
+    expect(manifest.counts.kept + manifest.counts.dropped).toBe(12);
   });
 });
