@@ -272,6 +272,8 @@ export function loadMix(path: string): LoadedMix {
   } catch (e) {
     throw new UsageError(`cannot read mix file ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
+  // a byte-order mark (Windows editors write one) is not part of the JSON (RFC 8259 lets parsers skip it)
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let doc: unknown;
   try {
     doc = JSON.parse(text);

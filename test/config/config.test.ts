@@ -33,6 +33,9 @@ describe("mix validation", () => {
     expect(a.config.tokenizer).toBe("o200k_base");
     expect(a.baseDir).toBe(d);
     expect(loadMix(join(d, "b.json")).hash).toBe(a.hash);
+    // a byte-order mark, as Windows editors save JSON, is not part of the file's JSON (same config, same hash)
+    writeFileSync(join(d, "bom.json"), "\ufeff" + JSON.stringify(base));
+    expect(loadMix(join(d, "bom.json")).hash).toBe(a.hash);
   });
 });
 
