@@ -54,8 +54,9 @@ async function runPairs(file: string, verifier: Verifier): Promise<void> {
   const input = file === "-" ? process.stdin : createReadStream(file);
   const rl = createInterface({ input, crlfDelay: Infinity });
   let row = -1;
-  for await (const line of rl) {
+  for await (const raw of rl) {
     row++;
+    const line = row === 0 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw; // a byte-order mark, as the other readers skip it
     if (line.trim().length === 0) continue;
     let obj: unknown;
     try {

@@ -163,7 +163,7 @@ describe("curate verify CLI", () => {
       { id: "c", gold: "5", pred: "<|begin_of_thought|>still thinking" },
       { id: "d", gold: "\\{1,2\\}", pred: "(1,2)" },
     ];
-    writeFileSync(f, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    writeFileSync(f, "\ufeff" + lines.map((l) => JSON.stringify(l)).join("\n") + "\n"); // a byte-order mark first, as Windows editors write
     const r = runCli(["verify", "--pairs", f]);
     expect(r.code).toBe(0);
     const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
