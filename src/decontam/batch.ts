@@ -21,6 +21,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import type { ContaminationIndex } from "./benchmark-index.js";
 import type { DecontaminateConfig } from "./types.js";
 import { contaminationOf } from "./row-match.js";
+import { utf16Hint } from "../io/json-row.js";
 
 /** What a batch needs besides its bytes (sent once to each worker). */
 export interface BatchOptions {
@@ -87,7 +88,7 @@ export function matchBatch(index: ContaminationIndex, o: BatchOptions, bytes: Ui
     try {
       v = JSON.parse(line);
     } catch (e) {
-      res.error = { row, cause: `not valid JSON (${(e as Error).message})` };
+      res.error = { row, cause: `not valid JSON (${(e as Error).message})${utf16Hint(line)}` };
       return false;
     }
     if (v === null || typeof v !== "object" || Array.isArray(v)) {

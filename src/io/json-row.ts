@@ -33,6 +33,14 @@ export class LosslessNumber {
   }
 }
 
+/**
+ * A hint for a row whose first characters hold a NUL: raw NUL cannot be part of JSON text, and it is
+ * what UTF-16 files (Windows PowerShell's `>` writes them) look like when read as UTF-8. Else "".
+ */
+export function utf16Hint(text: string): string {
+  return text.slice(0, 8).includes("\u0000") ? "; the bytes look like UTF-16 (NUL bytes between characters): curate reads UTF-8, convert the file (iconv -f UTF-16 -t UTF-8)" : "";
+}
+
 export type RowParse = { value: unknown; text: string } | { reason: string; detail: string; text: string };
 
 // strict: invalid UTF-8 is the row's error. ignoreBOM: a BOM is dropped explicitly (below), once.
@@ -52,7 +60,7 @@ export function parseJsonRow(buf: Buffer, start = 0, end = buf.length): RowParse
     text = strict.decode(bytes);
   } catch {
     text = lossy.decode(bytes);
-    return { reason: "input:invalid_utf8", detail: `invalid UTF-8 (first bad sequence near character ${text.indexOf("\uFFFD")})`, text };
+    return { reason: "input:invalid_utf8", detail: `invalid UTF-8 (first bad sequence near character ${text.indexOf("\uFFFD")})${utf16Hint(text)}`, text };
   }
   const scan = scanRow(text);
   if (scan.tooDeepAt >= 0) {
@@ -62,7 +70,7 @@ export function parseJsonRow(buf: Buffer, start = 0, end = buf.length): RowParse
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { reason: "input:malformed_json", detail: `malformed JSON: ${(e as Error).message}`, text };
+    return { reason: "input:malformed_json", detail: `malformed JSON: ${(e as Error).message}${utf16Hint(text)}`, text };
   }
   if (scan.duplicate) {
     return { reason: "input:duplicate_key", detail: `duplicate key ${JSON.stringify(scan.duplicate.key)} at ${scan.duplicate.path}: JSON would keep only the last value`, text };

@@ -14,6 +14,24 @@ async function all(path: string, opts: Partial<Parameters<typeof readJsonl>[1]> 
 describe("readJsonl", () => {
   const dir = tempDir();
 
+  it("names UTF-16 as the likely cause of a UTF-16 file's bad rows (either byte order), and says how to convert it", async () => {
+    const text = '{"a":1}\n{"a":2}\n';
+    const le = join(dir, "utf16le.jsonl");
+    writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+    const be = join(dir, "utf16be.jsonl");
+    writeFileSync(be, Buffer.from(Buffer.from(text, "utf16le").map((_, i, b) => b[i ^ 1]!)));
+    for (const p of [le, be]) {
+      const [first] = await all(p);
+      expect(first && "error" in first && first.error, p).toMatch(/the bytes look like UTF-16 .*iconv -f UTF-16 -t UTF-8/);
+    }
+    // a plain bad row gets no such hint
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, '{"a":\n');
+    const [row] = await all(bad);
+    expect(row && "error" in row && row.error).toMatch(/malformed JSON/);
+    expect(row && "error" in row && row.error).not.toMatch(/UTF-16/);
+  });
+
   it("reads rows, skips blank lines, handles CRLF and a missing final newline", async () => {
     const p = join(dir, "a.jsonl");
     writeFileSync(p, '{"a":1}\r\n\n  \n{"a":2}\n{"a":3}');
