@@ -8,7 +8,8 @@
  * last task was that one waited forever for the thread to exit (see bench/hang-stress.mjs and
  * docs/internals.md). Tasks are batches, so the event-loop hop costs nothing measurable.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TransferListItem } from "node:worker_threads";
@@ -26,6 +27,47 @@ export function workerUrl(relativeNoExt: string): URL {
     throw new Error(`worker ${relativeNoExt} is not built (${file} missing): run \`npm run build\``);
   }
   return pathToFileURL(file);
+}
+
+/**
+ * The CPUs this process may use, the default thread count of every command: the CPUs it may run on
+ * (`os.availableParallelism`: the affinity mask, which Slurm's cpusets set), capped by a cgroup CPU
+ * quota, which is how a Kubernetes CPU limit reaches a container and which neither `os.cpus()` nor
+ * the affinity mask shows: 64 threads on a 64-core node with a 2-CPU limit each load the annotators
+ * and hold a heap, for the work of 2. cgroup v2 `cpu.max` ("200000 100000" = 2 CPUs), else v1
+ * `cpu.cfs_quota_us` / `cpu.cfs_period_us`; in the process's own cgroup when /proc/self/cgroup names
+ * one, else at the root of the mount. `root` is for tests (a fake file tree).
+ */
+export function cpuBudget(root = "/", cpus = availableParallelism()): number {
+  const quota = cgroupCpuQuota(root);
+  return Math.max(1, quota === null ? cpus : Math.min(cpus, Math.ceil(quota)));
+}
+
+/** CPUs allowed by the cgroup quota (fractional), or null when there is none or it cannot be read. */
+function cgroupCpuQuota(root: string): number | null {
+  const read = (path: string): string | null => {
+    try {
+      return readFileSync(join(root, path), "utf8").trim();
+    } catch {
+      return null;
+    }
+  };
+  const own = read("proc/self/cgroup") ?? "";
+  const v2Path = /^0::(\/.*)$/m.exec(own)?.[1] ?? "/";
+  for (const dir of [join("sys/fs/cgroup", v2Path), "sys/fs/cgroup"]) {
+    const max = read(join(dir, "cpu.max"));
+    if (max === null) continue;
+    const [q, period] = max.split(/\s+/);
+    return q === "max" || !(Number(period) > 0) ? null : Number(q) / Number(period);
+  }
+  const v1Path = /^\d+:[^:]*\bcpu\b[^:]*:(\/.*)$/m.exec(own)?.[1] ?? "/";
+  for (const dir of [join("sys/fs/cgroup/cpu", v1Path), "sys/fs/cgroup/cpu", "sys/fs/cgroup/cpu,cpuacct"]) {
+    const q = Number(read(join(dir, "cpu.cfs_quota_us")));
+    const period = Number(read(join(dir, "cpu.cfs_period_us")));
+    if (Number.isFinite(q) && q > 0 && period > 0) return q / period;
+    if (q === -1) return null;
+  }
+  return null;
 }
 
 export interface ThreadPoolOptions {

@@ -19,9 +19,9 @@ describe("README", () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
     expect(readme).toContain("npm ci");
     expect(readme).toContain(`npm run quickstart     # = ${pkg.scripts.quickstart}`);
-    expect(readme).toMatch(/npm test {15}# = npm run build \(tsc, compiled schemas\) \+ vitest run/);
+    expect(readme).toMatch(/npm test {15}# = npm run build \(tsc, compiled schemas, token table\) \+ vitest run/);
     expect(pkg.scripts.test).toBe("npm run build && vitest run");
-    expect(pkg.scripts.build).toBe("tsc -p tsconfig.json && node scripts/compile-schema.mjs");
+    expect(pkg.scripts.build).toBe("tsc -p tsconfig.json && node scripts/compile-schema.mjs && node scripts/build-vocab.mjs");
     expect(readFileSync(join(repoRoot, ".ci", "run"), "utf8")).toMatch(/\nnpm ci\nnpm test\n/);
   });
 

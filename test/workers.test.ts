@@ -4,11 +4,11 @@
  * named wait, and readers close their files before they return.
  */
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ThreadPool } from "../src/workers.js";
+import { ThreadPool, cpuBudget } from "../src/workers.js";
 import { longWaits, reportLongWaits, waitingFor } from "../src/waits.js";
 import { readJsonl } from "../src/io/jsonl.js";
 
@@ -97,3 +97,32 @@ describe("readers leave no file open", () => {
     expect(openFiles(path)).toBe(0);
   });
 });
+
+describe("cpuBudget: the default thread count", () => {
+  /** a fake file tree: path → contents */
+  const tree = (files: Record<string, string>): string => {
+    const root = mkdtempSync(join(tmpdir(), "curate-cgroup-"));
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(join(root, path, ".."), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    return root;
+  };
+
+  it("is the CPUs the process may run on, capped by a cgroup v2 or v1 CPU quota (a Kubernetes limit), at least 1", () => {
+    expect(cpuBudget(tree({}), 64)).toBe(64); // no cgroup files: the affinity mask's count
+    expect(cpuBudget(tree({ "sys/fs/cgroup/cpu.max": "max 100000\n" }), 64)).toBe(64);
+    expect(cpuBudget(tree({ "sys/fs/cgroup/cpu.max": "200000 100000\n" }), 64)).toBe(2);
+    expect(cpuBudget(tree({ "sys/fs/cgroup/cpu.max": "150000 100000\n" }), 64)).toBe(2); // 1.5 CPUs: 2 threads
+    expect(cpuBudget(tree({ "sys/fs/cgroup/cpu.max": "50000 100000\n" }), 64)).toBe(1);
+    expect(cpuBudget(tree({ "sys/fs/cgroup/cpu.max": "800000 100000\n" }), 4)).toBe(4); // the affinity mask is smaller
+    // the process's own cgroup (a systemd slice, a nested container) is read before the mount's root
+    expect(cpuBudget(tree({ "proc/self/cgroup": "0::/kubepods/pod1/c1\n", "sys/fs/cgroup/kubepods/pod1/c1/cpu.max": "300000 100000\n", "sys/fs/cgroup/cpu.max": "max 100000\n" }), 64)).toBe(3);
+    // cgroup v1
+    expect(cpuBudget(tree({ "sys/fs/cgroup/cpu/cpu.cfs_quota_us": "400000\n", "sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n" }), 64)).toBe(4);
+    expect(cpuBudget(tree({ "sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n", "sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n" }), 64)).toBe(64);
+    expect(cpuBudget(tree({ "proc/self/cgroup": "4:cpu,cpuacct:/slurm/job7\n", "sys/fs/cgroup/cpu/slurm/job7/cpu.cfs_quota_us": "200000\n", "sys/fs/cgroup/cpu/slurm/job7/cpu.cfs_period_us": "100000\n" }), 64)).toBe(2);
+    expect(cpuBudget("/", 1)).toBe(1);
+  });
+});
+

@@ -15,7 +15,7 @@
  */
 import { Option, type Command } from "commander";
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { cpuBudget } from "../workers.js";
 import { UsageError } from "../errors.js";
 import { BUILTIN_BENCHMARKS } from "../decontam/registry.js";
 import type { UserBenchmark } from "../decontam/types.js";
@@ -68,7 +68,7 @@ export function register(program: Command): void {
     .option("--build-index <file>", "write the benchmark index to this file")
     .option("--index <file>", "use a prebuilt index instead of loading benchmarks")
     .option("--out <file>", "write matches here instead of standard output")
-    .option("--workers <n>", `matching threads for one local JSONL(.gz) file (0 = the main thread; other inputs are matched on the main thread; default: ${availableParallelism()} = CPU cores for inputs of ${AUTO_THREADS_MB} MB or more (${AUTO_THREADS_MB / 4} MB gzipped), else 0)`)
+    .option("--workers <n>", `matching threads for one local JSONL(.gz) file (0 = the main thread; other inputs are matched on the main thread; default: ${cpuBudget()} = the CPUs this process may use for inputs of ${AUTO_THREADS_MB} MB or more (${AUTO_THREADS_MB / 4} MB gzipped), else 0)`)
     .addOption(new Option("--batch-bytes <n>", "bytes of whole lines per batch").default(String(DEFAULT_BATCH_BYTES)).hideHelp())
     .action(async (inputs: string[], opts: Record<string, unknown>) => {
       const input = inputs.length > 0 ? inputs : undefined;

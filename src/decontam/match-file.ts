@@ -11,12 +11,11 @@
  * thread (match-rows.ts): on JSONL they are slower than the batches (see DEFAULT_BATCH_BYTES).
  */
 import { createReadStream, createWriteStream, statSync, type ReadStream } from "node:fs";
-import { availableParallelism } from "node:os";
 import { createGunzip } from "node:zlib";
 import type { Writable } from "node:stream";
 import { once } from "node:events";
 import { UsageError, InputError } from "../errors.js";
-import { ThreadPool } from "../workers.js";
+import { ThreadPool, cpuBudget } from "../workers.js";
 import type { DecontaminateConfig, UserBenchmark } from "./types.js";
 import { detectFormat, type RemoteSettings, type SourceFile } from "../io/sources.js";
 import { isRemotePath } from "../io/remote-list.js";
@@ -89,7 +88,7 @@ export const AUTO_THREADS_MB = 64;
 export function defaultWorkers(input: string | undefined): number {
   if (!input) return 0;
   const size = fileSize(input);
-  return size >= (input.endsWith(".gz") ? AUTO_THREADS_MB / 4 : AUTO_THREADS_MB) * 1024 * 1024 ? availableParallelism() : 0;
+  return size >= (input.endsWith(".gz") ? AUTO_THREADS_MB / 4 : AUTO_THREADS_MB) * 1024 * 1024 ? cpuBudget() : 0;
 }
 
 /** the file's size, 0 when it cannot be read (reading reports it) */

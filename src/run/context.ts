@@ -6,7 +6,6 @@
  */
 import { createHash } from "node:crypto";
 import { relative, resolve } from "node:path";
-import { cpus } from "node:os";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { resolveSourceFiles, type SourceFile } from "../io/sources.js";
@@ -21,6 +20,7 @@ import { Decider } from "../decide/decide.js";
 import { createProgress, type Progress } from "./progress.js";
 import { readMarker, rankOwns, type UnitMarker } from "./markers.js";
 import { Waiter } from "./wait.js";
+import { cpuBudget } from "../workers.js";
 import type { Phase, RunOptions, RunTimings } from "./types.js";
 
 /**
@@ -78,12 +78,12 @@ export interface ShardOptions {
 export const INLINE_BELOW_BYTES = 16 * 1024 * 1024;
 
 /**
- * Worker threads when neither --workers nor the mix says: one per CPU core, but none for inputs under
+ * Worker threads when neither --workers nor the mix says: one per CPU this process may use (cpuBudget), but none for inputs under
  * 16 MB, where starting threads (each loads the annotators) costs more than it saves — the
  * quickstart (620 KB): 5.7 s / 3.5 CPU-s inline against 11.9 s / 7.4 CPU-s on 2 threads.
  */
 export function defaultWorkers(inputBytes: number): number {
-  return inputBytes < INLINE_BELOW_BYTES ? 0 : Math.max(1, cpus().length);
+  return inputBytes < INLINE_BELOW_BYTES ? 0 : cpuBudget();
 }
 
 export class RunContext {
