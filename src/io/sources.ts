@@ -108,6 +108,7 @@ export async function resolveSourceFiles(source: SourceConfig, baseDir: string, 
       }
       const st = statSync(m);
       const rel = relative(baseDir, m) || m;
+      if (!st.isFile()) throw new Error(`source "${source.name}": ${rel} is ${kindOf(st)}, not a regular file: curate reads an input by its size, and a run reads it twice (annotate, then write); save it to a file first`);
       const first = physical.get(`${st.dev}:${st.ino}`);
       if (first !== undefined) {
         onNote?.(`source "${source.name}": ${rel} is the same file as ${first} (reached through a link): read once`);
@@ -118,6 +119,15 @@ export async function resolveSourceFiles(source: SourceConfig, baseDir: string, 
     }
   }
   return out;
+}
+
+/** what a path that is not a regular file is, for people */
+function kindOf(st: import("node:fs").Stats): string {
+  if (st.isFIFO()) return "a named pipe (FIFO)";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  if (st.isSocket()) return "a socket";
+  if (st.isDirectory()) return "a folder";
+  return "not a file";
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { linkSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { mapRow, readSources, resolveSourceFiles, SourceError } from "../../src/io/sources.js";
 import type { SourceConfig } from "../../src/config/types.js";
 import { tempDir } from "../helpers/cli.js";
@@ -82,6 +83,14 @@ describe("readSources", () => {
     expect(files.map((f) => f.rel)).toEqual(["in/a.jsonl", "in/b.jsonl"]);
     expect(notes).toContain('source "s": in/sub/back/a.jsonl is the same file as in/a.jsonl (reached through a link): read once');
     expect(notes).toContain('source "s": in/z-hard.jsonl is the same file as in/a.jsonl (reached through a link): read once');
+  });
+
+  it.skipIf(spawnSync("mkfifo", ["--version"]).status !== 0)("refuses a named pipe as an input (it was read as an empty file: 0 rows, nothing said)", async () => {
+    const d = tempDir();
+    expect(spawnSync("mkfifo", [join(d, "rows.jsonl")]).status).toBe(0);
+    await expect(resolveSourceFiles({ name: "s", path: "rows.jsonl", fields: { problem: "p", response: "r" } }, d)).rejects.toThrow(
+      'source "s": rows.jsonl is a named pipe (FIFO), not a regular file: curate reads an input by its size, and a run reads it twice (annotate, then write); save it to a file first',
+    );
   });
 
   it("refuses a glob that matches nothing, naming the pattern", async () => {
