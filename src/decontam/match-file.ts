@@ -188,6 +188,13 @@ async function withOutput(outFile: string | undefined, write: (out: Writable) =>
   }
 }
 
+/** A gunzip failure (zlib's Z_* codes) as an error naming the file and the rows read before it, as the run's reader words it. */
+function gzipErrorNamed(e: unknown, input: string, row: number, rows: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (typeof code !== "string" || !code.startsWith("Z_")) return e;
+  return new InputError(input, row, `corrupt or truncated gzip stream after ${rows} rows (${(e as Error).message}): nothing after it can be read`);
+}
+
 /** One input file's matching: batches read here, matched inline or on threads, results taken in order. */
 class FileMatch {
   private readonly buffers: BufferPool;
@@ -225,6 +232,8 @@ class FileMatch {
       if (this.workers === 0) {
         for await (const b of batches) await this.inline(b);
       } else await this.onThreads(batches);
+    } catch (e) {
+      throw gzipErrorNamed(e, this.input, this.nextRow, this.result.rows);
     } finally {
       await batches.return(undefined); // stops reading after an error
       file?.destroy();

@@ -81,6 +81,11 @@ async function reference(o: DecontaminateRunOptions): Promise<DecontaminateRunRe
         await write(out, JSON.stringify({ id: rowId(rec, row), matches: ms }) + "\n");
       }
     }
+  } catch (e) {
+    // a gunzip failure names the file and the rows read before it (the command's wording)
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && code.startsWith("Z_")) throw new InputError(o.input!, row + 1, `corrupt or truncated gzip stream after ${result.rows} rows (${(e as Error).message}): nothing after it can be read`);
+    throw e;
   } finally {
     out.end();
     await once(out, "close");
@@ -339,7 +344,7 @@ describe("decontaminate in batches on worker threads", () => {
       [2, 8192],
       [2, undefined],
     ]);
-    expect(want.res).toMatch(/unexpected end of file/);
+    expect(want.res).toMatch(/^InputError: .*trunc\.jsonl\.gz, row \d+: corrupt or truncated gzip stream after \d+ rows \(unexpected end of file\)/);
     expect(want.text().split("\n").length).toBeGreaterThan(100);
   });
 
