@@ -81,7 +81,15 @@ export class CheckData {
   /** The check record of one statement. */
   record(text: string): Int32Array {
     const tokens = this.sketcher.tokenizer.tokens(text);
-    const set5 = shingleSet(this.sketcher.hasher.shingles(tokens));
+    return this.recordOf(text, tokens, this.sketcher.hasher.shingles(tokens));
+  }
+
+  /**
+   * The check record from what sketching the statement already computed: its tokens and their
+   * word n-gram shingles (this sketcher's tokenizer and hasher). Read only.
+   */
+  recordOf(text: string, tokens: Int32Array, shingles: Int32Array): Int32Array {
+    const set5 = shingleSet(shingles);
     const set2 = tokens.length > SECOND_SIGNAL_MAX_TOKENS ? new Int32Array(0) : shingleSet(this.bigrams.shingles(tokens));
     const nums = this.numbers ? numberHashes(text) : [];
     const rec = new Int32Array(3 + nums.length + set5.length + set2.length);

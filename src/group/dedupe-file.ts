@@ -13,7 +13,7 @@ import { fieldPathArg, idPathsArg, readTextRows, resolveInputFiles } from "../io
 import { ProblemGrouper } from "./group.js";
 import { resolveSketch } from "./params.js";
 import { SketchPool } from "./pool.js";
-import type { BatchSketch } from "./sketch-text.js";
+import { batchRecord, type BatchSketch } from "./sketch-text.js";
 import type { DedupeConfig, RepresentativePolicy } from "./types.js";
 
 export interface DedupeFileOptions {
@@ -53,7 +53,7 @@ export interface DedupeFileResult {
 }
 
 /** Adds a sketched batch to the grouper in input order; `ids` collects the row ids by ordinal. */
-function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; text: string }[], s: BatchSketch, keepText: boolean): void {
+function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; text: string }[], s: BatchSketch): void {
   for (let i = 0; i < rows.length; i++) {
     const ordinal = ids.length;
     ids.push(rows[i]!.id);
@@ -64,10 +64,11 @@ function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; te
       source: "input",
       problemKey: key,
       sketch: s.empty[i] ? { bands: [], bits: [] } : {
-        bands: Array.from(s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount)),
-        bits: Array.from(s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords)),
+        bands: s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount),
+        bits: s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords),
       },
-      problemText: keepText ? rows[i]!.text : undefined,
+      // the exact check's record, built by the sketch worker from what it computed anyway
+      checkRecord: batchRecord(s, i),
       problemChars: rows[i]!.text.length,
       responseChars: 0,
     });
@@ -83,7 +84,8 @@ export async function dedupeFile(input: string | string[], opts: DedupeFileOptio
   const resolved = resolveSketch(sketchConfig, dedupe);
   const tmp = opts.tmpDir ?? mkdtempSync(join(tmpdir(), "curate-dedupe-"));
   const grouper = new ProblemGrouper({ dedupe, sketch: sketchConfig, seed: 0 }, tmp);
-  const pool = new SketchPool({ params: resolved.problem, threads: opts.workers });
+  const checkRecords = opts.check === "exact" ? { numbers: dedupe.problems?.numbers !== "ignore" } : undefined;
+  const pool = new SketchPool({ params: resolved.problem, stripPhrases: resolved.stripPhrases, stockPhrases: resolved.stockPhrases, threads: opts.workers, checkRecords });
   const batchSize = opts.batchSize ?? 256;
   const ids: string[] = [];
   try {
@@ -96,7 +98,7 @@ export async function dedupeFile(input: string | string[], opts: DedupeFileOptio
       const sketched = pool.sketch(rows.map((r) => r.text));
       sketched.catch(() => {}); // surfaced by `await chain`
       // results are added in input order, sketches computed in parallel
-      chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched, opts.check === "exact"));
+      chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched));
       inflight.push(chain.catch(() => {}));
     };
     for await (const r of readTextRows(files, read)) {

@@ -9,6 +9,8 @@ export interface SketchPoolOptions {
   stockPhrases?: boolean;
   /** worker threads; 0 sketches inline in the calling thread */
   threads: number;
+  /** also build the exact-check records (BatchSketchRequest.checkRecords) */
+  checkRecords?: { numbers: boolean };
 }
 
 export class SketchPool {
@@ -20,7 +22,8 @@ export class SketchPool {
   }
 
   private request(texts: string[]): BatchSketchRequest {
-    return { params: this.opts.params, stripPhrases: this.opts.stripPhrases ?? [], stockPhrases: this.opts.stockPhrases ?? true, texts };
+    const { params, stripPhrases, stockPhrases, checkRecords } = this.opts;
+    return { params, stripPhrases: stripPhrases ?? [], stockPhrases: stockPhrases ?? true, texts, ...(checkRecords ? { checkRecords } : {}) };
   }
 
   async sketch(texts: string[]): Promise<BatchSketch> {

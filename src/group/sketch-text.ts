@@ -1,4 +1,5 @@
 /** Batch sketching shared by the annotator, the piscina worker and inline (0-worker) runs. */
+import { CheckData } from "./check-data.js";
 import { TextSketcher, type SketchParams } from "./minhash.js";
 import { fmix32, FNV_PRIME } from "../text/hash.js";
 
@@ -7,6 +8,11 @@ export interface BatchSketchRequest {
   stripPhrases: string[];
   stockPhrases: boolean;
   texts: string[];
+  /**
+   * Also build each text's exact-check record (check-data.ts) from the tokens and shingles the
+   * sketch computes anyway; `numbers` as `dedupe.problems.numbers !== "ignore"`. Absent: no records.
+   */
+  checkRecords?: { numbers: boolean };
 }
 
 /** Band hashes and one-bit sketches of a batch, flattened: text i owns bands[i*B..] and bits[i*W..]. */
@@ -19,9 +25,13 @@ export interface BatchSketch {
   empty: Uint8Array;
   bandCount: number;
   bitWords: number;
+  /** with `checkRecords`: text i's check record is records[recordEnds[i-1] .. recordEnds[i]) (from 0 for i = 0) */
+  records?: Int32Array;
+  recordEnds?: Int32Array;
 }
 
 const cache = new Map<string, TextSketcher>();
+const checkCache = new Map<string, CheckData>();
 
 export function sketcherFor(params: SketchParams, stripPhrases: string[], stockPhrases: boolean): TextSketcher {
   const key = JSON.stringify([params, stripPhrases, stockPhrases]);
@@ -33,8 +43,35 @@ export function sketcherFor(params: SketchParams, stripPhrases: string[], stockP
   return s;
 }
 
+function checkDataFor(req: BatchSketchRequest, numbers: boolean): CheckData {
+  const key = JSON.stringify([req.params, req.stripPhrases, req.stockPhrases, numbers]);
+  let c = checkCache.get(key);
+  if (!c) {
+    c = new CheckData(sketcherFor(req.params, req.stripPhrases, req.stockPhrases), numbers);
+    checkCache.set(key, c);
+  }
+  return c;
+}
+
+/** The batch's check records, concatenated, and where each ends. */
+function flatten(records: Int32Array[]): { records: Int32Array; recordEnds: Int32Array } {
+  const recordEnds = new Int32Array(records.length);
+  let total = 0;
+  for (let i = 0; i < records.length; i++) recordEnds[i] = total += records[i]!.length;
+  const flat = new Int32Array(total);
+  for (let i = 0; i < records.length; i++) flat.set(records[i]!, i === 0 ? 0 : recordEnds[i - 1]!);
+  return { records: flat, recordEnds };
+}
+
+/** Text i's check record in a batch that has them (a view). */
+export function batchRecord(s: BatchSketch, i: number): Int32Array | undefined {
+  if (!s.records || !s.recordEnds) return undefined;
+  return s.records.subarray(i === 0 ? 0 : s.recordEnds[i - 1]!, s.recordEnds[i]!);
+}
+
 export function sketchBatch(req: BatchSketchRequest): BatchSketch {
   const sk = sketcherFor(req.params, req.stripPhrases, req.stockPhrases);
+  const check = req.checkRecords ? checkDataFor(req, req.checkRecords.numbers) : null;
   const B = req.params.bands;
   const W = req.params.permutations >>> 5;
   const n = req.texts.length;
@@ -42,6 +79,7 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
   const bits = new Int32Array(n * W);
   const empty = new Uint8Array(n);
   const keys = new Int32Array(n * 2);
+  const records: Int32Array[] = [];
   for (let i = 0; i < n; i++) {
     const tokens = sk.tokenizer.tokens(req.texts[i]!);
     let h1 = 0x12345678 ^ tokens.length;
@@ -52,10 +90,12 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
     }
     keys[2 * i] = fmix32(h1);
     keys[2 * i + 1] = fmix32(h2 ^ h1);
-    const s = sk.sketchTokens(tokens);
+    const shingles = sk.hasher.shingles(tokens);
+    const s = sk.sketchShingles(shingles);
     if (s.bands.length === 0) empty[i] = 1;
     else bands.set(s.bands, i * B);
     bits.set(s.bits, i * W);
+    if (check) records.push(check.recordOf(req.texts[i]!, tokens, shingles));
   }
-  return { bands, bits, keys, empty, bandCount: B, bitWords: W };
+  return { bands, bits, keys, empty, bandCount: B, bitWords: W, ...(check ? flatten(records) : {}) };
 }
