@@ -105,7 +105,7 @@ export class ExactProblems {
     let shingles = -1;
     if (this.opts.near && this.opts.keepShingles) {
       const record = row.checkRecord ?? (row.problemText !== undefined ? this.recordOf(row.problemText) : undefined);
-      if (record !== undefined) shingles = this.store.append(record);
+      if (record !== undefined) shingles = this.store.append(record, true);
     }
     this.shingles.push(shingles);
     if (!this.opts.near || !sk || sk.bands.length === 0) return;

@@ -1,5 +1,5 @@
 /** Batch sketching shared by the annotator, the piscina worker and inline (0-worker) runs. */
-import { CheckData } from "./check-data.js";
+import { CheckData, RecordBuffer } from "./check-data.js";
 import { TextSketcher, type SketchParams } from "./minhash.js";
 import { fmix32, FNV_PRIME } from "../text/hash.js";
 
@@ -53,15 +53,8 @@ function checkDataFor(req: BatchSketchRequest, numbers: boolean): CheckData {
   return c;
 }
 
-/** The batch's check records, concatenated, and where each ends. */
-function flatten(records: Int32Array[]): { records: Int32Array; recordEnds: Int32Array } {
-  const recordEnds = new Int32Array(records.length);
-  let total = 0;
-  for (let i = 0; i < records.length; i++) recordEnds[i] = total += records[i]!.length;
-  const flat = new Int32Array(total);
-  for (let i = 0; i < records.length; i++) flat.set(records[i]!, i === 0 ? 0 : recordEnds[i - 1]!);
-  return { records: flat, recordEnds };
-}
+/** reused across batches: only the batch's final copy is fresh memory */
+let scratch: RecordBuffer | null = null;
 
 /** Text i's check record in a batch that has them (a view). */
 export function batchRecord(s: BatchSketch, i: number): Int32Array | undefined {
@@ -79,7 +72,9 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
   const bits = new Int32Array(n * W);
   const empty = new Uint8Array(n);
   const keys = new Int32Array(n * 2);
-  const records: Int32Array[] = [];
+  const recordEnds = check ? new Int32Array(n) : null;
+  const records = (scratch ??= new RecordBuffer());
+  records.length = 0;
   for (let i = 0; i < n; i++) {
     const tokens = sk.tokenizer.tokens(req.texts[i]!);
     let h1 = 0x12345678 ^ tokens.length;
@@ -95,7 +90,15 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
     if (s.bands.length === 0) empty[i] = 1;
     else bands.set(s.bands, i * B);
     bits.set(s.bits, i * W);
-    if (check) records.push(check.recordOf(req.texts[i]!, tokens, shingles));
+    if (check) {
+      check.recordInto(records, req.texts[i]!, tokens, shingles);
+      recordEnds![i] = records.length;
+    }
   }
-  return { bands, bits, keys, empty, bandCount: B, bitWords: W, ...(check ? flatten(records) : {}) };
+  const out: BatchSketch = { bands, bits, keys, empty, bandCount: B, bitWords: W };
+  if (recordEnds) {
+    out.records = records.data.slice(0, records.length);
+    out.recordEnds = recordEnds;
+  }
+  return out;
 }

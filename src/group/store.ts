@@ -1,22 +1,33 @@
 /**
- * Append-only store of int32 arrays (shingle sets of exact problems for the candidate check) that
+ * Append-only store of int32 arrays (check records of exact problems for the candidate check) that
  * keeps the newest entries in memory and spills older ones to a file; `get` reads spilled entries
  * back with positioned reads (candidates are rare, so random reads are cheap).
+ *
+ * Entries live in chunks: small ones are copied into a fixed-size fill chunk (no doubling buffer:
+ * appending 10,000 records of ~2,000 ints took 0.97 CPU-s with the regrowth copies, reference corpus,
+ * `node --cpu-prof`), large ones the caller hands over (`owned`) become a chunk of their own, uncopied.
  */
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
+/** an owned entry at least this long is kept as it is (a view's own overhead is then < 3 %) */
+const ADOPT_MIN_INTS = 1024;
+
 export class SpillStore {
-  /** in-memory entries: chunks filled in turn (an entry never straddles two), global offset of each chunk's first int */
-  private chunks: Int32Array[] = [];
-  private chunkStart: number[] = [];
-  private chunkUsed = 0;
-  private readonly chunkInts: number;
-  /** ints held in memory (global offsets flushed .. flushed + memLen) */
+  /** in-memory chunks (null once written to the file) and each chunk's int offset in the file */
+  private chunks: (Int32Array | null)[] = [];
+  private chunkFileAt: number[] = [];
+  /** the chunk small entries are copied into, and how much of it is used */
+  private fill = -1;
+  private fillUsed = 0;
+  private readonly fillInts: number;
+  /** ints held in memory */
   private memLen = 0;
-  /** ints already written to the file (global offset of the first int in memory) */
+  /** ints written to the file */
   private flushed = 0;
-  private offsets = new Float64Array(1024);
+  /** entry → its chunk, start within the chunk, length */
+  private chunkOf = new Int32Array(1024);
+  private startOf = new Int32Array(1024);
   private lengths = new Int32Array(1024);
   private count = 0;
   private fd: number | null = null;
@@ -24,9 +35,7 @@ export class SpillStore {
 
   constructor(private readonly memoryInts: number, private readonly tmpDir: string, name = "check-store.bin") {
     this.file = join(tmpDir, name);
-    // fixed chunks instead of one doubling buffer: appending 10,000 records of ~2,000 ints took
-    // 0.97 CPU-s with the regrowth copies (reference corpus, `node --cpu-prof`)
-    this.chunkInts = Math.min(1 << 20, Math.max(1 << 14, memoryInts));
+    this.fillInts = Math.min(1 << 20, Math.max(1 << 14, memoryInts));
   }
 
   get size(): number {
@@ -38,59 +47,71 @@ export class SpillStore {
     return this.flushed * 4;
   }
 
-  append(values: Int32Array): number {
-    if (this.count === this.offsets.length) {
-      const o = new Float64Array(this.count * 2);
-      o.set(this.offsets);
-      this.offsets = o;
-      const l = new Int32Array(this.count * 2);
-      l.set(this.lengths);
-      this.lengths = l;
-    }
+  /** Stores `values`; `owned`: the caller never changes them afterwards, so a large entry is kept uncopied. */
+  append(values: Int32Array, owned = false): number {
+    if (this.count === this.chunkOf.length) this.growEntries();
     if (this.memLen + values.length > this.memoryInts && this.memLen > 0) this.flush();
-    let last = this.chunks[this.chunks.length - 1];
-    if (last === undefined || this.chunkUsed + values.length > last.length) {
-      last = new Int32Array(Math.max(this.chunkInts, values.length));
-      this.chunks.push(last);
-      this.chunkStart.push(this.flushed + this.memLen);
-      this.chunkUsed = 0;
+    let chunk: number;
+    let start = 0;
+    if (owned && values.length >= ADOPT_MIN_INTS) {
+      chunk = this.chunks.push(values) - 1;
+      this.chunkFileAt.push(-1);
+    } else {
+      if (this.fill < 0 || this.fillUsed + values.length > this.chunks[this.fill]!.length) {
+        this.fill = this.chunks.push(new Int32Array(Math.max(this.fillInts, values.length))) - 1;
+        this.chunkFileAt.push(-1);
+        this.fillUsed = 0;
+      }
+      chunk = this.fill;
+      start = this.fillUsed;
+      this.chunks[chunk]!.set(values, start);
+      this.fillUsed += values.length;
     }
-    last.set(values, this.chunkUsed);
-    this.chunkUsed += values.length;
-    this.offsets[this.count] = this.flushed + this.memLen;
+    this.chunkOf[this.count] = chunk;
+    this.startOf[this.count] = start;
     this.lengths[this.count] = values.length;
     this.memLen += values.length;
     return this.count++;
   }
 
-  /** Writes every in-memory entry to the file, in order, and frees the chunks. */
+  private growEntries(): void {
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.chunkOf = grow(this.chunkOf);
+    this.startOf = grow(this.startOf);
+    this.lengths = grow(this.lengths);
+  }
+
+  /** Writes every in-memory chunk (its used part) to the end of the file and frees it. */
   private flush(): void {
     if (this.fd === null) {
       mkdirSync(this.tmpDir, { recursive: true });
       this.fd = openSync(this.file, "w+");
     }
     for (let c = 0; c < this.chunks.length; c++) {
-      const used = (c + 1 < this.chunks.length ? this.chunkStart[c + 1]! : this.flushed + this.memLen) - this.chunkStart[c]!;
-      writeSync(this.fd, new Uint8Array(this.chunks[c]!.buffer, this.chunks[c]!.byteOffset, used * 4), 0, used * 4, this.chunkStart[c]! * 4);
+      const chunk = this.chunks[c];
+      if (!chunk) continue;
+      const used = c === this.fill ? this.fillUsed : chunk.length;
+      writeSync(this.fd, new Uint8Array(chunk.buffer, chunk.byteOffset, used * 4), 0, used * 4, this.flushed * 4);
+      this.chunkFileAt[c] = this.flushed;
+      this.chunks[c] = null;
+      this.flushed += used;
     }
-    this.flushed += this.memLen;
     this.memLen = 0;
-    this.chunks = [];
-    this.chunkStart = [];
-    this.chunkUsed = 0;
+    this.fill = -1;
   }
 
   get(index: number): Int32Array {
-    const off = this.offsets[index]!;
+    const c = this.chunkOf[index]!;
+    const start = this.startOf[index]!;
     const len = this.lengths[index]!;
-    if (off >= this.flushed) {
-      let c = this.chunks.length - 1;
-      while (this.chunkStart[c]! > off) c--;
-      const s = off - this.chunkStart[c]!;
-      return this.chunks[c]!.subarray(s, s + len);
-    }
+    const chunk = this.chunks[c];
+    if (chunk) return chunk.subarray(start, start + len);
     const out = new Int32Array(len);
-    readSync(this.fd!, new Uint8Array(out.buffer), 0, len * 4, off * 4);
+    readSync(this.fd!, new Uint8Array(out.buffer), 0, len * 4, (this.chunkFileAt[c]! + start) * 4);
     return out;
   }
 

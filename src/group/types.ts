@@ -139,7 +139,8 @@ export interface GroupInput {
   problemText?: string;
   /**
    * the problem's exact-check record (check-data.ts), when the sketching already built it (`curate
-   * dedupe`'s workers): used instead of problemText; built with the grouper's sketch settings
+   * dedupe`'s workers): used instead of problemText; built with the grouper's sketch settings, and
+   * kept as it is (the caller never changes it afterwards)
    */
   checkRecord?: Int32Array;
   /** problem length in characters (for representative = "longest"; default problemText length) */
