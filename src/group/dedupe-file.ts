@@ -52,15 +52,21 @@ export interface DedupeFileResult {
   nearDuplicateClusters: number;
 }
 
+/** What the main thread keeps of a batch's rows while its texts are sketched: not the texts. */
+interface BatchRows {
+  ids: string[];
+  chars: number[];
+}
+
 /** Adds a sketched batch to the grouper in input order; `ids` collects the row ids by ordinal. */
-function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; text: string }[], s: BatchSketch): void {
-  for (let i = 0; i < rows.length; i++) {
+function addBatch(grouper: ProblemGrouper, ids: string[], rows: BatchRows, s: BatchSketch): void {
+  for (let i = 0; i < rows.ids.length; i++) {
     const ordinal = ids.length;
-    ids.push(rows[i]!.id);
+    ids.push(rows.ids[i]!);
     const key = ((s.keys[2 * i]! >>> 0).toString(16).padStart(8, "0") + (s.keys[2 * i + 1]! >>> 0).toString(16).padStart(8, "0"));
     grouper.add({
       ordinal,
-      id: rows[i]!.id,
+      id: rows.ids[i]!,
       source: "input",
       problemKey: key,
       sketch: s.empty[i] ? { bands: [], bits: [] } : {
@@ -69,7 +75,7 @@ function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; te
       },
       // the exact check's record, built by the sketch worker from what it computed anyway
       checkRecord: batchRecord(s, i),
-      problemChars: rows[i]!.text.length,
+      problemChars: rows.chars[i]!,
       responseChars: 0,
     });
   }
@@ -93,9 +99,12 @@ export async function dedupeFile(input: string | string[], opts: DedupeFileOptio
     const inflight: Promise<void>[] = [];
     let chain = Promise.resolve();
     const flush = () => {
-      const rows = batch;
+      const rows: BatchRows = { ids: batch.map((r) => r.id), chars: batch.map((r) => r.text.length) };
+      const texts = batch.map((r) => r.text);
       batch = [];
-      const sketched = pool.sketch(rows.map((r) => r.text));
+      // the texts go to a worker as bytes (SketchPool.sketch); holding them here until the batch's
+      // turn in `chain` kept ~35 MB of strings alive, which every young-generation GC copied
+      const sketched = pool.sketch(texts);
       sketched.catch(() => {}); // surfaced by `await chain`
       // results are added in input order, sketches computed in parallel
       chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched));
@@ -104,7 +113,7 @@ export async function dedupeFile(input: string | string[], opts: DedupeFileOptio
     for await (const r of readTextRows(files, read)) {
       batch.push({ id: r.id !== null ? String(r.id) : `${r.file}:${r.row}`, text: r.text });
       if (batch.length >= batchSize) flush();
-      if (inflight.length > Math.max(2, opts.workers * 4)) await inflight.shift();
+      if (inflight.length > Math.max(2, opts.workers * 2)) await inflight.shift();
     }
     if (batch.length > 0) flush();
     await chain;

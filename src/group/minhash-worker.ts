@@ -7,5 +7,6 @@ export default function run(req: BatchSketchRequest): unknown {
   const s = sketchBatch(req);
   const buffers = [s.bands.buffer, s.bits.buffer, s.keys.buffer, s.empty.buffer];
   if (s.records && s.recordEnds) buffers.push(s.records.buffer, s.recordEnds.buffer);
+  if (req.packed) buffers.push((s.textBuffer = req.packed.bytes.buffer as ArrayBuffer));
   return move({ [transferableSymbol]: buffers, [valueSymbol]: s } as never);
 }

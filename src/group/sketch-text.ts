@@ -8,11 +8,32 @@ export interface BatchSketchRequest {
   stripPhrases: string[];
   stockPhrases: boolean;
   texts: string[];
+  /** the texts as UTF-8 instead (`texts` is then empty): what SketchPool transfers to a worker */
+  packed?: PackedTexts;
   /**
    * Also build each text's exact-check record (check-data.ts) from the tokens and shingles the
    * sketch computes anyway; `numbers` as `dedupe.problems.numbers !== "ignore"`. Absent: no records.
    */
   checkRecords?: { numbers: boolean };
+}
+
+/** Texts as UTF-8, one after another: text i is bytes[ends[i-1] .. ends[i]) (from 0 for i = 0). */
+export interface PackedTexts {
+  bytes: Uint8Array;
+  ends: Int32Array;
+}
+
+// ignoreBOM: a text's leading U+FEFF is kept, as it is in the string
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Text i of a request, decoded from `packed` when it has them: one at a time, so only the text being
+ * sketched is a live string (a batch decoded up front stayed alive through every GC of the batch).
+ */
+function requestText(req: BatchSketchRequest, i: number): string {
+  const p = req.packed;
+  if (!p) return req.texts[i]!;
+  return decoder.decode(p.bytes.subarray(i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]!));
 }
 
 /** Band hashes and one-bit sketches of a batch, flattened: text i owns bands[i*B..] and bits[i*W..]. */
@@ -28,6 +49,8 @@ export interface BatchSketch {
   /** with `checkRecords`: text i's check record is records[recordEnds[i-1] .. recordEnds[i]) (from 0 for i = 0) */
   records?: Int32Array;
   recordEnds?: Int32Array;
+  /** the buffer of the request's packed texts, handed back (transferred) for the next batch */
+  textBuffer?: ArrayBuffer;
 }
 
 const cache = new Map<string, TextSketcher>();
@@ -67,7 +90,7 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
   const check = req.checkRecords ? checkDataFor(req, req.checkRecords.numbers) : null;
   const B = req.params.bands;
   const W = req.params.permutations >>> 5;
-  const n = req.texts.length;
+  const n = req.packed ? req.packed.ends.length : req.texts.length;
   const bands = new Int32Array(n * B);
   const bits = new Int32Array(n * W);
   const empty = new Uint8Array(n);
@@ -76,7 +99,8 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
   const records = (scratch ??= new RecordBuffer());
   records.length = 0;
   for (let i = 0; i < n; i++) {
-    const tokens = sk.tokenizer.tokens(req.texts[i]!);
+    const text = requestText(req, i);
+    const tokens = sk.tokenizer.tokens(text);
     let h1 = 0x12345678 ^ tokens.length;
     let h2 = 0x9abcdef0 | 0;
     for (let t = 0; t < tokens.length; t++) {
@@ -91,7 +115,7 @@ export function sketchBatch(req: BatchSketchRequest): BatchSketch {
     else bands.set(s.bands, i * B);
     bits.set(s.bits, i * W);
     if (check) {
-      check.recordInto(records, req.texts[i]!, tokens, shingles);
+      check.recordInto(records, text, tokens, shingles);
       recordEnds![i] = records.length;
     }
   }
