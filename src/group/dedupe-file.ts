@@ -12,7 +12,7 @@ import type { RemoteSettings } from "../io/sources.js";
 import { fieldPathArg, idPathsArg, readTextRows, resolveInputFiles } from "../io/text-rows.js";
 import { ProblemGrouper } from "./group.js";
 import { resolveSketch } from "./params.js";
-import { SketchPool } from "./pool.js";
+import { SketchPool, type TextBatch } from "./pool.js";
 import { batchRecord, type BatchSketch } from "./sketch-text.js";
 import type { DedupeConfig, RepresentativePolicy } from "./types.js";
 
@@ -95,27 +95,28 @@ export async function dedupeFile(input: string | string[], opts: DedupeFileOptio
   const batchSize = opts.batchSize ?? 256;
   const ids: string[] = [];
   try {
-    let batch: { id: string; text: string }[] = [];
+    let rows: BatchRows = { ids: [], chars: [] };
+    let texts: TextBatch | null = null;
     const inflight: Promise<void>[] = [];
     let chain = Promise.resolve();
     const flush = () => {
-      const rows: BatchRows = { ids: batch.map((r) => r.id), chars: batch.map((r) => r.text.length) };
-      const texts = batch.map((r) => r.text);
-      batch = [];
-      // the texts go to a worker as bytes (SketchPool.sketch); holding them here until the batch's
-      // turn in `chain` kept ~35 MB of strings alive, which every young-generation GC copied
-      const sketched = pool.sketch(texts);
+      const batchRows = rows;
+      const sketched = pool.sketchBatch(texts!);
+      rows = { ids: [], chars: [] };
+      texts = null;
       sketched.catch(() => {}); // surfaced by `await chain`
       // results are added in input order, sketches computed in parallel
-      chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched));
+      chain = chain.then(async () => addBatch(grouper, ids, batchRows, await sketched));
       inflight.push(chain.catch(() => {}));
     };
     for await (const r of readTextRows(files, read)) {
-      batch.push({ id: r.id !== null ? String(r.id) : `${r.file}:${r.row}`, text: r.text });
-      if (batch.length >= batchSize) flush();
+      rows.ids.push(r.id !== null ? String(r.id) : `${r.file}:${r.row}`);
+      rows.chars.push(r.text.length);
+      (texts ??= pool.batch()).add(r.text);
+      if (rows.ids.length >= batchSize) flush();
       if (inflight.length > Math.max(2, opts.workers * 2)) await inflight.shift();
     }
-    if (batch.length > 0) flush();
+    if (rows.ids.length > 0) flush();
     await chain;
     const result = await grouper.finish();
     let duplicates = 0;

@@ -13,28 +13,74 @@ export interface SketchPoolOptions {
   checkRecords?: { numbers: boolean };
 }
 
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 /**
- * The texts as UTF-8 in `into` (or a new buffer when it is too small) to transfer, or null when one
- * is not well-formed UTF-16 (a lone surrogate would come back as U+FFFD). Instead of cloning the
- * strings: cloning kept every batch's strings alive until sketched, and the young-generation GCs
- * that copied them cost ~0.4 CPU-s of GC threads on the reference corpus.
+ * The texts of one sketch task, collected as they are read. For a worker they are written as UTF-8
+ * into one buffer as they come (the buffer is transferred, and handed back for a later batch), so a
+ * text's string dies young: strings held until their batch was sent survived young-generation GCs
+ * and were copied there and promoted (main-thread GC pauses ~1.6 s on the reference corpus). A text
+ * that is not well-formed UTF-16 (a lone surrogate would come back as U+FFFD) turns the batch back
+ * into strings. Inline batches just keep the strings.
  */
-export function packTexts(texts: string[], into: ArrayBuffer | null): PackedTexts | null {
-  const ends = new Int32Array(texts.length);
-  let bytes = 0;
-  for (let i = 0; i < texts.length; i++) {
-    if (!(texts[i] as unknown as { isWellFormed(): boolean }).isWellFormed()) return null;
-    ends[i] = bytes += Buffer.byteLength(texts[i]!, "utf8");
+export class TextBatch {
+  private buf: Buffer | null;
+  private used = 0;
+  private readonly ends: number[] = [];
+  private strings: string[] | null;
+
+  constructor(into: ArrayBuffer | null, pack: boolean) {
+    this.buf = pack ? Buffer.from(into ?? new ArrayBuffer(1 << 22)) : null;
+    this.strings = pack ? null : [];
   }
-  const buffer = into && into.byteLength >= bytes ? into : new ArrayBuffer(Math.ceil(bytes * 1.25));
-  const buf = Buffer.from(buffer, 0, bytes);
-  for (let i = 0; i < texts.length; i++) {
-    const t = texts[i]!;
-    const at = i === 0 ? 0 : ends[i - 1]!;
+
+  get length(): number {
+    return this.strings ? this.strings.length : this.ends.length;
+  }
+
+  add(text: string): void {
+    if (this.strings) {
+      this.strings.push(text);
+      return;
+    }
+    if (!isWellFormed(text)) {
+      this.strings = this.texts();
+      this.strings.push(text);
+      return;
+    }
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (this.used + bytes > this.buf!.length) {
+      const grown = Buffer.from(new ArrayBuffer(Math.max(this.used + bytes, this.buf!.length * 2)));
+      this.buf!.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
     // ASCII (as many bytes as units) is copied as it is
-    buf.write(t, at, ends[i]! - at === t.length ? "latin1" : "utf8");
+    this.used += this.buf!.write(text, this.used, bytes === text.length ? "latin1" : "utf8");
+    this.ends.push(this.used);
   }
-  return { bytes: new Uint8Array(buffer, 0, bytes), ends };
+
+  /** The texts as UTF-8, or null when the batch holds strings. */
+  packed(): PackedTexts | null {
+    if (this.strings) return null;
+    return { bytes: new Uint8Array(this.buf!.buffer, 0, this.used), ends: Int32Array.from(this.ends) };
+  }
+
+  /** The texts as strings. */
+  texts(): string[] {
+    if (this.strings) return this.strings;
+    const out: string[] = [];
+    for (let i = 0; i < this.ends.length; i++) out.push(this.buf!.toString("utf8", i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!));
+    return out;
+  }
+}
+
+/** The texts as UTF-8 in `into` (or a new buffer), or null when one is not well-formed UTF-16. */
+export function packTexts(texts: string[], into: ArrayBuffer | null): PackedTexts | null {
+  const batch = new TextBatch(into, true);
+  for (const t of texts) batch.add(t);
+  return batch.packed();
 }
 
 export class SketchPool {
@@ -55,11 +101,23 @@ export class SketchPool {
     return { params, stripPhrases: stripPhrases ?? [], stockPhrases: stockPhrases ?? true, texts, ...(packed ? { packed } : {}), ...(checkRecords ? { checkRecords } : {}) };
   }
 
+  /** An empty batch to `add` texts to and hand to `sketchBatch`. */
+  batch(): TextBatch {
+    return new TextBatch(this.pool ? (this.spare.pop() ?? null) : null, this.pool !== null);
+  }
+
   async sketch(texts: string[]): Promise<BatchSketch> {
-    if (!this.pool) return sketchBatch(this.request(texts));
-    const packed = packTexts(texts, this.spare.pop() ?? null);
-    if (!packed) return this.pool.run<BatchSketch>(this.request(texts), `${texts.length} texts`);
-    const s = await this.pool.run<BatchSketch>(this.request([], packed), `${texts.length} texts`, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
+    const batch = this.batch();
+    for (const t of texts) batch.add(t);
+    return this.sketchBatch(batch);
+  }
+
+  async sketchBatch(batch: TextBatch): Promise<BatchSketch> {
+    const label = `${batch.length} texts`;
+    if (!this.pool) return sketchBatch(this.request(batch.texts()));
+    const packed = batch.packed();
+    if (!packed) return this.pool.run<BatchSketch>(this.request(batch.texts()), label);
+    const s = await this.pool.run<BatchSketch>(this.request([], packed), label, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
     if (s.textBuffer) this.spare.push(s.textBuffer);
     delete s.textBuffer;
     return s;

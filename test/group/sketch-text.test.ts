@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { packTexts } from "../../src/group/pool.js";
+import { packTexts, TextBatch } from "../../src/group/pool.js";
 import { batchRecord, sketchBatch, type BatchSketchRequest } from "../../src/group/sketch-text.js";
 import { CheckData } from "../../src/group/check-data.js";
 import { resolveSketch } from "../../src/group/params.js";
@@ -36,5 +36,16 @@ describe("sketchBatch of packed texts", () => {
     const p = packTexts(TEXTS.slice(0, 3), small)!;
     expect(p.bytes.buffer).not.toBe(small);
     expect(Buffer.from(p.bytes).toString("utf8")).toBe(TEXTS.slice(0, 3).join(""));
+  });
+
+  it("a batch that meets a lone surrogate goes back to the strings, all of them in order", () => {
+    const batch = new TextBatch(new ArrayBuffer(8), true); // too small: grows
+    for (const t of TEXTS) batch.add(t);
+    expect(Buffer.from(batch.packed()!.bytes).toString("utf8")).toBe(TEXTS.join(""));
+    batch.add("broken \ud800 pair");
+    batch.add(BASE);
+    expect(batch.packed()).toBeNull();
+    expect(batch.texts()).toEqual([...TEXTS, "broken \ud800 pair", BASE]);
+    expect(batch.length).toBe(TEXTS.length + 2);
   });
 });
