@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { packTexts, TextBatch } from "../../src/group/pool.js";
 import { batchRecord, sketchBatch, type BatchSketchRequest } from "../../src/group/sketch-text.js";
-import { CheckData } from "../../src/group/check-data.js";
+import { CheckData, recordSimilarity } from "../../src/group/check-data.js";
 import { resolveSketch } from "../../src/group/params.js";
-import { TextSketcher } from "../../src/group/minhash.js";
+import { setJaccard, shingleSet, TextSketcher } from "../../src/group/minhash.js";
 
 const PARAMS = resolveSketch(undefined, undefined).problem;
 const BASE = "Let $x$ be a real number such that 3x + 7 = 22. Find the value of x squared plus 2.5 times x.";
@@ -47,5 +47,21 @@ describe("sketchBatch of packed texts", () => {
     expect(batch.packed()).toBeNull();
     expect(batch.texts()).toEqual([...TEXTS, "broken \ud800 pair", BASE]);
     expect(batch.length).toBe(TEXTS.length + 2);
+  });
+
+  it("a record's 5-gram set is sorted on first use: the similarity is the exact Jaccard, on every call", () => {
+    const sk = new TextSketcher(PARAMS);
+    const check = new CheckData(sk, false);
+    const words = Array.from({ length: 1200 }, (_, i) => `w${(i * 7919) % 613}x`);
+    const a = words.join(" ");
+    const b = words.map((w, i) => (i % 50 === 7 ? "changed" : w)).join(" ");
+    const exact = setJaccard(shingleSet(sk.shingles(a)), shingleSet(sk.shingles(b)));
+    expect(exact).toBeGreaterThan(0.5);
+    expect(exact).toBeLessThan(1);
+    const ra = check.record(a);
+    const rb = check.record(b);
+    expect(recordSimilarity(ra, rb)).toBe(exact);
+    expect(recordSimilarity(ra, rb)).toBe(exact); // sorted now
+    expect(recordSimilarity(check.record(b), ra)).toBe(exact); // one sorted, one not
   });
 });
