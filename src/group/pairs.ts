@@ -73,8 +73,8 @@ function confirmedPairs(problems: ExactProblems, bands: Iterable<number>, check:
   }
 }
 
-/** most check results remembered (~50 bytes each) */
-const MEMO_MAX = 1 << 20;
+/** most check results remembered (~40 bytes each, so ≤ ~10 MB beside the memory budget) */
+const MEMO_MAX = 1 << 18;
 
 /**
  * `problems.confirms`, remembered: a near-copy pair shares most of its LSH buckets, so bands check
