@@ -5,7 +5,7 @@
 // edited copies at 0 / 1 / 2 / 5 % of words replaced). datasketch runs through the reference
 // wrapper ds_dedup.py (128 perms, word 5-grams, threshold 0.8, --normalize lower) when PEERS_DIR
 // holds a datasketch checkout (PEERS_DIR/datasketch); without it only curate runs and the reference
-// figure measured on this machine kind (52.0 s, 192 docs/s) is printed beside it.
+// figures measured on this machine kind (52.0 s wall idle, 54.3 CPU-s, 192 docs/s) are printed beside it.
 //
 // Usage: npm run build && [PEERS_DIR=…] node bench/dedupe-reference.mjs [runs=3] [docs=10000] [words=2000]
 // Needs python3 with numpy (the generator) and /usr/bin/time (CPU seconds and peak RSS of each run).
@@ -20,7 +20,8 @@ const docs = Number(process.argv[3] ?? 10000);
 const words = Number(process.argv[4] ?? 2000);
 const refDir = process.env.REFERENCE_BENCH ?? new URL("../../shared/reference-bench/", import.meta.url).pathname;
 const root = new URL("..", import.meta.url).pathname;
-const REFERENCE = { wall: 52.0, cpu: 54.3, docsPerSecond: 192, recall: { "1%": 96, "2%": 57, "5%": 2 }, note: "datasketch 1.10.0, measured on this machine kind for issue #22 (CPU-s: session of 2026-12-06)" };
+// wall on an idle machine (issue #22); CPU seconds of one run on this shared VM (docs/dedupe.md)
+const REFERENCE = { wall: 52.0, cpu: 54.3, docsPerSecond: 192, recall: { "1%": 96, "2%": 57, "5%": 2 }, note: "datasketch 1.10.0, measured on this machine kind for issue #22" };
 
 if (!existsSync(join(refDir, "gen_docs.py"))) {
   console.log(`skipped: ${refDir}gen_docs.py is absent (set REFERENCE_BENCH)`);
@@ -89,7 +90,7 @@ try {
     const d = figures.datasketch;
     console.log(`ratio: wall ${(d.wall / c.wall).toFixed(1)}×, per CPU-second ${(d.cpu / c.cpu).toFixed(1)}×`);
   } else {
-    console.log(`reference (${REFERENCE.note}): ${REFERENCE.wall} s, ${REFERENCE.docsPerSecond} docs/s → wall ratio ${(REFERENCE.wall / c.wall).toFixed(1)}×, per CPU-second ${(REFERENCE.wall / c.cpu).toFixed(1)}× (datasketch single-threaded: CPU ≈ wall)`);
+    console.log(`reference (${REFERENCE.note}): ${REFERENCE.wall} s wall, ${REFERENCE.cpu} CPU-s, ${REFERENCE.docsPerSecond} docs/s → wall ratio ${(REFERENCE.wall / c.wall).toFixed(1)}×, per CPU-second ${(REFERENCE.cpu / c.cpu).toFixed(1)}×`);
   }
   report("dedupe", { docs, words, runs, curate: c, datasketch: figures.datasketch ?? null, reference: REFERENCE });
 } finally {

@@ -12,23 +12,36 @@ import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { mkdirs } from "../errors.js";
 
-/** Stable LSD radix sort of (key as uint32, value) pairs, two 16-bit passes. */
+/**
+ * Stable LSD radix sort of (key as uint32, value) pairs: two 16-bit passes, or for fewer than 2^16
+ * pairs three 11-bit ones (the 65,536 counters of a 16-bit pass cost more than the pairs: 25 bands
+ * of 10,000 pairs 39 → 31 ms, of 3 pairs 85 → 8 ms, which was a sixth of `curate dedupe`'s start-up).
+ */
 export function radixSortPairs(keys: Int32Array, vals: Int32Array, n: number): void {
+  const bits = n < 1 << 16 ? 11 : 16;
+  const passes = Math.ceil(32 / bits);
   const k2 = new Int32Array(n);
   const v2 = new Int32Array(n);
-  const count = new Int32Array(65537);
-  for (let pass = 0; pass < 2; pass++) {
-    const shift = pass * 16;
-    const [srcK, srcV, dstK, dstV] = pass === 0 ? [keys, vals, k2, v2] : [k2, v2, keys, vals];
+  const count = new Int32Array((1 << bits) + 1);
+  const mask = (1 << bits) - 1;
+  let [srcK, srcV, dstK, dstV]: Int32Array[] = [keys, vals, k2, v2];
+  for (let pass = 0; pass < passes; pass++) {
+    const shift = pass * bits;
     count.fill(0);
-    for (let i = 0; i < n; i++) count[((srcK[i]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 0; d < 65536; d++) count[d + 1]! += count[d]!;
+    for (let i = 0; i < n; i++) count[((srcK[i]! >>> shift) & mask) + 1]!++;
+    for (let d = 0; d < mask + 1; d++) count[d + 1]! += count[d]!;
     for (let i = 0; i < n; i++) {
-      const d = (srcK[i]! >>> shift) & 0xffff;
+      const d = (srcK[i]! >>> shift) & mask;
       const pos = count[d]!++;
       dstK[pos] = srcK[i]!;
       dstV[pos] = srcV[i]!;
     }
+    [srcK, srcV, dstK, dstV] = [dstK, dstV, srcK, srcV];
+  }
+  // an odd number of passes ends in the scratch arrays
+  if (srcK !== keys) {
+    keys.set(srcK.subarray(0, n));
+    vals.set(srcV.subarray(0, n));
   }
 }
 

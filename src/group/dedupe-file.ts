@@ -12,8 +12,8 @@ import type { RemoteSettings } from "../io/sources.js";
 import { fieldPathArg, idPathsArg, readTextRows, resolveInputFiles } from "../io/text-rows.js";
 import { ProblemGrouper } from "./group.js";
 import { resolveSketch } from "./params.js";
-import { SketchPool } from "./pool.js";
-import type { BatchSketch } from "./sketch-text.js";
+import { SketchPool, type TextBatch } from "./pool.js";
+import { batchRecord, type BatchSketch } from "./sketch-text.js";
 import type { DedupeConfig, RepresentativePolicy } from "./types.js";
 
 export interface DedupeFileOptions {
@@ -52,23 +52,30 @@ export interface DedupeFileResult {
   nearDuplicateClusters: number;
 }
 
+/** What the main thread keeps of a batch's rows while its texts are sketched: not the texts. */
+interface BatchRows {
+  ids: string[];
+  chars: number[];
+}
+
 /** Adds a sketched batch to the grouper in input order; `ids` collects the row ids by ordinal. */
-function addBatch(grouper: ProblemGrouper, ids: string[], rows: { id: string; text: string }[], s: BatchSketch, keepText: boolean): void {
-  for (let i = 0; i < rows.length; i++) {
+function addBatch(grouper: ProblemGrouper, ids: string[], rows: BatchRows, s: BatchSketch): void {
+  for (let i = 0; i < rows.ids.length; i++) {
     const ordinal = ids.length;
-    ids.push(rows[i]!.id);
+    ids.push(rows.ids[i]!);
     const key = ((s.keys[2 * i]! >>> 0).toString(16).padStart(8, "0") + (s.keys[2 * i + 1]! >>> 0).toString(16).padStart(8, "0"));
     grouper.add({
       ordinal,
-      id: rows[i]!.id,
+      id: rows.ids[i]!,
       source: "input",
       problemKey: key,
       sketch: s.empty[i] ? { bands: [], bits: [] } : {
-        bands: Array.from(s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount)),
-        bits: Array.from(s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords)),
+        bands: s.bands.subarray(i * s.bandCount, (i + 1) * s.bandCount),
+        bits: s.bits.subarray(i * s.bitWords, (i + 1) * s.bitWords),
       },
-      problemText: keepText ? rows[i]!.text : undefined,
-      problemChars: rows[i]!.text.length,
+      // the exact check's record, built by the sketch worker from what it computed anyway
+      checkRecord: batchRecord(s, i),
+      problemChars: rows.chars[i]!,
       responseChars: 0,
     });
   }
@@ -83,28 +90,33 @@ export async function dedupeFile(input: string | string[], opts: DedupeFileOptio
   const resolved = resolveSketch(sketchConfig, dedupe);
   const tmp = opts.tmpDir ?? mkdtempSync(join(tmpdir(), "curate-dedupe-"));
   const grouper = new ProblemGrouper({ dedupe, sketch: sketchConfig, seed: 0 }, tmp);
-  const pool = new SketchPool({ params: resolved.problem, threads: opts.workers });
+  const checkRecords = opts.check === "exact" ? { numbers: dedupe.problems?.numbers !== "ignore" } : undefined;
+  const pool = new SketchPool({ params: resolved.problem, stripPhrases: resolved.stripPhrases, stockPhrases: resolved.stockPhrases, threads: opts.workers, checkRecords });
   const batchSize = opts.batchSize ?? 256;
   const ids: string[] = [];
   try {
-    let batch: { id: string; text: string }[] = [];
+    let rows: BatchRows = { ids: [], chars: [] };
+    let texts: TextBatch | null = null;
     const inflight: Promise<void>[] = [];
     let chain = Promise.resolve();
     const flush = () => {
-      const rows = batch;
-      batch = [];
-      const sketched = pool.sketch(rows.map((r) => r.text));
+      const batchRows = rows;
+      const sketched = pool.sketchBatch(texts!);
+      rows = { ids: [], chars: [] };
+      texts = null;
       sketched.catch(() => {}); // surfaced by `await chain`
       // results are added in input order, sketches computed in parallel
-      chain = chain.then(async () => addBatch(grouper, ids, rows, await sketched, opts.check === "exact"));
+      chain = chain.then(async () => addBatch(grouper, ids, batchRows, await sketched));
       inflight.push(chain.catch(() => {}));
     };
     for await (const r of readTextRows(files, read)) {
-      batch.push({ id: r.id !== null ? String(r.id) : `${r.file}:${r.row}`, text: r.text });
-      if (batch.length >= batchSize) flush();
-      if (inflight.length > Math.max(2, opts.workers * 4)) await inflight.shift();
+      rows.ids.push(r.id !== null ? String(r.id) : `${r.file}:${r.row}`);
+      rows.chars.push(r.text.length);
+      (texts ??= pool.batch()).add(r.text);
+      if (rows.ids.length >= batchSize) flush();
+      if (inflight.length > Math.max(2, opts.workers * 2)) await inflight.shift();
     }
-    if (batch.length > 0) flush();
+    if (rows.ids.length > 0) flush();
     await chain;
     const result = await grouper.finish();
     let duplicates = 0;

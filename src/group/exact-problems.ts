@@ -103,10 +103,9 @@ export class ExactProblems {
     const words = this.bitWords;
     for (let w = 0; w < words; w++) this.bits.push(bits.length === words ? bits[w]! : 0);
     let shingles = -1;
-    if (this.opts.near && this.opts.keepShingles && row.problemText !== undefined) {
-      const { resolved } = this.opts;
-      this.checkData ??= new CheckData(new TextSketcher(resolved.problem, resolved.stripPhrases, resolved.stockPhrases), this.opts.numbers ?? true);
-      shingles = this.store.append(this.checkData.record(row.problemText));
+    if (this.opts.near && this.opts.keepShingles) {
+      const record = row.checkRecord ?? (row.problemText !== undefined ? this.recordOf(row.problemText) : undefined);
+      if (record !== undefined) shingles = this.store.append(record, true);
     }
     this.shingles.push(shingles);
     if (!this.opts.near || !sk || sk.bands.length === 0) return;
@@ -120,6 +119,12 @@ export class ExactProblems {
       throw new Error(`group: row ${row.id} (ordinal ${row.ordinal}) has ${bits.length} sketch bit words, expected ${words} (annotate.sketch.permutations / 32)`);
     }
     this.buckets.add(p, sk.bands);
+  }
+
+  private recordOf(text: string): Int32Array {
+    const { resolved } = this.opts;
+    this.checkData ??= new CheckData(new TextSketcher(resolved.problem, resolved.stripPhrases, resolved.stockPhrases), this.opts.numbers ?? true);
+    return this.checkData.record(text);
   }
 
   /** The problem whose first row has `ordinal` (problems are numbered in first-row order). */

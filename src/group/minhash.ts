@@ -173,12 +173,65 @@ export function signatureJaccard(x: ArrayLike<number>, y: ArrayLike<number>): nu
   return eq / x.length;
 }
 
-/** Sorted, de-duplicated copy of shingle hashes: the exact shingle set. */
+/** Sorted (signed int32 order), de-duplicated copy of shingle hashes: the exact shingle set. */
 export function shingleSet(shingles: Int32Array): Int32Array {
-  const s = shingles.slice().sort();
+  const out = new Int32Array(shingles.length);
+  return out.slice(0, sortedSetInto(shingles, out, 0));
+}
+
+/**
+ * Writes the shingle set of `x` (sorted in signed order, de-duplicated) to `out` from `at` (room for
+ * x.length needed); returns its size.
+ */
+export function sortedSetInto(x: Int32Array, out: Int32Array, at: number): number {
+  const n = x.length;
+  const s = out.subarray(at, at + n);
+  if (n < RADIX_MIN) {
+    s.set(x);
+    s.sort();
+  } else {
+    radixSort(x, s);
+  }
   let w = 0;
-  for (let i = 0; i < s.length; i++) if (i === 0 || s[i] !== s[w - 1]) s[w++] = s[i]!;
-  return s.slice(0, w);
+  for (let i = 0; i < n; i++) if (i === 0 || s[i] !== s[w - 1]) s[w++] = s[i]!;
+  return w;
+}
+
+/** below this many shingles the engine's sort is as fast as three counting passes */
+const RADIX_MIN = 256;
+const RADIX_BITS = 11;
+const RADIX_MASK = (1 << RADIX_BITS) - 1;
+const radixCount = new Int32Array(1 << RADIX_BITS);
+let radixTmp = new Int32Array(0);
+
+/**
+ * `out` = `x` sorted in signed order: LSD radix sort, three 11-bit passes (x → out → tmp → out) over
+ * the bits with the sign flipped. 10,000 sets of ~2,000 shingles (the reference corpus): 0.3
+ * instead of 1.35 CPU-s with `Int32Array.prototype.sort`.
+ */
+function radixSort(x: Int32Array, out: Int32Array): void {
+  const n = x.length;
+  if (radixTmp.length < n) radixTmp = new Int32Array(Math.max(n, radixTmp.length * 2));
+  radixPass(x, out, n, 0);
+  radixPass(out, radixTmp, n, RADIX_BITS);
+  radixPass(radixTmp, out, n, 2 * RADIX_BITS);
+}
+
+/** One stable counting pass of `src[0 .. n)` into `dst` on bits [shift, shift + 11) of x ^ 0x80000000. */
+function radixPass(src: Int32Array, dst: Int32Array, n: number, shift: number): void {
+  const count = radixCount;
+  count.fill(0);
+  for (let i = 0; i < n; i++) count[((src[i]! ^ 0x80000000) >>> shift) & RADIX_MASK]!++;
+  let sum = 0;
+  for (let d = 0; d <= RADIX_MASK; d++) {
+    const c = count[d]!;
+    count[d] = sum;
+    sum += c;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = src[i]!;
+    dst[count[((v ^ 0x80000000) >>> shift) & RADIX_MASK]!++] = v;
+  }
 }
 
 /** Size of the intersection of two sorted de-duplicated int32 sets (one merge pass). */
@@ -245,7 +298,11 @@ export class TextSketcher {
 
   /** Sketch of an already normalised token stream. */
   sketchTokens(tokens: Int32Array): TextSketch {
-    const sh = this.hasher.shingles(tokens);
+    return this.sketchShingles(this.hasher.shingles(tokens));
+  }
+
+  /** Sketch of the shingles of a token stream (`hasher.shingles`); leaves `sh` as it is. */
+  sketchShingles(sh: Int32Array): TextSketch {
     if (sh.length === 0) return { bands: new Int32Array(0), bits: new Int32Array(this.params.permutations >>> 5) };
     const sig = this.hasher.signatureOf(sh, this.sig);
     return { bands: bandHashes(sig, this.params.bands, this.params.rows), bits: oneBitSketch(sig) };

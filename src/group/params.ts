@@ -32,7 +32,21 @@ export function defaultLshThreshold(dedupe: DedupeConfig | undefined): number {
   return check === "exact" ? Math.max(0.5, Math.round((threshold - EXACT_CHECK_LSH_MARGIN) * 100) / 100) : threshold;
 }
 
-const bandCache = new Map<string, { bands: number; rows: number }>();
+/**
+ * optimalBands(threshold, 128) for the thresholds the defaults use (the exact check's 0.5, the
+ * common 0.6-0.9), computed ahead: each call costs 70-90 ms, a sixth of `curate dedupe`'s start-up
+ * (test/group/minhash.test.ts checks these against optimalBands).
+ */
+export const KNOWN_BANDS: ReadonlyMap<string, { bands: number; rows: number }> = new Map([
+  ["0.5:128", { bands: 25, rows: 5 }],
+  ["0.6:128", { bands: 18, rows: 7 }],
+  ["0.7:128", { bands: 14, rows: 9 }],
+  ["0.8:128", { bands: 9, rows: 13 }],
+  ["0.85:128", { bands: 8, rows: 16 }],
+  ["0.9:128", { bands: 5, rows: 25 }],
+]);
+
+const bandCache = new Map<string, { bands: number; rows: number }>(KNOWN_BANDS);
 
 export function resolveSketch(sketch: SketchConfig | undefined, dedupe: DedupeConfig | undefined): ResolvedSketch {
   const s = sketch ?? {};

@@ -137,6 +137,12 @@ export interface GroupInput {
   sketch?: { bands: ArrayLike<number>; bits: ArrayLike<number>; response?: ArrayLike<number> } | null;
   /** the problem text; needed only for dedupe.problems.check = "exact" (kept once per exact problem) */
   problemText?: string;
+  /**
+   * the problem's exact-check record (check-data.ts), when the sketching already built it (`curate
+   * dedupe`'s workers): used instead of problemText; built with the grouper's sketch settings, and
+   * kept as it is (the caller never changes it afterwards)
+   */
+  checkRecord?: Int32Array;
   /** problem length in characters (for representative = "longest"; default problemText length) */
   problemChars?: number;
   responseChars: number;

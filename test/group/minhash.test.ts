@@ -4,6 +4,7 @@ import {
   MinHasher, TextSketcher, bandHashes, oneBitJaccard, oneBitSketch, setJaccard, shingleSet, signatureJaccard,
 } from "../../src/group/minhash.js";
 import { candidateProbability, optimalBands } from "../../src/group/lsh.js";
+import { KNOWN_BANDS } from "../../src/group/params.js";
 import { splitmix32 } from "../../src/text/hash.js";
 
 const tok = new ProblemTokenizer();
@@ -155,6 +156,14 @@ describe("MinHash", () => {
 });
 
 describe("LSH parameters", () => {
+  it("KNOWN_BANDS holds what optimalBands computes", () => {
+    for (const [key, known] of KNOWN_BANDS) {
+      const [threshold, permutations] = key.split(":").map(Number);
+      const best = optimalBands(threshold!, permutations!);
+      expect({ bands: best.bands, rows: best.rows }, key).toEqual(known);
+    }
+  });
+
   it("picks the datasketch-optimal 9 bands × 13 rows for threshold 0.8 and 128 permutations", () => {
     const best = optimalBands(0.8, 128);
     expect([best.bands, best.rows]).toEqual([9, 13]);
