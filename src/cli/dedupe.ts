@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { availableParallelism } from "node:os";
+import { cpuBudget } from "../workers.js";
 import { UsageError } from "../errors.js";
 import { dedupeFile, type DedupeFileOptions } from "../group/dedupe-file.js";
 import type { RepresentativePolicy } from "../group/types.js";
@@ -17,7 +17,7 @@ import type { RepresentativePolicy } from "../group/types.js";
  * other cores. Reference corpus on 2 cores (load ~5): 1 worker 4.0-4.9 CPU-s (median 4.2), 2
  * workers 4.4-5.1 (4.8), wall alike.
  */
-const DEFAULT_WORKERS = Math.min(4, Math.max(0, availableParallelism() - 1));
+const DEFAULT_WORKERS = Math.min(4, Math.max(0, cpuBudget() - 1));
 
 function parseNumber(name: string, value: string, min: number, max: number, integer: boolean): number {
   const n = Number(value);
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option("--representative <policy>", "first | longest", "first")
     .option("--ngram <n>", "words per shingle", "5")
     .option("--permutations <k>", "MinHash permutations (multiple of 32)", "128")
-    .option("--workers <n>", "sketch worker threads (0 = inline; default: one core fewer than there are, at most 4)", String(DEFAULT_WORKERS))
+    .option("--workers <n>", "sketch worker threads (0 = inline; default: one fewer than the CPUs this process may use, at most 4)", String(DEFAULT_WORKERS))
     .option("--out <file>", "write lines here instead of stdout")
     .action(async (inputs: string[], o: Record<string, string>) => {
       const check = o.check as DedupeFileOptions["check"];
