@@ -42,7 +42,7 @@ describe("ranks and resume", () => {
     corpus = makeCorpus();
     single = join(corpus, "single");
     // no threads: the reference of every test (the thread count's bytes are checked in test/run/write-parts.test.ts)
-    await runToEnd(join(corpus, "mix.json"), single);
+    expect((await runToEnd(join(corpus, "mix.json"), single)).stderr).toBe("");
   });
 
   // 2 ranks (5 phases × 2 processes): the uneven split of 6 units over 4 ranks is run by the --phase all test below
