@@ -9,13 +9,16 @@
  * docs/internals.md). Tasks are batches, so the event-loop hop costs nothing measurable.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TransferListItem } from "node:worker_threads";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { packageRoot } from "./version.js";
 import { waitingFor } from "./waits.js";
+
+const require = createRequire(import.meta.url);
 
 /**
  * URL of a compiled worker entry (e.g. "verify/symbolic-worker") under dist/. Workers always run
@@ -93,7 +96,10 @@ export class ThreadPool {
   constructor(o: ThreadPoolOptions) {
     this.name = o.name;
     this.threads = o.threads;
-    this.pool = new Piscina({
+    // piscina is loaded with the first pool, not at start-up (~0.05 CPU-s a process; runs with
+    // --workers 0 start none); its CommonJS build is the class its ESM entry re-exports
+    const { Piscina: Pool } = require("piscina") as typeof import("piscina");
+    this.pool = new Pool({
       // a file: URL is used as given (tests write their own entries)
       filename: o.entry.startsWith("file:") ? o.entry : workerUrl(o.entry).href,
       minThreads: o.threads,

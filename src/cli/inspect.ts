@@ -11,7 +11,6 @@ import { renderDescription, renderRollout, renderSignals, type Style } from "../
 import { findRow } from "../report/find.js";
 import { isRunFolder, openShards, runSignals, ShardPathError, type ShardFile } from "../report/shards.js";
 import { WhereError } from "../report/where.js";
-import { arrowIpc, toArrow } from "../report/arrow.js";
 import { writeFileAtomic } from "../io/atomic.js";
 
 function intOption(flag: string) {
@@ -114,6 +113,8 @@ export function register(program: Command): void {
         const columns = o.columns ? o.columns.split(",").map((c) => c.trim()).filter(Boolean) : undefined;
         if (o.format === "arrow") {
           if (!o.out) throw new UsageError("--format arrow needs --out FILE (binary output is not written to a terminal)");
+          // apache-arrow (~0.2 CPU-s to load) only for this format: inspect, show and JSONL never need it
+          const { arrowIpc, toArrow } = await import("../report/arrow.js");
           const table = await toArrow(path, { columns, where: o.where, sets: o.sets });
           writeFileAtomic(o.out, Buffer.from(arrowIpc(table)));
           process.stderr.write(`wrote ${table.numRows.toLocaleString("en-US")} rows × ${table.numCols} columns to ${o.out}\n`);

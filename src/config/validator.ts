@@ -9,8 +9,10 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Ajv2020, type AnySchema, type ValidateFunction } from "ajv/dist/2020.js";
+import type { Ajv2020, AnySchema, ValidateFunction } from "ajv/dist/2020.js";
 import { packageRoot } from "../version.js";
+
+const require = createRequire(import.meta.url);
 
 export const MIX_SCHEMA_ID = "https://curate.local/schemas/mix.schema.json";
 export const AJV_OPTIONS = { allErrors: true, strict: false, useDefaults: false, verbose: true } as const;
@@ -32,7 +34,10 @@ export function schemaFiles(): { parts: AnySchema[]; mix: AnySchema; sha256: str
 
 /** An ajv instance holding every schema (compiled lazily: getSchema compiles what it is asked for). */
 export function schemaRegistry(files = schemaFiles()): Ajv2020 {
-  const ajv = new Ajv2020({ ...AJV_OPTIONS });
+  // ajv itself is loaded here, not at start-up (~0.1 CPU-s per command): only when the build's
+  // compiled validator is missing or stale, or an error message needs a schema
+  const { Ajv2020: Ajv } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+  const ajv = new Ajv({ ...AJV_OPTIONS });
   for (const p of files.parts) ajv.addSchema(p);
   ajv.addSchema(files.mix);
   return ajv;
@@ -45,7 +50,7 @@ export function mixValidator(): ValidateFunction {
   if (validator) return validator;
   const files = schemaFiles();
   if (existsSync(COMPILED_VALIDATOR)) {
-    const compiled = createRequire(import.meta.url)(COMPILED_VALIDATOR) as { default: ValidateFunction; schemaSha256: string };
+    const compiled = require(COMPILED_VALIDATOR) as { default: ValidateFunction; schemaSha256: string };
     if (compiled.schemaSha256 === files.sha256) return (validator = compiled.default);
   }
   registry = schemaRegistry(files);

@@ -22,11 +22,6 @@ import { UsageError } from "../errors.js";
 import { reportLongWaits } from "../waits.js";
 import { openRunFolder } from "./folder.js";
 import { RunContext, annotateConfig, annotateHash, rankFromEnv } from "./context.js";
-import { annotatePhase } from "./phases/annotate.js";
-import { awaitOutcome, groupPhase } from "./phases/group.js";
-import { writePhase } from "./phases/write.js";
-import { Products } from "./phases/products.js";
-import { finalizePhase } from "./phases/finalize.js";
 import type { RunOptions, RunResult } from "./types.js";
 
 export type { Phase, RunOptions, RunResult, RunTimings } from "./types.js";
@@ -87,17 +82,22 @@ function stopped(ctx: RunContext, message: string): RunResult {
 
 async function runPhases(ctx: RunContext): Promise<RunResult> {
   const { phase, rankLabel } = ctx;
+  // each phase's modules load when it starts (~0.2 CPU-s in all): a run refused when it opens its
+  // folder, or a process of one phase, loads none or only its own
   if (phase === "all" || phase === "annotate") {
+    const { annotatePhase } = await import("./phases/annotate.js");
     await annotatePhase(ctx);
     if (phase === "annotate") return stopped(ctx, `annotate phase done for ${rankLabel} (${ctx.unitsAnnotated} unit(s) annotated, ${ctx.unitsSkipped} skipped)`);
   }
   await ctx.awaitAnnotated();
+  const { awaitOutcome, groupPhase } = await import("./phases/group.js");
   const outcome = await ctx.timed("group", () => groupPhase(ctx));
   if (phase === "group") return stopped(ctx, `group phase done for ${rankLabel} (band pairs saved)`);
   if (phase === "merge") return stopped(ctx, `merge phase done for share ${ctx.rank}/${ctx.world} (${outcome ? "group outcome complete" : "share saved"})`);
   ctx.outcome = outcome ?? (await awaitOutcome(ctx));
   // the manifest goes first: from here on data/ changes, and a run folder never looks finished while it does
   rmSync(join(ctx.outDir, "manifest.json"), { force: true });
+  const [{ writePhase }, { Products }, { finalizePhase }] = await Promise.all([import("./phases/write.js"), import("./phases/products.js"), import("./phases/finalize.js")]);
   const products = new Products(ctx);
   try {
     await ctx.timed("write", () => writePhase(ctx, products));

@@ -14,6 +14,7 @@ import { runCli, tempDir, repoRoot, quickstartVariant, CLI_TIMEOUT_MS } from "..
 import { loadMix } from "../../src/config/load.js";
 import { podPaths, realPathOf } from "../../src/run/plan-volume.js";
 import { PHASES } from "../../src/run/plan.js";
+import { runToEnd } from "../helpers/run.js";
 
 /** `command -v <name>` in bash: what `$(which node)` gives a user. */
 function which(name: string): string {
@@ -74,7 +75,7 @@ function writeInputs(dir: string, files: number, n: number): void {
 }
 
 describe("curate plan", () => {
-  it("writes Slurm scripts that run as annotate, group, merge, write and outputs arrays and a finalize, matching a single run, with node from PATH or --node", () => {
+  it("writes Slurm scripts that run as annotate, group, merge, write and outputs arrays and a finalize, matching a single run, with node from PATH or --node", async () => {
     const d = tempDir("curate-plan-");
     writeInputs(join(d, "in"), 3, 30);
     const mix = quickstartVariant("plan", { path: "in/*.jsonl" }, { outputs: true });
@@ -138,9 +139,8 @@ describe("curate plan", () => {
     const f = runSbatch(join(d, "jobs-node", "finalize.sbatch"), null, noNode);
     expect(f.status, f.stderr).toBe(0);
 
-    // the reference single run without threads (outputs do not depend on the worker count: test/e2e/run.test.ts)
-    const single = runCli(["run", join(d, "mix.json"), "--out", join(d, "single"), "--quiet", "--workers", "0"]);
-    expect(single.code).toBe(0);
+    // the reference single run without threads (outputs do not depend on the worker count: test/e2e/run.test.ts), in this process
+    await runToEnd(join(d, "mix.json"), join(d, "single"));
     const a = JSON.parse(readFileSync(join(d, "run", "manifest.json"), "utf8"));
     const b = JSON.parse(readFileSync(join(d, "single", "manifest.json"), "utf8"));
     expect(a.shards).toEqual(b.shards);

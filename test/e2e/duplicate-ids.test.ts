@@ -8,6 +8,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allFiles, quickstartVariant, repoRoot, runCli, startCli, tempDir } from "../helpers/cli.js";
+import { runToEnd } from "../helpers/run.js";
 import { duck } from "../helpers/duckdb.js";
 import { IdSet } from "../../src/group/duplicate-ids.js";
 
@@ -45,12 +46,11 @@ describe("IdSet", () => {
 describe("repeated ids", () => {
   let d: string;
   let out: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     d = shardedCorpus();
     out = join(d, "out");
-    // no threads: the ids are renamed in the group step, which threads do not run
-    const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
-    expect(r.code, r.stderr).toBe(0);
+    // no threads: the ids are renamed in the group step, which threads do not run; in this process (test/helpers/run.ts)
+    await runToEnd(join(d, "mix.json"), out);
   });
 
   it("keeps the first row's id, renames the later ones by source, file and line, and counts them", async () => {

@@ -1,7 +1,8 @@
 /**
  * Fault suite: a full disk while writing, an annotator that throws on one rollout, a worker thread
  * that dies on one rollout, and corrupt input files. Failures are injected with the test-only
- * CURATE_FAULT_* variables (src/io/parquet-write.ts, src/exec/annotate-core.ts).
+ * CURATE_FAULT_* variables (src/io/parquet-write.ts, src/exec/annotate-core.ts), read by the spawned
+ * CLI; the clean runs around the faults run in this process (test/helpers/run.ts).
  */
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant } from "../helpers/cli.js";
 import { duck } from "../helpers/duckdb.js";
+import { runInProcess, runToEnd } from "../helpers/run.js";
 
 function corpus(onError?: "quarantine", outputs = false): string {
   const d = tempDir("curate-faults-");
@@ -31,12 +33,12 @@ function files(dir: string): string[] {
 describe("fault suite", () => {
   // one corpus and its clean run, the reference of the full-disk tests below (each writes its own --out)
   let d: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     d = corpus();
-    expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "clean"), "--quiet", "--workers", "0"]).code).toBe(0);
+    await runToEnd(join(d, "mix.json"), join(d, "clean"));
   });
 
-  it("a full disk fails the run with no completion marker for the unit, no partial shard, and a clean rerun", () => {
+  it("a full disk fails the run with no completion marker for the unit, no partial shard, and a clean rerun", async () => {
     const out = join(d, "out-annotate");
     const r = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"], { env: { CURATE_FAULT_WRITE_BYTES: "25000" } });
     expect(r.code).toBe(1);
@@ -48,14 +50,13 @@ describe("fault suite", () => {
     for (const s of shards) expect(markers).toContain(`${s.slice(0, 6)}.json`);
     expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
     expect(markers.length).toBeLessThan(3);
-    const again = runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--workers", "0"]);
-    expect(again.code).toBe(0);
+    await runToEnd(join(d, "mix.json"), out);
     expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).shards).toEqual(JSON.parse(readFileSync(join(d, "clean", "manifest.json"), "utf8")).shards);
   });
 
-  it("a full disk in the write phase leaves no write marker for the unit being written and no manifest; finalize again completes it", () => {
+  it("a full disk in the write phase leaves no write marker for the unit being written and no manifest; finalize again completes it", async () => {
     const out = join(d, "out-write");
-    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    await runInProcess(join(d, "mix.json"), out, { phase: "annotate" });
     // two failed finalizes on the same annotated run, each checked: a 60 KB budget with no threads,
     // then 20 KB with 2 write threads (the failure lands in a later unit and shard set)
     for (const [workers, budget] of [["0", "60000"], ["2", "20000"]] as const) {
@@ -71,20 +72,22 @@ describe("fault suite", () => {
       }
       expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
     }
-    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--workers", "2"]).code).toBe(0);
+    await runToEnd(join(d, "mix.json"), out, { phase: "finalize", workers: 2 });
     expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(d, "clean", "manifest.json")))).toBe(true);
   });
 
-  it("a full disk in the data products (spilling, then writing output shards) leaves no marker for the part or shard being written; finalize again completes them", () => {
+  it("a full disk in the data products (spilling, then writing output shards) leaves no marker for the part or shard being written; finalize again completes them", async () => {
     const d = corpus(undefined, true);
     const clean = join(d, "clean");
-    expect(runCli(["run", join(d, "mix.json"), "--out", clean, "--quiet", "--workers", "0"]).code).toBe(0);
+    await runToEnd(join(d, "mix.json"), clean);
     const cleanManifest = JSON.parse(readFileSync(join(clean, "manifest.json"), "utf8"));
     const shardBytes = (list: { bytes: number }[]) => list.reduce((a, s) => a + s.bytes, 0);
     const out = join(d, "out");
-    const run = (phase: string, budget?: number) => runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--workers", "0"], budget === undefined ? {} : { env: { CURATE_FAULT_WRITE_BYTES: String(budget) } });
-    expect(run("annotate").code).toBe(0);
-    expect(run("group").code).toBe(0);
+    // the runs that fill the disk are CLI processes (the budget is read at start-up); the others run here
+    const run = (phase: string, budget: number) => runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", phase, "--workers", "0"], { env: { CURATE_FAULT_WRITE_BYTES: String(budget) } });
+    const runHere = (phase: "annotate" | "group" | "write" | "finalize") => runInProcess(join(d, "mix.json"), out, { phase });
+    await runHere("annotate");
+    await runHere("group");
     // 1. the write phase (one process: every unit) writes data/ and rejected/, then spills each unit's
     // records: the disk fills 3 KB into the spill
     const dataBytes = shardBytes(cleanManifest.shards.data) + shardBytes(cleanManifest.shards.rejected);
@@ -99,7 +102,7 @@ describe("fault suite", () => {
     // 2. the write phase again spills the units left (their data/ is written); then finalize, whose
     // only writes are the output shards (midtrain's first, in build order), fills the disk 1 byte
     // after midtrain's
-    expect(run("write").code).toBe(0);
+    await runHere("write");
     expect(readdirSync(spillDir).filter((f) => f.endsWith(".done.json")).length).toBe(3);
     r = run("finalize", shardBytes(cleanManifest.outputs.midtrain.shards) + 1);
     expect(r.code).toBe(1);
@@ -114,8 +117,7 @@ describe("fault suite", () => {
     expect(markers.length).toBeLessThan(Object.values(cleanManifest.outputs as Record<string, { shards: unknown[] }>).reduce((a, o) => a + o.shards.length, 0));
     expect(files(out).filter((f) => f.includes(".tmp-"))).toEqual([]);
     // 3. finalize again writes the shards left: the same bytes as the clean run
-    r = run("finalize");
-    expect(r.code, r.stderr).toBe(0);
+    expect((await runHere("finalize")).finished).toBe(true);
     expect(readFileSync(join(out, "manifest.json")).equals(readFileSync(join(clean, "manifest.json")))).toBe(true);
     for (const [name, o] of Object.entries(cleanManifest.outputs as Record<string, { shards: { path: string }[] }>)) {
       for (const sh of o.shards) expect(readFileSync(join(out, "outputs", name, sh.path)).equals(readFileSync(join(clean, "outputs", name, sh.path))), sh.path).toBe(true);
@@ -148,7 +150,7 @@ describe("fault suite", () => {
     expect(k!.n).toBe(0); // every other rollout was verified
   });
 
-  it("corrupt inputs: a truncated gzip and a truncated Parquet file are named; quarantine records them and goes on", () => {
+  it("corrupt inputs: a truncated gzip and a truncated Parquet file are named; quarantine records them and goes on", async () => {
     const d = tempDir("curate-corrupt-");
     const gz = gzipSync(Buffer.from('{"p":"a","r":"b"}\n'.repeat(500)));
     writeFileSync(join(d, "a.jsonl.gz"), gz.subarray(0, gz.length - 30));
@@ -160,8 +162,7 @@ describe("fault suite", () => {
     const r = runCli(["run", join(d, "fail.json"), "--out", join(d, "o1"), "--quiet", "--workers", "0"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/a\.jsonl\.gz, row \d+: corrupt or truncated gzip stream after \d+ rows/);
-    const q = runCli(["run", join(d, "q.json"), "--out", join(d, "o2"), "--quiet", "--workers", "0"]);
-    expect(q.code).toBe(0);
+    await runToEnd(join(d, "q.json"), join(d, "o2"));
     const m = JSON.parse(readFileSync(join(d, "o2", "manifest.json"), "utf8"));
     // the gzip's complete rows are read; its cut tail is one row (test/io/hostile-rows.test.ts)
     expect(m.counts.byReason["input:unreadable_file"]).toBe(1);

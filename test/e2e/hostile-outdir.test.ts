@@ -4,7 +4,8 @@
  * symlinked run entry is refused; --force removes only what curate wrote; `.`/`..` output names are
  * refused; two runs into one folder: one holds the lock, the other exits 2 naming it; a dead
  * process's lock is taken over; read-only, under-a-file and full-disk failures name the path.
- * Every CLI call is a real process (dist/cli/main.js) with a timeout.
+ * Every CLI call is a real process (dist/cli/main.js) with a timeout; the runs that only make or
+ * complete a run folder (no refusal, no note) run in this process (test/helpers/run.ts).
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
@@ -13,6 +14,7 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, read
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { tempDir, repoRoot, quickstartVariant } from "../helpers/cli.js";
+import { runInProcess, runToEnd } from "../helpers/run.js";
 
 const MAIN = join(repoRoot, "dist", "cli", "main.js");
 
@@ -100,12 +102,10 @@ function expectValidRun(out: string): void {
 describe("hostile output folders", () => {
   let c: { dir: string; mix: string };
   let clean: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     c = corpus();
     clean = join(c.dir, "clean");
-    const r = cli(["run", c.mix, "--out", clean, "--quiet", "--workers", "0"]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe("");
+    expect((await runToEnd(c.mix, clean)).stderr).toBe("");
   }, 120_000);
 
   it("a folder of user files (data/ a link to more of them) is refused, --force and --refilter too, and every file keeps its bytes", () => {
@@ -149,7 +149,7 @@ describe("hostile output folders", () => {
     expect(snapshot(elsewhere)).toEqual(target);
   }, 120_000);
 
-  it("--force and finalize remove only what curate wrote: user files inside and beside a run keep their bytes, the run matches a clean one", () => {
+  it("--force and finalize remove only what curate wrote: user files inside and beside a run keep their bytes, the run matches a clean one", async () => {
     const out = join(c.dir, "forced");
     cpSync(clean, out, { recursive: true }); // a finished run: the clean one's copy
     const user: Record<string, string> = {
@@ -171,8 +171,7 @@ describe("hostile output folders", () => {
     expect(manifestOf(out).outputs).toEqual(manifestOf(clean).outputs);
     expectValidRun(out);
     // a --refilter finalize (stale shards and products removed) keeps them too
-    const again = cli(["run", c.mix, "--out", out, "--quiet", "--workers", "0", "--refilter"]);
-    expect(again.code, again.stderr).toBe(0);
+    await runToEnd(c.mix, out, { refilter: true });
     for (const [rel, text] of Object.entries(user)) expect(readFileSync(join(out, rel), "utf8"), rel).toBe(text);
     expect(manifestOf(out).shards).toEqual(manifestOf(clean).shards);
     expect(existsSync(join(out, ".curate.lock"))).toBe(false);
@@ -250,13 +249,12 @@ describe("hostile output folders", () => {
     expect(snapshot(out)).toEqual(before);
   }, 120_000);
 
-  it("a full disk names the file being written (ENOSPC), in the annotate and the write phase, on threads too", () => {
+  it("a full disk names the file being written (ENOSPC), in the annotate and the write phase, on threads too", async () => {
     const out = join(c.dir, "full");
     let r = cli(["run", c.mix, "--out", out, "--quiet", "--workers", "0"], { CURATE_FAULT_WRITE_BYTES: "2000" });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`curate: cannot write ${join(out, "annotated", "u00000-00000.parquet")}: no space left on device (ENOSPC)\n`);
-    r = cli(["run", c.mix, "--out", out, "--quiet", "--workers", "0", "--phase", "annotate"]);
-    expect(r.code, r.stderr).toBe(0);
+    await runInProcess(c.mix, out, { phase: "annotate" });
     // two units: their write jobs run on two threads, the error crosses from a worker thread
     r = cli(["run", c.mix, "--out", out, "--quiet", "--workers", "2", "--phase", "finalize"], { CURATE_FAULT_WRITE_BYTES: "2000" });
     expect(r.code).toBe(1);
@@ -271,9 +269,9 @@ describe("hostile output folders", () => {
     expect(r.stderr).toBe(`curate: cannot create folder ${out}: a part of the path is a file, not a folder (ENOTDIR)\n`);
   });
 
-  it("a read-only data/ names the shard it cannot write (EACCES as a user; EROFS through a read-only bind mount as root)", (ctx) => {
+  it("a read-only data/ names the shard it cannot write (EACCES as a user; EROFS through a read-only bind mount as root)", async (ctx) => {
     const out = join(c.dir, "readonly");
-    expect(cli(["run", c.mix, "--out", out, "--quiet", "--workers", "0", "--phase", "annotate"]).code).toBe(0);
+    await runInProcess(c.mix, out, { phase: "annotate" });
     const data = join(out, "data");
     mkdirSync(data);
     const finalize = ["run", c.mix, "--out", out, "--quiet", "--workers", "0", "--phase", "finalize"];
@@ -303,8 +301,7 @@ describe("hostile output folders", () => {
     expect(r.stderr).toMatch(new RegExp(`^curate: cannot write ${data.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/train-u00000-p00000-00000\\.parquet: ${cause}\\n$`));
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     // writable again: finalize completes, to the clean run's shards
-    const again = cli(finalize);
-    expect(again.code, again.stderr).toBe(0);
+    await runToEnd(c.mix, out, { phase: "finalize" });
     expect(manifestOf(out).shards).toEqual(manifestOf(clean).shards);
   }, 120_000);
 });

@@ -2,11 +2,16 @@
  * Array jobs and crash recovery: ranks as separate processes (annotate, group, merge, write and
  * outputs phases, each rank in each, then finalize) give the same bytes as one process; a run killed with SIGKILL mid-way resumes to the same bytes;
  * a changed config is refused; a finalize without all units waits, then fails clearly.
+ *
+ * What is about processes (ranks, SIGKILL, exit codes and stderr) runs the CLI; the reference run and
+ * the steps that only prepare or complete a run folder run in this process (test/helpers/run.ts: the
+ * same run without a process start, ~2 CPU-s less each).
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, startCli, tempDir, repoRoot, quickstartVariant, allFiles } from "../helpers/cli.js";
+import { runInProcess, runToEnd } from "../helpers/run.js";
 
 function expectSameTree(a: string, b: string) {
   const fa = allFiles(a).filter((f) => !f.startsWith(".work/"));
@@ -33,13 +38,11 @@ describe("ranks and resume", () => {
   let single: string;
   /** a finished run of mix.json at `out`: a copy of `single` (the same bytes a fresh run writes; a run less) */
   const finishedRun = (out: string) => cpSync(single, out, { recursive: true, preserveTimestamps: true });
-  beforeAll(() => {
+  beforeAll(async () => {
     corpus = makeCorpus();
     single = join(corpus, "single");
     // no threads: the reference of every test (the thread count's bytes are checked in test/run/write-parts.test.ts)
-    const r = runCli(["run", join(corpus, "mix.json"), "--out", single, "--quiet", "--workers", "0"]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    expect((await runToEnd(join(corpus, "mix.json"), single)).stderr).toBe("");
   });
 
   // 2 ranks (5 phases × 2 processes): the uneven split of 6 units over 4 ranks is run by the --phase all test below
@@ -95,11 +98,9 @@ describe("ranks and resume", () => {
     for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t);
     // once the run is finished the spills go; the list of output shards stays, and an outputs rank run again has nothing to do
     expect(readdirSync(spillDir)).toEqual(["finished.json"]);
-    const again = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "outputs", "--rank", "1", "--world-size", String(W), "--wait-seconds", "1"]);
-    expect(again.code, again.stderr).toBe(0);
+    await runInProcess(join(corpus, "mix.json"), out, { phase: "outputs", rank: 1, worldSize: W, waitMs: 1000, workers: undefined });
     for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t);
-    const refin = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]);
-    expect(refin.code, refin.stderr).toBe(0);
+    await runToEnd(join(corpus, "mix.json"), out, { phase: "finalize", workers: undefined });
     expectSameTree(single, out);
   });
 
@@ -119,16 +120,16 @@ describe("ranks and resume", () => {
     expectSameTree(single, out);
   });
 
-  it("a write phase that stopped half-way is completed by finalize, to the same bytes", () => {
+  it("a write phase that stopped half-way is completed by finalize, to the same bytes", async () => {
     const out = join(corpus, "half-written");
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    await runInProcess(join(corpus, "mix.json"), out, { phase: "annotate" });
     // a write rank without the group outcome waits for it, then says what is missing
     const early = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3", "--wait-seconds", "1"]);
     expect(early.code).not.toBe(0);
     expect(early.stderr).toMatch(/group outcome.*incomplete.*--phase merge --rank <r> --world-size 3/);
     // the group phase in one process saves the outcome; one write rank then writes its units
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "group"]).code).toBe(0);
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "write", "--rank", "1", "--world-size", "3"]).code).toBe(0);
+    await runInProcess(join(corpus, "mix.json"), out, { phase: "group", workers: undefined });
+    await runInProcess(join(corpus, "mix.json"), out, { phase: "write", rank: 1, worldSize: 3, workers: undefined });
     expect(readdirSync(join(out, ".work", "write")).sort()).toEqual(["u00001.json", "u00004.json"]);
     const before = readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet"));
     // rank 1 spilled its third of the parts for the data products; an outputs rank waits for the others' spills, then says who owes them
@@ -142,7 +143,7 @@ describe("ranks and resume", () => {
     expect(outputsRank.code).not.toBe(0);
     expect(outputsRank.stderr).toMatch(/part u00000-p00000 \(in\/part-0\.jsonl\) is not spilled for the outputs.*--phase write --rank 0 --world-size 3/);
     expect(readdirSync(spillDir).filter((f) => f.startsWith("shard-"))).toEqual([]);
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize"]).code).toBe(0);
+    await runToEnd(join(corpus, "mix.json"), out, { phase: "finalize", workers: undefined });
     expect(readFileSync(join(out, "data", "train-u00001-p00000-00000.parquet")).equals(before)).toBe(true);
     expectSameTree(single, out);
   });
@@ -156,9 +157,7 @@ describe("ranks and resume", () => {
     const done = readdirSync(join(out, ".work", "units")).filter((f) => f.endsWith(".json")).length;
     expect(done).toBeGreaterThanOrEqual(2);
     expect(done).toBeLessThan(6);
-    const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--workers", "0", "--json", "--quiet"]);
-    expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const summary = await runToEnd(join(corpus, "mix.json"), out);
     expect(summary.timings.unitsSkipped).toBe(done);
     expect(summary.timings.unitsAnnotated).toBe(6 - done);
     expectSameTree(single, out);
@@ -178,18 +177,16 @@ describe("ranks and resume", () => {
     const before = markers().map((f) => JSON.parse(readFileSync(f, "utf8")).path as string);
     expect(before.length).toBe(3);
     const mtimes = new Map(before.map((f) => [f, statSync(join(out, f)).mtimeMs]));
-    const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--workers", "0", "--json", "--quiet"]);
-    expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const summary = await runToEnd(join(corpus, "mix.json"), out);
     expect(summary.timings.unitsSkipped).toBe(6);
     expect(summary.timings.phases.spill).toBeUndefined(); // every unit was spilled before the first shard
-    const listed = Object.values(summary.outputs as Record<string, { shards: unknown[] }>).reduce((a, o) => a + o.shards.length, 0);
+    const listed = Object.values(summary.manifest.outputs as Record<string, { shards: unknown[] }>).reduce((a, o) => a + o.shards.length, 0);
     expect(before.length).toBeLessThan(listed); // killed mid-way through the shards
     for (const [f, t] of mtimes) expect(statSync(join(out, f)).mtimeMs, f).toBe(t); // not written again
     expectSameTree(single, out); // no temp file of the shard being written survives either
   });
 
-  it("--refilter rebuilds a data-product shard that was truncated or deleted after the run finished, to the same bytes, and leaves intact ones alone", () => {
+  it("--refilter rebuilds a data-product shard that was truncated or deleted after the run finished, to the same bytes, and leaves intact ones alone", async () => {
     const out = join(corpus, "damaged-outputs");
     finishedRun(out);
     const shards = Object.values(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).outputs as Record<string, { name: string; shards: { path: string }[] }>).flatMap((o) => o.shards.map((sh) => `outputs/${o.name}/${sh.path}`));
@@ -197,49 +194,45 @@ describe("ranks and resume", () => {
     const mtimes = () => new Map(shards.filter((f) => existsSync(join(out, f))).map((f) => [f, statSync(join(out, f)).mtimeMs]));
     // intact: a refilter with nothing changed writes no output shard
     const before = mtimes();
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--refilter"]).code).toBe(0);
+    await runToEnd(join(corpus, "mix.json"), out, { refilter: true });
     expect(mtimes()).toEqual(before);
     // one shard cut short, another deleted: both are built again (the list of finished shards is not trusted blindly)
     truncateSync(join(out, shards[0]!), 100);
     rmSync(join(out, shards[shards.length - 1]!));
-    const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--workers", "0", "--refilter"]);
-    expect(r.code, r.stderr).toBe(0);
+    await runToEnd(join(corpus, "mix.json"), out, { refilter: true });
     expectSameTree(single, out);
   });
 
-  it("refuses to resume with a changed config unless --force", () => {
+  it("refuses to resume with a changed config unless --force", async () => {
     const out = join(corpus, "changed");
-    const first = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]);
-    expect(first.code).toBe(0);
+    await runInProcess(join(corpus, "mix.json"), out, { phase: "annotate" });
     const mix = JSON.parse(readFileSync(join(corpus, "mix.json"), "utf8"));
     writeFileSync(join(corpus, "mix2.json"), JSON.stringify({ ...mix, seed: 99 }));
     const r = runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/annotated under a different config \(annotate hash [0-9a-f]{16}, now [0-9a-f]{16}: changed \$\.seed: \d+ → 99; only filters and outputs may change without re-annotating\); pass --force/);
-    expect(runCli(["run", join(corpus, "mix2.json"), "--out", out, "--quiet", "--force", "--workers", "0"]).code).toBe(0);
+    await runToEnd(join(corpus, "mix2.json"), out, { force: true });
   });
 
-  it("--refilter re-decides a finished run with changed filters without re-annotating, to the bytes of a fresh run", () => {
+  it("--refilter re-decides a finished run with changed filters without re-annotating, to the bytes of a fresh run", async () => {
     const out = join(corpus, "refilter");
     finishedRun(out);
     const mix = JSON.parse(readFileSync(join(corpus, "mix.json"), "utf8"));
     writeFileSync(join(corpus, "mix-refilter.json"), JSON.stringify({ ...mix, filters: { ...mix.filters, maxResponseTokens: 1500, requireCorrect: false } }));
     expect(runCli(["run", join(corpus, "mix-refilter.json"), "--out", out, "--quiet"]).code).toBe(2); // finished run: needs --refilter
-    const r = runCli(["run", join(corpus, "mix-refilter.json"), "--out", out, "--quiet", "--json", "--refilter"]);
-    expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const summary = await runToEnd(join(corpus, "mix-refilter.json"), out, { refilter: true, workers: undefined });
     expect(summary.timings.unitsAnnotated).toBe(0);
-    expect(summary.counts.byReason["verify:incorrect"]).toBeUndefined();
-    expect(summary.counts.byReason["too_long:response"]).toBeGreaterThan(0);
+    expect(summary.manifest.counts.byReason["verify:incorrect"]).toBeUndefined();
+    expect(summary.manifest.counts.byReason["too_long:response"]).toBeGreaterThan(0);
     const fresh = join(corpus, "refilter-fresh");
-    expect(runCli(["run", join(corpus, "mix-refilter.json"), "--out", fresh, "--quiet", "--workers", "0"]).code).toBe(0);
+    await runToEnd(join(corpus, "mix-refilter.json"), fresh);
     expectSameTree(fresh, out);
     // the products' work folder holds the current token only; without outputs, the products go
     expect(readdirSync(join(out, ".work", "outputs")).length).toBe(1);
     const noOutputs = { ...mix, filters: { ...mix.filters, maxResponseTokens: 1500, requireCorrect: false } };
     delete noOutputs.outputs;
     writeFileSync(join(corpus, "mix-no-outputs.json"), JSON.stringify(noOutputs));
-    expect(runCli(["run", join(corpus, "mix-no-outputs.json"), "--out", out, "--quiet", "--refilter"]).code).toBe(0);
+    await runToEnd(join(corpus, "mix-no-outputs.json"), out, { refilter: true, workers: undefined });
     expect(existsSync(join(out, "outputs"))).toBe(false);
     expect(existsSync(join(out, ".work", "outputs"))).toBe(false);
     // a change that affects annotation is refused
@@ -248,12 +241,12 @@ describe("ranks and resume", () => {
     expect(t.code).toBe(2);
   });
 
-  it("finalize re-reads responses from the inputs and stops when an input changed or vanished after annotate", () => {
+  it("finalize re-reads responses from the inputs and stops when an input changed or vanished after annotate", async () => {
     // annotated/ holds no response text: finalize zips it back from the inputs, checked by
     // size + mtime and then id by id
     const d = makeCorpus();
     const out = join(d, "out");
-    expect(runCli(["run", join(d, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    await runInProcess(join(d, "mix.json"), out, { phase: "annotate" });
     const annotated = readdirSync(join(out, "annotated"));
     expect(new Set(annotated.map((f) => f.slice(0, 6)))).toEqual(new Set([0, 1, 2, 3, 4, 5].map((u) => `u0000${u}`))); // every unit annotated
     const part = join(d, "in", "part-2.jsonl");
@@ -292,9 +285,9 @@ describe("ranks and resume", () => {
     expect(r.stderr).toMatch(/--force cannot be used by array-job ranks \(world size 2\)/);
   });
 
-  it("finalize fails clearly when a rank's units never arrive", () => {
+  it("finalize fails clearly when a rank's units never arrive", async () => {
     const out = join(corpus, "missing");
-    expect(runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "annotate", "--rank", "0", "--world-size", "2", "--workers", "0"]).code).toBe(0);
+    await runInProcess(join(corpus, "mix.json"), out, { phase: "annotate", rank: 0, worldSize: 2 });
     const r = runCli(["run", join(corpus, "mix.json"), "--out", out, "--quiet", "--phase", "finalize", "--wait-seconds", "1"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unit u00001 \(in\/part-1\.jsonl\) has no completion marker after 1000 ms/);

@@ -1,6 +1,8 @@
 /**
  * End to end: the quickstart mix on data-samples/, read back by DuckDB (an independent Parquet reader),
  * checked against the manifest; conservation; determinism across worker counts; refusing to overwrite.
+ * Runs whose exit code, stderr or --json output is checked spawn the CLI; the others run in this
+ * process (test/helpers/run.ts).
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { createHash } from "node:crypto";
@@ -10,6 +12,7 @@ import { runCli, tempDir, repoRoot, allFiles } from "../helpers/cli.js";
 import { duck } from "../helpers/duckdb.js";
 import { loadMix } from "../../src/config/load.js";
 import { rebuildOutputs } from "../../src/mix/rebuild.js";
+import { runToEnd } from "../helpers/run.js";
 
 interface ManifestShard { path: string; rows: number; tokens: number; bytes: number; sha256: string }
 
@@ -145,7 +148,7 @@ describe("curate run pipelines/quickstart.json", () => {
     expect(manifest.config.name).toBe("quickstart");
   });
 
-  it("gives byte-identical outputs with 0, 1 and 2 workers; a wait over the threshold is logged by name; a finished run is refused without --force (exit 2) and replaced with it", () => {
+  it("gives byte-identical outputs with 0, 1 and 2 workers; a wait over the threshold is logged by name; a finished run is refused without --force (exit 2) and replaced with it", async () => {
     // workers 1: one batch is held 3 s on its thread and waits are reported after 1 s, so the log
     // must name the thread task it waits on (issue #23: a stuck batch job says what it waits for)
     const w1 = join(tempDir(), "w1");
@@ -160,8 +163,7 @@ describe("curate run pipelines/quickstart.json", () => {
     const refused = runCli(["run", "pipelines/quickstart.json", "--out", w0, "--quiet", "--workers", "0"]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/already holds a finished run .*--force/);
-    const forced = runCli(["run", "pipelines/quickstart.json", "--out", w0, "--quiet", "--workers", "0", "--force"]);
-    expect(forced.code, forced.stderr).toBe(0);
+    await runToEnd(join(repoRoot, "pipelines", "quickstart.json"), w0, { force: true });
     expect(readManifest(w0).counts).toEqual(manifest.counts);
     const ref = allFiles(out);
     for (const d of [w0, w1]) {
@@ -198,8 +200,7 @@ describe("curate run on bad input", () => {
       Buffer.from('"}\n{"p":1,"r":"b"}\n{"p":"c","r":"d"}\n'),
     ]);
     const m = mix(d, lines, { onError: "quarantine" });
-    const r = runCli(["run", m, "--out", join(d, "out"), "--quiet", "--workers", "0"]);
-    expect(r.code).toBe(0);
+    await runToEnd(m, join(d, "out"));
     const man = readManifest(join(d, "out"));
     expect(man.counts.rowsIn).toBe(5);
     expect(man.counts.kept).toBe(2);
@@ -218,8 +219,7 @@ describe("curate run on bad input", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/in\.jsonl, row 2: line is 17,825,8\d\d bytes, over the 16,777,216-byte limit/);
     const q = mix(d, readFileSync(join(d, "in.jsonl")), { onError: "quarantine" });
-    const rq = runCli(["run", q, "--out", join(d, "outq"), "--quiet", "--workers", "0"]);
-    expect(rq.code).toBe(0);
+    await runToEnd(q, join(d, "outq"));
     const rows = await duck(`select reason, length(raw)::INTEGER as n from read_parquet('${join(d, "outq")}/rejected/*.parquet')`);
     expect(rows.map((x) => x.reason)).toEqual(["input:row_too_large"]);
     expect(rows[0]!.n).toBeLessThanOrEqual(65536 + 64); // a bounded snippet, not the 17 MiB

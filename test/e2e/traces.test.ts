@@ -8,7 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, sharedData, tempDir } from "../helpers/cli.js";
+import { sharedData, tempDir } from "../helpers/cli.js";
+import { runToEnd } from "../helpers/run.js";
 import { duck } from "../helpers/duckdb.js";
 
 const traces = join(sharedData, "traces");
@@ -30,9 +31,9 @@ describe.skipIf(!present)("real traces end to end", () => {
       dedupe: { maxRolloutsPerProblem: 8 },
     };
     writeFileSync(join(d, "mix.json"), JSON.stringify(mix));
-    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "out"), "--quiet", "--json", "--workers", "0"]);
+    // in this process (test/helpers/run.ts): the run's outputs are the point, not the CLI
+    const r = await runToEnd(join(d, "mix.json"), join(d, "out"));
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
     const m = JSON.parse(readFileSync(join(d, "out", "manifest.json"), "utf8"));
     const lines = (f: string) => readFileSync(join(traces, f), "utf8").split("\n").filter((l) => l.trim()).length;
     expect(m.counts.bySource.skyt1.in).toBe(lines("skyt1_long_cot_evals.jsonl"));

@@ -10,7 +10,8 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "n
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { readParquetRows, toPlain } from "../../src/io/parquet-read.js";
-import { runCli, startCli, tempDir, repoRoot, quickstartVariant, allFiles } from "../helpers/cli.js";
+import { startCli, tempDir, repoRoot, quickstartVariant, allFiles } from "../helpers/cli.js";
+import { runToEnd } from "../helpers/run.js";
 
 const UNIT_BYTES = 25_000;
 
@@ -63,8 +64,7 @@ describe("large files cut into units", () => {
 
   it("4 ranks over the pieces give the rows and data products of one process over whole files", async () => {
     const whole = join(d, "whole");
-    const one = runCli(["run", join(d, "whole.json"), "--out", whole, "--quiet", "--workers", "0"]);
-    expect(one.code, one.stderr).toBe(0);
+    await runToEnd(join(d, "whole.json"), whole); // the reference, in this process (test/helpers/run.ts)
     const cut = join(d, "cut");
     const codes = await Promise.all(
       [0, 1, 2, 3].map(async (rank) => (await startCli(["run", join(d, "cut.json"), "--out", cut, "--quiet", "--rank", String(rank), "--world-size", "4", "--workers", "0", "--wait-seconds", "600"]).exit).code),
@@ -110,9 +110,7 @@ describe("large files cut into units", () => {
     expect(m.range).toMatchObject({ kind: "bytes", from: 2 * UNIT_BYTES, to: 3 * UNIT_BYTES });
     expect(m.range.rowBase).toBeGreaterThan(0);
     expect(m.lines).toBeGreaterThan(0);
-    const r = runCli(["run", join(d, "cut.json"), "--out", out, "--workers", "0", "--json", "--quiet"]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).timings.unitsSkipped).toBe(3);
+    expect((await runToEnd(join(d, "cut.json"), out)).timings.unitsSkipped).toBe(3); // resumed in this process
     const cut = join(d, "cut");
     const files = allFiles(cut).filter((f) => !f.startsWith(".work/"));
     expect(allFiles(out).filter((f) => !f.startsWith(".work/"))).toEqual(files);

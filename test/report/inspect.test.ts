@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { repoRoot, runCli, tempDir } from "../helpers/cli.js";
+import { runToEnd } from "../helpers/run.js";
 import { duck } from "../helpers/duckdb.js";
 import { describe as describeShards, openShards, sample, toArrow, arrowIpc, idPriority, findRow, collectReport } from "../../src/index.js";
 import { renderRollout } from "../../src/report/terminal.js";
@@ -20,10 +21,10 @@ const count = async (sql: string) => Number((await duck(sql))[0]!.n);
 describe("inspect on shards written by the pipeline", () => {
   const out = join(tempDir("curate-inspect-"), "qs");
   let manifest: any;
-  beforeAll(() => {
-    const r = runCli(["run", "pipelines/quickstart.json", "--out", out, "--workers", "0", "--quiet"]);
+  beforeAll(async () => {
+    // the run in this process (test/helpers/run.ts): what is inspected here is the run folder
+    const r = await runToEnd(join(repoRoot, "pipelines", "quickstart.json"), out);
     expect(r.stderr).not.toMatch(/Error:/);
-    expect(r.code).toBe(0);
     manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
   });
 

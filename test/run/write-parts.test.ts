@@ -4,6 +4,9 @@
  * back in one pass. Same bytes for any number of workers, and the same rows and decisions as a run
  * whose units are one part each. Also: exploded rows cut between parts, a quarantined bad line at a
  * part start, the input-changed check of a part read from an offset.
+ *
+ * Runs that only make a run folder to compare with run in this process (test/helpers/run.ts); the
+ * threaded run of the first test, the SIGKILL and the failing finalizes are CLI processes.
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import { gunzipSync } from "node:zlib";
@@ -12,6 +15,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { runCli, startCli, tempDir, repoRoot, allFiles } from "../helpers/cli.js";
 import { readParquetRows } from "../../src/io/parquet-read.js";
+import { runInProcess, runToEnd } from "../helpers/run.js";
 
 const SHARD_ROWS = 7;
 
@@ -59,12 +63,11 @@ describe("write parts", () => {
     d = makeCorpus(SHARD_ROWS);
   });
 
-  it("writes a multi-shard unit in parts, the same bytes on 0 and 2 write threads", () => {
-    for (const w of ["0", "2"]) {
-      const r = runCli(["run", join(d, "mix.json"), "--out", join(d, `w${w}`), "--quiet", "--workers", w]);
-      expect(r.stderr).toBe("");
-      expect(r.code).toBe(0);
-    }
+  it("writes a multi-shard unit in parts, the same bytes on 0 and 2 write threads", async () => {
+    expect((await runToEnd(join(d, "mix.json"), join(d, "w0"))).stderr).toBe("");
+    const r = runCli(["run", join(d, "mix.json"), "--out", join(d, "w2"), "--quiet", "--workers", "2"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
     const marker = JSON.parse(readFileSync(join(d, "w2", ".work", "units", "u00000.json"), "utf8"));
     expect(marker.shards.length).toBeGreaterThanOrEqual(6);
     // part 1 starts at the quarantined line, whose offset is where the 8th line begins
@@ -84,8 +87,8 @@ describe("write parts", () => {
 
   it("keeps and drops the same rows, with the same reasons, as a run whose units are one part each", async () => {
     const whole = makeCorpus(null);
-    expect(runCli(["run", join(whole, "mix.json"), "--out", join(whole, "out"), "--quiet", "--workers", "0"]).code).toBe(0);
-    if (!readdirSync(d).includes("w2")) expect(runCli(["run", join(d, "mix.json"), "--out", join(d, "w2"), "--quiet", "--workers", "2"]).code).toBe(0);
+    await runToEnd(join(whole, "mix.json"), join(whole, "out"));
+    if (!readdirSync(d).includes("w2")) await runToEnd(join(d, "mix.json"), join(d, "w2"), { workers: 2 });
     expect(readdirSync(join(whole, "out", "data")).every((f) => f.includes("-p00000-"))).toBe(true);
     const a = JSON.parse(readFileSync(join(d, "w2", "manifest.json"), "utf8"));
     const b = JSON.parse(readFileSync(join(whole, "out", "manifest.json"), "utf8"));
@@ -98,22 +101,22 @@ describe("write parts", () => {
   it("a run killed with SIGKILL while its write threads work resumes to the same bytes", async () => {
     // the corpus of the first test, whose w0 run is the reference (no second clean run)
     const c = d;
-    if (!readdirSync(c).includes("w0")) expect(runCli(["run", join(c, "mix.json"), "--out", join(c, "w0"), "--quiet", "--workers", "0"]).code).toBe(0);
+    if (!readdirSync(c).includes("w0")) await runToEnd(join(c, "mix.json"), join(c, "w0"));
     const out = join(c, "killed");
     // a real SIGKILL after the first unit's write marker, while the write threads work on the others (test-only fault hook)
     const killed = await startCli(["run", join(c, "mix.json"), "--out", out, "--quiet", "--workers", "2"], { env: { CURATE_FAULT_KILL_AFTER_WRITTEN_UNITS: "1" } }).exit;
     expect(killed.code).toBe(-1);
     expect(readdirSync(join(out, "data")).length).toBeGreaterThan(0);
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
-    expect(runCli(["run", join(c, "mix.json"), "--out", out, "--quiet", "--workers", "2"]).code).toBe(0);
+    await runToEnd(join(c, "mix.json"), out, { workers: 2 });
     const files = allFiles(join(c, "w0")).filter((f) => !f.startsWith(".work/"));
     expect(allFiles(out).filter((f) => !f.startsWith(".work/"))).toEqual(files);
     for (const f of files) expect(readFileSync(join(out, f)).equals(readFileSync(join(c, "w0", f))), f).toBe(true);
   });
 
-  it("a part read from its offset still stops when the input changed under it", () => {
+  it("a part read from its offset still stops when the input changed under it", async () => {
     const c = makeCorpus(SHARD_ROWS);
-    expect(runCli(["run", join(c, "mix.json"), "--out", join(c, "out"), "--quiet", "--phase", "annotate", "--workers", "0"]).code).toBe(0);
+    await runInProcess(join(c, "mix.json"), join(c, "out"), { phase: "annotate" });
     // swap two ids in the last part's range, keeping size and mtime
     const file = join(c, "in", "a-rollouts.jsonl");
     const st = statSync(file);
