@@ -82,8 +82,9 @@ export function slurmLaunch(node: string | undefined, curate: string | undefined
 export function phaseArgs(phase: Phase, mix: string, out: string, o: PlanOptions): string[] {
   const args = ["run", mix, "--out", out, "--phase", phase];
   if (phase !== "finalize") args.push("--world-size", String(o.ranks));
-  // merge decides groups in one thread
-  if (phase !== "merge") args.push("--workers", String(o.cpusPerTask));
+  // merge decides groups in one thread; on one CPU a worker thread would only share it with the main
+  // thread and cost its start (each loads the annotators): inline, as curate run does for small inputs
+  if (phase !== "merge") args.push("--workers", String(o.cpusPerTask > 1 ? o.cpusPerTask : 0));
   // finalize prints the run's summary to its log
   if (phase !== "finalize") args.push("--quiet");
   return args;

@@ -13,7 +13,7 @@ import { join, posix } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant, CLI_TIMEOUT_MS } from "../helpers/cli.js";
 import { loadMix } from "../../src/config/load.js";
 import { podPaths, realPathOf } from "../../src/run/plan-volume.js";
-import { PHASES } from "../../src/run/plan.js";
+import { PHASES, phaseArgs } from "../../src/run/plan.js";
 import { runToEnd } from "../helpers/run.js";
 
 /** `command -v <name>` in bash: what `$(which node)` gives a user. */
@@ -91,6 +91,8 @@ describe("curate plan", () => {
     expect(readdirSync(join(d, "jobs")).sort()).toEqual(["annotate.sbatch", "finalize.sbatch", "group.sbatch", "merge.sbatch", "outputs.sbatch", "submit.sh", "write.sbatch"]);
     const annotate = readFileSync(join(d, "jobs", "annotate.sbatch"), "utf8");
     expect(annotate).toMatch(/#SBATCH --array=0-1/);
+    expect(annotate).toMatch(/--phase annotate --world-size 2 --workers 0 /); // one CPU: inline, no thread to start
+    expect(phaseArgs("write", "m.json", "out", { ranks: 2, cpusPerTask: 4 } as never).join(" ")).toContain("--workers 4");
     const submit = readFileSync(join(d, "jobs", "submit.sh"), "utf8");
     expect(submit).toMatch(/g=\$\(sbatch --parsable --dependency=afterok:\$\{a%%_\*\} group\.sbatch\)/);
     expect(submit).toMatch(/m=\$\(sbatch --parsable --dependency=afterok:\$\{g%%_\*\} merge\.sbatch\)/);
