@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { chmodSync } from "node:fs";
 import { loadMix } from "../config/load.js";
-import { resolveSourceFiles } from "../io/sources.js";
 import { planUnits } from "../io/units.js";
 import { defaultImage, slurmLaunch, writeK8s, writeSlurm } from "../run/plan.js";
+import { runInputFiles } from "../run/context.js";
 import { podPaths } from "../run/plan-volume.js";
 import { UsageError } from "../errors.js";
 import { parseIntOption } from "./run.js";
@@ -56,18 +56,11 @@ export function register(program: Command): void {
     .action(async (mixPath: string, o: PlanArgs) => {
       checkSchedulerOptions(o);
       const loaded = loadMix(mixPath);
-      const files = [];
-      for (const s of loaded.config.sources) {
-        try {
-          files.push(...(await resolveSourceFiles(s, loaded.baseDir)));
-        } catch (e) {
-          throw new UsageError(`${mixPath}: ${(e as Error).message}`);
-        }
-      }
+      const outDir = o.out ?? `runs/${loaded.config.name}`;
+      const files = await runInputFiles(loaded, outDir, (n) => process.stderr.write(`note: ${n}\n`));
       // the units the run will have: files, a large one cut into several (io/units.ts)
       const units = (await planUnits(files, loaded.config.unitBytes)).length;
       const ranks = o.ranks ?? Math.min(units, 64);
-      const outDir = o.out ?? `runs/${loaded.config.name}`;
       const scriptsDir = o.scripts ?? `${outDir}-jobs`;
       const base = { ranks, units, scriptsDir, cpusPerTask: o.cpus, memGB: o.mem };
       const written: string[] = [];

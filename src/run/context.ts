@@ -5,7 +5,7 @@
  * fill it; the runner only sequences them.
  */
 import { createHash } from "node:crypto";
-import { relative, resolve } from "node:path";
+import { relative, resolve, sep } from "node:path";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
 import { resolveSourceFiles, type SourceFile } from "../io/sources.js";
@@ -75,6 +75,31 @@ export interface ShardOptions {
 }
 
 /** inputs below this many bytes are annotated inline by default */
+/**
+ * The files of a mix's sources for a run into `outDir` (a config error names the mix file). A file
+ * inside the run folder is curate's own output, never an input: a source folder that holds the run
+ * folder would read its shards and manifest on the next run (--force, a resume). Such files are left
+ * out with a note; a source left with none is an error.
+ */
+export async function runInputFiles(loaded: LoadedMix, outDir: string, onNote: (note: string) => void): Promise<SourceFile[]> {
+  const mixName = relative(process.cwd(), loaded.path) || loaded.path;
+  const runFolder = resolve(outDir) + sep;
+  const files: SourceFile[] = [];
+  for (const s of loaded.config.sources) {
+    let found: SourceFile[];
+    try {
+      found = await resolveSourceFiles(s, loaded.baseDir, {}, onNote);
+    } catch (e) {
+      throw new UsageError(`${mixName}: ${(e as Error).message}`);
+    }
+    const own = found.filter((f) => !f.remote && f.path.startsWith(runFolder));
+    if (own.length === found.length) throw new UsageError(`${mixName}: source "${s.name}": every file it matches is inside the run folder ${outDir}: choose another --out`);
+    if (own.length > 0) onNote(`source "${s.name}": ${own.length} file(s) inside the run folder ${outDir} left out (curate's own output, e.g. ${own[0]!.rel})`);
+    files.push(...found.filter((f) => !own.includes(f)));
+  }
+  return files;
+}
+
 export const INLINE_BELOW_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -142,15 +167,8 @@ export class RunContext {
 
   /** Resolve the sources' files (a config error names the mix file) and set up the shared state. */
   static async create(loaded: LoadedMix, opts: RunOptions): Promise<RunContext> {
-    const files: SourceFile[] = [];
     const notes: string[] = [];
-    for (const s of loaded.config.sources) {
-      try {
-        files.push(...(await resolveSourceFiles(s, loaded.baseDir, {}, (n) => notes.push(n))));
-      } catch (e) {
-        throw new UsageError(`${relative(process.cwd(), loaded.path) || loaded.path}: ${(e as Error).message}`);
-      }
-    }
+    const files = await runInputFiles(loaded, opts.outDir, (n) => notes.push(n));
     const ctx = new RunContext(loaded, opts, files, await planUnits(files, loaded.config.unitBytes));
     for (const n of notes) ctx.progress.log(`note: ${n}`);
     return ctx;
