@@ -46,5 +46,8 @@ export default defineConfig({
     // for the suite, 243 instead of 272 s on 2 cores; tests keep no state in modules between files
     isolate: false,
     sequence: { sequencer: SlowFilesFirst },
+    // ranks look for each other's markers every 100 ms instead of every 2 s (src/run/context.ts):
+    // the multi-rank tests wait for markers, not for the clock (inherited by every spawned CLI)
+    env: { CURATE_WAIT_POLL_MS: "100" },
   },
 });

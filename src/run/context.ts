@@ -100,6 +100,12 @@ export async function runInputFiles(loaded: LoadedMix, outDir: string, onNote: (
   return files;
 }
 
+/** how often a rank looks for what others owe: 2 s, or CURATE_WAIT_POLL_MS (tests make it short) */
+function waitPollMs(): number {
+  const ms = Number(process.env.CURATE_WAIT_POLL_MS);
+  return Number.isFinite(ms) && ms >= 10 ? ms : 2000;
+}
+
 export const INLINE_BELOW_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -162,7 +168,7 @@ export class RunContext {
     this.shard = { codec: (out.codec ?? "ZSTD") as Codec, rowGroupRows: out.rowGroupRows ?? 1000, shardRows: out.shardRows ?? 50_000, shardBytes: out.shardBytes ?? 256 * 1024 * 1024 };
     this.decider = new Decider(this.config);
     this.progress = createProgress({ quiet: opts.quiet ?? false, totalBytes: this.totalBytes, tty: opts.tty });
-    this.waiter = new Waiter(opts.waitMs, (line) => this.progress.log(line));
+    this.waiter = new Waiter(opts.waitMs, (line) => this.progress.log(line), waitPollMs());
   }
 
   /** Resolve the sources' files (a config error names the mix file) and set up the shared state. */
