@@ -15,6 +15,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { tempDir, repoRoot, quickstartVariant } from "../helpers/cli.js";
 import { runInProcess, runToEnd } from "../helpers/run.js";
+import { loadMix } from "../../src/config/load.js";
+import { UsageError } from "../../src/errors.js";
 
 const MAIN = join(repoRoot, "dist", "cli", "main.js");
 
@@ -177,20 +179,36 @@ describe("hostile output folders", () => {
     expect(existsSync(join(out, ".curate.lock"))).toBe(false);
   }, 120_000);
 
-  it.each([".", "..", "a/b", "x.y"])("output name %j is refused by validate and run (exit 2, JSON path); nothing is written", (name) => {
-    const mix = JSON.parse(readFileSync(c.mix, "utf8"));
-    mix.outputs = { [name]: mix.outputs.sft };
-    const file = join(c.dir, `bad-output-${name.replace(/\W/g, "_")}.json`);
-    writeFileSync(file, JSON.stringify(mix));
-    const expected = `$.outputs[${JSON.stringify(name)}]: the name ${JSON.stringify(name)} is not allowed; an output name is a folder name (outputs/<name>/): letters, digits, _ and -`;
+  it("output names \".\", \"..\", \"a/b\" and \"x.y\" are refused by validate and run (exit 2, JSON path); nothing is written", () => {
+    const mixWithOutput = (name: string) => {
+      const mix = JSON.parse(readFileSync(c.mix, "utf8"));
+      mix.outputs = { [name]: mix.outputs.sft };
+      const file = join(c.dir, `bad-output-${name.replace(/\W/g, "_")}.json`);
+      writeFileSync(file, JSON.stringify(mix));
+      return file;
+    };
+    const expected = (name: string) => `$.outputs[${JSON.stringify(name)}]: the name ${JSON.stringify(name)} is not allowed; an output name is a folder name (outputs/<name>/): letters, digits, _ and -`;
+    // the two commands as processes for "." (exit code, stderr); both load the mix with loadMix, so
+    // the other names are checked there, in this process
+    const file = mixWithOutput(".");
     const v = cli(["validate", file]);
     expect(v.code).toBe(2);
-    expect(v.stderr).toContain(expected);
-    const out = join(c.dir, `never-${name.replace(/\W/g, "_")}`);
+    expect(v.stderr).toContain(expected("."));
+    const out = join(c.dir, "never-dot");
     const r = cli(["run", file, "--out", out, "--quiet"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(expected);
+    expect(r.stderr).toContain(expected("."));
     expect(existsSync(out)).toBe(false);
+    for (const name of ["..", "a/b", "x.y"]) {
+      let err: unknown;
+      try {
+        loadMix(mixWithOutput(name));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(UsageError);
+      expect((err as Error).message, name).toContain(expected(name));
+    }
   });
 
   it("a mix name with a leading dot (the default folder runs/<name>) is refused", () => {
