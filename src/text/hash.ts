@@ -33,6 +33,12 @@ export function fnv1a(s: string, h = FNV_OFFSET | 0): number {
   return h;
 }
 
+/** FNV-1a over the bytes `b[s, e)` from state `h` (default: the standard start). Returns int32. */
+export function fnv1aBytes(b: Uint8Array, s: number, e: number, h = FNV_OFFSET | 0): number {
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
+  return h;
+}
+
 /** FNV-1a over UTF-16 code units, then fmix32; `seed` perturbs the start state. Returns int32. */
 export function hashString(s: string, seed = 0): number {
   return fmix32(fnv1a(s, fnvStart(seed)) ^ s.length);

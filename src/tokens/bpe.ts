@@ -9,6 +9,7 @@
  * The piece is encoded on its own, never re-split (count.ts cut it where tiktoken's pre-tokeniser
  * does). Tokens are looked up by their bytes in vocab.ts's table.
  */
+import { Utf8Bytes } from "../text/code-units.js";
 import type { Vocab } from "./vocab.js";
 
 /** What count.ts needs of a vocabulary: ids of one piece, and a rank lookup for the long-piece merge. */
@@ -24,23 +25,23 @@ export const LONG_PIECE = 256;
 
 /** The piece encoder of a vocabulary (vocab.ts: o200k_base's tokens looked up by their bytes). */
 export function vocabPieceBpe(vocab: Vocab): PieceBpe {
-  const utf8 = new TextEncoder();
-  let buf = new Uint8Array(1024);
+  // the piece's UTF-8 bytes (tiktoken receives UTF-8: a lone surrogate arrives as U+FFFD)
+  const bytes = new Utf8Bytes();
   const rankOf = (b: Uint8Array): number | undefined => {
     const r = vocab.rank(b, 0, b.length);
     return r < 0 ? undefined : r;
   };
   const merge = new ShortMerge(vocab);
-  /** the piece's UTF-8 bytes in `buf` (tiktoken receives UTF-8: a lone surrogate arrives as U+FFFD) */
-  const encode = (piece: string): number => {
-    if (buf.length < piece.length * 3) buf = new Uint8Array(piece.length * 3);
-    return utf8.encodeInto(piece, buf).written;
-  };
   const pieceIds = (piece: string, wantIds: boolean): number[] | number => {
-    const n = encode(piece);
+    const n = bytes.of(piece);
+    const buf = bytes.buf;
     const whole = vocab.rank(buf, 0, n);
     if (whole >= 0) return wantIds ? [whole] : 1;
-    if (piece.length > LONG_PIECE) return heapMerge(buf.slice(0, n), rankOf, wantIds);
+    if (piece.length > LONG_PIECE) {
+      const out = heapMerge(buf.slice(0, n), rankOf, wantIds);
+      bytes.shrink(); // a huge piece must not pin its buffer
+      return out;
+    }
     return merge.run(buf, n, wantIds);
   };
   return {

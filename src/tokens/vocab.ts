@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { packageRoot } from "../version.js";
+import { fmix32u, fnv1aBytes } from "../text/hash.js";
 
 export const VOCAB_FILE = join(packageRoot, "dist", "tokens", "o200k_base.vocab");
 const MAGIC = "curate-vocab-1";
@@ -37,7 +38,7 @@ export class Vocab {
       const s = offsets[r]!;
       const e = offsets[r + 1]!;
       if (e === s) continue;
-      let k = hashBytes(blob, s, e) & this.mask;
+      let k = fmix32u(fnv1aBytes(blob, s, e)) & this.mask;
       while (this.slots[k] !== -1) k = (k + 1) & this.mask;
       this.slots[k] = r;
     }
@@ -52,7 +53,7 @@ export class Vocab {
     const blob = this.blob;
     const offsets = this.offsets;
     const len = e - s;
-    let k = hashBytes(b, s, e) & this.mask;
+    let k = fmix32u(fnv1aBytes(b, s, e)) & this.mask;
     for (;;) {
       const r = this.slots[k]!;
       if (r === -1) return -1;
@@ -73,26 +74,15 @@ export class Vocab {
    */
   decode(ids: ArrayLike<number>, specials?: ReadonlyMap<number, string>): string {
     const parts: Uint8Array[] = [];
-    let n = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const b = this.tokenBytes(ids[i]!, specials);
-      parts.push(b);
-      n += b.length;
-    }
-    const out = new Uint8Array(n);
-    n = 0;
-    for (const b of parts) {
-      out.set(b, n);
-      n += b.length;
-    }
-    return this.decoder.decode(out);
+    for (let i = 0; i < ids.length; i++) parts.push(this.tokenBytes(ids[i]!, specials));
+    return this.decoder.decode(Buffer.concat(parts));
   }
 
   private tokenBytes(id: number, specials?: ReadonlyMap<number, string>): Uint8Array {
     if (id >= 0 && id < this.size) return this.blob.subarray(this.offsets[id]!, this.offsets[id + 1]!);
     const special = specials?.get(id);
     if (special === undefined) throw new Error(`o200k_base: no token ${id}`);
-    return new TextEncoder().encode(special);
+    return Buffer.from(special, "utf8");
   }
 
   /** The table as a file: magic, source version, token count, offsets, bytes (little-endian). */
@@ -137,14 +127,6 @@ export class Vocab {
     for (let r = 0; r < parts.length; r++) blob.set(parts[r]!, offsets[r]!);
     return new Vocab(blob, offsets);
   }
-}
-
-/** FNV-1a over bytes, finished with a multiply-xorshift so that the low bits index well. */
-function hashBytes(b: Uint8Array, s: number, e: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-  return (h ^ (h >>> 13)) >>> 0;
 }
 
 /** The installed gpt-tokenizer's version: the vocabulary file is valid only for the list it came from. */
