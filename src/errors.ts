@@ -7,7 +7,7 @@
  * recursive mkdir on a read-only disk reports ENOENT; errors from worker threads arrive as bare
  * messages. `fsErrorOf` reads all of these (properties, or Node's "CODE: text, syscall 'path'" message).
  */
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Bad usage or bad config: exit code 2. */
@@ -149,35 +149,26 @@ export function withFsContext<T>(op: string, path: string, fn: () => T): T {
  */
 export function mkdirs(dir: string): void {
   const missing: string[] = [];
-  for (let d = dir; !exists(d); d = dirname(d)) {
+  for (let d = dir; statOrNull(d) === null; d = dirname(d)) {
     missing.push(d);
     if (dirname(d) === d) break;
   }
   // all there: a folder, or a file in the way (mkdir names it: EEXIST)
-  if (missing.length === 0 && !isDirectory(dir)) missing.push(dir);
+  if (missing.length === 0 && statOrNull(dir)?.isDirectory() !== true) missing.push(dir);
   for (let i = missing.length - 1; i >= 0; i--) {
     try {
       mkdirSync(missing[i]!);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST" && isDirectory(missing[i]!)) continue; // made meanwhile by another process
+      if ((e as NodeJS.ErrnoException).code === "EEXIST" && statOrNull(missing[i]!)?.isDirectory()) continue; // made meanwhile by another process
       throw fsErrorOf(e, "create folder", missing[i]!) ?? e;
     }
   }
 }
 
-function exists(path: string): boolean {
+function statOrNull(path: string): Stats | null {
   try {
-    statSync(path);
-    return true;
+    return statSync(path);
   } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+    return null;
   }
 }
