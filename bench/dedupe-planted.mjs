@@ -17,20 +17,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { rng as prng } from "./decontam-planted.mjs"; // mulberry32, shared by the planted-set benches
 
 export const KINDS = ["reformatted", "1-word", "2-word", "half", "number"];
 export const MUST_MERGE = new Set(["reformatted", "1-word", "2-word"]);
-
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROSE = /^[A-Za-z]{3,}[.,;:?]?$/;
 
