@@ -2,6 +2,7 @@
  * The decontamination tokeniser's output: reusable typed buffers of one text's tokens (ids, kinds,
  * spans, canonical characters) and its content stream, which the n-gram keys are formed from.
  */
+import { grown } from "../text/code-units.js";
 
 export const TOKEN_WORD = 0;
 export const TOKEN_NUMBER = 1;
@@ -45,29 +46,15 @@ export class TokenStream {
 
   private growTokens(): void {
     const n = this.hash.length * 2;
-    const grow32 = (a: Uint32Array, len = n) => {
-      const b = new Uint32Array(len);
-      b.set(a);
-      return b;
-    };
-    const growI32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.hash = growI32(this.hash);
-    this.masked = growI32(this.masked);
-    this.srcStart = grow32(this.srcStart);
-    this.srcEnd = grow32(this.srcEnd);
-    this.canonStart = grow32(this.canonStart, n + 1);
-    this.content = growI32(this.content);
-    this.contentPos = grow32(this.contentPos);
-    const num = new Uint8Array(n);
-    num.set(this.isNumber);
-    this.isNumber = num;
-    const kind = new Uint8Array(n);
-    kind.set(this.kind);
-    this.kind = kind;
+    this.hash = grown(this.hash, n);
+    this.masked = grown(this.masked, n);
+    this.srcStart = grown(this.srcStart, n);
+    this.srcEnd = grown(this.srcEnd, n);
+    this.canonStart = grown(this.canonStart, n + 1);
+    this.content = grown(this.content, n);
+    this.contentPos = grown(this.contentPos, n);
+    this.isNumber = grown(this.isNumber, n);
+    this.kind = grown(this.kind, n);
   }
 
   /** make room for a text of `chars` characters: at most one token per character, ≤ 5 canonical characters each */

@@ -10,6 +10,7 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { mkdirs } from "../errors.js";
+import { grown } from "../text/code-units.js";
 
 /** an owned entry at least this long is kept as it is (a view's own overhead is then < 3 %) */
 const ADOPT_MIN_INTS = 1024;
@@ -76,14 +77,9 @@ export class SpillStore {
   }
 
   private growEntries(): void {
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.chunkOf = grow(this.chunkOf);
-    this.startOf = grow(this.startOf);
-    this.lengths = grow(this.lengths);
+    this.chunkOf = grown(this.chunkOf);
+    this.startOf = grown(this.startOf);
+    this.lengths = grown(this.lengths);
   }
 
   /** Writes every in-memory chunk (its used part) to the end of the file and frees it. */

@@ -18,6 +18,7 @@
  * tokens, with the JSON path of each); the value itself comes from the native JSON.parse, and an
  * inexact number (Python writes `27.0`) is put back at its path afterwards.
  */
+import { grown } from "../text/code-units.js";
 
 /** The deepest nesting of arrays/objects a row may have (the row's own object is level 1). */
 export const MAX_ROW_DEPTH = 512;
@@ -99,9 +100,7 @@ class InexactNumbers {
 
   add(s: number, e: number, container: number, slot: string | number) {
     if (3 * this.count === this.at.length) {
-      const grown = new Int32Array(this.at.length * 2);
-      grown.set(this.at);
-      this.at = grown;
+      this.at = grown(this.at);
     }
     const k = 3 * this.count++;
     this.at[k] = s;

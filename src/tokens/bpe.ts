@@ -9,7 +9,7 @@
  * The piece is encoded on its own, never re-split (count.ts cut it where tiktoken's pre-tokeniser
  * does). Tokens are looked up by their bytes in vocab.ts's table.
  */
-import { Utf8Bytes } from "../text/code-units.js";
+import { Utf8Bytes, grown } from "../text/code-units.js";
 import type { Vocab } from "./vocab.js";
 
 /** What count.ts needs of a vocabulary: ids of one piece, and a rank lookup for the long-piece merge. */
@@ -188,14 +188,9 @@ class PairHeap {
 
   push(rank: number, start: number, end: number): void {
     if (this.size === this.rank.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.rank = grow(this.rank);
-      this.start = grow(this.start);
-      this.end = grow(this.end);
+      this.rank = grown(this.rank);
+      this.start = grown(this.start);
+      this.end = grown(this.end);
     }
     let k = this.size++;
     this.rank[k] = rank;
