@@ -11,17 +11,18 @@
  * Batches live in reused buffers (`BufferPool`): a worker gets a batch's ArrayBuffer transferred
  * and hands it back with its result. Fresh memory is what costs here (first-touch page faults), so
  * neither thread allocates per batch: the main thread reads a plain file straight into a pooled
- * buffer (a .gz: copies gunzip's chunks into it), and the worker decodes one line at a time (a
+ * buffer (a .gz: copies the decompressed chunks into it), and the worker decodes one line at a time (a
  * batch-sized string would be fresh memory too). Lines with a "\r" in the batch are the exception:
  * that batch is decoded whole and split as readline splits.
  */
 import { StringDecoder } from "node:string_decoder";
-import type { Readable } from "node:stream";
 import { open, type FileHandle } from "node:fs/promises";
 import type { ContaminationIndex } from "./benchmark-index.js";
 import type { DecontaminateConfig } from "./types.js";
 import { contaminationOf } from "./row-match.js";
 import { utf16Hint } from "../io/json-row.js";
+import { gunzipChunks, type GzipDamage } from "../io/gzip-chunks.js";
+import { LocalBytes } from "../io/byte-source.js";
 
 /** What a batch needs besides its bytes (sent once to each worker). */
 export interface BatchOptions {
@@ -159,66 +160,6 @@ export class BufferPool {
   }
 }
 
-/**
- * The stream's chunks, read in flowing mode ('data' events, paused while `maxQueued` bytes wait) as
- * readline reads them. On an error (a truncated .gz) every chunk the stream produced before it is
- * still yielded, then the error is thrown: an async iterator over the stream would drop the chunks
- * still buffered in it.
- */
-async function* chunksOf(stream: Readable, maxQueued: number): AsyncGenerator<Buffer> {
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let error = null as { e: unknown } | null;
-  let ended = false;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const push = (c: Buffer) => {
-    queue.push(c);
-    queued += c.length;
-  };
-  const onData = (c: Buffer) => {
-    push(c);
-    if (queued >= maxQueued) stream.pause();
-    notify();
-  };
-  const onEnd = () => {
-    ended = true;
-    notify();
-  };
-  const onError = (e: unknown) => {
-    for (let c = stream.read() as Buffer | null; c !== null; c = stream.read() as Buffer | null) push(c);
-    error = { e };
-    notify();
-  };
-  stream.on("data", onData);
-  stream.on("end", onEnd);
-  stream.on("close", onEnd);
-  stream.on("error", onError);
-  try {
-    for (;;) {
-      if (queue.length > 0) {
-        const c = queue.shift()!;
-        queued -= c.length;
-        if (queued < maxQueued && stream.isPaused() && !error && !ended) stream.resume();
-        yield c;
-      } else if (error) throw error.e;
-      else if (ended) return;
-      else await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    stream.off("data", onData);
-    stream.off("end", onEnd);
-    stream.off("close", onEnd);
-    stream.off("error", onError);
-    stream.on("error", () => undefined); // a late error of a stream given up on is nobody's
-    stream.destroy();
-  }
-}
-
 /** Bytes read into a caller's buffer: `read` resolves to the count read, 0 at the end. */
 export interface ByteSource {
   read(into: Uint8Array, offset: number, length: number): Promise<number>;
@@ -239,14 +180,14 @@ export function fileSource(path: string): ByteSource {
   };
 }
 
-/** A stream (a .gz through gunzip): its chunks copied into the batch buffers. */
-export function streamSource(stream: Readable): ByteSource {
-  const chunks = chunksOf(stream, 1 << 20);
+/** Chunks (a .gz file's, decompressed) copied into the batch buffers. */
+export function chunkSource(chunks: AsyncIterable<Buffer>): ByteSource {
+  const it = chunks[Symbol.asyncIterator]();
   let pending: Buffer | null = null;
   return {
     async read(into, offset, length) {
       while (!pending || pending.length === 0) {
-        const next = await chunks.next(); // a read error is thrown after every chunk before it
+        const next = await it.next(); // a read error is thrown after every chunk before it
         if (next.done) return 0;
         pending = next.value;
       }
@@ -256,9 +197,42 @@ export function streamSource(stream: Readable): ByteSource {
       return n;
     },
     async close() {
-      await chunks.return(undefined);
+      await it.return?.(undefined);
     },
   };
+}
+
+/**
+ * A .gz file's lines, decompressed by io/gzip-chunks.ts. On damage (corrupt bytes, truncation,
+ * garbage after the last member) every line zlib produced before it is delivered, the line it cut
+ * off is held back, and `damage` says where: the caller reports it after the rows before it, in
+ * the run's words (`damageText`).
+ */
+export class GzipLines {
+  damage: { at: GzipDamage; cutBytes: number } | null = null;
+  constructor(private readonly path: string) {}
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    let held: Buffer[] = []; // the bytes after the last line ending so far
+    let heldBytes = 0;
+    for await (const piece of gunzipChunks(LocalBytes.open(this.path))) {
+      if (!Buffer.isBuffer(piece)) {
+        this.damage = { at: piece, cutBytes: heldBytes };
+        return;
+      }
+      const end = Math.max(piece.lastIndexOf(10), piece.lastIndexOf(13)) + 1;
+      if (end === 0) {
+        held.push(piece);
+        heldBytes += piece.length;
+        continue;
+      }
+      yield* held;
+      yield piece.subarray(0, end);
+      held = end < piece.length ? [piece.subarray(end)] : [];
+      heldBytes = piece.length - end;
+    }
+    yield* held;
+  }
 }
 
 /**

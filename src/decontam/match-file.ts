@@ -10,11 +10,11 @@
  * paths, hf:// and https://, field paths, `idField`) goes through the source readers on this
  * thread (match-rows.ts): on JSONL they are slower than the batches (see DEFAULT_BATCH_BYTES).
  */
-import { createReadStream, createWriteStream, statSync, type ReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
+import { createWriteStream, statSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { once } from "node:events";
 import { UsageError, InputError } from "../errors.js";
+import { damageText } from "../io/gzip-chunks.js";
 import { ThreadPool, cpuBudget } from "../workers.js";
 import type { DecontaminateConfig, UserBenchmark } from "./types.js";
 import { detectFormat, type RemoteSettings, type SourceFile } from "../io/sources.js";
@@ -29,7 +29,8 @@ import {
   fileSource,
   lineBatches,
   matchBatch,
-  streamSource,
+  chunkSource,
+  GzipLines,
   type BatchOptions,
   type BatchResult,
   type ByteSource,
@@ -188,13 +189,6 @@ async function withOutput(outFile: string | undefined, write: (out: Writable) =>
   }
 }
 
-/** A gunzip failure (zlib's Z_* codes) as an error naming the file and the rows read before it, as the run's reader words it. */
-function gzipErrorNamed(e: unknown, input: string, row: number, rows: number): unknown {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (typeof code !== "string" || !code.startsWith("Z_")) return e;
-  return new InputError(input, row, `corrupt or truncated gzip stream after ${rows} rows (${(e as Error).message}): nothing after it can be read`);
-}
-
 /** One input file's matching: batches read here, matched inline or on threads, results taken in order. */
 class FileMatch {
   private readonly buffers: BufferPool;
@@ -216,33 +210,25 @@ class FileMatch {
   }
 
   async run(outFile: string | undefined): Promise<void> {
-    // a plain file is read straight into the batch buffers; a .gz through gunzip's chunks
-    let source: ByteSource;
-    let file: ReadStream | null = null;
-    if (this.input.endsWith(".gz")) {
-      const f = createReadStream(this.input);
-      const gunzip = createGunzip();
-      f.on("error", (e) => gunzip.destroy(e));
-      source = streamSource(f.pipe(gunzip));
-      file = f;
-    } else source = fileSource(this.input);
+    // a plain file is read straight into the batch buffers; a .gz through its decompressed chunks
+    const gz = this.input.endsWith(".gz") ? new GzipLines(this.input) : null;
+    const source: ByteSource = gz ? chunkSource(gz.chunks()) : fileSource(this.input);
     if (outFile) this.out = createWriteStream(outFile);
     const batches = lineBatches(source, this.batchBytes, this.buffers);
     try {
       if (this.workers === 0) {
         for await (const b of batches) await this.inline(b);
       } else await this.onThreads(batches);
-    } catch (e) {
-      throw gzipErrorNamed(e, this.input, this.nextRow, this.result.rows);
     } finally {
       await batches.return(undefined); // stops reading after an error
-      file?.destroy();
       await Promise.allSettled(this.inflight);
       if (outFile) {
         (this.out as ReturnType<typeof createWriteStream>).end();
         await once(this.out, "close");
       }
     }
+    // a damaged .gz: reported after every row zlib gave before the damage, as the run's reader does
+    if (gz?.damage) throw new InputError(this.input, this.nextRow, damageText(gz.damage.at, this.nextRow, gz.damage.cutBytes));
   }
 
   /** Count a batch's rows, write its output, and throw its bad row's error (after its rows, as a loop would). */

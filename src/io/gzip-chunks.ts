@@ -24,6 +24,20 @@ export interface GzipDamage {
 const ZLIB_CODES = new Set(["Z_DATA_ERROR", "Z_BUF_ERROR", "Z_STREAM_ERROR", "Z_NEED_DICT"]);
 const isZlibError = (e: unknown) => ZLIB_CODES.has((e as NodeJS.ErrnoException)?.code ?? "");
 
+/**
+ * How a damaged stream is reported, by the run's reader (a row of its own) and by `curate
+ * decontaminate` (its error) alike: `rows` lines were read before the damage, and `cutBytes` bytes of
+ * the next one were decompressed before it (0: the damage is between lines).
+ */
+export function damageText(d: GzipDamage, rows: number, cutBytes: number): string {
+  const what = cutBytes > 0 ? `row ${rows + 1} is cut off after ${cutBytes.toLocaleString("en-US")} bytes` : "no row was cut off";
+  // a checksum is only checked at the end of a gzip member: the damage is somewhere before, unknown
+  const consequence = /incorrect (data|length) check/.test(d.message)
+    ? "the decompressed data does not match the gzip checksum, so rows read before it may hold damaged bytes"
+    : "nothing after it can be read";
+  return `corrupt or truncated gzip stream after ${rows} rows (${d.message} at compressed byte ${d.compressedOffset.toLocaleString("en-US")}): ${what}; ${consequence}`;
+}
+
 /** `onBytes` receives the compressed bytes read (first pass only: progress, not recovery). */
 export async function* gunzipChunks(source: ByteSource, onBytes?: (n: number) => void): AsyncGenerator<Buffer | GzipDamage> {
   const file = source.stream();

@@ -9,7 +9,7 @@
  * (`input:corrupt_gzip`) at the row where it happened. See src/io/gzip-chunks.ts.
  */
 import { parseJsonRow } from "./json-row.js";
-import { gunzipChunks, type GzipDamage } from "./gzip-chunks.js";
+import { damageText, gunzipChunks, type GzipDamage } from "./gzip-chunks.js";
 import { LocalBytes, closeStream, type ByteSource } from "./byte-source.js";
 
 /**
@@ -163,13 +163,7 @@ class LineSplitter {
   damaged(d: GzipDamage): RawRow {
     const tail = this.skipping ? this.skippedBytes : this.partBytes;
     const raw = lossy.decode(this.parts.length ? Buffer.concat(this.parts) : Buffer.alloc(0)).slice(0, this.snippet);
-    const what = tail > 0 ? `row ${this.row + 1} is cut off after ${tail.toLocaleString("en-US")} bytes` : "no row was cut off";
-    // a checksum is only checked at the end of a gzip member: the damage is somewhere before, unknown
-    const consequence = /incorrect (data|length) check/.test(d.message)
-      ? "the decompressed data does not match the gzip checksum, so rows read before it may hold damaged bytes"
-      : "nothing after it can be read";
-    const error = `corrupt or truncated gzip stream after ${this.row} rows (${d.message} at compressed byte ${d.compressedOffset.toLocaleString("en-US")}): ${what}; ${consequence}`;
-    return { row: this.row, error, reason: "input:corrupt_gzip", raw, bytes: tail, offset: this.lineStart };
+    return { row: this.row, error: damageText(d, this.row, tail), reason: "input:corrupt_gzip", raw, bytes: tail, offset: this.lineStart };
   }
 
   private *finishLine(tail: Buffer): Generator<RawRow> {

@@ -1,7 +1,8 @@
 /**
  * `curate decontaminate --workers N`: the batched reader and the worker pool give the bytes, counts
- * and errors of the one-line-at-a-time readline loop the command had before (kept here verbatim as
- * the reference), for any number of workers and any batch size — on contaminated and clean rows,
+ * and errors of the one-line-at-a-time readline loop the command had before (kept here as the
+ * reference, verbatim but for .gz input: there it reads every line zlib can give, as `zcat`, and a
+ * truncated file's error is worded as the run's), for any number of workers and any batch size — on contaminated and clean rows,
  * CRLF, lone CR, blank lines, invalid UTF-8, a last line without an ending, a .gz input, a
  * truncated .gz, a 50 MB line and every kind of bad row. Workers run dist/ (npm test builds first).
  */
@@ -12,15 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { createInterface } from "node:readline";
-import { createGunzip } from "node:zlib";
 import { Readable, type Writable } from "node:stream";
 import { once } from "node:events";
 import { defaultWorkers, runDecontaminate, type DecontaminateRunOptions, type DecontaminateRunResult } from "../../src/decontam/match-file.js";
 import { InputError } from "../../src/errors.js";
 import { buildDecontaminationIndex, contaminationOf } from "../../src/decontam/annotator.js";
-import { BufferPool, lineBatches, streamSource } from "../../src/decontam/batch.js";
+import { BufferPool, chunkSource, lineBatches } from "../../src/decontam/batch.js";
+import { damageText } from "../../src/io/gzip-chunks.js";
 import type { DecontaminateConfig } from "../../src/decontam/types.js";
 import { repoRoot, CLI_TIMEOUT_MS } from "../helpers/cli.js";
 
@@ -45,12 +46,22 @@ async function reference(o: DecontaminateRunOptions): Promise<DecontaminateRunRe
     if (!out.write(s)) await once(out, "drain");
   };
   const result: DecontaminateRunResult = { rows: 0, flagged: 0, byBenchmark: {} };
-  const file = createReadStream(o.input!);
-  let stream: Readable = file;
+  // a .gz: every line zlib can give, as `zcat` prints them; a truncated one ends with the line it cut
+  // off held back (the only damage these tests make), reported after the lines before it
+  let stream: Readable = createReadStream(o.input!);
+  let truncated: { message: string; size: number; cutBytes: number } | null = null;
   if (o.input!.endsWith(".gz")) {
-    const gunzip = createGunzip();
-    file.on("error", (e) => gunzip.destroy(e));
-    stream = file.pipe(gunzip);
+    const gz = readFileSync(o.input!);
+    let text = gunzipSync(gz, { finishFlush: constants.Z_SYNC_FLUSH });
+    try {
+      gunzipSync(gz);
+    } catch (e) {
+      expect((e as Error).message).toBe("unexpected end of file");
+      const end = Math.max(text.lastIndexOf(10), text.lastIndexOf(13)) + 1;
+      truncated = { message: (e as Error).message, size: gz.length, cutBytes: text.length - end };
+      text = text.subarray(0, end);
+    }
+    stream = Readable.from([text]);
   }
   const out = createWriteStream(o.out!);
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
@@ -81,15 +92,11 @@ async function reference(o: DecontaminateRunOptions): Promise<DecontaminateRunRe
         await write(out, JSON.stringify({ id: rowId(rec, row), matches: ms }) + "\n");
       }
     }
-  } catch (e) {
-    // a gunzip failure names the file and the rows read before it (the command's wording)
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && code.startsWith("Z_")) throw new InputError(o.input!, row + 1, `corrupt or truncated gzip stream after ${result.rows} rows (${(e as Error).message}): nothing after it can be read`);
-    throw e;
   } finally {
     out.end();
     await once(out, "close");
   }
+  if (truncated) throw new InputError(o.input!, row + 1, damageText({ message: truncated.message, compressedOffset: truncated.size }, row + 1, truncated.cutBytes));
   return result;
 }
 
@@ -264,7 +271,7 @@ describe("decontaminate in batches on worker threads", () => {
       const batchBytes = [1, 10, 1000, 65_536, 1 << 20][trial % 5]!;
       const got: Buffer[] = [];
       const pool = new BufferPool(batchBytes + 100, 3);
-      for await (const b of lineBatches(streamSource(Readable.from(chunks)), batchBytes, pool)) {
+      for await (const b of lineBatches(chunkSource(Readable.from(chunks)), batchBytes, pool)) {
         const bytes = Buffer.from(b.bytes);
         expect(b.bytes.byteOffset).toBe(0); // at the start of its own buffer (transferable)
         pool.release(b.bytes.buffer as ArrayBuffer); // reused for later batches
@@ -344,8 +351,26 @@ describe("decontaminate in batches on worker threads", () => {
       [2, 8192],
       [2, undefined],
     ]);
-    expect(want.res).toMatch(/^InputError: .*trunc\.jsonl\.gz, row \d+: corrupt or truncated gzip stream after \d+ rows \(unexpected end of file\)/);
-    expect(want.text().split("\n").length).toBeGreaterThan(100);
+    expect(want.res).toMatch(/^InputError: .*trunc\.jsonl\.gz, row \d+: corrupt or truncated gzip stream after \d+ rows \(unexpected end of file at compressed byte [\d,]+\): row \d+ is cut off after [\d,]+ bytes; nothing after it can be read$/);
+    // every complete line zlib gives before the cut is matched (--all: one output line each); a bare
+    // Gunzip stream drops its last output on the error, up to 16 KB of rows
+    const lines = gunzipSync(gz.subarray(0, Math.floor(gz.length * 0.6)), { finishFlush: constants.Z_SYNC_FLUSH }).toString().split("\n").slice(0, -1);
+    const complete = lines.filter((l) => l.trim() !== "").length;
+    expect(complete).toBeGreaterThan(100);
+    expect(want.text().split("\n").length - 1).toBe(complete);
+    const [, errorRow, before, cutRow] = /row (\d+): .* after (\d+) rows .*: row (\d+) is cut off/.exec(want.res)!.map(Number);
+    expect([errorRow, cutRow]).toEqual([before! + 1, before! + 1]);
+  });
+
+  it("garbage after a whole .gz: every row is matched, then the damage is reported with no row cut off", async () => {
+    const input = join(dir, "trail.jsonl.gz");
+    const rows = fixtureRows(500, 23);
+    writeFileSync(input, Buffer.concat([gzipSync(Buffer.from(rows.join("\n") + "\n")), Buffer.from("this is not gzip\n".repeat(20))]));
+    for (const workers of [0, 2]) {
+      const o = base({ input, all: true, workers, batchBytes: 2048 });
+      await expect(runDecontaminate(o)).rejects.toThrow(new RegExp(`trail\\.jsonl\\.gz, row ${rows.length + 1}: corrupt or truncated gzip stream after ${rows.length} rows \\(.+ at compressed byte [\\d,]+\\): no row was cut off; nothing after it can be read$`));
+      expect(readFileSync(o.out!, "utf8").split("\n").length - 1).toBe(rows.filter((l) => l.trim() !== "").length);
+    }
   });
 
   it("leaves no worker behind after an error, and the binary exits promptly with the error", async () => {
