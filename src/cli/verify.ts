@@ -11,12 +11,16 @@
  */
 import type { Command } from "commander";
 import { createReadStream, existsSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { once } from "node:events";
 import { normalizeTrace } from "../record/trace.js";
 import { Verifier, type VerifyInput } from "../verify/verifier.js";
 import type { VerifyAnnotation, VerifyConfig } from "../verify/types.js";
 import { InputError, UsageError } from "../errors.js";
+import { readJsonlStream } from "../io/jsonl.js";
+import { LosslessNumber, stringifyRow } from "../io/json-row.js";
+
+/** a pair's line may hold a whole response: the run's row limit */
+const MAX_PAIR_BYTES = 16 * 1024 * 1024;
 
 /**
  * The prediction is read as a model's response: split with the trace normaliser and its answer extracted.
@@ -49,27 +53,29 @@ async function write(s: string): Promise<void> {
   if (!process.stdout.write(s)) await once(process.stdout, "drain");
 }
 
+/** `gold` as the run reads a reference: a string, or a number's exact source text; null: none given. */
+function goldText(v: unknown): string | null | undefined {
+  if (typeof v === "string" || v === null) return v;
+  if (typeof v === "number") return String(v); // a plain number from a JSON row prints as its source text (json-row.ts)
+  if (v instanceof LosslessNumber) return v.text;
+  return undefined;
+}
+
 async function runPairs(file: string, verifier: Verifier): Promise<void> {
   if (file !== "-" && !existsSync(file)) throw new UsageError(`--pairs: file not found: ${file}`);
-  const input = file === "-" ? process.stdin : createReadStream(file);
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  let row = -1;
-  for await (const raw of rl) {
-    row++;
-    const line = row === 0 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw; // a byte-order mark, as the other readers skip it
-    if (line.trim().length === 0) continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      throw new InputError(file, row, `expected one JSON object per line: ${(e as Error).message}`);
+  const input: AsyncIterable<Buffer> = file === "-" ? process.stdin : createReadStream(file);
+  // lines are read as the run reads JSONL: numbers exact (an id of 20 digits comes back as written),
+  // duplicate keys, invalid UTF-8 and nesting deeper than 512 refused with the row named
+  for await (const r of readJsonlStream(input, MAX_PAIR_BYTES)) {
+    if ("error" in r) throw new InputError(file, r.row, `expected one JSON object per line: ${r.error}`);
+    const o = r.value as Record<string, unknown>;
+    const gold = typeof o === "object" && o !== null && !Array.isArray(o) ? goldText(o.gold) : undefined;
+    if (gold === undefined || typeof o.pred !== "string") {
+      const text = r.text ?? "";
+      throw new InputError(file, r.row, `expected {"id", "gold": string or number, "pred": string}, got ${text.length > 120 ? text.slice(0, 117) + "..." : text}`);
     }
-    const o = obj as Record<string, unknown>;
-    if (typeof o !== "object" || o === null || typeof o.pred !== "string" || !(typeof o.gold === "string" || o.gold === null)) {
-      throw new InputError(file, row, `expected {"id", "gold": string, "pred": string}, got ${line.length > 120 ? line.slice(0, 117) + "..." : line}`);
-    }
-    const v = await verifier.verify(pairInput((o.gold as string | null) ?? "", o.pred, typeof o.problem === "string" ? o.problem : undefined));
-    await write(JSON.stringify({ id: o.id ?? row, verdict: v.verdict, extracted: v.extracted, rule: v.rule }) + "\n");
+    const v = await verifier.verify(pairInput(gold ?? "", o.pred, typeof o.problem === "string" ? o.problem : undefined));
+    await write(`{"id":${stringifyRow(o.id ?? r.row)},${JSON.stringify({ verdict: v.verdict, extracted: v.extracted, rule: v.rule }).slice(1)}\n`);
   }
 }
 

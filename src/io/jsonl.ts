@@ -76,6 +76,16 @@ export async function* readJsonl(input: string | ByteSource, opts: JsonlOptions)
   }
 }
 
+/**
+ * The rows of a JSONL stream read front to back (standard input, `curate verify --pairs`), as
+ * readJsonl reads a plain file: the same lines, parse, limits and errors.
+ */
+export async function* readJsonlStream(stream: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<RawRow> {
+  const lines = new LineSplitter({ gzip: false, maxLineBytes });
+  for await (const chunk of stream) yield* lines.push(chunk);
+  yield* lines.end();
+}
+
 /** Cuts a byte stream into lines and rows; `row` counts lines (blank ones too). */
 class LineSplitter {
   private parts: Buffer[] = [];

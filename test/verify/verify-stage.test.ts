@@ -185,5 +185,25 @@ describe("curate verify CLI", () => {
     const r = runCli(["verify", "--pairs", f]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.jsonl, row 2: expected one JSON object per line/);
+    // read as the run reads JSONL: a duplicate key or invalid UTF-8 is refused, with the row named
+    const dup = join(d, "dup.jsonl");
+    writeFileSync(dup, '{"id":1,"gold":"1","pred":"1"}\n{"id":2,"gold":"1","gold":"2","pred":"2"}\n');
+    expect(runCli(["verify", "--pairs", dup]).stderr).toMatch(/dup\.jsonl, row 2: expected one JSON object per line: duplicate key "gold"/);
+    const bin = join(d, "bin.jsonl");
+    writeFileSync(bin, Buffer.concat([Buffer.from('{"id":1,"gold":"1","pred":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]));
+    expect(runCli(["verify", "--pairs", bin]).stderr).toMatch(/bin\.jsonl, row 1: expected one JSON object per line: invalid UTF-8/);
+  });
+  it("gives ids back exactly as written and takes a numeric gold by its source text", () => {
+    const d = tempDir();
+    const f = join(d, "ids.jsonl");
+    // JSON.parse would print 12345678901234567000 and 1e+21; the gold 0.10 is compared as written
+    writeFileSync(f, '{"id":12345678901234567891,"gold":72,"pred":"The answer is 72."}\n{"id":1e21,"gold":0.10,"pred":"0.1"}\n{"gold":3,"pred":"4"}\n');
+    const r = runCli(["verify", "--pairs", f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n")).toEqual([
+      '{"id":12345678901234567891,"verdict":"correct","extracted":"72","rule":"string"}',
+      '{"id":1e21,"verdict":"correct","extracted":"0.1","rule":"numeric"}',
+      '{"id":2,"verdict":"incorrect","extracted":"4","rule":"numeric"}',
+    ]);
   });
 });
