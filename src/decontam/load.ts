@@ -82,7 +82,8 @@ export async function readBenchmarkFile(file: string, benchmark: string, format?
  * A user benchmark file (`{"name", "path", "problemField", "idField"}` in the mix file, `name=path[:field]`
  * on the command line): JSONL, JSONL.gz, a JSON array/object of rows or Parquet, read by the source
  * readers; the fields are field paths (`problem`, `meta.question`); the item id is the id field's
- * value (else that of unique_id, id, idx, … the row has), or without an id field the row number from 0.
+ * value, else that of unique_id, id, idx, … the row has (with or without `idField`, as for the built-in
+ * benchmarks: `name=path` on the command line cannot name one), else the row number from 0.
  */
 export async function readUserBenchmark(file: string, u: UserBenchmark): Promise<BenchmarkItem[]> {
   if (!existsSync(file)) throw new Error(`benchmark ${u.name}: file ${file} does not exist`);
@@ -96,8 +97,9 @@ export async function readUserBenchmark(file: string, u: UserBenchmark): Promise
     }
   };
   const field = path("problem field", u.problemField ?? "problem");
-  // a named id field the rows lack falls back to the usual id names (as before); none: the row number
-  const idFields = u.idField ? [u.idField, ...ID_FIELD_FALLBACKS.filter((f) => f !== u.idField)].map((f) => path("id field", f)) : [];
+  // the named id field first, then the usual id names (unique_id, id, idx, …), as for the built-ins;
+  // a row with none of them: its row number
+  const idFields = [...(u.idField ? [u.idField] : []), ...ID_FIELD_FALLBACKS.filter((f) => f !== u.idField)].map((f) => path("id field", f));
   const items: BenchmarkItem[] = [];
   for await (const r of readTextRows([f], { field, idFields, fieldFlag: `name=path:field (benchmark ${u.name})` })) {
     if (r.text.length === 0) throw new Error(`${file}, row ${r.row + 1}: field "${field.text}" must be a non-empty string, got ""`);

@@ -112,12 +112,13 @@ describe("benchmarks", () => {
       { name: "mine", path: `${dir}/b.json`, problemField: "meta.q" },
       { name: "pq", path: `${dir}/b.parquet` },
     ]);
-    writeFileSync(join(dir, "b.json"), JSON.stringify([{ meta: { q: FARM } }, { meta: { q: SHORT } }]));
+    // a row's usual id field names the item (as for the built-ins; name=path cannot name one), else its row number
+    writeFileSync(join(dir, "b.json"), JSON.stringify([{ meta: { q: FARM } }, { meta: { q: SHORT }, id: "short-1" }]));
     writeFileSync(join(dir, "b.parquet"), parquet({ problem: [CUBIC], name: ["cubic"] }));
     const items = await loadBenchmarks(benchmarkList(`mine=${dir}/b.json:meta.q,pq=${dir}/b.parquet`));
     expect(items.map((i) => [i.benchmark, i.item, i.problem])).toEqual([
       ["mine", "0", FARM],
-      ["mine", "1", SHORT],
+      ["mine", "short-1", SHORT],
       ["pq", "0", CUBIC],
     ]);
     const res = await run(join(dir, "rows.jsonl"), { benchmarks: benchmarkList(`pq=${dir}/b.parquet`), all: false });
