@@ -16,7 +16,12 @@
  * `--baseline DIST` also times another build's CLI (DIST/cli/main.js, e.g. an older commit compiled
  * with `npx tsc --outDir DIST`) in the same rounds, for before/after figures on the same machine.
  *
- * Usage: npm run build && node bench/decontam-e2e-bench.mjs [--rounds 5] [--rows 100000] [--cold] [--baseline DIST]
+ * `--ceiling` also times, in the same rounds, what bounds curate's wall time on this machine: Node's
+ * empty process (`node -e 0`), a stock read of the rows (readFileSync, split, JSON.parse each line),
+ * curate on the first half of the rows alone, and curate on the two halves at once as two processes
+ * (what two cores give at best when the rows are split between them, start-up paid twice).
+ *
+ * Usage: npm run build && node bench/decontam-e2e-bench.mjs [--rounds 5] [--rows 100000] [--cold] [--baseline DIST] [--ceiling]
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -33,6 +38,7 @@ const rounds = opt("--rounds", 5);
 const rowCount = opt("--rows", 100000);
 const cold = args.includes("--cold");
 const baseline = args.includes("--baseline") ? args[args.indexOf("--baseline") + 1] : null;
+const ceiling = args.includes("--ceiling");
 const data = sharedDataDir(root);
 if (!data || !existsSync("/usr/bin/time")) {
   console.error("decontam-e2e-bench: needs ../shared/data/{benchmarks,problems} and /usr/bin/time");
@@ -76,7 +82,24 @@ const cOut = join(outDir, "decontam-e2e-curate.jsonl");
 const pOut = join(outDir, "decontam-e2e-python.jsonl");
 curate(empty, join(outDir, "decontam-e2e-curate-empty.jsonl")); // warm-up: fills the index cache, the page cache
 python(empty, join(outDir, "decontam-e2e-python-empty.jsonl"));
-const res = { curate: [], python: [], curateEmpty: [], pythonEmpty: [], before: [], beforeEmpty: [] };
+const res = { curate: [], python: [], curateEmpty: [], pythonEmpty: [], before: [], beforeEmpty: [], nodeEmpty: [], stockParse: [], half: [], halves: [] };
+// --ceiling: the rows cut in two files (whole lines), and the stock reader
+const halves = [join(outDir, "decontam-e2e-half1.jsonl"), join(outDir, "decontam-e2e-half2.jsonl")];
+const stockRead = join(outDir, "decontam-e2e-stock-read.mjs");
+if (ceiling) {
+  writeFileSync(halves[0], lines.slice(0, rowCount >> 1).join("\n") + "\n");
+  writeFileSync(halves[1], lines.slice(rowCount >> 1).join("\n") + "\n");
+  writeFileSync(stockRead, 'import { readFileSync } from "node:fs";\nlet n = 0;\nfor (const l of readFileSync(process.argv[2], "utf8").split("\\n")) if (l) n += JSON.parse(l).problem.length;\nconsole.log(n);\n');
+}
+const curateArgs = (input, out) => `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} decontaminate ${JSON.stringify(input)} --benchmarks-dir ${JSON.stringify(benchmarksDir)} --workers 0 --out ${JSON.stringify(out)} 2>/dev/null`;
+function ceilingRound() {
+  res.nodeEmpty.push(timed(process.execPath, ["-e", "0"]));
+  res.stockParse.push(timed(process.execPath, [stockRead, rowsFile]));
+  res.half.push(curate(halves[0], join(outDir, "decontam-e2e-half1.out")));
+  // both halves at once: the wall until both end, their CPU together
+  const both = `${curateArgs(halves[0], join(outDir, "decontam-e2e-half1.out"))} & ${curateArgs(halves[1], join(outDir, "decontam-e2e-half2.out"))} & wait`;
+  res.halves.push(timed("bash", ["-c", both], curateEnv));
+}
 const bOut = join(outDir, "decontam-e2e-baseline.jsonl");
 for (let r = 0; r < rounds; r++) {
   if (before) {
@@ -87,6 +110,7 @@ for (let r = 0; r < rounds; r++) {
   res.curate.push(curate(rowsFile, cOut));
   res.pythonEmpty.push(python(empty, join(outDir, "decontam-e2e-python-empty.jsonl")));
   res.python.push(python(rowsFile, pOut));
+  if (ceiling) ceilingRound();
   const c = res.curate[r];
   const p = res.python[r];
   console.log(`round ${r + 1}: curate ${c.wall.toFixed(2)} s (${c.cpu.toFixed(2)} CPU-s), python ${p.wall.toFixed(2)} s (${p.cpu.toFixed(2)} CPU-s): ${(p.wall / c.wall).toFixed(2)}× wall, ${(p.cpu / c.cpu).toFixed(2)}× CPU; load ${load()}`);
@@ -113,6 +137,14 @@ if (before) {
       `${median(res.before.map((c, i) => res.python[i].wall / c.wall)).toFixed(2)}× wall, ${median(res.before.map((c, i) => res.python[i].cpu / c.cpu)).toFixed(2)}× CPU; ${countLines(bOut)} rows flagged`,
   );
 }
+if (ceiling) {
+  const goal = m("python", "wall") / 5;
+  console.log(
+    `\nceiling (median wall): 5× Python needs curate ≤ ${goal.toFixed(2)} s. Node's empty process ${m("nodeEmpty", "wall").toFixed(2)} s; ` +
+      `curate on an empty input ${m("curateEmpty", "wall").toFixed(2)} s; a stock read of the rows (JSON.parse per line) ${m("stockParse", "wall").toFixed(2)} s; ` +
+      `curate on half the rows alone ${m("half", "wall").toFixed(2)} s; on both halves at once, two processes, ${m("halves", "wall").toFixed(2)} s (${m("halves", "cpu").toFixed(2)} CPU-s)`,
+  );
+}
 console.log(`\nmedian of per-round ratios, Python / curate: ${ratios("wall").toFixed(2)}× wall, ${ratios("cpu").toFixed(2)}× CPU${cold ? " (index built every run: --cold)" : ""}; load after ${load()}`);
 report("decontam", {
   rows: rowCount,
@@ -120,4 +152,7 @@ report("decontam", {
   curate: { wall: m("curate", "wall"), cpu: m("curate", "cpu"), emptyWall: m("curateEmpty", "wall"), emptyCpu: m("curateEmpty", "cpu"), flagged: countLines(cOut) },
   python: { wall: m("python", "wall"), cpu: m("python", "cpu"), emptyWall: m("pythonEmpty", "wall"), emptyCpu: m("pythonEmpty", "cpu"), flagged: countLines(pOut) },
   ratio: { wall: ratios("wall"), cpu: ratios("cpu") },
+  ...(ceiling
+    ? { ceiling: { goalWall: m("python", "wall") / 5, nodeEmptyWall: m("nodeEmpty", "wall"), stockParseWall: m("stockParse", "wall"), halfWall: m("half", "wall"), halvesAtOnceWall: m("halves", "wall"), halvesAtOnceCpu: m("halves", "cpu") } }
+    : {}),
 });

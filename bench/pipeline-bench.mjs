@@ -14,6 +14,7 @@
 import { existsSync, writeFileSync, mkdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import os from "node:os";
 import { report } from "./bench-json.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a, i, xs) => (a.startsWith("--") ? [a.slice(2), xs[i + 1]] : null)).filter(Boolean));
@@ -76,7 +77,11 @@ const result = {
   // CPU seconds over the floor's wall seconds: the ratio this would reach with no idle core and no
   // other load (2 cores: a value of 6 means ~3× wall at best)
   cpuOverFloorWall: +(t.cpuSeconds / floorRes.seconds).toFixed(2),
-  loadAverage: (await import("node:os")).loadavg().map((x) => +x.toFixed(1)),
+  // a lower bound of ratioToFloor on this machine: the annotators' thread time plus the floor's own
+  // CPU (reading, parsing, writing Parquet: work the full run does too), spread over every core with
+  // no idle time and nothing else (no second read, no grouping, no GC); issue #22's goal is ≤ 2
+  ratioToFloorBound: +((annotTotal / 1000 + floorRes.cpuSeconds) / (os.availableParallelism() * floorRes.seconds)).toFixed(2),
+  loadAverage: os.loadavg().map((x) => +x.toFixed(1)),
   phaseSeconds: Object.fromEntries(Object.entries(t.phases).map(([k, v]) => [k, +v.toFixed(2)])),
   annotatorShareOfThreadTime: Object.fromEntries(Object.entries(t.annotatorMs).map(([k, v]) => [k, `${((100 * v) / annotTotal).toFixed(1)}%`])),
   annotatorThreadSeconds: +(annotTotal / 1000).toFixed(1),
