@@ -5,6 +5,7 @@
  * fill it; the runner only sequences them.
  */
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { canonicalJson, type LoadedMix } from "../config/load.js";
 import type { MixConfig } from "../config/types.js";
@@ -85,6 +86,8 @@ export async function runInputFiles(loaded: LoadedMix, outDir: string, onNote: (
   const mixName = relative(process.cwd(), loaded.path) || loaded.path;
   const runFolder = resolve(outDir) + sep;
   const files: SourceFile[] = [];
+  /** device:inode of each local file → the source that reads it first */
+  const readBy = new Map<string, string>();
   for (const s of loaded.config.sources) {
     let found: SourceFile[];
     try {
@@ -95,7 +98,18 @@ export async function runInputFiles(loaded: LoadedMix, outDir: string, onNote: (
     const own = found.filter((f) => !f.remote && f.path.startsWith(runFolder));
     if (own.length === found.length) throw new UsageError(`${mixName}: source "${s.name}": every file it matches is inside the run folder ${outDir}: choose another --out`);
     if (own.length > 0) onNote(`source "${s.name}": ${own.length} file(s) inside the run folder ${outDir} left out (curate's own output, e.g. ${own[0]!.rel})`);
-    files.push(...found.filter((f) => !own.includes(f)));
+    const mine = found.filter((f) => !own.includes(f));
+    // a file two sources read is read twice (their mappings may differ, e.g. two columns of one file):
+    // said, since with the same mapping the second copies all go as exact duplicates
+    for (const f of mine) {
+      if (f.remote) continue;
+      const st = statSync(f.path);
+      const key = `${st.dev}:${st.ino}`;
+      const first = readBy.get(key);
+      if (first === undefined) readBy.set(key, s.name);
+      else if (first !== s.name) onNote(`source "${s.name}": ${f.rel} is also read by source "${first}": its rows are read once for each`);
+    }
+    files.push(...mine);
   }
   return files;
 }

@@ -36,4 +36,20 @@ describe("run inputs", () => {
     // a source whose every file is inside the run folder is an error, not an empty run
     await expect(runInputFiles(loadMix(mix), join(d, "in"), () => {})).rejects.toThrow(/source "samples": every file it matches is inside the run folder .*: choose another --out/);
   });
+
+  it("say when two sources read the same file (by another path too): its rows are read for each", async () => {
+    const d = tempDir("curate-inputs-");
+    mkdirSync(join(d, "in"));
+    writeFileSync(join(d, "in", "a.jsonl"), readFileSync(join(repoRoot, "data-samples", "rollouts.jsonl"), "utf8").trim().split("\n").slice(0, 5).join("\n") + "\n");
+    const base = quickstartVariant("inputs", { path: "in/a.jsonl" });
+    const src = base.sources[0]!;
+    const mix = join(d, "mix.json");
+    writeFileSync(mix, JSON.stringify({ ...base, sources: [src, { ...src, name: "again", path: "./in/../in/a.jsonl" }, { ...src, name: "other", path: "in/*.jsonl" }], filters: {} }));
+    const notes: string[] = [];
+    const files = await runInputFiles(loadMix(mix), join(d, "run"), (n) => notes.push(n));
+    expect(files).toHaveLength(3);
+    expect(notes).toEqual(['source "again": in/a.jsonl is also read by source "samples": its rows are read once for each', 'source "other": in/a.jsonl is also read by source "samples": its rows are read once for each']);
+    const run = await runToEnd(mix, join(d, "run"), { workers: 0 });
+    expect(run.manifest.counts.rowsIn).toBe(15);
+  });
 });
