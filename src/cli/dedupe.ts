@@ -6,9 +6,9 @@
  * MinHash LSH + exact Jaccard check + union-find) is src/group/dedupe-file.ts.
  */
 import type { Command } from "commander";
-import { createWriteStream, type WriteStream } from "node:fs";
 import { cpuBudget } from "../workers.js";
 import { UsageError } from "../errors.js";
+import { AtomicTextFile } from "../io/atomic.js";
 import { dedupeFile, type DedupeFileOptions } from "../group/dedupe-file.js";
 import type { RepresentativePolicy } from "../group/types.js";
 
@@ -57,19 +57,28 @@ export function register(program: Command): void {
         workers: parseNumber("workers", o.workers!, 0, 256, true),
       };
       if (opts.permutations % 32 !== 0) throw new UsageError(`--permutations: expected a multiple of 32, got ${opts.permutations}`);
-      // opened at the first line: an input that cannot be read leaves no empty output file
-      let out: WriteStream | NodeJS.WriteStream | null = null;
-      const output = () => (out ??= o.out ? createWriteStream(o.out) : process.stdout);
+      // --out is written whole or not at all: an input that cannot be read leaves no file (io/atomic.ts)
+      const file = o.out ? AtomicTextFile.open(o.out) : null;
       let buffer = "";
-      const summary = await dedupeFile(inputs, opts, (line) => {
-        buffer += JSON.stringify(line) + "\n";
-        if (buffer.length > 1 << 16) {
-          output().write(buffer);
-          buffer = "";
-        }
-      });
-      output().write(buffer);
-      if (o.out) await new Promise<void>((res, rej) => (output() as WriteStream).end((err?: Error | null) => (err ? rej(err) : res())));
+      let summary: Awaited<ReturnType<typeof dedupeFile>>;
+      try {
+        summary = await dedupeFile(inputs, opts, (line) => {
+          const text = JSON.stringify(line) + "\n";
+          if (file) file.write(text);
+          else {
+            buffer += text;
+            if (buffer.length > 1 << 16) {
+              process.stdout.write(buffer);
+              buffer = "";
+            }
+          }
+        });
+      } catch (e) {
+        file?.abort();
+        throw e;
+      }
+      if (file) file.commit();
+      else process.stdout.write(buffer);
       process.stderr.write(
         `curate dedupe: ${summary.rows} rows, ${summary.clusters} problem clusters (${summary.nearDuplicateClusters} with near-duplicates), ${summary.duplicates} duplicate rows\n`,
       );

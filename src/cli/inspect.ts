@@ -3,7 +3,6 @@
  * from the terminal, and hand them to tools that prefer Arrow IPC or JSONL.
  */
 import type { Command } from "commander";
-import { createWriteStream, renameSync } from "node:fs";
 import { once } from "node:events";
 import { UsageError } from "../errors.js";
 import { describe, sample } from "../report/stats.js";
@@ -11,7 +10,7 @@ import { renderDescription, renderRollout, renderSignals, type Style } from "../
 import { findRow } from "../report/find.js";
 import { isRunFolder, openShards, runSignals, ShardPathError, type ShardFile } from "../report/shards.js";
 import { WhereError } from "../report/where.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { AtomicTextFile, writeFileAtomic } from "../io/atomic.js";
 
 function intOption(flag: string) {
   return (v: string) => {
@@ -124,15 +123,17 @@ export function register(program: Command): void {
         const rows = openShards(path, { columns, where: o.where, sets: o.sets });
         let n = 0;
         if (o.out) {
-          const tmp = `${o.out}.tmp-${process.pid}`;
-          const ws = createWriteStream(tmp);
-          for await (const r of rows) {
-            n++;
-            if (!ws.write(JSON.stringify(r) + "\n")) await once(ws, "drain");
+          const file = AtomicTextFile.open(o.out);
+          try {
+            for await (const r of rows) {
+              n++;
+              file.write(JSON.stringify(r) + "\n");
+            }
+          } catch (e) {
+            file.abort();
+            throw e;
           }
-          ws.end();
-          await once(ws, "finish");
-          renameSync(tmp, o.out);
+          file.commit();
           process.stderr.write(`wrote ${n.toLocaleString("en-US")} rows to ${o.out}\n`);
         } else {
           for await (const r of rows) await writeOut(JSON.stringify(r) + "\n");

@@ -24,6 +24,9 @@ import { utf16Hint } from "../io/json-row.js";
 import { gunzipChunks, type GzipDamage } from "../io/gzip-chunks.js";
 import { LocalBytes } from "../io/byte-source.js";
 
+/** Where output text goes, in order: standard output, an --out file (io/atomic.ts), a caller's function. */
+export type OutputSink = (text: string) => void | Promise<void>;
+
 /** What a batch needs besides its bytes (sent once to each worker). */
 export interface BatchOptions {
   field: string;

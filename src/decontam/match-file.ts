@@ -10,8 +10,8 @@
  * paths, hf:// and https://, field paths, `idField`) goes through the source readers on this
  * thread (match-rows.ts): on JSONL they are slower than the batches (see DEFAULT_BATCH_BYTES).
  */
-import { createWriteStream, statSync } from "node:fs";
-import type { Writable } from "node:stream";
+import { statSync } from "node:fs";
+import { AtomicTextFile } from "../io/atomic.js";
 import { once } from "node:events";
 import { UsageError, InputError } from "../errors.js";
 import { damageText } from "../io/gzip-chunks.js";
@@ -35,6 +35,7 @@ import {
   type BatchResult,
   type ByteSource,
   type LineBatch,
+  type OutputSink,
 } from "./batch.js";
 
 /** Bytes of whole lines per batch handed to a worker. */
@@ -62,8 +63,10 @@ export interface DecontaminateRunOptions {
   buildIndex?: string;
   /** read the index from here instead of building it */
   index?: string;
-  /** matches go here (default: standard output) */
+  /** matches go to this file, written whole or not at all (io/atomic.ts: a run that fails leaves it as it was) */
   out?: string;
+  /** …or to this function (library use); default: standard output */
+  write?: OutputSink;
   ngram?: number;
   /** worker threads (default: defaultWorkers(input)); 0 = match on the main thread */
   workers?: number;
@@ -168,25 +171,32 @@ export async function runDecontaminate(o: DecontaminateRunOptions): Promise<Deco
       o.log?.(`decontaminate: index of ${s.problems} problems (${s.benchmarks.map((b) => `${b.name} ${b.problems}`).join(", ")}) written to ${o.buildIndex}`);
     }
     const result: DecontaminateRunResult = { rows: 0, flagged: 0, byBenchmark: {} };
-    if (reader) await withOutput(o.out, (out) => matchRows(reader.files, index, batchOptions, reader.read, out, result));
-    else if (fast) await new FileMatch(fast, index, batchOptions, workers, batchBytes, result, () => (pool ??= matcherPool(workers, batchOptions))).run(o.out);
+    if (reader) await withOutput(o, (write) => matchRows(reader.files, index, batchOptions, reader.read, write, result));
+    else if (fast) await withOutput(o, (write) => new FileMatch(fast, index, batchOptions, workers, batchBytes, result, () => (pool ??= matcherPool(workers, batchOptions))).run(write));
     return result;
   } finally {
     await pool?.destroy();
   }
 }
 
-/** Run `write` on the output file (or standard output), closing the file afterwards. */
-async function withOutput(outFile: string | undefined, write: (out: Writable) => Promise<void>): Promise<void> {
-  const out = outFile ? createWriteStream(outFile) : process.stdout;
-  try {
-    await write(out);
-  } finally {
-    if (outFile) {
-      out.end();
-      await once(out, "close");
-    }
+const toStdout: OutputSink = async (text) => {
+  if (!process.stdout.write(text)) await once(process.stdout, "drain");
+};
+
+/** Run `body` with the sink the options name: --out (committed only when `body` succeeds), a function, or standard output. */
+async function withOutput(o: Pick<DecontaminateRunOptions, "out" | "write">, body: (write: OutputSink) => Promise<void>): Promise<void> {
+  if (o.out === undefined) {
+    await body(o.write ?? toStdout);
+    return;
   }
+  const file = AtomicTextFile.open(o.out);
+  try {
+    await body((text) => file.write(text));
+  } catch (e) {
+    file.abort();
+    throw e;
+  }
+  file.commit();
 }
 
 /** One input file's matching: batches read here, matched inline or on threads, results taken in order. */
@@ -195,7 +205,7 @@ class FileMatch {
   private readonly inflight: Promise<BatchResult>[] = [];
   /** the file's line number of the next batch's first line */
   private nextRow = 0;
-  private out: Writable = process.stdout;
+  private write: OutputSink = () => undefined;
 
   constructor(
     private readonly input: string,
@@ -209,11 +219,11 @@ class FileMatch {
     this.buffers = new BufferPool(batchBytes + READ_BYTES, 2 * workers + 4);
   }
 
-  async run(outFile: string | undefined): Promise<void> {
+  async run(write: OutputSink): Promise<void> {
     // a plain file is read straight into the batch buffers; a .gz through its decompressed chunks
     const gz = this.input.endsWith(".gz") ? new GzipLines(this.input) : null;
     const source: ByteSource = gz ? chunkSource(gz.chunks()) : fileSource(this.input);
-    if (outFile) this.out = createWriteStream(outFile);
+    this.write = write;
     const batches = lineBatches(source, this.batchBytes, this.buffers);
     try {
       if (this.workers === 0) {
@@ -222,10 +232,6 @@ class FileMatch {
     } finally {
       await batches.return(undefined); // stops reading after an error
       await Promise.allSettled(this.inflight);
-      if (outFile) {
-        (this.out as ReturnType<typeof createWriteStream>).end();
-        await once(this.out, "close");
-      }
     }
     // a damaged .gz: reported after every row zlib gave before the damage, as the run's reader does
     if (gz?.damage) throw new InputError(this.input, this.nextRow, damageText(gz.damage.at, this.nextRow, gz.damage.cutBytes));
@@ -239,7 +245,7 @@ class FileMatch {
     result.rows += res.rows;
     result.flagged += res.flagged;
     for (const [b, n] of Object.entries(res.byBenchmark)) result.byBenchmark[b] = (result.byBenchmark[b] ?? 0) + n;
-    if (res.parts.length > 0 && !this.out.write(batchText(res, firstRow))) await once(this.out, "drain");
+    if (res.parts.length > 0) await this.write(batchText(res, firstRow));
     if (res.error) throw new InputError(this.input, firstRow + res.error.row, res.error.cause);
   }
 

@@ -7,12 +7,10 @@
  * the row's own (`--id-field`, else id/unique_id/uid/idx), else its row number from 0 — and with
  * several files, "file:row", since a row number alone would not say which file.
  */
-import type { Writable } from "node:stream";
-import { once } from "node:events";
 import type { SourceFile } from "../io/sources.js";
 import { readTextRows, type TextRowOptions } from "../io/text-rows.js";
 import type { ContaminationIndex } from "./benchmark-index.js";
-import type { BatchOptions } from "./batch.js";
+import type { BatchOptions, OutputSink } from "./batch.js";
 import { contaminationOf } from "./row-match.js";
 
 export interface RowsResult {
@@ -21,12 +19,12 @@ export interface RowsResult {
   byBenchmark: Record<string, number>;
 }
 
-/** Match every row of `files` and write the output lines to `out`, in input order. */
-export async function matchRows(files: SourceFile[], index: ContaminationIndex, o: BatchOptions, read: TextRowOptions, out: Writable, result: RowsResult): Promise<void> {
+/** Match every row of `files` and hand the output lines to `write`, in input order. */
+export async function matchRows(files: SourceFile[], index: ContaminationIndex, o: BatchOptions, read: TextRowOptions, write: OutputSink, result: RowsResult): Promise<void> {
   const several = files.length > 1;
   let pending = "";
   const flush = async () => {
-    if (pending !== "" && !out.write(pending)) await once(out, "drain");
+    if (pending !== "") await write(pending);
     pending = "";
   };
   try {

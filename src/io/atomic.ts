@@ -1,7 +1,7 @@
 /** Atomic file writes: write to a temp name in the same folder, fsync, then rename over the target. */
-import { closeSync, fsyncSync, lstatSync, openSync, renameSync, writeSync, rmSync, readdirSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, openSync, renameSync, writeSync, rmSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import { mkdirs, withFsContext } from "../errors.js";
+import { fsErrorOf, mkdirs, withFsContext } from "../errors.js";
 
 /** `.<name>.tmp-<pid>`: hidden, in the target's folder (rename stays on one file system) */
 export function tempPathFor(target: string): string {
@@ -29,7 +29,94 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
     throw e;
   }
   closeSync(fd);
-  withFsContext("write", target, () => renameSync(tmp, target));
+  renameOver(tmp, target);
+}
+
+/** Rename the finished temp file over `target`; when that fails (a folder there), the temp file goes. */
+function renameOver(tmp: string, target: string): void {
+  try {
+    withFsContext("write", target, () => renameSync(tmp, target));
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** A folder at `target` is refused before any work is done (it could never be renamed over). */
+function refuseFolder(target: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(target).isDirectory();
+  } catch {
+    // nothing there yet (or unreadable: the write says why)
+  }
+  if (isDir) throw fsErrorOf(Object.assign(new Error("illegal operation on a directory"), { code: "EISDIR" }), "write", target)!;
+}
+
+/**
+ * A file written piece by piece (`curate decontaminate --out`, `dedupe --out`, `export --out`): text
+ * goes to a temp file beside the target (`tempPathFor`), `commit` fsyncs it and renames it over the
+ * target, `abort` removes it. So the target holds a whole output or its earlier contents, never a cut
+ * one, and a command that fails leaves no temp file behind. Writes are gathered into 64 KB pieces
+ * and written synchronously (a piece reaches the page cache in microseconds; callers may be
+ * synchronous callbacks).
+ */
+export class AtomicTextFile {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private constructor(
+    readonly target: string,
+    private readonly tmp: string,
+    private fd: number,
+  ) {}
+
+  /** Opens the temp file; a folder at the target, or a folder that cannot be made, is refused here. */
+  static open(target: string): AtomicTextFile {
+    refuseFolder(target);
+    mkdirs(dirname(target));
+    const tmp = tempPathFor(target);
+    return new AtomicTextFile(target, tmp, withFsContext("write", target, () => openSync(tmp, "w")));
+  }
+
+  write(text: string): void {
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    if (this.pendingChars >= 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    const buf = Buffer.from(this.pending.join(""), "utf8");
+    this.pending = [];
+    this.pendingChars = 0;
+    withFsContext("write", this.target, () => {
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    });
+  }
+
+  /** The whole output in place; on a failure the temp file is removed and the error thrown. */
+  commit(): void {
+    try {
+      this.flush();
+      withFsContext("write", this.target, () => fsyncSync(this.fd));
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+    this.close();
+    renameOver(this.tmp, this.target);
+  }
+
+  /** Drop the output: the temp file goes, the target is left as it was. */
+  abort(): void {
+    this.close();
+    rmSync(this.tmp, { force: true });
+  }
+
+  private close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
 }
 
 /**

@@ -1,0 +1,64 @@
+/**
+ * `--out FILE` of decontaminate, dedupe and export: written whole or not at all (io/atomic.ts
+ * AtomicTextFile). Before, decontaminate and dedupe wrote the target directly (a failed run left a
+ * cut file that looked complete), a folder or a missing parent was an unhandled stream 'error' (a
+ * stack trace), and export left its temp file beside the target when the rename failed.
+ */
+import { describe, expect, it } from "vitest";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { AtomicTextFile } from "../../src/io/atomic.js";
+
+const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `r${i}`, problem: `How many ways are there to colour ${i} beads on a ring with ${i % 7} colours?` }));
+
+describe("--out files", () => {
+  const dir = tempDir("curate-out-");
+  const rows = join(dir, "rows.jsonl");
+  writeFileSync(rows, rowsOf(3000).join("\n") + "\n");
+  const bench = join(dir, "bench.jsonl");
+  writeFileSync(bench, JSON.stringify({ id: "b1", problem: "How many ways are there to colour 7 beads on a ring with 0 colours?" }) + "\n");
+  const decon = (input: string, out: string) => ["decontaminate", input, "--benchmarks", `mine=${bench}`, "--all", "--workers", "0", "--out", out];
+
+  it("a failed run leaves the file it would have replaced as it was, and no temp file", () => {
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, [...rowsOf(2500), "{oops"].join("\n") + "\n"); // ~2,500 output lines before the bad row
+    const out = join(dir, "flags.jsonl");
+    writeFileSync(out, "earlier results\n");
+    const r = runCli(decon(bad, out));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.jsonl, row 2501: /);
+    expect(readFileSync(out, "utf8")).toBe("earlier results\n");
+    const ok = runCli(decon(rows, out));
+    expect(ok.code).toBe(0);
+    expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(3000);
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("a folder as --out is refused with the run's words (no stack trace, no temp file); a missing parent is made", () => {
+    const folder = join(dir, "folder");
+    mkdirSync(folder);
+    for (const args of [decon(rows, folder), ["dedupe", rows, "--workers", "0", "--out", folder], ["export", rows, "--format", "jsonl", "--out", folder]]) {
+      const r = runCli(args);
+      expect([args[0], r.code, r.stderr.trim().split("\n").at(-1)]).toEqual([args[0], 1, `curate: cannot write ${folder}: it is a folder (EISDIR)`]);
+    }
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    const deep = join(dir, "new", "sub", "clusters.jsonl");
+    expect(runCli(["dedupe", rows, "--workers", "0", "--out", deep]).code).toBe(0);
+    expect(readFileSync(deep, "utf8").trim().split("\n")).toHaveLength(3000);
+  });
+
+  it("AtomicTextFile: nothing at the target until commit; abort leaves no trace", () => {
+    const target = join(dir, "atomic.txt");
+    const f = AtomicTextFile.open(target);
+    for (let i = 0; i < 20_000; i++) f.write(`line ${i}\n`); // several 64 KB pieces
+    expect(readdirSync(dir)).not.toContain("atomic.txt");
+    f.commit();
+    expect(readFileSync(target, "utf8").split("\n")).toHaveLength(20_001);
+    const g = AtomicTextFile.open(target);
+    g.write("other\n".repeat(50_000));
+    g.abort();
+    expect(readFileSync(target, "utf8").startsWith("line 0\n")).toBe(true);
+    expect(readdirSync(dir).filter((x) => x.includes(".tmp-"))).toEqual([]);
+  });
+});
