@@ -118,6 +118,18 @@ function phaseComment(phase: Phase, o: PlanOptions, rank: string): string {
 
 const commentLines = (text: string) => text.split("\n").map((l) => `# ${l}`);
 
+/**
+ * A log path in an #SBATCH line, which sbatch parses itself, with no shell (src/sbatch/opt.c
+ * `_get_argument`): white space ends the value and an unquoted `#` or `'` changes what follows, so
+ * the path is always double-quoted, a `"` in it escaped as `\"`; `%` starts Slurm's filename patterns
+ * (%j, %a), so the folder's own `%` is written `%%`. A backslash would turn those patterns off, and a
+ * line break would end the directive: a folder holding either is refused.
+ */
+export function sbatchLogPath(dir: string, name: string): string {
+  if (/[\\\r\n]/.test(dir)) throw new UsageError(`scripts folder ${JSON.stringify(dir)}: Slurm's #SBATCH --output line cannot hold a backslash or line break; choose another with --scripts`);
+  return `"${dir.replaceAll("%", "%%").replaceAll('"', '\\"')}/${name}"`;
+}
+
 function sbatchScript(phase: Phase, o: SlurmOptions): string {
   const array = phase !== "finalize";
   const args = phaseArgs(phase, resolve(o.mixPath), resolve(o.outDir), o).map(shellWord).join(" ");
@@ -127,7 +139,7 @@ function sbatchScript(phase: Phase, o: SlurmOptions): string {
     ...(array ? [`#SBATCH --array=0-${o.ranks - 1}`] : []),
     `#SBATCH --cpus-per-task=${cpusFor(phase, o)}`,
     `#SBATCH --mem=${o.memGB}G`,
-    `#SBATCH --output=${resolve(o.scriptsDir)}/${phase}${array ? "-%a" : ""}.log`,
+    `#SBATCH --output=${sbatchLogPath(resolve(o.scriptsDir), `${phase}${array ? "-%a" : ""}.log`)}`,
     ...commentLines(phaseComment(phase, o, "SLURM_ARRAY_TASK_ID")),
     "set -euo pipefail",
     "# node: a name is looked up on PATH when the job starts (load a Node.js module first), a path is used as is",

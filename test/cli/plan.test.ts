@@ -13,7 +13,7 @@ import { join, posix } from "node:path";
 import { runCli, tempDir, repoRoot, quickstartVariant, CLI_TIMEOUT_MS } from "../helpers/cli.js";
 import { loadMix } from "../../src/config/load.js";
 import { podPaths, realPathOf } from "../../src/run/plan-volume.js";
-import { PHASES, phaseArgs } from "../../src/run/plan.js";
+import { PHASES, phaseArgs, sbatchLogPath } from "../../src/run/plan.js";
 import { runToEnd } from "../helpers/run.js";
 
 /** `command -v <name>` in bash: what `$(which node)` gives a user. */
@@ -329,5 +329,17 @@ describe("curate plan", () => {
     const n = runCli(["plan", "pipelines/quickstart.json", "--k8s", "--node", "/usr/bin/node"]);
     expect(n.code).toBe(2);
     expect(n.stderr).toMatch(/--node and --curate say how Slurm jobs start curate; add --slurm/);
+  });
+});
+
+describe("#SBATCH --output, read by Slurm itself (no shell)", () => {
+  it("is double-quoted, with the folder's % doubled and \" escaped; a backslash or line break is refused", () => {
+    expect(sbatchLogPath("/scratch/runs/a-jobs", "annotate-%a.log")).toBe('"/scratch/runs/a-jobs/annotate-%a.log"');
+    // Slurm reads %j, %a, … in the name: the folder's own % stays a %
+    expect(sbatchLogPath("/scratch/100%/a-jobs", "annotate-%a.log")).toBe('"/scratch/100%%/a-jobs/annotate-%a.log"');
+    // white space, #, ' and $(…) are plain characters inside double quotes (and no shell reads the line)
+    expect(sbatchLogPath("/tmp/we$(touch x)ird dir/o'ut #1/jobs", "finalize.log")).toBe(`"/tmp/we$(touch x)ird dir/o'ut #1/jobs/finalize.log"`);
+    expect(sbatchLogPath('/tmp/say "hi"', "x.log")).toBe('"/tmp/say \\"hi\\"/x.log"');
+    for (const bad of ["/tmp/a\\b", "/tmp/a\nb"]) expect(() => sbatchLogPath(bad, "x.log")).toThrow(/cannot hold a backslash or line break; choose another with --scripts/);
   });
 });
