@@ -1,13 +1,22 @@
 /**
- * The index file: a magic line naming the format version, a JSON header line (options, problem ids
- * and texts, the exact/digits keys, the array layout), then the typed arrays of IndexParts, 8-byte
- * aligned. A file of another version is refused, not misread.
+ * The index file: a magic line naming the format version, a line with the SHA-256 of everything after
+ * it, a JSON header line (options, problem ids and texts, the exact/digits keys, the array layout),
+ * then the typed arrays of IndexParts, 8-byte aligned. A file of another version is refused, not
+ * misread; so is a damaged one (a flipped byte in the arrays used to be read as it was, and could
+ * let a benchmark problem through unflagged).
  */
+import { createHash } from "node:crypto";
 import type { IndexOptions } from "./index-options.js";
 import { TABLES, type IndexParts } from "./index-build.js";
 import { TABLE_ARRAYS, type PostingTable } from "./posting-table.js";
 
-export const MAGIC = "CURATE-DECONTAM-INDEX-4\n";
+export const MAGIC = "CURATE-DECONTAM-INDEX-5\n";
+
+const sha256 = (parts: Uint8Array[]): string => {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest("hex");
+};
 
 interface Header {
   options: IndexOptions;
@@ -44,13 +53,13 @@ export function serializeIndex(parts: IndexParts): Buffer {
     masks: Object.fromEntries(TABLES.map((tn) => [tn, parts[tn].mask])),
     layout,
   };
-  const head = Buffer.from(MAGIC + JSON.stringify(header) + "\n", "utf8");
+  const head = Buffer.from(JSON.stringify(header) + "\n", "utf8");
   const body = Buffer.alloc(offset);
   for (let i = 0; i < arrays.length; i++) {
     const arr = arrays[i]![1];
     Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength).copy(body, layout[i]!.offset);
   }
-  return Buffer.concat([head, body]);
+  return Buffer.concat([Buffer.from(`${MAGIC}${sha256([head, body])}\n`, "utf8"), head, body]);
 }
 
 /** Read the parts back; `source` names the file in errors. */
@@ -59,10 +68,16 @@ export function deserializeIndex(bytes: Uint8Array, source: string): IndexParts 
   if (bytes.length < magic.length || !Buffer.from(bytes.subarray(0, magic.length)).equals(magic)) {
     throw new Error(`${source}: not a curate decontamination index (expected it to start with ${JSON.stringify(MAGIC.trim())})`);
   }
-  let nl = magic.length;
+  const sumEnd = magic.length + 64;
+  if (bytes.length <= sumEnd || bytes[sumEnd] !== 10) throw new Error(`${source}: truncated decontamination index (no checksum line)`);
+  const rest = bytes.subarray(sumEnd + 1);
+  if (sha256([rest]) !== Buffer.from(bytes.subarray(magic.length, sumEnd)).toString("latin1")) {
+    throw new Error(`${source}: damaged decontamination index (its SHA-256 does not match: cut short, or bytes changed on disk); build it again (curate decontaminate --build-index)`);
+  }
+  let nl = sumEnd + 1;
   while (nl < bytes.length && bytes[nl] !== 10) nl++;
   if (nl >= bytes.length) throw new Error(`${source}: truncated decontamination index (header has no end)`);
-  const header = JSON.parse(Buffer.from(bytes.subarray(magic.length, nl)).toString("utf8")) as Header;
+  const header = JSON.parse(Buffer.from(bytes.subarray(sumEnd + 1, nl)).toString("utf8")) as Header;
   const bodyStart = nl + 1;
   const ctors = { Int32Array, Uint16Array, Uint32Array, Uint8Array } as const;
   const get = (name: string): any => {

@@ -1,14 +1,15 @@
 /**
  * The benchmark index cache (src/decontam/index-cache.ts): a second build of the same index reads the
  * cached file (same bytes, same matches), other problems or options get another file, an unreadable
- * cache file is rebuilt and replaced, and `indexCache: false` writes nothing.
+ * or damaged cache file (its SHA-256) is rebuilt and replaced, and `indexCache: false` writes nothing.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildDecontaminationIndex } from "../../src/decontam/annotator.js";
 import { indexCacheDir } from "../../src/decontam/index-cache.js";
+import { ContaminationIndex } from "../../src/decontam/benchmark-index.js";
 import { CUBIC, FARM, MARBLES } from "../helpers/decontam-problems.js";
 
 const dir = mkdtempSync(join(tmpdir(), "curate-index-cache-"));
@@ -48,6 +49,17 @@ describe("benchmark index cache", () => {
     const logs2: string[] = [];
     await buildDecontaminationIndex(cfg, { cacheDir, log: (m) => logs2.push(m) });
     expect(logs2.some((m) => m.includes("read from the cache"))).toBe(true);
+    // one byte changed on disk in the arrays: caught by the file's SHA-256, rebuilt (it used to be read as it was)
+    const path = join(indexCacheDir(cacheDir), file!);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 9]! ^= 0x40;
+    writeFileSync(path, bytes);
+    expect(() => ContaminationIndex.deserialize(bytes, "x.idx")).toThrow(/x\.idx: damaged decontamination index \(its SHA-256 does not match/);
+    const logs3: string[] = [];
+    const third = await buildDecontaminationIndex(cfg, { cacheDir, log: (m) => logs3.push(m) });
+    expect(logs3.some((m) => m.includes("read from the cache"))).toBe(false);
+    expect(Buffer.compare(third.serialize(), built.serialize())).toBe(0);
+    expect(Buffer.compare(readFileSync(path), built.serialize())).toBe(0);
   });
 
   it("writes nothing with indexCache: false; the folder follows XDG_CACHE_HOME", async () => {

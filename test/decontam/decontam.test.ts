@@ -275,7 +275,8 @@ describe("index file", () => {
   it("rejects a file that is not an index, or is truncated, naming the file", () => {
     expect(() => ContaminationIndex.deserialize(Buffer.from("hello"), "x.bin")).toThrow(/x\.bin: not a curate decontamination index/);
     const bytes = indexOf().serialize();
-    expect(() => ContaminationIndex.deserialize(bytes.subarray(0, bytes.length - 100), "y.bin")).toThrow(/y\.bin: truncated/);
+    expect(() => ContaminationIndex.deserialize(bytes.subarray(0, bytes.length - 100), "y.bin")).toThrow(/y\.bin: damaged decontamination index \(its SHA-256 does not match: cut short/);
+    expect(() => ContaminationIndex.deserialize(bytes.subarray(0, 40), "z.bin")).toThrow(/z\.bin: truncated decontamination index \(no checksum line\)/);
   });
 });
 
