@@ -1,6 +1,6 @@
 /**
  * `--out FILE` of decontaminate, dedupe and export: written whole or not at all (io/atomic.ts
- * AtomicTextFile). Before, decontaminate and dedupe wrote the target directly (a failed run left a
+ * AtomicTextFile). What is about processes (exit code, stderr) runs the CLI; the rest runs in-process. Before, decontaminate and dedupe wrote the target directly (a failed run left a
  * cut file that looked complete), a folder or a missing parent was an unhandled stream 'error' (a
  * stack trace), and export left its temp file beside the target when the rename failed.
  */
@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { AtomicTextFile } from "../../src/io/atomic.js";
+import { runDecontaminate } from "../../src/decontam/match-file.js";
 
 const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `r${i}`, problem: `How many ways are there to colour ${i} beads on a ring with ${i % 7} colours?` }));
 
@@ -20,17 +21,15 @@ describe("--out files", () => {
   writeFileSync(bench, JSON.stringify({ id: "b1", problem: "How many ways are there to colour 7 beads on a ring with 0 colours?" }) + "\n");
   const decon = (input: string, out: string) => ["decontaminate", input, "--benchmarks", `mine=${bench}`, "--all", "--workers", "0", "--out", out];
 
-  it("a failed run leaves the file it would have replaced as it was, and no temp file", () => {
+  it("a failed run leaves the file it would have replaced as it was, and no temp file", async () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, [...rowsOf(2500), "{oops"].join("\n") + "\n"); // ~2,500 output lines before the bad row
     const out = join(dir, "flags.jsonl");
     writeFileSync(out, "earlier results\n");
-    const r = runCli(decon(bad, out));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bad\.jsonl, row 2501: /);
+    const o = { benchmarks: [{ name: "mine", path: bench }], field: "problem", all: true, details: false, workers: 0, out };
+    await expect(runDecontaminate({ ...o, input: bad })).rejects.toThrow(/bad\.jsonl, row 2501: /);
     expect(readFileSync(out, "utf8")).toBe("earlier results\n");
-    const ok = runCli(decon(rows, out));
-    expect(ok.code).toBe(0);
+    await runDecontaminate({ ...o, input: rows });
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(3000);
     expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
   });
@@ -43,9 +42,6 @@ describe("--out files", () => {
       expect([args[0], r.code, r.stderr.trim().split("\n").at(-1)]).toEqual([args[0], 1, `curate: cannot write ${folder}: it is a folder (EISDIR)`]);
     }
     expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
-    const deep = join(dir, "new", "sub", "clusters.jsonl");
-    expect(runCli(["dedupe", rows, "--workers", "0", "--out", deep]).code).toBe(0);
-    expect(readFileSync(deep, "utf8").trim().split("\n")).toHaveLength(3000);
   });
 
   it("AtomicTextFile: nothing at the target until commit; abort leaves no trace", () => {
@@ -60,5 +56,11 @@ describe("--out files", () => {
     g.abort();
     expect(readFileSync(target, "utf8").startsWith("line 0\n")).toBe(true);
     expect(readdirSync(dir).filter((x) => x.includes(".tmp-"))).toEqual([]);
+    // a missing parent folder is made, as for every other file curate writes
+    const deep = join(dir, "new", "sub", "clusters.jsonl");
+    const h = AtomicTextFile.open(deep);
+    h.write("x\n");
+    h.commit();
+    expect(readFileSync(deep, "utf8")).toBe("x\n");
   });
 });

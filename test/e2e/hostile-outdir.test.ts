@@ -110,14 +110,19 @@ describe("hostile output folders", () => {
     expect((await runToEnd(c.mix, clean)).stderr).toBe("");
   }, 120_000);
 
-  it("a folder of user files (data/ a link to more of them) is refused, --force and --refilter too, and every file keeps its bytes", () => {
+  it("a folder of user files (data/ a link to more of them) is refused, --force and --refilter too, and every file keeps its bytes", async () => {
     const { out, elsewhere } = userFolder(join(c.dir, "user"));
     const before = { out: snapshot(out), elsewhere: snapshot(elsewhere) };
-    for (const extra of [[], ["--force"], ["--refilter"], ["--phase", "finalize"], ["--phase", "annotate", "--rank", "0", "--world-size", "2"]]) {
+    const refused = new RegExp(`output folder ${out} is not empty and is not a curate run.*it holds README\\.md, data, notes\\.txt, outputs, rejected\\. .*never deletes files it did not write \\(--force included\\): choose another --out`, "s");
+    // as processes: the exit code and the words on stderr
+    for (const extra of [[], ["--force"]]) {
       const r = cli(["run", c.mix, "--out", out, "--quiet", "--workers", "0", ...extra]);
       expect(r.code, `${extra.join(" ")}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toContain(`output folder ${out} is not empty and is not a curate run`);
-      expect(r.stderr).toMatch(/it holds README\.md, data, notes\.txt, outputs, rejected\. .*never deletes files it did not write \(--force included\): choose another --out/);
+      expect(r.stderr).toMatch(refused);
+    }
+    // the other ways in, in this process (the same check refuses them before anything is written)
+    for (const opts of [{ refilter: true }, { phase: "finalize" as const }, { phase: "annotate" as const, rank: 0, worldSize: 2 }]) {
+      await expect(runInProcess(c.mix, out, opts), JSON.stringify(opts)).rejects.toThrow(refused);
     }
     // nothing written, nothing removed, on either side of the link
     expect(snapshot(out)).toEqual(before.out);
