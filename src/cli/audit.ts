@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { auditSample, auditScore, auditSheetCsv, auditSheetJsonl, renderAuditScore } from "../report/audit.js";
 import { isRunFolder } from "../report/shards.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { refuseOverwritingInside, writeFileAtomic } from "../io/atomic.js";
 
 function intOption(flag: string) {
   return (v: string) => {
@@ -33,6 +33,7 @@ export function register(program: Command): void {
       if (!isRunFolder(runDir)) throw new UsageError(`${runDir}: not a finished run folder (expected manifest.json beside data/ and rejected/)`);
       const format = o.format ?? (o.out?.endsWith(".jsonl") ? "jsonl" : "csv");
       if (format !== "csv" && format !== "jsonl") throw new UsageError(`--format expects csv or jsonl, got "${format}"`);
+      if (o.out) refuseOverwritingInside(o.out, runDir);
       const r = await auditSample(runDir, { perReason: o.perReason, kept: o.kept, seed: o.seed });
       const text = format === "csv" ? auditSheetCsv(r.rows) : auditSheetJsonl(r.rows);
       if (o.out) {

@@ -57,12 +57,16 @@ export function register(program: Command): void {
         workers: parseNumber("workers", o.workers!, 0, 256, true),
       };
       if (opts.permutations % 32 !== 0) throw new UsageError(`--permutations: expected a multiple of 32, got ${opts.permutations}`);
-      // --out is written whole or not at all: an input that cannot be read leaves no file (io/atomic.ts)
-      const file = o.out ? AtomicTextFile.open(o.out) : null;
+      // --out is written whole or not at all: an input that cannot be read leaves no file (io/atomic.ts);
+      // it is opened once the inputs are known (an --out that is one of them is refused)
+      let file = null as AtomicTextFile | null; // set in onFiles
+      const onFiles = (paths: string[]) => {
+        if (o.out) file = AtomicTextFile.open(o.out, paths);
+      };
       let buffer = "";
       let summary: Awaited<ReturnType<typeof dedupeFile>>;
       try {
-        summary = await dedupeFile(inputs, opts, (line) => {
+        summary = await dedupeFile(inputs, { ...opts, onFiles }, (line) => {
           const text = JSON.stringify(line) + "\n";
           if (file) file.write(text);
           else {

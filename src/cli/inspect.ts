@@ -10,7 +10,7 @@ import { renderDescription, renderRollout, renderSignals, type Style } from "../
 import { findRow } from "../report/find.js";
 import { isRunFolder, openShards, runSignals, ShardPathError, type ShardFile } from "../report/shards.js";
 import { WhereError } from "../report/where.js";
-import { AtomicTextFile, writeFileAtomic } from "../io/atomic.js";
+import { AtomicTextFile, refuseOverwritingInput, writeFileAtomic } from "../io/atomic.js";
 
 function intOption(flag: string) {
   return (v: string) => {
@@ -113,6 +113,7 @@ export function register(program: Command): void {
         if (o.format === "arrow") {
           if (!o.out) throw new UsageError("--format arrow needs --out FILE (binary output is not written to a terminal)");
           // apache-arrow (~0.2 CPU-s to load) only for this format: inspect, show and JSONL never need it
+          refuseOverwritingInput(o.out, openShards(path, { sets: o.sets }).files.map((f) => f.path));
           const { arrowIpc, toArrow } = await import("../report/arrow.js");
           const table = await toArrow(path, { columns, where: o.where, sets: o.sets });
           writeFileAtomic(o.out, Buffer.from(arrowIpc(table)));
@@ -123,7 +124,7 @@ export function register(program: Command): void {
         const rows = openShards(path, { columns, where: o.where, sets: o.sets });
         let n = 0;
         if (o.out) {
-          const file = AtomicTextFile.open(o.out);
+          const file = AtomicTextFile.open(o.out, rows.files.map((f) => f.path));
           try {
             for await (const r of rows) {
               n++;

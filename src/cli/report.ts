@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { statSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { writeReport } from "../report/report.js";
+import { refuseOverwritingInside } from "../io/atomic.js";
 
 function intOption(flag: string) {
   return (v: string) => {
@@ -31,6 +32,7 @@ export function register(program: Command): void {
         throw new UsageError(`${runDir}: not a run folder (expected a folder holding manifest.json, data/ and rejected/)`);
       }
       const out = o.out ?? join(runDir, "report.html");
+      refuseOverwritingInside(out, runDir, [join(runDir, "report.html")]);
       const t0 = performance.now();
       const r = await writeReport(runDir, out, { perReason: o.perReason, seed: o.seed });
       const seconds = (performance.now() - t0) / 1000;

@@ -171,8 +171,8 @@ export async function runDecontaminate(o: DecontaminateRunOptions): Promise<Deco
       o.log?.(`decontaminate: index of ${s.problems} problems (${s.benchmarks.map((b) => `${b.name} ${b.problems}`).join(", ")}) written to ${o.buildIndex}`);
     }
     const result: DecontaminateRunResult = { rows: 0, flagged: 0, byBenchmark: {} };
-    if (reader) await withOutput(o, (write) => matchRows(reader.files, index, batchOptions, reader.read, write, result));
-    else if (fast) await withOutput(o, (write) => new FileMatch(fast, index, batchOptions, workers, batchBytes, result, () => (pool ??= matcherPool(workers, batchOptions))).run(write));
+    if (reader) await withOutput(o, localPaths(reader.files), (write) => matchRows(reader.files, index, batchOptions, reader.read, write, result));
+    else if (fast) await withOutput(o, [fast], (write) => new FileMatch(fast, index, batchOptions, workers, batchBytes, result, () => (pool ??= matcherPool(workers, batchOptions))).run(write));
     return result;
   } finally {
     await pool?.destroy();
@@ -183,13 +183,19 @@ const toStdout: OutputSink = async (text) => {
   if (!process.stdout.write(text)) await once(process.stdout, "drain");
 };
 
-/** Run `body` with the sink the options name: --out (committed only when `body` succeeds), a function, or standard output. */
-async function withOutput(o: Pick<DecontaminateRunOptions, "out" | "write">, body: (write: OutputSink) => Promise<void>): Promise<void> {
+/** The local files among `files` (an --out that is one of them is refused). */
+const localPaths = (files: SourceFile[]): string[] => files.filter((f) => !f.remote).map((f) => f.path);
+
+/**
+ * Run `body` with the sink the options name: --out (committed only when `body` succeeds; refused
+ * when it is one of `inputs`), a function, or standard output.
+ */
+async function withOutput(o: Pick<DecontaminateRunOptions, "out" | "write">, inputs: string[], body: (write: OutputSink) => Promise<void>): Promise<void> {
   if (o.out === undefined) {
     await body(o.write ?? toStdout);
     return;
   }
-  const file = AtomicTextFile.open(o.out);
+  const file = AtomicTextFile.open(o.out, inputs);
   try {
     await body((text) => file.write(text));
   } catch (e) {

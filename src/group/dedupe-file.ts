@@ -36,6 +36,8 @@ export interface DedupeFileOptions {
   batchSize?: number;
   /** folder for spill files (default: a new temp folder, removed at the end) */
   tmpDir?: string;
+  /** told the local files to read once they are known, before any is read (the CLI checks its --out against them) */
+  onFiles?: (paths: string[]) => void;
 }
 
 export interface DedupeLine {
@@ -85,6 +87,7 @@ function addBatch(grouper: ProblemGrouper, ids: string[], rows: BatchRows, s: Ba
 export async function dedupeFile(input: string | string[], opts: DedupeFileOptions, emit: (line: DedupeLine) => void): Promise<DedupeFileResult> {
   const read = { field: fieldPathArg("--field", opts.field), idFields: idPathsArg(opts.idField), fieldFlag: "--field", remote: opts.remote };
   const files = await resolveInputFiles(Array.isArray(input) ? input : [input], opts.remote);
+  opts.onFiles?.(files.filter((f) => !f.remote).map((f) => f.path));
   const dedupe: DedupeConfig = { problems: { threshold: opts.threshold, check: opts.check }, representative: opts.representative };
   const sketchConfig = { ngram: opts.ngram, permutations: opts.permutations };
   const resolved = resolveSketch(sketchConfig, dedupe);

@@ -1,7 +1,7 @@
 /** Atomic file writes: write to a temp name in the same folder, fsync, then rename over the target. */
-import { closeSync, fsyncSync, lstatSync, openSync, renameSync, writeSync, rmSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, basename } from "node:path";
-import { fsErrorOf, mkdirs, withFsContext } from "../errors.js";
+import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, writeSync, rmSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, basename, sep } from "node:path";
+import { UsageError, fsErrorOf, mkdirs, withFsContext } from "../errors.js";
 
 /** `.<name>.tmp-<pid>`: hidden, in the target's folder (rename stays on one file system) */
 export function tempPathFor(target: string): string {
@@ -53,6 +53,49 @@ function refuseFolder(target: string): void {
   if (isDir) throw fsErrorOf(Object.assign(new Error("illegal operation on a directory"), { code: "EISDIR" }), "write", target)!;
 }
 
+/** An output at `target` is refused when it is one of `inputs` (by device and inode): it would replace that input. */
+export function refuseOverwritingInput(target: string, inputs: readonly string[]): void {
+  const id = (p: string): string | null => {
+    try {
+      const st = statSync(p);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return null;
+    }
+  };
+  const t = id(target);
+  if (t === null) return;
+  const same = inputs.find((p) => id(p) === t);
+  if (same !== undefined) throw new UsageError(`--out ${target} is an input of this command (${same}): writing it would replace that input; choose another --out`);
+}
+
+/**
+ * An output that would replace an existing file inside `folder` (a run folder the command reads: its
+ * manifest, a shard) is refused; `allowed` names the files it may replace (its own earlier output).
+ */
+export function refuseOverwritingInside(target: string, folder: string, allowed: readonly string[] = []): void {
+  let real: string;
+  let root: string;
+  try {
+    if (!statSync(target).isFile()) return;
+    real = realpathSync(target);
+    root = realpathSync(folder);
+  } catch {
+    return; // nothing there to replace
+  }
+  if (real.startsWith(root + sep) && !allowed.some((a) => realOrNull(a) === real)) {
+    throw new UsageError(`--out ${target} is a file of the run folder ${folder}, which this command reads: writing it would replace it; choose another --out`);
+  }
+}
+
+function realOrNull(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A file written piece by piece (`curate decontaminate --out`, `dedupe --out`, `export --out`): text
  * goes to a temp file beside the target (`tempPathFor`), `commit` fsyncs it and renames it over the
@@ -70,9 +113,14 @@ export class AtomicTextFile {
     private fd: number,
   ) {}
 
-  /** Opens the temp file; a folder at the target, or a folder that cannot be made, is refused here. */
-  static open(target: string): AtomicTextFile {
+  /**
+   * Opens the temp file. Refused here: a folder at the target, a folder that cannot be made, and a
+   * target that is one of `inputs` (the files the command reads, by device and inode): the rename
+   * would replace that input with the output.
+   */
+  static open(target: string, inputs: readonly string[] = []): AtomicTextFile {
     refuseFolder(target);
+    refuseOverwritingInput(target, inputs);
     mkdirs(dirname(target));
     const tmp = tempPathFor(target);
     return new AtomicTextFile(target, tmp, withFsContext("write", target, () => openSync(tmp, "w")));

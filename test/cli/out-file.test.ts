@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.js";
-import { AtomicTextFile } from "../../src/io/atomic.js";
+import { AtomicTextFile, refuseOverwritingInput, refuseOverwritingInside } from "../../src/io/atomic.js";
 import { runDecontaminate } from "../../src/decontam/match-file.js";
 
 const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `r${i}`, problem: `How many ways are there to colour ${i} beads on a ring with ${i % 7} colours?` }));
@@ -42,6 +42,28 @@ describe("--out files", () => {
       expect([args[0], r.code, r.stderr.trim().split("\n").at(-1)]).toEqual([args[0], 1, `curate: cannot write ${folder}: it is a folder (EISDIR)`]);
     }
     expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("an --out that is one of the inputs (another path, a glob, a link) is refused before any work: the input keeps its bytes", async () => {
+    const input = join(dir, "in.jsonl");
+    writeFileSync(input, rowsOf(50).join("\n") + "\n");
+    const before = readFileSync(input);
+    const o = { benchmarks: [{ name: "mine", path: bench }], field: "problem", all: true, details: false, workers: 0 };
+    await expect(runDecontaminate({ ...o, input, out: join(dir, ".", "in.jsonl") })).rejects.toThrow(/--out .*in\.jsonl is an input of this command \(.*in\.jsonl\): writing it would replace that input; choose another --out/);
+    await expect(runDecontaminate({ ...o, input: join(dir, "i*.jsonl"), out: input })).rejects.toThrow(/is an input of this command/);
+    const r = runCli(["dedupe", join(dir, "in*.jsonl"), "--workers", "0", "--out", input]);
+    expect([r.code, r.stderr.trim()]).toEqual([2, `curate: --out ${input} is an input of this command (${input}): writing it would replace that input; choose another --out`]);
+    expect(readFileSync(input).equals(before)).toBe(true);
+    // export reads shards, report and audit a run folder: the same rule, and no file of the folder is replaced
+    expect(() => refuseOverwritingInput(join(dir, "in.jsonl"), [input])).toThrow(/is an input of this command/);
+    expect(() => refuseOverwritingInput(join(dir, "new.jsonl"), [input])).not.toThrow();
+    const run = join(dir, "run");
+    mkdirSync(join(run, "data"), { recursive: true });
+    writeFileSync(join(run, "manifest.json"), "{}");
+    writeFileSync(join(run, "report.html"), "old report");
+    expect(() => refuseOverwritingInside(join(run, "data", "..", "manifest.json"), run, [join(run, "report.html")])).toThrow(/--out .*manifest\.json is a file of the run folder .*which this command reads: writing it would replace it; choose another --out/);
+    expect(() => refuseOverwritingInside(join(run, "report.html"), run, [join(run, "report.html")])).not.toThrow();
+    expect(() => refuseOverwritingInside(join(run, "sheet.csv"), run)).not.toThrow(); // a new file
   });
 
   it("AtomicTextFile: nothing at the target until commit; abort leaves no trace", () => {
