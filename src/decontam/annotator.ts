@@ -4,8 +4,8 @@
  * The benchmark index is built once in the main thread (`prepare`) and written to
  * `<runDir>/decontaminate/index.bin`; every worker loads that file read-only in `create`.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { AnnotateContext, Annotator, AnnotatorModule } from "../record/annotator.js";
 import type { MixConfig, FiltersConfig } from "../config/types.js";
 import type { Rollout } from "../record/rollout.js";
@@ -16,7 +16,7 @@ import { indexCacheDir, indexCacheFile, readCachedIndex } from "./index-cache.js
 import { builtinCommonNgrams } from "./common.js";
 import { loadBenchmarks, type LoadOptions } from "./load.js";
 import { contaminationOf } from "./row-match.js";
-import { mkdirs } from "../errors.js";
+import { writeFileAtomic } from "../io/atomic.js";
 
 export { contaminationOf };
 
@@ -71,10 +71,7 @@ export async function buildDecontaminationIndex(cfg: DecontaminateConfig, load: 
 
 /** Write an index file atomically (temp file + rename). */
 export function writeIndexFile(index: ContaminationIndex, file: string): void {
-  mkdirs(dirname(file));
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, index.serialize());
-  renameSync(tmp, file);
+  writeFileAtomic(file, index.serialize());
 }
 
 export function readIndexFile(file: string): ContaminationIndex {
