@@ -44,6 +44,7 @@ function renameOver(tmp: string, target: string): void {
 
 /** A folder at `target` is refused before any work is done (it could never be renamed over). */
 function refuseFolder(target: string): void {
+  if (target.endsWith("/") || target.endsWith(sep)) throw new UsageError(`--out ${target} names a folder: give the file to write`);
   let isDir = false;
   try {
     isDir = statSync(target).isDirectory();

@@ -42,6 +42,8 @@ describe("--out files", () => {
       expect([args[0], r.code, r.stderr.trim().split("\n").at(-1)]).toEqual([args[0], 1, `curate: cannot write ${folder}: it is a folder (EISDIR)`]);
     }
     expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    // a name ending in "/" is a folder too, even before it exists (it used to fail on the rename: ENOTDIR)
+    expect(() => AtomicTextFile.open(join(dir, "not-yet") + "/")).toThrow(/--out .*not-yet\/ names a folder: give the file to write/);
   });
 
   it("an --out that is one of the inputs (another path, a glob, a link) is refused before any work: the input keeps its bytes", async () => {
