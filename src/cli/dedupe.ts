@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { cpuBudget } from "../workers.js";
 import { UsageError } from "../errors.js";
-import { AtomicTextFile } from "../io/atomic.js";
+import { AtomicFile } from "../io/atomic.js";
 import { dedupeFile, type DedupeFileOptions } from "../group/dedupe-file.js";
 import type { RepresentativePolicy } from "../group/types.js";
 
@@ -59,9 +59,9 @@ export function register(program: Command): void {
       if (opts.permutations % 32 !== 0) throw new UsageError(`--permutations: expected a multiple of 32, got ${opts.permutations}`);
       // --out is written whole or not at all: an input that cannot be read leaves no file (io/atomic.ts);
       // it is opened once the inputs are known (an --out that is one of them is refused)
-      let file = null as AtomicTextFile | null; // set in onFiles
+      let file = null as AtomicFile | null; // set in onFiles
       const onFiles = (paths: string[]) => {
-        if (o.out) file = AtomicTextFile.open(o.out, paths);
+        if (o.out) file = AtomicFile.open(o.out, paths);
       };
       let buffer = "";
       let summary: Awaited<ReturnType<typeof dedupeFile>>;

@@ -10,7 +10,7 @@ import { renderDescription, renderRollout, renderSignals, type Style } from "../
 import { findRow } from "../report/find.js";
 import { isRunFolder, openShards, runSignals, ShardPathError, type ShardFile } from "../report/shards.js";
 import { WhereError } from "../report/where.js";
-import { AtomicTextFile, refuseOverwritingInput, writeFileAtomic } from "../io/atomic.js";
+import { AtomicFile, refuseOverwritingInput, writeFileAtomic } from "../io/atomic.js";
 
 function intOption(flag: string) {
   return (v: string) => {
@@ -124,7 +124,7 @@ export function register(program: Command): void {
         const rows = openShards(path, { columns, where: o.where, sets: o.sets });
         let n = 0;
         if (o.out) {
-          const file = AtomicTextFile.open(o.out, rows.files.map((f) => f.path));
+          const file = AtomicFile.open(o.out, rows.files.map((f) => f.path));
           try {
             for await (const r of rows) {
               n++;

@@ -11,7 +11,7 @@
  * thread (match-rows.ts): on JSONL they are slower than the batches (see DEFAULT_BATCH_BYTES).
  */
 import { statSync } from "node:fs";
-import { AtomicTextFile } from "../io/atomic.js";
+import { AtomicFile } from "../io/atomic.js";
 import { once } from "node:events";
 import { UsageError, InputError } from "../errors.js";
 import { damageText } from "../io/gzip-chunks.js";
@@ -195,7 +195,7 @@ async function withOutput(o: Pick<DecontaminateRunOptions, "out" | "write">, inp
     await body(o.write ?? toStdout);
     return;
   }
-  const file = AtomicTextFile.open(o.out, inputs);
+  const file = AtomicFile.open(o.out, inputs);
   try {
     await body((text) => file.write(text));
   } catch (e) {

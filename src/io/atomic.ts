@@ -11,25 +11,19 @@ export function tempPathFor(target: string): string {
 /** a name `tempPathFor` gives */
 export const TEMP_NAME = /^\..+\.tmp-\d+$/;
 
-/** Write `data` to `target` through a temp file; a failure names the target and the cause (see io/fs-error.ts). */
+/**
+ * Write `data` to `target` through a temp file (`AtomicFile.create`: curate's own files, no checks on
+ * the target); a failure names the target and the cause (see io/fs-error.ts).
+ */
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
-  mkdirs(dirname(target));
-  const tmp = tempPathFor(target);
-  const fd = withFsContext("write", target, () => openSync(tmp, "w"));
+  const file = AtomicFile.create(target);
   try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    withFsContext("write", target, () => {
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
-    });
+    file.write(data);
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    file.abort();
     throw e;
   }
-  closeSync(fd);
-  renameOver(tmp, target);
+  file.commit();
 }
 
 /** Rename the finished temp file over `target`; when that fails (a folder there), the temp file goes. */
@@ -98,14 +92,14 @@ function realOrNull(p: string): string | null {
 }
 
 /**
- * A file written piece by piece (`curate decontaminate --out`, `dedupe --out`, `export --out`): text
- * goes to a temp file beside the target (`tempPathFor`), `commit` fsyncs it and renames it over the
- * target, `abort` removes it. So the target holds a whole output or its earlier contents, never a cut
- * one, and a command that fails leaves no temp file behind. Writes are gathered into 64 KB pieces
- * and written synchronously (a piece reaches the page cache in microseconds; callers may be
- * synchronous callbacks).
+ * A file written through a temp file beside the target (`tempPathFor`): `commit` fsyncs it and renames
+ * it over the target, `abort` removes it. So the target holds a whole output or its earlier contents,
+ * never a cut one, and a command that fails leaves no temp file behind. `writeFileAtomic` writes one
+ * at once; `curate decontaminate --out`, `dedupe --out` and `export --out` write theirs piece by piece
+ * (`open`). Text is gathered into 64 KB pieces and written synchronously (a piece reaches the page
+ * cache in microseconds; callers may be synchronous callbacks).
  */
-export class AtomicTextFile {
+export class AtomicFile {
   private pending: string[] = [];
   private pendingChars = 0;
   private constructor(
@@ -115,28 +109,43 @@ export class AtomicTextFile {
   ) {}
 
   /**
-   * Opens the temp file. Refused here: a folder at the target, a folder that cannot be made, and a
-   * target that is one of `inputs` (the files the command reads, by device and inode): the rename
-   * would replace that input with the output.
+   * Opens the temp file for a user's `--out`. Refused here: a folder at the target, a folder that
+   * cannot be made, and a target that is one of `inputs` (the files the command reads, by device and
+   * inode): the rename would replace that input with the output.
    */
-  static open(target: string, inputs: readonly string[] = []): AtomicTextFile {
+  static open(target: string, inputs: readonly string[] = []): AtomicFile {
     refuseFolder(target);
     refuseOverwritingInput(target, inputs);
-    mkdirs(dirname(target));
-    const tmp = tempPathFor(target);
-    return new AtomicTextFile(target, tmp, withFsContext("write", target, () => openSync(tmp, "w")));
+    return AtomicFile.create(target);
   }
 
-  write(text: string): void {
-    this.pending.push(text);
-    this.pendingChars += text.length;
+  /** Opens the temp file, making the target's folder if needed (no other check: curate's own files). */
+  static create(target: string): AtomicFile {
+    mkdirs(dirname(target));
+    const tmp = tempPathFor(target);
+    return new AtomicFile(target, tmp, withFsContext("write", target, () => openSync(tmp, "w")));
+  }
+
+  write(data: string | Uint8Array): void {
+    if (typeof data !== "string") {
+      this.flush();
+      this.writeBytes(data);
+      return;
+    }
+    this.pending.push(data);
+    this.pendingChars += data.length;
     if (this.pendingChars >= 1 << 16) this.flush();
   }
 
   private flush(): void {
+    if (this.pending.length === 0) return;
     const buf = Buffer.from(this.pending.join(""), "utf8");
     this.pending = [];
     this.pendingChars = 0;
+    this.writeBytes(buf);
+  }
+
+  private writeBytes(buf: Uint8Array): void {
     withFsContext("write", this.target, () => {
       let off = 0;
       while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);

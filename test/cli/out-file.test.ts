@@ -1,6 +1,6 @@
 /**
  * `--out FILE` of decontaminate, dedupe and export: written whole or not at all (io/atomic.ts
- * AtomicTextFile). What is about processes (exit code, stderr) runs the CLI; the rest runs in-process. Before, decontaminate and dedupe wrote the target directly (a failed run left a
+ * AtomicFile). What is about processes (exit code, stderr) runs the CLI; the rest runs in-process. Before, decontaminate and dedupe wrote the target directly (a failed run left a
  * cut file that looked complete), a folder or a missing parent was an unhandled stream 'error' (a
  * stack trace), and export left its temp file beside the target when the rename failed.
  */
@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers/cli.js";
-import { AtomicTextFile, refuseOverwritingInput, refuseOverwritingInside } from "../../src/io/atomic.js";
+import { AtomicFile, refuseOverwritingInput, refuseOverwritingInside } from "../../src/io/atomic.js";
 import { runDecontaminate } from "../../src/decontam/match-file.js";
 
 const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `r${i}`, problem: `How many ways are there to colour ${i} beads on a ring with ${i % 7} colours?` }));
@@ -43,7 +43,7 @@ describe("--out files", () => {
     }
     expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
     // a name ending in "/" is a folder too, even before it exists (it used to fail on the rename: ENOTDIR)
-    expect(() => AtomicTextFile.open(join(dir, "not-yet") + "/")).toThrow(/--out .*not-yet\/ names a folder: give the file to write/);
+    expect(() => AtomicFile.open(join(dir, "not-yet") + "/")).toThrow(/--out .*not-yet\/ names a folder: give the file to write/);
   });
 
   it("an --out that is one of the inputs (another path, a glob, a link) is refused before any work: the input keeps its bytes", async () => {
@@ -68,21 +68,21 @@ describe("--out files", () => {
     expect(() => refuseOverwritingInside(join(run, "sheet.csv"), run)).not.toThrow(); // a new file
   });
 
-  it("AtomicTextFile: nothing at the target until commit; abort leaves no trace", () => {
+  it("AtomicFile: nothing at the target until commit; abort leaves no trace", () => {
     const target = join(dir, "atomic.txt");
-    const f = AtomicTextFile.open(target);
+    const f = AtomicFile.open(target);
     for (let i = 0; i < 20_000; i++) f.write(`line ${i}\n`); // several 64 KB pieces
     expect(readdirSync(dir)).not.toContain("atomic.txt");
     f.commit();
     expect(readFileSync(target, "utf8").split("\n")).toHaveLength(20_001);
-    const g = AtomicTextFile.open(target);
+    const g = AtomicFile.open(target);
     g.write("other\n".repeat(50_000));
     g.abort();
     expect(readFileSync(target, "utf8").startsWith("line 0\n")).toBe(true);
     expect(readdirSync(dir).filter((x) => x.includes(".tmp-"))).toEqual([]);
     // a missing parent folder is made, as for every other file curate writes
     const deep = join(dir, "new", "sub", "clusters.jsonl");
-    const h = AtomicTextFile.open(deep);
+    const h = AtomicFile.open(deep);
     h.write("x\n");
     h.commit();
     expect(readFileSync(deep, "utf8")).toBe("x\n");
