@@ -1,7 +1,7 @@
 /** Atomic file writes: write to a temp name in the same folder, fsync, then rename over the target. */
 import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, writeSync, rmSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, basename, sep } from "node:path";
-import { UsageError, fsErrorOf, mkdirs, withFsContext } from "../errors.js";
+import { FsError, UsageError, mkdirs, withFsContext } from "../errors.js";
 
 /** `.<name>.tmp-<pid>`: hidden, in the target's folder (rename stays on one file system) */
 export function tempPathFor(target: string): string {
@@ -45,7 +45,7 @@ function refuseFolder(target: string): void {
   } catch {
     // nothing there yet (or unreadable: the write says why)
   }
-  if (isDir) throw fsErrorOf(Object.assign(new Error("illegal operation on a directory"), { code: "EISDIR" }), "write", target)!;
+  if (isDir) throw new FsError("EISDIR", "write", target);
 }
 
 /** An output at `target` is refused when it is one of `inputs` (by device and inode): it would replace that input. */
