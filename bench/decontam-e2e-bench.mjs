@@ -66,9 +66,11 @@ function timed(cmd, cmdArgs, env = process.env) {
 }
 const curateEnv = { ...process.env, XDG_CACHE_HOME: cache };
 const cli = join(root, "dist", "cli", "main.js");
+/** the arguments of one curate run (after node) */
+const curateArgv = (main, input, out) => [main, "decontaminate", input, "--benchmarks-dir", benchmarksDir, "--workers", "0", "--out", out];
 const curateWith = (main) => (input, out) => {
   if (cold) rmSync(cache, { recursive: true, force: true });
-  return timed(process.execPath, [main, "decontaminate", input, "--benchmarks-dir", benchmarksDir, "--workers", "0", "--out", out], curateEnv);
+  return timed(process.execPath, curateArgv(main, input, out), curateEnv);
 };
 const curate = curateWith(cli);
 const before = baseline ? curateWith(join(baseline, "cli", "main.js")) : null;
@@ -91,7 +93,9 @@ if (ceiling) {
   writeFileSync(halves[1], lines.slice(rowCount >> 1).join("\n") + "\n");
   writeFileSync(stockRead, 'import { readFileSync } from "node:fs";\nlet n = 0;\nfor (const l of readFileSync(process.argv[2], "utf8").split("\\n")) if (l) n += JSON.parse(l).problem.length;\nconsole.log(n);\n');
 }
-const curateArgs = (input, out) => `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} decontaminate ${JSON.stringify(input)} --benchmarks-dir ${JSON.stringify(benchmarksDir)} --workers 0 --out ${JSON.stringify(out)} 2>/dev/null`;
+/** one curate run as a shell command line (single-quoted words) */
+const shellWord = (w) => `'${w.replaceAll("'", "'\\''")}'`;
+const curateArgs = (input, out) => `${[process.execPath, ...curateArgv(cli, input, out)].map(shellWord).join(" ")} 2>/dev/null`;
 function ceilingRound() {
   res.nodeEmpty.push(timed(process.execPath, ["-e", "0"]));
   res.stockParse.push(timed(process.execPath, [stockRead, rowsFile]));
